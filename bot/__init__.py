@@ -1,0 +1,1 @@
+"""Composition root: settings, the Slack app factory, the HTTP server and the CLI."""

@@ -1,0 +1,58 @@
+"""The app factory: a Bolt app wired to the database, the clock and every handler module."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings
+from handlers import coming_soon, errors, sparring
+from handlers.context import Clock, make_scope_middleware
+from models.base import utc_now
+
+log = logging.getLogger(__name__)
+
+WEB_API_TIMEOUT_S = 10
+
+
+def make_web_client(settings: Settings) -> WebClient:
+    """A Web API client on SLACK_API_URL that waits out 429s and retries 5xx and dropped links."""
+    client = WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=WEB_API_TIMEOUT_S,
+    )
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(max_retry_count=3),
+        ]
+    )
+    return client
+
+
+def create_app(
+    settings: Settings, session_factory: sessionmaker[Session], clock: Clock = utc_now
+) -> App:
+    """Build the Bolt app. Listeners run before the response (`process_before_response`):
+    each one does only fast, local work and acks with its reply, well inside Slack's 3 s."""
+    app = App(
+        client=make_web_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        process_before_response=True,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    app.use(make_scope_middleware(session_factory, clock))
+    errors.register(app)
+    sparring.register(app)
+    coming_soon.register(app)
+    return app

@@ -1,0 +1,122 @@
+"""The command line: `python -m bot run | db upgrade | network import FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import ConfigError, database_url_from_env, settings_from_env
+from models.db import make_engine, make_session_factory, upgrade_schema
+from models.network_import import NetworkFileError, import_network_file
+
+log = logging.getLogger("bot")
+
+EXIT_CONFIG = 2
+EXIT_SLACK = 3
+EXIT_INPUT = 4
+
+
+def _setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    from slack_bolt.error import BoltError
+
+    from bot.app import create_app
+
+    settings = settings_from_env()
+    _setup_logging(settings.log_level)
+    engine = make_engine(settings.database_url)
+    upgrade_schema(engine)
+    try:
+        app = create_app(settings, make_session_factory(engine))
+    except BoltError as exc:
+        print(
+            f"Slack did not accept SLACK_BOT_TOKEN ({exc}). Check the token in .env against "
+            "your app's 'OAuth & Permissions' page; see README.md, section 'Create the Slack app'.",
+            file=sys.stderr,
+        )
+        return EXIT_SLACK
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("Tovholder starting in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+    else:
+        from bot.server import serve
+
+        serve(app, host="0.0.0.0", port=settings.port, threads=settings.server_threads)
+    return 0
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    url = database_url_from_env()
+    upgrade_schema(make_engine(url))
+    print("Database schema is up to date.")
+    return 0
+
+
+def cmd_network_import(args: argparse.Namespace) -> int:
+    engine = make_engine(database_url_from_env())
+    upgrade_schema(engine)
+    session_factory = make_session_factory(engine)
+    try:
+        with session_factory.begin() as session:
+            report = import_network_file(session, args.file)
+    except NetworkFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    if report.created:
+        print(
+            f"Network '{report.network_key}' created: {report.added['meeting']} meetings, "
+            f"{report.added['person']} people."
+        )
+    elif report.unchanged:
+        print(f"Network '{report.network_key}' is already up to date; nothing changed.")
+    else:
+        print(
+            f"Network '{report.network_key}' updated: "
+            f"meetings +{report.added['meeting']} ~{report.changed['meeting']} "
+            f"-{report.removed['meeting']}; people +{report.added['person']} "
+            f"~{report.changed['person']} -{report.removed['person']} (deactivated)"
+            + ("; network settings changed" if report.changed["network"] else "")
+            + "."
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Tovholder, the network bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    run.set_defaults(func=cmd_run)
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="create or upgrade the schema").set_defaults(
+        func=cmd_db_upgrade
+    )
+    network = sub.add_parser("network", help="networks")
+    net_sub = network.add_subparsers(dest="network_command", required=True)
+    imp = net_sub.add_parser("import", help="load or update a network from a TOML file")
+    imp.add_argument("file", help="path to the network file, e.g. examples/network-2015-16.toml")
+    imp.set_defaults(func=cmd_network_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 0
+    return result

@@ -1,0 +1,311 @@
+"""The message catalogue: every text the bot shows, in Danish (default) and English.
+
+`t(lang, key, **params)` formats an entry. Parameters are rendered for the language:
+a `date` as a long date, a list as Slack mentions joined with "og"/"and", and any parameter
+whose name ends in `minutes` as a duration ("1 t 30 min" / "1 h 30 min").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+DEFAULT_LANGUAGE = "da"
+
+MONTHS = {
+    "da": [
+        "januar", "februar", "marts", "april", "maj", "juni",
+        "juli", "august", "september", "oktober", "november", "december",
+    ],
+    "en": [
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ],
+}  # fmt: skip
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "da": {
+        # Units and small words
+        "unit.hours": "t",
+        "unit.minutes": "min",
+        "word.and": "og",
+        "date.long": "{day}. {month} {year}",
+        "date.short": "{day}. {month_short}",
+        # Periods
+        "period.before_first": "før møde 1",
+        "period.between": "mellem møde {a} og {b}",
+        "period.after_last": "efter møde {a}",
+        # Generic
+        "error.not_a_member": (
+            "Du er ikke medlem af et netværk i Tovholder, så jeg kan ikke registrere noget for "
+            "dig. Kontakt en tovholder, hvis du skal være med: {people}."
+        ),
+        "error.not_a_member.no_contacts": (
+            "Du er ikke medlem af et netværk i Tovholder, så jeg kan ikke registrere noget for "
+            "dig. Kontakt netværkets tovholder, hvis du skal være med."
+        ),
+        "error.unexpected": (
+            "Beklager, noget gik galt hos mig, og intet blev gemt. Prøv igen om lidt; "
+            "hvis det bliver ved, så giv din tovholder fejlkoden `{ref}`."
+        ),
+        "error.your_text": "Det, du skrev: `{text}`",
+        "coming_soon": (
+            "*{command}* kommer snart. Her skal du kunne {what}.\n"
+            "Indtil videre kan du registrere sparring med `/sparring` — skriv `/sparring help`."
+        ),
+        "coming_soon.prep": (
+            "forberede dig til næste møde: chefafstemning, tre spørgsmål og eksempler"
+        ),
+        "coming_soon.followup": "registrere opfølgningen med din chef",
+        "coming_soon.spread": "registrere, hvad du har gjort med en løsning fra netværket",
+        "coming_soon.network": "se overblik, eksportere og administrere netværket (for tovholdere)",
+        # Sparring
+        "sparring.help": (
+            "*/sparring* — registrér sparring, du har givet til andre i netværket "
+            "(målet er ca. {target_minutes} mellem to møder).\n"
+            "• `/sparring logged 2h with @anna on 2015-10-02 gennemgik hendes borgerundersøgelse`\n"
+            "• `/sparring logged 1t30m med @anna @bo i går`\n"
+            "• `/sparring logged 45 min` — uden modtager og dato (i dag)\n"
+            "• `/sparring` eller `/sparring status` — din sparring i denne periode\n"
+            "• `/sparring undo` — fjern din seneste registrering\n"
+            "Varighed: `2h`, `1,5 t`, `90 min`, `1t30m`, `2 timer`. "
+            "Dato: `2015-10-02`, `2/10`, `2.10.2015`, `i dag`, `i går`."
+        ),
+        "sparring.logged": (
+            "✅ Registreret: {minutes} sparring{receivers} den {day}{note}.\n"
+            "Din sparring {period}: {progress}"
+        ),
+        "sparring.logged.receivers": " med {users}",
+        "sparring.logged.note": " — “{note}”",
+        "sparring.progress.reached": "{given_minutes} af {target_minutes} — målet er nået 🎉",
+        "sparring.progress.missing": (
+            "{given_minutes} af {target_minutes} — {missing_minutes} tilbage til målet."
+        ),
+        "sparring.status.header": "*Din sparring {period}* ({start} – {end})",
+        "sparring.status.entry": "• {day}: {minutes}{receivers}{note}",
+        "sparring.status.none": "Du har ikke registreret sparring i denne periode endnu.",
+        "sparring.status.more": "… og {count} tidligere registreringer.",
+        "sparring.status.given": "Givet i alt: {progress}",
+        "sparring.status.received": "Modtaget fra andre: {minutes} ({people})",
+        "sparring.status.received_none": "Modtaget fra andre: ingen endnu.",
+        "sparring.status.received_item": "{user} {minutes}",
+        "sparring.status.hint": "Registrér mere med fx `/sparring logged 1h with @anna`.",
+        "sparring.undo.done": (
+            "↩️ Fjernet: {minutes} sparring{receivers} den {day}{note}.\n"
+            "Din sparring {period}: {progress}"
+        ),
+        "sparring.undo.nothing": "Du har ingen registreret sparring at fjerne.",
+        "sparring.error.unknown_subcommand": "Jeg kender ikke `/sparring {word}`.",
+        "sparring.error.missing_duration": (
+            "Skriv hvor lang tid, du gav sparring, fx `/sparring logged 2h with @anna`."
+        ),
+        "sparring.error.bad_duration": (
+            "Jeg forstod ikke varigheden “{value}”. Skriv den fx som `2h`, `1,5 t`, `90 min` "
+            "eller `1t30m`: `/sparring logged 1t30m with @anna`."
+        ),
+        "sparring.error.not_positive": (
+            "Varigheden skal være mere end 0, fx `/sparring logged 30 min with @anna`."
+        ),
+        "sparring.error.too_long": (
+            "{minutes} er mere end 12 timer i én registrering. Registrér hver dag for sig, "
+            "fx `/sparring logged 3h with @anna on 2015-10-02`."
+        ),
+        "sparring.error.bad_date": (
+            "Jeg forstod ikke datoen “{value}”. Skriv den fx som `2015-10-02`, `2/10`, "
+            "`2.10.2015`, `i dag` eller `i går`."
+        ),
+        "sparring.error.future_date": (
+            "{day} ligger i fremtiden. Registrér sparring, når den er givet, fx med `i dag` "
+            "eller `i går`."
+        ),
+        "sparring.error.outside_season": (
+            "{day} ligger uden for netværkets sæson ({start} – {end}). "
+            "Brug en dato i sæsonen, fx `on {start_iso}`."
+        ),
+        "sparring.error.self_receiver": (
+            "Du kan ikke registrere sparring med dig selv. Nævn den, du gav sparring til, "
+            "fx `/sparring logged 2h with @anna`."
+        ),
+        "sparring.error.not_members": (
+            "{users} er ikke medlem af dit netværk. Sparring registreres med medlemmer, "
+            "fx `/sparring logged 2h with @anna`."
+        ),
+        "sparring.error.unresolved_name": (
+            "Jeg kan ikke se, hvem “{value}” er. Vælg personen i listen, der kommer frem, når du "
+            "skriver @, så Slack gør navnet til et link."
+        ),
+        "sparring.error.note_too_long": (
+            "Noten er for lang ({length} tegn; højst {limit}). Skriv en kortere note."
+        ),
+        "sparring.error.empty_with": (
+            "Efter “{value}” skal der stå, hvem du gav sparring til, fx `with @anna`."
+        ),
+    },
+    "en": {
+        "unit.hours": "h",
+        "unit.minutes": "min",
+        "word.and": "and",
+        "date.long": "{day} {month} {year}",
+        "date.short": "{day} {month_short}",
+        "period.before_first": "before meeting 1",
+        "period.between": "between meetings {a} and {b}",
+        "period.after_last": "after meeting {a}",
+        "error.not_a_member": (
+            "You are not a member of a Tovholder network, so I cannot record anything for you. "
+            "If you should be, please contact a facilitator: {people}."
+        ),
+        "error.not_a_member.no_contacts": (
+            "You are not a member of a Tovholder network, so I cannot record anything for you. "
+            "If you should be, please contact the network's facilitator."
+        ),
+        "error.unexpected": (
+            "Sorry, something went wrong on my side and nothing was saved. Please try again in "
+            "a moment; if it keeps happening, give your facilitator the code `{ref}`."
+        ),
+        "error.your_text": "What you wrote: `{text}`",
+        "coming_soon": (
+            "*{command}* is coming soon. It will let you {what}.\n"
+            "For now you can log sparring with `/sparring` — type `/sparring help`."
+        ),
+        "coming_soon.prep": (
+            "prepare for the next meeting: manager alignment, three questions and examples"
+        ),
+        "coming_soon.followup": "log the follow-up with your manager",
+        "coming_soon.spread": "log what you did with a solution from the network",
+        "coming_soon.network": "see summaries, export and manage the network (for facilitators)",
+        "sparring.help": (
+            "*/sparring* — log sparring you gave to other members of the network "
+            "(the target is about {target_minutes} between two meetings).\n"
+            "• `/sparring logged 2h with @anna on 2015-10-02 went through her citizen survey`\n"
+            "• `/sparring logged 1h30m with @anna @bo yesterday`\n"
+            "• `/sparring logged 45 minutes` — no receiver, dated today\n"
+            "• `/sparring` or `/sparring status` — your sparring in this period\n"
+            "• `/sparring undo` — remove your latest entry\n"
+            "Durations: `2h`, `1.5h`, `90 min`, `1h30m`, `2 hours`. "
+            "Dates: `2015-10-02`, `2/10`, `2.10.2015`, `today`, `yesterday`."
+        ),
+        "sparring.logged": (
+            "✅ Recorded: {minutes} of sparring{receivers} on {day}{note}.\n"
+            "Your sparring {period}: {progress}"
+        ),
+        "sparring.logged.receivers": " with {users}",
+        "sparring.logged.note": " — “{note}”",
+        "sparring.progress.reached": "{given_minutes} of {target_minutes} — target reached 🎉",
+        "sparring.progress.missing": (
+            "{given_minutes} of {target_minutes} — {missing_minutes} to go."
+        ),
+        "sparring.status.header": "*Your sparring {period}* ({start} – {end})",
+        "sparring.status.entry": "• {day}: {minutes}{receivers}{note}",
+        "sparring.status.none": "You have not logged any sparring in this period yet.",
+        "sparring.status.more": "… and {count} earlier entries.",
+        "sparring.status.given": "Given in total: {progress}",
+        "sparring.status.received": "Received from others: {minutes} ({people})",
+        "sparring.status.received_none": "Received from others: none yet.",
+        "sparring.status.received_item": "{user} {minutes}",
+        "sparring.status.hint": "Log more with e.g. `/sparring logged 1h with @anna`.",
+        "sparring.undo.done": (
+            "↩️ Removed: {minutes} of sparring{receivers} on {day}{note}.\n"
+            "Your sparring {period}: {progress}"
+        ),
+        "sparring.undo.nothing": "You have no logged sparring to remove.",
+        "sparring.error.unknown_subcommand": "I don't know `/sparring {word}`.",
+        "sparring.error.missing_duration": (
+            "Say how long you gave sparring, e.g. `/sparring logged 2h with @anna`."
+        ),
+        "sparring.error.bad_duration": (
+            "I did not understand the duration “{value}”. Write it as e.g. `2h`, `1.5h`, "
+            "`90 min` or `1h30m`: `/sparring logged 1h30m with @anna`."
+        ),
+        "sparring.error.not_positive": (
+            "The duration must be more than 0, e.g. `/sparring logged 30 min with @anna`."
+        ),
+        "sparring.error.too_long": (
+            "{minutes} is more than 12 hours in one entry. Log each day on its own, "
+            "e.g. `/sparring logged 3h with @anna on 2015-10-02`."
+        ),
+        "sparring.error.bad_date": (
+            "I did not understand the date “{value}”. Write it as e.g. `2015-10-02`, `2/10`, "
+            "`2.10.2015`, `today` or `yesterday`."
+        ),
+        "sparring.error.future_date": (
+            "{day} is in the future. Log sparring once it has been given, e.g. with `today` "
+            "or `yesterday`."
+        ),
+        "sparring.error.outside_season": (
+            "{day} is outside the network's season ({start} – {end}). "
+            "Use a date in the season, e.g. `on {start_iso}`."
+        ),
+        "sparring.error.self_receiver": (
+            "You cannot log sparring with yourself. Mention the person you gave sparring to, "
+            "e.g. `/sparring logged 2h with @anna`."
+        ),
+        "sparring.error.not_members": (
+            "{users} is not a member of your network. Sparring is logged with members, "
+            "e.g. `/sparring logged 2h with @anna`."
+        ),
+        "sparring.error.unresolved_name": (
+            "I cannot tell who “{value}” is. Pick the person from the list that appears when "
+            "you type @, so Slack turns the name into a link."
+        ),
+        "sparring.error.note_too_long": (
+            "The note is too long ({length} characters; at most {limit}). Please shorten it."
+        ),
+        "sparring.error.empty_with": (
+            "After “{value}”, say whom you gave sparring to, e.g. `with @anna`."
+        ),
+    },
+}
+
+
+def language(lang: str | None) -> str:
+    return lang if lang in MESSAGES else DEFAULT_LANGUAGE
+
+
+def format_minutes(lang: str, minutes: int) -> str:
+    """A duration for people: "2 t", "1 t 30 min", "45 min" (Danish) / "2 h", "45 min"."""
+    lang = language(lang)
+    hours, rest = divmod(abs(minutes), 60)
+    sign = "-" if minutes < 0 else ""
+    h, m = MESSAGES[lang]["unit.hours"], MESSAGES[lang]["unit.minutes"]
+    if hours and rest:
+        return f"{sign}{hours} {h} {rest} {m}"
+    if hours:
+        return f"{sign}{hours} {h}"
+    return f"{sign}{rest} {m}"
+
+
+def format_date(lang: str, day: date, *, short: bool = False) -> str:
+    lang = language(lang)
+    month = MONTHS[lang][day.month - 1]
+    key = "date.short" if short else "date.long"
+    return MESSAGES[lang][key].format(
+        day=day.day, month=month, month_short=month[:3], year=day.year
+    )
+
+
+def mention(slack_user_id: str) -> str:
+    return f"<@{slack_user_id}>"
+
+
+def format_list(lang: str, items: list[str]) -> str:
+    """ "a", "a og b", "a, b og c" in the language."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {MESSAGES[language(lang)]['word.and']} " + items[-1]
+
+
+def _render(lang: str, name: str, value: Any) -> Any:
+    if isinstance(value, date):
+        return format_date(lang, value)
+    if isinstance(value, list):
+        return format_list(lang, [mention(v) for v in value])
+    if name.endswith("minutes") and isinstance(value, int):
+        return format_minutes(lang, value)
+    return value
+
+
+def t(lang: str | None, key: str, **params: Any) -> str:
+    """The catalogue text for `key` in `lang` (Danish when unknown), with `params` filled in."""
+    lang = language(lang)
+    template = MESSAGES[lang][key]
+    return template.format(**{name: _render(lang, name, v) for name, v in params.items()})

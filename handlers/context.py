@@ -1,0 +1,87 @@
+"""Per-request context: the DB session, the clock and who is asking, set by one middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.catalogue import DEFAULT_LANGUAGE
+from models.errors import NotAMemberError
+from models.network import Member, facilitators_to_contact, find_people, resolve_member
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class RequestScope:
+    """What a listener needs about the request: the session, `now` and the Slack user."""
+
+    db: Session
+    now: datetime
+    user_id: str | None
+    member: Member | None
+    lang: str
+
+    def require_member(self) -> Member:
+        """The member making the request, or NotAMemberError naming whom to contact."""
+        if self.member is None:
+            contacts = list(
+                dict.fromkeys(f.slack_user_id for f in facilitators_to_contact(self.db))
+            )
+            raise NotAMemberError(contacts)
+        return self.member
+
+
+def _user_id(body: dict[str, Any]) -> str | None:
+    if "user_id" in body:  # slash commands
+        return str(body["user_id"])
+    user = body.get("user") or body.get("event", {}).get("user")
+    if isinstance(user, dict):
+        return str(user.get("id")) if user.get("id") else None
+    return str(user) if user else None
+
+
+def make_scope_middleware(
+    session_factory: sessionmaker[Session], clock: Clock
+) -> Callable[..., Any]:
+    """A global Bolt middleware: one DB session per request, closed when the request ends.
+
+    The app runs with `process_before_response=True`, so listeners run inside `next()` and the
+    session outlives them. A listener commits what it wants kept before it acks; anything left
+    uncommitted (an error half-way) is rolled back when the session closes.
+    """
+
+    def scope_middleware(
+        body: dict[str, Any], context: dict[str, Any], next: Callable[[], None]
+    ) -> None:
+        now = clock()
+        with session_factory() as session:
+            user_id = _user_id(body)
+            member = resolve_member(session, user_id, now) if user_id else None
+            if member is not None:
+                lang = member.lang
+            else:
+                people = find_people(session, user_id) if user_id else []
+                lang = people[0].lang if people else DEFAULT_LANGUAGE
+            context["scope"] = RequestScope(
+                db=session, now=now, user_id=user_id, member=member, lang=lang
+            )
+            try:
+                next()
+            finally:
+                session.rollback()
+
+    return scope_middleware
+
+
+def scope_of(context: dict[str, Any]) -> RequestScope:
+    scope = context["scope"]
+    assert isinstance(scope, RequestScope)
+    return scope

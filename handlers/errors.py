@@ -1,0 +1,64 @@
+"""One error handler: typed errors become a friendly reply; the rest is logged with a ref."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from handlers.catalogue import DEFAULT_LANGUAGE, t
+from handlers.context import RequestScope
+from models.errors import InputError, TovholderError
+
+log = logging.getLogger(__name__)
+
+
+def your_text(lang: str, body: dict[str, Any]) -> str:
+    """The command as the member typed it, so nothing they wrote is lost with an error."""
+    text = str(body.get("text", "")).strip()
+    if not text:
+        return ""
+    shown = f"{body.get('command', '')} {text}".strip().replace("`", "'")
+    return "\n" + t(lang, "error.your_text", text=shown)
+
+
+def error_text(error: Exception, lang: str, body: dict[str, Any]) -> str:
+    """What the user is told about `error`, in `lang`."""
+    if isinstance(error, TovholderError):
+        text = t(lang, error.key, **error.params)
+        if isinstance(error, InputError):
+            text += your_text(lang, body)
+        return text
+    ref = uuid.uuid4().hex[:8]
+    log.error("unexpected error ref=%s: %r", ref, error, exc_info=error)
+    return t(lang, "error.unexpected", ref=ref)
+
+
+def ephemeral(text: str) -> BoltResponse:
+    return BoltResponse(
+        status=200,
+        body=json.dumps({"response_type": "ephemeral", "text": text}),
+        headers={"content-type": "application/json;charset=utf-8"},
+    )
+
+
+def handle_listener_error(
+    error: Exception, body: dict[str, Any], context: dict[str, Any]
+) -> BoltResponse | None:
+    """Bolt's app-wide error handler; for a slash command the reply is the response itself."""
+    scope = context.get("scope")
+    lang = scope.lang if isinstance(scope, RequestScope) else DEFAULT_LANGUAGE
+    text = error_text(error, lang, body)
+    if "command" in body:
+        return ephemeral(text)
+    if not isinstance(error, TovholderError):
+        return None
+    log.info("user error outside a command: %s", error)
+    return None
+
+
+def register(app: App) -> None:
+    app.error(handle_listener_error)

@@ -1,0 +1,246 @@
+"""Turning what a member typed into values: durations, dates, mentions and the /sparring grammar.
+
+Everything here is pure: it takes the text and "today" (the member's local date) and returns
+values or raises InputError with a catalogue key. Slack sends mentions as `<@U123|anna>` or
+`<@U123>` (the command has `should_escape` on) and escapes `&`, `<` and `>` in the rest.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from models.errors import InputError
+
+_WORD_END = r"(?![a-zæøå])"
+_HOUR_UNITS = r"(?:timer|time|hours|hour|hrs|hr|t|h)"
+_MINUTE_UNITS = r"(?:minutter|minut|minutes|minute|mins|min|m)"
+_NUMBER = r"\d+(?:[.,]\d+)?"
+
+DURATION_RE = re.compile(
+    rf"""(?P<sign>[-−–])?\s*
+    (?:
+        (?P<hours>{_NUMBER})\s*{_HOUR_UNITS}{_WORD_END}
+        (?:\s*(?P<and_minutes>\d+)\s*{_MINUTE_UNITS}{_WORD_END})?
+      | (?P<minutes>{_NUMBER})\s*{_MINUTE_UNITS}{_WORD_END}
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+MENTION_RE = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
+UNRESOLVED_NAME_RE = re.compile(r"@[\wæøåÆØÅ.\-]+")
+ISO_DATE_RE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\S)")
+DAY_MONTH_RE = re.compile(r"(?P<d>\d{1,2})[/.](?P<m>\d{1,2})(?:[/.](?P<y>\d{2}|\d{4}))?\.?(?!\S)")
+RELATIVE_DATE_RE = re.compile(
+    r"(?P<word>i\s*dag|today|i\s*går|i\s*gaar|yesterday|i\s*forgårs|i\s*forgaars)(?!\S)",
+    re.IGNORECASE,
+)
+WITH_RE = re.compile(r"(?:with|med|w/)(?!\S)", re.IGNORECASE)
+ON_RE = re.compile(r"(?:on|den|d\.|dato)(?!\S)", re.IGNORECASE)
+LIST_GLUE_RE = re.compile(r"\s*(?:,|&amp;|&|\bog\b|\band\b)\s*", re.IGNORECASE)
+SPECIAL_TOKEN_RE = re.compile(r"<(?:[@#!][^<>]+|https?://[^<>]+|mailto:[^<>]+)>")
+
+_DAYS_BACK = {
+    "idag": 0, "today": 0, "igår": 1, "igaar": 1, "yesterday": 1, "iforgårs": 2, "iforgaars": 2,
+}  # fmt: skip
+
+
+class SparringCommand(StrEnum):
+    LOG = "log"
+    STATUS = "status"
+    UNDO = "undo"
+    HELP = "help"
+
+
+SUBCOMMAND_WORDS: dict[str, SparringCommand] = {
+    "logged": SparringCommand.LOG,
+    "log": SparringCommand.LOG,
+    "logget": SparringCommand.LOG,
+    "registrer": SparringCommand.LOG,
+    "registreret": SparringCommand.LOG,
+    "status": SparringCommand.STATUS,
+    "undo": SparringCommand.UNDO,
+    "fortryd": SparringCommand.UNDO,
+    "help": SparringCommand.HELP,
+    "hjælp": SparringCommand.HELP,
+    "hjaelp": SparringCommand.HELP,
+    "?": SparringCommand.HELP,
+}
+
+
+@dataclass(frozen=True)
+class ParsedSparring:
+    minutes: int
+    given_on: date
+    receiver_ids: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def parse_duration(text: str) -> int:
+    """Minutes in `text`, which must be a duration and nothing else ("1t30m", "-2 h", ...)."""
+    match = DURATION_RE.fullmatch(text.strip())
+    if match is None:
+        raise InputError("sparring.error.bad_duration", value=text.strip())
+    return _minutes_of(match)
+
+
+def _minutes_of(match: re.Match[str]) -> int:
+    if match["hours"] is not None:
+        total = _number(match["hours"]) * 60 + int(match["and_minutes"] or 0)
+    else:
+        total = _number(match["minutes"])
+    minutes = round(total)
+    return -minutes if match["sign"] else minutes
+
+
+def _valid_date(year: int, month: int, day: int, raw: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise InputError("sparring.error.bad_date", value=raw) from None
+
+
+def parse_date(text: str, *, today: date) -> date:
+    """A date the member typed: ISO, "2/10", "2.10.2015", "i dag"/"today", "i går"/"yesterday".
+
+    A day and month without a year means the latest such date that is not after `today`.
+    """
+    raw = text.strip()
+    if m := RELATIVE_DATE_RE.fullmatch(raw):
+        key = re.sub(r"\s+", "", m["word"].lower())
+        return today - timedelta(days=_DAYS_BACK[key])
+    if m := ISO_DATE_RE.fullmatch(raw):
+        return _valid_date(int(m["y"]), int(m["m"]), int(m["d"]), raw)
+    if m := DAY_MONTH_RE.fullmatch(raw):
+        day, month = int(m["d"]), int(m["m"])
+        if m["y"] is not None:
+            year = int(m["y"])
+            return _valid_date(year + 2000 if year < 100 else year, month, day, raw)
+        # No year: the latest such date not after today (29/2 may reach back a few years).
+        for year in range(today.year, today.year - 8, -1):
+            try:
+                candidate = date(year, month, day)
+            except ValueError:
+                continue
+            if candidate <= today:
+                return candidate
+    raise InputError("sparring.error.bad_date", value=raw)
+
+
+def _match_date_at(text: str, pos: int) -> re.Match[str] | None:
+    for pattern in (RELATIVE_DATE_RE, ISO_DATE_RE, DAY_MONTH_RE):
+        if m := pattern.match(text, pos):
+            return m
+    return None
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _next_word(text: str, pos: int) -> str:
+    return text[pos:].split(maxsplit=1)[0] if text[pos:].strip() else ""
+
+
+def unescape_slack(text: str) -> str:
+    """Plain text from Slack's escaped text; mentions and links stay as Slack tokens."""
+    return html.unescape(text)
+
+
+def escape_slack(text: str) -> str:
+    """Escape `&`, `<`, `>` for Slack, leaving mention, channel and link tokens intact."""
+    out, last = [], 0
+    for m in SPECIAL_TOKEN_RE.finditer(text):
+        out.append(
+            text[last : m.start()].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        )
+        out.append(m.group(0))
+        last = m.end()
+    out.append(text[last:].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    return "".join(out)
+
+
+def split_subcommand(text: str) -> tuple[SparringCommand | None, str, str]:
+    """(command, first word, rest). A text that starts with a duration is a log entry."""
+    stripped = text.strip()
+    if not stripped:
+        return SparringCommand.STATUS, "", ""
+    word = stripped.split(maxsplit=1)[0]
+    rest = stripped[len(word) :].strip()
+    command = SUBCOMMAND_WORDS.get(word.lower())
+    if command is not None:
+        return command, word, rest
+    if DURATION_RE.match(stripped):
+        return SparringCommand.LOG, "", stripped
+    return None, word, rest
+
+
+def parse_sparring_log(text: str, *, today: date) -> ParsedSparring:
+    """The arguments of `/sparring logged …`: duration, then receivers and date, then the note."""
+    text = text.strip()
+    if not text:
+        raise InputError("sparring.error.missing_duration")
+    duration = DURATION_RE.match(text)
+    if duration is None or (duration.end() < len(text) and not text[duration.end()].isspace()):
+        word = _next_word(text, 0)
+        if MENTION_RE.match(text) or WITH_RE.match(text):
+            raise InputError("sparring.error.missing_duration")
+        raise InputError("sparring.error.bad_duration", value=word)
+    minutes = _minutes_of(duration)
+
+    receivers: list[str] = []
+    given_on: date | None = None
+    pos = duration.end()
+    while True:
+        pos = _skip_space(text, pos)
+        if pos >= len(text):
+            break
+        if m := WITH_RE.match(text, pos):
+            after = _skip_space(text, m.end())
+            if not MENTION_RE.match(text, after):
+                name = UNRESOLVED_NAME_RE.match(text, after)
+                if name:
+                    raise InputError("sparring.error.unresolved_name", value=name.group(0))
+                raise InputError("sparring.error.empty_with", value=m.group(0))
+            pos = after
+            continue
+        if m := MENTION_RE.match(text, pos):
+            receivers.append(m["id"])
+            pos = m.end()
+            if glue := LIST_GLUE_RE.match(text, pos):
+                after = glue.end()
+                if MENTION_RE.match(text, after):
+                    pos = after
+            continue
+        if m := UNRESOLVED_NAME_RE.match(text, pos):
+            raise InputError("sparring.error.unresolved_name", value=m.group(0))
+        if m := ON_RE.match(text, pos):
+            after = _skip_space(text, m.end())
+            date_match = _match_date_at(text, after)
+            if date_match is None:
+                raise InputError("sparring.error.bad_date", value=_next_word(text, after))
+            given_on = parse_date(date_match.group(0), today=today)
+            pos = date_match.end()
+            continue
+        if given_on is None and (date_match := _match_date_at(text, pos)):
+            given_on = parse_date(date_match.group(0), today=today)
+            pos = date_match.end()
+            continue
+        break
+
+    note = unescape_slack(text[pos:].strip())
+    receivers.extend(m["id"] for m in MENTION_RE.finditer(note))
+    return ParsedSparring(
+        minutes=minutes,
+        given_on=given_on or today,
+        receiver_ids=list(dict.fromkeys(receivers)),
+        note=note,
+    )

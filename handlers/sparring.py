@@ -1,0 +1,184 @@
+"""`/sparring`: log sparring given (B1), see this period's status, undo the latest entry."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from handlers.catalogue import format_date, t
+from handlers.context import RequestScope, scope_of
+from handlers.parsing import SparringCommand, escape_slack, parse_sparring_log, split_subcommand
+from models.network import Member, Period
+from models.sparring import (
+    SparringEntry,
+    SparringStatus,
+    log_sparring,
+    sparring_status,
+    undo_latest_sparring,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TARGET_MINUTES = 120
+STATUS_ENTRY_LIMIT = 15
+NOTE_PREVIEW = 140
+
+
+def render_period(lang: str, period: Period) -> str:
+    if period.index == 0:
+        return t(lang, "period.before_first")
+    if period.index >= period.meeting_count:
+        return t(lang, "period.after_last", a=period.index)
+    return t(lang, "period.between", a=period.index, b=period.index + 1)
+
+
+def render_progress(lang: str, given_minutes: int, target_minutes: int) -> str:
+    if given_minutes >= target_minutes:
+        return t(
+            lang,
+            "sparring.progress.reached",
+            given_minutes=given_minutes,
+            target_minutes=target_minutes,
+        )
+    return t(
+        lang,
+        "sparring.progress.missing",
+        given_minutes=given_minutes,
+        target_minutes=target_minutes,
+        missing_minutes=target_minutes - given_minutes,
+    )
+
+
+def _receivers(lang: str, entry: SparringEntry) -> str:
+    ids = [m.slack_user_id for m in entry.receiver_members]
+    return t(lang, "sparring.logged.receivers", users=ids) if ids else ""
+
+
+def _note(lang: str, entry: SparringEntry, limit: int | None = None) -> str:
+    if not entry.note:
+        return ""
+    note = entry.note if limit is None or len(entry.note) <= limit else entry.note[:limit] + "…"
+    return t(lang, "sparring.logged.note", note=escape_slack(note))
+
+
+def render_entry_reply(key: str, lang: str, entry: SparringEntry, status: SparringStatus) -> str:
+    """The reply after logging or undoing: the entry, then the period's total against target."""
+    return t(
+        lang,
+        key,
+        minutes=entry.minutes,
+        receivers=_receivers(lang, entry),
+        day=entry.given_on,
+        note=_note(lang, entry),
+        period=render_period(lang, status.period),
+        progress=render_progress(lang, status.given_minutes, status.target_minutes),
+    )
+
+
+def render_status(lang: str, status: SparringStatus) -> str:
+    lines = [
+        t(
+            lang,
+            "sparring.status.header",
+            period=render_period(lang, status.period),
+            start=format_date(lang, status.period.start, short=True),
+            end=status.period.end,
+        )
+    ]
+    if not status.entries:
+        lines.append(t(lang, "sparring.status.none"))
+    hidden = max(0, len(status.entries) - STATUS_ENTRY_LIMIT)
+    if hidden:
+        lines.append(t(lang, "sparring.status.more", count=hidden))
+    for entry in status.entries[hidden:]:
+        lines.append(
+            t(
+                lang,
+                "sparring.status.entry",
+                day=format_date(lang, entry.given_on, short=True),
+                minutes=entry.minutes,
+                receivers=_receivers(lang, entry),
+                note=_note(lang, entry, NOTE_PREVIEW),
+            )
+        )
+    lines.append(
+        t(
+            lang,
+            "sparring.status.given",
+            progress=render_progress(lang, status.given_minutes, status.target_minutes),
+        )
+    )
+    if status.received:
+        people = ", ".join(
+            t(
+                lang,
+                "sparring.status.received_item",
+                user=f"<@{r.giver.slack_user_id}>",
+                minutes=r.minutes,
+            )
+            for r in status.received
+        )
+        lines.append(
+            t(lang, "sparring.status.received", minutes=status.received_minutes, people=people)
+        )
+    else:
+        lines.append(t(lang, "sparring.status.received_none"))
+    lines.append(t(lang, "sparring.status.hint"))
+    return "\n".join(lines)
+
+
+def render_help(lang: str, member: Member | None) -> str:
+    target = member.network.sparring_target_minutes if member else DEFAULT_TARGET_MINUTES
+    return t(lang, "sparring.help", target_minutes=target)
+
+
+def run_sparring_command(scope: RequestScope, text: str) -> str:
+    """Carry out one `/sparring` command and return the reply; InputError on bad input."""
+    lang = scope.lang
+    command, word, rest = split_subcommand(text)
+    if command is None:
+        return (
+            t(lang, "sparring.error.unknown_subcommand", word=escape_slack(word))
+            + "\n\n"
+            + render_help(lang, scope.member)
+        )
+    if command is SparringCommand.HELP:
+        return render_help(lang, scope.member)
+    member = scope.require_member()
+    if command is SparringCommand.STATUS:
+        return render_status(lang, sparring_status(session=scope.db, member=member, now=scope.now))
+    if command is SparringCommand.UNDO:
+        removed = undo_latest_sparring(session=scope.db, member=member, now=scope.now)
+        if removed is None:
+            return t(lang, "sparring.undo.nothing")
+        status = sparring_status(
+            session=scope.db, member=member, now=scope.now, day=removed.given_on
+        )
+        scope.db.commit()
+        return render_entry_reply("sparring.undo.done", lang, removed, status)
+    parsed = parse_sparring_log(rest, today=member.today(scope.now))
+    entry = log_sparring(
+        session=scope.db,
+        member=member,
+        minutes=parsed.minutes,
+        given_on=parsed.given_on,
+        receiver_ids=parsed.receiver_ids,
+        note=parsed.note,
+        now=scope.now,
+    )
+    status = sparring_status(session=scope.db, member=member, now=scope.now, day=entry.given_on)
+    scope.db.commit()
+    log.info("sparring logged member=%s entry=%s minutes=%s", member.id, entry.id, entry.minutes)
+    return render_entry_reply("sparring.logged", lang, entry, status)
+
+
+def handle_sparring_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """Slash command listener: does the (fast, local) work, then acks with the reply."""
+    reply = run_sparring_command(scope_of(context), str(body.get("text", "")))
+    ack(response_type="ephemeral", text=reply)
+
+
+def register(app: App) -> None:
+    app.command("/sparring")(handle_sparring_command)

@@ -1,0 +1,1 @@
+"""The domain: SQLAlchemy models and the operations on them. No Slack in here."""

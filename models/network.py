@@ -1,0 +1,197 @@
+"""Networks, their meetings and their people, and the periods between meetings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.base import Base, utc_now
+
+LANGUAGES = ("da", "en")
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    FACILITATOR = "facilitator"
+
+
+class Network(Base):
+    __tablename__ = "network"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(2))
+    season_start: Mapped[date]
+    season_end: Mapped[date]
+    sparring_target_minutes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    meetings: Mapped[list[Meeting]] = relationship(
+        back_populates="network", order_by="Meeting.number", cascade="all, delete-orphan"
+    )
+    people: Mapped[list[Member]] = relationship(
+        back_populates="network", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint("season_start <= season_end", name="season_order"),
+        CheckConstraint("sparring_target_minutes > 0", name="sparring_target_positive"),
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Meeting(Base):
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    theme: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    host: Mapped[str] = mapped_column(Text)
+    place: Mapped[str] = mapped_column(Text)
+
+    network: Mapped[Network] = relationship(back_populates="meetings")
+
+    __table_args__ = (
+        UniqueConstraint("network_id", "number"),
+        CheckConstraint("starts_at < ends_at", name="time_order"),
+    )
+
+
+class Member(Base):
+    """A person in a network: a member, or a facilitator (tovholder)."""
+
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey("network.id", ondelete="CASCADE"), index=True
+    )
+    slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    manager_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    language: Mapped[str | None] = mapped_column(String(2))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    network: Mapped[Network] = relationship(back_populates="people")
+
+    __table_args__ = (UniqueConstraint("network_id", "slack_user_id"),)
+
+    @property
+    def lang(self) -> str:
+        """The language the bot speaks to this person: their own, else the network's."""
+        return self.language or self.network.language
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone) if self.timezone else self.network.zone
+
+    def today(self, now: datetime) -> date:
+        """The calendar date in this person's own time zone at `now`."""
+        return now.astimezone(self.zone).date()
+
+
+@dataclass(frozen=True)
+class Period:
+    """A stretch of the season: before meeting 1 (index 0), between k and k+1, after the last.
+
+    `start` and `end` are inclusive local dates. A meeting's own day opens the period after it.
+    """
+
+    index: int
+    meeting_count: int
+    start: date
+    end: date
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def meeting_local_date(meeting: Meeting, zone: ZoneInfo) -> date:
+    return meeting.starts_at.astimezone(zone).date()
+
+
+def periods(network: Network) -> list[Period]:
+    """All periods of the network's season, in order; they cover the season without gaps."""
+    zone = network.zone
+    days = [meeting_local_date(m, zone) for m in network.meetings]
+    bounds = [network.season_start, *days]
+    result: list[Period] = []
+    for index, start in enumerate(bounds):
+        if index + 1 < len(bounds):
+            end = date.fromordinal(bounds[index + 1].toordinal() - 1)
+        else:
+            end = network.season_end
+        result.append(Period(index=index, meeting_count=len(days), start=start, end=end))
+    return result
+
+
+def period_for(network: Network, day: date) -> Period | None:
+    """The period that `day` (a local date) falls in, or None outside the season."""
+    for period in periods(network):
+        if period.contains(day):
+            return period
+    return None
+
+
+def find_people(session: Session, slack_user_id: str) -> list[Member]:
+    """Every active network role the Slack user has, newest season first."""
+    stmt = (
+        select(Member)
+        .join(Member.network)
+        .where(Member.slack_user_id == slack_user_id, Member.active.is_(True))
+        .order_by(Network.season_end.desc(), Network.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def resolve_member(session: Session, slack_user_id: str, now: datetime) -> Member | None:
+    """The member row a Slack user acts as: in a season running now, else the newest season."""
+    candidates = [p for p in find_people(session, slack_user_id) if p.role is Role.MEMBER]
+    for person in candidates:
+        today = person.today(now)
+        if person.network.season_start <= today <= person.network.season_end:
+            return person
+    return candidates[0] if candidates else None
+
+
+def facilitators_to_contact(session: Session) -> list[Member]:
+    """Facilitators of every network, for telling an unknown user whom to contact."""
+    stmt = (
+        select(Member)
+        .join(Member.network)
+        .where(Member.role == Role.FACILITATOR, Member.active.is_(True))
+        .order_by(Network.season_end.desc(), Member.name)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,436 @@
+"""Loading a network (meetings, facilitators, members) from a TOML file: checked whole, then
+applied in one transaction, so a bad file changes nothing and a second run changes nothing."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models.base import utc_now
+from models.network import LANGUAGES, Meeting, Member, Network, Role
+
+SLACK_USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+
+
+class NetworkFileError(Exception):
+    """The file is not a valid network; `problems` lists each, naming the entry and field."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s), nothing was changed:\n{listing}")
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    number: int
+    theme: str
+    starts_at: datetime
+    ends_at: datetime
+    host: str
+    place: str
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    slack_user_id: str
+    role: Role
+    name: str
+    organisation: str | None
+    manager_name: str | None
+    email: str | None
+    language: str | None
+    timezone: str | None
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    key: str
+    name: str
+    timezone: str
+    country: str
+    language: str
+    season_start: date
+    season_end: date
+    sparring_target_minutes: int
+    meetings: list[MeetingSpec]
+    people: list[PersonSpec]
+
+
+@dataclass
+class ImportReport:
+    network_key: str
+    created: bool = False
+    added: dict[str, int] = field(default_factory=lambda: {"meeting": 0, "person": 0})
+    changed: dict[str, int] = field(
+        default_factory=lambda: {"meeting": 0, "person": 0, "network": 0}
+    )
+    removed: dict[str, int] = field(default_factory=lambda: {"meeting": 0, "person": 0})
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.created and not any(
+            n for d in (self.added, self.changed, self.removed) for n in d.values()
+        )
+
+
+NETWORK_FIELDS = {
+    "key", "name", "timezone", "country", "language", "season_start", "season_end",
+    "sparring_target_hours",
+}  # fmt: skip
+MEETING_FIELDS = {"number", "theme", "starts", "ends", "host", "place"}
+FACILITATOR_FIELDS = {"slack_id", "name", "email", "language", "timezone"}
+MEMBER_FIELDS = FACILITATOR_FIELDS | {"organisation", "manager"}
+TOP_LEVEL = {"network", "meetings", "facilitators", "members"}
+
+
+class _Checker:
+    """Collects every problem in a file rather than stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def fields(self, where: str, table: Any, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(table, dict):
+            self.problem(where, "must be a table")
+            return {}
+        for name in sorted(set(table) - allowed):
+            self.problem(where, f'unknown field "{name}" (allowed: {", ".join(sorted(allowed))})')
+        return table
+
+    def text(self, where: str, table: dict[str, Any], name: str, *, required: bool) -> str | None:
+        value = table.get(name)
+        if value is None:
+            if required:
+                self.problem(where, f'missing field "{name}"')
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(where, f'"{name}" must be a non-empty text')
+            return None
+        return value.strip()
+
+    def choice(
+        self, where: str, table: dict[str, Any], name: str, allowed: tuple[str, ...]
+    ) -> str | None:
+        value = self.text(where, table, name, required=False)
+        if value is not None and value not in allowed:
+            self.problem(where, f'"{name}" must be one of {", ".join(allowed)}, got "{value}"')
+            return None
+        return value
+
+    def zone(self, where: str, table: dict[str, Any], name: str) -> str | None:
+        value = self.text(where, table, name, required=False)
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem(
+                where, f'"{name}" is not a known time zone: "{value}" (e.g. "Europe/Copenhagen")'
+            )
+            return None
+        return value
+
+    def day(self, where: str, table: dict[str, Any], name: str) -> date | None:
+        value = table.get(name)
+        if value is None:
+            self.problem(where, f'missing field "{name}"')
+            return None
+        if isinstance(value, datetime) or not isinstance(value, date):
+            self.problem(where, f'"{name}" must be a date without quotes, e.g. {name} = 2015-09-01')
+            return None
+        return value
+
+    def moment(
+        self, where: str, table: dict[str, Any], name: str, zone: ZoneInfo
+    ) -> datetime | None:
+        value = table.get(name)
+        if value is None:
+            self.problem(where, f'missing field "{name}"')
+            return None
+        if not isinstance(value, datetime):
+            self.problem(
+                where,
+                f'"{name}" must be a date and time without quotes, '
+                f"e.g. {name} = 2015-09-21T10:00:00",
+            )
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return value.astimezone(UTC)
+
+
+def _where_person(kind: str, index: int, table: Any) -> str:
+    label = f"{kind}[{index + 1}]"
+    if isinstance(table, dict):
+        parts = [f'slack_id "{table["slack_id"]}"' if "slack_id" in table else None]
+        parts.append(f'"{table["name"]}"' if "name" in table else None)
+        shown = ", ".join(p for p in parts if p)
+        if shown:
+            label += f" ({shown})"
+    return label
+
+
+def parse_network(data: dict[str, Any], source: str = "network file") -> NetworkSpec:
+    """Check a parsed TOML document and return the network it describes, or raise
+    NetworkFileError listing every problem."""
+    c = _Checker()
+    for table_name in sorted(set(data) - TOP_LEVEL):
+        c.problem(source, f'unknown table "{table_name}" (allowed: {", ".join(sorted(TOP_LEVEL))})')
+    net = c.fields("[network]", data.get("network", {}), NETWORK_FIELDS)
+    if "network" not in data:
+        c.problem(source, "missing table [network]")
+    key = c.text("[network]", net, "key", required=True)
+    if key is not None and not KEY_RE.match(key):
+        c.problem("[network]", f'"key" must be lower-case letters, digits and dashes, got "{key}"')
+    name = c.text("[network]", net, "name", required=True)
+    timezone = c.zone("[network]", net, "timezone") or "Europe/Copenhagen"
+    zone = ZoneInfo(timezone)
+    country = c.text("[network]", net, "country", required=False) or "DK"
+    if not COUNTRY_RE.match(country):
+        c.problem("[network]", f'"country" must be a two-letter code such as "DK", got "{country}"')
+    language = c.choice("[network]", net, "language", LANGUAGES) or "da"
+    season_start = c.day("[network]", net, "season_start")
+    season_end = c.day("[network]", net, "season_end")
+    if season_start and season_end and season_start > season_end:
+        c.problem("[network]", "season_start must not be after season_end")
+    target_hours = net.get("sparring_target_hours", 2)
+    if (
+        isinstance(target_hours, bool)
+        or not isinstance(target_hours, int | float)
+        or target_hours <= 0
+    ):
+        c.problem(
+            "[network]", f'"sparring_target_hours" must be a number above 0, got {target_hours!r}'
+        )
+        target_hours = 2
+
+    meetings: list[MeetingSpec] = []
+    raw_meetings = data.get("meetings", [])
+    if not isinstance(raw_meetings, list) or not raw_meetings:
+        c.problem(source, "at least one [[meetings]] entry is needed")
+        raw_meetings = []
+    for i, raw in enumerate(raw_meetings):
+        where = f"meetings[{i + 1}]"
+        if isinstance(raw, dict) and isinstance(raw.get("number"), int):
+            where += f" (number {raw['number']})"
+        m = c.fields(where, raw, MEETING_FIELDS)
+        number = m.get("number")
+        if number is None:
+            c.problem(where, 'missing field "number"')
+        elif isinstance(number, bool) or not isinstance(number, int) or number != i + 1:
+            c.problem(where, f'"number" must be {i + 1} (meetings are numbered 1, 2, … in order)')
+        theme = c.text(where, m, "theme", required=True)
+        host = c.text(where, m, "host", required=True)
+        place = c.text(where, m, "place", required=True)
+        starts = c.moment(where, m, "starts", zone)
+        ends = c.moment(where, m, "ends", zone)
+        if starts and ends and starts >= ends:
+            c.problem(where, '"ends" must be after "starts"')
+        if starts and ends and theme and host and place and isinstance(number, int):
+            meetings.append(MeetingSpec(number, theme, starts, ends, host, place))
+    for prev, cur in itertools.pairwise(meetings):
+        if cur.starts_at < prev.ends_at:
+            c.problem(
+                f"meetings[{cur.number}] (number {cur.number})",
+                f"starts before meeting {prev.number} ends: meetings must be in time order",
+            )
+    if season_start and season_end:
+        for mt in meetings:
+            local_day = mt.starts_at.astimezone(zone).date()
+            if not season_start <= local_day <= season_end:
+                c.problem(
+                    f"meetings[{mt.number}] (number {mt.number})",
+                    f"is on {local_day}, outside the season {season_start} – {season_end}",
+                )
+
+    people: list[PersonSpec] = []
+    seen: dict[str, str] = {}
+    for kind, role, allowed in (
+        ("facilitators", Role.FACILITATOR, FACILITATOR_FIELDS),
+        ("members", Role.MEMBER, MEMBER_FIELDS),
+    ):
+        raw_people = data.get(kind, [])
+        if not isinstance(raw_people, list):
+            c.problem(source, f"[[{kind}]] must be a list of tables")
+            continue
+        if not raw_people:
+            c.problem(source, f"at least one [[{kind}]] entry is needed")
+        for i, raw in enumerate(raw_people):
+            where = _where_person(kind, i, raw)
+            p = c.fields(where, raw, allowed)
+            slack_id = c.text(where, p, "slack_id", required=True)
+            if slack_id is not None and not SLACK_USER_ID_RE.match(slack_id):
+                c.problem(
+                    where,
+                    f'"slack_id" must be a Slack user id such as "U024BE7LH", got "{slack_id}"',
+                )
+                slack_id = None
+            if slack_id is not None:
+                if slack_id in seen:
+                    c.problem(
+                        where,
+                        f'duplicate: slack_id "{slack_id}" is already used by {seen[slack_id]}',
+                    )
+                else:
+                    seen[slack_id] = where
+            person_name = c.text(where, p, "name", required=True)
+            organisation = c.text(where, p, "organisation", required=role is Role.MEMBER)
+            manager = c.text(where, p, "manager", required=role is Role.MEMBER)
+            email = c.text(where, p, "email", required=False)
+            if email is not None and not EMAIL_RE.match(email):
+                c.problem(where, f'"email" is not an e-mail address: "{email}"')
+            person_language = c.choice(where, p, "language", LANGUAGES)
+            person_zone = c.zone(where, p, "timezone")
+            if slack_id and person_name:
+                people.append(
+                    PersonSpec(
+                        slack_id,
+                        role,
+                        person_name,
+                        organisation,
+                        manager,
+                        email,
+                        person_language,
+                        person_zone,
+                    )
+                )
+
+    if c.problems:
+        raise NetworkFileError(source, c.problems)
+    assert key and name and season_start and season_end
+    return NetworkSpec(
+        key=key,
+        name=name,
+        timezone=timezone,
+        country=country,
+        language=language,
+        season_start=season_start,
+        season_end=season_end,
+        sparring_target_minutes=round(float(target_hours) * 60),
+        meetings=meetings,
+        people=people,
+    )
+
+
+def read_network_file(path: str | Path) -> NetworkSpec:
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise NetworkFileError(str(path), ["file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise NetworkFileError(str(path), [f"not valid TOML: {exc}"]) from None
+    return parse_network(data, str(path))
+
+
+def _assign(obj: Any, values: dict[str, Any]) -> bool:
+    """Set the attributes that differ; True when anything changed."""
+    changed = False
+    for attr, value in values.items():
+        if getattr(obj, attr) != value:
+            setattr(obj, attr, value)
+            changed = True
+    return changed
+
+
+def apply_network(session: Session, spec: NetworkSpec, now: datetime | None = None) -> ImportReport:
+    """Create or update the network to match `spec`. People missing from the file are
+    deactivated (their history stays); meetings beyond the file's last are removed."""
+    now = now or utc_now()
+    report = ImportReport(network_key=spec.key)
+    network = session.scalars(
+        select(Network)
+        .where(Network.key == spec.key)
+        .options(selectinload(Network.meetings), selectinload(Network.people))
+    ).first()
+    values = {
+        "name": spec.name,
+        "timezone": spec.timezone,
+        "country": spec.country,
+        "language": spec.language,
+        "season_start": spec.season_start,
+        "season_end": spec.season_end,
+        "sparring_target_minutes": spec.sparring_target_minutes,
+    }
+    if network is None:
+        network = Network(key=spec.key, created_at=now, updated_at=now, **values)
+        session.add(network)
+        report.created = True
+    elif _assign(network, values):
+        network.updated_at = now
+        report.changed["network"] += 1
+
+    by_number = {m.number: m for m in network.meetings}
+    for ms in spec.meetings:
+        meeting_values = {
+            "theme": ms.theme,
+            "starts_at": ms.starts_at,
+            "ends_at": ms.ends_at,
+            "host": ms.host,
+            "place": ms.place,
+        }
+        existing = by_number.pop(ms.number, None)
+        if existing is None:
+            network.meetings.append(Meeting(number=ms.number, **meeting_values))
+            report.added["meeting"] += 1
+        elif _assign(existing, meeting_values):
+            report.changed["meeting"] += 1
+    for leftover in by_number.values():
+        network.meetings.remove(leftover)
+        report.removed["meeting"] += 1
+
+    by_slack_id = {p.slack_user_id: p for p in network.people}
+    for ps in spec.people:
+        person_values = {
+            "role": ps.role,
+            "name": ps.name,
+            "organisation": ps.organisation,
+            "manager_name": ps.manager_name,
+            "email": ps.email,
+            "language": ps.language,
+            "timezone": ps.timezone,
+            "active": True,
+        }
+        existing_person = by_slack_id.pop(ps.slack_user_id, None)
+        if existing_person is None:
+            network.people.append(
+                Member(
+                    slack_user_id=ps.slack_user_id, created_at=now, updated_at=now, **person_values
+                )
+            )
+            report.added["person"] += 1
+        elif _assign(existing_person, person_values):
+            existing_person.updated_at = now
+            report.changed["person"] += 1
+    for gone in by_slack_id.values():
+        if gone.active:
+            gone.active = False
+            gone.updated_at = now
+            report.removed["person"] += 1
+    session.flush()
+    return report
+
+
+def import_network_file(
+    session: Session, path: str | Path, now: datetime | None = None
+) -> ImportReport:
+    """Read, check and apply a network file in the caller's transaction."""
+    return apply_network(session, read_network_file(path), now)

@@ -1,0 +1,221 @@
+"""B1 sparring: members log the hours of sparring they gave to other members."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Integer, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
+
+from models.base import Base, utc_now
+from models.errors import InputError
+from models.network import Member, Period, Role, period_for
+
+MAX_MINUTES_PER_ENTRY = 12 * 60
+MAX_NOTE_LENGTH = 2000
+
+
+class SparringEntry(Base):
+    """Sparring given by one member, on one day, to none or more other members."""
+
+    __tablename__ = "sparring_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    giver_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    given_on: Mapped[date]
+    minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # Undo keeps the row (and so the member's words) and marks it removed.
+    removed_at: Mapped[datetime | None]
+
+    giver: Mapped[Member] = relationship(foreign_keys=[giver_id])
+    receivers: Mapped[list[SparringReceiver]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="SparringReceiver.id"
+    )
+
+    @property
+    def receiver_members(self) -> list[Member]:
+        return [r.member for r in self.receivers]
+
+
+class SparringReceiver(Base):
+    __tablename__ = "sparring_receiver"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("sparring_entry.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+
+    entry: Mapped[SparringEntry] = relationship(back_populates="receivers")
+    member: Mapped[Member] = relationship()
+
+    __table_args__ = (UniqueConstraint("entry_id", "member_id"),)
+
+
+@dataclass(frozen=True)
+class ReceivedFrom:
+    giver: Member
+    minutes: int
+
+
+@dataclass(frozen=True)
+class SparringStatus:
+    """A member's sparring in one period: what they gave, the total, and what they received."""
+
+    period: Period
+    target_minutes: int
+    entries: list[SparringEntry]
+    given_minutes: int
+    received: list[ReceivedFrom]
+
+    @property
+    def received_minutes(self) -> int:
+        return sum(r.minutes for r in self.received)
+
+    @property
+    def target_reached(self) -> bool:
+        return self.given_minutes >= self.target_minutes
+
+
+def _period_or_error(member: Member, day: date) -> Period:
+    period = period_for(member.network, day)
+    if period is None:
+        raise InputError(
+            "sparring.error.outside_season",
+            day=day,
+            start=member.network.season_start,
+            end=member.network.season_end,
+        )
+    return period
+
+
+def _resolve_receivers(session: Session, giver: Member, slack_ids: list[str]) -> list[Member]:
+    unique_ids = list(dict.fromkeys(slack_ids))
+    if giver.slack_user_id in unique_ids:
+        raise InputError("sparring.error.self_receiver")
+    if not unique_ids:
+        return []
+    found = {
+        m.slack_user_id: m
+        for m in session.scalars(
+            select(Member).where(
+                Member.network_id == giver.network_id,
+                Member.slack_user_id.in_(unique_ids),
+                Member.role == Role.MEMBER,
+                Member.active.is_(True),
+            )
+        )
+    }
+    missing = [sid for sid in unique_ids if sid not in found]
+    if missing:
+        raise InputError("sparring.error.not_members", users=missing)
+    return [found[sid] for sid in unique_ids]
+
+
+def log_sparring(
+    *,
+    session: Session,
+    member: Member,
+    minutes: int,
+    given_on: date,
+    receiver_ids: list[str],
+    note: str,
+    now: datetime,
+) -> SparringEntry:
+    """Record sparring the member gave; raises InputError and stores nothing on a bad entry."""
+    if minutes <= 0:
+        raise InputError("sparring.error.not_positive")
+    if minutes > MAX_MINUTES_PER_ENTRY:
+        raise InputError("sparring.error.too_long", minutes=minutes)
+    if given_on > member.today(now):
+        raise InputError("sparring.error.future_date", day=given_on)
+    _period_or_error(member, given_on)
+    note = note.strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise InputError("sparring.error.note_too_long", limit=MAX_NOTE_LENGTH, length=len(note))
+    receivers = _resolve_receivers(session, member, receiver_ids)
+    entry = SparringEntry(
+        giver=member,
+        given_on=given_on,
+        minutes=minutes,
+        note=note,
+        created_at=now,
+        receivers=[SparringReceiver(member=r) for r in receivers],
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def sparring_status(
+    *, session: Session, member: Member, now: datetime, day: date | None = None
+) -> SparringStatus:
+    """The member's sparring in the period of `day` (default: today in their zone).
+
+    Outside the season it falls back to the nearest period, so a member can still read it.
+    """
+    day = day or member.today(now)
+    network = member.network
+    period = period_for(network, day)
+    if period is None:
+        day = min(max(day, network.season_start), network.season_end)
+        period = _period_or_error(member, day)
+    entries = list(
+        session.scalars(
+            select(SparringEntry)
+            .where(
+                SparringEntry.giver_id == member.id,
+                SparringEntry.removed_at.is_(None),
+                SparringEntry.given_on >= period.start,
+                SparringEntry.given_on <= period.end,
+            )
+            .options(selectinload(SparringEntry.receivers).selectinload(SparringReceiver.member))
+            .order_by(SparringEntry.given_on, SparringEntry.id)
+        )
+    )
+    received_rows = session.execute(
+        select(SparringEntry.giver_id, SparringEntry.minutes)
+        .join(SparringReceiver, SparringReceiver.entry_id == SparringEntry.id)
+        .where(
+            SparringReceiver.member_id == member.id,
+            SparringEntry.removed_at.is_(None),
+            SparringEntry.given_on >= period.start,
+            SparringEntry.given_on <= period.end,
+        )
+    ).all()
+    by_giver: dict[int, int] = defaultdict(int)
+    for giver_id, minutes in received_rows:
+        by_giver[giver_id] += minutes
+    givers = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(list(by_giver))))}
+    received = [
+        ReceivedFrom(giver=givers[gid], minutes=mins)
+        for gid, mins in sorted(by_giver.items(), key=lambda kv: givers[kv[0]].name)
+    ]
+    return SparringStatus(
+        period=period,
+        target_minutes=network.sparring_target_minutes,
+        entries=entries,
+        given_minutes=sum(e.minutes for e in entries),
+        received=received,
+    )
+
+
+def undo_latest_sparring(
+    *, session: Session, member: Member, now: datetime
+) -> SparringEntry | None:
+    """Mark the member's most recently entered sparring as removed; None when there is none."""
+    entry = session.scalars(
+        select(SparringEntry)
+        .where(SparringEntry.giver_id == member.id, SparringEntry.removed_at.is_(None))
+        .order_by(SparringEntry.created_at.desc(), SparringEntry.id.desc())
+        .limit(1)
+    ).first()
+    if entry is None:
+        return None
+    entry.removed_at = now
+    session.flush()
+    return entry
