@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from handlers import coming_soon, errors, sparring
-from handlers.context import Clock, make_scope_middleware
+from handlers.context import Clock, close_request_scope, make_scope_middleware
 from models.base import utc_now
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,23 @@ def make_web_client(settings: Settings) -> WebClient:
     return client
 
 
+class TovholderApp(App):
+    """Bolt's App, closing the per-request DB session once the request is fully handled."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        try:
+            response: BoltResponse = super().dispatch(req)
+        finally:
+            close_request_scope(req.context)
+        return response
+
+
 def create_app(
     settings: Settings, session_factory: sessionmaker[Session], clock: Clock = utc_now
-) -> App:
+) -> TovholderApp:
     """Build the Bolt app. Listeners run before the response (`process_before_response`):
     each one does only fast, local work and acks with its reply, well inside Slack's 3 s."""
-    app = App(
+    app = TovholderApp(
         client=make_web_client(settings),
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,

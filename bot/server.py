@@ -43,9 +43,11 @@ def server_options(threads: int) -> dict[str, Any]:
     }
 
 
-def make_server(wsgi: WSGIApp, *, host: str, port: int, threads: int) -> Any:
+def make_server(wsgi: WSGIApp, *, host: str, port: int, threads: int, **extra: Any) -> Any:
     """A waitress server bound to host:port (port 0 picks a free one); call `.run()`."""
-    return waitress.create_server(wsgi, host=host, port=port, **server_options(threads))
+    return waitress.create_server(
+        wsgi, host=host, port=port, **{**server_options(threads), **extra}
+    )
 
 
 def serve(app: App, *, host: str, port: int, threads: int) -> None:

@@ -77,7 +77,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "sparring.logged.receivers": " med {users}",
         "sparring.logged.note": " — “{note}”",
-        "sparring.progress.reached": "{given_minutes} af {target_minutes} — målet er nået 🎉",
+        "sparring.progress.reached": "{given_minutes} af {target_minutes} — målet er nået",
         "sparring.progress.missing": (
             "{given_minutes} af {target_minutes} — {missing_minutes} tilbage til målet."
         ),
@@ -190,7 +190,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "sparring.logged.receivers": " with {users}",
         "sparring.logged.note": " — “{note}”",
-        "sparring.progress.reached": "{given_minutes} of {target_minutes} — target reached 🎉",
+        "sparring.progress.reached": "{given_minutes} of {target_minutes} — target reached",
         "sparring.progress.missing": (
             "{given_minutes} of {target_minutes} — {missing_minutes} to go."
         ),

@@ -51,34 +51,45 @@ def _user_id(body: dict[str, Any]) -> str | None:
 def make_scope_middleware(
     session_factory: sessionmaker[Session], clock: Clock
 ) -> Callable[..., Any]:
-    """A global Bolt middleware: one DB session per request, closed when the request ends.
+    """A global Bolt middleware: opens the request's DB session and resolves who is asking.
 
-    The app runs with `process_before_response=True`, so listeners run inside `next()` and the
-    session outlives them. A listener commits what it wants kept before it acks; anything left
-    uncommitted (an error half-way) is rolled back when the session closes.
+    Bolt runs listeners after the middleware chain, so the session is closed by
+    `close_request_scope` once the whole request (listener and error handler) is done. A
+    listener commits what it wants kept before it acks; anything left uncommitted (an error
+    half-way) is rolled back on close.
     """
 
     def scope_middleware(
-        body: dict[str, Any], context: dict[str, Any], next: Callable[[], None]
+        body: dict[str, Any],
+        context: dict[str, Any],
+        next: Callable[[], None],
     ) -> None:
         now = clock()
-        with session_factory() as session:
-            user_id = _user_id(body)
+        session = session_factory()
+        user_id = _user_id(body)
+        try:
             member = resolve_member(session, user_id, now) if user_id else None
             if member is not None:
                 lang = member.lang
             else:
                 people = find_people(session, user_id) if user_id else []
                 lang = people[0].lang if people else DEFAULT_LANGUAGE
-            context["scope"] = RequestScope(
-                db=session, now=now, user_id=user_id, member=member, lang=lang
-            )
-            try:
-                next()
-            finally:
-                session.rollback()
+        except Exception:
+            session.close()
+            raise
+        context["scope"] = RequestScope(
+            db=session, now=now, user_id=user_id, member=member, lang=lang
+        )
+        next()
 
     return scope_middleware
+
+
+def close_request_scope(context: dict[str, Any]) -> None:
+    """Roll back whatever was not committed and give the connection back to the pool."""
+    scope = context.get("scope")
+    if isinstance(scope, RequestScope):
+        scope.db.close()
 
 
 def scope_of(context: dict[str, Any]) -> RequestScope:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from models.errors import InputError
 
 _WORD_END = r"(?![a-zæøå])"
+_TOKEN_END = r"(?=$|[\s,;])"
 _HOUR_UNITS = r"(?:timer|time|hours|hour|hrs|hr|t|h)"
 _MINUTE_UNITS = r"(?:minutter|minut|minutes|minute|mins|min|m)"
 _NUMBER = r"\d+(?:[.,]\d+)?"
@@ -31,14 +32,16 @@ DURATION_RE = re.compile(
 )
 MENTION_RE = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
 UNRESOLVED_NAME_RE = re.compile(r"@[\wæøåÆØÅ.\-]+")
-ISO_DATE_RE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\S)")
-DAY_MONTH_RE = re.compile(r"(?P<d>\d{1,2})[/.](?P<m>\d{1,2})(?:[/.](?P<y>\d{2}|\d{4}))?\.?(?!\S)")
+ISO_DATE_RE = re.compile(rf"(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_TOKEN_END}")
+DAY_MONTH_RE = re.compile(
+    rf"(?P<d>\d{{1,2}})[/.](?P<m>\d{{1,2}})(?:[/.](?P<y>\d{{2}}|\d{{4}}))?\.?{_TOKEN_END}"
+)
 RELATIVE_DATE_RE = re.compile(
-    r"(?P<word>i\s*dag|today|i\s*går|i\s*gaar|yesterday|i\s*forgårs|i\s*forgaars)(?!\S)",
+    r"(?P<word>i\s*dag|today|i\s*går|i\s*gaar|yesterday|i\s*forgårs|i\s*forgaars)" + _TOKEN_END,
     re.IGNORECASE,
 )
-WITH_RE = re.compile(r"(?:with|med|w/)(?!\S)", re.IGNORECASE)
-ON_RE = re.compile(r"(?:on|den|d\.|dato)(?!\S)", re.IGNORECASE)
+WITH_RE = re.compile(r"(?:with|med|w/)" + _TOKEN_END, re.IGNORECASE)
+ON_RE = re.compile(r"(?:on|den|d\.|dato)" + _TOKEN_END, re.IGNORECASE)
 LIST_GLUE_RE = re.compile(r"\s*(?:,|&amp;|&|\bog\b|\band\b)\s*", re.IGNORECASE)
 SPECIAL_TOKEN_RE = re.compile(r"<(?:[@#!][^<>]+|https?://[^<>]+|mailto:[^<>]+)>")
 
@@ -99,6 +102,13 @@ def _minutes_of(match: re.Match[str]) -> int:
     return -minutes if match["sign"] else minutes
 
 
+def _date_or_none(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 def _valid_date(year: int, month: int, day: int, raw: str) -> date:
     try:
         return date(year, month, day)
@@ -122,13 +132,14 @@ def parse_date(text: str, *, today: date) -> date:
         if m["y"] is not None:
             year = int(m["y"])
             return _valid_date(year + 2000 if year < 100 else year, month, day, raw)
-        # No year: the latest such date not after today (29/2 may reach back a few years).
+        # No year: the latest such day not after today, unless this year's is within the
+        # coming month (then it is a slip, and the member is told the day is in the future).
+        upcoming = _date_or_none(today.year, month, day)
+        if upcoming is not None and today < upcoming <= today + timedelta(days=31):
+            return upcoming
         for year in range(today.year, today.year - 8, -1):
-            try:
-                candidate = date(year, month, day)
-            except ValueError:
-                continue
-            if candidate <= today:
+            candidate = _date_or_none(year, month, day)
+            if candidate is not None and candidate <= today:
                 return candidate
     raise InputError("sparring.error.bad_date", value=raw)
 
@@ -141,7 +152,8 @@ def _match_date_at(text: str, pos: int) -> re.Match[str] | None:
 
 
 def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
+    """Skip white space and the commas people put between the parts of an entry."""
+    while pos < len(text) and (text[pos].isspace() or text[pos] in ",;"):
         pos += 1
     return pos
 
@@ -189,7 +201,10 @@ def parse_sparring_log(text: str, *, today: date) -> ParsedSparring:
     if not text:
         raise InputError("sparring.error.missing_duration")
     duration = DURATION_RE.match(text)
-    if duration is None or (duration.end() < len(text) and not text[duration.end()].isspace()):
+    if duration is None or (
+        duration.end() < len(text)
+        and not (text[duration.end()].isspace() or text[duration.end()] in ",;")
+    ):
         word = _next_word(text, 0)
         if MENTION_RE.match(text) or WITH_RE.match(text):
             raise InputError("sparring.error.missing_duration")
@@ -222,14 +237,16 @@ def parse_sparring_log(text: str, *, today: date) -> ParsedSparring:
             continue
         if m := UNRESOLVED_NAME_RE.match(text, pos):
             raise InputError("sparring.error.unresolved_name", value=m.group(0))
-        if m := ON_RE.match(text, pos):
+        if given_on is None and (m := ON_RE.match(text, pos)):
             after = _skip_space(text, m.end())
             date_match = _match_date_at(text, after)
-            if date_match is None:
+            if date_match is not None:
+                given_on = parse_date(date_match.group(0), today=today)
+                pos = date_match.end()
+                continue
+            if text[after : after + 1].isdigit():
                 raise InputError("sparring.error.bad_date", value=_next_word(text, after))
-            given_on = parse_date(date_match.group(0), today=today)
-            pos = date_match.end()
-            continue
+            break  # "on the survey design …": the note has started
         if given_on is None and (date_match := _match_date_at(text, pos)):
             given_on = parse_date(date_match.group(0), today=today)
             pos = date_match.end()

@@ -89,6 +89,7 @@ def _period_or_error(member: Member, day: date) -> Period:
             day=day,
             start=member.network.season_start,
             end=member.network.season_end,
+            start_iso=member.network.season_start.isoformat(),
         )
     return period
 

@@ -1,0 +1,125 @@
+"""Shared fixtures: a database per backend (SQLite always, PostgreSQL when configured),
+the example network, a fixed clock and the local Slack stand-in."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, delete, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.base import Base
+from models.db import make_engine, make_session_factory, upgrade_schema
+from models.network import Member, Network
+from models.network_import import import_network_file
+from tests.slack_standin import SlackStandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_NETWORK = ROOT / "examples" / "network-2015-16.toml"
+POSTGRES_ENV = "TOVHOLDER_TEST_POSTGRES_URL"
+POSTGRES_SKIP_REASON = (
+    f"PostgreSQL tests need {POSTGRES_ENV}, e.g. "
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test (.ci/run sets it)"
+)
+
+# 5 Oct 2015, 10:00 in Copenhagen: between meeting 1 (21 Sep) and meeting 2 (17 Nov).
+SEASON_NOW = datetime(2015, 10, 5, 8, 0, tzinfo=UTC)
+
+ANNA, BO, CAMILLA, FREDERIK, JENS = (
+    "U0ANNA0001", "U0BO000002", "U0CAMILLA3", "U0FREDE006", "U0JENS0010",
+)  # fmt: skip
+FACILITATOR = "U0FACIL001"
+
+
+def _postgres_database(base_url: str) -> Iterator[str]:
+    """A fresh database on the configured server for this test run, dropped afterwards."""
+    name = f"tovholder_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    yield from _postgres_database(base)
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tovholder.db'}"
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def database_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return str(request.getfixturevalue("sqlite_url"))
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """The schema is built by the migrations, as in production."""
+    eng = make_engine(database_url)
+    upgrade_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    yield make_session_factory(engine)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(delete(table))
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as s:
+        yield s
+
+
+@pytest.fixture
+def network(session_factory: sessionmaker[Session]) -> Network:
+    """The example network (season 2015–16), loaded through the real import."""
+    with session_factory.begin() as s:
+        import_network_file(s, EXAMPLE_NETWORK, now=SEASON_NOW)
+    with session_factory() as s:
+        net = s.query(Network).one()
+        s.expunge_all()
+        return net
+
+
+def person(session: Session, slack_user_id: str) -> Member:
+    return session.query(Member).filter_by(slack_user_id=slack_user_id).one()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    standin = SlackStandIn().start()
+    yield standin
+    standin.stop()

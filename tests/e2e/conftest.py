@@ -1,0 +1,169 @@
+"""The real app over HTTP: waitress serving Bolt, signed requests as Slack sends them, and the
+local Slack stand-in behind SLACK_API_URL."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.app import create_app
+from bot.server import make_server, make_wsgi_app
+from bot.settings import Settings
+from models.db import make_session_factory
+from tests.conftest import SEASON_NOW
+from tests.slack_standin import TEAM_ID, Call, SlackStandIn
+
+SIGNING_SECRET = "e2e-signing-secret"
+
+
+def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class HttpReply:
+    status: int
+    body: str
+
+    def json(self) -> dict[str, Any]:
+        data = json.loads(self.body)
+        assert isinstance(data, dict)
+        return data
+
+    @property
+    def text(self) -> str:
+        return str(self.json()["text"])
+
+
+class Clock:
+    """The bot's clock, settable by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class BotUnderTest:
+    url: str
+    slack: SlackStandIn
+    clock: Clock
+    startup_calls: list[Call]
+
+    def post(self, body: str, headers: dict[str, str]) -> HttpReply:
+        request = urllib.request.Request(
+            self.url + "/slack/events", data=body.encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as resp:
+                return HttpReply(resp.status, resp.read().decode())
+        except urllib.error.HTTPError as err:
+            return HttpReply(err.code, err.read().decode())
+
+    def command(
+        self,
+        command: str,
+        text: str,
+        *,
+        user: str,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+    ) -> HttpReply:
+        """A slash command exactly as Slack sends it: form-encoded and signed."""
+        body = urlencode(
+            {
+                "token": "deprecated-verification-token",
+                "team_id": TEAM_ID,
+                "team_domain": "tovholder-test",
+                "channel_id": "C0GENERAL1",
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A0TEST0001",
+                "is_enterprise_install": "false",
+                "response_url": self.slack.response_url(),
+                "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            }
+        )
+        ts = int(time.time()) if timestamp is None else timestamp
+        return self.post(
+            body,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": str(ts),
+                "X-Slack-Signature": sign(body, ts, secret),
+            },
+        )
+
+
+def make_settings(slack: SlackStandIn) -> Settings:
+    return Settings(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_app_token=None,
+        slack_api_url=slack.url,
+        database_url="unused",
+        port=0,
+        server_threads=4,
+        log_level="INFO",
+    )
+
+
+@dataclass
+class RunningServer:
+    url: str
+    slack: SlackStandIn
+    clock: Clock
+    startup_calls: list[Call]
+
+
+@pytest.fixture(scope="session")
+def running_server(
+    engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """One real server per database backend for the whole run (starting and stopping waitress
+    per test is slow and racy); each test gets a clean database, clock and call log."""
+    slack = SlackStandIn().start()
+    clock = Clock(SEASON_NOW)
+    app = create_app(make_settings(slack), make_session_factory(engine), clock=clock)
+    server = make_server(make_wsgi_app(app), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    startup_calls = list(slack.calls)
+    try:
+        yield RunningServer(
+            f"http://127.0.0.1:{server.effective_port}", slack, clock, startup_calls
+        )
+    finally:
+        time.sleep(0.2)  # let worker threads finish their last responses
+        server.close()
+        server.task_dispatcher.shutdown(timeout=5)
+        thread.join(timeout=5)
+        slack.stop()
+
+
+@pytest.fixture
+def bot(running_server: RunningServer, network: object) -> BotUnderTest:
+    running_server.clock.now = SEASON_NOW
+    running_server.slack.calls.clear()
+    return BotUnderTest(
+        running_server.url, running_server.slack, running_server.clock, running_server.startup_calls
+    )

@@ -1,0 +1,165 @@
+from datetime import date
+
+import pytest
+
+from handlers.parsing import (
+    SparringCommand,
+    escape_slack,
+    parse_date,
+    parse_duration,
+    parse_sparring_log,
+    split_subcommand,
+)
+from models.errors import InputError
+
+TODAY = date(2015, 10, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("2h", 120),
+        ("2 h", 120),
+        ("1.5h", 90),
+        ("1,5 t", 90),
+        ("90m", 90),
+        ("90 min", 90),
+        ("1h30m", 90),
+        ("1t30m", 90),
+        ("1h 30 min", 90),
+        ("2 timer", 120),
+        ("1 time", 60),
+        ("2 hours", 120),
+        ("1 hour", 60),
+        ("45 minutes", 45),
+        ("30 minutter", 30),
+        ("2H", 120),
+        ("0.25h", 15),
+        ("0h", 0),
+        ("-2h", -120),
+    ],
+)
+def test_durations(text: str, minutes: int) -> None:
+    assert parse_duration(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["2", "2x", "two hours", "h", "2 dage", "1h30", ""])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_duration(text)
+    assert err.value.key == "sparring.error.bad_duration"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2015-10-02", date(2015, 10, 2)),
+        ("2/10", date(2015, 10, 2)),
+        ("2.10", date(2015, 10, 2)),
+        ("2.10.", date(2015, 10, 2)),
+        ("2.10.2015", date(2015, 10, 2)),
+        ("2/10/15", date(2015, 10, 2)),
+        ("24/3", date(2015, 3, 24)),  # without a year: the latest one not after today …
+        ("24/12", date(2014, 12, 24)),
+        ("5/10", date(2015, 10, 5)),
+        ("6/10", date(2015, 10, 6)),  # … unless it is within the coming month
+        ("5/11", date(2015, 11, 5)),
+        ("i dag", TODAY),
+        ("idag", TODAY),
+        ("today", TODAY),
+        ("I går", date(2015, 10, 4)),
+        ("igår", date(2015, 10, 4)),
+        ("yesterday", date(2015, 10, 4)),
+        ("i forgårs", date(2015, 10, 3)),
+        ("29/2", date(2012, 2, 29)),
+    ],
+)
+def test_dates(text: str, expected: date) -> None:
+    assert parse_date(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["32/10", "2015-02-30", "13.13.2015", "tomorrow", "2/10/2015x"])
+def test_bad_dates(text: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_date(text, today=TODAY)
+    assert err.value.key == "sparring.error.bad_date"
+    assert err.value.params["value"] == text
+
+
+def test_the_issue_example() -> None:
+    parsed = parse_sparring_log(
+        "2h with <@U0ANNA0001|anna> on 2015-10-02 went through her citizen survey", today=TODAY
+    )
+    assert parsed.minutes == 120
+    assert parsed.receiver_ids == ["U0ANNA0001"]
+    assert parsed.given_on == date(2015, 10, 2)
+    assert parsed.note == "went through her citizen survey"
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes", "receivers", "day", "note"),
+    [
+        ("90 min", 90, [], TODAY, ""),
+        ("1t30m med <@U1> <@U2> i går", 90, ["U1", "U2"], date(2015, 10, 4), ""),
+        ("2 hours, with <@U1>, <@U2> and <@U3> ideas", 120, ["U1", "U2", "U3"], TODAY, "ideas"),
+        ("3h <@U1> og <@U2>, i går; godt &amp; sjovt", 180, ["U1", "U2"], date(2015, 10, 4),
+         "godt & sjovt"),
+        ("1 time 2/10 <@U1> om <b>", 60, ["U1"], date(2015, 10, 2), "om <b>"),
+        ("45 minutes den 2.10.2015 kort", 45, [], date(2015, 10, 2), "kort"),
+        ("1h with <@U1> on the survey design", 60, ["U1"], TODAY, "on the survey design"),
+        ("1h talked to <@U2> after", 60, ["U2"], TODAY, "talked to <@U2> after"),
+        ("1h <@U1> <@U1>", 60, ["U1"], TODAY, ""),
+    ],
+)  # fmt: skip
+def test_log_forms(text: str, minutes: int, receivers: list[str], day: date, note: str) -> None:
+    parsed = parse_sparring_log(text, today=TODAY)
+    assert (parsed.minutes, parsed.receiver_ids, parsed.given_on, parsed.note) == (
+        minutes, receivers, day, note,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("", "sparring.error.missing_duration", None),
+        ("with <@U1>", "sparring.error.missing_duration", None),
+        ("2x with <@U1>", "sparring.error.bad_duration", "2x"),
+        ("2 with <@U1>", "sparring.error.bad_duration", "2"),
+        ("2h with @anna", "sparring.error.unresolved_name", "@anna"),
+        ("2h @anna", "sparring.error.unresolved_name", "@anna"),
+        ("2h with", "sparring.error.empty_with", "with"),
+        ("2h on 33/2", "sparring.error.bad_date", "33/2"),
+        ("2h on 2015-13-01 notes", "sparring.error.bad_date", "2015-13-01"),
+    ],
+)
+def test_log_errors(text: str, key: str, value: str | None) -> None:
+    with pytest.raises(InputError) as err:
+        parse_sparring_log(text, today=TODAY)
+    assert err.value.key == key
+    assert err.value.params.get("value") == value
+
+
+@pytest.mark.parametrize(
+    ("text", "command", "rest"),
+    [
+        ("", SparringCommand.STATUS, ""),
+        ("status", SparringCommand.STATUS, ""),
+        ("logged 2h with <@U1>", SparringCommand.LOG, "2h with <@U1>"),
+        ("LOGGET 2 timer", SparringCommand.LOG, "2 timer"),
+        ("2h with <@U1>", SparringCommand.LOG, "2h with <@U1>"),
+        ("undo", SparringCommand.UNDO, ""),
+        ("fortryd", SparringCommand.UNDO, ""),
+        ("help", SparringCommand.HELP, ""),
+        ("hjælp", SparringCommand.HELP, ""),
+        ("gave 2h", None, "2h"),
+    ],
+)
+def test_subcommands(text: str, command: SparringCommand | None, rest: str) -> None:
+    got_command, _word, got_rest = split_subcommand(text)
+    assert (got_command, got_rest) == (command, rest)
+
+
+def test_escape_keeps_mentions_and_links() -> None:
+    assert escape_slack("a < b & <@U1> <https://x.dk|x>") == (
+        "a &lt; b &amp; <@U1> <https://x.dk|x>"
+    )

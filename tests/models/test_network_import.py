@@ -1,0 +1,191 @@
+import tomllib
+from copy import deepcopy
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.network import Meeting, Member, Network, Role
+from models.network_import import (
+    NetworkFileError,
+    apply_network,
+    import_network_file,
+    parse_network,
+)
+from tests.conftest import EXAMPLE_NETWORK, SEASON_NOW
+
+
+def example() -> dict[str, Any]:
+    with EXAMPLE_NETWORK.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def snapshot(session: Session) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    for model in (Network, Meeting, Member):
+        for obj in session.scalars(select(model).order_by(model.id)):
+            rows.append(
+                tuple(sorted((k, v) for k, v in vars(obj).items() if not k.startswith("_")))
+            )
+    return rows
+
+
+def test_example_network_has_the_seed_season() -> None:
+    spec = parse_network(example())
+    assert spec.timezone == "Europe/Copenhagen"
+    assert [(m.number, m.starts_at, m.ends_at) for m in spec.meetings] == [
+        (1, datetime(2015, 9, 21, 8, tzinfo=UTC), datetime(2015, 9, 21, 11, tzinfo=UTC)),
+        (2, datetime(2015, 11, 17, 9, tzinfo=UTC), datetime(2015, 11, 17, 12, tzinfo=UTC)),
+        (3, datetime(2016, 3, 3, 9, tzinfo=UTC), datetime(2016, 3, 3, 12, tzinfo=UTC)),
+        (4, datetime(2016, 4, 28, 8, tzinfo=UTC), datetime(2016, 4, 28, 11, tzinfo=UTC)),
+    ]
+    assert spec.meetings[1].theme == "Klagedrevet innovation"
+    assert spec.meetings[2].place == "Dansk Design Center, Frederiksholms Kanal 30, København K"
+    members = [p for p in spec.people if p.role is Role.MEMBER]
+    facilitators = [p for p in spec.people if p.role is Role.FACILITATOR]
+    assert len(facilitators) >= 2 and len(members) >= 8
+    workplaces = [m.organisation for m in members]
+    assert len(set(workplaces)) >= 4
+    assert any(workplaces.count(w) >= 2 for w in workplaces)
+    assert all(m.manager_name and m.slack_user_id for m in members)
+    assert spec.sparring_target_minutes == 120
+
+
+def test_import_twice_gives_the_same_state(session_factory: sessionmaker[Session]) -> None:
+    with session_factory.begin() as s:
+        first = import_network_file(s, EXAMPLE_NETWORK, now=SEASON_NOW)
+    with session_factory() as s:
+        before = snapshot(s)
+    with session_factory.begin() as s:
+        second = import_network_file(s, EXAMPLE_NETWORK, now=datetime(2015, 12, 1, tzinfo=UTC))
+    with session_factory() as s:
+        after = snapshot(s)
+    assert first.created and first.added == {"meeting": 4, "person": 12}
+    assert second.unchanged
+    assert before == after
+
+
+def test_update_changes_moves_and_deactivates(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with session_factory.begin() as s:
+        import_network_file(s, EXAMPLE_NETWORK, now=SEASON_NOW)
+    data = example()
+    data["meetings"][3]["place"] = "Aarhus Rådhus"
+    data["meetings"] = data["meetings"][:4]
+    gone = data["members"].pop()
+    with session_factory.begin() as s:
+        report = apply_network(s, parse_network(data), now=SEASON_NOW)
+    assert report.changed["meeting"] == 1
+    assert report.removed["person"] == 1
+    with session_factory() as s:
+        left = s.scalars(select(Member).where(Member.slack_user_id == gone["slack_id"])).one()
+        assert not left.active  # history stays, nudges stop
+        m4 = s.scalars(select(Meeting).where(Meeting.number == 4)).one()
+        assert m4.place == "Aarhus Rådhus"
+
+
+def _problems(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(NetworkFileError) as err:
+        parse_network(data, "net.toml")
+    return err.value.problems
+
+
+def test_unknown_field_names_entry_and_field() -> None:
+    data = example()
+    data["members"][2]["manger"] = "typo"
+    assert _problems(data) == [
+        'members[3] (slack_id "U0CAMILLA3", "Camilla Østergaard"): unknown field "manger" '
+        "(allowed: email, language, manager, name, organisation, slack_id, timezone)"
+    ]
+
+
+def test_missing_date_is_named() -> None:
+    data = example()
+    del data["meetings"][1]["starts"]
+    assert _problems(data) == ['meetings[2] (number 2): missing field "starts"']
+
+
+def test_quoted_date_is_explained() -> None:
+    data = example()
+    data["meetings"][0]["ends"] = "2015-09-21 13:00"
+    (problem,) = _problems(data)
+    assert problem.startswith('meetings[1] (number 1): "ends" must be a date and time')
+
+
+def test_meeting_times_out_of_order() -> None:
+    data = example()
+    data["meetings"][2]["starts"], data["meetings"][2]["ends"] = (
+        data["meetings"][2]["ends"],
+        data["meetings"][2]["starts"],
+    )
+    data["meetings"][1]["starts"] = data["meetings"][0]["starts"].replace(hour=9)
+    data["meetings"][1]["ends"] = data["meetings"][0]["ends"]
+    assert _problems(data) == [
+        'meetings[3] (number 3): "ends" must be after "starts"',
+        "meetings[2] (number 2): starts before meeting 1 ends: meetings must be in time order",
+    ]
+
+
+def test_duplicate_member_is_named_with_both_entries() -> None:
+    data = example()
+    dup = deepcopy(data["members"][0])
+    dup["name"] = "Anna Lund (again)"
+    data["members"].append(dup)
+    (problem,) = _problems(data)
+    assert problem == (
+        'members[11] (slack_id "U0ANNA0001", "Anna Lund (again)"): duplicate: slack_id '
+        '"U0ANNA0001" is already used by members[1] (slack_id "U0ANNA0001", "Anna Lund")'
+    )
+
+
+def test_several_problems_are_reported_together() -> None:
+    data = example()
+    data["network"]["timezone"] = "Europe/Kobenhavn"
+    data["members"][0]["language"] = "sv"
+    data["facilitators"][0]["slack_id"] = "mette"
+    data["extra"] = {}
+    problems = _problems(data)
+    assert len(problems) == 4
+    assert any("not a known time zone" in p for p in problems)
+    assert any('"language" must be one of da, en' in p for p in problems)
+    assert any('"slack_id" must be a Slack user id' in p for p in problems)
+    assert any('unknown table "extra"' in p for p in problems)
+
+
+def test_meeting_outside_the_season() -> None:
+    data = example()
+    data["network"]["season_end"] = data["network"]["season_end"].replace(month=4, day=1)
+    assert _problems(data) == [
+        "meetings[4] (number 4): is on 2016-04-28, outside the season 2015-09-01 – 2016-04-01"
+    ]
+
+
+def test_bad_file_changes_nothing(session_factory: sessionmaker[Session], tmp_path: Path) -> None:
+    with session_factory.begin() as s:
+        import_network_file(s, EXAMPLE_NETWORK, now=SEASON_NOW)
+    with session_factory() as s:
+        before = snapshot(s)
+    bad = tmp_path / "bad.toml"
+    text = EXAMPLE_NETWORK.read_text(encoding="utf-8")
+    bad.write_text(
+        text.replace('place = "Aarhus', 'place = "X').replace("number = 4", "number = 5"),
+        encoding="utf-8",
+    )
+    with pytest.raises(NetworkFileError) as err, session_factory.begin() as s:
+        import_network_file(s, bad)
+    assert "meetings[4] (number 5)" in str(err.value)
+    with session_factory() as s:
+        assert snapshot(s) == before
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(NetworkFileError, match="file not found"):
+        import_network_file(None, tmp_path / "missing.toml")  # type: ignore[arg-type]
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[network\n", encoding="utf-8")
+    with pytest.raises(NetworkFileError, match="not valid TOML"):
+        import_network_file(None, broken)  # type: ignore[arg-type]

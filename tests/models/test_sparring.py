@@ -1,0 +1,128 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.errors import InputError
+from models.network import Network
+from models.sparring import (
+    SparringEntry,
+    log_sparring,
+    sparring_status,
+    undo_latest_sparring,
+)
+from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, JENS, SEASON_NOW, person
+
+
+def _log(session: Session, giver: str, minutes: int, **kw: object) -> SparringEntry:
+    args: dict[str, object] = {
+        "given_on": date(2015, 10, 2),
+        "receiver_ids": [],
+        "note": "",
+        "now": SEASON_NOW,
+    }
+    args.update(kw)
+    return log_sparring(session=session, member=person(session, giver), minutes=minutes, **args)  # type: ignore[arg-type]
+
+
+def _count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(SparringEntry)) or 0
+
+
+def test_log_and_status_against_the_target(session: Session, network: Network) -> None:
+    _log(session, ANNA, 120, receiver_ids=[BO], note="citizen survey")
+    _log(session, ANNA, 90, receiver_ids=[BO, CAMILLA], given_on=date(2015, 10, 4))
+    _log(session, ANNA, 60, given_on=date(2015, 9, 15))  # before meeting 1: another period
+    session.commit()
+    status = sparring_status(session=session, member=person(session, ANNA), now=SEASON_NOW)
+    assert status.period.index == 1
+    assert status.given_minutes == 210
+    assert status.target_minutes == 120
+    assert status.target_reached
+    assert [e.minutes for e in status.entries] == [120, 90]
+    assert [m.slack_user_id for m in status.entries[1].receiver_members] == [BO, CAMILLA]
+    bo = sparring_status(session=session, member=person(session, BO), now=SEASON_NOW)
+    assert bo.given_minutes == 0 and not bo.target_reached
+    assert bo.received_minutes == 210
+    assert [(r.giver.slack_user_id, r.minutes) for r in bo.received] == [(ANNA, 210)]
+
+
+def test_an_entry_counts_in_the_period_of_its_date(session: Session, network: Network) -> None:
+    # Entered in November, dated in October: it counts before meeting 2.
+    november = datetime(2015, 11, 20, 9, 0, tzinfo=UTC)
+    _log(session, ANNA, 60, given_on=date(2015, 11, 10), now=november)
+    session.commit()
+    current = sparring_status(session=session, member=person(session, ANNA), now=november)
+    earlier = sparring_status(
+        session=session, member=person(session, ANNA), now=november, day=date(2015, 11, 10)
+    )
+    assert (current.period.index, current.given_minutes) == (2, 0)
+    assert (earlier.period.index, earlier.given_minutes) == (1, 60)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "kw", "key"),
+    [
+        (0, {}, "sparring.error.not_positive"),
+        (-30, {}, "sparring.error.not_positive"),
+        (12 * 60 + 1, {}, "sparring.error.too_long"),
+        (60, {"given_on": date(2015, 10, 6)}, "sparring.error.future_date"),
+        (60, {"given_on": date(2015, 8, 31)}, "sparring.error.outside_season"),
+        (60, {"receiver_ids": [ANNA]}, "sparring.error.self_receiver"),
+        (60, {"receiver_ids": [BO, "U0STRANGER"]}, "sparring.error.not_members"),
+        (60, {"receiver_ids": [FACILITATOR]}, "sparring.error.not_members"),
+        (60, {"note": "x" * 2001}, "sparring.error.note_too_long"),
+    ],
+)
+def test_bad_entries_store_nothing(
+    session: Session, network: Network, minutes: int, kw: dict[str, object], key: str
+) -> None:
+    with pytest.raises(InputError) as err:
+        _log(session, ANNA, minutes, **kw)
+    assert err.value.key == key
+    session.rollback()
+    assert _count(session) == 0
+
+
+def test_non_member_receivers_are_named(session: Session, network: Network) -> None:
+    with pytest.raises(InputError) as err:
+        _log(session, ANNA, 60, receiver_ids=[BO, "U0STRANGER", FACILITATOR])
+    assert err.value.params["users"] == ["U0STRANGER", FACILITATOR]
+
+
+def test_twelve_hours_is_allowed(session: Session, network: Network) -> None:
+    assert _log(session, ANNA, 12 * 60).minutes == 720
+
+
+def test_today_is_the_members_own_date(session: Session, network: Network) -> None:
+    # 02:30 UTC on 6 Oct is still 5 Oct in New York: 6 Oct is in the future for Jens.
+    now = datetime(2015, 10, 6, 2, 30, tzinfo=UTC)
+    _log(session, ANNA, 30, given_on=date(2015, 10, 6), now=now)
+    with pytest.raises(InputError) as err:
+        _log(session, JENS, 30, given_on=date(2015, 10, 6), now=now)
+    assert err.value.key == "sparring.error.future_date"
+
+
+def test_undo_removes_the_latest_entered_and_keeps_the_row(
+    session: Session, network: Network
+) -> None:
+    first = _log(session, ANNA, 60, given_on=date(2015, 10, 4), now=SEASON_NOW)
+    second = _log(
+        session, ANNA, 30, given_on=date(2015, 10, 1), now=SEASON_NOW + timedelta(minutes=1)
+    )
+    _log(session, BO, 45, now=SEASON_NOW + timedelta(minutes=2))
+    session.commit()
+    anna = person(session, ANNA)
+    later = SEASON_NOW + timedelta(minutes=3)
+    removed = undo_latest_sparring(session=session, member=anna, now=later)
+    assert removed is not None and removed.id == second.id  # latest entered, not latest dated
+    session.commit()
+    assert sparring_status(session=session, member=anna, now=later).given_minutes == 60
+    again = undo_latest_sparring(session=session, member=anna, now=later)
+    assert again is not None and again.id == first.id
+    assert undo_latest_sparring(session=session, member=anna, now=later) is None
+    session.commit()
+    assert _count(session) == 3  # undone entries are kept, marked removed
+    bo = sparring_status(session=session, member=person(session, BO), now=later)
+    assert bo.given_minutes == 45

@@ -1,0 +1,126 @@
+"""A local stand-in for Slack's Web API (and for response URLs), reached via SLACK_API_URL.
+
+It answers every method with `{"ok": true}` plus a sensible body for the methods the bot uses,
+records each call so tests can read what the bot said, and can be told to answer differently.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_USER_ID = "UBOT000001"
+TEAM_ID = "T0TEST0001"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: dict[str, Any] = field(default_factory=lambda: {"ok": True})
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _default_body(method: str, params: dict[str, Any]) -> dict[str, Any]:
+    if method == "auth.test":
+        return {
+            "ok": True,
+            "url": "https://tovholder-test.slack.com/",
+            "team": "Tovholder test",
+            "user": "tovholder",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": "B0TEST0001",
+        }
+    if method == "conversations.open":
+        return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))[:9]}}
+    if method == "chat.postMessage":
+        return {"ok": True, "channel": params.get("channel"), "ts": "1700000000.000100"}
+    return {"ok": True}
+
+
+class SlackStandIn:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._lock = threading.Lock()
+        self._scripted: dict[str, list[Reply]] = {}
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    def response_url(self, name: str = "cmd") -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/response/{name}"
+
+    def start(self) -> SlackStandIn:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, method: str, *replies: Reply) -> None:
+        """Answer the next calls of `method` with `replies`, in order, then as usual."""
+        with self._lock:
+            self._scripted.setdefault(method, []).extend(replies)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def _next_reply(self, method: str, params: dict[str, Any]) -> Reply:
+        with self._lock:
+            self.calls.append(Call(method, params, {}))
+            queue = self._scripted.get(method)
+            if queue:
+                return queue.pop(0)
+        return Reply(body=_default_body(method, params))
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8")
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    params = json.loads(raw or "{}")
+                else:
+                    params = dict(parse_qsl(raw))
+                if self.path.startswith("/api/"):
+                    method = self.path[len("/api/") :].split("?")[0]
+                else:
+                    method = self.path
+                reply = standin._next_reply(method, params)
+                with standin._lock:
+                    standin.calls[-1].headers = dict(self.headers)
+                payload = json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST
+
+        return Handler
