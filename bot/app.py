@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from handlers import coming_soon, errors, sparring
+from handlers import coming_soon, errors, home, sparring
 from handlers.context import Clock, close_request_scope, make_scope_middleware
 from models.base import utc_now
 
@@ -66,4 +66,5 @@ def create_app(
     errors.register(app)
     sparring.register(app)
     coming_soon.register(app)
+    home.register(app)
     return app

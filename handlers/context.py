@@ -21,13 +21,23 @@ Clock = Callable[[], datetime]
 
 @dataclass
 class RequestScope:
-    """What a listener needs about the request: the session, `now` and the Slack user."""
+    """What a listener needs about the request: the session, `now` and the Slack user.
+
+    `session_factory` is for work that runs after the response (lazy listeners), whose
+    request session is closed by then.
+    """
 
     db: Session
     now: datetime
     user_id: str | None
     member: Member | None
     lang: str
+    session_factory: sessionmaker[Session]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RequestScope:
+        # Bolt deep-copies the context for lazy listeners. They share this scope; by the time
+        # they run the request's session is closed, so they open their own via session_factory.
+        return self
 
     def require_member(self) -> Member:
         """The member making the request, or NotAMemberError naming whom to contact."""
@@ -78,7 +88,12 @@ def make_scope_middleware(
             session.close()
             raise
         context["scope"] = RequestScope(
-            db=session, now=now, user_id=user_id, member=member, lang=lang
+            db=session,
+            now=now,
+            user_id=user_id,
+            member=member,
+            lang=lang,
+            session_factory=session_factory,
         )
         next()
 

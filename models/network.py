@@ -195,3 +195,8 @@ def facilitators_to_contact(session: Session) -> list[Member]:
         .order_by(Network.season_end.desc(), Member.name)
     )
     return list(session.scalars(stmt))
+
+
+def next_meeting(network: Network, now: datetime) -> Meeting | None:
+    """The first meeting that has not ended at `now`."""
+    return next((m for m in network.meetings if m.ends_at > now), None)

@@ -76,6 +76,33 @@ class BotUnderTest:
         except urllib.error.HTTPError as err:
             return HttpReply(err.code, err.read().decode())
 
+    def signed_post(self, body: str, content_type: str, timestamp: int | None = None) -> HttpReply:
+        ts = int(time.time()) if timestamp is None else timestamp
+        return self.post(
+            body,
+            {
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": str(ts),
+                "X-Slack-Signature": sign(body, ts),
+            },
+        )
+
+    def event(self, event: dict[str, Any]) -> HttpReply:
+        """An Events API callback exactly as Slack sends it: JSON and signed."""
+        body = json.dumps(
+            {
+                "token": "deprecated-verification-token",
+                "team_id": TEAM_ID,
+                "api_app_id": "A0TEST0001",
+                "event": event,
+                "type": "event_callback",
+                "event_id": f"Ev{int(time.time() * 1000)}",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": TEAM_ID, "user_id": "UBOT000001", "is_bot": True}],
+            }
+        )
+        return self.signed_post(body, "application/json")
+
     def command(
         self,
         command: str,

@@ -9,7 +9,7 @@ import pytest
 from handlers.catalogue import MESSAGES, format_date, format_list, format_minutes, t
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE_PREFIXES = {"error", "sparring", "coming_soon", "period"}
+CATALOGUE_PREFIXES = {"error", "sparring", "coming_soon", "period", "home", "meeting"}
 
 
 def _fields(template: str) -> set[str]:

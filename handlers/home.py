@@ -1,0 +1,128 @@
+"""App Home: a member sees their next meeting and this period's sparring."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from handlers.catalogue import format_date, t
+from handlers.context import scope_of
+from handlers.parsing import escape_slack
+from handlers.sparring import render_status
+from models.errors import NotAMemberError
+from models.network import Meeting, Member, facilitators_to_contact, next_meeting, resolve_member
+from models.sparring import sparring_status
+
+log = logging.getLogger(__name__)
+
+# Slack's limits for a Home tab: 100 blocks, 3,000 characters in a section's text.
+MAX_SECTION_TEXT = 3000
+
+
+class HomeBlock(StrEnum):
+    NETWORK = "home_network"
+    NEXT_MEETING = "home_next_meeting"
+    SPARRING = "home_sparring"
+    HELP = "home_help"
+
+
+def render_meeting_when(lang: str, meeting: Meeting, zone: ZoneInfo, network_zone: ZoneInfo) -> str:
+    start, end = meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
+    params = {
+        "date": format_date(lang, start.date()),
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+    }
+    if zone.key == network_zone.key:
+        return t(lang, "meeting.when", **params)
+    return t(lang, "meeting.when_zone", zone=zone.key, **params)
+
+
+def _section(block_id: HomeBlock, text: str) -> dict[str, Any]:
+    if len(text) > MAX_SECTION_TEXT:
+        text = text[: MAX_SECTION_TEXT - 1] + "…"
+    return {"type": "section", "block_id": block_id, "text": {"type": "mrkdwn", "text": text}}
+
+
+def build_home_view(
+    lang: str, *, member: Member, now: datetime, sparring_text: str
+) -> dict[str, Any]:
+    """The Home tab for a member: network, next meeting, sparring this period, help."""
+    network = member.network
+    meeting = next_meeting(network, now)
+    if meeting is None:
+        meeting_text = t(lang, "home.no_next_meeting")
+    else:
+        meeting_text = t(
+            lang,
+            "home.next_meeting",
+            number=meeting.number,
+            theme=escape_slack(meeting.theme),
+            when=render_meeting_when(lang, meeting, member.zone, network.zone),
+            place=escape_slack(meeting.place),
+            host=escape_slack(meeting.host),
+        )
+    return {
+        "type": "home",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
+            _section(
+                HomeBlock.NETWORK, t(lang, "home.network", network=escape_slack(network.name))
+            ),
+            _section(HomeBlock.NEXT_MEETING, meeting_text),
+            {"type": "divider"},
+            _section(HomeBlock.SPARRING, sparring_text),
+            {
+                "type": "context",
+                "block_id": HomeBlock.HELP,
+                "elements": [{"type": "mrkdwn", "text": t(lang, "home.help")}],
+            },
+        ],
+    }
+
+
+def build_stranger_home_view(lang: str, contacts: list[str]) -> dict[str, Any]:
+    error = NotAMemberError(contacts)
+    return {
+        "type": "home",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
+            _section(HomeBlock.NETWORK, t(lang, error.key, **error.params)),
+        ],
+    }
+
+
+def ack_home_opened(ack: Ack) -> None:
+    ack()
+
+
+def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+    """Runs after the event is acknowledged, with its own DB session."""
+    if event.get("tab") != "home":
+        return
+    scope = scope_of(context)
+    user_id = str(event["user"])
+    with scope.session_factory() as session:
+        member = resolve_member(session, user_id, scope.now)
+        if member is None:
+            contacts = [f.slack_user_id for f in facilitators_to_contact(session)]
+            view = build_stranger_home_view(scope.lang, list(dict.fromkeys(contacts)))
+        else:
+            status = sparring_status(session=session, member=member, now=scope.now)
+            view = build_home_view(
+                member.lang,
+                member=member,
+                now=scope.now,
+                sparring_text=render_status(member.lang, status),
+            )
+    client.views_publish(user_id=user_id, view=view)
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(ack=ack_home_opened, lazy=[publish_home])

@@ -1,0 +1,56 @@
+"""App Home end to end: the event is acked, then the view is published through the stand-in."""
+
+from datetime import UTC, datetime
+
+from tests.conftest import ANNA, BO, JENS
+from tests.e2e.conftest import BotUnderTest
+
+
+def _home_text(view: dict[str, object]) -> str:
+    blocks = view["blocks"]
+    assert isinstance(blocks, list)
+    return "\n".join(b["text"]["text"] for b in blocks if b.get("type") in {"section", "header"})
+
+
+def test_member_sees_next_meeting_and_sparring(bot: BotUnderTest) -> None:
+    bot.command("/sparring", f"logged 1h with <@{BO}>", user=ANNA)
+    reply = bot.event({"type": "app_home_opened", "user": ANNA, "channel": "D1", "tab": "home"})
+    assert reply.status == 200
+    (call,) = bot.slack.wait_for("views.publish")
+    assert call.params["user_id"] == ANNA
+    view = call.params["view"]
+    assert view["type"] == "home"
+    text = _home_text(view)
+    assert "*Næste møde 2: Klagedrevet innovation*" in text
+    assert "17. november 2015 kl. 10:00–13:00" in text
+    assert "*Din sparring mellem møde 1 og 2*" in text
+    assert "1 t af 2 t — 1 t tilbage til målet." in text
+
+
+def test_member_abroad_sees_meeting_times_in_their_zone(bot: BotUnderTest) -> None:
+    bot.event({"type": "app_home_opened", "user": JENS, "channel": "D2", "tab": "home"})
+    (call,) = bot.slack.wait_for("views.publish")
+    text = _home_text(call.params["view"])
+    assert "*Next meeting 2: Klagedrevet innovation*" in text
+    assert "17 November 2015, 04:00–07:00 (America/New_York)" in text
+
+
+def test_after_the_last_meeting(bot: BotUnderTest) -> None:
+    bot.clock.now = datetime(2016, 5, 2, 8, 0, tzinfo=UTC)
+    bot.event({"type": "app_home_opened", "user": ANNA, "channel": "D1", "tab": "home"})
+    (call,) = bot.slack.wait_for("views.publish")
+    assert "Sæsonens møder er afholdt." in _home_text(call.params["view"])
+
+
+def test_stranger_is_told_whom_to_contact(bot: BotUnderTest) -> None:
+    bot.event({"type": "app_home_opened", "user": "U0OUTSIDER", "channel": "D3", "tab": "home"})
+    (call,) = bot.slack.wait_for("views.publish")
+    assert "Du er ikke medlem" in _home_text(call.params["view"])
+
+
+def test_messages_tab_publishes_nothing(bot: BotUnderTest) -> None:
+    reply = bot.event({"type": "app_home_opened", "user": ANNA, "channel": "D1", "tab": "messages"})
+    assert reply.status == 200
+    bot.event({"type": "app_home_opened", "user": BO, "channel": "D4", "tab": "home"})
+    calls = bot.slack.wait_for("views.publish")
+    assert [c.params["user_id"] for c in calls] == [BO]
