@@ -89,10 +89,10 @@ def render_status(lang: str, status: SparringStatus) -> str:
     ]
     if not status.entries:
         lines.append(t(lang, "sparring.status.none"))
-    hidden = max(0, len(status.entries) - STATUS_ENTRY_LIMIT)
+    hidden = status.entry_count - len(status.entries)
     if hidden:
         lines.append(t(lang, "sparring.status.more", count=hidden))
-    for entry in status.entries[hidden:]:
+    for entry in status.entries:
         lines.append(
             t(
                 lang,
@@ -148,13 +148,16 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
         return render_help(lang, scope.member)
     member = scope.require_member()
     if command is SparringCommand.STATUS:
-        return render_status(lang, sparring_status(session=scope.db, member=member, now=scope.now))
+        status = sparring_status(
+            session=scope.db, member=member, now=scope.now, entry_limit=STATUS_ENTRY_LIMIT
+        )
+        return render_status(lang, status)
     if command is SparringCommand.UNDO:
         removed = undo_latest_sparring(session=scope.db, member=member, now=scope.now)
         if removed is None:
             return t(lang, "sparring.undo.nothing")
         status = sparring_status(
-            session=scope.db, member=member, now=scope.now, day=removed.given_on
+            session=scope.db, member=member, now=scope.now, day=removed.given_on, entry_limit=0
         )
         scope.db.commit()
         return render_entry_reply("sparring.undo.done", lang, removed, status)
@@ -168,7 +171,9 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
         note=parsed.note,
         now=scope.now,
     )
-    status = sparring_status(session=scope.db, member=member, now=scope.now, day=entry.given_on)
+    status = sparring_status(
+        session=scope.db, member=member, now=scope.now, day=entry.given_on, entry_limit=0
+    )
     scope.db.commit()
     log.info("sparring logged member=%s entry=%s minutes=%s", member.id, entry.id, entry.minutes)
     return render_entry_reply("sparring.logged", lang, entry, status)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from models.base import Base, utc_now
@@ -64,11 +63,12 @@ class ReceivedFrom:
 
 @dataclass(frozen=True)
 class SparringStatus:
-    """A member's sparring in one period: what they gave, the total, and what they received."""
+    """A member's sparring in one period: the latest entries, the total, what they received."""
 
     period: Period
     target_minutes: int
     entries: list[SparringEntry]
+    entry_count: int
     given_minutes: int
     received: list[ReceivedFrom]
 
@@ -153,9 +153,16 @@ def log_sparring(
 
 
 def sparring_status(
-    *, session: Session, member: Member, now: datetime, day: date | None = None
+    *,
+    session: Session,
+    member: Member,
+    now: datetime,
+    day: date | None = None,
+    entry_limit: int = 15,
 ) -> SparringStatus:
-    """The member's sparring in the period of `day` (default: today in their zone).
+    """The member's sparring in the period of `day` (default: today in their zone), with the
+    latest `entry_limit` entries. Totals are summed in SQL, so the cost does not grow with
+    the number of entries.
 
     Outside the season it falls back to the nearest period, so a member can still read it.
     """
@@ -165,43 +172,45 @@ def sparring_status(
     if period is None:
         day = min(max(day, network.season_start), network.season_end)
         period = _period_or_error(member, day)
-    entries = list(
-        session.scalars(
-            select(SparringEntry)
-            .where(
-                SparringEntry.giver_id == member.id,
-                SparringEntry.removed_at.is_(None),
-                SparringEntry.given_on >= period.start,
-                SparringEntry.given_on <= period.end,
-            )
-            .options(selectinload(SparringEntry.receivers).selectinload(SparringReceiver.member))
-            .order_by(SparringEntry.given_on, SparringEntry.id)
-        )
+    in_period = (
+        SparringEntry.removed_at.is_(None),
+        SparringEntry.given_on >= period.start,
+        SparringEntry.given_on <= period.end,
     )
+    count, given = session.execute(
+        select(
+            func.count(SparringEntry.id), func.coalesce(func.sum(SparringEntry.minutes), 0)
+        ).where(SparringEntry.giver_id == member.id, *in_period)
+    ).one()
+    entries: list[SparringEntry] = []
+    if entry_limit and count:
+        latest = (
+            session.scalars(
+                select(SparringEntry)
+                .where(SparringEntry.giver_id == member.id, *in_period)
+                .options(
+                    selectinload(SparringEntry.receivers).selectinload(SparringReceiver.member)
+                )
+                .order_by(SparringEntry.given_on.desc(), SparringEntry.id.desc())
+                .limit(entry_limit)
+            )
+        ).all()
+        entries = list(reversed(latest))
     received_rows = session.execute(
-        select(SparringEntry.giver_id, SparringEntry.minutes)
+        select(Member, func.sum(SparringEntry.minutes))
+        .join(SparringEntry, SparringEntry.giver_id == Member.id)
         .join(SparringReceiver, SparringReceiver.entry_id == SparringEntry.id)
-        .where(
-            SparringReceiver.member_id == member.id,
-            SparringEntry.removed_at.is_(None),
-            SparringEntry.given_on >= period.start,
-            SparringEntry.given_on <= period.end,
-        )
+        .where(SparringReceiver.member_id == member.id, *in_period)
+        .group_by(Member.id)
+        .order_by(Member.name)
     ).all()
-    by_giver: dict[int, int] = defaultdict(int)
-    for giver_id, minutes in received_rows:
-        by_giver[giver_id] += minutes
-    givers = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(list(by_giver))))}
-    received = [
-        ReceivedFrom(giver=givers[gid], minutes=mins)
-        for gid, mins in sorted(by_giver.items(), key=lambda kv: givers[kv[0]].name)
-    ]
     return SparringStatus(
         period=period,
         target_minutes=network.sparring_target_minutes,
         entries=entries,
-        given_minutes=sum(e.minutes for e in entries),
-        received=received,
+        entry_count=int(count),
+        given_minutes=int(given),
+        received=[ReceivedFrom(giver=g, minutes=int(m)) for g, m in received_rows],
     )
 
 

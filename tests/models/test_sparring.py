@@ -126,3 +126,23 @@ def test_undo_removes_the_latest_entered_and_keeps_the_row(
     assert _count(session) == 3  # undone entries are kept, marked removed
     bo = sparring_status(session=session, member=person(session, BO), now=later)
     assert bo.given_minutes == 45
+
+
+def test_status_shows_the_latest_entries_and_sums_them_all(
+    session: Session, network: Network
+) -> None:
+    for i in range(17):
+        _log(session, ANNA, 10, given_on=date(2015, 9, 21) + timedelta(days=i))
+    session.commit()
+    status = sparring_status(
+        session=session, member=person(session, ANNA), now=SEASON_NOW, entry_limit=15
+    )
+    assert status.entry_count == 17
+    assert status.given_minutes == 170
+    assert [e.given_on.day for e in status.entries] == [23, 24, 25, 26, 27, 28, 29, 30, 1, 2,
+                                                         3, 4, 5, 6, 7]  # fmt: skip
+    from handlers.sparring import render_status
+
+    text = render_status("da", status)
+    assert "… og 2 tidligere registreringer." in text
+    assert text.count("\n• ") == 15

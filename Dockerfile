@@ -1,0 +1,32 @@
+# Tovholder: a small image that runs `python -m bot run`.
+#   docker build -t tovholder .
+#   docker run --env-file .env -v tovholder-data:/app/data tovholder
+# With SLACK_APP_TOKEN set it uses Socket Mode (no port needed); otherwise it serves HTTP on
+# $PORT (default 3000): add `-p 3000:3000`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+COPY pyproject.toml README.md alembic.ini ./
+COPY bot ./bot
+COPY handlers ./handlers
+COPY jobs ./jobs
+COPY models ./models
+COPY migrations ./migrations
+COPY examples ./examples
+
+RUN pip install . \
+ && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tovholder \
+ && mkdir -p /app/data \
+ && chown tovholder /app/data
+
+USER tovholder
+VOLUME ["/app/data"]
+EXPOSE 3000
+
+CMD ["python", "-m", "bot", "run"]
