@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.catalogue import DEFAULT_LANGUAGE
 from models.errors import NotAMemberError
-from models.network import Member, facilitators_to_contact, find_people, resolve_member
+from models.network import Member, facilitators_to_contact, find_people, pick_member
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +78,9 @@ def make_scope_middleware(
         session = session_factory()
         user_id = _user_id(body)
         try:
-            member = resolve_member(session, user_id, now) if user_id else None
-            if member is not None:
-                lang = member.lang
-            else:
-                people = find_people(session, user_id) if user_id else []
-                lang = people[0].lang if people else DEFAULT_LANGUAGE
+            people = find_people(session, user_id) if user_id else []
+            member = pick_member(people, now)
+            lang = (member or people[0]).lang if people else DEFAULT_LANGUAGE
         except Exception:
             session.close()
             raise

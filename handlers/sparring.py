@@ -12,9 +12,11 @@ from handlers.context import RequestScope, scope_of
 from handlers.parsing import SparringCommand, escape_slack, parse_sparring_log, split_subcommand
 from models.network import Member, Period
 from models.sparring import (
+    PeriodTotal,
     SparringEntry,
     SparringStatus,
     log_sparring,
+    period_total,
     sparring_status,
     undo_latest_sparring,
 )
@@ -63,7 +65,7 @@ def _note(lang: str, entry: SparringEntry, limit: int | None = None) -> str:
     return t(lang, "sparring.logged.note", note=escape_slack(note))
 
 
-def render_entry_reply(key: str, lang: str, entry: SparringEntry, status: SparringStatus) -> str:
+def render_entry_reply(key: str, lang: str, entry: SparringEntry, total: PeriodTotal) -> str:
     """The reply after logging or undoing: the entry, then the period's total against target."""
     return t(
         lang,
@@ -72,8 +74,8 @@ def render_entry_reply(key: str, lang: str, entry: SparringEntry, status: Sparri
         receivers=_receivers(lang, entry),
         day=entry.given_on,
         note=_note(lang, entry),
-        period=render_period(lang, status.period),
-        progress=render_progress(lang, status.given_minutes, status.target_minutes),
+        period=render_period(lang, total.period),
+        progress=render_progress(lang, total.given_minutes, total.target_minutes),
     )
 
 
@@ -156,11 +158,9 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
         removed = undo_latest_sparring(session=scope.db, member=member, now=scope.now)
         if removed is None:
             return t(lang, "sparring.undo.nothing")
-        status = sparring_status(
-            session=scope.db, member=member, now=scope.now, day=removed.given_on, entry_limit=0
-        )
+        total = period_total(session=scope.db, member=member, day=removed.given_on)
         scope.db.commit()
-        return render_entry_reply("sparring.undo.done", lang, removed, status)
+        return render_entry_reply("sparring.undo.done", lang, removed, total)
     parsed = parse_sparring_log(rest, today=member.today(scope.now))
     entry = log_sparring(
         session=scope.db,
@@ -171,12 +171,10 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
         note=parsed.note,
         now=scope.now,
     )
-    status = sparring_status(
-        session=scope.db, member=member, now=scope.now, day=entry.given_on, entry_limit=0
-    )
+    total = period_total(session=scope.db, member=member, day=entry.given_on)
     scope.db.commit()
     log.info("sparring logged member=%s entry=%s minutes=%s", member.id, entry.id, entry.minutes)
-    return render_entry_reply("sparring.logged", lang, entry, status)
+    return render_entry_reply("sparring.logged", lang, entry, total)
 
 
 def handle_sparring_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

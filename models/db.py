@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 import migrations
 
@@ -38,8 +40,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+_SQLITE_WRITE_LOCKS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    if engine.dialect.name == "sqlite":
+        _serialise_sqlite_writes(factory, _SQLITE_WRITE_LOCKS.setdefault(engine, threading.RLock()))
+    return factory
+
+
+def _serialise_sqlite_writes(factory: sessionmaker[Session], lock: threading.RLock) -> None:
+    """Let one session at a time write to a SQLite file from this process.
+
+    SQLite allows one writer; a second one waits in SQLite's busy handler, which sleeps in
+    steps of up to 100 ms. Queueing writers on a lock instead hands over at once, which keeps
+    the tail latency of concurrent requests low. The lock is taken at a session's first
+    flush and released when its transaction ends (commit, rollback or close).
+    """
+
+    def take(session: Session, _flush_context: Any, _instances: Any) -> None:
+        if not session.info.get("sqlite_write_lock"):
+            lock.acquire()
+            session.info["sqlite_write_lock"] = True
+
+    def release(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None and session.info.pop("sqlite_write_lock", False):
+            lock.release()
+
+    event.listen(factory, "before_flush", take)
+    event.listen(factory, "after_transaction_end", release)
 
 
 def alembic_config(engine: Engine) -> Any:

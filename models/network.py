@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, contains_eager, mapped_column, relationship
 
 from models.base import Base, utc_now
 
@@ -171,19 +171,25 @@ def find_people(session: Session, slack_user_id: str) -> list[Member]:
         select(Member)
         .join(Member.network)
         .where(Member.slack_user_id == slack_user_id, Member.active.is_(True))
+        .options(contains_eager(Member.network))
         .order_by(Network.season_end.desc(), Network.id)
     )
     return list(session.scalars(stmt))
 
 
-def resolve_member(session: Session, slack_user_id: str, now: datetime) -> Member | None:
-    """The member row a Slack user acts as: in a season running now, else the newest season."""
-    candidates = [p for p in find_people(session, slack_user_id) if p.role is Role.MEMBER]
+def pick_member(people: list[Member], now: datetime) -> Member | None:
+    """Of a user's roles, the member row they act as: in a season running now, else the
+    newest season; None when they are no member."""
+    candidates = [p for p in people if p.role is Role.MEMBER]
     for person in candidates:
         today = person.today(now)
         if person.network.season_start <= today <= person.network.season_end:
             return person
     return candidates[0] if candidates else None
+
+
+def resolve_member(session: Session, slack_user_id: str, now: datetime) -> Member | None:
+    return pick_member(find_people(session, slack_user_id), now)
 
 
 def facilitators_to_contact(session: Session) -> list[Member]:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, Text, UniqueConstraint, func, select
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from models.base import Base, utc_now
@@ -22,7 +31,7 @@ class SparringEntry(Base):
     __tablename__ = "sparring_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    giver_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    giver_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     given_on: Mapped[date]
     minutes: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -34,6 +43,9 @@ class SparringEntry(Base):
     receivers: Mapped[list[SparringReceiver]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", order_by="SparringReceiver.id"
     )
+
+    # Period totals sum one giver's entries over a date range.
+    __table_args__ = (Index("ix_sparring_entry_giver_id_given_on", "giver_id", "given_on"),)
 
     @property
     def receiver_members(self) -> list[Member]:
@@ -79,6 +91,36 @@ class SparringStatus:
     @property
     def target_reached(self) -> bool:
         return self.given_minutes >= self.target_minutes
+
+
+@dataclass(frozen=True)
+class PeriodTotal:
+    """What a member gave in one period, against the target: the line under every reply."""
+
+    period: Period
+    given_minutes: int
+    target_minutes: int
+
+
+def _in_period(period: Period) -> tuple[ColumnElement[bool], ...]:
+    return (
+        SparringEntry.removed_at.is_(None),
+        SparringEntry.given_on >= period.start,
+        SparringEntry.given_on <= period.end,
+    )
+
+
+def period_total(*, session: Session, member: Member, day: date) -> PeriodTotal:
+    """The member's total given in the period of `day` (a day outside the season counts as
+    its nearest end)."""
+    network = member.network
+    period = _period_or_error(member, min(max(day, network.season_start), network.season_end))
+    given = session.scalar(
+        select(func.coalesce(func.sum(SparringEntry.minutes), 0)).where(
+            SparringEntry.giver_id == member.id, *_in_period(period)
+        )
+    )
+    return PeriodTotal(period, int(given or 0), member.network.sparring_target_minutes)
 
 
 def _period_or_error(member: Member, day: date) -> Period:
@@ -172,11 +214,7 @@ def sparring_status(
     if period is None:
         day = min(max(day, network.season_start), network.season_end)
         period = _period_or_error(member, day)
-    in_period = (
-        SparringEntry.removed_at.is_(None),
-        SparringEntry.given_on >= period.start,
-        SparringEntry.given_on <= period.end,
-    )
+    in_period = _in_period(period)
     count, given = session.execute(
         select(
             func.count(SparringEntry.id), func.coalesce(func.sum(SparringEntry.minutes), 0)

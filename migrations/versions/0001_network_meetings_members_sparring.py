@@ -114,7 +114,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sparring_entry")),
     )
     with op.batch_alter_table("sparring_entry", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_sparring_entry_giver_id"), ["giver_id"], unique=False)
+        batch_op.create_index(
+            "ix_sparring_entry_giver_id_given_on", ["giver_id", "given_on"], unique=False
+        )
 
     op.create_table(
         "sparring_receiver",
@@ -157,7 +159,7 @@ def downgrade() -> None:
 
     op.drop_table("sparring_receiver")
     with op.batch_alter_table("sparring_entry", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_sparring_entry_giver_id"))
+        batch_op.drop_index("ix_sparring_entry_giver_id_given_on")
 
     op.drop_table("sparring_entry")
     with op.batch_alter_table("member", schema=None) as batch_op:

@@ -1,0 +1,249 @@
+"""Throughput and latency of `/sparring logged 2h` over HTTP: our app vs a bare Bolt app.
+
+Both are served by waitress with the same settings (bot.server.server_options); the bare app's
+`/sparring` only acks. A separate load process sends signed slash commands on loopback from
+several keep-alive connections, and the figures are printed:
+
+    .venv/bin/python bench/bench_sparring_http.py [--seconds 10] [--concurrency 8]
+
+Target: our app at >= 0.8x the bare app's throughput, p99 under 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-signing-secret"
+MEMBERS = [
+    "U0ANNA0001", "U0BO000002", "U0CAMILLA3", "U0DAVID004", "U0EMMA0005",
+    "U0GRETHE07", "U0HANS0008", "U0IDA00009",
+]  # fmt: skip
+NOW = datetime(2015, 10, 5, 8, 0, tzinfo=UTC)
+
+
+def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int) -> None:
+    """Run one server in this process until it is terminated."""
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    from bot.app import create_app
+    from bot.server import make_server, make_wsgi_app
+    from bot.settings import Settings
+    from models.db import make_engine, make_session_factory
+
+    if kind == "ours":
+        settings = Settings(
+            slack_bot_token="xoxb-bench",
+            slack_signing_secret=SECRET,
+            slack_app_token=None,
+            slack_api_url=slack_url,
+            database_url=database_url,
+            port=port,
+            server_threads=threads,
+            log_level="WARNING",
+        )
+        engine = make_engine(database_url)
+        app: App = create_app(settings, make_session_factory(engine), clock=lambda: NOW)
+    else:
+        app = App(
+            client=WebClient(token="xoxb-bench", base_url=slack_url),
+            signing_secret=SECRET,
+            process_before_response=True,
+        )
+
+        @app.command("/sparring")
+        def ack_only(ack: Ack) -> None:
+            ack()
+
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" is expected here
+    server = make_server(make_wsgi_app(app), host="127.0.0.1", port=port, threads=threads)
+    print("READY", flush=True)
+    server.run()
+
+
+def _body(user: str) -> str:
+    return urlencode(
+        {
+            "team_id": "T0BENCH001",
+            "channel_id": "C0BENCH001",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/sparring",
+            "text": "logged 2h",
+            "api_app_id": "A0BENCH001",
+            "response_url": "http://127.0.0.1:9/response",
+            "trigger_id": "1.2.3",
+        }
+    )
+
+
+def _load_worker(port: int, seconds: float, warmup: float, index: int, out: list[float],
+                 errors: list[str]) -> None:  # fmt: skip
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    start = time.perf_counter()
+    end = start + warmup + seconds
+    i = index
+    while True:
+        now = time.perf_counter()
+        if now >= end:
+            break
+        body = _body(MEMBERS[i % len(MEMBERS)])
+        i += 1
+        ts = str(int(time.time()))
+        sig = (
+            "v0="
+            + hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        )
+        t0 = time.perf_counter()
+        try:
+            conn.request(
+                "POST",
+                "/slack/events",
+                body=body,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Slack-Request-Timestamp": ts,
+                    "X-Slack-Signature": sig,
+                },
+            )
+            resp = conn.getresponse()
+            resp.read()
+            ok = resp.status == 200
+        except (OSError, http.client.HTTPException) as exc:
+            ok = False
+            errors.append(repr(exc))
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        t1 = time.perf_counter()
+        if t0 >= start + warmup:
+            if ok:
+                out.append(t1 - t0)
+            else:
+                errors.append("status")
+    conn.close()
+
+
+def _load(
+    port: int, seconds: float, warmup: float, concurrency: int, queue: multiprocessing.Queue
+) -> None:  # type: ignore[type-arg]
+    latencies: list[list[float]] = [[] for _ in range(concurrency)]
+    errors: list[str] = []
+    workers = [
+        threading.Thread(target=_load_worker, args=(port, seconds, warmup, i, latencies[i], errors))
+        for i in range(concurrency)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    queue.put(([x for xs in latencies for x in xs], len(errors)))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def measure(
+    kind: str, args: argparse.Namespace, database_url: str, slack_url: str
+) -> dict[str, float]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, "--port", str(port), "--database-url",
+         database_url, "--slack-url", slack_url, "--threads", str(args.threads)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "READY":
+            raise SystemExit(f"{kind} server did not start")
+        queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+        loader = multiprocessing.Process(
+            target=_load, args=(port, args.seconds, args.warmup, args.concurrency, queue)
+        )
+        loader.start()
+        latencies, errors = queue.get()
+        loader.join()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    latencies.sort()
+    n = len(latencies)
+    return {
+        "requests": n,
+        "errors": errors,
+        "rps": n / args.seconds,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads (both apps)")
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--serve", choices=["ours", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--slack-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.database_url, args.slack_url, args.threads)
+        return
+
+    from models.db import make_engine, make_session_factory, upgrade_schema
+    from models.network_import import import_network_file
+    from tests.slack_standin import SlackStandIn
+
+    slack = SlackStandIn().start()
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        engine = make_engine(database_url)
+        upgrade_schema(engine)
+        with make_session_factory(engine).begin() as session:
+            import_network_file(session, ROOT / "examples" / "network-2015-16.toml", now=NOW)
+        engine.dispose()
+        backend = database_url.split(":", 1)[0]
+        print(f"/sparring logged 2h over HTTP on loopback — {backend}, {args.concurrency} "
+              f"connections, {args.threads} server threads, {args.seconds:.0f} s each, "
+              f"{os.cpu_count()} cores")  # fmt: skip
+        results = {kind: measure(kind, args, database_url, slack.url) for kind in ("bare", "ours")}
+    slack.stop()
+    print(f"{'app':<6}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    for kind, r in results.items():
+        print(f"{kind:<6}{r['requests']:>10.0f}{r['errors']:>8.0f}{r['rps']:>10.1f}"
+              f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}")  # fmt: skip
+    ratio = results["ours"]["rps"] / results["bare"]["rps"]
+    p99 = results["ours"]["p99_ms"]
+    print(f"throughput ratio ours/bare: {ratio:.2f} (target >= 0.80: "
+          f"{'met' if ratio >= 0.8 else 'NOT met'})")  # fmt: skip
+    print(f"our p99: {p99:.1f} ms (target < 100 ms: {'met' if p99 < 100 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
