@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -207,7 +208,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (both apps)")
-    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on a throw-away database on this PostgreSQL server instead of SQLite, "
+        "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--serve", choices=["ours", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--slack-url", help=argparse.SUPPRESS)
@@ -218,11 +225,16 @@ def main() -> None:
 
     from models.db import make_engine, make_session_factory, upgrade_schema
     from models.network_import import import_network_file
+    from tests.pgtemp import temporary_database
     from tests.slack_standin import SlackStandIn
 
     slack = SlackStandIn().start()
-    with tempfile.TemporaryDirectory() as tmp:
-        database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
+    with ExitStack() as stack:
+        if args.postgres:
+            database_url = stack.enter_context(temporary_database(args.postgres, "tovholder_bench"))
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory())
+            database_url = f"sqlite:///{tmp}/bench.db"
         engine = make_engine(database_url)
         upgrade_schema(engine)
         with make_session_factory(engine).begin() as session:

@@ -4,20 +4,19 @@ the example network, a fixed clock and the local Slack stand-in."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import Base
 from models.db import make_engine, make_session_factory, upgrade_schema
 from models.network import Member, Network
 from models.network_import import import_network_file
+from tests.pgtemp import temporary_database
 from tests.slack_standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,33 +36,13 @@ ANNA, BO, CAMILLA, FREDERIK, JENS = (
 FACILITATOR = "U0FACIL001"
 
 
-def _postgres_database(base_url: str) -> Iterator[str]:
-    """A fresh database on the configured server for this test run, dropped afterwards."""
-    name = f"tovholder_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     base = os.environ.get(POSTGRES_ENV)
     if not base:
         pytest.skip(POSTGRES_SKIP_REASON)
-    yield from _postgres_database(base)
+    with temporary_database(base) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
