@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from handlers import coming_soon, errors, home, sparring
+from handlers import coming_soon, errors, home, nudges, prep, sparring
 from handlers.context import Clock, close_request_scope, make_scope_middleware
 from models.base import utc_now
 
@@ -67,4 +67,6 @@ def create_app(
     sparring.register(app)
     coming_soon.register(app)
     home.register(app)
+    prep.register(app)
+    nudges.register(app)
     return app

@@ -39,6 +39,106 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.next_meeting": "*Næste møde {number}: {theme}*\n{when}\n{place} · vært: {host}",
         "home.no_next_meeting": "Sæsonens møder er afholdt.",
         "home.help": "Registrér sparring med `/sparring logged 2h with @anna` · `/sparring help`",
+        # Preparation (/prep and its modal)
+        "prep.help": (
+            "*/prep* — forbered dig til næste møde: afstem forventninger med din chef, notér tre "
+            "spørgsmål (hver til en primær og en sekundær person) og find eksempler.\n"
+            "• `/prep` — åbn din forberedelse\n"
+            "• `/prep status` — se, hvad der er klar, og hvad der mangler\n"
+            "• `/prep help` — denne hjælp\n"
+            "Du kan rette alt, indtil mødet begynder."
+        ),
+        "prep.modal.title": "Forberedelse møde {number}",
+        "prep.modal.submit": "Gem",
+        "prep.modal.close": "Luk",
+        "prep.modal.meeting": "*Møde {number}: {theme}*\n{when} · {place}",
+        "prep.modal.read_only": "Mødet er begyndt, så din forberedelse kan ikke længere ændres.",
+        "prep.p1.header": "1. Forventninger med din chef",
+        "prep.p1.aligned": "Jeg har afstemt forventninger med min chef",
+        "prep.p1.agreed": "Hvad aftalte I?",
+        "prep.p1.agreed_hint": "Fx hvad du skal have ud af mødet, og hvad du tager med hjem.",
+        "prep.p2.header": "2. Tre spørgsmål til de andre deltagere",
+        "prep.p2.question": "Spørgsmål {position}",
+        "prep.p2.primary": "Primær person",
+        "prep.p2.secondary": "Sekundær person",
+        "prep.p2.pick": "Vælg et medlem",
+        "prep.p2.nobody": "Der er ingen andre medlemmer i netværket endnu.",
+        "prep.p3.header": "3. Eksempler på innovation",
+        "prep.p3.hint": "Dine egne eller kollegers — også gerne forsøg, der ikke lykkedes.",
+        "prep.p3.new": "Nyt eksempel",
+        "prep.p3.existing": "Eksempel: {title}",
+        "prep.p3.title": "Titel",
+        "prep.p3.idea": "Idéen",
+        "prep.p3.effect": "Effekten",
+        "prep.p3.learning": "Læringen",
+        "prep.p3.source": "Hvis eksempel?",
+        "prep.p3.own": "Mit eget",
+        "prep.p3.colleague": "En kollegas",
+        "prep.p3.did_not_work": "Det lykkedes ikke (læringen er det vigtige)",
+        "prep.p3.clear_to_remove": "Tøm alle felter for at fjerne et eksempel.",
+        "prep.p3.more": "Du har {count} eksempler; de første {shown} kan rettes her.",
+        "prep.saved.title": "Gemt",
+        "prep.saved.body": "Din forberedelse til møde {number} er gemt.",
+        "prep.status.header": "*Din forberedelse til møde {number}: {theme}* ({when})",
+        "prep.status.p1": "{mark} 1. Forventninger med din chef{detail}",
+        "prep.status.p2": "{mark} 2. Tre spørgsmål ({count} af 3)",
+        "prep.status.p3": "{mark} 3. Eksempler ({count})",
+        "prep.status.all_done": "Du er klar til mødet. 🎉",
+        "prep.status.edit": "Ret din forberedelse med `/prep`.",
+        "prep.no_meeting": "Der er ikke flere møder i denne sæson, så der er intet at forberede.",
+        "prep.error.unknown_subcommand": "Jeg kender ikke `/prep {word}`.",
+        "prep.error.meeting_started": (
+            "Møde {number} er begyndt, så forberedelsen kan ikke længere ændres."
+        ),
+        "prep.error.too_long": "For lang tekst ({length} tegn; højst {limit}).",
+        "prep.error.agreed_missing": "Skriv kort, hvad du og din chef aftalte.",
+        "prep.error.primary_missing": "Vælg, hvem du helst vil spørge.",
+        "prep.error.secondary_missing": "Vælg en sekundær person, hvis den primære ikke kan.",
+        "prep.error.same_person": "Den sekundære skal være en anden end den primære.",
+        "prep.error.self": "Du kan ikke stille spørgsmålet til dig selv.",
+        "prep.error.not_member": "{users} er ikke medlem af netværket.",
+        "prep.error.question_missing": "Skriv spørgsmålet, eller fjern personerne.",
+        "prep.error.title_missing": "Giv eksemplet en titel.",
+        "prep.error.idea_missing": "Beskriv kort idéen.",
+        # Nudges
+        "nudge.kickoff.intro": (
+            "*Møde {number} nærmer sig: {theme}*\n{when}\n{place} · vært: {host}\n"
+            "Sådan forbereder du dig:"
+        ),
+        "nudge.reminder.intro": "*Om {days} dage: møde {number} — {theme}.* Det mangler du:",
+        "nudge.last_call.intro": "*I morgen: møde {number} — {theme}.* Sidste chance for:",
+        "nudge.text.kickoff": "Møde {number} nærmer sig — tid til at forberede dig.",
+        "nudge.text.reminder": "Om {days} dage er der møde {number}; din forberedelse mangler.",
+        "nudge.text.last_call": "I morgen er der møde {number}; din forberedelse mangler.",
+        "nudge.item.p1": "{mark} Afstem forventninger med din chef",
+        "nudge.item.p2": "{mark} Notér tre spørgsmål, hver til en primær og sekundær person",
+        "nudge.item.p3": "{mark} Find eksempler: idé, effekt og læring",
+        "nudge.button.p1": "Chefafstemning",
+        "nudge.button.p2": "Spørgsmål",
+        "nudge.button.p3": "Eksempler",
+        "nudge.button.all": "Åbn forberedelsen",
+        "nudge.button.tomorrow": "Mind mig i morgen",
+        "nudge.button.three_days": "Om 3 dage",
+        "nudge.button.away": "Jeg er væk til…",
+        "nudge.agenda.intro": (
+            "*Spørgsmål til dig på møde {number} i morgen* ({theme}). Tænk over dem, så er du klar:"
+        ),
+        "nudge.agenda.primary": "• {asker} spørger dig: “{text}”",
+        "nudge.agenda.secondary": "• {asker} spørger dig som sekundær: “{text}”",
+        "nudge.agenda.handed_over": (
+            "• {asker} spørger dig: “{text}” — {primary} er væk, så spørgsmålet går til dig"
+        ),
+        "nudge.text.agenda": "Du har {count} spørgsmål til dig på møde {number} i morgen.",
+        "nudge.snoozed": "Jeg minder dig igen {when}.",
+        "nudge.snooze_too_late": "Det er efter mødet begynder, så jeg minder dig ikke igen.",
+        "nudge.snooze_already": "Du har allerede bedt om en påmindelse.",
+        "nudge.away.title": "Væk en periode",
+        "nudge.away.label": "Jeg er væk til og med",
+        "nudge.away.hint": "Indtil da sender jeg dig ingen påmindelser.",
+        "nudge.away.save": "Gem",
+        "nudge.away.saved": "Du får ingen påmindelser til og med {day}.",
+        "nudge.away.error_past": "Vælg en dato fra i dag og frem.",
+        "nudge.away.error_far": "Vælg en dato inden for et år.",
         # Periods
         "period.before_first": "før møde 1",
         "period.between": "mellem møde {a} og {b}",
@@ -59,10 +159,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.your_text": "Det, du skrev: `{text}`",
         "coming_soon": (
             "*{command}* kommer snart. Her skal du kunne {what}.\n"
-            "Indtil videre kan du registrere sparring med `/sparring` — skriv `/sparring help`."
-        ),
-        "coming_soon.prep": (
-            "forberede dig til næste møde: chefafstemning, tre spørgsmål og eksempler"
+            "Indtil videre kan du bruge `/sparring` og `/prep` — skriv fx `/prep help`."
         ),
         "coming_soon.followup": "registrere opfølgningen med din chef",
         "coming_soon.spread": "registrere, hvad du har gjort med en løsning fra netværket",
@@ -162,6 +259,105 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.next_meeting": "*Next meeting {number}: {theme}*\n{when}\n{place} · host: {host}",
         "home.no_next_meeting": "The season's meetings have all been held.",
         "home.help": "Log sparring with `/sparring logged 2h with @anna` · `/sparring help`",
+        "prep.help": (
+            "*/prep* — prepare for the next meeting: align expectations with your manager, note "
+            "three questions (each for a primary and a secondary person) and find examples.\n"
+            "• `/prep` — open your preparation\n"
+            "• `/prep status` — see what is ready and what is missing\n"
+            "• `/prep help` — this help\n"
+            "You can change everything until the meeting starts."
+        ),
+        "prep.modal.title": "Prep for meeting {number}",
+        "prep.modal.submit": "Save",
+        "prep.modal.close": "Close",
+        "prep.modal.meeting": "*Meeting {number}: {theme}*\n{when} · {place}",
+        "prep.modal.read_only": "The meeting has started; your preparation can no longer change.",
+        "prep.p1.header": "1. Expectations with your manager",
+        "prep.p1.aligned": "I have aligned expectations with my manager",
+        "prep.p1.agreed": "What did you agree?",
+        "prep.p1.agreed_hint": "E.g. what you should get out of the meeting and bring home.",
+        "prep.p2.header": "2. Three questions for the other members",
+        "prep.p2.question": "Question {position}",
+        "prep.p2.primary": "Primary person",
+        "prep.p2.secondary": "Secondary person",
+        "prep.p2.pick": "Pick a member",
+        "prep.p2.nobody": "There are no other members in the network yet.",
+        "prep.p3.header": "3. Innovation examples",
+        "prep.p3.hint": "Your own or colleagues' — attempts that did not work are welcome too.",
+        "prep.p3.new": "New example",
+        "prep.p3.existing": "Example: {title}",
+        "prep.p3.title": "Title",
+        "prep.p3.idea": "The idea",
+        "prep.p3.effect": "The effect",
+        "prep.p3.learning": "The learning",
+        "prep.p3.source": "Whose example?",
+        "prep.p3.own": "My own",
+        "prep.p3.colleague": "A colleague's",
+        "prep.p3.did_not_work": "It did not work (the learning is what counts)",
+        "prep.p3.clear_to_remove": "Clear all fields to remove an example.",
+        "prep.p3.more": "You have {count} examples; the first {shown} can be edited here.",
+        "prep.saved.title": "Saved",
+        "prep.saved.body": "Your preparation for meeting {number} is saved.",
+        "prep.status.header": "*Your preparation for meeting {number}: {theme}* ({when})",
+        "prep.status.p1": "{mark} 1. Expectations with your manager{detail}",
+        "prep.status.p2": "{mark} 2. Three questions ({count} of 3)",
+        "prep.status.p3": "{mark} 3. Examples ({count})",
+        "prep.status.all_done": "You are ready for the meeting. 🎉",
+        "prep.status.edit": "Edit your preparation with `/prep`.",
+        "prep.no_meeting": "There are no more meetings this season: nothing to prepare.",
+        "prep.error.unknown_subcommand": "I don't know `/prep {word}`.",
+        "prep.error.meeting_started": (
+            "Meeting {number} has started, so the preparation can no longer change."
+        ),
+        "prep.error.too_long": "Too long ({length} characters; at most {limit}).",
+        "prep.error.agreed_missing": "Say briefly what you and your manager agreed.",
+        "prep.error.primary_missing": "Pick the person you would most like to ask.",
+        "prep.error.secondary_missing": "Pick a secondary person in case the primary cannot.",
+        "prep.error.same_person": "The secondary must be someone other than the primary.",
+        "prep.error.self": "You cannot ask yourself.",
+        "prep.error.not_member": "{users} is not a member of the network.",
+        "prep.error.question_missing": "Write the question, or remove the people.",
+        "prep.error.title_missing": "Give the example a title.",
+        "prep.error.idea_missing": "Describe the idea briefly.",
+        "nudge.kickoff.intro": (
+            "*Meeting {number} is coming up: {theme}*\n{when}\n{place} · host: {host}\n"
+            "How to prepare:"
+        ),
+        "nudge.reminder.intro": "*In {days} days: meeting {number} — {theme}.* Still missing:",
+        "nudge.last_call.intro": "*Tomorrow: meeting {number} — {theme}.* Last call for:",
+        "nudge.text.kickoff": "Meeting {number} is coming up — time to prepare.",
+        "nudge.text.reminder": "Meeting {number} is in {days} days; your preparation is missing.",
+        "nudge.text.last_call": "Meeting {number} is tomorrow; your preparation is missing.",
+        "nudge.item.p1": "{mark} Align expectations with your manager",
+        "nudge.item.p2": "{mark} Note three questions, each for a primary and a secondary person",
+        "nudge.item.p3": "{mark} Find examples: idea, effect and learning",
+        "nudge.button.p1": "Manager alignment",
+        "nudge.button.p2": "Questions",
+        "nudge.button.p3": "Examples",
+        "nudge.button.all": "Open preparation",
+        "nudge.button.tomorrow": "Remind me tomorrow",
+        "nudge.button.three_days": "In 3 days",
+        "nudge.button.away": "I'm away until…",
+        "nudge.agenda.intro": (
+            "*Questions for you at meeting {number} tomorrow* ({theme}). "
+            "Think them over and you are ready:"
+        ),
+        "nudge.agenda.primary": "• {asker} asks you: “{text}”",
+        "nudge.agenda.secondary": "• {asker} asks you as secondary: “{text}”",
+        "nudge.agenda.handed_over": (
+            "• {asker} asks you: “{text}” — {primary} is away, so the question comes to you"
+        ),
+        "nudge.text.agenda": "You have {count} questions for you at meeting {number} tomorrow.",
+        "nudge.snoozed": "I will remind you again {when}.",
+        "nudge.snooze_too_late": "That is after the meeting starts, so I will not remind you.",
+        "nudge.snooze_already": "You have already asked for a reminder.",
+        "nudge.away.title": "Away for a while",
+        "nudge.away.label": "I am away up to and including",
+        "nudge.away.hint": "Until then I will send you no reminders.",
+        "nudge.away.save": "Save",
+        "nudge.away.saved": "You get no reminders up to and including {day}.",
+        "nudge.away.error_past": "Pick a date from today on.",
+        "nudge.away.error_far": "Pick a date within a year.",
         "period.before_first": "before meeting 1",
         "period.between": "between meetings {a} and {b}",
         "period.after_last": "after meeting {a}",
@@ -180,10 +376,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.your_text": "What you wrote: `{text}`",
         "coming_soon": (
             "*{command}* is coming soon. It will let you {what}.\n"
-            "For now you can log sparring with `/sparring` — type `/sparring help`."
-        ),
-        "coming_soon.prep": (
-            "prepare for the next meeting: manager alignment, three questions and examples"
+            "For now you can use `/sparring` and `/prep` — type e.g. `/prep help`."
         ),
         "coming_soon.followup": "log the follow-up with your manager",
         "coming_soon.spread": "log what you did with a solution from the network",

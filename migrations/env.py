@@ -9,6 +9,8 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Engine, text
 
 import models.network
+import models.nudges
+import models.prep
 import models.sparring  # noqa: F401
 from models.base import Base, UTCDateTime
 

@@ -100,6 +100,11 @@ class Member(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     language: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The zone Slack reports for the user (users.info), cached; the file's `timezone` wins.
+    slack_timezone: Mapped[str | None] = mapped_column(String(64))
+    slack_timezone_checked_at: Mapped[datetime | None]
+    # "I'm away until …" (inclusive): no nudges, and absent from meetings on those days.
+    away_until: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -115,7 +120,9 @@ class Member(Base):
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone) if self.timezone else self.network.zone
+        """The member's own zone: from the network file, else from Slack, else the network's."""
+        name = self.timezone or self.slack_timezone
+        return ZoneInfo(name) if name else self.network.zone
 
     def today(self, now: datetime) -> date:
         """The calendar date in this person's own time zone at `now`."""

@@ -1,0 +1,29 @@
+"""Every action_id and callback_id the app sends or listens for: one place, no repeated literals."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    OPEN_PREP_ALL = "prep_open_all"
+    OPEN_PREP_P1 = "prep_open_p1"
+    OPEN_PREP_P2 = "prep_open_p2"
+    OPEN_PREP_P3 = "prep_open_p3"
+    SNOOZE_TOMORROW = "nudge_snooze_1"
+    SNOOZE_THREE_DAYS = "nudge_snooze_3"
+    AWAY = "nudge_away"
+
+
+class Callback(StrEnum):
+    PREP_MODAL = "prep_modal"
+    AWAY_MODAL = "away_modal"
+
+
+class Field(StrEnum):
+    """action_ids of the input elements (one per block, so the block_id names the field)."""
+
+    VALUE = "value"
+
+
+NUDGE_METADATA_EVENT = "tovholder_nudge"

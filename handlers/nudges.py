@@ -1,0 +1,265 @@
+"""Nudge messages (built here, sent by jobs/nudges.py) and what their buttons do: open a part of
+the preparation, remind me tomorrow / in 3 days, I'm away until …"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from handlers.catalogue import format_date, t
+from handlers.context import scope_of
+from handlers.ids import Action, Callback, Field
+from handlers.parsing import escape_slack
+from handlers.prep import mark, mrkdwn_section, open_view, plain, render_when
+from models.network import Meeting, Member
+from models.nudges import Nudge, NudgeKind, snooze_until
+from models.prep import AgendaItem, PrepPart, PrepStatus
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BLOCKS = 50
+AGENDA_ITEMS_SHOWN = 40
+PART_BUTTONS = {
+    PrepPart.MANAGER: (Action.OPEN_PREP_P1, "nudge.button.p1", "nudge.item.p1"),
+    PrepPart.QUESTIONS: (Action.OPEN_PREP_P2, "nudge.button.p2", "nudge.item.p2"),
+    PrepPart.EXAMPLES: (Action.OPEN_PREP_P3, "nudge.button.p3", "nudge.item.p3"),
+}
+KIND_KEYS = {
+    NudgeKind.PREP_KICKOFF: "kickoff",
+    NudgeKind.PREP_REMINDER: "reminder",
+    NudgeKind.PREP_LAST_CALL: "last_call",
+}
+SNOOZE_DAYS = {Action.SNOOZE_TOMORROW: 1, Action.SNOOZE_THREE_DAYS: 3}
+
+
+def _button(
+    text: str, action: Action, value: dict[str, Any], primary: bool = False
+) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text[:75]),
+        "action_id": action,
+        "value": json.dumps(value),
+    }
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def _later_buttons(lang: str, value: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        _button(t(lang, "nudge.button.tomorrow"), Action.SNOOZE_TOMORROW, value),
+        _button(t(lang, "nudge.button.three_days"), Action.SNOOZE_THREE_DAYS, value),
+        _button(t(lang, "nudge.button.away"), Action.AWAY, value),
+    ]
+
+
+def build_prep_nudge(
+    lang: str,
+    *,
+    kind: NudgeKind,
+    member: Member,
+    status: PrepStatus,
+    nudge_id: int,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """Kick-off (the whole checklist), reminder and last call (only what is missing); None when
+    there is nothing left to do."""
+    missing = status.missing
+    if not missing:
+        return None
+    meeting = status.meeting
+    key = KIND_KEYS[kind]
+    days = (meeting.starts_at.astimezone(member.zone).date() - member.today(now)).days
+    intro = t(
+        lang,
+        f"nudge.{key}.intro",
+        number=meeting.number,
+        theme=escape_slack(meeting.theme),
+        when=render_when(lang, meeting, member),
+        place=escape_slack(meeting.place),
+        host=escape_slack(meeting.host),
+        days=days,
+    )
+    parts = list(PrepPart) if kind is NudgeKind.PREP_KICKOFF else missing
+    items = [t(lang, PART_BUTTONS[p][2], mark=mark(p not in missing)) for p in parts]
+    value = {"nudge": nudge_id, "meeting": meeting.id}
+    buttons = [
+        _button(t(lang, PART_BUTTONS[p][1]), PART_BUTTONS[p][0], value, primary=i == 0)
+        for i, p in enumerate(missing)
+    ]
+    return {
+        "text": t(lang, f"nudge.text.{key}", number=meeting.number, days=days),
+        "blocks": [
+            mrkdwn_section(intro, "nudge_intro"),
+            mrkdwn_section("\n".join(items), "nudge_checklist"),
+            {"type": "actions", "block_id": "nudge_parts", "elements": buttons},
+            {"type": "actions", "block_id": "nudge_later", "elements": _later_buttons(lang, value)},
+        ],
+    }
+
+
+def build_agenda_nudge(
+    lang: str, *, member: Member, meeting: Meeting, items: list[AgendaItem], nudge_id: int
+) -> dict[str, Any] | None:
+    """The day before: the questions others bring for this member. None when there are none."""
+    if not items:
+        return None
+    lines = []
+    for item in items[:AGENDA_ITEMS_SHOWN]:
+        params = {"asker": f"<@{item.asker.slack_user_id}>", "text": escape_slack(item.text)}
+        if item.handed_over_from is not None:
+            lines.append(
+                t(lang, "nudge.agenda.handed_over", primary=item.handed_over_from.name, **params)
+            )
+        elif item.as_primary:
+            lines.append(t(lang, "nudge.agenda.primary", **params))
+        else:
+            lines.append(t(lang, "nudge.agenda.secondary", **params))
+    blocks = [
+        mrkdwn_section(
+            t(lang, "nudge.agenda.intro", number=meeting.number, theme=escape_slack(meeting.theme)),
+            "agenda_intro",
+        )
+    ]
+    # One section per few questions keeps each inside Slack's 3,000 characters.
+    for start in range(0, len(lines), 5):
+        blocks.append(mrkdwn_section("\n".join(lines[start : start + 5]), f"agenda_{start}"))
+    return {
+        "text": t(lang, "nudge.text.agenda", count=len(items), number=meeting.number),
+        "blocks": blocks[:MAX_MESSAGE_BLOCKS],
+    }
+
+
+def build_away_modal(lang: str, *, today: date, away_until: date | None) -> dict[str, Any]:
+    initial = away_until if away_until and away_until >= today else today + timedelta(days=7)
+    return {
+        "type": "modal",
+        "callback_id": Callback.AWAY_MODAL,
+        "title": plain(t(lang, "nudge.away.title")[:24]),
+        "submit": plain(t(lang, "nudge.away.save")),
+        "close": plain(t(lang, "prep.modal.close")),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "away_until",
+                "label": plain(t(lang, "nudge.away.label")),
+                "hint": plain(t(lang, "nudge.away.hint")),
+                "element": {
+                    "type": "datepicker",
+                    "action_id": Field.VALUE,
+                    "initial_date": initial.isoformat(),
+                },
+            }
+        ],
+    }
+
+
+def _own_nudge(scope_db: Any, member: Member, body: dict[str, Any]) -> Nudge | None:
+    """The nudge a button belongs to, if it is this member's (nobody acts on another's)."""
+    value = json.loads(body["actions"][0].get("value") or "{}")
+    nudge = scope_db.get(Nudge, value.get("nudge"))
+    return nudge if nudge is not None and nudge.member_id == member.id else None
+
+
+def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """ "Remind me tomorrow" / "in 3 days": one more nudge of the same kind, once."""
+    scope = scope_of(context)
+    member = scope.require_member()
+    lang = member.lang
+    nudge = _own_nudge(scope.db, member, body)
+    ack()
+    if nudge is None:
+        return
+    days = SNOOZE_DAYS[Action(body["actions"][0]["action_id"])]
+    due = snooze_until(member, scope.now, days, before=nudge.meeting.starts_at)
+    if due is None:
+        context["reply"] = t(lang, "nudge.snooze_too_late")
+        return
+    latest = scope.db.scalar(
+        select(Nudge.seq)
+        .where(
+            Nudge.member_id == member.id,
+            Nudge.meeting_id == nudge.meeting_id,
+            Nudge.kind == nudge.kind,
+        )
+        .order_by(Nudge.seq.desc())
+        .limit(1)
+    )
+    if latest is not None and latest > nudge.seq:  # already snoozed (a double click)
+        context["reply"] = t(lang, "nudge.snooze_already")
+        return
+    scope.db.add(
+        Nudge(
+            member_id=member.id,
+            meeting_id=nudge.meeting_id,
+            kind=nudge.kind,
+            seq=nudge.seq + 1,
+            due_at=due,
+            created_at=scope.now,
+        )
+    )
+    try:
+        scope.db.commit()
+    except IntegrityError:  # two clicks raced past the check: the unique key keeps one
+        scope.db.rollback()
+        context["reply"] = t(lang, "nudge.snooze_already")
+        return
+    local = due.astimezone(member.zone)
+    when = f"{format_date(lang, local.date())} {local:%H:%M}"
+    context["reply"] = t(lang, "nudge.snoozed", when=when)
+
+
+def reply_ephemeral(respond: Respond, context: dict[str, Any]) -> None:
+    """Lazy listener: tell the member what their click did."""
+    if context.get("reply"):
+        respond(text=context["reply"], response_type="ephemeral", replace_original=False)
+
+
+def handle_away_button(ack: Ack, context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    context["view_to_open"] = build_away_modal(
+        member.lang, today=member.today(scope.now), away_until=member.away_until
+    )
+    ack()
+
+
+def handle_away_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    lang = member.lang
+    raw = body["view"]["state"]["values"]["away_until"][Field.VALUE].get("selected_date")
+    today = member.today(scope.now)
+    day = date.fromisoformat(raw) if raw else None
+    if day is None or day < today:
+        ack(response_action="errors", errors={"away_until": t(lang, "nudge.away.error_past")})
+        return
+    if day > today + timedelta(days=366):
+        ack(response_action="errors", errors={"away_until": t(lang, "nudge.away.error_far")})
+        return
+    member.away_until = day
+    scope.db.commit()
+    ack(
+        response_action="update",
+        view={
+            "type": "modal",
+            "callback_id": Callback.AWAY_MODAL,
+            "title": plain(t(lang, "nudge.away.title")[:24]),
+            "close": plain(t(lang, "prep.modal.close")),
+            "blocks": [mrkdwn_section(t(lang, "nudge.away.saved", day=day))],
+        },
+    )
+
+
+def register(app: App) -> None:
+    for action in SNOOZE_DAYS:
+        app.action(action)(ack=handle_snooze, lazy=[reply_ephemeral])
+    app.action(Action.AWAY)(ack=handle_away_button, lazy=[open_view])
+    app.view(Callback.AWAY_MODAL)(handle_away_submission)

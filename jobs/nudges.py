@@ -1,0 +1,378 @@
+"""The nudge pass: plan what is due, claim it, send it, record it — exactly once.
+
+The scheduler only triggers `run_nudge_pass(now=…)`. What is due is computed from the database
+and the calendar; what was sent lives in the outbox (`models.nudges.Nudge`), whose unique key
+(member, meeting, kind, seq) means a nudge exists once. Sending is guarded three ways:
+
+1. claim: `UPDATE … SET status='sending' WHERE id IN (…) AND status='pending'` — of two
+   instances racing for a row, one wins;
+2. record: the Slack message carries metadata with the nudge id, and `sent` is recorded right
+   after Slack accepts it;
+3. verify before resend: a nudge that was claimed but never recorded (a crash between "sent to
+   Slack" and "recorded", or a lost response) is only sent again after the DM's history shows
+   no message with its id.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from handlers.ids import NUDGE_METADATA_EVENT
+from handlers.nudges import build_agenda_nudge, build_prep_nudge
+from models.calendar import local_moment
+from models.network import Meeting, Member, Network, Role
+from models.nudges import (
+    DAYS_BEFORE,
+    PREP_SEQUENCE,
+    Nudge,
+    NudgeKind,
+    NudgeStatus,
+    send_day,
+)
+from models.prep import is_away, prep_status, question_agenda
+
+log = logging.getLogger(__name__)
+
+INSTANCE_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+LEASE = timedelta(minutes=10)  # longer than any send, 429 waits included
+MAX_ATTEMPTS = 8
+CLAIM_BATCH = 200
+# A meeting this far ahead can have a nudge due (14 days, pushed back over Easter and weekends).
+PLAN_HORIZON = timedelta(days=max(DAYS_BEFORE.values()) + 8)
+# Slack errors that are about this one member: retrying will not help.
+PERMANENT_ERRORS = frozenset(
+    {"user_not_found", "account_inactive", "channel_not_found", "user_disabled",
+     "cannot_dm_bot", "is_archived", "not_in_channel", "user_is_bot"}
+)  # fmt: skip
+
+
+@dataclass
+class PassReport:
+    planned: int = 0
+    claimed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: str) -> None:
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+
+# --- planning --------------------------------------------------------------------------------
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    bind = session.get_bind()
+    assert isinstance(bind, Engine) or hasattr(bind, "dialect")
+    dialect = bind.dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(Nudge).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(Nudge).on_conflict_do_nothing()
+    else:  # pragma: no cover - the two supported databases are above
+        raise RuntimeError(f"unsupported database {dialect}")
+    for start in range(0, len(rows), 1000):
+        session.execute(stmt, rows[start : start + 1000])
+
+
+def plan_due_nudges(*, session: Session, now: datetime) -> int:
+    """Put every scheduled nudge that is due by `now`, for a meeting that has not started,
+    into the outbox (once). Of several due preparation nudges for one meeting only the latest
+    is sent; earlier ones are recorded as superseded. A constant number of statements,
+    whatever the number of members."""
+    networks = session.scalars(select(Network).options(selectinload(Network.meetings))).all()
+    upcoming: dict[int, list[Meeting]] = {
+        n.id: [m for m in n.meetings if now < m.starts_at <= now + PLAN_HORIZON] for n in networks
+    }
+    meeting_ids = [m.id for ms in upcoming.values() for m in ms]
+    if not meeting_ids:
+        return 0
+    members = session.scalars(
+        select(Member).where(
+            Member.network_id.in_([nid for nid, ms in upcoming.items() if ms]),
+            Member.role == Role.MEMBER,
+            Member.active.is_(True),
+        )
+    ).all()
+    existing = {
+        (member_id, meeting_id, kind)
+        for member_id, meeting_id, kind in session.execute(
+            select(Nudge.member_id, Nudge.meeting_id, Nudge.kind).where(
+                Nudge.meeting_id.in_(meeting_ids), Nudge.seq == 0
+            )
+        )
+    }
+    # The send day depends only on the meeting, the member's zone and the kind: compute each once.
+    due_cache: dict[tuple[int, str, NudgeKind], datetime] = {}
+
+    def due_at(member: Member, meeting: Meeting, kind: NudgeKind) -> datetime:
+        zone = member.zone
+        key = (meeting.id, zone.key, kind)
+        if key not in due_cache:
+            day = meeting.starts_at.astimezone(zone).date()
+            due_cache[key] = local_moment(
+                send_day(day, DAYS_BEFORE[kind], member.network.country), zone
+            )
+        return due_cache[key]
+
+    rows: list[dict[str, Any]] = []
+    for member in members:
+        for meeting in upcoming[member.network_id]:
+            due = {
+                kind: when
+                for kind in DAYS_BEFORE
+                if (when := due_at(member, meeting, kind)) <= now and when < meeting.starts_at
+            }
+            latest_prep = max(
+                (k for k in PREP_SEQUENCE if k in due), key=PREP_SEQUENCE.index, default=None
+            )
+            for kind, when in due.items():
+                if (member.id, meeting.id, kind) in existing:
+                    continue
+                superseded = kind in PREP_SEQUENCE and kind is not latest_prep
+                rows.append(
+                    {
+                        "member_id": member.id,
+                        "meeting_id": meeting.id,
+                        "kind": kind,
+                        "seq": 0,
+                        "due_at": when,
+                        "status": NudgeStatus.SUPERSEDED if superseded else NudgeStatus.PENDING,
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                )
+    _insert_ignoring_duplicates(session, rows)
+    session.commit()
+    return len(rows)
+
+
+# --- claiming and sending --------------------------------------------------------------------
+
+
+def claim_due_nudges(*, session: Session, now: datetime, instance: str, limit: int) -> list[int]:
+    """Mark up to `limit` due pending nudges as ours; a row another instance claimed first is
+    not returned (the UPDATE re-checks `status` under the row lock)."""
+    candidates = session.scalars(
+        select(Nudge.id)
+        .where(
+            Nudge.status == NudgeStatus.PENDING,
+            Nudge.due_at <= now,
+            or_(Nudge.next_attempt_at.is_(None), Nudge.next_attempt_at <= now),
+        )
+        .order_by(Nudge.due_at, Nudge.id)
+        .limit(limit)
+    ).all()
+    if not candidates:
+        return []
+    claimed = session.scalars(
+        update(Nudge)
+        .where(Nudge.id.in_(candidates), Nudge.status == NudgeStatus.PENDING)
+        .values(status=NudgeStatus.SENDING, claimed_by=instance, claimed_at=now)
+        .returning(Nudge.id)
+    ).all()
+    session.commit()
+    return sorted(claimed)
+
+
+def _finish(session: Session, nudge: Nudge, status: NudgeStatus, detail: str | None = None) -> str:
+    nudge.status = status
+    nudge.detail = detail
+    session.commit()
+    return status.value if detail is None else f"{status.value}:{detail}"
+
+
+def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any] | None:
+    member, meeting = nudge.member, nudge.meeting
+    if nudge.kind is NudgeKind.QUESTION_AGENDA:
+        items = question_agenda(session=session, member=member, meeting=meeting)
+        return build_agenda_nudge(
+            member.lang, member=member, meeting=meeting, items=items, nudge_id=nudge.id
+        )
+    status = prep_status(session=session, member=member, meeting=meeting)
+    return build_prep_nudge(
+        member.lang, kind=nudge.kind, member=member, status=status, nudge_id=nudge.id, now=now
+    )
+
+
+def _already_in_slack(client: WebClient, nudge: Nudge) -> bool:
+    """Whether the DM already holds a message for this nudge (sent, but not recorded)."""
+    if not nudge.channel_id:
+        return False
+    oldest = (nudge.due_at - timedelta(minutes=1)).timestamp()  # it cannot have gone out earlier
+    response = client.conversations_history(
+        channel=nudge.channel_id, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+    )
+    messages: list[dict[str, Any]] = response.get("messages", [])
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == NUDGE_METADATA_EVENT and str(
+            (metadata.get("event_payload") or {}).get("nudge_id")
+        ) == str(nudge.id):
+            nudge.message_ts = message.get("ts")
+            return True
+    return False
+
+
+def _retry_later(session: Session, nudge: Nudge, now: datetime, detail: str) -> str:
+    nudge.attempts += 1
+    if nudge.attempts >= MAX_ATTEMPTS:
+        return _finish(session, nudge, NudgeStatus.FAILED, f"gave up: {detail}")
+    nudge.status = NudgeStatus.PENDING
+    nudge.next_attempt_at = now + timedelta(minutes=min(2**nudge.attempts, 60))
+    nudge.detail = detail
+    session.commit()
+    return "retry"
+
+
+def deliver_nudge(
+    *,
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    nudge_id: int,
+    now: datetime,
+    instance: str,
+) -> str:
+    """Send one claimed nudge (or settle it without sending); returns what happened."""
+    with session_factory() as session:
+        nudge = session.get(Nudge, nudge_id)
+        if nudge is None or nudge.status is not NudgeStatus.SENDING or nudge.claimed_by != instance:
+            return "not-ours"
+        member, meeting = nudge.member, nudge.meeting
+        if meeting.starts_at <= now:
+            return _finish(session, nudge, NudgeStatus.STALE)
+        if not member.active:
+            return _finish(session, nudge, NudgeStatus.SKIPPED, "inactive")
+        if is_away(member, member.today(now)):
+            return _finish(session, nudge, NudgeStatus.SKIPPED, "away")
+        try:
+            if nudge.attempts and _already_in_slack(client, nudge):
+                nudge.sent_at = now
+                return _finish(session, nudge, NudgeStatus.SENT, "found in Slack")
+            message = _message_for(session, nudge, now)
+            if message is None:
+                return _finish(session, nudge, NudgeStatus.SKIPPED, "nothing to do")
+            if not nudge.channel_id:
+                opened = client.conversations_open(users=member.slack_user_id)
+                nudge.channel_id = opened["channel"]["id"]
+            # Count the attempt before sending, so a crash after this point verifies first.
+            nudge.attempts += 1
+            session.commit()
+            response = client.chat_postMessage(
+                channel=nudge.channel_id,
+                text=message["text"],
+                blocks=message["blocks"],
+                metadata={
+                    "event_type": NUDGE_METADATA_EVENT,
+                    "event_payload": {"nudge_id": nudge.id},
+                },
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            nudge.message_ts = response.get("ts")
+            nudge.sent_at = now
+            return _finish(session, nudge, NudgeStatus.SENT)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            session.rollback()
+            nudge = session.get(Nudge, nudge_id)
+            assert nudge is not None
+            if error in PERMANENT_ERRORS:
+                return _finish(session, nudge, NudgeStatus.FAILED, error)
+            return _retry_later(session, nudge, now, error)
+        except Exception as exc:  # one member's trouble never stops the others
+            log.warning("nudge %s: %r; will retry", nudge_id, exc)
+            session.rollback()
+            nudge = session.get(Nudge, nudge_id)
+            assert nudge is not None
+            return _retry_later(session, nudge, now, type(exc).__name__)
+
+
+def release_stuck_nudges(*, session: Session, now: datetime) -> int:
+    """Claims older than the lease (an instance died mid-send) go back to pending; delivery
+    then checks Slack before sending again."""
+    result = session.execute(
+        update(Nudge)
+        .where(Nudge.status == NudgeStatus.SENDING, Nudge.claimed_at < now - LEASE)
+        .values(status=NudgeStatus.PENDING, attempts=Nudge.attempts + 1)
+    )
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def refresh_time_zones(
+    *, session: Session, client: WebClient, now: datetime, limit: int = 50
+) -> int:
+    """Cache each member's time zone from Slack (users.info), at most weekly per member."""
+    stale_before = now - timedelta(days=7)
+    members = session.scalars(
+        select(Member)
+        .where(
+            Member.active.is_(True),
+            or_(
+                Member.slack_timezone_checked_at.is_(None),
+                Member.slack_timezone_checked_at < stale_before,
+            ),
+        )
+        .limit(limit)
+    ).all()
+    for member in members:
+        try:
+            user = client.users_info(user=member.slack_user_id).get("user") or {}
+            member.slack_timezone = user.get("tz") or member.slack_timezone
+        except SlackApiError as exc:
+            log.info("users.info %s: %s", member.slack_user_id, exc.response.get("error"))
+        member.slack_timezone_checked_at = now
+    session.commit()
+    return len(members)
+
+
+def run_nudge_pass(
+    *,
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    now: datetime,
+    instance: str = INSTANCE_ID,
+    refresh_zones: bool = True,
+    on_delivered: Callable[[int, str], None] | None = None,
+) -> PassReport:
+    """One pass: release stale claims, refresh zones, plan, then claim and deliver in batches."""
+    report = PassReport()
+    with session_factory() as session:
+        release_stuck_nudges(session=session, now=now)
+        if refresh_zones:
+            refresh_time_zones(session=session, client=client, now=now)
+        report.planned = plan_due_nudges(session=session, now=now)
+    while True:
+        with session_factory() as session:
+            claimed = claim_due_nudges(
+                session=session, now=now, instance=instance, limit=CLAIM_BATCH
+            )
+        if not claimed:
+            break
+        report.claimed += len(claimed)
+        for nudge_id in claimed:
+            outcome = deliver_nudge(
+                session_factory=session_factory,
+                client=client,
+                nudge_id=nudge_id,
+                now=now,
+                instance=instance,
+            )
+            report.count(outcome.split(":")[0])
+            if on_delivered is not None:
+                on_delivered(nudge_id, outcome)
+    return report

@@ -1,0 +1,431 @@
+"""P1–P3: what a member prepares before a meeting — manager alignment, three questions (each
+aimed at a primary and a secondary person), innovation examples — and the question agenda."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Text,
+    UniqueConstraint,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.base import Base, utc_now
+from models.errors import InputError
+from models.network import Meeting, Member, Role
+
+QUESTIONS_PER_MEETING = 3
+MAX_TEXT = 2000
+MAX_TITLE = 150
+
+
+class ExampleSource(enum.StrEnum):
+    OWN = "own"
+    COLLEAGUE = "colleague"
+
+
+class Preparation(Base):
+    """P1 for one member and meeting: did they agree with their manager, and what."""
+
+    __tablename__ = "preparation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    manager_aligned: Mapped[bool] = mapped_column(default=False)
+    manager_aligned_on: Mapped[date | None]
+    manager_agreed: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    __table_args__ = (UniqueConstraint("member_id", "meeting_id"),)
+
+
+class PrepQuestion(Base):
+    """One of a member's three questions for a meeting, aimed at a primary and a secondary."""
+
+    __tablename__ = "prep_question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    primary_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    secondary_id: Mapped[int] = mapped_column(
+        ForeignKey("member.id", ondelete="CASCADE"), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    primary: Mapped[Member] = relationship(foreign_keys=[primary_id])
+    secondary: Mapped[Member] = relationship(foreign_keys=[secondary_id])
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "meeting_id", "position"),
+        CheckConstraint("position BETWEEN 1 AND 3", name="position_range"),
+        CheckConstraint("primary_id <> secondary_id", name="two_people"),
+    )
+
+
+class PrepExample(Base):
+    """An innovation example a member brings: idea, effect, learning — failures welcome."""
+
+    __tablename__ = "prep_example"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(Text)
+    idea: Mapped[str] = mapped_column(Text, default="")
+    effect: Mapped[str] = mapped_column(Text, default="")
+    learning: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[ExampleSource] = mapped_column(
+        Enum(
+            ExampleSource,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    did_not_work: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class PrepPart(enum.StrEnum):
+    MANAGER = "p1"
+    QUESTIONS = "p2"
+    EXAMPLES = "p3"
+
+
+@dataclass(frozen=True)
+class PrepStatus:
+    meeting: Meeting
+    manager_aligned: bool
+    manager_agreed: str
+    questions: list[PrepQuestion]
+    examples: list[PrepExample]
+
+    @property
+    def done(self) -> dict[PrepPart, bool]:
+        return {
+            PrepPart.MANAGER: self.manager_aligned,
+            PrepPart.QUESTIONS: len(self.questions) == QUESTIONS_PER_MEETING,
+            PrepPart.EXAMPLES: bool(self.examples),
+        }
+
+    @property
+    def missing(self) -> list[PrepPart]:
+        return [part for part, ok in self.done.items() if not ok]
+
+
+@dataclass
+class FieldErrors(Exception):
+    """Errors tied to fields of a form: field name -> (catalogue key, params)."""
+
+    errors: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
+
+    def add(self, name: str, key: str, **params: object) -> None:
+        self.errors.setdefault(name, (key, params))
+
+
+@dataclass(frozen=True)
+class QuestionInput:
+    position: int
+    text: str
+    primary_slack_id: str | None
+    secondary_slack_id: str | None
+
+
+@dataclass(frozen=True)
+class ExampleInput:
+    key: str  # the example's id, or "new"
+    title: str
+    idea: str
+    effect: str
+    learning: str
+    source: ExampleSource
+    did_not_work: bool
+
+
+def upcoming_meeting(member: Member, now: datetime) -> Meeting | None:
+    """The member's next meeting that has not started yet."""
+    return next((m for m in member.network.meetings if m.starts_at > now), None)
+
+
+def ensure_editable(meeting: Meeting, now: datetime) -> None:
+    if meeting.starts_at <= now:
+        raise InputError("prep.error.meeting_started", number=meeting.number)
+
+
+def prep_status(*, session: Session, member: Member, meeting: Meeting) -> PrepStatus:
+    prep = session.scalars(
+        select(Preparation).where(
+            Preparation.member_id == member.id, Preparation.meeting_id == meeting.id
+        )
+    ).first()
+    questions = list(
+        session.scalars(
+            select(PrepQuestion)
+            .where(PrepQuestion.member_id == member.id, PrepQuestion.meeting_id == meeting.id)
+            .order_by(PrepQuestion.position)
+        )
+    )
+    examples = list(
+        session.scalars(
+            select(PrepExample)
+            .where(PrepExample.member_id == member.id, PrepExample.meeting_id == meeting.id)
+            .order_by(PrepExample.id)
+        )
+    )
+    return PrepStatus(
+        meeting=meeting,
+        manager_aligned=bool(prep and prep.manager_aligned),
+        manager_agreed=prep.manager_agreed if prep else "",
+        questions=questions,
+        examples=examples,
+    )
+
+
+def network_members(session: Session, member: Member) -> list[Member]:
+    """The other active members of the member's network, by name: who questions can aim at."""
+    return list(
+        session.scalars(
+            select(Member)
+            .where(
+                Member.network_id == member.network_id,
+                Member.role == Role.MEMBER,
+                Member.active.is_(True),
+                Member.id != member.id,
+            )
+            .order_by(Member.name)
+        )
+    )
+
+
+def _check_text(errors: FieldErrors, name: str, value: str, limit: int = MAX_TEXT) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        errors.add(name, "prep.error.too_long", limit=limit, length=len(value))
+    return value
+
+
+def save_manager_alignment(
+    *,
+    session: Session,
+    member: Member,
+    meeting: Meeting,
+    aligned: bool,
+    agreed: str,
+    now: datetime,
+) -> Preparation:
+    """Record P1; what was agreed is required when the member says it is done."""
+    ensure_editable(meeting, now)
+    errors = FieldErrors()
+    agreed = _check_text(errors, "p1_agreed", agreed)
+    if aligned and not agreed:
+        errors.add("p1_agreed", "prep.error.agreed_missing")
+    if errors.errors:
+        raise errors
+    prep = session.scalars(
+        select(Preparation).where(
+            Preparation.member_id == member.id, Preparation.meeting_id == meeting.id
+        )
+    ).first()
+    if prep is None:
+        prep = Preparation(member_id=member.id, meeting_id=meeting.id)
+        session.add(prep)
+    if aligned and not prep.manager_aligned:
+        prep.manager_aligned_on = member.today(now)
+    prep.manager_aligned = aligned
+    prep.manager_agreed = agreed
+    prep.updated_at = now
+    session.flush()
+    return prep
+
+
+def save_questions(
+    *,
+    session: Session,
+    member: Member,
+    meeting: Meeting,
+    questions: list[QuestionInput],
+    now: datetime,
+) -> list[PrepQuestion]:
+    """Record P2. A slot with text needs a primary and a secondary — two different members
+    of the network, neither oneself; an empty slot is left open for later."""
+    ensure_editable(meeting, now)
+    errors = FieldErrors()
+    wanted = {
+        m.slack_user_id: m
+        for m in session.scalars(
+            select(Member).where(
+                Member.network_id == member.network_id,
+                Member.role == Role.MEMBER,
+                Member.active.is_(True),
+            )
+        )
+    }
+    rows: dict[int, tuple[str, Member, Member]] = {}
+    for q in questions:
+        prefix = f"p2_q{q.position}"
+        text = _check_text(errors, f"{prefix}_text", q.text)
+        people: list[Member | None] = []
+        for role, slack_id in (
+            ("primary", q.primary_slack_id),
+            ("secondary", q.secondary_slack_id),
+        ):
+            name = f"{prefix}_{role}"
+            if not slack_id:
+                if text:
+                    errors.add(name, f"prep.error.{role}_missing")
+                people.append(None)
+            elif slack_id == member.slack_user_id:
+                errors.add(name, "prep.error.self")
+                people.append(None)
+            elif slack_id not in wanted:
+                errors.add(name, "prep.error.not_member", users=[slack_id])
+                people.append(None)
+            else:
+                people.append(wanted[slack_id])
+        primary, secondary = people
+        if primary is not None and primary is secondary:
+            errors.add(f"{prefix}_secondary", "prep.error.same_person")
+        if not text and (q.primary_slack_id or q.secondary_slack_id):
+            errors.add(f"{prefix}_text", "prep.error.question_missing")
+        if text and primary is not None and secondary is not None:
+            rows[q.position] = (text, primary, secondary)
+    if errors.errors:
+        raise errors
+    existing = {
+        q.position: q
+        for q in session.scalars(
+            select(PrepQuestion).where(
+                PrepQuestion.member_id == member.id, PrepQuestion.meeting_id == meeting.id
+            )
+        )
+    }
+    for position in range(1, QUESTIONS_PER_MEETING + 1):
+        current = existing.get(position)
+        if position not in rows:
+            if current is not None:
+                session.delete(current)
+            continue
+        text, primary, secondary = rows[position]
+        if current is None:
+            current = PrepQuestion(member_id=member.id, meeting_id=meeting.id, position=position)
+            session.add(current)
+        current.text, current.primary, current.secondary = text, primary, secondary
+        current.updated_at = now
+    session.flush()
+    return list(
+        session.scalars(
+            select(PrepQuestion)
+            .where(PrepQuestion.member_id == member.id, PrepQuestion.meeting_id == meeting.id)
+            .order_by(PrepQuestion.position)
+        )
+    )
+
+
+def save_examples(
+    *,
+    session: Session,
+    member: Member,
+    meeting: Meeting,
+    examples: list[ExampleInput],
+    now: datetime,
+) -> list[PrepExample]:
+    """Record P3: edit the member's examples and add a new one. An example needs a title and
+    an idea; one left completely empty is removed (or, if new, not added)."""
+    ensure_editable(meeting, now)
+    errors = FieldErrors()
+    existing = {
+        str(e.id): e
+        for e in session.scalars(
+            select(PrepExample).where(
+                PrepExample.member_id == member.id, PrepExample.meeting_id == meeting.id
+            )
+        )
+    }
+    keep: list[tuple[ExampleInput, str, str, str, str]] = []
+    remove: list[PrepExample] = []
+    for ex in examples:
+        prefix = f"p3_{ex.key}"
+        title = _check_text(errors, f"{prefix}_title", ex.title, MAX_TITLE)
+        idea = _check_text(errors, f"{prefix}_idea", ex.idea)
+        effect = _check_text(errors, f"{prefix}_effect", ex.effect)
+        learning = _check_text(errors, f"{prefix}_learning", ex.learning)
+        if not any((title, idea, effect, learning)):
+            if ex.key in existing:
+                remove.append(existing[ex.key])
+            continue
+        if not title:
+            errors.add(f"{prefix}_title", "prep.error.title_missing")
+        if not idea:
+            errors.add(f"{prefix}_idea", "prep.error.idea_missing")
+        keep.append((ex, title, idea, effect, learning))
+    if errors.errors:
+        raise errors
+    for gone in remove:
+        session.delete(gone)
+    for ex, title, idea, effect, learning in keep:
+        row = existing.get(ex.key)
+        if row is None:
+            row = PrepExample(member_id=member.id, meeting_id=meeting.id, created_at=now)
+            session.add(row)
+        row.title, row.idea, row.effect, row.learning = title, idea, effect, learning
+        row.source, row.did_not_work, row.updated_at = ex.source, ex.did_not_work, now
+    session.flush()
+    return list(
+        session.scalars(
+            select(PrepExample)
+            .where(PrepExample.member_id == member.id, PrepExample.meeting_id == meeting.id)
+            .order_by(PrepExample.id)
+        )
+    )
+
+
+def is_away(member: Member, day: date) -> bool:
+    """Whether the member has paused ("away until …", inclusive) on `day`."""
+    return member.away_until is not None and day <= member.away_until
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    asker: Member
+    text: str
+    as_primary: bool
+    handed_over_from: Member | None  # the primary who is away, when the question came to you
+
+
+def question_agenda(*, session: Session, member: Member, meeting: Meeting) -> list[AgendaItem]:
+    """The questions other members bring for `member` to this meeting. A question goes to its
+    primary; when the primary is away on the meeting day it goes to the secondary instead."""
+    meeting_day = meeting.starts_at.astimezone(member.network.zone).date()
+    questions = session.scalars(
+        select(PrepQuestion)
+        .where(
+            PrepQuestion.meeting_id == meeting.id,
+            or_(PrepQuestion.primary_id == member.id, PrepQuestion.secondary_id == member.id),
+        )
+        .order_by(PrepQuestion.member_id, PrepQuestion.position)
+    ).all()
+    items: list[AgendaItem] = []
+    for q in questions:
+        if not q.member.active:
+            continue
+        primary_away = is_away(q.primary, meeting_day)
+        if q.primary_id == member.id:
+            if not primary_away:
+                items.append(AgendaItem(q.member, q.text, True, None))
+        elif not is_away(member, meeting_day):
+            items.append(AgendaItem(q.member, q.text, False, q.primary if primary_away else None))
+    return items
