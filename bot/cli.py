@@ -6,8 +6,10 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from bot.settings import ConfigError, database_url_from_env, settings_from_env
+from models.base import utc_now
 from models.db import make_engine, make_session_factory, upgrade_schema
 from models.network_import import NetworkFileError, import_network_file
 
@@ -35,8 +37,9 @@ def cmd_run(_args: argparse.Namespace) -> int:
     _setup_logging(settings.log_level)
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
+    session_factory = make_session_factory(engine)
     try:
-        app = create_app(settings, make_session_factory(engine))
+        app = create_app(settings, session_factory)
     except BoltError as exc:
         print(
             f"Slack did not accept SLACK_BOT_TOKEN ({exc}). Check the token in .env against "
@@ -44,6 +47,9 @@ def cmd_run(_args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_SLACK
+    from bot.scheduler import start_scheduler
+
+    start_scheduler(session_factory=session_factory, client=app.client, clock=utc_now)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -92,6 +98,44 @@ def cmd_network_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def cmd_nudges_preview(args: argparse.Namespace) -> int:
+    from jobs.nudges import preview_nudges
+
+    engine = make_engine(database_url_from_env())
+    upgrade_schema(engine)
+    with make_session_factory(engine)() as session:
+        lines = preview_nudges(session=session, start=args.start, end=args.end)
+        for line in lines:
+            print(line.render())
+    if not lines:
+        print("No nudges in that period.", file=sys.stderr)
+    return 0
+
+
+def cmd_nudges_send(_args: argparse.Namespace) -> int:
+    from bot.app import make_web_client
+    from jobs.nudges import run_nudge_pass
+
+    settings = settings_from_env()
+    _setup_logging(settings.log_level)
+    engine = make_engine(settings.database_url)
+    upgrade_schema(engine)
+    report = run_nudge_pass(
+        session_factory=make_session_factory(engine),
+        client=make_web_client(settings),
+        now=utc_now(),
+    )
+    print(f"planned {report.planned}, claimed {report.claimed}, outcomes {report.outcomes}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Tovholder, the network bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp = net_sub.add_parser("import", help="load or update a network from a TOML file")
     imp.add_argument("file", help="path to the network file, e.g. examples/network-2015-16.toml")
     imp.set_defaults(func=cmd_network_import)
+    nudges = sub.add_parser("nudges", help="nudges")
+    nudge_sub = nudges.add_subparsers(dest="nudges_command", required=True)
+    preview = nudge_sub.add_parser(
+        "preview", help="print when each nudge goes out (local time), without sending anything"
+    )
+    preview.add_argument("--from", dest="start", type=_day, help="first day, YYYY-MM-DD")
+    preview.add_argument("--to", dest="end", type=_day, help="last day, YYYY-MM-DD")
+    preview.set_defaults(func=cmd_nudges_preview)
+    send = nudge_sub.add_parser("send", help="send what is due now, once (the bot does this)")
+    send.set_defaults(func=cmd_nudges_send)
     return parser
 
 
@@ -118,5 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
+        return 0
+    except BrokenPipeError:  # `… | head`
         return 0
     return result

@@ -21,7 +21,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -40,6 +40,7 @@ from models.nudges import (
     Nudge,
     NudgeKind,
     NudgeStatus,
+    plan_member,
     send_day,
 )
 from models.prep import is_away, prep_status, question_agenda
@@ -376,3 +377,48 @@ def run_nudge_pass(
             if on_delivered is not None:
                 on_delivered(nudge_id, outcome)
     return report
+
+
+# --- preview ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    local_time: datetime
+    member: Member
+    kind: NudgeKind
+    meeting: Meeting
+    status: str  # the outbox status when it exists, else "planned"
+
+    def render(self) -> str:
+        who = f"{self.member.name} ({self.member.slack_user_id})"
+        return (
+            f"{self.local_time:%Y-%m-%d %H:%M} {self.local_time.tzinfo}  {who:<34} "
+            f"{self.kind.value:<16} meeting {self.meeting.number}  [{self.status}]"
+        )
+
+
+def preview_nudges(
+    *, session: Session, start: date | None = None, end: date | None = None
+) -> list[PreviewLine]:
+    """Every scheduled nudge whose local send day is within [start, end], with its outbox
+    status where it has one. Reads only."""
+    members = session.scalars(
+        select(Member)
+        .where(Member.role == Role.MEMBER, Member.active.is_(True))
+        .options(selectinload(Member.network).selectinload(Network.meetings))
+    ).all()
+    outbox = {
+        (n.member_id, n.meeting_id, n.kind): n.status.value
+        for n in session.scalars(select(Nudge).where(Nudge.seq == 0))
+    }
+    lines = []
+    for member in members:
+        for planned in plan_member(member, member.network.meetings):
+            day = planned.due_at.date()
+            if (start and day < start) or (end and day > end):
+                continue
+            status = outbox.get((member.id, planned.meeting.id, planned.kind), "planned")
+            lines.append(PreviewLine(planned.due_at, member, planned.kind, planned.meeting, status))
+    lines.sort(key=lambda ln: (ln.local_time, ln.member.name, ln.kind.value))
+    return lines

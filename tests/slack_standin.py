@@ -32,7 +32,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _default_body(method: str, params: dict[str, Any]) -> dict[str, Any]:
+def _default_body(
+    method: str, params: dict[str, Any], posted: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
     if method == "auth.test":
         return {
             "ok": True,
@@ -44,15 +46,31 @@ def _default_body(method: str, params: dict[str, Any]) -> dict[str, Any]:
             "bot_id": "B0TEST0001",
         }
     if method == "conversations.open":
-        return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))[:9]}}
+        return {"ok": True, "channel": {"id": dm_channel(str(params.get("users", "X")))}}
     if method == "chat.postMessage":
-        return {"ok": True, "channel": params.get("channel"), "ts": "1700000000.000100"}
+        channel = str(params.get("channel"))
+        ts = f"{1700000000 + sum(len(v) for v in posted.values())}.000100"
+        message = {"type": "message", "ts": ts, "text": params.get("text", "")}
+        if params.get("metadata"):
+            message["metadata"] = params["metadata"]
+        posted.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+    if method == "conversations.history":
+        # Newest first, as Slack returns them. (`oldest` is not applied: tests use old clocks.)
+        return {"ok": True, "messages": list(reversed(posted.get(str(params.get("channel")), [])))}
+    if method == "users.info":
+        return {"ok": True, "user": {"id": params.get("user"), "tz": "Europe/Copenhagen"}}
     return {"ok": True}
+
+
+def dm_channel(user_id: str) -> str:
+    return "D" + user_id[1:]
 
 
 class SlackStandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.posted: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._scripted: dict[str, list[Reply]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -74,6 +92,12 @@ class SlackStandIn:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.posted.clear()
+            self._scripted.clear()
 
     def script(self, method: str, *replies: Reply) -> None:
         """Answer the next calls of `method` with `replies`, in order, then as usual."""
@@ -100,7 +124,7 @@ class SlackStandIn:
             queue = self._scripted.get(method)
             if queue:
                 return queue.pop(0)
-        return Reply(body=_default_body(method, params))
+            return Reply(body=_default_body(method, params, self.posted))
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         standin = self

@@ -190,7 +190,7 @@ def running_server(
 @pytest.fixture
 def bot(running_server: RunningServer, network: object) -> BotUnderTest:
     running_server.clock.now = SEASON_NOW
-    running_server.slack.calls.clear()
+    running_server.slack.reset()
     return BotUnderTest(
         running_server.url, running_server.slack, running_server.clock, running_server.startup_calls
     )

@@ -9,7 +9,9 @@ import pytest
 from handlers.catalogue import MESSAGES, format_date, format_list, format_minutes, t
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE_PREFIXES = {"error", "sparring", "coming_soon", "period", "home", "meeting"}
+CATALOGUE_PREFIXES = {
+    "error", "sparring", "coming_soon", "period", "home", "meeting", "prep", "nudge",
+}  # fmt: skip
 
 
 def _fields(template: str) -> set[str]:
@@ -36,6 +38,7 @@ def _keys_used_in_code() -> set[str]:
                     and isinstance(node.value, str)
                     and pattern.match(node.value)
                     and node.value.split(".")[0] in CATALOGUE_PREFIXES
+                    and not node.value.endswith(".id")  # ForeignKey("meeting.id")
                 ):
                     keys.add(node.value)
     return keys
