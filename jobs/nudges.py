@@ -228,8 +228,12 @@ def _already_in_slack(client: WebClient, nudge: Nudge) -> bool:
     return False
 
 
-def _retry_later(session: Session, nudge: Nudge, now: datetime, detail: str) -> str:
-    nudge.attempts += 1
+def _retry_later(
+    session: Session, nudge: Nudge, now: datetime, detail: str, *, counted: bool
+) -> str:
+    """Back to pending, to be tried again after a growing pause (2, 4, 8, … minutes)."""
+    if not counted:
+        nudge.attempts += 1
     if nudge.attempts >= MAX_ATTEMPTS:
         return _finish(session, nudge, NudgeStatus.FAILED, f"gave up: {detail}")
     nudge.status = NudgeStatus.PENDING
@@ -248,6 +252,7 @@ def deliver_nudge(
     instance: str,
 ) -> str:
     """Send one claimed nudge (or settle it without sending); returns what happened."""
+    counted = False  # whether this attempt is already in nudge.attempts
     with session_factory() as session:
         nudge = session.get(Nudge, nudge_id)
         if nudge is None or nudge.status is not NudgeStatus.SENDING or nudge.claimed_by != instance:
@@ -272,6 +277,7 @@ def deliver_nudge(
             # Count the attempt before sending, so a crash after this point verifies first.
             nudge.attempts += 1
             session.commit()
+            counted = True
             response = client.chat_postMessage(
                 channel=nudge.channel_id,
                 text=message["text"],
@@ -293,13 +299,13 @@ def deliver_nudge(
             assert nudge is not None
             if error in PERMANENT_ERRORS:
                 return _finish(session, nudge, NudgeStatus.FAILED, error)
-            return _retry_later(session, nudge, now, error)
+            return _retry_later(session, nudge, now, error, counted=counted)
         except Exception as exc:  # one member's trouble never stops the others
             log.warning("nudge %s: %r; will retry", nudge_id, exc)
             session.rollback()
             nudge = session.get(Nudge, nudge_id)
             assert nudge is not None
-            return _retry_later(session, nudge, now, type(exc).__name__)
+            return _retry_later(session, nudge, now, type(exc).__name__, counted=counted)
 
 
 def release_stuck_nudges(*, session: Session, now: datetime) -> int:

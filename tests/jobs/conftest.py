@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import make_web_client
+from bot.settings import Settings
+from jobs.nudges import PassReport, run_nudge_pass
+from tests.slack_standin import SlackStandIn
+
+
+def standin_client(slack: SlackStandIn) -> WebClient:
+    """The production Web API client (with its retry handlers), pointed at the stand-in."""
+    return make_web_client(
+        Settings(
+            slack_bot_token="xoxb-jobs",
+            slack_signing_secret="s",
+            slack_app_token=None,
+            slack_api_url=slack.url,
+            database_url="unused",
+            port=0,
+            server_threads=1,
+            log_level="INFO",
+        )
+    )
+
+
+Runner = Callable[..., PassReport]
+
+
+@pytest.fixture
+def run_pass(
+    session_factory: sessionmaker[Session], slack: SlackStandIn, network: object
+) -> Runner:
+    client = standin_client(slack)
+
+    def run(
+        now: datetime, *, client_: WebClient | None = None, instance: str = "test-1"
+    ) -> PassReport:
+        return run_nudge_pass(
+            session_factory=session_factory,
+            client=client_ or client,
+            now=now,
+            instance=instance,
+            refresh_zones=False,
+        )
+
+    return run

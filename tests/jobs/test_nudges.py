@@ -1,0 +1,309 @@
+"""The nudge pass against the local Slack stand-in: exactly once, whatever happens."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from jobs.nudges import LEASE
+from models.nudges import Nudge, NudgeKind, NudgeStatus
+from models.prep import (
+    ExampleInput,
+    ExampleSource,
+    QuestionInput,
+    save_examples,
+    save_manager_alignment,
+    save_questions,
+)
+from tests.conftest import ANNA, BO, CAMILLA, JENS, person
+from tests.jobs.conftest import Runner, standin_client
+from tests.slack_standin import Reply, SlackStandIn, dm_channel
+
+# Meeting 2 is Tue 17 Nov 2015, 10:00 in Copenhagen. Kick-off: Tue 3 Nov, 09:00 local.
+KICKOFF_CPH = datetime(2015, 11, 3, 8, 0, tzinfo=UTC)
+KICKOFF_NY = datetime(2015, 11, 3, 14, 0, tzinfo=UTC)
+REMINDER_CPH = datetime(2015, 11, 12, 8, 0, tzinfo=UTC)
+LAST_CALL_CPH = datetime(2015, 11, 16, 8, 0, tzinfo=UTC)
+MEETING_2 = datetime(2015, 11, 17, 9, 0, tzinfo=UTC)
+COPENHAGEN_MEMBERS = 9  # the tenth, Jens, is in New York
+
+
+def posts(slack: SlackStandIn) -> list[dict[str, Any]]:
+    return [c.params for c in slack.calls_to("chat.postMessage")]
+
+
+def posted_to(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
+    return [p for p in posts(slack) if p["channel"] == dm_channel(user)]
+
+
+def nudge_ids(slack: SlackStandIn) -> list[int]:
+    """The nudge of every message Slack accepted (calls that Slack refused do not count)."""
+    return [
+        m["metadata"]["event_payload"]["nudge_id"]
+        for messages in slack.posted.values()
+        for m in messages
+    ]
+
+
+def statuses(session_factory: sessionmaker[Session]) -> dict[str, int]:
+    with session_factory() as s:
+        rows = s.execute(select(Nudge.status, func.count()).group_by(Nudge.status)).all()
+        return {status.value: n for status, n in rows}
+
+
+def prepare_fully(session: Session, slack_id: str, now: datetime) -> None:
+    member = person(session, slack_id)
+    meeting = next(m for m in member.network.meetings if m.number == 2)
+    save_manager_alignment(
+        session=session, member=member, meeting=meeting, aligned=True, agreed="Klar", now=now
+    )
+    others = [o for o in (ANNA, BO, CAMILLA) if o != slack_id]
+    save_questions(
+        session=session,
+        member=member,
+        meeting=meeting,
+        now=now,
+        questions=[QuestionInput(i, f"Spørgsmål {i}", others[0], others[1]) for i in (1, 2, 3)],
+    )
+    save_examples(
+        session=session,
+        member=member,
+        meeting=meeting,
+        now=now,
+        examples=[ExampleInput("new", "Eksempel", "Idé", "", "", ExampleSource.OWN, False)],
+    )
+    session.commit()
+
+
+def test_kickoff_goes_out_once_at_nine_local(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    assert run_pass(KICKOFF_CPH - timedelta(minutes=1)).claimed == 0
+    report = run_pass(KICKOFF_CPH)
+    assert report.outcomes == {"sent": COPENHAGEN_MEMBERS}
+    (anna_post,) = posted_to(slack, ANNA)
+    assert anna_post["text"] == "Møde 2 nærmer sig — tid til at forberede dig."
+    assert "*Møde 2 nærmer sig: Klagedrevet innovation*" in anna_post["blocks"][0]["text"]["text"]
+    # Again, and again later the same morning: nothing new for Copenhagen.
+    assert run_pass(KICKOFF_CPH).claimed == 0
+    assert run_pass(KICKOFF_CPH + timedelta(hours=2)).claimed == 0
+    # 09:00 in New York.
+    assert run_pass(KICKOFF_NY).outcomes == {"sent": 1}
+    (jens_post,) = posted_to(slack, JENS)
+    assert jens_post["text"] == "Meeting 2 is coming up — time to prepare."
+    ids = nudge_ids(slack)
+    assert len(ids) == len(set(ids)) == COPENHAGEN_MEMBERS + 1
+
+
+def test_reminder_lists_only_what_is_missing_and_skips_the_prepared(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        prepare_fully(s, ANNA, KICKOFF_CPH)
+        bo = person(s, BO)
+        meeting = next(m for m in bo.network.meetings if m.number == 2)
+        save_manager_alignment(
+            session=s, member=bo, meeting=meeting, aligned=True, agreed="Ok", now=KICKOFF_CPH
+        )
+        s.commit()
+    run_pass(KICKOFF_CPH)
+    run_pass(KICKOFF_NY)
+    assert posted_to(slack, ANNA) == []  # all done: no kick-off either
+    slack.reset()
+    report = run_pass(REMINDER_CPH)
+    assert report.outcomes == {"sent": COPENHAGEN_MEMBERS - 1, "skipped": 1}
+    (bo_post,) = posted_to(slack, BO)
+    checklist = bo_post["blocks"][1]["text"]["text"]
+    assert "chef" not in checklist  # done, so not listed
+    assert "⬜ Notér tre spørgsmål" in checklist and "⬜ Find eksempler" in checklist
+    with session_factory() as s:
+        anna = person(s, ANNA)
+        detail = s.scalar(
+            select(Nudge.detail).where(
+                Nudge.member_id == anna.id, Nudge.kind == NudgeKind.PREP_REMINDER
+            )
+        )
+    assert detail == "nothing to do"
+
+
+def test_down_while_due_sends_the_latest_and_supersedes_the_rest(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    back = REMINDER_CPH + timedelta(hours=3)  # down from before the kick-off until then
+    # Copenhagen: kick-off and reminder are both due; only the reminder goes out. New York:
+    # only the kick-off is due yet (the reminder is at 09:00 there).
+    assert run_pass(back).outcomes == {"sent": COPENHAGEN_MEMBERS + 1}
+    texts = [p["text"] for p in posts(slack)]
+    reminders = ("Om 5 dage", "Meeting 2 is in 5 days")  # Frederik reads English
+    assert sum(t.startswith(reminders) for t in texts) == COPENHAGEN_MEMBERS
+    assert [p["text"] for p in posted_to(slack, JENS)] == [
+        "Meeting 2 is coming up — time to prepare."
+    ]
+    assert statuses(session_factory) == {
+        "sent": COPENHAGEN_MEMBERS + 1,
+        "superseded": COPENHAGEN_MEMBERS,
+    }
+    assert run_pass(back + timedelta(minutes=1)).claimed == 0
+
+
+def test_down_until_the_meeting_sends_nothing_stale(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    assert run_pass(MEETING_2 + timedelta(minutes=5)).claimed == 0
+    assert posts(slack) == []
+    # A nudge that was pending (say, waiting out Slack trouble) when the meeting began:
+    with session_factory() as s:
+        anna = person(s, ANNA)
+        meeting = next(m for m in anna.network.meetings if m.number == 2)
+        s.add(
+            Nudge(
+                member_id=anna.id,
+                meeting_id=meeting.id,
+                kind=NudgeKind.PREP_LAST_CALL,
+                due_at=LAST_CALL_CPH,
+                created_at=LAST_CALL_CPH,
+            )
+        )
+        s.commit()
+    assert run_pass(MEETING_2 + timedelta(minutes=5)).outcomes == {"stale": 1}
+    assert posts(slack) == []
+
+
+class SimulatedCrash(BaseException):
+    """The process dies: nothing after this point runs (not an Exception, so not handled)."""
+
+
+class CrashAfterPost(WebClient):
+    def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
+        super().chat_postMessage(**kwargs)
+        raise SimulatedCrash
+
+
+class CrashBeforePost(WebClient):
+    def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
+        raise SimulatedCrash
+
+
+@pytest.mark.parametrize("crash", [CrashAfterPost, CrashBeforePost])
+def test_crash_mid_send_neither_doubles_nor_drops(
+    run_pass: Runner,
+    slack: SlackStandIn,
+    session_factory: sessionmaker[Session],
+    crash: type[WebClient],
+) -> None:
+    crashing = crash(token="xoxb-jobs", base_url=slack.url)
+    with pytest.raises(SimulatedCrash):
+        run_pass(KICKOFF_CPH, client_=crashing, instance="dies")
+    stuck = statuses(session_factory)
+    assert stuck["sending"] == COPENHAGEN_MEMBERS  # the whole batch was claimed
+    sent_before = len(posts(slack))
+    assert sent_before == (1 if crash is CrashAfterPost else 0)
+    # A restart inside the lease leaves the claims alone …
+    assert run_pass(KICKOFF_CPH + timedelta(minutes=1), instance="restarted").claimed == 0
+    # … after it, each claim is checked against Slack before anything is sent again.
+    later = KICKOFF_CPH + LEASE + timedelta(minutes=1)
+    report = run_pass(later, instance="restarted")
+    assert report.outcomes == {"sent": COPENHAGEN_MEMBERS}
+    ids = nudge_ids(slack)
+    assert len(ids) == len(set(ids)) == COPENHAGEN_MEMBERS
+    assert statuses(session_factory) == {"sent": COPENHAGEN_MEMBERS}
+
+
+def test_rate_limits_server_errors_and_permanent_errors(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:  # fewer members keeps the scripted order readable
+        for slack_id in (
+            "U0DAVID004",
+            "U0EMMA0005",
+            "U0FREDE006",
+            "U0GRETHE07",
+            "U0HANS0008",
+            "U0IDA00009",
+        ):
+            person(s, slack_id).active = False
+        s.commit()
+    limited = Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+    slack.script(
+        "chat.postMessage",
+        limited,  # Anna: waits the 1 s Slack asked for, then tries again …
+        Reply(500, {"ok": False, "error": "internal_error"}),  # … a server error, again …
+    )
+    slack.script(
+        "conversations.open",
+        Reply(200, {"ok": True, "channel": {"id": dm_channel(ANNA)}}),
+        Reply(200, {"ok": True, "channel": {"id": dm_channel(BO)}}),
+        Reply(200, {"ok": False, "error": "user_not_found"}),
+    )  # Camilla: gone for good
+    report = run_pass(KICKOFF_CPH)
+    assert report.outcomes == {"sent": 2, "failed": 1}
+    assert len(posted_to(slack, ANNA)) == 3  # … and the third call goes through
+    assert len(slack.posted[dm_channel(ANNA)]) == len(slack.posted[dm_channel(BO)]) == 1
+    with session_factory() as s:
+        camilla = person(s, CAMILLA)
+        failed = s.scalars(select(Nudge).where(Nudge.member_id == camilla.id)).one()
+    assert (failed.status, failed.detail) == (NudgeStatus.FAILED, "user_not_found")
+    assert run_pass(KICKOFF_CPH + timedelta(hours=1)).claimed == 0  # not retried
+
+
+def test_passing_trouble_is_retried_later_without_doubling(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    unavailable = Reply(503, {"ok": False, "error": "service_unavailable"})
+    slack.script("chat.postMessage", *[unavailable] * 4)  # the first and its 3 quick retries
+    report = run_pass(KICKOFF_CPH)
+    assert report.outcomes == {"retry": 1, "sent": COPENHAGEN_MEMBERS - 1}
+    assert run_pass(KICKOFF_CPH + timedelta(seconds=30)).claimed == 0  # backing off
+    assert run_pass(KICKOFF_CPH + timedelta(minutes=3)).outcomes == {"sent": 1}
+    ids = nudge_ids(slack)
+    assert len(ids) == len(set(ids)) == COPENHAGEN_MEMBERS
+    # It checked the DM's history before sending again.
+    assert len(slack.calls_to("conversations.history")) == 1
+
+
+def test_away_members_get_nothing(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        person(s, ANNA).away_until = date(2015, 11, 3)
+        s.commit()
+    run_pass(KICKOFF_CPH)
+    assert posted_to(slack, ANNA) == []
+    run_pass(REMINDER_CPH)
+    assert len(posted_to(slack, ANNA)) == 1  # back again
+
+
+def test_question_agenda_the_day_before(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        prepare_fully(s, ANNA, KICKOFF_CPH)  # asks Bo (primary) and Camilla (secondary)
+    run_pass(LAST_CALL_CPH)
+    (bo_agenda,) = [p for p in posted_to(slack, BO) if p["text"].startswith("Du har")]
+    assert bo_agenda["text"] == "Du har 3 spørgsmål til dig på møde 2 i morgen."
+    text = "\n".join(b["text"]["text"] for b in bo_agenda["blocks"])
+    assert f"• <@{ANNA}> spørger dig: “Spørgsmål 1”" in text
+    camilla = [p for p in posted_to(slack, CAMILLA) if p["text"].startswith("Du har")]
+    assert "som sekundær" in "\n".join(b["text"]["text"] for b in camilla[0]["blocks"])
+    assert [p for p in posted_to(slack, ANNA) if p["text"].startswith("Du har")] == []
+
+
+def test_a_claim_is_only_taken_once(
+    session_factory: sessionmaker[Session], network: object, run_pass: Runner
+) -> None:
+    from jobs.nudges import claim_due_nudges, plan_due_nudges
+
+    with session_factory() as s:
+        plan_due_nudges(session=s, now=KICKOFF_CPH)
+    with session_factory() as a, session_factory() as b:
+        first = claim_due_nudges(session=a, now=KICKOFF_CPH, instance="a", limit=100)
+        second = claim_due_nudges(session=b, now=KICKOFF_CPH, instance="b", limit=100)
+    assert len(first) == COPENHAGEN_MEMBERS and second == []
+    with session_factory() as s:
+        s.execute(update(Nudge).values(status=NudgeStatus.PENDING))
+        s.commit()
