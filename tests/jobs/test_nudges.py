@@ -21,7 +21,7 @@ from models.prep import (
     save_questions,
 )
 from tests.conftest import ANNA, BO, CAMILLA, JENS, person
-from tests.jobs.conftest import Runner, standin_client
+from tests.jobs.conftest import Runner
 from tests.slack_standin import Reply, SlackStandIn, dm_channel
 
 # Meeting 2 is Tue 17 Nov 2015, 10:00 in Copenhagen. Kick-off: Tue 3 Nov, 09:00 local.
@@ -179,13 +179,13 @@ class SimulatedCrash(BaseException):
 
 
 class CrashAfterPost(WebClient):
-    def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
+    def chat_postMessage(self, **kwargs: Any) -> Any:
         super().chat_postMessage(**kwargs)
         raise SimulatedCrash
 
 
 class CrashBeforePost(WebClient):
-    def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
+    def chat_postMessage(self, **kwargs: Any) -> Any:
         raise SimulatedCrash
 
 
