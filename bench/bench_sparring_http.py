@@ -34,9 +34,15 @@ sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-signing-secret"
 MEMBERS = [
-    "U0ANNA0001", "U0BO000002", "U0CAMILLA3", "U0DAVID004", "U0EMMA0005",
-    "U0GRETHE07", "U0HANS0008", "U0IDA00009",
-]  # fmt: skip
+    "U0ANNA0001",
+    "U0BO000002",
+    "U0CAMILLA3",
+    "U0DAVID004",
+    "U0EMMA0005",
+    "U0GRETHE07",
+    "U0HANS0008",
+    "U0IDA00009",
+]
 NOW = datetime(2015, 10, 5, 8, 0, tzinfo=UTC)
 
 
@@ -99,8 +105,9 @@ def _body(user: str) -> str:
     )
 
 
-def _load_worker(port: int, seconds: float, warmup: float, index: int, out: list[float],
-                 errors: list[str]) -> None:  # fmt: skip
+def _load_worker(
+    port: int, seconds: float, warmup: float, index: int, out: list[float], errors: list[str]
+) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     start = time.perf_counter()
     end = start + warmup + seconds
@@ -172,11 +179,23 @@ def measure(
 ) -> dict[str, float]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", kind, "--port", str(port), "--database-url",
-         database_url, "--slack-url", slack_url, "--threads", str(args.threads)],
+        [
+            sys.executable,
+            __file__,
+            "--serve",
+            kind,
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+            "--slack-url",
+            slack_url,
+            "--threads",
+            str(args.threads),
+        ],
         stdout=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
     try:
         assert proc.stdout is not None
         if proc.stdout.readline().strip() != "READY":
@@ -241,19 +260,25 @@ def main() -> None:
             import_network_file(session, ROOT / "examples" / "network-2015-16.toml", now=NOW)
         engine.dispose()
         backend = database_url.split(":", 1)[0]
-        print(f"/sparring logged 2h over HTTP on loopback — {backend}, {args.concurrency} "
-              f"connections, {args.threads} server threads, {args.seconds:.0f} s each, "
-              f"{os.cpu_count()} cores")  # fmt: skip
+        print(
+            f"/sparring logged 2h over HTTP on loopback — {backend}, {args.concurrency} "
+            f"connections, {args.threads} server threads, {args.seconds:.0f} s each, "
+            f"{os.cpu_count()} cores"
+        )
         results = {kind: measure(kind, args, database_url, slack.url) for kind in ("bare", "ours")}
     slack.stop()
     print(f"{'app':<6}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
     for kind, r in results.items():
-        print(f"{kind:<6}{r['requests']:>10.0f}{r['errors']:>8.0f}{r['rps']:>10.1f}"
-              f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}")  # fmt: skip
+        print(
+            f"{kind:<6}{r['requests']:>10.0f}{r['errors']:>8.0f}{r['rps']:>10.1f}"
+            f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+        )
     ratio = results["ours"]["rps"] / results["bare"]["rps"]
     p99 = results["ours"]["p99_ms"]
-    print(f"throughput ratio ours/bare: {ratio:.2f} (target >= 0.80: "
-          f"{'met' if ratio >= 0.8 else 'NOT met'})")  # fmt: skip
+    print(
+        f"throughput ratio ours/bare: {ratio:.2f} (target >= 0.80: "
+        f"{'met' if ratio >= 0.8 else 'NOT met'})"
+    )
     print(f"our p99: {p99:.1f} ms (target < 100 ms: {'met' if p99 < 100 else 'NOT met'})")
 
 

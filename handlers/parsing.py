@@ -46,8 +46,14 @@ LIST_GLUE_RE = re.compile(r"\s*(?:,|&amp;|&|\bog\b|\band\b)\s*", re.IGNORECASE)
 SPECIAL_TOKEN_RE = re.compile(r"<(?:[@#!][^<>]+|https?://[^<>]+|mailto:[^<>]+)>")
 
 _DAYS_BACK = {
-    "idag": 0, "today": 0, "igår": 1, "igaar": 1, "yesterday": 1, "iforgårs": 2, "iforgaars": 2,
-}  # fmt: skip
+    "idag": 0,
+    "today": 0,
+    "igår": 1,
+    "igaar": 1,
+    "yesterday": 1,
+    "iforgårs": 2,
+    "iforgaars": 2,
+}
 
 
 class SparringCommand(StrEnum):

@@ -219,29 +219,62 @@ def _example_blocks(
         flags["initial_options"] = [failed]
     return [
         mrkdwn_section(f"*{escape_slack(heading)}*"),
-        _text_input(f"p3_{key}_title", t(lang, "prep.p3.title"), values.get("title", ""),
-                    multiline=False, max_length=MAX_TITLE),
-        _text_input(f"p3_{key}_idea", t(lang, "prep.p3.idea"), values.get("idea", ""),
-                    multiline=True, max_length=MAX_TEXT),
-        _text_input(f"p3_{key}_effect", t(lang, "prep.p3.effect"), values.get("effect", ""),
-                    multiline=True, max_length=MAX_TEXT),
-        _text_input(f"p3_{key}_learning", t(lang, "prep.p3.learning"), values.get("learning", ""),
-                    multiline=True, max_length=MAX_TEXT),
-        {"type": "input", "block_id": f"p3_{key}_source", "optional": True,
-         "label": plain(t(lang, "prep.p3.source")), "element": source},
-        {"type": "input", "block_id": f"p3_{key}_flags", "optional": True,
-         "label": plain(t(lang, "prep.p3.did_not_work")), "element": flags},
-    ]  # fmt: skip
+        _text_input(
+            f"p3_{key}_title",
+            t(lang, "prep.p3.title"),
+            values.get("title", ""),
+            multiline=False,
+            max_length=MAX_TITLE,
+        ),
+        _text_input(
+            f"p3_{key}_idea",
+            t(lang, "prep.p3.idea"),
+            values.get("idea", ""),
+            multiline=True,
+            max_length=MAX_TEXT,
+        ),
+        _text_input(
+            f"p3_{key}_effect",
+            t(lang, "prep.p3.effect"),
+            values.get("effect", ""),
+            multiline=True,
+            max_length=MAX_TEXT,
+        ),
+        _text_input(
+            f"p3_{key}_learning",
+            t(lang, "prep.p3.learning"),
+            values.get("learning", ""),
+            multiline=True,
+            max_length=MAX_TEXT,
+        ),
+        {
+            "type": "input",
+            "block_id": f"p3_{key}_source",
+            "optional": True,
+            "label": plain(t(lang, "prep.p3.source")),
+            "element": source,
+        },
+        {
+            "type": "input",
+            "block_id": f"p3_{key}_flags",
+            "optional": True,
+            "label": plain(t(lang, "prep.p3.did_not_work")),
+            "element": flags,
+        },
+    ]
 
 
 def _p3_blocks(lang: str, status: PrepStatus) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain(t(lang, "prep.p3.header"))},
-        {"type": "context", "elements": [
-            {"type": "mrkdwn", "text": t(lang, "prep.p3.hint")},
-            {"type": "mrkdwn", "text": t(lang, "prep.p3.clear_to_remove")},
-        ]},
-    ]  # fmt: skip
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": t(lang, "prep.p3.hint")},
+                {"type": "mrkdwn", "text": t(lang, "prep.p3.clear_to_remove")},
+            ],
+        },
+    ]
     editable = status.examples[:MAX_EDITABLE_EXAMPLES]
     if len(status.examples) > len(editable):
         blocks.append(
@@ -507,18 +540,28 @@ def handle_prep_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     collected = FieldErrors()
     savers: dict[PrepPart, Callable[[], object]] = {
         PrepPart.MANAGER: lambda: save_manager_alignment(
-            session=scope.db, member=member, meeting=meeting, now=scope.now,
-            aligned=_checked(values, "p1_aligned"), agreed=_text(values, "p1_agreed"),
+            session=scope.db,
+            member=member,
+            meeting=meeting,
+            now=scope.now,
+            aligned=_checked(values, "p1_aligned"),
+            agreed=_text(values, "p1_agreed"),
         ),
         PrepPart.QUESTIONS: lambda: save_questions(
-            session=scope.db, member=member, meeting=meeting, now=scope.now,
+            session=scope.db,
+            member=member,
+            meeting=meeting,
+            now=scope.now,
             questions=read_questions(values),
         ),
         PrepPart.EXAMPLES: lambda: save_examples(
-            session=scope.db, member=member, meeting=meeting, now=scope.now,
+            session=scope.db,
+            member=member,
+            meeting=meeting,
+            now=scope.now,
             examples=read_examples(values),
         ),
-    }  # fmt: skip
+    }
     for part in parts:
         try:
             savers[part]()

@@ -55,9 +55,17 @@ CLAIM_BATCH = 200
 PLAN_HORIZON = timedelta(days=max(DAYS_BEFORE.values()) + 8)
 # Slack errors that are about this one member: retrying will not help.
 PERMANENT_ERRORS = frozenset(
-    {"user_not_found", "account_inactive", "channel_not_found", "user_disabled",
-     "cannot_dm_bot", "is_archived", "not_in_channel", "user_is_bot"}
-)  # fmt: skip
+    {
+        "user_not_found",
+        "account_inactive",
+        "channel_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "is_archived",
+        "not_in_channel",
+        "user_is_bot",
+    }
+)
 
 
 @dataclass

@@ -88,9 +88,15 @@ class ImportReport:
 
 
 NETWORK_FIELDS = {
-    "key", "name", "timezone", "country", "language", "season_start", "season_end",
+    "key",
+    "name",
+    "timezone",
+    "country",
+    "language",
+    "season_start",
+    "season_end",
     "sparring_target_hours",
-}  # fmt: skip
+}
 MEETING_FIELDS = {"number", "theme", "starts", "ends", "host", "place"}
 FACILITATOR_FIELDS = {"slack_id", "name", "email", "language", "timezone"}
 MEMBER_FIELDS = FACILITATOR_FIELDS | {"organisation", "manager"}

@@ -45,9 +45,14 @@ class NudgeStatus(enum.StrEnum):
 
 
 FINAL_STATUSES = frozenset(
-    {NudgeStatus.SENT, NudgeStatus.FAILED, NudgeStatus.SKIPPED, NudgeStatus.STALE,
-     NudgeStatus.SUPERSEDED}
-)  # fmt: skip
+    {
+        NudgeStatus.SENT,
+        NudgeStatus.FAILED,
+        NudgeStatus.SKIPPED,
+        NudgeStatus.STALE,
+        NudgeStatus.SUPERSEDED,
+    }
+)
 
 
 def _enum_column(enum_cls: type[enum.StrEnum], length: int) -> Enum:

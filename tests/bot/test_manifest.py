@@ -43,8 +43,14 @@ def test_env_example_documents_every_setting() -> None:
     used = set(re.findall(r'(?:env\.get|_int)\(\s*"([A-Z_]+)"', code))
     assert len(used) >= 8  # the scan finds the settings the code reads
     assert used <= names, used - names
-    assert {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
-            "DATABASE_URL", "PORT"} <= names  # fmt: skip
+    assert {
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_API_URL",
+        "DATABASE_URL",
+        "PORT",
+    } <= names
 
 
 def test_env_example_values_are_accepted() -> None:

@@ -42,8 +42,10 @@ def test_logging_the_issue_example(
     )
     (entry,) = entries(session_factory)
     assert (entry.minutes, entry.given_on, entry.note) == (
-        120, date(2015, 10, 2), "went through her citizen survey",
-    )  # fmt: skip
+        120,
+        date(2015, 10, 2),
+        "went through her citizen survey",
+    )
     assert [r.member.slack_user_id for r in entry.receivers] == [BO]
     assert entry.created_at == bot.clock.now
 

@@ -10,8 +10,15 @@ from handlers.catalogue import MESSAGES, format_date, format_list, format_minute
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_PREFIXES = {
-    "error", "sparring", "coming_soon", "period", "home", "meeting", "prep", "nudge",
-}  # fmt: skip
+    "error",
+    "sparring",
+    "coming_soon",
+    "period",
+    "home",
+    "meeting",
+    "prep",
+    "nudge",
+}
 
 
 def _fields(template: str) -> set[str]:

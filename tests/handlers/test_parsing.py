@@ -102,20 +102,28 @@ def test_the_issue_example() -> None:
         ("90 min", 90, [], TODAY, ""),
         ("1t30m med <@U1> <@U2> i går", 90, ["U1", "U2"], date(2015, 10, 4), ""),
         ("2 hours, with <@U1>, <@U2> and <@U3> ideas", 120, ["U1", "U2", "U3"], TODAY, "ideas"),
-        ("3h <@U1> og <@U2>, i går; godt &amp; sjovt", 180, ["U1", "U2"], date(2015, 10, 4),
-         "godt & sjovt"),
+        (
+            "3h <@U1> og <@U2>, i går; godt &amp; sjovt",
+            180,
+            ["U1", "U2"],
+            date(2015, 10, 4),
+            "godt & sjovt",
+        ),
         ("1 time 2/10 <@U1> om <b>", 60, ["U1"], date(2015, 10, 2), "om <b>"),
         ("45 minutes den 2.10.2015 kort", 45, [], date(2015, 10, 2), "kort"),
         ("1h with <@U1> on the survey design", 60, ["U1"], TODAY, "on the survey design"),
         ("1h talked to <@U2> after", 60, ["U2"], TODAY, "talked to <@U2> after"),
         ("1h <@U1> <@U1>", 60, ["U1"], TODAY, ""),
     ],
-)  # fmt: skip
+)
 def test_log_forms(text: str, minutes: int, receivers: list[str], day: date, note: str) -> None:
     parsed = parse_sparring_log(text, today=TODAY)
     assert (parsed.minutes, parsed.receiver_ids, parsed.given_on, parsed.note) == (
-        minutes, receivers, day, note,
-    )  # fmt: skip
+        minutes,
+        receivers,
+        day,
+        note,
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,85 @@
+"""The whole 2015–16 season, hour by hour, with a controlled clock: every nudge goes out once,
+at 09:00 on a working day in the member's own zone (Copenhagen and New York, across both DST
+changes and the Danish holidays), and none goes out for what is already done."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.calendar import is_working_day
+from models.network import Member, Role
+from models.nudges import Nudge, NudgeKind, NudgeStatus, plan_member
+from tests.conftest import ANNA, JENS, person
+from tests.jobs.conftest import Runner
+from tests.jobs.test_nudges import prepare_fully
+from tests.slack_standin import SlackStandIn
+
+START = datetime(2015, 9, 1, 0, 0, tzinfo=UTC)
+END = datetime(2016, 4, 28, 12, 0, tzinfo=UTC)  # after meeting 4 has begun
+
+
+def test_walk_the_season(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    now = START
+    prepared = False
+    while now <= END:
+        if not prepared and now >= datetime(2015, 11, 10, tzinfo=UTC):
+            with session_factory() as s:  # Anna is ready for meeting 2 before its reminder
+                prepare_fully(s, ANNA, now)
+            prepared = True
+        run_pass(now)
+        now += timedelta(hours=1)
+
+    with session_factory() as s:
+        members = s.scalars(select(Member).where(Member.role == Role.MEMBER)).all()
+        planned = {
+            (p.member.id, p.meeting.id, p.kind): p.due_at
+            for m in members
+            for p in plan_member(m, m.network.meetings)
+        }
+        rows = s.scalars(select(Nudge)).all()
+        anna, jens = person(s, ANNA), person(s, JENS)
+        assert len(rows) == len(planned) == len(members) * 4 * 4  # every nudge, once
+        for row in rows:
+            assert row.seq == 0
+            due = planned[(row.member_id, row.meeting_id, row.kind)]
+            assert row.due_at == due
+            if row.status is not NudgeStatus.SENT:
+                continue
+            local = row.sent_at.astimezone(row.member.zone) if row.sent_at else None
+            assert local is not None and (local.hour, local.minute) == (9, 0), row
+            assert row.sent_at == due  # sent on the hour it was due, not later
+            assert is_working_day(local.date(), "DK")
+        sent = {
+            (r.member_id, r.meeting.number, r.kind) for r in rows if r.status is NudgeStatus.SENT
+        }
+        skipped = {
+            (r.member_id, r.meeting.number, r.kind): r.detail
+            for r in rows
+            if r.status is NudgeStatus.SKIPPED
+        }
+        # Nobody prepares meetings 1, 3 and 4: every preparation nudge goes out.
+        for number in (1, 3, 4):
+            for kind in (NudgeKind.PREP_KICKOFF, NudgeKind.PREP_REMINDER, NudgeKind.PREP_LAST_CALL):
+                assert (anna.id, number, kind) in sent
+                assert (jens.id, number, kind) in sent
+        # Anna was ready before meeting 2's reminder: no reminder and no last call for her.
+        assert (anna.id, 2, NudgeKind.PREP_KICKOFF) in sent
+        assert skipped[(anna.id, 2, NudgeKind.PREP_REMINDER)] == "nothing to do"
+        assert skipped[(anna.id, 2, NudgeKind.PREP_LAST_CALL)] == "nothing to do"
+        # Her questions put Bo and Camilla on meeting 2's agenda; nobody else has an agenda.
+        agendas = {(m, n) for (m, n, k) in sent if k is NudgeKind.QUESTION_AGENDA}
+        assert agendas == {(person(s, "U0BO000002").id, 2), (person(s, "U0CAMILLA3").id, 2)}
+        # Jens in New York: 09:00 there is 13:00 UTC in summer time, 14:00 UTC in winter.
+        jens_times = sorted(r.sent_at for r in rows if r.member_id == jens.id and r.sent_at)
+        ny = ZoneInfo("America/New_York")
+        assert {t.astimezone(ny).hour for t in jens_times} == {9}
+        assert {t.hour for t in jens_times} == {13, 14}
+    # Slack got exactly one message per sent nudge.
+    delivered = [m for msgs in slack.posted.values() for m in msgs]
+    assert len(delivered) == len(sent)
