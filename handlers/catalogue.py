@@ -148,6 +148,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.agenda.handed_over": (
             "• {asker} spørger dig: “{text}” — {primary} er væk, så spørgsmålet går til dig"
         ),
+        "nudge.agenda.more": "… og {count} flere.",
         "nudge.text.agenda": "Du har {count} spørgsmål til dig på møde {number} i morgen.",
         "nudge.snoozed": "Jeg minder dig igen {when}.",
         "nudge.snooze_too_late": "Det er efter mødet begynder, så jeg minder dig ikke igen.",
@@ -367,6 +368,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.agenda.handed_over": (
             "• {asker} asks you: “{text}” — {primary} is away, so the question comes to you"
         ),
+        "nudge.agenda.more": "… and {count} more.",
         "nudge.text.agenda": "You have {count} questions for you at meeting {number} tomorrow.",
         "nudge.snoozed": "I will remind you again {when}.",
         "nudge.snooze_too_late": "That is after the meeting starts, so I will not remind you.",

@@ -24,7 +24,8 @@ from models.prep import AgendaItem, PrepPart, PrepStatus
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BLOCKS = 50
-AGENDA_ITEMS_SHOWN = 40
+MAX_SECTION_CHARS = 3000
+QUESTION_SHOWN = 1000  # characters of a question in the agenda
 PART_BUTTONS = {
     PrepPart.MANAGER: (Action.OPEN_PREP_P1, "nudge.button.p1", "nudge.item.p1"),
     PrepPart.QUESTIONS: (Action.OPEN_PREP_P2, "nudge.button.p2", "nudge.item.p2"),
@@ -112,8 +113,11 @@ def build_agenda_nudge(
     if not items:
         return None
     lines = []
-    for item in items[:AGENDA_ITEMS_SHOWN]:
-        params = {"asker": f"<@{item.asker.slack_user_id}>", "text": escape_slack(item.text)}
+    for item in items:
+        question = (
+            item.text if len(item.text) <= QUESTION_SHOWN else item.text[:QUESTION_SHOWN] + "…"
+        )
+        params = {"asker": f"<@{item.asker.slack_user_id}>", "text": escape_slack(question)}
         if item.handed_over_from is not None:
             lines.append(
                 t(lang, "nudge.agenda.handed_over", primary=item.handed_over_from.name, **params)
@@ -128,12 +132,24 @@ def build_agenda_nudge(
             "agenda_intro",
         )
     ]
-    # One section per few questions keeps each inside Slack's 3,000 characters.
-    for start in range(0, len(lines), 5):
-        blocks.append(mrkdwn_section("\n".join(lines[start : start + 5]), f"agenda_{start}"))
+    # Questions are packed into sections of at most 3,000 characters, in at most 50 blocks.
+    chunk: list[str] = []
+    shown = 0
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > MAX_SECTION_CHARS:
+            if len(blocks) == MAX_MESSAGE_BLOCKS - 2:
+                break
+            blocks.append(mrkdwn_section("\n".join(chunk), f"agenda_{len(blocks)}"))
+            chunk = []
+        chunk.append(line)
+        shown += 1
+    if chunk:
+        blocks.append(mrkdwn_section("\n".join(chunk), f"agenda_{len(blocks)}"))
+    if shown < len(lines):
+        blocks.append(mrkdwn_section(t(lang, "nudge.agenda.more", count=len(lines) - shown)))
     return {
         "text": t(lang, "nudge.text.agenda", count=len(items), number=meeting.number),
-        "blocks": blocks[:MAX_MESSAGE_BLOCKS],
+        "blocks": blocks,
     }
 
 

@@ -103,6 +103,59 @@ class BotUnderTest:
         )
         return self.signed_post(body, "application/json")
 
+    def interaction(self, payload: dict[str, Any]) -> HttpReply:
+        """An interactivity request (button click, modal submission) as Slack sends it."""
+        payload = {
+            "team": {"id": TEAM_ID, "domain": "tovholder-test"},
+            "api_app_id": "A0TEST0001",
+            "token": "deprecated-verification-token",
+            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            **payload,
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.signed_post(body, "application/x-www-form-urlencoded")
+
+    def click(self, user: str, action_id: str, value: str, block_id: str = "b") -> HttpReply:
+        return self.interaction(
+            {
+                "type": "block_actions",
+                "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+                "container": {
+                    "type": "message",
+                    "channel_id": "D" + user[1:],
+                    "message_ts": "1700000000.000100",
+                },
+                "channel": {"id": "D" + user[1:], "name": "directmessage"},
+                "response_url": self.slack.response_url("action"),
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": action_id,
+                        "block_id": block_id,
+                        "value": value,
+                        "action_ts": "1700000001.000200",
+                    }
+                ],
+            }
+        )
+
+    def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> HttpReply:
+        """Submit `view` (as the bot built it) with `values` as the modal's state."""
+        return self.interaction(
+            {
+                "type": "view_submission",
+                "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+                "view": {
+                    "id": "V0TEST0001",
+                    "type": "modal",
+                    "callback_id": view["callback_id"],
+                    "private_metadata": view.get("private_metadata", ""),
+                    "state": {"values": values},
+                    "hash": "1",
+                },
+            }
+        )
+
     def command(
         self,
         command: str,
