@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from http.client import RemoteDisconnected
+from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
@@ -23,20 +26,28 @@ log = logging.getLogger(__name__)
 WEB_API_TIMEOUT_S = 10
 
 
-def make_web_client(settings: Settings) -> WebClient:
-    """A Web API client on SLACK_API_URL that waits out 429s and retries 5xx and dropped links."""
-    client = WebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        timeout=WEB_API_TIMEOUT_S,
-    )
-    client.retry_handlers.extend(
-        [
-            RateLimitErrorRetryHandler(max_retry_count=5),
+def make_web_client(
+    settings: Settings, *, retry_ambiguous: bool = True, timeout: float = WEB_API_TIMEOUT_S
+) -> WebClient:
+    """A Web API client on SLACK_API_URL that waits out HTTP 429 (`Retry-After`).
+
+    With `retry_ambiguous` it also retries server errors, dropped connections and timeouts at
+    once. The nudge sender turns that off: after such a failure Slack may have posted the
+    message after all, so the pass retries later and first checks the DM (see jobs/nudges.py).
+    A 429 is never ambiguous: Slack did not take the request.
+    """
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    client.timeout = timeout  # type: ignore[assignment]  # urllib takes fractions of a second
+    handlers: list[Any] = [RateLimitErrorRetryHandler(max_retry_count=5)]
+    if retry_ambiguous:
+        handlers += [
             ServerErrorRetryHandler(max_retry_count=3),
-            ConnectionErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(
+                max_retry_count=3,
+                error_types=[URLError, ConnectionResetError, RemoteDisconnected, TimeoutError],
+            ),
         ]
-    )
+    client.retry_handlers.extend(handlers)
     return client
 
 

@@ -31,7 +31,7 @@ def _setup_logging(level: str = "INFO") -> None:
 def cmd_run(_args: argparse.Namespace) -> int:
     from slack_bolt.error import BoltError
 
-    from bot.app import create_app
+    from bot.app import create_app, make_web_client
 
     settings = settings_from_env()
     _setup_logging(settings.log_level)
@@ -49,7 +49,11 @@ def cmd_run(_args: argparse.Namespace) -> int:
         return EXIT_SLACK
     from bot.scheduler import start_scheduler
 
-    start_scheduler(session_factory=session_factory, client=app.client, clock=utc_now)
+    start_scheduler(
+        session_factory=session_factory,
+        client=make_web_client(settings, retry_ambiguous=False),
+        clock=utc_now,
+    )
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -129,7 +133,7 @@ def cmd_nudges_send(_args: argparse.Namespace) -> int:
     upgrade_schema(engine)
     report = run_nudge_pass(
         session_factory=make_session_factory(engine),
-        client=make_web_client(settings),
+        client=make_web_client(settings, retry_ambiguous=False),
         now=utc_now(),
     )
     print(f"planned {report.planned}, claimed {report.claimed}, outcomes {report.outcomes}")

@@ -48,15 +48,29 @@ def ephemeral(text: str) -> BoltResponse:
 def handle_listener_error(
     error: Exception, body: dict[str, Any], context: dict[str, Any]
 ) -> BoltResponse | None:
-    """Bolt's app-wide error handler; for a slash command the reply is the response itself."""
+    """Bolt's app-wide error handler. A slash command's reply is the response itself; a form
+    shows the error on its first field; a button click gets an ephemeral reply."""
     scope = context.get("scope")
     lang = scope.lang if isinstance(scope, RequestScope) else DEFAULT_LANGUAGE
     text = error_text(error, lang, body)
     if "command" in body:
         return ephemeral(text)
-    if not isinstance(error, TovholderError):
-        return None
-    log.info("user error outside a command: %s", error)
+    if body.get("type") == "view_submission":
+        values = body.get("view", {}).get("state", {}).get("values", {})
+        block = next(iter(values), None)
+        if block is not None:
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_action": "errors", "errors": {block: text}}),
+                headers={"content-type": "application/json;charset=utf-8"},
+            )
+    respond = context.get("respond")
+    if respond is not None:
+        try:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        except Exception:  # the reply is a courtesy; the error itself is logged above
+            log.warning("could not tell the user about %r", error)
+        return BoltResponse(status=200, body="")
     return None
 
 

@@ -93,8 +93,7 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) ->
         stmt = sqlite.insert(Nudge).on_conflict_do_nothing()
     else:  # pragma: no cover - the two supported databases are above
         raise RuntimeError(f"unsupported database {dialect}")
-    for start in range(0, len(rows), 1000):
-        session.execute(stmt, rows[start : start + 1000])
+    session.execute(stmt, rows)
 
 
 def plan_due_nudges(*, session: Session, now: datetime) -> int:

@@ -30,6 +30,7 @@ class Reply:
     status: int = 200
     body: dict[str, Any] = field(default_factory=lambda: {"ok": True})
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (the work is already done)
 
 
 def _default_body(
@@ -71,6 +72,10 @@ class SlackStandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.posted: dict[str, list[dict[str, Any]]] = {}
+        self.faults_served = 0
+        self._every: dict[str, tuple[int, Reply]] = {}
+        self._counts: dict[str, int] = {}
+        self._slow: dict[str, float] = {}
         self._lock = threading.Lock()
         self._scripted: dict[str, list[Reply]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -100,11 +105,26 @@ class SlackStandIn:
             self.calls.clear()
             self.posted.clear()
             self._scripted.clear()
+            self._every.clear()
+            self._counts.clear()
+            self._slow.clear()
+            self.faults_served = 0
 
     def script(self, method: str, *replies: Reply) -> None:
         """Answer the next calls of `method` with `replies`, in order, then as usual."""
         with self._lock:
             self._scripted.setdefault(method, []).extend(replies)
+
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Do the next call of `method` as usual, but answer only after `seconds` (a timeout
+        for a client that waits less: Slack has the message, the client does not know)."""
+        with self._lock:
+            self._slow[method] = seconds
+
+    def fail_every(self, method: str, n: int, reply: Reply) -> None:
+        """Answer every `n`-th call of `method` with `reply` (e.g. a 429), the rest as usual."""
+        with self._lock:
+            self._every[method] = (n, reply)
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -120,13 +140,23 @@ class SlackStandIn:
             time.sleep(0.01)
         raise AssertionError(f"expected {count} call(s) to {method}, got {self.calls_to(method)}")
 
-    def _next_reply(self, method: str, params: dict[str, Any]) -> Reply:
+    def _next_reply(
+        self, method: str, params: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> Reply:
         with self._lock:
-            self.calls.append(Call(method, params, {}))
+            self.calls.append(Call(method, params, headers or {}))
+            self._counts[method] = self._counts.get(method, 0) + 1
             queue = self._scripted.get(method)
             if queue:
+                self.faults_served += 1
                 return queue.pop(0)
-            return Reply(body=_default_body(method, params, self.posted))
+            if method in self._every:
+                n, reply = self._every[method]
+                if self._counts[method] % n == 0:
+                    self.faults_served += 1
+                    return reply
+            delay = self._slow.pop(method, 0.0)
+            return Reply(body=_default_body(method, params, self.posted), delay=delay)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         standin = self
@@ -146,9 +176,9 @@ class SlackStandIn:
                     method = self.path[len("/api/") :].split("?")[0]
                 else:
                     method = self.path
-                reply = standin._next_reply(method, params)
-                with standin._lock:
-                    standin.calls[-1].headers = dict(self.headers)
+                reply = standin._next_reply(method, params, dict(self.headers))
+                if reply.delay:
+                    time.sleep(reply.delay)
                 payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

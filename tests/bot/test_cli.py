@@ -129,3 +129,31 @@ def test_db_upgrade(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
     assert run_cli("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
+
+
+def test_nudges_preview_prints_the_plan(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/p.db"}
+    assert run_cli("network", "import", str(EXAMPLE_NETWORK), cwd=tmp_path, env=env).returncode == 0
+    result = run_cli(
+        "nudges", "preview", "--from", "2016-04-21", "--to", "2016-04-21", cwd=tmp_path, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 10  # the reminder for meeting 4, moved from Sat 23 Apr over Store Bededag
+    assert lines[0].split() == [
+        "2016-04-21",
+        "09:00",
+        "Europe/Copenhagen",
+        "Anna",
+        "Lund",
+        "(U0ANNA0001)",
+        "prep_reminder",
+        "meeting",
+        "4",
+        "[planned]",
+    ]
+    assert lines[-1].startswith("2016-04-21 09:00 America/New_York  Jens Hald (U0JENS0010)")
+    bad = run_cli("nudges", "preview", "--from", "21/4", cwd=tmp_path, env=env)
+    assert bad.returncode == 2 and "not a date: '21/4' (use YYYY-MM-DD)" in bad.stderr
+    empty = run_cli("nudges", "preview", "--from", "2017-01-01", cwd=tmp_path, env=env)
+    assert empty.stdout == "" and "No nudges in that period." in empty.stderr

@@ -22,7 +22,18 @@ def test_manifest_has_exactly_the_five_commands_escaped() -> None:
 
 
 def test_manifest_scopes_are_only_what_the_bot_uses() -> None:
-    assert manifest()["oauth_config"]["scopes"]["bot"] == ["commands"]
+    # commands: slash commands; chat:write + im:write: nudges as DMs (conversations.open);
+    # im:history: check a DM before re-sending a nudge; users:read: the member's time zone.
+    assert manifest()["oauth_config"]["scopes"]["bot"] == [
+        "commands",
+        "chat:write",
+        "im:write",
+        "im:history",
+        "users:read",
+    ]
+    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "jobs").rglob("*.py"))
+    for call in ("conversations_open", "chat_postMessage", "conversations_history", "users_info"):
+        assert call in code
 
 
 def test_manifest_has_home_interactivity_and_socket_mode() -> None:

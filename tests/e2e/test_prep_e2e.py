@@ -145,7 +145,8 @@ def test_prep_help_status_and_english(bot: BotUnderTest) -> None:
     assert "Du er ikke medlem" in bot.command("/prep", "", user="U0OUTSIDER").text
 
 
-def _nudge(session_factory: sessionmaker[Session], slack_id: str) -> int:
+def _nudge(session_factory: sessionmaker[Session], slack_id: str) -> tuple[int, int]:
+    """A kick-off nudge for meeting 2 in the outbox: (nudge id, meeting id)."""
     with session_factory() as s:
         member = person(s, slack_id)
         meeting = next(m for m in member.network.meetings if m.number == 2)
@@ -158,15 +159,15 @@ def _nudge(session_factory: sessionmaker[Session], slack_id: str) -> int:
         )
         s.add(nudge)
         s.commit()
-        return nudge.id
+        return nudge.id, meeting.id
 
 
 def test_nudge_button_opens_just_that_part(
     bot: BotUnderTest, session_factory: sessionmaker[Session]
 ) -> None:
     bot.clock.now = datetime(2015, 11, 3, 8, 5, tzinfo=UTC)
-    nudge_id = _nudge(session_factory, ANNA)
-    value = json.dumps({"nudge": nudge_id, "meeting": 2})
+    nudge_id, meeting_id = _nudge(session_factory, ANNA)
+    value = json.dumps({"nudge": nudge_id, "meeting": meeting_id})
     assert bot.click(ANNA, Action.OPEN_PREP_P2, value).status == 200
     view = opened_view(bot)
     block_ids = {b.get("block_id") for b in view["blocks"]}
@@ -182,8 +183,8 @@ def test_snooze_once_even_on_a_double_click(
     bot: BotUnderTest, session_factory: sessionmaker[Session]
 ) -> None:
     bot.clock.now = datetime(2015, 11, 3, 8, 5, tzinfo=UTC)  # Tue 3 Nov
-    nudge_id = _nudge(session_factory, ANNA)
-    value = json.dumps({"nudge": nudge_id, "meeting": 2})
+    nudge_id, meeting_id = _nudge(session_factory, ANNA)
+    value = json.dumps({"nudge": nudge_id, "meeting": meeting_id})
     assert bot.click(ANNA, Action.SNOOZE_THREE_DAYS, value).status == 200
     assert bot.click(ANNA, Action.SNOOZE_THREE_DAYS, value).status == 200
     replies = bot.slack.wait_for("/response/action", 2)
@@ -200,8 +201,8 @@ def test_snooze_once_even_on_a_double_click(
 def test_someone_elses_button_does_nothing(
     bot: BotUnderTest, session_factory: sessionmaker[Session]
 ) -> None:
-    nudge_id = _nudge(session_factory, ANNA)
-    value = json.dumps({"nudge": nudge_id, "meeting": 2})
+    nudge_id, meeting_id = _nudge(session_factory, ANNA)
+    value = json.dumps({"nudge": nudge_id, "meeting": meeting_id})
     assert bot.click(BO, Action.SNOOZE_TOMORROW, value).status == 200
     with session_factory() as s:
         assert len(s.scalars(select(Nudge)).all()) == 1
@@ -211,14 +212,14 @@ def test_snooze_past_the_meeting_is_refused(
     bot: BotUnderTest, session_factory: sessionmaker[Session]
 ) -> None:
     bot.clock.now = datetime(2015, 11, 16, 8, 5, tzinfo=UTC)  # the day before the meeting
-    nudge_id = _nudge(session_factory, ANNA)
+    nudge_id, _ = _nudge(session_factory, ANNA)
     bot.click(ANNA, Action.SNOOZE_THREE_DAYS, json.dumps({"nudge": nudge_id}))
     (reply,) = bot.slack.wait_for("/response/action")
     assert reply.params["text"] == "Det er efter mødet begynder, så jeg minder dig ikke igen."
 
 
 def test_away_until(bot: BotUnderTest, session_factory: sessionmaker[Session]) -> None:
-    nudge_id = _nudge(session_factory, ANNA)
+    nudge_id, _ = _nudge(session_factory, ANNA)
     bot.click(ANNA, Action.AWAY, json.dumps({"nudge": nudge_id}))
     view = opened_view(bot)
     assert view["blocks"][0]["element"]["initial_date"] == "2015-10-12"  # a week ahead
@@ -256,3 +257,10 @@ def test_nudge_builders_stay_inside_block_kit_limits(
         shown = "\n".join(b["text"]["text"] for b in agenda["blocks"])
         # Two 1,000-character questions fit a section; 48 sections hold 96, the rest are counted.
         assert shown.endswith("… og 24 flere.")
+
+
+def test_a_stranger_clicking_a_button_is_told_politely(bot: BotUnderTest) -> None:
+    reply = bot.click("U0OUTSIDER", Action.OPEN_PREP_P1, json.dumps({"meeting": 2}))
+    assert reply.status == 200
+    (told,) = bot.slack.wait_for("/response/action")
+    assert told.params["text"].startswith("Du er ikke medlem af et netværk i Tovholder")

@@ -13,8 +13,8 @@ from jobs.nudges import PassReport, run_nudge_pass
 from tests.slack_standin import SlackStandIn
 
 
-def standin_client(slack: SlackStandIn) -> WebClient:
-    """The production Web API client (with its retry handlers), pointed at the stand-in."""
+def standin_client(slack: SlackStandIn, timeout: float = 10) -> WebClient:
+    """The nudge sender's Web API client, as the bot builds it, pointed at the stand-in."""
     return make_web_client(
         Settings(
             slack_bot_token="xoxb-jobs",
@@ -25,7 +25,9 @@ def standin_client(slack: SlackStandIn) -> WebClient:
             port=0,
             server_threads=1,
             log_level="INFO",
-        )
+        ),
+        retry_ambiguous=False,
+        timeout=timeout,
     )
 
 

@@ -18,7 +18,8 @@ from models.db import make_engine, make_session_factory
 def main(argv: list[str]) -> None:
     database_url, slack_url, now_iso, start_at, instance, passes = argv
     client = make_web_client(
-        Settings("xoxb-worker", "s", None, slack_url, database_url, 0, 1, "WARNING")
+        Settings("xoxb-worker", "s", None, slack_url, database_url, 0, 1, "WARNING"),
+        retry_ambiguous=False,
     )
     session_factory = make_session_factory(make_engine(database_url))
     now = datetime.fromisoformat(now_iso)
