@@ -27,14 +27,13 @@ from sqlalchemy import Engine, delete, event, func, insert, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from bot.app import make_web_client  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 from jobs.nudges import plan_due_nudges, run_nudge_pass  # noqa: E402
 from models.base import Base  # noqa: E402
 from models.db import make_engine, make_session_factory, upgrade_schema  # noqa: E402
 from models.network import Meeting, Member, Network, Role  # noqa: E402
 from models.nudges import Nudge, NudgeStatus  # noqa: E402
 from tests.pgtemp import temporary_database  # noqa: E402
-from tests.slack_standin import Reply, SlackStandIn  # noqa: E402
+from tests.slack_standin import Reply, SlackStandIn, standin_settings  # noqa: E402
 
 KICKOFF = datetime(2015, 11, 3, 8, 0, tzinfo=UTC)  # 09:00 in Copenhagen, 14 days before meeting 2
 MEETINGS = [
@@ -144,7 +143,7 @@ def bench_delivery(
             Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}),
         )
     client = make_web_client(
-        Settings("xoxb-bench", "s", None, slack.url, "unused", 0, 1, "WARNING"),
+        standin_settings(slack.url, log_level="WARNING"),
         retry_ambiguous=False,
     )
     start = time.perf_counter()

@@ -53,15 +53,13 @@ def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int)
 
     from bot.app import create_app
     from bot.server import make_server, make_wsgi_app
-    from bot.settings import Settings
     from models.db import make_engine, make_session_factory
+    from tests.slack_standin import standin_settings
 
     if kind == "ours":
-        settings = Settings(
-            slack_bot_token="xoxb-bench",
+        settings = standin_settings(
+            slack_url,
             slack_signing_secret=SECRET,
-            slack_app_token=None,
-            slack_api_url=slack_url,
             database_url=database_url,
             port=port,
             server_threads=threads,

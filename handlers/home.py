@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from enum import StrEnum
@@ -13,10 +14,13 @@ from slack_sdk import WebClient
 
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
+from handlers.ids import Action
 from handlers.parsing import escape_slack
+from handlers.prep import render_prep_status
 from handlers.sparring import render_status
 from models.errors import NotAMemberError
 from models.network import Meeting, Member, facilitators_to_contact, next_meeting, resolve_member
+from models.prep import PrepStatus, prep_status, upcoming_meeting
 from models.sparring import sparring_status
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,8 @@ MAX_SECTION_TEXT = 3000
 class HomeBlock(StrEnum):
     NETWORK = "home_network"
     NEXT_MEETING = "home_next_meeting"
+    PREP = "home_prep"
+    PREP_ACTIONS = "home_prep_actions"
     SPARRING = "home_sparring"
     HELP = "home_help"
 
@@ -51,9 +57,15 @@ def _section(block_id: HomeBlock, text: str) -> dict[str, Any]:
 
 
 def build_home_view(
-    lang: str, *, member: Member, now: datetime, sparring_text: str
+    lang: str,
+    *,
+    member: Member,
+    now: datetime,
+    sparring_text: str,
+    prep: PrepStatus | None = None,
 ) -> dict[str, Any]:
-    """The Home tab for a member: network, next meeting, sparring this period, help."""
+    """The Home tab for a member: network, next meeting, their preparation for it (with a
+    button to open the form), sparring this period, help."""
     network = member.network
     meeting = next_meeting(network, now)
     if meeting is None:
@@ -68,6 +80,20 @@ def build_home_view(
             place=escape_slack(meeting.place),
             host=escape_slack(meeting.host),
         )
+    prep_blocks: list[dict[str, Any]] = []
+    if prep is not None:
+        button = {
+            "type": "button",
+            "action_id": Action.OPEN_PREP_ALL,
+            "text": {"type": "plain_text", "text": t(lang, "nudge.button.all")},
+            "value": json.dumps({"meeting": prep.meeting.id}),
+            "style": "primary",
+        }
+        prep_blocks = [
+            {"type": "divider"},
+            _section(HomeBlock.PREP, render_prep_status(lang, member, prep, now)),
+            {"type": "actions", "block_id": HomeBlock.PREP_ACTIONS, "elements": [button]},
+        ]
     return {
         "type": "home",
         "blocks": [
@@ -76,6 +102,7 @@ def build_home_view(
                 HomeBlock.NETWORK, t(lang, "home.network", network=escape_slack(network.name))
             ),
             _section(HomeBlock.NEXT_MEETING, meeting_text),
+            *prep_blocks,
             {"type": "divider"},
             _section(HomeBlock.SPARRING, sparring_text),
             {
@@ -115,11 +142,14 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
             view = build_stranger_home_view(scope.lang, list(dict.fromkeys(contacts)))
         else:
             status = sparring_status(session=session, member=member, now=scope.now)
+            meeting = upcoming_meeting(member, scope.now)
+            prep = prep_status(session=session, member=member, meeting=meeting) if meeting else None
             view = build_home_view(
                 member.lang,
                 member=member,
                 now=scope.now,
                 sparring_text=render_status(member.lang, status),
+                prep=prep,
             )
     client.views_publish(user_id=user_id, view=view)
 

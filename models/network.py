@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, contains_eager, mapped_column, relationship
 
-from models.base import Base, utc_now
+from models.base import Base, enum_column, utc_now
 
 LANGUAGES = ("da", "en")
 
@@ -91,9 +90,7 @@ class Member(Base):
         ForeignKey("network.id", ondelete="CASCADE"), index=True
     )
     slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, 16))
     name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str | None] = mapped_column(String(200))
     manager_name: Mapped[str | None] = mapped_column(String(200))

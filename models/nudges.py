@@ -8,10 +8,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utc_now
+from models.base import Base, enum_column, utc_now
 from models.calendar import local_moment, next_working_day, previous_working_day
 from models.network import Meeting, Member, Network
 
@@ -55,12 +55,6 @@ FINAL_STATUSES = frozenset(
 )
 
 
-def _enum_column(enum_cls: type[enum.StrEnum], length: int) -> Enum:
-    return Enum(
-        enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
-
-
 class Nudge(Base):
     """The outbox: one row per (member, meeting, kind, seq). seq 0 is the scheduled nudge,
     1, 2, … are the member's "remind me later" repeats. The unique key is what makes a nudge
@@ -71,11 +65,11 @@ class Nudge(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
-    kind: Mapped[NudgeKind] = mapped_column(_enum_column(NudgeKind, 32))
+    kind: Mapped[NudgeKind] = mapped_column(enum_column(NudgeKind, 32))
     seq: Mapped[int] = mapped_column(default=0)
     due_at: Mapped[datetime]
     status: Mapped[NudgeStatus] = mapped_column(
-        _enum_column(NudgeStatus, 16), default=NudgeStatus.PENDING
+        enum_column(NudgeStatus, 16), default=NudgeStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]

@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     Text,
     UniqueConstraint,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import Base, utc_now
+from models.base import Base, enum_column, utc_now
 from models.errors import InputError
 from models.network import Meeting, Member, Role
 
@@ -87,14 +86,7 @@ class PrepExample(Base):
     idea: Mapped[str] = mapped_column(Text, default="")
     effect: Mapped[str] = mapped_column(Text, default="")
     learning: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[ExampleSource] = mapped_column(
-        Enum(
-            ExampleSource,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    source: Mapped[ExampleSource] = mapped_column(enum_column(ExampleSource, 16))
     did_not_work: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.settings import Settings
+
 BOT_USER_ID = "UBOT000001"
 TEAM_ID = "T0TEST0001"
 
@@ -191,3 +193,19 @@ class SlackStandIn:
             do_GET = do_POST
 
         return Handler
+
+
+def standin_settings(slack_url: str, **overrides: Any) -> Settings:
+    """Bot settings for talking to a stand-in at `slack_url` (HTTP mode, no real tokens)."""
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": "test-signing-secret",
+        "slack_app_token": None,
+        "slack_api_url": slack_url,
+        "database_url": "unused",
+        "port": 0,
+        "server_threads": 4,
+        "log_level": "INFO",
+    }
+    values.update(overrides)
+    return Settings(**values)

@@ -24,7 +24,7 @@ from bot.server import make_server, make_wsgi_app
 from bot.settings import Settings
 from models.db import make_session_factory
 from tests.conftest import SEASON_NOW
-from tests.slack_standin import TEAM_ID, Call, SlackStandIn
+from tests.slack_standin import TEAM_ID, Call, SlackStandIn, standin_settings
 
 SIGNING_SECRET = "e2e-signing-secret"
 
@@ -195,16 +195,7 @@ class BotUnderTest:
 
 
 def make_settings(slack: SlackStandIn) -> Settings:
-    return Settings(
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SIGNING_SECRET,
-        slack_app_token=None,
-        slack_api_url=slack.url,
-        database_url="unused",
-        port=0,
-        server_threads=4,
-        log_level="INFO",
-    )
+    return standin_settings(slack.url, slack_signing_secret=SIGNING_SECRET)
 
 
 @dataclass

@@ -25,6 +25,10 @@ def test_member_sees_next_meeting_and_sparring(bot: BotUnderTest) -> None:
     assert "17. november 2015 kl. 10:00–13:00" in text
     assert "*Din sparring mellem møde 1 og 2*" in text
     assert "1 t af 2 t — 1 t tilbage til målet." in text
+    assert "*Din forberedelse til møde 2: Klagedrevet innovation*" in text
+    assert "⬜ 2. Tre spørgsmål (0 af 3)" in text
+    actions = next(b for b in view["blocks"] if b.get("block_id") == "home_prep_actions")
+    assert actions["elements"][0]["action_id"] == "prep_open_all"
 
 
 def test_member_abroad_sees_meeting_times_in_their_zone(bot: BotUnderTest) -> None:

@@ -8,24 +8,14 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import make_web_client
-from bot.settings import Settings
 from jobs.nudges import PassReport, run_nudge_pass
-from tests.slack_standin import SlackStandIn
+from tests.slack_standin import SlackStandIn, standin_settings
 
 
 def standin_client(slack: SlackStandIn, timeout: float = 10) -> WebClient:
     """The nudge sender's Web API client, as the bot builds it, pointed at the stand-in."""
     return make_web_client(
-        Settings(
-            slack_bot_token="xoxb-jobs",
-            slack_signing_secret="s",
-            slack_app_token=None,
-            slack_api_url=slack.url,
-            database_url="unused",
-            port=0,
-            server_threads=1,
-            log_level="INFO",
-        ),
+        standin_settings(slack.url, slack_bot_token="xoxb-jobs"),
         retry_ambiguous=False,
         timeout=timeout,
     )

@@ -10,15 +10,15 @@ import time
 from datetime import datetime
 
 from bot.app import make_web_client
-from bot.settings import Settings
 from jobs.nudges import run_nudge_pass
 from models.db import make_engine, make_session_factory
+from tests.slack_standin import standin_settings
 
 
 def main(argv: list[str]) -> None:
     database_url, slack_url, now_iso, start_at, instance, passes = argv
     client = make_web_client(
-        Settings("xoxb-worker", "s", None, slack_url, database_url, 0, 1, "WARNING"),
+        standin_settings(slack_url, database_url=database_url, log_level="WARNING"),
         retry_ambiguous=False,
     )
     session_factory = make_session_factory(make_engine(database_url))
