@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from handlers import coming_soon, errors, home, nudges, prep, sparring
+from handlers import coming_soon, errors, followup, home, nudges, prep, sparring, spread
 from handlers.context import Clock, close_request_scope, make_scope_middleware
 from models.base import utc_now
 
@@ -80,4 +80,6 @@ def create_app(
     home.register(app)
     prep.register(app)
     nudges.register(app)
+    followup.register(app)
+    spread.register(app)
     return app

@@ -160,6 +160,72 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.away.saved": "Du får ingen påmindelser til og med {day}.",
         "nudge.away.error_past": "Vælg en dato fra i dag og frem.",
         "nudge.away.error_far": "Vælg en dato inden for et år.",
+        # Follow-up with the manager (B2)
+        "followup.help": (
+            "*/followup* — registrér, at du har fulgt op på aftalerne med din chef.\n"
+            "• `/followup Vi aftalte, at jeg afprøver klageportalen i januar` — gem med dags dato\n"
+            "• `/followup` — åbn en formular (dato, hvad I aftalte, næste skridt)\n"
+            "• `/followup status` — dine opfølgninger i denne periode\n"
+            "• `/followup help` — denne hjælp"
+        ),
+        "followup.saved": "✅ Opfølgning med din chef gemt ({day}): “{agreed}”.",
+        "followup.status.header": "*Dine opfølgninger med din chef {period}*",
+        "followup.status.none": "Ingen endnu i denne periode. Skriv fx `/followup Vi aftalte …`.",
+        "followup.status.entry": "• {day}: “{agreed}”{next_step}",
+        "followup.status.next_step": " — næste skridt: “{next_step}”",
+        "followup.edit": "Ret",
+        "followup.modal.title": "Opfølgning med chef",
+        "followup.modal.date": "Dato",
+        "followup.modal.agreed": "Hvad fulgte I op på, og hvad aftalte I?",
+        "followup.modal.next_step": "Næste skridt (valgfrit)",
+        "followup.modal.saved": "Gemt. Tak!",
+        "followup.error.empty": (
+            "Skriv kort, hvad I aftalte, fx `/followup Vi aftalte, at jeg tester idéen i januar`."
+        ),
+        "followup.error.too_long": "Teksten er for lang (højst {limit} tegn).",
+        "followup.error.future_date": "{day} ligger i fremtiden. Vælg en dato til og med i dag.",
+        "followup.error.outside_season": (
+            "{day} ligger uden for netværkets sæson ({start} – {end})."
+        ),
+        "followup.error.not_found": "Den opfølgning findes ikke (længere).",
+        # Spreading (B3)
+        "spread.help": (
+            "*/spread* — registrér, hvad du har gjort med en løsning fra netværket.\n"
+            "• `/spread` — åbn en formular: hvilken løsning, fra hvem, fra hvilket møde, "
+            "status (planlagt / tilpasses / i brug / droppet) og effekt\n"
+            "• `/spread status` — dine registreringer, med knapper til at opdatere status\n"
+            "• `/spread help` — denne hjælp"
+        ),
+        "spread.status.planned": "Planlagt",
+        "spread.status.adapting": "Tilpasses",
+        "spread.status.in_use": "I brug",
+        "spread.status.dropped": "Droppet",
+        "spread.modal.title": "Spredning",
+        "spread.modal.solution": "Løsningen (med dine ord)",
+        "spread.modal.example": "… eller et eksempel fra netværket",
+        "spread.modal.source": "Fra hvem",
+        "spread.modal.meeting": "Fra hvilket møde",
+        "spread.modal.meeting_option": "Møde {number}: {theme}",
+        "spread.modal.status": "Status",
+        "spread.modal.effect": "Effekt (valgfrit)",
+        "spread.modal.pick": "Vælg",
+        "spread.modal.saved": "Gemt. Tak fordi du spreder de gode løsninger!",
+        "spread.list.header": "*Det, du har gjort med løsninger fra netværket*",
+        "spread.list.none": "Intet endnu. Registrér med `/spread`.",
+        "spread.list.entry": "• *{solution}*{source}{meeting} — {status}{effect}",
+        "spread.list.source": " fra {user}",
+        "spread.list.meeting": " (møde {number})",
+        "spread.list.effect": "\n   Effekt: {effect}",
+        "spread.update": "Opdatér",
+        "spread.error.empty": "Skriv, hvilken løsning det er, eller vælg et eksempel.",
+        "spread.error.too_long": "Teksten er for lang (højst {limit} tegn).",
+        "spread.error.unknown_status": "Vælg en status: planlagt, tilpasses, i brug eller droppet.",
+        "spread.error.unknown_example": "Det eksempel findes ikke i dit netværk.",
+        "spread.error.not_member": "{users} er ikke medlem af netværket.",
+        "spread.error.self": "Vælg den, du har løsningen fra — ikke dig selv.",
+        "spread.error.unknown_meeting": "Vælg et møde, der har været holdt.",
+        "spread.error.not_found": "Den registrering findes ikke (længere).",
+        "spread.error.unknown_subcommand": "Jeg kender ikke `/spread {word}`.",
         # Periods
         "period.before_first": "før møde 1",
         "period.between": "mellem møde {a} og {b}",
@@ -180,10 +246,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.your_text": "Det, du skrev: `{text}`",
         "coming_soon": (
             "*{command}* kommer snart. Her skal du kunne {what}.\n"
-            "Indtil videre kan du bruge `/sparring` og `/prep` — skriv fx `/prep help`."
+            "Indtil videre kan du bruge `/prep`, `/sparring`, `/followup` og `/spread`."
         ),
-        "coming_soon.followup": "registrere opfølgningen med din chef",
-        "coming_soon.spread": "registrere, hvad du har gjort med en løsning fra netværket",
         "coming_soon.network": "se overblik, eksportere og administrere netværket (for tovholdere)",
         # Sparring
         "sparring.help": (
@@ -380,6 +444,68 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.away.saved": "You get no reminders up to and including {day}.",
         "nudge.away.error_past": "Pick a date from today on.",
         "nudge.away.error_far": "Pick a date within a year.",
+        "followup.help": (
+            "*/followup* — log that you followed up on the agreements with your manager.\n"
+            "• `/followup We agreed I try the complaint portal in January` — saved as today\n"
+            "• `/followup` — open a form (date, what you agreed, next step)\n"
+            "• `/followup status` — your follow-ups in this period\n"
+            "• `/followup help` — this help"
+        ),
+        "followup.saved": "✅ Follow-up with your manager saved ({day}): “{agreed}”.",
+        "followup.status.header": "*Your follow-ups with your manager {period}*",
+        "followup.status.none": "None yet in this period. Type e.g. `/followup We agreed …`.",
+        "followup.status.entry": "• {day}: “{agreed}”{next_step}",
+        "followup.status.next_step": " — next step: “{next_step}”",
+        "followup.edit": "Edit",
+        "followup.modal.title": "Manager follow-up",
+        "followup.modal.date": "Date",
+        "followup.modal.agreed": "What did you follow up on, and what did you agree?",
+        "followup.modal.next_step": "Next step (optional)",
+        "followup.modal.saved": "Saved. Thank you!",
+        "followup.error.empty": (
+            "Say briefly what you agreed, e.g. `/followup We agreed I test the idea in January`."
+        ),
+        "followup.error.too_long": "The text is too long (at most {limit} characters).",
+        "followup.error.future_date": "{day} is in the future. Pick a date up to today.",
+        "followup.error.outside_season": "{day} is outside the network's season ({start} – {end}).",
+        "followup.error.not_found": "That follow-up does not exist (any more).",
+        "spread.help": (
+            "*/spread* — log what you did with a solution from the network.\n"
+            "• `/spread` — open a form: which solution, from whom, from which meeting, "
+            "status (planned / adapting / in use / dropped) and effect\n"
+            "• `/spread status` — what you logged, with buttons to update the status\n"
+            "• `/spread help` — this help"
+        ),
+        "spread.status.planned": "Planned",
+        "spread.status.adapting": "Adapting",
+        "spread.status.in_use": "In use",
+        "spread.status.dropped": "Dropped",
+        "spread.modal.title": "Spreading",
+        "spread.modal.solution": "The solution (in your words)",
+        "spread.modal.example": "… or an example from the network",
+        "spread.modal.source": "From whom",
+        "spread.modal.meeting": "From which meeting",
+        "spread.modal.meeting_option": "Meeting {number}: {theme}",
+        "spread.modal.status": "Status",
+        "spread.modal.effect": "Effect (optional)",
+        "spread.modal.pick": "Pick",
+        "spread.modal.saved": "Saved. Thank you for spreading good solutions!",
+        "spread.list.header": "*What you did with solutions from the network*",
+        "spread.list.none": "Nothing yet. Log it with `/spread`.",
+        "spread.list.entry": "• *{solution}*{source}{meeting} — {status}{effect}",
+        "spread.list.source": " from {user}",
+        "spread.list.meeting": " (meeting {number})",
+        "spread.list.effect": "\n   Effect: {effect}",
+        "spread.update": "Update",
+        "spread.error.empty": "Say which solution it is, or pick an example.",
+        "spread.error.too_long": "The text is too long (at most {limit} characters).",
+        "spread.error.unknown_status": "Pick a status: planned, adapting, in use or dropped.",
+        "spread.error.unknown_example": "That example is not in your network.",
+        "spread.error.not_member": "{users} is not a member of the network.",
+        "spread.error.self": "Pick the person you took the solution from — not yourself.",
+        "spread.error.unknown_meeting": "Pick a meeting that has been held.",
+        "spread.error.not_found": "That entry does not exist (any more).",
+        "spread.error.unknown_subcommand": "I don't know `/spread {word}`.",
         "period.before_first": "before meeting 1",
         "period.between": "between meetings {a} and {b}",
         "period.after_last": "after meeting {a}",
@@ -398,10 +524,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.your_text": "What you wrote: `{text}`",
         "coming_soon": (
             "*{command}* is coming soon. It will let you {what}.\n"
-            "For now you can use `/sparring` and `/prep` — type e.g. `/prep help`."
+            "For now you can use `/prep`, `/sparring`, `/followup` and `/spread`."
         ),
-        "coming_soon.followup": "log the follow-up with your manager",
-        "coming_soon.spread": "log what you did with a solution from the network",
         "coming_soon.network": "see summaries, export and manage the network (for facilitators)",
         "sparring.help": (
             "*/sparring* — log sparring you gave to other members of the network "

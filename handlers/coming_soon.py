@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from handlers.catalogue import t
 from handlers.context import scope_of
 
-COMING_SOON = ("/followup", "/spread", "/network")
+COMING_SOON = ("/network",)
 
 
 def handle_coming_soon_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

@@ -13,11 +13,16 @@ class Action(StrEnum):
     SNOOZE_TOMORROW = "nudge_snooze_1"
     SNOOZE_THREE_DAYS = "nudge_snooze_3"
     AWAY = "nudge_away"
+    FOLLOWUP_EDIT = "followup_edit"
+    SPREAD_UPDATE = "spread_update"
 
 
 class Callback(StrEnum):
     PREP_MODAL = "prep_modal"
     AWAY_MODAL = "away_modal"
+    FOLLOWUP_MODAL = "followup_modal"
+    SPREAD_MODAL = "spread_modal"
+    SPREAD_UPDATE_MODAL = "spread_update_modal"
 
 
 class Field(StrEnum):

@@ -8,10 +8,16 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Engine, text
 
-import models.network
-import models.nudges
-import models.prep
-import models.sparring  # noqa: F401
+# Every module with tables, so that Base.metadata knows them all.
+from models import (  # noqa: F401
+    followup,
+    history,
+    network,
+    nudges,
+    prep,
+    sparring,
+    spread,
+)
 from models.base import Base, UTCDateTime
 
 # Serialises concurrent upgrades of several instances starting at once (PostgreSQL only).

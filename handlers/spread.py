@@ -1,0 +1,331 @@
+"""`/spread`: what a member did with a solution from the network (B3), and its status later."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from handlers.catalogue import t
+from handlers.context import scope_of
+from handlers.ids import Action, Callback, Field
+from handlers.parsing import escape_slack
+from handlers.prep import mrkdwn_section, open_view, plain
+from models.errors import InputError
+from models.network import Member
+from models.prep import network_members
+from models.spread import (
+    MAX_TEXT,
+    SpreadAction,
+    SpreadInput,
+    SpreadStatus,
+    log_spread,
+    shared_examples,
+    spread_actions,
+    update_spread,
+)
+
+HELP_WORDS = {"help", "hjælp", "hjaelp", "?"}
+MAX_OPTIONS = 100
+MAX_LISTED = 20
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain(text[:75]), "value": value}
+
+
+def _status_input(lang: str, current: SpreadStatus | None) -> dict[str, Any]:
+    options = [_option(t(lang, f"spread.status.{s.value}"), s.value) for s in SpreadStatus]
+    element: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": Field.VALUE,
+        "options": options,
+    }
+    if current is not None:
+        element["initial_option"] = options[list(SpreadStatus).index(current)]
+    return {
+        "type": "input",
+        "block_id": "spread_status",
+        "label": plain(t(lang, "spread.modal.status")),
+        "element": element,
+    }
+
+
+def _effect_input(lang: str, effect: str) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": Field.VALUE,
+        "multiline": True,
+        "max_length": MAX_TEXT,
+    }
+    if effect:
+        element["initial_value"] = effect
+    return {
+        "type": "input",
+        "block_id": "spread_effect",
+        "optional": True,
+        "label": plain(t(lang, "spread.modal.effect")),
+        "element": element,
+    }
+
+
+def _select(lang: str, block_id: str, label: str, options: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": plain(label),
+        "element": {
+            "type": "static_select",
+            "action_id": Field.VALUE,
+            "placeholder": plain(t(lang, "spread.modal.pick")),
+            "options": options[:MAX_OPTIONS],
+        },
+    }
+
+
+def build_spread_modal(
+    lang: str, *, member: Member, examples: list[Any], members: list[Member], now: Any
+) -> dict[str, Any]:
+    held = [m for m in member.network.meetings if m.starts_at <= now]
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "input",
+            "block_id": "spread_solution",
+            "optional": True,
+            "label": plain(t(lang, "spread.modal.solution")),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": Field.VALUE,
+                "max_length": MAX_TEXT,
+            },
+        },
+    ]
+    if examples:
+        by_id = {m.id: m for m in members}
+        blocks.append(
+            _select(
+                lang,
+                "spread_example",
+                t(lang, "spread.modal.example"),
+                [
+                    _option(
+                        f"{e.title} ({by_id[e.member_id].name})"
+                        if e.member_id in by_id
+                        else e.title,
+                        str(e.id),
+                    )
+                    for e in examples
+                ],
+            )
+        )
+    if members:
+        blocks.append(
+            _select(
+                lang,
+                "spread_source",
+                t(lang, "spread.modal.source"),
+                [_option(m.name, m.slack_user_id) for m in members],
+            )
+        )
+    if held:
+        blocks.append(
+            _select(
+                lang,
+                "spread_meeting",
+                t(lang, "spread.modal.meeting"),
+                [
+                    _option(
+                        t(lang, "spread.modal.meeting_option", number=m.number, theme=m.theme),
+                        str(m.id),
+                    )
+                    for m in held
+                ],
+            )
+        )
+    blocks += [_status_input(lang, None), _effect_input(lang, "")]
+    return {
+        "type": "modal",
+        "callback_id": Callback.SPREAD_MODAL,
+        "title": plain(t(lang, "spread.modal.title")[:24]),
+        "submit": plain(t(lang, "prep.modal.submit")),
+        "close": plain(t(lang, "prep.modal.close")),
+        "blocks": blocks,
+    }
+
+
+def build_spread_update_modal(lang: str, row: SpreadAction) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": Callback.SPREAD_UPDATE_MODAL,
+        "title": plain(t(lang, "spread.modal.title")[:24]),
+        "submit": plain(t(lang, "prep.modal.submit")),
+        "close": plain(t(lang, "prep.modal.close")),
+        "private_metadata": json.dumps({"id": row.id}),
+        "blocks": [
+            mrkdwn_section(f"*{escape_slack(row.solution[:300])}*"),
+            _status_input(lang, row.status),
+            _effect_input(lang, row.effect),
+        ],
+    }
+
+
+def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, Any]]:
+    blocks = [mrkdwn_section(t(lang, "spread.list.header"))]
+    if not rows:
+        blocks.append(mrkdwn_section(t(lang, "spread.list.none")))
+    for row in rows[:MAX_LISTED]:
+        text = t(
+            lang,
+            "spread.list.entry",
+            solution=escape_slack(row.solution[:300]),
+            source=t(lang, "spread.list.source", user=f"<@{row.source.slack_user_id}>")
+            if row.source
+            else "",
+            meeting=t(lang, "spread.list.meeting", number=row.meeting.number)
+            if row.meeting
+            else "",
+            status=t(lang, f"spread.status.{row.status.value}"),
+            effect=t(lang, "spread.list.effect", effect=escape_slack(row.effect[:600]))
+            if row.effect
+            else "",
+        )
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": f"spread_{row.id}",
+                "text": {"type": "mrkdwn", "text": text},
+                "accessory": {
+                    "type": "button",
+                    "action_id": Action.SPREAD_UPDATE,
+                    "text": plain(t(lang, "spread.update")),
+                    "value": str(row.id),
+                },
+            }
+        )
+    return blocks
+
+
+def _selected(values: dict[str, Any], block_id: str) -> str | None:
+    option = values.get(block_id, {}).get(Field.VALUE, {}).get("selected_option")
+    return str(option["value"]) if option else None
+
+
+def _typed(values: dict[str, Any], block_id: str) -> str:
+    return str(values.get(block_id, {}).get(Field.VALUE, {}).get("value") or "")
+
+
+def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    text = str(body.get("text", "")).strip()
+    word = text.split(maxsplit=1)[0].lower() if text else ""
+    if word in HELP_WORDS:
+        ack(response_type="ephemeral", text=t(scope.lang, "spread.help"))
+        return
+    if word not in {"", "status"}:
+        ack(
+            response_type="ephemeral",
+            text=t(scope.lang, "spread.error.unknown_subcommand", word=escape_slack(word))
+            + "\n\n"
+            + t(scope.lang, "spread.help"),
+        )
+        return
+    member = scope.require_member()
+    lang = member.lang
+    if word == "status":
+        blocks = render_spread_list(lang, spread_actions(session=scope.db, member=member))
+        ack(response_type="ephemeral", text=t(lang, "spread.list.header"), blocks=blocks)
+        return
+    context["view_to_open"] = build_spread_modal(
+        lang,
+        member=member,
+        examples=shared_examples(session=scope.db, member=member),
+        members=network_members(scope.db, member),
+        now=scope.now,
+    )
+    ack()
+
+
+def _errors(lang: str, error: InputError, values: dict[str, Any]) -> dict[str, str]:
+    params = {k: v for k, v in error.params.items() if k != "field"}
+    field = str(error.params.get("field", ""))
+    if field not in values:
+        field = next(iter(values))
+    return {field: t(lang, error.key, **params)}
+
+
+def _saved_view(lang: str, callback: Callback) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback,
+        "title": plain(t(lang, "spread.modal.title")[:24]),
+        "close": plain(t(lang, "prep.modal.close")),
+        "blocks": [mrkdwn_section(t(lang, "spread.modal.saved"))],
+    }
+
+
+def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    lang = member.lang
+    values = body["view"]["state"]["values"]
+    example = _selected(values, "spread_example")
+    meeting = _selected(values, "spread_meeting")
+    data = SpreadInput(
+        solution=_typed(values, "spread_solution"),
+        example_id=int(example) if example else None,
+        source_slack_id=_selected(values, "spread_source"),
+        meeting_id=int(meeting) if meeting else None,
+        status=_selected(values, "spread_status"),
+        effect=_typed(values, "spread_effect"),
+    )
+    try:
+        log_spread(session=scope.db, member=member, data=data, now=scope.now)
+    except InputError as error:
+        scope.db.rollback()
+        ack(response_action="errors", errors=_errors(lang, error, values))
+        return
+    scope.db.commit()
+    ack(response_action="update", view=_saved_view(lang, Callback.SPREAD_MODAL))
+
+
+def handle_spread_update_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    row = scope.db.get(SpreadAction, int(body["actions"][0]["value"]))
+    if row is not None and row.member_id == member.id:
+        context["view_to_open"] = build_spread_update_modal(member.lang, row)
+    ack()
+
+
+def handle_spread_update_submission(
+    ack: Ack, body: dict[str, Any], context: dict[str, Any]
+) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    lang = member.lang
+    values = body["view"]["state"]["values"]
+    meta = json.loads(body["view"].get("private_metadata") or "{}")
+    try:
+        update_spread(
+            session=scope.db,
+            member=member,
+            action_id=int(meta.get("id") or 0),
+            status=_selected(values, "spread_status"),
+            effect=_typed(values, "spread_effect"),
+            now=scope.now,
+        )
+    except InputError as error:
+        scope.db.rollback()
+        ack(response_action="errors", errors=_errors(lang, error, values))
+        return
+    scope.db.commit()
+    ack(response_action="update", view=_saved_view(lang, Callback.SPREAD_UPDATE_MODAL))
+
+
+def register(app: App) -> None:
+    app.command("/spread")(ack=handle_spread_command, lazy=[open_view])
+    app.action(Action.SPREAD_UPDATE)(ack=handle_spread_update_button, lazy=[open_view])
+    app.view(Callback.SPREAD_MODAL)(handle_spread_submission)
+    app.view(Callback.SPREAD_UPDATE_MODAL)(handle_spread_update_submission)

@@ -1,0 +1,182 @@
+"""B3: what a member did with a solution from the network — and telling its owner."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.base import Base, enum_column, utc_now
+from models.errors import InputError
+from models.history import apply_changes
+from models.network import Meeting, Member, Role
+from models.prep import PrepExample
+
+MAX_TEXT = 2000
+
+
+class SpreadStatus(enum.StrEnum):
+    PLANNED = "planned"
+    ADAPTING = "adapting"
+    IN_USE = "in_use"
+    DROPPED = "dropped"
+
+
+class SpreadAction(Base):
+    __tablename__ = "spread_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    solution: Mapped[str] = mapped_column(Text)
+    example_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prep_example.id", ondelete="SET NULL")
+    )
+    source_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL"), index=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"))
+    status: Mapped[SpreadStatus] = mapped_column(enum_column(SpreadStatus, 16))
+    effect: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    source: Mapped[Member | None] = relationship(foreign_keys=[source_member_id])
+    meeting: Mapped[Meeting | None] = relationship()
+    example: Mapped[PrepExample | None] = relationship()
+
+
+@dataclass(frozen=True)
+class SpreadInput:
+    solution: str
+    example_id: int | None
+    source_slack_id: str | None
+    meeting_id: int | None
+    status: str | None
+    effect: str
+
+
+def shared_examples(*, session: Session, member: Member) -> list[PrepExample]:
+    """Examples other members of the network brought to meetings: solutions to take."""
+    return list(
+        session.scalars(
+            select(PrepExample)
+            .join(Member, Member.id == PrepExample.member_id)
+            .where(Member.network_id == member.network_id, Member.id != member.id)
+            .order_by(PrepExample.meeting_id, PrepExample.id)
+        )
+    )
+
+
+def _resolve(
+    session: Session, member: Member, data: SpreadInput, now: datetime
+) -> dict[str, object]:
+    """Check the input; errors name the field (catalogue key, field name in the form)."""
+    solution, effect = data.solution.strip(), data.effect.strip()
+    example = None
+    if data.example_id is not None:
+        example = session.get(PrepExample, data.example_id)
+        if example is None or example.member_id == member.id:
+            raise InputError("spread.error.unknown_example", field="spread_example")
+        owner = session.get(Member, example.member_id)
+        if owner is None or owner.network_id != member.network_id:
+            raise InputError("spread.error.unknown_example", field="spread_example")
+        solution = solution or example.title
+    if not solution:
+        raise InputError("spread.error.empty", field="spread_solution")
+    if len(solution) > MAX_TEXT or len(effect) > MAX_TEXT:
+        raise InputError("spread.error.too_long", field="spread_solution", limit=MAX_TEXT)
+    try:
+        status = SpreadStatus(data.status or "")
+    except ValueError:
+        raise InputError(
+            "spread.error.unknown_status", field="spread_status", value=data.status or ""
+        ) from None
+    source = None
+    if data.source_slack_id:
+        source = session.scalars(
+            select(Member).where(
+                Member.network_id == member.network_id,
+                Member.slack_user_id == data.source_slack_id,
+                Member.role == Role.MEMBER,
+            )
+        ).first()
+        if source is None:
+            raise InputError(
+                "spread.error.not_member", field="spread_source", users=[data.source_slack_id]
+            )
+        if source.id == member.id:
+            raise InputError("spread.error.self", field="spread_source")
+    elif example is not None:
+        source = session.get(Member, example.member_id)
+    meeting_id = data.meeting_id or (example.meeting_id if example else None)
+    if meeting_id is not None:
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None or meeting.network_id != member.network_id or meeting.starts_at > now:
+            raise InputError("spread.error.unknown_meeting", field="spread_meeting")
+    return {
+        "solution": solution,
+        "example_id": example.id if example else None,
+        "source_member_id": source.id if source else None,
+        "meeting_id": meeting_id,
+        "status": status,
+        "effect": effect,
+    }
+
+
+def log_spread(
+    *, session: Session, member: Member, data: SpreadInput, now: datetime
+) -> SpreadAction:
+    values = _resolve(session, member, data, now)
+    row = SpreadAction(member_id=member.id, created_at=now, updated_at=now, **values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_spread(
+    *,
+    session: Session,
+    member: Member,
+    action_id: int,
+    status: str | None,
+    effect: str,
+    now: datetime,
+) -> SpreadAction:
+    """Change the status and effect of one of the member's own actions, keeping the history."""
+    row = session.get(SpreadAction, action_id)
+    if row is None or row.member_id != member.id:
+        raise InputError("spread.error.not_found", field="spread_status")
+    try:
+        new_status = SpreadStatus(status or "")
+    except ValueError:
+        raise InputError(
+            "spread.error.unknown_status", field="spread_status", value=status or ""
+        ) from None
+    effect = effect.strip()
+    if len(effect) > MAX_TEXT:
+        raise InputError("spread.error.too_long", field="spread_effect", limit=MAX_TEXT)
+    if apply_changes(
+        session=session,
+        obj=row,
+        entity="spread",
+        member_id=member.id,
+        values={"status": new_status, "effect": effect},
+        now=now,
+    ):
+        row.updated_at = now
+    session.flush()
+    return row
+
+
+def spread_actions(*, session: Session, member: Member) -> list[SpreadAction]:
+    return list(
+        session.scalars(
+            select(SpreadAction)
+            .where(SpreadAction.member_id == member.id)
+            .order_by(SpreadAction.created_at.desc(), SpreadAction.id.desc())
+        )
+    )
