@@ -17,7 +17,17 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from handlers import coming_soon, errors, followup, home, nudges, prep, sparring, spread
+from handlers import (
+    attendance,
+    coming_soon,
+    errors,
+    followup,
+    home,
+    nudges,
+    prep,
+    sparring,
+    spread,
+)
 from handlers.context import Clock, close_request_scope, make_scope_middleware
 from models.base import utc_now
 
@@ -82,4 +92,5 @@ def create_app(
     nudges.register(app)
     followup.register(app)
     spread.register(app)
+    attendance.register(app)
     return app

@@ -226,6 +226,77 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.error.unknown_meeting": "Vælg et møde, der har været holdt.",
         "spread.error.not_found": "Den registrering findes ikke (længere).",
         "spread.error.unknown_subcommand": "Jeg kender ikke `/spread {word}`.",
+        # Attendance and head count
+        "attendance.ask": (
+            "*Kommer du til møde {number} ({theme})?*\n{when} · {place}\n"
+            "Værten sørger for forplejning og skal kende antallet. Du kan ændre dit svar, "
+            "indtil mødet begynder."
+        ),
+        "attendance.text": "Kommer du til møde {number}?",
+        "attendance.yes": "Ja, jeg kommer",
+        "attendance.substitute": "Jeg sender en kollega",
+        "attendance.no": "Jeg kan ikke",
+        "attendance.saved.yes": "Tak — du er meldt til møde {number}.",
+        "attendance.saved.substitute": "Tak — {name} kommer i dit sted til møde {number}.",
+        "attendance.saved.no": "Tak for besked — du er meldt fra møde {number}.",
+        "attendance.modal.title": "Send en kollega",
+        "attendance.modal.name": "Kollegaens navn",
+        "attendance.modal.email": "Kollegaens e-mail",
+        "attendance.error.started": "Møde {number} er begyndt, så svaret kan ikke ændres.",
+        "attendance.error.name_missing": "Skriv kollegaens navn.",
+        "attendance.error.bad_email": (
+            "“{value}” er ikke en e-mailadresse. Skriv fx `navn@kommune.dk`."
+        ),
+        "headcount.header": "*Deltagere til møde {number}: {theme}* ({when})",
+        "headcount.total": "*Forplejning til {total}* ({members} medlemmer og {subs} kolleger)",
+        "headcount.coming": "Kommer: {names}",
+        "headcount.substitutes": "Kolleger i stedet: {names}",
+        "headcount.not_coming": "Kommer ikke: {names}",
+        "headcount.no_answer": "Har ikke svaret: {names}",
+        "headcount.nobody": "ingen",
+        "headcount.text": "Møde {number}: forplejning til {total}.",
+        # Between meetings
+        "between.start": (
+            "*Tak for møde {number}.* Indtil {until} har du lovet at:\n"
+            "• give ca. {target_minutes} sparring til andre (indtil nu: {given_minutes})\n"
+            "• følge op på aftalerne med din chef\n"
+            "• sprede det, du fik med fra mødet, hvor det er muligt"
+        ),
+        "between.start.text": "Tak for møde {number} — her er dine aftaler indtil næste gang.",
+        "between.until_meeting": "møde {number} ({date})",
+        "between.until_season_end": "sæsonen slutter ({date})",
+        "between.sparring_hint": "Registrér sparring med fx `/sparring logged 1h with @anna`.",
+        "between.halfway_sparring": (
+            "*Halvvejs til {until}:* du har givet {given_minutes} af {target_minutes} sparring."
+        ),
+        "between.halfway_sparring.who": "Måske kan du hjælpe dem, der spurgte dig: {people}",
+        "between.halfway_sparring.text": "Halvvejs: {given_minutes} af {target_minutes} sparring.",
+        "between.halfway_followup": (
+            "*Halvvejs til {until}:* har du fulgt op på aftalerne med din chef? "
+            "Registrér det med `/followup`."
+        ),
+        "between.halfway_followup.text": "Har du fulgt op med din chef?",
+        "between.closing": "*Om {days} dage: {until}.* Det er stadig åbent:",
+        "between.closing.sparring": "⬜ Sparring: {given_minutes} af {target_minutes}",
+        "between.closing.followup": "⬜ Opfølgning med din chef",
+        "between.closing.spread": "⬜ Spredning af en løsning fra netværket (hvis muligt)",
+        "between.closing.text": "Om {days} dage slutter perioden; noget er stadig åbent.",
+        "between.button.followup": "Registrér opfølgning",
+        "between.button.spread": "Registrér spredning",
+        # Notices
+        "notice.sparring": (
+            "{giver} har registreret {minutes} sparring med dig den {day}{note}. "
+            "Passer det ikke, så sig til — tovholderen kigger på det."
+        ),
+        "notice.sparring.text": "{giver} har registreret sparring med dig.",
+        "notice.sparring.dispute": "Det passer ikke",
+        "notice.sparring.disputed": "Tak — registreringen er markeret til tovholderen.",
+        "notice.spread": (
+            "🌱 {member} har taget din løsning “{solution}” op — status: {status}.{effect}"
+        ),
+        "notice.spread.text": "Din løsning “{solution}” bliver spredt.",
+        "notice.spread.off": "Slå disse beskeder fra",
+        "notice.spread.turned_off": "Du får ikke flere beskeder, når dine løsninger bliver spredt.",
         # Periods
         "period.before_first": "før møde 1",
         "period.between": "mellem møde {a} og {b}",
@@ -506,6 +577,74 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.error.unknown_meeting": "Pick a meeting that has been held.",
         "spread.error.not_found": "That entry does not exist (any more).",
         "spread.error.unknown_subcommand": "I don't know `/spread {word}`.",
+        "attendance.ask": (
+            "*Are you coming to meeting {number} ({theme})?*\n{when} · {place}\n"
+            "The host caters and needs the head count. You can change your answer until the "
+            "meeting starts."
+        ),
+        "attendance.text": "Are you coming to meeting {number}?",
+        "attendance.yes": "Yes, I'm coming",
+        "attendance.substitute": "Sending a colleague",
+        "attendance.no": "I can't come",
+        "attendance.saved.yes": "Thanks — you are signed up for meeting {number}.",
+        "attendance.saved.substitute": "Thanks — {name} comes in your place to meeting {number}.",
+        "attendance.saved.no": "Thanks for telling us — you are not coming to meeting {number}.",
+        "attendance.modal.title": "Send a colleague",
+        "attendance.modal.name": "Your colleague's name",
+        "attendance.modal.email": "Your colleague's e-mail",
+        "attendance.error.started": "Meeting {number} has started, so the answer cannot change.",
+        "attendance.error.name_missing": "Write your colleague's name.",
+        "attendance.error.bad_email": (
+            "“{value}” is not an e-mail address. Write e.g. `name@municipality.dk`."
+        ),
+        "headcount.header": "*Attendance for meeting {number}: {theme}* ({when})",
+        "headcount.total": "*Catering for {total}* ({members} members and {subs} colleagues)",
+        "headcount.coming": "Coming: {names}",
+        "headcount.substitutes": "Colleagues instead: {names}",
+        "headcount.not_coming": "Not coming: {names}",
+        "headcount.no_answer": "No answer yet: {names}",
+        "headcount.nobody": "nobody",
+        "headcount.text": "Meeting {number}: catering for {total}.",
+        "between.start": (
+            "*Thank you for meeting {number}.* Until {until} you have promised to:\n"
+            "• give about {target_minutes} of sparring to other members (so far: {given_minutes})\n"
+            "• follow up on the agreements with your manager\n"
+            "• spread what you took from the meeting, where possible"
+        ),
+        "between.start.text": "Thank you for meeting {number} — here is what you promised.",
+        "between.until_meeting": "meeting {number} ({date})",
+        "between.until_season_end": "the season ends ({date})",
+        "between.sparring_hint": "Log sparring with e.g. `/sparring logged 1h with @anna`.",
+        "between.halfway_sparring": (
+            "*Halfway to {until}:* you have given {given_minutes} of {target_minutes} sparring."
+        ),
+        "between.halfway_sparring.who": "Perhaps you can help those who asked you: {people}",
+        "between.halfway_sparring.text": "Halfway: {given_minutes} of {target_minutes} sparring.",
+        "between.halfway_followup": (
+            "*Halfway to {until}:* have you followed up on the agreements with your manager? "
+            "Log it with `/followup`."
+        ),
+        "between.halfway_followup.text": "Have you followed up with your manager?",
+        "between.closing": "*In {days} days: {until}.* Still open:",
+        "between.closing.sparring": "⬜ Sparring: {given_minutes} of {target_minutes}",
+        "between.closing.followup": "⬜ Follow-up with your manager",
+        "between.closing.spread": "⬜ Spreading a solution from the network (where possible)",
+        "between.closing.text": "The period ends in {days} days; something is still open.",
+        "between.button.followup": "Log follow-up",
+        "between.button.spread": "Log spreading",
+        "notice.sparring": (
+            "{giver} logged {minutes} of sparring with you on {day}{note}. "
+            "If that is not right, say so — the facilitator will look at it."
+        ),
+        "notice.sparring.text": "{giver} logged sparring with you.",
+        "notice.sparring.dispute": "That's not right",
+        "notice.sparring.disputed": "Thanks — the entry is flagged for the facilitator.",
+        "notice.spread": (
+            "🌱 {member} has taken up your solution “{solution}” — status: {status}.{effect}"
+        ),
+        "notice.spread.text": "Your solution “{solution}” is spreading.",
+        "notice.spread.off": "Turn these messages off",
+        "notice.spread.turned_off": "You will get no more messages when your solutions spread.",
         "period.before_first": "before meeting 1",
         "period.between": "between meetings {a} and {b}",
         "period.after_last": "after meeting {a}",

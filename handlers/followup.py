@@ -219,7 +219,17 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
     )
 
 
+def handle_open_followup_button(ack: Ack, context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    context["view_to_open"] = build_followup_modal(
+        member.lang, today=member.today(scope.now), row=None
+    )
+    ack()
+
+
 def register(app: App) -> None:
     app.command("/followup")(ack=handle_followup_command, lazy=[open_view])
+    app.action(Action.OPEN_FOLLOWUP)(ack=handle_open_followup_button, lazy=[open_view])
     app.action(Action.FOLLOWUP_EDIT)(ack=handle_followup_edit, lazy=[open_view])
     app.view(Callback.FOLLOWUP_MODAL)(handle_followup_submission)

@@ -14,6 +14,13 @@ class Action(StrEnum):
     SNOOZE_THREE_DAYS = "nudge_snooze_3"
     AWAY = "nudge_away"
     FOLLOWUP_EDIT = "followup_edit"
+    OPEN_FOLLOWUP = "followup_open"
+    OPEN_SPREAD = "spread_open"
+    ATTEND_YES = "attendance_yes"
+    ATTEND_SUBSTITUTE = "attendance_substitute"
+    ATTEND_NO = "attendance_no"
+    DISPUTE_SPARRING = "sparring_dispute"
+    SPREAD_NOTICES_OFF = "spread_notices_off"
     SPREAD_UPDATE = "spread_update"
 
 
@@ -23,6 +30,7 @@ class Callback(StrEnum):
     FOLLOWUP_MODAL = "followup_modal"
     SPREAD_MODAL = "spread_modal"
     SPREAD_UPDATE_MODAL = "spread_update_modal"
+    SUBSTITUTE_MODAL = "substitute_modal"
 
 
 class Field(StrEnum):

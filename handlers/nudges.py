@@ -8,7 +8,7 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +17,7 @@ from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
 from handlers.prep import mark, mrkdwn_section, open_view, plain, render_when
+from handlers.sparring import reply_ephemeral
 from models.network import Meeting, Member
 from models.nudges import Nudge, NudgeKind, snooze_until
 from models.prep import AgendaItem, PrepPart, PrepStatus
@@ -194,7 +195,10 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> No
     if nudge is None:
         return
     days = SNOOZE_DAYS[Action(body["actions"][0]["action_id"])]
-    due = snooze_until(member, scope.now, days, before=nudge.meeting.starts_at)
+    stale_at = nudge.stale_at or (nudge.meeting.starts_at if nudge.meeting else None)
+    if stale_at is None:  # an event notice has no reminders
+        return
+    due = snooze_until(member, scope.now, days, before=stale_at)
     if due is None:
         context["reply"] = t(lang, "nudge.snooze_too_late")
         return
@@ -218,6 +222,7 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> No
             kind=nudge.kind,
             seq=nudge.seq + 1,
             due_at=due,
+            stale_at=stale_at,
             created_at=scope.now,
         )
     )
@@ -230,12 +235,6 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> No
     local = due.astimezone(member.zone)
     when = f"{format_date(lang, local.date())} {local:%H:%M}"
     context["reply"] = t(lang, "nudge.snoozed", when=when)
-
-
-def reply_ephemeral(respond: Respond, context: dict[str, Any]) -> None:
-    """Lazy listener: tell the member what their click did."""
-    if context.get("reply"):
-        respond(text=context["reply"], response_type="ephemeral", replace_original=False)
 
 
 def handle_away_button(ack: Ack, context: dict[str, Any]) -> None:

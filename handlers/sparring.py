@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
+from sqlalchemy.orm import Session
 
 from handlers.catalogue import format_date, t
 from handlers.context import RequestScope, scope_of
+from handlers.ids import Action
 from handlers.parsing import SparringCommand, escape_slack, parse_sparring_log, split_subcommand
 from models.network import Member, Period
+from models.nudges import NudgeKind, enqueue_notice
 from models.sparring import (
     PeriodTotal,
     SparringEntry,
+    SparringReceiver,
     SparringStatus,
     log_sparring,
     period_total,
@@ -172,6 +177,14 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
         now=scope.now,
     )
     total = period_total(session=scope.db, member=member, day=entry.given_on)
+    for receiver in entry.receivers:  # each receiver hears about it (once, via the outbox)
+        enqueue_notice(
+            session=scope.db,
+            member_id=receiver.member_id,
+            kind=NudgeKind.SPARRING_RECEIVED,
+            ref=receiver.id,
+            now=scope.now,
+        )
     scope.db.commit()
     log.info("sparring logged member=%s entry=%s minutes=%s", member.id, entry.id, entry.minutes)
     return render_entry_reply("sparring.logged", lang, entry, total)
@@ -183,5 +196,65 @@ def handle_sparring_command(ack: Ack, body: dict[str, Any], context: dict[str, A
     ack(response_type="ephemeral", text=reply)
 
 
+def build_sparring_received(
+    *, session: Session, member: Member, receiver_id: int, nudge_id: int
+) -> dict[str, Any] | None:
+    """ "Anna logged 2 h of sparring with you" with a "that's not right" button; None when the
+    entry was undone in the meantime."""
+    receiver = session.get(SparringReceiver, receiver_id)
+    if receiver is None or receiver.member_id != member.id or receiver.entry.removed_at:
+        return None
+    lang = member.lang
+    entry = receiver.entry
+    giver = f"<@{entry.giver.slack_user_id}>"
+    text = t(
+        lang,
+        "notice.sparring",
+        giver=giver,
+        minutes=entry.minutes,
+        day=entry.given_on,
+        note=_note(lang, entry, NOTE_PREVIEW),
+    )
+    return {
+        "text": t(lang, "notice.sparring.text", giver=giver),
+        "blocks": [
+            {
+                "type": "section",
+                "block_id": "sparring_notice",
+                "text": {"type": "mrkdwn", "text": text},
+                "accessory": {
+                    "type": "button",
+                    "action_id": Action.DISPUTE_SPARRING,
+                    "text": {"type": "plain_text", "text": t(lang, "notice.sparring.dispute")},
+                    "value": json.dumps({"nudge": nudge_id, "receiver": receiver.id}),
+                },
+            },
+        ],
+    }
+
+
+def reply_ephemeral(respond: Respond, context: dict[str, Any]) -> None:
+    """Lazy listener: tell the member what their click did."""
+    if context.get("reply"):
+        respond(text=context["reply"], response_type="ephemeral", replace_original=False)
+
+
+def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """ "That's not right": flag the entry for the facilitator; the entry itself stays."""
+    scope = scope_of(context)
+    member = scope.require_member()
+    value = json.loads(body["actions"][0].get("value") or "{}")
+    receiver = scope.db.get(SparringReceiver, value.get("receiver"))
+    ack()
+    if receiver is None or receiver.member_id != member.id:
+        return
+    if receiver.disputed_at is None:
+        receiver.disputed_at = scope.now
+        scope.db.commit()
+        log.info("sparring entry %s disputed by member %s", receiver.entry_id, member.id)
+    context["reply"] = t(member.lang, "notice.sparring.disputed")
+
+
 def register(app: App) -> None:
     app.command("/sparring")(handle_sparring_command)
+    app.action(Action.DISPUTE_SPARRING)(ack=handle_dispute, lazy=[reply_ephemeral])

@@ -6,14 +6,17 @@ import json
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlalchemy.orm import Session
 
 from handlers.catalogue import t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
 from handlers.prep import mrkdwn_section, open_view, plain
+from handlers.sparring import reply_ephemeral
 from models.errors import InputError
 from models.network import Member
+from models.nudges import NudgeKind, enqueue_notice
 from models.prep import network_members
 from models.spread import (
     MAX_TEXT,
@@ -216,6 +219,68 @@ def _typed(values: dict[str, Any], block_id: str) -> str:
     return str(values.get(block_id, {}).get(Field.VALUE, {}).get("value") or "")
 
 
+def build_spread_notice(
+    *, session: Session, member: Member, action_id: int, nudge_id: int
+) -> dict[str, Any] | None:
+    """Tell a member that someone took up their solution; None if they turned this off."""
+    row = session.get(SpreadAction, action_id)
+    if row is None or row.source_member_id != member.id or not member.notify_spread:
+        return None
+    lang = member.lang
+    solution = escape_slack(row.solution[:300])
+    text = t(
+        lang,
+        "notice.spread",
+        member=f"<@{row.member.slack_user_id}>",
+        solution=solution,
+        status=t(lang, f"spread.status.{row.status.value}").lower(),
+        effect=(" " + escape_slack(row.effect[:600])) if row.effect else "",
+    )
+    return {
+        "text": t(lang, "notice.spread.text", solution=solution),
+        "blocks": [
+            mrkdwn_section(text, "spread_notice"),
+            {
+                "type": "actions",
+                "block_id": "spread_notice_actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": Action.SPREAD_NOTICES_OFF,
+                        "text": plain(t(lang, "notice.spread.off")),
+                        "value": json.dumps({"nudge": nudge_id}),
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def handle_spread_notices_off(ack: Ack, context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    member.notify_spread = False
+    scope.db.commit()
+    context["reply"] = t(member.lang, "notice.spread.turned_off")
+    ack()
+
+
+def open_spread_form(scope: Any, member: Member) -> dict[str, Any]:
+    return build_spread_modal(
+        member.lang,
+        member=member,
+        examples=shared_examples(session=scope.db, member=member),
+        members=network_members(scope.db, member),
+        now=scope.now,
+    )
+
+
+def handle_open_spread_button(ack: Ack, context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    context["view_to_open"] = open_spread_form(scope, scope.require_member())
+    ack()
+
+
 def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     text = str(body.get("text", "")).strip()
@@ -237,13 +302,7 @@ def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any
         blocks = render_spread_list(lang, spread_actions(session=scope.db, member=member))
         ack(response_type="ephemeral", text=t(lang, "spread.list.header"), blocks=blocks)
         return
-    context["view_to_open"] = build_spread_modal(
-        lang,
-        member=member,
-        examples=shared_examples(session=scope.db, member=member),
-        members=network_members(scope.db, member),
-        now=scope.now,
-    )
+    context["view_to_open"] = open_spread_form(scope, member)
     ack()
 
 
@@ -281,11 +340,19 @@ def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, 
         effect=_typed(values, "spread_effect"),
     )
     try:
-        log_spread(session=scope.db, member=member, data=data, now=scope.now)
+        row = log_spread(session=scope.db, member=member, data=data, now=scope.now)
     except InputError as error:
         scope.db.rollback()
         ack(response_action="errors", errors=_errors(lang, error, values))
         return
+    if row.source is not None and row.source.notify_spread:
+        enqueue_notice(
+            session=scope.db,
+            member_id=row.source.id,
+            kind=NudgeKind.SPREAD_NOTICE,
+            ref=row.id,
+            now=scope.now,
+        )
     scope.db.commit()
     ack(response_action="update", view=_saved_view(lang, Callback.SPREAD_MODAL))
 
@@ -329,3 +396,5 @@ def register(app: App) -> None:
     app.action(Action.SPREAD_UPDATE)(ack=handle_spread_update_button, lazy=[open_view])
     app.view(Callback.SPREAD_MODAL)(handle_spread_submission)
     app.view(Callback.SPREAD_UPDATE_MODAL)(handle_spread_update_submission)
+    app.action(Action.OPEN_SPREAD)(ack=handle_open_spread_button, lazy=[open_view])
+    app.action(Action.SPREAD_NOTICES_OFF)(ack=handle_spread_notices_off, lazy=[reply_ephemeral])

@@ -26,22 +26,30 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from handlers.attendance import build_attendance_nudge, build_head_count
+from handlers.between import build_between_nudge
 from handlers.ids import NUDGE_METADATA_EVENT
 from handlers.nudges import build_agenda_nudge, build_prep_nudge
-from models.calendar import local_moment
+from handlers.sparring import build_sparring_received
+from handlers.spread import build_spread_notice
+from models.attendance import attendance_of, head_count
 from models.network import Meeting, Member, Network, Role
 from models.nudges import (
     DAYS_BEFORE,
+    MEMBER_KINDS,
+    ORGANISER_KINDS,
     PREP_SEQUENCE,
     Nudge,
     NudgeKind,
     NudgeStatus,
+    Window,
+    insert_ignoring_duplicates,
+    period_end,
     plan_member,
-    send_day,
+    schedule,
 )
 from models.prep import is_away, prep_status, question_agenda
 
@@ -73,45 +81,47 @@ class PassReport:
     planned: int = 0
     claimed: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[tuple[NudgeKind, str], int] = field(default_factory=dict)
 
-    def count(self, outcome: str) -> None:
+    def count(self, outcome: str, kind: NudgeKind) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        self.by_kind[(kind, outcome)] = self.by_kind.get((kind, outcome), 0) + 1
+
+    def of(self, *kinds: NudgeKind) -> dict[str, int]:
+        """The outcomes of the nudges of these kinds only."""
+        result: dict[str, int] = {}
+        for (kind, outcome), n in self.by_kind.items():
+            if kind in kinds:
+                result[outcome] = result.get(outcome, 0) + n
+        return result
 
 
 # --- planning --------------------------------------------------------------------------------
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    bind = session.get_bind()
-    assert isinstance(bind, Engine) or hasattr(bind, "dialect")
-    dialect = bind.dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(Nudge).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(Nudge).on_conflict_do_nothing()
-    else:  # pragma: no cover - the two supported databases are above
-        raise RuntimeError(f"unsupported database {dialect}")
-    session.execute(stmt, rows)
-
-
 def plan_due_nudges(*, session: Session, now: datetime) -> int:
-    """Put every scheduled nudge that is due by `now`, for a meeting that has not started,
-    into the outbox (once). Of several due preparation nudges for one meeting only the latest
-    is sent; earlier ones are recorded as superseded. A constant number of statements,
-    whatever the number of members."""
+    """Put every scheduled nudge that is due by `now` and not stale into the outbox (once).
+    Of several due preparation nudges for one meeting only the latest is sent; earlier ones
+    are recorded as superseded. A constant number of statements, whatever the number of
+    members."""
     networks = session.scalars(select(Network).options(selectinload(Network.meetings))).all()
-    upcoming: dict[int, list[Meeting]] = {
-        n.id: [m for m in n.meetings if now < m.starts_at <= now + PLAN_HORIZON] for n in networks
-    }
-    meeting_ids = [m.id for ms in upcoming.values() for m in ms]
+    # Meetings a nudge can be due for now: coming up soon, or whose period is running.
+    live: dict[int, list[tuple[Meeting, Meeting | None]]] = {}
+    for network in networks:
+        meetings = list(network.meetings)
+        pairs = zip(meetings, [*meetings[1:], None], strict=True)
+        live[network.id] = [
+            (m, nxt)
+            for m, nxt in pairs
+            if now < m.starts_at <= now + PLAN_HORIZON
+            or m.starts_at <= now < period_end(network, m, nxt)
+        ]
+    meeting_ids = [m.id for pairs in live.values() for m, _ in pairs]
     if not meeting_ids:
         return 0
-    members = session.scalars(
+    people = session.scalars(
         select(Member).where(
-            Member.network_id.in_([nid for nid, ms in upcoming.items() if ms]),
-            Member.role == Role.MEMBER,
+            Member.network_id.in_([nid for nid, pairs in live.items() if pairs]),
             Member.active.is_(True),
         )
     ).all()
@@ -123,47 +133,52 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
             )
         )
     }
-    # The send day depends only on the meeting, the member's zone and the kind: compute each once.
-    due_cache: dict[tuple[int, str, NudgeKind], datetime] = {}
+    # A window depends only on the meeting, the person's zone and the kind: compute each once.
+    windows: dict[tuple[int, str, NudgeKind], Window | None] = {}
 
-    def due_at(member: Member, meeting: Meeting, kind: NudgeKind) -> datetime:
-        zone = member.zone
-        key = (meeting.id, zone.key, kind)
-        if key not in due_cache:
-            day = meeting.starts_at.astimezone(zone).date()
-            due_cache[key] = local_moment(
-                send_day(day, DAYS_BEFORE[kind], member.network.country), zone
-            )
-        return due_cache[key]
+    def window(
+        person: Member, meeting: Meeting, nxt: Meeting | None, kind: NudgeKind
+    ) -> Window | None:
+        key = (meeting.id, person.zone.key, kind)
+        if key not in windows:
+            windows[key] = schedule(kind, meeting, nxt, person.network, person.zone)
+        return windows[key]
 
     rows: list[dict[str, Any]] = []
-    for member in members:
-        for meeting in upcoming[member.network_id]:
-            due = {
-                kind: when
-                for kind in DAYS_BEFORE
-                if (when := due_at(member, meeting, kind)) <= now and when < meeting.starts_at
-            }
+    for person in people:
+        if person.role is Role.MEMBER:
+            kinds: tuple[NudgeKind, ...] = MEMBER_KINDS
+        else:
+            kinds = ORGANISER_KINDS
+        for meeting, nxt in live[person.network_id]:
+            if person.role is Role.HOST and meeting.host_contact_id != person.id:
+                continue
+            due: dict[NudgeKind, Window] = {}
+            for kind in kinds:
+                w = window(person, meeting, nxt, kind)
+                if w is not None and w.due <= now < w.stale_at:
+                    due[kind] = w
             latest_prep = max(
                 (k for k in PREP_SEQUENCE if k in due), key=PREP_SEQUENCE.index, default=None
             )
-            for kind, when in due.items():
-                if (member.id, meeting.id, kind) in existing:
+            for kind, w in due.items():
+                if (person.id, meeting.id, kind) in existing:
                     continue
                 superseded = kind in PREP_SEQUENCE and kind is not latest_prep
                 rows.append(
                     {
-                        "member_id": member.id,
+                        "member_id": person.id,
                         "meeting_id": meeting.id,
                         "kind": kind,
                         "seq": 0,
-                        "due_at": when,
+                        "due_at": w.due,
+                        "stale_at": w.stale_at,
                         "status": NudgeStatus.SUPERSEDED if superseded else NudgeStatus.PENDING,
                         "attempts": 0,
                         "created_at": now,
                     }
                 )
-    _insert_ignoring_duplicates(session, rows)
+    insert_ignoring_duplicates(session, rows)
     session.commit()
     return len(rows)
 
@@ -204,15 +219,36 @@ def _finish(session: Session, nudge: Nudge, status: NudgeStatus, detail: str | N
 
 
 def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any] | None:
-    member, meeting = nudge.member, nudge.meeting
-    if nudge.kind is NudgeKind.QUESTION_AGENDA:
+    """The message for a nudge from the data as it is now; None when there is nothing to say."""
+    member, meeting, lang, kind = nudge.member, nudge.meeting, nudge.member.lang, nudge.kind
+    if kind is NudgeKind.SPARRING_RECEIVED:
+        return build_sparring_received(
+            session=session, member=member, receiver_id=nudge.seq, nudge_id=nudge.id
+        )
+    if kind is NudgeKind.SPREAD_NOTICE:
+        return build_spread_notice(
+            session=session, member=member, action_id=nudge.seq, nudge_id=nudge.id
+        )
+    assert meeting is not None, f"{kind} needs a meeting"
+    if kind is NudgeKind.QUESTION_AGENDA:
         items = question_agenda(session=session, member=member, meeting=meeting)
         return build_agenda_nudge(
-            member.lang, member=member, meeting=meeting, items=items, nudge_id=nudge.id
+            lang, member=member, meeting=meeting, items=items, nudge_id=nudge.id
         )
-    status = prep_status(session=session, member=member, meeting=meeting)
-    return build_prep_nudge(
-        member.lang, kind=nudge.kind, member=member, status=status, nudge_id=nudge.id, now=now
+    if kind in PREP_SEQUENCE:
+        status = prep_status(session=session, member=member, meeting=meeting)
+        return build_prep_nudge(
+            lang, kind=kind, member=member, status=status, nudge_id=nudge.id, now=now
+        )
+    if kind is NudgeKind.ATTENDANCE:
+        answer = attendance_of(session, member, meeting)
+        if answer is not None:
+            return None
+        return build_attendance_nudge(lang, member=member, meeting=meeting, nudge_id=nudge.id)
+    if kind is NudgeKind.HEAD_COUNT:
+        return build_head_count(lang, member=member, count=head_count(session, meeting))
+    return build_between_nudge(
+        session=session, kind=kind, member=member, meeting=meeting, nudge_id=nudge.id, now=now
     )
 
 
@@ -265,7 +301,8 @@ def deliver_nudge(
         if nudge is None or nudge.status is not NudgeStatus.SENDING or nudge.claimed_by != instance:
             return "not-ours"
         member, meeting = nudge.member, nudge.meeting
-        if meeting.starts_at <= now:
+        stale_at = nudge.stale_at or (meeting.starts_at if meeting is not None else None)
+        if stale_at is not None and stale_at <= now:
             return _finish(session, nudge, NudgeStatus.STALE)
         if not member.active:
             return _finish(session, nudge, NudgeStatus.SKIPPED, "inactive")
@@ -378,6 +415,9 @@ def run_nudge_pass(
         if not claimed:
             break
         report.claimed += len(claimed)
+        with session_factory() as session:
+            rows = session.execute(select(Nudge.id, Nudge.kind).where(Nudge.id.in_(claimed)))
+            kinds = {nudge_id: kind for nudge_id, kind in rows}
         for nudge_id in claimed:
             outcome = deliver_nudge(
                 session_factory=session_factory,
@@ -386,7 +426,7 @@ def run_nudge_pass(
                 now=now,
                 instance=instance,
             )
-            report.count(outcome.split(":")[0])
+            report.count(outcome.split(":")[0], kinds[nudge_id])
             if on_delivered is not None:
                 on_delivered(nudge_id, outcome)
     return report
@@ -418,7 +458,7 @@ def preview_nudges(
     status where it has one. Reads only."""
     members = session.scalars(
         select(Member)
-        .where(Member.role == Role.MEMBER, Member.active.is_(True))
+        .where(Member.active.is_(True))
         .options(selectinload(Member.network).selectinload(Network.meetings))
     ).all()
     outbox = {

@@ -26,6 +26,7 @@ LANGUAGES = ("da", "en")
 class Role(enum.StrEnum):
     MEMBER = "member"
     FACILITATOR = "facilitator"
+    HOST = "host"  # a meeting's host contact: gets the head count, nothing else
 
 
 class Network(Base):
@@ -47,7 +48,7 @@ class Network(Base):
         back_populates="network", order_by="Meeting.number", cascade="all, delete-orphan"
     )
     people: Mapped[list[Member]] = relationship(
-        back_populates="network", cascade="all, delete-orphan"
+        back_populates="network", cascade="all, delete-orphan", foreign_keys="Member.network_id"
     )
 
     __table_args__ = (
@@ -71,8 +72,13 @@ class Meeting(Base):
     ends_at: Mapped[datetime]
     host: Mapped[str] = mapped_column(Text)
     place: Mapped[str] = mapped_column(Text)
+    # Who at the host gets the head count (the host caters); a person of the network.
+    host_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL", use_alter=True)
+    )
 
     network: Mapped[Network] = relationship(back_populates="meetings")
+    host_contact: Mapped[Member | None] = relationship(foreign_keys=[host_contact_id])
 
     __table_args__ = (
         UniqueConstraint("network_id", "number"),
@@ -102,11 +108,13 @@ class Member(Base):
     slack_timezone_checked_at: Mapped[datetime | None]
     # "I'm away until …" (inclusive): no nudges, and absent from meetings on those days.
     away_until: Mapped[date | None]
+    # Tell this member when someone takes up their example (they can turn it off).
+    notify_spread: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
-    network: Mapped[Network] = relationship(back_populates="people")
+    network: Mapped[Network] = relationship(back_populates="people", foreign_keys=[network_id])
 
     __table_args__ = (UniqueConstraint("network_id", "slack_user_id"),)
 

@@ -42,6 +42,7 @@ class MeetingSpec:
     ends_at: datetime
     host: str
     place: str
+    host_contact: str | None = None  # Slack id of a person in the file
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,10 @@ NETWORK_FIELDS = {
     "season_end",
     "sparring_target_hours",
 }
-MEETING_FIELDS = {"number", "theme", "starts", "ends", "host", "place"}
+MEETING_FIELDS = {"number", "theme", "starts", "ends", "host", "place", "host_contact"}
 FACILITATOR_FIELDS = {"slack_id", "name", "email", "language", "timezone"}
 MEMBER_FIELDS = FACILITATOR_FIELDS | {"organisation", "manager"}
-TOP_LEVEL = {"network", "meetings", "facilitators", "members"}
+TOP_LEVEL = {"network", "meetings", "facilitators", "members", "hosts"}
 
 
 class _Checker:
@@ -247,10 +248,11 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         place = c.text(where, m, "place", required=True)
         starts = c.moment(where, m, "starts", zone)
         ends = c.moment(where, m, "ends", zone)
+        contact = c.text(where, m, "host_contact", required=False)
         if starts and ends and starts >= ends:
             c.problem(where, '"ends" must be after "starts"')
         if starts and ends and theme and host and place and isinstance(number, int):
-            meetings.append(MeetingSpec(number, theme, starts, ends, host, place))
+            meetings.append(MeetingSpec(number, theme, starts, ends, host, place, contact))
     for prev, cur in itertools.pairwise(meetings):
         if cur.starts_at < prev.ends_at:
             c.problem(
@@ -271,12 +273,13 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
     for kind, role, allowed in (
         ("facilitators", Role.FACILITATOR, FACILITATOR_FIELDS),
         ("members", Role.MEMBER, MEMBER_FIELDS),
+        ("hosts", Role.HOST, FACILITATOR_FIELDS),
     ):
         raw_people = data.get(kind, [])
         if not isinstance(raw_people, list):
             c.problem(source, f"[[{kind}]] must be a list of tables")
             continue
-        if not raw_people:
+        if not raw_people and role is not Role.HOST:
             c.problem(source, f"at least one [[{kind}]] entry is needed")
         for i, raw in enumerate(raw_people):
             where = _where_person(kind, i, raw)
@@ -318,6 +321,13 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
                     )
                 )
 
+    for mt in meetings:
+        if mt.host_contact is not None and mt.host_contact not in seen:
+            c.problem(
+                f"meetings[{mt.number}] (number {mt.number})",
+                f'"host_contact" "{mt.host_contact}" is not a person in this file '
+                "(add them under [[hosts]], [[facilitators]] or [[members]])",
+            )
     if c.problems:
         raise NetworkFileError(source, c.problems)
     assert key and name and season_start and season_end
@@ -431,6 +441,14 @@ def apply_network(session: Session, spec: NetworkSpec, now: datetime | None = No
             gone.active = False
             gone.updated_at = now
             report.removed["person"] += 1
+    session.flush()
+    people = {p.slack_user_id: p for p in network.people}
+    for ms in spec.meetings:
+        meeting = next(m for m in network.meetings if m.number == ms.number)
+        contact_id = people[ms.host_contact].id if ms.host_contact else None
+        if meeting.host_contact_id != contact_id:
+            meeting.host_contact_id = contact_id
+            report.changed["meeting"] += 1
     session.flush()
     return report
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Engine, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, enum_column, utc_now
 from models.calendar import local_moment, next_working_day, previous_working_day
-from models.network import Meeting, Member, Network
+from models.network import Meeting, Member, Network, Role
 
 
 class NudgeKind(enum.StrEnum):
@@ -21,6 +24,15 @@ class NudgeKind(enum.StrEnum):
     PREP_REMINDER = "prep_reminder"
     PREP_LAST_CALL = "prep_last_call"
     QUESTION_AGENDA = "question_agenda"
+    ATTENDANCE = "attendance"
+    HEAD_COUNT = "head_count"
+    BETWEEN_START = "between_start"
+    HALFWAY_SPARRING = "halfway_sparring"
+    HALFWAY_FOLLOWUP = "halfway_followup"
+    PERIOD_CLOSING = "period_closing"
+    # Sent when something happens, not on a schedule (meeting_id is empty, seq names the cause).
+    SPARRING_RECEIVED = "sparring_received"
+    SPREAD_NOTICE = "spread_notice"
 
 
 # Days before the meeting (PRODUCT.md's defaults).
@@ -32,6 +44,19 @@ DAYS_BEFORE: dict[NudgeKind, int] = {
 }
 # Preparation nudges in order; a later one that is due supersedes an earlier unsent one.
 PREP_SEQUENCE = (NudgeKind.PREP_KICKOFF, NudgeKind.PREP_REMINDER, NudgeKind.PREP_LAST_CALL)
+# Working days before the meeting: "are you coming?", and the head count for the organisers.
+WORKING_DAYS_BEFORE: dict[NudgeKind, int] = {NudgeKind.ATTENDANCE: 3, NudgeKind.HEAD_COUNT: 2}
+# From a meeting to the next (or to the end of the season).
+BETWEEN_KINDS = (
+    NudgeKind.BETWEEN_START,
+    NudgeKind.HALFWAY_SPARRING,
+    NudgeKind.HALFWAY_FOLLOWUP,
+    NudgeKind.PERIOD_CLOSING,
+)
+CLOSING_DAYS_BEFORE = 7
+MEMBER_KINDS = (*DAYS_BEFORE, NudgeKind.ATTENDANCE, *BETWEEN_KINDS)
+ORGANISER_KINDS = (NudgeKind.HEAD_COUNT,)  # facilitators and the meeting's host contact
+EVENT_KINDS = (NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE)
 
 
 class NudgeStatus(enum.StrEnum):
@@ -64,10 +89,12 @@ class Nudge(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
     kind: Mapped[NudgeKind] = mapped_column(enum_column(NudgeKind, 32))
     seq: Mapped[int] = mapped_column(default=0)
     due_at: Mapped[datetime]
+    # Past this moment the nudge makes no sense any more (its meeting began, its period ended).
+    stale_at: Mapped[datetime | None]
     status: Mapped[NudgeStatus] = mapped_column(
         enum_column(NudgeStatus, 16), default=NudgeStatus.PENDING
     )
@@ -82,10 +109,21 @@ class Nudge(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     member: Mapped[Member] = relationship()
-    meeting: Mapped[Meeting] = relationship()
+    meeting: Mapped[Meeting | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("member_id", "meeting_id", "kind", "seq"),
+        # Event notices have no meeting; NULLs never collide in a unique key, so they get one
+        # of their own.
+        Index(
+            "uq_nudge_event",
+            "member_id",
+            "kind",
+            "seq",
+            unique=True,
+            postgresql_where=text("meeting_id IS NULL"),
+            sqlite_where=text("meeting_id IS NULL"),
+        ),
         Index("ix_nudge_status_due_at", "status", "due_at"),
     )
 
@@ -96,6 +134,7 @@ class PlannedNudge:
     meeting: Meeting
     kind: NudgeKind
     due_at: datetime  # aware, in the member's zone
+    stale_at: datetime
 
 
 def send_day(meeting_day: date, days_before: int, country: str) -> date:
@@ -103,16 +142,82 @@ def send_day(meeting_day: date, days_before: int, country: str) -> date:
     return previous_working_day(meeting_day - timedelta(days=days_before), country)
 
 
-def plan_member(member: Member, meetings: Iterable[Meeting]) -> Iterator[PlannedNudge]:
-    """Every scheduled pre-meeting nudge for one member, at 09:00 in their own zone."""
-    network: Network = member.network
-    zone = member.zone
-    for meeting in meetings:
-        meeting_day = meeting.starts_at.astimezone(zone).date()
-        for kind, days in DAYS_BEFORE.items():
-            due = local_moment(send_day(meeting_day, days, network.country), zone)
-            if due < meeting.starts_at:
-                yield PlannedNudge(member, meeting, kind, due)
+def working_days_before(day: date, n: int, country: str) -> date:
+    """The `n`-th working day before `day`."""
+    for _ in range(n):
+        day = previous_working_day(day - timedelta(days=1), country)
+    return day
+
+
+def period_end(network: Network, meeting: Meeting, next_meeting: Meeting | None) -> datetime:
+    """When the period that `meeting` opens ends: the next meeting, or the season's end."""
+    if next_meeting is not None:
+        return next_meeting.starts_at
+    return datetime.combine(network.season_end + timedelta(days=1), time(0), tzinfo=network.zone)
+
+
+@dataclass(frozen=True)
+class Window:
+    due: datetime
+    stale_at: datetime
+
+
+def schedule(
+    kind: NudgeKind,
+    meeting: Meeting,
+    next_meeting: Meeting | None,
+    network: Network,
+    zone: ZoneInfo,
+) -> Window | None:
+    """When a scheduled nudge about `meeting` is due (09:00 in `zone`, on a working day) and
+    when it goes stale; None when it does not fit (say, a period too short for a halfway)."""
+    country = network.country
+    meeting_day = meeting.starts_at.astimezone(zone).date()
+    if kind in DAYS_BEFORE:
+        day, stale, after = (
+            send_day(meeting_day, DAYS_BEFORE[kind], country),
+            meeting.starts_at,
+            None,
+        )
+    elif kind in WORKING_DAYS_BEFORE:
+        day = working_days_before(meeting_day, WORKING_DAYS_BEFORE[kind], country)
+        stale, after = meeting.starts_at, None
+    else:
+        # The day after, halfway, a week before the end: each goes stale when the next is due.
+        end = period_end(network, meeting, next_meeting)
+        end_day = end.astimezone(zone).date()
+        start_day = next_working_day(meeting_day + timedelta(days=1), country)
+        halfway_day = previous_working_day(meeting_day + (end_day - meeting_day) / 2, country)
+        closing_day = previous_working_day(end_day - timedelta(days=CLOSING_DAYS_BEFORE), country)
+        after = meeting.ends_at
+        if kind is NudgeKind.BETWEEN_START:
+            day, stale = start_day, min(local_moment(halfway_day, zone), end)
+        elif kind is NudgeKind.PERIOD_CLOSING:
+            day, stale = closing_day, end
+        else:  # halfway
+            day, stale = halfway_day, min(local_moment(closing_day, zone), end)
+    due = local_moment(day, zone)
+    if due >= stale or (after is not None and due <= after):
+        return None
+    return Window(due, stale)
+
+
+def plan_member(
+    member: Member, meetings: Iterable[Meeting], kinds: Iterable[NudgeKind] | None = None
+) -> Iterator[PlannedNudge]:
+    """Every scheduled nudge for one person, at 09:00 in their own zone, in time order per
+    meeting. Members get MEMBER_KINDS; facilitators and host contacts ORGANISER_KINDS."""
+    if kinds is None:
+        kinds = MEMBER_KINDS if member.role is Role.MEMBER else ORGANISER_KINDS
+    kinds = list(kinds)
+    ordered = list(meetings)
+    for meeting, following in zip(ordered, [*ordered[1:], None], strict=True):
+        if member.role is Role.HOST and meeting.host_contact_id != member.id:
+            continue  # a host contact hears only about their own meeting
+        for kind in kinds:
+            window = schedule(kind, meeting, following, member.network, member.zone)
+            if window is not None:
+                yield PlannedNudge(member, meeting, kind, window.due, window.stale_at)
 
 
 def snooze_until(member: Member, now: datetime, days: int, before: datetime) -> datetime | None:
@@ -122,3 +227,44 @@ def snooze_until(member: Member, now: datetime, days: int, before: datetime) -> 
     day = next_working_day(today + timedelta(days=days), member.network.country)
     due = local_moment(day, member.zone)
     return due if due < before else None
+
+
+NOTICE_LIFETIME = timedelta(days=14)  # an event notice older than this is not worth sending
+
+
+def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    bind = session.get_bind()
+    assert isinstance(bind, Engine) or hasattr(bind, "dialect")
+    dialect = bind.dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(Nudge).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(Nudge).on_conflict_do_nothing()
+    else:  # pragma: no cover - the two supported databases are above
+        raise RuntimeError(f"unsupported database {dialect}")
+    session.execute(stmt, rows)
+
+
+def enqueue_notice(
+    *, session: Session, member_id: int, kind: NudgeKind, ref: int, now: datetime
+) -> None:
+    """An event notice (someone logged sparring with you, took up your example): into the
+    outbox once per (member, kind, ref); the next pass sends it."""
+    insert_ignoring_duplicates(
+        session,
+        [
+            {
+                "member_id": member_id,
+                "meeting_id": None,
+                "kind": kind,
+                "seq": ref,
+                "due_at": now,
+                "stale_at": now + NOTICE_LIFETIME,
+                "status": NudgeStatus.PENDING,
+                "attempts": 0,
+                "created_at": now,
+            }
+        ],
+    )

@@ -400,8 +400,16 @@ class AgendaItem:
 
 def question_agenda(*, session: Session, member: Member, meeting: Meeting) -> list[AgendaItem]:
     """The questions other members bring for `member` to this meeting. A question goes to its
-    primary; when the primary is away on the meeting day it goes to the secondary instead."""
+    primary; when the primary is absent (away on the meeting day, or said they will not come)
+    it goes to the secondary instead."""
+    from models.attendance import absent_member_ids
+
     meeting_day = meeting.starts_at.astimezone(member.network.zone).date()
+    absent = absent_member_ids(session, meeting)
+
+    def is_absent(person: Member) -> bool:
+        return person.id in absent or is_away(person, meeting_day)
+
     questions = session.scalars(
         select(PrepQuestion)
         .where(
@@ -414,10 +422,10 @@ def question_agenda(*, session: Session, member: Member, meeting: Meeting) -> li
     for q in questions:
         if not q.member.active:
             continue
-        primary_away = is_away(q.primary, meeting_day)
+        primary_away = is_absent(q.primary)
         if q.primary_id == member.id:
             if not primary_away:
                 items.append(AgendaItem(q.member, q.text, True, None))
-        elif not is_away(member, meeting_day):
+        elif not is_absent(member):
             items.append(AgendaItem(q.member, q.text, False, q.primary if primary_away else None))
     return items

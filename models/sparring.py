@@ -60,6 +60,8 @@ class SparringReceiver(Base):
         ForeignKey("sparring_entry.id", ondelete="CASCADE"), index=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    # The receiver said "that's not right": the facilitator looks at it; nothing is changed.
+    disputed_at: Mapped[datetime | None]
 
     entry: Mapped[SparringEntry] = relationship(back_populates="receivers")
     member: Mapped[Member] = relationship()

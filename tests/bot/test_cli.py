@@ -104,7 +104,7 @@ def test_network_import_twice_then_a_bad_file(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/net.db"}
     first = run_cli("network", "import", str(EXAMPLE_NETWORK), cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
-    assert "created: 4 meetings, 12 people" in first.stdout
+    assert "created: 4 meetings, 13 people" in first.stdout
     second = run_cli("network", "import", str(EXAMPLE_NETWORK), cwd=tmp_path, env=env)
     assert "already up to date; nothing changed" in second.stdout
 
@@ -139,8 +139,12 @@ def test_nudges_preview_prints_the_plan(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 10  # the reminder for meeting 4, moved from Sat 23 Apr over Store Bededag
-    assert lines[0].split() == [
+    # Meeting 4's reminder (moved from Sat 23 Apr over Store Bededag on Fri 22 Apr) and, a week
+    # before meeting 4, the closing of the period after meeting 3: ten members each.
+    reminders = [ln for ln in lines if "prep_reminder" in ln]
+    closings = [ln for ln in lines if "period_closing" in ln]
+    assert len(lines) == 20 and len(reminders) == len(closings) == 10
+    assert reminders[0].split() == [
         "2016-04-21",
         "09:00",
         "Europe/Copenhagen",

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from models.network import Network
 from models.nudges import NudgeKind, plan_member
-from tests.conftest import ANNA, JENS, person
+from tests.conftest import ANNA, FACILITATOR, JENS, person
 
 K, R, L, A = (
     NudgeKind.PREP_KICKOFF,
@@ -64,11 +64,13 @@ JENS_EXPECTED = [
 ]
 
 
-def _plan(session: Session, slack_id: str) -> list[tuple[int, NudgeKind, datetime]]:
+def _plan(
+    session: Session, slack_id: str, kinds: tuple[NudgeKind, ...] = (K, R, L, A)
+) -> list[tuple[int, NudgeKind, datetime]]:
     member = person(session, slack_id)
     return [
         (p.meeting.number, p.kind, p.due_at.astimezone(UTC))
-        for p in plan_member(member, member.network.meetings)
+        for p in plan_member(member, member.network.meetings, kinds)
     ]
 
 
@@ -80,8 +82,62 @@ def test_new_york_member_season_plan(session: Session, network: Network) -> None
     assert _plan(session, JENS) == JENS_EXPECTED
 
 
+S, H, F, C, AT, HC = (
+    NudgeKind.BETWEEN_START,
+    NudgeKind.HALFWAY_SPARRING,
+    NudgeKind.HALFWAY_FOLLOWUP,
+    NudgeKind.PERIOD_CLOSING,
+    NudgeKind.ATTENDANCE,
+    NudgeKind.HEAD_COUNT,
+)
+
+
+def test_between_meetings_and_attendance_plan(session: Session, network: Network) -> None:
+    plan = _plan(session, ANNA, (S, H, F, C, AT))
+    assert plan == [
+        (1, S, _utc(2015, 9, 22, 7)),  # the day after meeting 1
+        (1, H, _utc(2015, 10, 19, 7)),  # halfway to meeting 2 (17 Nov)
+        (1, F, _utc(2015, 10, 19, 7)),
+        (1, C, _utc(2015, 11, 10, 8)),  # a week before meeting 2
+        (1, AT, _utc(2015, 9, 16, 7)),  # three working days before meeting 1 (Mon 21 Sep)
+        (2, S, _utc(2015, 11, 18, 8)),
+        (2, H, _utc(2016, 1, 8, 8)),  # halfway to 3 Mar: Sun 10 Jan → Fri 8 Jan
+        (2, F, _utc(2016, 1, 8, 8)),
+        (2, C, _utc(2016, 2, 25, 8)),
+        (2, AT, _utc(2015, 11, 12, 8)),
+        (3, S, _utc(2016, 3, 4, 8)),
+        (3, H, _utc(2016, 3, 31, 7)),  # halfway to 28 Apr (after Easter, in summer time)
+        (3, F, _utc(2016, 3, 31, 7)),
+        (3, C, _utc(2016, 4, 21, 7)),
+        (3, AT, _utc(2016, 2, 29, 8)),
+        (4, S, _utc(2016, 4, 29, 7)),  # after the last meeting: until the season ends (31 May)
+        (4, H, _utc(2016, 5, 13, 7)),
+        (4, F, _utc(2016, 5, 13, 7)),
+        (4, C, _utc(2016, 5, 25, 7)),  # a week before the season ends (after 31 May)
+        (4, AT, _utc(2016, 4, 25, 7)),
+    ]
+
+
+def test_head_count_goes_to_facilitators_and_the_host_contact(
+    session: Session, network: Network
+) -> None:
+    facilitator = _plan(session, FACILITATOR, (HC,))
+    assert [(n, d) for n, _, d in facilitator] == [
+        (1, _utc(2015, 9, 17, 7)),
+        (2, _utc(2015, 11, 13, 8)),
+        (3, _utc(2016, 3, 1, 8)),
+        (4, _utc(2016, 4, 26, 7)),
+    ]
+    host = person(session, "U0HOST0001")
+    assert [(p.meeting.number, p.kind) for p in plan_member(host, host.network.meetings)] == [
+        (2, HC)
+    ]
+    anna = person(session, ANNA)
+    assert HC not in {p.kind for p in plan_member(anna, anna.network.meetings)}
+
+
 def test_slack_zone_is_used_when_the_file_has_none(session: Session, network: Network) -> None:
     anna = person(session, ANNA)
     anna.slack_timezone = "Asia/Tokyo"
-    first = next(plan_member(anna, anna.network.meetings))
+    first = next(plan_member(anna, anna.network.meetings, (K,)))
     assert first.due_at.astimezone(UTC) == _utc(2015, 9, 7, 0)  # 09:00 in Tokyo

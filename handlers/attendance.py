@@ -1,0 +1,224 @@
+"""Attendance: "are you coming?" with yes / sending a colleague / can't come, and the head count
+for facilitators and the meeting's host contact."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from handlers.catalogue import t
+from handlers.context import scope_of
+from handlers.ids import Action, Callback, Field
+from handlers.parsing import escape_slack
+from handlers.prep import mrkdwn_section, open_view, plain, render_when
+from handlers.sparring import reply_ephemeral
+from models.attendance import (
+    EMAIL_MAX,
+    NAME_MAX,
+    AttendanceStatus,
+    HeadCount,
+    set_attendance,
+)
+from models.errors import InputError
+from models.network import Meeting, Member
+
+ANSWERS = {
+    Action.ATTEND_YES: AttendanceStatus.YES,
+    Action.ATTEND_NO: AttendanceStatus.NO,
+}
+
+
+def build_attendance_nudge(
+    lang: str, *, member: Member, meeting: Meeting, nudge_id: int
+) -> dict[str, Any]:
+    value = json.dumps({"nudge": nudge_id, "meeting": meeting.id})
+    buttons = [
+        {"type": "button", "action_id": action, "text": plain(t(lang, key)), "value": value}
+        for action, key in (
+            (Action.ATTEND_YES, "attendance.yes"),
+            (Action.ATTEND_SUBSTITUTE, "attendance.substitute"),
+            (Action.ATTEND_NO, "attendance.no"),
+        )
+    ]
+    buttons[0]["style"] = "primary"
+    return {
+        "text": t(lang, "attendance.text", number=meeting.number),
+        "blocks": [
+            mrkdwn_section(
+                t(
+                    lang,
+                    "attendance.ask",
+                    number=meeting.number,
+                    theme=escape_slack(meeting.theme),
+                    when=render_when(lang, meeting, member),
+                    place=escape_slack(meeting.place),
+                ),
+                "attendance_ask",
+            ),
+            {"type": "actions", "block_id": "attendance_answers", "elements": buttons},
+        ],
+    }
+
+
+def _names(lang: str, names: list[str]) -> str:
+    return ", ".join(escape_slack(n) for n in names) if names else t(lang, "headcount.nobody")
+
+
+def build_head_count(lang: str, *, member: Member, count: HeadCount) -> dict[str, Any]:
+    meeting = count.meeting
+    lines = [
+        t(
+            lang,
+            "headcount.header",
+            number=meeting.number,
+            theme=escape_slack(meeting.theme),
+            when=render_when(lang, meeting, member),
+        ),
+        t(
+            lang,
+            "headcount.total",
+            total=count.total,
+            members=len(count.coming),
+            subs=len(count.substitutes),
+        ),
+        t(lang, "headcount.coming", names=_names(lang, [m.name for m in count.coming])),
+        t(
+            lang,
+            "headcount.substitutes",
+            names=_names(
+                lang,
+                [
+                    f"{a.substitute_name} ({a.substitute_email}) ↔ {a.member.name}"
+                    for a in count.substitutes
+                ],
+            ),
+        ),
+        t(lang, "headcount.not_coming", names=_names(lang, [m.name for m in count.not_coming])),
+        t(lang, "headcount.no_answer", names=_names(lang, [m.name for m in count.no_answer])),
+    ]
+    return {
+        "text": t(lang, "headcount.text", number=meeting.number, total=count.total),
+        "blocks": [mrkdwn_section("\n".join(lines), "head_count")],
+    }
+
+
+def build_substitute_modal(lang: str, meeting_id: int) -> dict[str, Any]:
+    def field(block_id: str, label: str, max_length: int) -> dict[str, Any]:
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "label": plain(label),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": Field.VALUE,
+                "max_length": max_length,
+            },
+        }
+
+    return {
+        "type": "modal",
+        "callback_id": Callback.SUBSTITUTE_MODAL,
+        "title": plain(t(lang, "attendance.modal.title")[:24]),
+        "submit": plain(t(lang, "prep.modal.submit")),
+        "close": plain(t(lang, "prep.modal.close")),
+        "private_metadata": json.dumps({"meeting": meeting_id}),
+        "blocks": [
+            field("attendance_name", t(lang, "attendance.modal.name"), NAME_MAX),
+            field("attendance_email", t(lang, "attendance.modal.email"), EMAIL_MAX),
+        ],
+    }
+
+
+def _meeting(member: Member, meeting_id: Any) -> Meeting | None:
+    return next((m for m in member.network.meetings if m.id == meeting_id), None)
+
+
+def handle_attendance_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """Yes / can't come: saved at once. Sending a colleague: a form for their name and e-mail."""
+    scope = scope_of(context)
+    member = scope.require_member()
+    lang = member.lang
+    action = body["actions"][0]
+    meeting = _meeting(member, json.loads(action.get("value") or "{}").get("meeting"))
+    if meeting is None:
+        ack()
+        return
+    if action["action_id"] == Action.ATTEND_SUBSTITUTE:
+        context["view_to_open"] = build_substitute_modal(lang, meeting.id)
+        ack()
+        return
+    status = ANSWERS[Action(action["action_id"])]
+    try:
+        set_attendance(
+            session=scope.db, member=member, meeting=meeting, status=status, now=scope.now
+        )
+    except InputError as error:
+        scope.db.rollback()
+        context["reply"] = t(
+            lang, error.key, **{k: v for k, v in error.params.items() if k != "field"}
+        )
+        ack()
+        return
+    scope.db.commit()
+    context["reply"] = t(lang, f"attendance.saved.{status.value}", number=meeting.number)
+    ack()
+
+
+def handle_substitute_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    lang = member.lang
+    values = body["view"]["state"]["values"]
+    meeting = _meeting(
+        member, json.loads(body["view"].get("private_metadata") or "{}").get("meeting")
+    )
+    name = values["attendance_name"][Field.VALUE].get("value") or ""
+    email = values["attendance_email"][Field.VALUE].get("value") or ""
+    if meeting is None:
+        ack(response_action="errors", errors={"attendance_name": t(lang, "prep.no_meeting")})
+        return
+    try:
+        set_attendance(
+            session=scope.db,
+            member=member,
+            meeting=meeting,
+            status=AttendanceStatus.SUBSTITUTE,
+            substitute_name=name,
+            substitute_email=email,
+            now=scope.now,
+        )
+    except InputError as error:
+        scope.db.rollback()
+        field = str(error.params.get("field", "attendance_name"))
+        params = {k: v for k, v in error.params.items() if k != "field"}
+        ack(response_action="errors", errors={field: t(lang, error.key, **params)})
+        return
+    scope.db.commit()
+    ack(
+        response_action="update",
+        view={
+            "type": "modal",
+            "callback_id": Callback.SUBSTITUTE_MODAL,
+            "title": plain(t(lang, "attendance.modal.title")[:24]),
+            "close": plain(t(lang, "prep.modal.close")),
+            "blocks": [
+                mrkdwn_section(
+                    t(
+                        lang,
+                        "attendance.saved.substitute",
+                        name=escape_slack(name.strip()),
+                        number=meeting.number,
+                    )
+                )
+            ],
+        },
+    )
+
+
+def register(app: App) -> None:
+    for action in (Action.ATTEND_YES, Action.ATTEND_NO):
+        app.action(action)(ack=handle_attendance_button, lazy=[reply_ephemeral])
+    app.action(Action.ATTEND_SUBSTITUTE)(ack=handle_attendance_button, lazy=[open_view])
+    app.view(Callback.SUBSTITUTE_MODAL)(handle_substitute_submission)

@@ -1,0 +1,153 @@
+"""Who comes to a meeting: yes, a substitute colleague (named), or can't come — and the head
+count the host needs for catering."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.base import Base, enum_column, utc_now
+from models.errors import InputError
+from models.history import apply_changes
+from models.network import Meeting, Member, Role
+
+EMAIL_MAX = 320
+NAME_MAX = 200
+
+
+class AttendanceStatus(enum.StrEnum):
+    YES = "yes"
+    SUBSTITUTE = "substitute"
+    NO = "no"
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, 16))
+    substitute_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    substitute_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    member: Mapped[Member] = relationship()
+
+    __table_args__ = (UniqueConstraint("member_id", "meeting_id"),)
+
+
+def set_attendance(
+    *,
+    session: Session,
+    member: Member,
+    meeting: Meeting,
+    status: AttendanceStatus,
+    substitute_name: str = "",
+    substitute_email: str = "",
+    now: datetime,
+) -> Attendance:
+    """Record or change the member's answer, until the meeting starts; a substitute needs a
+    name and an e-mail address. Earlier answers stay in the change history."""
+    if meeting.starts_at <= now:
+        raise InputError("attendance.error.started", field="attendance_name", number=meeting.number)
+    name, email = substitute_name.strip(), substitute_email.strip()
+    if status is AttendanceStatus.SUBSTITUTE:
+        if not name:
+            raise InputError("attendance.error.name_missing", field="attendance_name")
+        if "@" not in email or "." not in email.rsplit("@", 1)[-1] or len(email) > EMAIL_MAX:
+            raise InputError("attendance.error.bad_email", field="attendance_email", value=email)
+        if len(name) > NAME_MAX:
+            raise InputError("attendance.error.name_missing", field="attendance_name")
+    else:
+        name = email = ""
+    row = session.scalars(
+        select(Attendance).where(
+            Attendance.member_id == member.id, Attendance.meeting_id == meeting.id
+        )
+    ).first()
+    values = {
+        "status": status,
+        "substitute_name": name or None,
+        "substitute_email": email or None,
+    }
+    if row is None:
+        row = Attendance(
+            member_id=member.id, meeting_id=meeting.id, created_at=now, updated_at=now, **values
+        )
+        session.add(row)
+    elif apply_changes(
+        session=session, obj=row, entity="attendance", member_id=member.id, values=values, now=now
+    ):
+        row.updated_at = now
+    session.flush()
+    return row
+
+
+def attendance_of(session: Session, member: Member, meeting: Meeting) -> Attendance | None:
+    return session.scalars(
+        select(Attendance).where(
+            Attendance.member_id == member.id, Attendance.meeting_id == meeting.id
+        )
+    ).first()
+
+
+@dataclass(frozen=True)
+class HeadCount:
+    meeting: Meeting
+    coming: list[Member]
+    substitutes: list[Attendance]
+    not_coming: list[Member]
+    no_answer: list[Member]
+
+    @property
+    def total(self) -> int:
+        """People to cater for: members who come plus substitutes."""
+        return len(self.coming) + len(self.substitutes)
+
+
+def head_count(session: Session, meeting: Meeting) -> HeadCount:
+    members = session.scalars(
+        select(Member)
+        .where(
+            Member.network_id == meeting.network_id,
+            Member.role == Role.MEMBER,
+            Member.active.is_(True),
+        )
+        .order_by(Member.name)
+    ).all()
+    answers = {
+        a.member_id: a
+        for a in session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+    }
+    coming, substitutes, not_coming, no_answer = [], [], [], []
+    for m in members:
+        answer = answers.get(m.id)
+        if answer is None:
+            no_answer.append(m)
+        elif answer.status is AttendanceStatus.YES:
+            coming.append(m)
+        elif answer.status is AttendanceStatus.SUBSTITUTE:
+            substitutes.append(answer)
+        else:
+            not_coming.append(m)
+    return HeadCount(meeting, coming, substitutes, not_coming, no_answer)
+
+
+def absent_member_ids(session: Session, meeting: Meeting) -> set[int]:
+    """Members who said they will not come themselves (can't come, or send a colleague)."""
+    return set(
+        session.scalars(
+            select(Attendance.member_id).where(
+                Attendance.meeting_id == meeting.id,
+                Attendance.status.in_([AttendanceStatus.NO, AttendanceStatus.SUBSTITUTE]),
+            )
+        )
+    )
