@@ -1,0 +1,132 @@
+"""Attendance buttons, the substitute form, sparring disputes, spread notices and the
+between-meeting buttons, end to end."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.ids import Action
+from models.attendance import Attendance, AttendanceStatus
+from models.history import ChangeRecord
+from models.nudges import Nudge, NudgeKind
+from models.sparring import SparringReceiver
+from tests.conftest import ANNA, BO, person
+from tests.e2e.test_followup_spread_e2e import radio
+from tests.e2e.test_prep_e2e import opened_view, pick, text
+
+
+def meeting_id(session_factory: sessionmaker[Session], number: int) -> int:
+    with session_factory() as s:
+        return next(m.id for m in person(s, ANNA).network.meetings if m.number == number)
+
+
+def told(bot: Any, count: int = 1) -> str:
+    return str(bot.slack.wait_for("/response/action", count)[count - 1].params["text"])
+
+
+def test_attendance_yes_then_no_keeps_history(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    value = json.dumps({"meeting": meeting_id(session_factory, 2)})
+    bot.click(ANNA, Action.ATTEND_YES, value)
+    assert told(bot) == "Tak — du er meldt til møde 2."
+    bot.click(ANNA, Action.ATTEND_NO, value)
+    assert told(bot, 2) == "Tak for besked — du er meldt fra møde 2."
+    with session_factory() as s:
+        (row,) = s.scalars(select(Attendance)).all()
+        assert row.status is AttendanceStatus.NO
+        (change,) = s.scalars(select(ChangeRecord)).all()
+        assert (change.field, change.old_value, change.new_value) == ("status", "yes", "no")
+
+
+def test_sending_a_colleague(bot: Any, session_factory: sessionmaker[Session]) -> None:
+    value = json.dumps({"meeting": meeting_id(session_factory, 2)})
+    bot.click(ANNA, Action.ATTEND_SUBSTITUTE, value)
+    view = opened_view(bot)
+    bad = text("attendance_name", "Kim Kollega") | text("attendance_email", "kim-at-roskilde")
+    assert bot.submit(ANNA, view, bad).json()["errors"] == {
+        "attendance_email": (
+            "“kim-at-roskilde” er ikke en e-mailadresse. Skriv fx `navn@kommune.dk`."
+        )
+    }
+    good = text("attendance_name", "Kim Kollega") | text("attendance_email", "kim@roskilde.dk")
+    body = bot.submit(ANNA, view, good).json()
+    assert "Kim Kollega kommer i dit sted til møde 2." in body["view"]["blocks"][0]["text"]["text"]
+    with session_factory() as s:
+        (row,) = s.scalars(select(Attendance)).all()
+        assert (row.status, row.substitute_email) == (
+            AttendanceStatus.SUBSTITUTE,
+            "kim@roskilde.dk",
+        )
+
+
+def test_attendance_cannot_change_once_the_meeting_started(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    bot.clock.now = datetime(2015, 11, 17, 9, 30, tzinfo=UTC)
+    bot.click(ANNA, Action.ATTEND_NO, json.dumps({"meeting": meeting_id(session_factory, 2)}))
+    assert told(bot) == "Møde 2 er begyndt, så svaret kan ikke ændres."
+    with session_factory() as s:
+        assert s.scalars(select(Attendance)).all() == []
+
+
+def test_logged_sparring_notifies_receivers_who_can_dispute(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    bot.command("/sparring", f"logged 2h with <@{BO}> gennemgik borgerundersøgelsen", user=ANNA)
+    with session_factory() as s:
+        (notice,) = s.scalars(select(Nudge)).all()
+        receiver = s.scalars(select(SparringReceiver)).one()
+        assert (notice.kind, notice.member_id, notice.seq, notice.meeting_id) == (
+            NudgeKind.SPARRING_RECEIVED,
+            person(s, BO).id,
+            receiver.id,
+            None,
+        )
+    value = json.dumps({"nudge": notice.id, "receiver": receiver.id})
+    bot.click(ANNA, Action.DISPUTE_SPARRING, value)  # not Anna's to dispute: nothing happens
+    bot.click(BO, Action.DISPUTE_SPARRING, value)
+    assert told(bot) == "Tak — registreringen er markeret til tovholderen."
+    with session_factory() as s:
+        flagged = s.scalars(select(SparringReceiver)).one()
+        assert flagged.disputed_at == bot.clock.now
+        assert flagged.entry.removed_at is None and flagged.entry.minutes == 120  # kept as is
+    assert len(bot.slack.calls_to("/response/action")) == 1
+
+
+def test_spreading_someones_solution_tells_them_and_they_can_opt_out(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    bot.command("/spread", "", user=ANNA)
+    view = opened_view(bot)
+    form = (
+        text("spread_solution", "Klageportalen")
+        | pick("spread_source", BO)
+        | radio("spread_status", "planned")
+        | text("spread_effect", "")
+    )
+    bot.submit(ANNA, view, form)
+    with session_factory() as s:
+        (notice,) = s.scalars(select(Nudge)).all()
+        assert (notice.kind, notice.member_id) == (NudgeKind.SPREAD_NOTICE, person(s, BO).id)
+    bot.click(BO, Action.SPREAD_NOTICES_OFF, json.dumps({"nudge": notice.id}))
+    assert told(bot) == "Du får ikke flere beskeder, når dine løsninger bliver spredt."
+    with session_factory() as s:
+        assert person(s, BO).notify_spread is False
+    bot.command("/spread", "", user=ANNA)
+    bot.submit(ANNA, opened_view(bot, 2), form)
+    with session_factory() as s:
+        assert len(s.scalars(select(Nudge)).all()) == 1  # no new notice for Bo
+
+
+def test_between_buttons_open_the_forms(bot: Any, session_factory: sessionmaker[Session]) -> None:
+    value = json.dumps({"meeting": meeting_id(session_factory, 1)})
+    bot.click(ANNA, Action.OPEN_FOLLOWUP, value)
+    assert opened_view(bot)["callback_id"] == "followup_modal"
+    bot.click(ANNA, Action.OPEN_SPREAD, value)
+    assert opened_view(bot, 2)["callback_id"] == "spread_modal"
