@@ -41,10 +41,16 @@ def _buttons(
     elements = [
         {
             "type": "button",
+            "action_id": Action.OPEN_SPARRING,
+            "text": plain(t(lang, "between.button.sparring")),
+            "value": value,
+        },
+        {
+            "type": "button",
             "action_id": Action.OPEN_FOLLOWUP,
             "text": plain(t(lang, "between.button.followup")),
             "value": value,
-        }
+        },
     ]
     if with_spread:
         elements.append(

@@ -357,6 +357,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "sparring.undo.nothing": "Du har ingen registreret sparring at fjerne.",
         "sparring.error.unknown_subcommand": "Jeg kender ikke `/sparring {word}`.",
+        "sparring.modal.title": "Registrér sparring",
+        "sparring.modal.duration": "Hvor længe?",
+        "sparring.modal.duration_hint": "Fx 2h, 1,5 t, 90 min eller 1t30m",
+        "sparring.modal.date": "Hvornår?",
+        "sparring.modal.receivers": "Med hvem?",
+        "sparring.modal.note": "Note (valgfri)",
+        "between.button.sparring": "Registrér sparring",
         "sparring.error.missing_duration": (
             "Skriv hvor lang tid, du gav sparring, fx `/sparring logged 2h with @anna`."
         ),
@@ -702,6 +709,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "sparring.undo.nothing": "You have no logged sparring to remove.",
         "sparring.error.unknown_subcommand": "I don't know `/sparring {word}`.",
+        "sparring.modal.title": "Log sparring",
+        "sparring.modal.duration": "How long?",
+        "sparring.modal.duration_hint": "E.g. 2h, 1.5h, 90 min or 1h30m",
+        "sparring.modal.date": "When?",
+        "sparring.modal.receivers": "With whom?",
+        "sparring.modal.note": "Note (optional)",
+        "between.button.sparring": "Log sparring",
         "sparring.error.missing_duration": (
             "Say how long you gave sparring, e.g. `/sparring logged 2h with @anna`."
         ),

@@ -15,6 +15,7 @@ class Action(StrEnum):
     AWAY = "nudge_away"
     FOLLOWUP_EDIT = "followup_edit"
     OPEN_FOLLOWUP = "followup_open"
+    OPEN_SPARRING = "sparring_open"
     OPEN_SPREAD = "spread_open"
     ATTEND_YES = "attendance_yes"
     ATTEND_SUBSTITUTE = "attendance_substitute"
@@ -31,6 +32,7 @@ class Callback(StrEnum):
     SPREAD_MODAL = "spread_modal"
     SPREAD_UPDATE_MODAL = "spread_update_modal"
     SUBSTITUTE_MODAL = "substitute_modal"
+    SPARRING_MODAL = "sparring_modal"
 
 
 class Field(StrEnum):

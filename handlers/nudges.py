@@ -16,7 +16,8 @@ from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
-from handlers.prep import mark, mrkdwn_section, open_view, plain, render_when
+from handlers.prep import mark, mrkdwn_section, plain, render_when
+from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
 from models.network import Meeting, Member
 from models.nudges import Nudge, NudgeKind, snooze_until

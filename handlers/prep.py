@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk import WebClient
 
 from handlers.catalogue import format_date, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
+from handlers.sparring import open_view_lazy as open_view
 from models.errors import InputError
 from models.network import Meeting, Member
 from models.prep import (
@@ -496,13 +496,6 @@ def handle_prep_command(ack: Ack, body: dict[str, Any], context: dict[str, Any])
         return
     context["view_to_open"] = prep_modal_for(scope, member, meeting, list(PrepPart))
     ack()
-
-
-def open_view(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-    """Lazy listener: open the modal the ack step built, with the request's trigger_id."""
-    view = context.get("view_to_open")
-    if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def handle_prep_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

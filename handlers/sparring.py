@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.catalogue import format_date, t
 from handlers.context import RequestScope, scope_of
-from handlers.ids import Action
-from handlers.parsing import SparringCommand, escape_slack, parse_sparring_log, split_subcommand
+from handlers.ids import Action, Callback, Field
+from handlers.parsing import (
+    SparringCommand,
+    escape_slack,
+    parse_duration,
+    parse_sparring_log,
+    split_subcommand,
+)
+from models.errors import InputError
 from models.network import Member, Period
 from models.nudges import NudgeKind, enqueue_notice
+from models.prep import network_members
 from models.sparring import (
+    MAX_NOTE_LENGTH,
     PeriodTotal,
     SparringEntry,
     SparringReceiver,
@@ -233,6 +244,13 @@ def build_sparring_received(
     }
 
 
+def open_view_lazy(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+    """Lazy listener: open the modal the ack step built, with the request's trigger_id."""
+    view = context.get("view_to_open")
+    if view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
 def reply_ephemeral(respond: Respond, context: dict[str, Any]) -> None:
     """Lazy listener: tell the member what their click did."""
     if context.get("reply"):
@@ -255,6 +273,146 @@ def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> N
     context["reply"] = t(member.lang, "notice.sparring.disputed")
 
 
+SPARRING_FIELDS = {
+    "sparring.error.bad_duration": "sparring_duration",
+    "sparring.error.not_positive": "sparring_duration",
+    "sparring.error.too_long": "sparring_duration",
+    "sparring.error.future_date": "sparring_date",
+    "sparring.error.outside_season": "sparring_date",
+    "sparring.error.self_receiver": "sparring_receivers",
+    "sparring.error.not_members": "sparring_receivers",
+    "sparring.error.note_too_long": "sparring_note",
+}
+
+
+def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> dict[str, Any]:
+    """The form behind the "Log sparring" button: the same rules as `/sparring logged`."""
+
+    def plain(text: str) -> dict[str, Any]:
+        return {"type": "plain_text", "text": text}
+
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "input",
+            "block_id": "sparring_duration",
+            "label": plain(t(lang, "sparring.modal.duration")),
+            "hint": plain(t(lang, "sparring.modal.duration_hint")),
+            "element": {"type": "plain_text_input", "action_id": Field.VALUE, "max_length": 20},
+        },
+        {
+            "type": "input",
+            "block_id": "sparring_date",
+            "label": plain(t(lang, "sparring.modal.date")),
+            "element": {
+                "type": "datepicker",
+                "action_id": Field.VALUE,
+                "initial_date": today.isoformat(),
+            },
+        },
+    ]
+    if members:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "sparring_receivers",
+                "optional": True,
+                "label": plain(t(lang, "sparring.modal.receivers")),
+                "element": {
+                    "type": "multi_static_select",
+                    "action_id": Field.VALUE,
+                    "options": [
+                        {"text": plain(m.name[:75]), "value": m.slack_user_id}
+                        for m in members[:100]
+                    ],
+                },
+            }
+        )
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": "sparring_note",
+            "optional": True,
+            "label": plain(t(lang, "sparring.modal.note")),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": Field.VALUE,
+                "multiline": True,
+                "max_length": MAX_NOTE_LENGTH,
+            },
+        }
+    )
+    return {
+        "type": "modal",
+        "callback_id": Callback.SPARRING_MODAL,
+        "title": plain(t(lang, "sparring.modal.title")[:24]),
+        "submit": plain(t(lang, "prep.modal.submit")),
+        "close": plain(t(lang, "prep.modal.close")),
+        "blocks": blocks,
+    }
+
+
+def handle_open_sparring_button(ack: Ack, context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    context["view_to_open"] = build_sparring_modal(
+        member.lang, today=member.today(scope.now), members=network_members(scope.db, member)
+    )
+    ack()
+
+
+def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    lang = member.lang
+    values = body["view"]["state"]["values"]
+
+    def value(block: str) -> dict[str, Any]:
+        return dict(values.get(block, {}).get(Field.VALUE, {}))
+
+    try:
+        minutes = parse_duration(value("sparring_duration").get("value") or "")
+        raw_day = value("sparring_date").get("selected_date")
+        given_on = date.fromisoformat(raw_day) if raw_day else member.today(scope.now)
+        receivers = [o["value"] for o in value("sparring_receivers").get("selected_options") or []]
+        entry = log_sparring(
+            session=scope.db,
+            member=member,
+            minutes=minutes,
+            given_on=given_on,
+            receiver_ids=receivers,
+            note=value("sparring_note").get("value") or "",
+            now=scope.now,
+        )
+    except InputError as error:
+        scope.db.rollback()
+        field = SPARRING_FIELDS.get(error.key, "sparring_duration")
+        ack(response_action="errors", errors={field: t(lang, error.key, **error.params)})
+        return
+    total = period_total(session=scope.db, member=member, day=entry.given_on)
+    for receiver in entry.receivers:
+        enqueue_notice(
+            session=scope.db,
+            member_id=receiver.member_id,
+            kind=NudgeKind.SPARRING_RECEIVED,
+            ref=receiver.id,
+            now=scope.now,
+        )
+    scope.db.commit()
+    reply = render_entry_reply("sparring.logged", lang, entry, total)
+    ack(
+        response_action="update",
+        view={
+            "type": "modal",
+            "callback_id": Callback.SPARRING_MODAL,
+            "title": {"type": "plain_text", "text": t(lang, "sparring.modal.title")[:24]},
+            "close": {"type": "plain_text", "text": t(lang, "prep.modal.close")},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": reply[:3000]}}],
+        },
+    )
+
+
 def register(app: App) -> None:
     app.command("/sparring")(handle_sparring_command)
+    app.action(Action.OPEN_SPARRING)(ack=handle_open_sparring_button, lazy=[open_view_lazy])
+    app.view(Callback.SPARRING_MODAL)(handle_sparring_submission)
     app.action(Action.DISPUTE_SPARRING)(ack=handle_dispute, lazy=[reply_ephemeral])

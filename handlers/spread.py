@@ -12,7 +12,8 @@ from handlers.catalogue import t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
-from handlers.prep import mrkdwn_section, open_view, plain
+from handlers.prep import mrkdwn_section, plain
+from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
 from models.errors import InputError
 from models.network import Member

@@ -65,3 +65,24 @@ def apply_changes(
         setattr(obj, name, new)
         changed.append(name)
     return changed
+
+
+def record_removal(
+    *, session: Session, obj: Any, entity: str, member_id: int, fields: list[str], now: datetime
+) -> None:
+    """Before `obj` is deleted: keep what it said, one record per non-empty field."""
+    for name in fields:
+        value = getattr(obj, name)
+        if value in (None, ""):
+            continue
+        session.add(
+            ChangeRecord(
+                member_id=member_id,
+                entity=entity,
+                entity_id=obj.id,
+                field=name,
+                old_value=_text(value),
+                new_value=None,
+                changed_at=now,
+            )
+        )

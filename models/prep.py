@@ -19,9 +19,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, enum_column, utc_now
 from models.errors import InputError
+from models.history import apply_changes, record_removal
 from models.network import Meeting, Member, Role
 
 QUESTIONS_PER_MEETING = 3
+QUESTION_FIELDS = ["text", "primary_id", "secondary_id"]
+EXAMPLE_FIELDS = ["title", "idea", "effect", "learning", "source", "did_not_work"]
 MAX_TEXT = 2000
 MAX_TITLE = 150
 
@@ -233,12 +236,24 @@ def save_manager_alignment(
         )
     ).first()
     if prep is None:
-        prep = Preparation(member_id=member.id, meeting_id=meeting.id)
+        prep = Preparation(
+            member_id=member.id,
+            meeting_id=meeting.id,
+            manager_aligned=aligned,
+            manager_agreed=agreed,
+        )
         session.add(prep)
-    if aligned and not prep.manager_aligned:
+    else:  # an edit: the earlier answer stays in the history
+        apply_changes(
+            session=session,
+            obj=prep,
+            entity="preparation",
+            member_id=member.id,
+            values={"manager_aligned": aligned, "manager_agreed": agreed},
+            now=now,
+        )
+    if aligned and not prep.manager_aligned_on:
         prep.manager_aligned_on = member.today(now)
-    prep.manager_aligned = aligned
-    prep.manager_agreed = agreed
     prep.updated_at = now
     session.flush()
     return prep
@@ -309,13 +324,37 @@ def save_questions(
         current = existing.get(position)
         if position not in rows:
             if current is not None:
+                record_removal(
+                    session=session,
+                    obj=current,
+                    entity="question",
+                    member_id=member.id,
+                    fields=QUESTION_FIELDS,
+                    now=now,
+                )
                 session.delete(current)
             continue
         text, primary, secondary = rows[position]
         if current is None:
-            current = PrepQuestion(member_id=member.id, meeting_id=meeting.id, position=position)
+            current = PrepQuestion(
+                member_id=member.id,
+                meeting_id=meeting.id,
+                position=position,
+                text=text,
+                primary=primary,
+                secondary=secondary,
+            )
             session.add(current)
-        current.text, current.primary, current.secondary = text, primary, secondary
+        else:
+            apply_changes(
+                session=session,
+                obj=current,
+                entity="question",
+                member_id=member.id,
+                values={"text": text, "primary_id": primary.id, "secondary_id": secondary.id},
+                now=now,
+            )
+            session.expire(current, ["primary", "secondary"])  # reload from the new ids
         current.updated_at = now
     session.flush()
     return list(
@@ -367,14 +406,39 @@ def save_examples(
     if errors.errors:
         raise errors
     for gone in remove:
+        record_removal(
+            session=session,
+            obj=gone,
+            entity="example",
+            member_id=member.id,
+            fields=EXAMPLE_FIELDS,
+            now=now,
+        )
         session.delete(gone)
     for ex, title, idea, effect, learning in keep:
+        values = {
+            "title": title,
+            "idea": idea,
+            "effect": effect,
+            "learning": learning,
+            "source": ex.source,
+            "did_not_work": ex.did_not_work,
+        }
         row = existing.get(ex.key)
         if row is None:
-            row = PrepExample(member_id=member.id, meeting_id=meeting.id, created_at=now)
-            session.add(row)
-        row.title, row.idea, row.effect, row.learning = title, idea, effect, learning
-        row.source, row.did_not_work, row.updated_at = ex.source, ex.did_not_work, now
+            session.add(
+                PrepExample(
+                    member_id=member.id,
+                    meeting_id=meeting.id,
+                    created_at=now,
+                    updated_at=now,
+                    **values,
+                )
+            )
+        elif apply_changes(
+            session=session, obj=row, entity="example", member_id=member.id, values=values, now=now
+        ):
+            row.updated_at = now
     session.flush()
     return list(
         session.scalars(

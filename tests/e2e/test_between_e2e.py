@@ -130,3 +130,40 @@ def test_between_buttons_open_the_forms(bot: Any, session_factory: sessionmaker[
     assert opened_view(bot)["callback_id"] == "followup_modal"
     bot.click(ANNA, Action.OPEN_SPREAD, value)
     assert opened_view(bot, 2)["callback_id"] == "spread_modal"
+
+
+def test_log_sparring_button_and_form(bot: Any, session_factory: sessionmaker[Session]) -> None:
+    from models.sparring import SparringEntry
+
+    bot.click(ANNA, Action.OPEN_SPARRING, json.dumps({"meeting": meeting_id(session_factory, 1)}))
+    view = opened_view(bot)
+    receivers = next(b for b in view["blocks"] if b["block_id"] == "sparring_receivers")
+    assert ANNA not in [o["value"] for o in receivers["element"]["options"]]
+
+    def form(duration: str, day: str, who: list[str]) -> dict[str, Any]:
+        options = [{"value": w, "text": {"type": "plain_text", "text": w}} for w in who]
+        return (
+            text("sparring_duration", duration)
+            | text("sparring_note", "kort snak")
+            | {"sparring_date": {"value": {"type": "datepicker", "selected_date": day}}}
+            | {
+                "sparring_receivers": {
+                    "value": {"type": "multi_static_select", "selected_options": options}
+                }
+            }
+        )
+
+    errors = bot.submit(ANNA, view, form("2 dage", "2015-10-02", [BO])).json()["errors"]
+    assert list(errors) == ["sparring_duration"]
+    errors = bot.submit(ANNA, view, form("2h", "2015-10-09", [BO])).json()["errors"]
+    assert errors == {
+        "sparring_date": "9. oktober 2015 ligger i fremtiden. Registrér sparring, "
+        "når den er givet, fx med `i dag` eller `i går`."
+    }
+    body = bot.submit(ANNA, view, form("1t30m", "2015-10-02", [BO])).json()
+    shown = body["view"]["blocks"][0]["text"]["text"]
+    assert shown.startswith(f"✅ Registreret: 1 t 30 min sparring med <@{BO}> den 2. oktober 2015")
+    with session_factory() as s:
+        (entry,) = s.scalars(select(SparringEntry)).all()
+        assert (entry.minutes, entry.note) == (90, "kort snak")
+        assert s.scalars(select(Nudge)).one().kind is NudgeKind.SPARRING_RECEIVED

@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.errors import InputError
@@ -224,3 +225,37 @@ def test_agenda_goes_to_primary_and_secondary_and_hands_over(
 def test_upcoming_meeting_after_the_last(session: Session, network: Network) -> None:
     anna = person(session, ANNA)
     assert upcoming_meeting(anna, datetime(2016, 4, 28, 9, tzinfo=UTC)) is None
+
+
+def test_edits_and_removals_keep_history(session: Session, network: Network) -> None:
+    from models.history import ChangeRecord
+
+    anna, m = person(session, ANNA), meeting2(session)
+    save_questions(
+        session=session,
+        member=anna,
+        meeting=m,
+        now=SEASON_NOW,
+        questions=[q(1, "Første", BO, CAMILLA), q(2, "Anden", BO, CAMILLA)],
+    )
+    later = SEASON_NOW.replace(hour=12)
+    save_questions(
+        session=session,
+        member=anna,
+        meeting=m,
+        now=later,
+        questions=[q(1, "Første", CAMILLA, BO), q(2, "", None, None)],
+    )
+    status = prep_status(session=session, member=anna, meeting=m)
+    assert [(x.text, x.primary.slack_user_id) for x in status.questions] == [("Første", CAMILLA)]
+    records = session.scalars(select(ChangeRecord).order_by(ChangeRecord.id)).all()
+    assert [
+        (r.entity, r.field, r.old_value is not None, r.new_value is not None) for r in records
+    ] == [
+        ("question", "primary_id", True, True),
+        ("question", "secondary_id", True, True),
+        ("question", "text", True, False),  # question 2 removed: its text is kept
+        ("question", "primary_id", True, False),
+        ("question", "secondary_id", True, False),
+    ]
+    assert records[2].old_value == "Anden" and records[2].changed_at == later
