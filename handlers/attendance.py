@@ -8,11 +8,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from handlers.blocks import info_modal, mrkdwn_section, plain
 from handlers.catalogue import t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
-from handlers.prep import mrkdwn_section, plain, render_when
+from handlers.prep import render_when
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
 from models.attendance import (
@@ -199,22 +200,17 @@ def handle_substitute_submission(ack: Ack, body: dict[str, Any], context: dict[s
     scope.db.commit()
     ack(
         response_action="update",
-        view={
-            "type": "modal",
-            "callback_id": Callback.SUBSTITUTE_MODAL,
-            "title": plain(t(lang, "attendance.modal.title")[:24]),
-            "close": plain(t(lang, "prep.modal.close")),
-            "blocks": [
-                mrkdwn_section(
-                    t(
-                        lang,
-                        "attendance.saved.substitute",
-                        name=escape_slack(name.strip()),
-                        number=meeting.number,
-                    )
-                )
-            ],
-        },
+        view=info_modal(
+            lang,
+            callback_id=Callback.SUBSTITUTE_MODAL,
+            title=t(lang, "attendance.modal.title"),
+            text=t(
+                lang,
+                "attendance.saved.substitute",
+                name=escape_slack(name.strip()),
+                number=meeting.number,
+            ),
+        ),
     )
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import format_date, t
 from handlers.ids import Action
 from handlers.nudges import _later_buttons
-from handlers.prep import mrkdwn_section, plain
 from models.followup import followups_in_period
 from models.network import Meeting, Member, period_for
 from models.nudges import NudgeKind, period_end

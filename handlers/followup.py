@@ -8,11 +8,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from handlers.blocks import info_modal, mrkdwn_section, plain
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack, unescape_slack
-from handlers.prep import mrkdwn_section, plain
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import render_period
 from models.errors import InputError
@@ -210,13 +210,12 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
     scope.db.commit()
     ack(
         response_action="update",
-        view={
-            "type": "modal",
-            "callback_id": Callback.FOLLOWUP_MODAL,
-            "title": plain(t(lang, "followup.modal.title")[:24]),
-            "close": plain(t(lang, "prep.modal.close")),
-            "blocks": [mrkdwn_section(t(lang, "followup.modal.saved"))],
-        },
+        view=info_modal(
+            lang,
+            callback_id=Callback.FOLLOWUP_MODAL,
+            title=t(lang, "followup.modal.title"),
+            text=t(lang, "followup.modal.saved"),
+        ),
     )
 
 

@@ -12,11 +12,12 @@ from slack_bolt import Ack, App
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from handlers.blocks import info_modal, mrkdwn_section, plain
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
-from handlers.prep import mark, mrkdwn_section, plain, render_when
+from handlers.prep import mark, render_when
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
 from models.network import Meeting, Member
@@ -264,13 +265,12 @@ def handle_away_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     scope.db.commit()
     ack(
         response_action="update",
-        view={
-            "type": "modal",
-            "callback_id": Callback.AWAY_MODAL,
-            "title": plain(t(lang, "nudge.away.title")[:24]),
-            "close": plain(t(lang, "prep.modal.close")),
-            "blocks": [mrkdwn_section(t(lang, "nudge.away.saved", day=day))],
-        },
+        view=info_modal(
+            lang,
+            callback_id=Callback.AWAY_MODAL,
+            title=t(lang, "nudge.away.title"),
+            text=t(lang, "nudge.away.saved", day=day),
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import format_date, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
@@ -47,17 +48,6 @@ PART_ACTIONS = {
     Action.OPEN_PREP_P3: [PrepPart.EXAMPLES],
     Action.OPEN_PREP_ALL: list(PrepPart),
 }
-
-
-def plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def mrkdwn_section(text: str, block_id: str | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
-    if block_id:
-        block["block_id"] = block_id
-    return block
 
 
 def render_when(lang: str, meeting: Meeting, member: Member) -> str:

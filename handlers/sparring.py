@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from handlers.blocks import info_modal
 from handlers.catalogue import format_date, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
@@ -23,7 +24,6 @@ from handlers.parsing import (
 )
 from models.errors import InputError
 from models.network import Member, Period
-from models.nudges import NudgeKind, enqueue_notice
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
@@ -188,14 +188,6 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
         now=scope.now,
     )
     total = period_total(session=scope.db, member=member, day=entry.given_on)
-    for receiver in entry.receivers:  # each receiver hears about it (once, via the outbox)
-        enqueue_notice(
-            session=scope.db,
-            member_id=receiver.member_id,
-            kind=NudgeKind.SPARRING_RECEIVED,
-            ref=receiver.id,
-            now=scope.now,
-        )
     scope.db.commit()
     log.info("sparring logged member=%s entry=%s minutes=%s", member.id, entry.id, entry.minutes)
     return render_entry_reply("sparring.logged", lang, entry, total)
@@ -389,25 +381,15 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
         ack(response_action="errors", errors={field: t(lang, error.key, **error.params)})
         return
     total = period_total(session=scope.db, member=member, day=entry.given_on)
-    for receiver in entry.receivers:
-        enqueue_notice(
-            session=scope.db,
-            member_id=receiver.member_id,
-            kind=NudgeKind.SPARRING_RECEIVED,
-            ref=receiver.id,
-            now=scope.now,
-        )
     scope.db.commit()
-    reply = render_entry_reply("sparring.logged", lang, entry, total)
     ack(
         response_action="update",
-        view={
-            "type": "modal",
-            "callback_id": Callback.SPARRING_MODAL,
-            "title": {"type": "plain_text", "text": t(lang, "sparring.modal.title")[:24]},
-            "close": {"type": "plain_text", "text": t(lang, "prep.modal.close")},
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": reply[:3000]}}],
-        },
+        view=info_modal(
+            lang,
+            callback_id=Callback.SPARRING_MODAL,
+            title=t(lang, "sparring.modal.title"),
+            text=render_entry_reply("sparring.logged", lang, entry, total),
+        ),
     )
 
 

@@ -8,11 +8,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
+from handlers.blocks import info_modal, mrkdwn_section, plain
 from handlers.catalogue import t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
-from handlers.prep import mrkdwn_section, plain
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
 from models.errors import InputError
@@ -316,13 +316,12 @@ def _errors(lang: str, error: InputError, values: dict[str, Any]) -> dict[str, s
 
 
 def _saved_view(lang: str, callback: Callback) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback,
-        "title": plain(t(lang, "spread.modal.title")[:24]),
-        "close": plain(t(lang, "prep.modal.close")),
-        "blocks": [mrkdwn_section(t(lang, "spread.modal.saved"))],
-    }
+    return info_modal(
+        lang,
+        callback_id=callback,
+        title=t(lang, "spread.modal.title"),
+        text=t(lang, "spread.modal.saved"),
+    )
 
 
 def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 from models.base import Base, utc_now
 from models.errors import InputError
 from models.network import Member, Period, Role, period_for
+from models.nudges import NudgeKind, enqueue_notice
 
 MAX_MINUTES_PER_ENTRY = 12 * 60
 MAX_NOTE_LENGTH = 2000
@@ -193,6 +194,14 @@ def log_sparring(
     )
     session.add(entry)
     session.flush()
+    for receiver in entry.receivers:  # each receiver is told, once (through the outbox)
+        enqueue_notice(
+            session=session,
+            member_id=receiver.member_id,
+            kind=NudgeKind.SPARRING_RECEIVED,
+            ref=receiver.id,
+            now=now,
+        )
     return entry
 
 
