@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from handlers import (
     attendance,
-    coming_soon,
     errors,
     followup,
     home,
+    network,
     nudges,
     prep,
     sparring,
@@ -86,7 +86,7 @@ def create_app(
     app.use(make_scope_middleware(session_factory, clock))
     errors.register(app)
     sparring.register(app)
-    coming_soon.register(app)
+    network.register(app)
     home.register(app)
     prep.register(app)
     nudges.register(app)

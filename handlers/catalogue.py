@@ -297,6 +297,60 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.text": "Din løsning “{solution}” bliver spredt.",
         "notice.spread.off": "Slå disse beskeder fra",
         "notice.spread.turned_off": "Du får ikke flere beskeder, når dine løsninger bliver spredt.",
+        # The facilitator's /network
+        "network.help": (
+            "*/network* — for tovholdere.\n"
+            "• `/network summary` — næste møde: forberedelse, sparring, opfølgning, spredning, "
+            "tilmelding; først totaler, så hvem der er bagud\n"
+            "• `/network summary meeting 2` — et bestemt møde\n"
+            "• `/network summary @medlem` — alt om ét medlem i sæsonen\n"
+            "• `/network summary season` — hele sæsonen møde for møde\n"
+            "• `/network members`, `/network meetings`, `/network fees`"
+        ),
+        "network.not_allowed": "Kun netværkets tovholdere kan bruge `/network`.",
+        "network.error.unknown_subcommand": "Jeg kender ikke `/network {word}`.",
+        "network.error.unknown_meeting": "Der er intet møde {value}. Møderne er 1–{count}.",
+        "network.error.unknown_member": "Nævn et medlem af netværket, fx `/network summary @anna`.",
+        "network.summary.header": ("*Møde {number}: {theme}* ({date}) — {members} medlemmer"),
+        "network.summary.totals": (
+            "Forberedt: {prepared} af {members} ({prepared_rate} %) · chef {p1} % · "
+            "spørgsmål {p2} % · eksempler {p3} %\n"
+            "Sparring {period}: {target_met} af {members} har nået målet · i alt {total_minutes}\n"
+            "Opfølgning med chef: {followups} af {members} · spredning: {spread} registreringer\n"
+            "Tilmelding: {yes} kommer, {substitute} sender en kollega, {no} kan ikke, "
+            "{unanswered} har ikke svaret"
+        ),
+        "network.summary.behind": "*Bagud:*",
+        "network.summary.nobody_behind": "Ingen er bagud. 🎉",
+        "network.summary.line": (
+            "• {name} ({organisation}): {p1} chef {p2} spørgsmål ({questions}/3) {p3} eksempler "
+            "· sparring {given_minutes} givet / {received_minutes} modtaget "
+            "· opfølgning {followup} "
+            "· spredning {spread} · {attendance}"
+        ),
+        "network.summary.more": "… og {count} flere.",
+        "network.attendance.yes": "kommer",
+        "network.attendance.substitute": "sender en kollega",
+        "network.attendance.no": "kan ikke",
+        "network.attendance.none": "intet svar",
+        "network.member.header": "*{name}* ({organisation}, chef: {manager})",
+        "network.season.line": (
+            "• Møde {number} ({date}): forberedt {prepared}/{members} · sparring-mål {target_met}/"
+            "{members} · opfølgning {followups}/{members} · {yes} kommer"
+        ),
+        "network.members.header": "*Medlemmer af {network}* ({count})",
+        "network.members.line": "• {name} — {organisation} (chef: {manager}){language}",
+        "network.meetings.header": "*Møder i {network}*",
+        "network.meetings.line": (
+            "• Møde {number}: {theme} — {date} {start}–{end}, {place} (vært: {host})"
+        ),
+        "network.fees.header": (
+            "*Deltagergebyr {network}* ({fee} kr. pr. medlem, {discount} kr. rabat for 2. og 3. "
+            "fra samme arbejdsplads)"
+        ),
+        "network.fees.line": "• {organisation}: {count} × — {amounts} = *{total} kr.*",
+        "network.fees.warning": " ⚠️ mere end tre fra samme arbejdsplads",
+        "network.fees.total": "*I alt: {total} kr.* ({count} medlemmer)",
         # Periods
         "period.before_first": "før møde 1",
         "period.between": "mellem møde {a} og {b}",
@@ -315,11 +369,6 @@ MESSAGES: dict[str, dict[str, str]] = {
             "hvis det bliver ved, så giv din tovholder fejlkoden `{ref}`."
         ),
         "error.your_text": "Det, du skrev: `{text}`",
-        "coming_soon": (
-            "*{command}* kommer snart. Her skal du kunne {what}.\n"
-            "Indtil videre kan du bruge `/prep`, `/sparring`, `/followup` og `/spread`."
-        ),
-        "coming_soon.network": "se overblik, eksportere og administrere netværket (for tovholdere)",
         # Sparring
         "sparring.help": (
             "*/sparring* — registrér sparring, du har givet til andre i netværket "
@@ -652,6 +701,61 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.text": "Your solution “{solution}” is spreading.",
         "notice.spread.off": "Turn these messages off",
         "notice.spread.turned_off": "You will get no more messages when your solutions spread.",
+        "network.help": (
+            "*/network* — for facilitators.\n"
+            "• `/network summary` — the next meeting: preparation, sparring, follow-up, "
+            "spreading, attendance; totals first, then who is behind\n"
+            "• `/network summary meeting 2` — one meeting\n"
+            "• `/network summary @member` — everything about one member this season\n"
+            "• `/network summary season` — the whole season, meeting by meeting\n"
+            "• `/network members`, `/network meetings`, `/network fees`"
+        ),
+        "network.not_allowed": "Only the network's facilitators can use `/network`.",
+        "network.error.unknown_subcommand": "I don't know `/network {word}`.",
+        "network.error.unknown_meeting": "There is no meeting {value}. The meetings are 1–{count}.",
+        "network.error.unknown_member": (
+            "Mention a member of the network, e.g. `/network summary @anna`."
+        ),
+        "network.summary.header": "*Meeting {number}: {theme}* ({date}) — {members} members",
+        "network.summary.totals": (
+            "Prepared: {prepared} of {members} ({prepared_rate} %) · manager {p1} % · "
+            "questions {p2} % · examples {p3} %\n"
+            "Sparring {period}: {target_met} of {members} reached the target "
+            "· {total_minutes} in all\n"
+            "Manager follow-up: {followups} of {members} · spreading: {spread} entries\n"
+            "Attendance: {yes} coming, {substitute} sending a colleague, {no} can't come, "
+            "{unanswered} no answer"
+        ),
+        "network.summary.behind": "*Behind:*",
+        "network.summary.nobody_behind": "Nobody is behind. 🎉",
+        "network.summary.line": (
+            "• {name} ({organisation}): {p1} manager {p2} questions ({questions}/3) {p3} examples "
+            "· sparring {given_minutes} given / {received_minutes} received · follow-up {followup} "
+            "· spreading {spread} · {attendance}"
+        ),
+        "network.summary.more": "… and {count} more.",
+        "network.attendance.yes": "coming",
+        "network.attendance.substitute": "sending a colleague",
+        "network.attendance.no": "can't come",
+        "network.attendance.none": "no answer",
+        "network.member.header": "*{name}* ({organisation}, manager: {manager})",
+        "network.season.line": (
+            "• Meeting {number} ({date}): prepared {prepared}/{members} · sparring target "
+            "{target_met}/{members} · follow-up {followups}/{members} · {yes} coming"
+        ),
+        "network.members.header": "*Members of {network}* ({count})",
+        "network.members.line": "• {name} — {organisation} (manager: {manager}){language}",
+        "network.meetings.header": "*Meetings of {network}*",
+        "network.meetings.line": (
+            "• Meeting {number}: {theme} — {date} {start}–{end}, {place} (host: {host})"
+        ),
+        "network.fees.header": (
+            "*Fees {network}* (DKK {fee} per member, DKK {discount} off for the 2nd and 3rd "
+            "from one workplace)"
+        ),
+        "network.fees.line": "• {organisation}: {count} × — {amounts} = *DKK {total}*",
+        "network.fees.warning": " ⚠️ more than three from one workplace",
+        "network.fees.total": "*Total: DKK {total}* ({count} members)",
         "period.before_first": "before meeting 1",
         "period.between": "between meetings {a} and {b}",
         "period.after_last": "after meeting {a}",
@@ -668,11 +772,6 @@ MESSAGES: dict[str, dict[str, str]] = {
             "a moment; if it keeps happening, give your facilitator the code `{ref}`."
         ),
         "error.your_text": "What you wrote: `{text}`",
-        "coming_soon": (
-            "*{command}* is coming soon. It will let you {what}.\n"
-            "For now you can use `/prep`, `/sparring`, `/followup` and `/spread`."
-        ),
-        "coming_soon.network": "see summaries, export and manage the network (for facilitators)",
         "sparring.help": (
             "*/sparring* — log sparring you gave to other members of the network "
             "(the target is about {target_minutes} between two meetings).\n"

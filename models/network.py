@@ -41,6 +41,9 @@ class Network(Base):
     season_start: Mapped[date]
     season_end: Mapped[date]
     sparring_target_minutes: Mapped[int] = mapped_column(Integer)
+    # DKK per member per year, and the discount for the 2nd and 3rd from one workplace.
+    fee_per_member: Mapped[int] = mapped_column(Integer, default=6000, server_default="6000")
+    colleague_discount: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 

@@ -69,6 +69,8 @@ class NetworkSpec:
     sparring_target_minutes: int
     meetings: list[MeetingSpec]
     people: list[PersonSpec]
+    fee_per_member: int = 6000
+    colleague_discount: int = 500
 
 
 @dataclass
@@ -89,6 +91,8 @@ class ImportReport:
 
 
 NETWORK_FIELDS = {
+    "fee_per_member_dkk",
+    "colleague_discount_dkk",
     "key",
     "name",
     "timezone",
@@ -228,6 +232,13 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         )
         target_hours = 2
 
+    amounts = {}
+    for field_name, default in (("fee_per_member_dkk", 6000), ("colleague_discount_dkk", 500)):
+        amount = net.get(field_name, default)
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            c.problem("[network]", f'"{field_name}" must be a whole number of DKK, got {amount!r}')
+            amount = default
+        amounts[field_name] = amount
     meetings: list[MeetingSpec] = []
     raw_meetings = data.get("meetings", [])
     if not isinstance(raw_meetings, list) or not raw_meetings:
@@ -341,6 +352,8 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         season_end=season_end,
         sparring_target_minutes=round(float(target_hours) * 60),
         meetings=meetings,
+        fee_per_member=amounts["fee_per_member_dkk"],
+        colleague_discount=amounts["colleague_discount_dkk"],
         people=people,
     )
 
@@ -385,6 +398,8 @@ def apply_network(session: Session, spec: NetworkSpec, now: datetime | None = No
         "season_start": spec.season_start,
         "season_end": spec.season_end,
         "sparring_target_minutes": spec.sparring_target_minutes,
+        "fee_per_member": spec.fee_per_member,
+        "colleague_discount": spec.colleague_discount,
     }
     if network is None:
         network = Network(key=spec.key, created_at=now, updated_at=now, **values)

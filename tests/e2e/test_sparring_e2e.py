@@ -146,14 +146,6 @@ def test_non_member_is_told_whom_to_contact(
     assert "Du er ikke medlem" in bot.command("/sparring", "", user=FACILITATOR).text
 
 
-def test_other_commands_say_coming_soon(bot: BotUnderTest) -> None:
-    for command in ("/network",):
-        reply = bot.command(command, "help", user=ANNA)
-        assert reply.status == 200
-        assert reply.text.startswith(f"*{command}* kommer snart."), reply.text
-    assert bot.command("/network", "", user=FREDERIK).text.startswith("*/network* is coming soon.")
-
-
 def test_forged_signature_is_refused_and_stores_nothing(
     bot: BotUnderTest, session_factory: sessionmaker[Session]
 ) -> None:

@@ -12,12 +12,18 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_PREFIXES = {
     "error",
     "sparring",
-    "coming_soon",
+    "network",
     "period",
     "home",
     "meeting",
     "prep",
     "nudge",
+    "between",
+    "attendance",
+    "headcount",
+    "notice",
+    "followup",
+    "spread",
 }
 
 

@@ -1,0 +1,300 @@
+"""`/network`: the facilitator's view — summaries, members, meetings, fees. Facilitators only;
+everyone else gets the same polite no, whatever they typed (nothing leaks)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from handlers.blocks import mrkdwn_section
+from handlers.catalogue import format_date, t
+from handlers.context import RequestScope, scope_of
+from handlers.parsing import MENTION_RE, escape_slack
+from handlers.sparring import render_period
+from models.errors import InputError
+from models.network import Network, Role, find_people
+from models.summary import (
+    MAX_PER_WORKPLACE,
+    MemberLine,
+    Summary,
+    fees,
+    meeting_summary,
+    next_meeting_for_summary,
+)
+
+MAX_BLOCKS = 45
+LINES_PER_SECTION = 8
+
+
+def facilitated_network(scope: RequestScope) -> Network | None:
+    """The network the user facilitates (the newest season), or None."""
+    if scope.user_id is None:
+        return None
+    roles = [p for p in find_people(scope.db, scope.user_id) if p.role is Role.FACILITATOR]
+    return roles[0].network if roles else None
+
+
+def _mark(done: bool) -> str:
+    return "✅" if done else "⬜"
+
+
+def _percent(rate: float) -> int:
+    return round(rate * 100)
+
+
+def render_line(lang: str, line: MemberLine) -> str:
+    attendance = line.attendance.value if line.attendance else "none"
+    return t(
+        lang,
+        "network.summary.line",
+        name=escape_slack(line.member.name),
+        organisation=escape_slack(line.member.organisation or "—"),
+        p1=_mark(line.p1),
+        p2=_mark(line.p2),
+        p3=_mark(line.p3),
+        questions=line.questions,
+        given_minutes=line.given_minutes,
+        received_minutes=line.received_minutes,
+        followup=_mark(line.followups > 0),
+        spread=line.spread,
+        attendance=t(lang, f"network.attendance.{attendance}"),
+    )
+
+
+def _sections(lines: list[str], budget: int) -> list[dict[str, Any]]:
+    """Lines packed into sections (Slack's 3,000 characters each), at most `budget` blocks."""
+    blocks: list[dict[str, Any]] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and (len(chunk) == LINES_PER_SECTION or len("\n".join([*chunk, line])) > 2900):
+            blocks.append(mrkdwn_section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(mrkdwn_section("\n".join(chunk)))
+    return blocks[:budget]
+
+
+def render_summary(lang: str, summary: Summary) -> list[dict[str, Any]]:
+    meeting, network = summary.meeting, summary.network
+    members = len(summary.lines)
+    answers = [line.attendance.value if line.attendance else None for line in summary.lines]
+    header = t(
+        lang,
+        "network.summary.header",
+        number=meeting.number,
+        theme=escape_slack(meeting.theme),
+        date=format_date(lang, meeting.starts_at.astimezone(network.zone).date()),
+        members=members,
+    )
+    totals = t(
+        lang,
+        "network.summary.totals",
+        members=members,
+        prepared=sum(1 for line in summary.lines if line.prepared),
+        prepared_rate=_percent(summary.rate("prepared")),
+        p1=_percent(summary.rate("p1")),
+        p2=_percent(summary.rate("p2")),
+        p3=_percent(summary.rate("p3")),
+        period=render_period(lang, summary.period),
+        target_met=summary.sparring_target_met,
+        total_minutes=sum(line.given_minutes for line in summary.lines),
+        followups=sum(1 for line in summary.lines if line.followups),
+        spread=sum(line.spread for line in summary.lines),
+        yes=answers.count("yes"),
+        substitute=answers.count("substitute"),
+        no=answers.count("no"),
+        unanswered=answers.count(None),
+    )
+    blocks = [mrkdwn_section(header), mrkdwn_section(totals)]
+    behind = summary.behind
+    if not behind:
+        blocks.append(mrkdwn_section(t(lang, "network.summary.nobody_behind")))
+        return blocks
+    blocks.append(mrkdwn_section(t(lang, "network.summary.behind")))
+    lines = [render_line(lang, line) for line in behind]
+    body = _sections(lines, MAX_BLOCKS - len(blocks) - 1)
+    shown = sum(b["text"]["text"].count("\n") + 1 for b in body)
+    blocks += body
+    if shown < len(lines):
+        blocks.append(mrkdwn_section(t(lang, "network.summary.more", count=len(lines) - shown)))
+    return blocks
+
+
+def _meeting_by_number(network: Network, text: str) -> Any:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    meeting = next((m for m in network.meetings if m.number == number), None)
+    if meeting is None:
+        raise InputError("network.error.unknown_meeting", value=text, count=len(network.meetings))
+    return meeting
+
+
+def summary_blocks(
+    scope: RequestScope, lang: str, network: Network, args: list[str]
+) -> list[dict[str, Any]]:
+    if not args:
+        meeting = next_meeting_for_summary(network, scope.now.astimezone(network.zone).date())
+        assert meeting is not None, "a network has at least one meeting"
+        return render_summary(
+            lang, meeting_summary(session=scope.db, network=network, meeting=meeting)
+        )
+    if args[0].lower() in {"meeting", "møde", "mode"} and len(args) > 1:
+        meeting = _meeting_by_number(network, args[1])
+        return render_summary(
+            lang, meeting_summary(session=scope.db, network=network, meeting=meeting)
+        )
+    if args[0].lower() in {"season", "sæson", "saeson"}:
+        lines = []
+        for meeting in network.meetings:
+            s = meeting_summary(session=scope.db, network=network, meeting=meeting)
+            answers = [ln.attendance.value if ln.attendance else None for ln in s.lines]
+            lines.append(
+                t(
+                    lang,
+                    "network.season.line",
+                    number=meeting.number,
+                    date=format_date(lang, meeting.starts_at.astimezone(network.zone).date()),
+                    prepared=sum(1 for ln in s.lines if ln.prepared),
+                    members=len(s.lines),
+                    target_met=s.sparring_target_met,
+                    followups=sum(1 for ln in s.lines if ln.followups),
+                    yes=answers.count("yes"),
+                )
+            )
+        return [mrkdwn_section(f"*{escape_slack(network.name)}*"), *_sections(lines, MAX_BLOCKS)]
+    mention = MENTION_RE.fullmatch(args[0])
+    member = None
+    if mention:
+        member = next(
+            (
+                m
+                for m in network.people
+                if m.slack_user_id == mention["id"] and m.role is Role.MEMBER
+            ),
+            None,
+        )
+    if member is None:
+        raise InputError("network.error.unknown_member")
+    lines = []
+    for meeting in network.meetings:
+        s = meeting_summary(session=scope.db, network=network, meeting=meeting)
+        line = next((ln for ln in s.lines if ln.member.id == member.id), None)
+        if line is not None:
+            lines.append(f"*{meeting.number}.* " + render_line(lang, line)[2:])
+    header = t(
+        lang,
+        "network.member.header",
+        name=escape_slack(member.name),
+        organisation=escape_slack(member.organisation or "—"),
+        manager=escape_slack(member.manager_name or "—"),
+    )
+    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS)]
+
+
+def members_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[str, Any]]:
+    people = [p for p in network.people if p.role is Role.MEMBER and p.active]
+    people.sort(key=lambda p: p.name)
+    lines = [
+        t(
+            lang,
+            "network.members.line",
+            name=escape_slack(p.name),
+            organisation=escape_slack(p.organisation or "—"),
+            manager=escape_slack(p.manager_name or "—"),
+            language=f" [{p.language}]" if p.language else "",
+        )
+        for p in people
+    ]
+    header = t(
+        lang, "network.members.header", network=escape_slack(network.name), count=len(people)
+    )
+    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS)]
+
+
+def meetings_blocks(lang: str, network: Network) -> list[dict[str, Any]]:
+    lines = []
+    for m in network.meetings:
+        start, end = m.starts_at.astimezone(network.zone), m.ends_at.astimezone(network.zone)
+        lines.append(
+            t(
+                lang,
+                "network.meetings.line",
+                number=m.number,
+                theme=escape_slack(m.theme),
+                date=format_date(lang, start.date()),
+                start=f"{start:%H:%M}",
+                end=f"{end:%H:%M}",
+                place=escape_slack(m.place),
+                host=escape_slack(m.host),
+            )
+        )
+    header = t(lang, "network.meetings.header", network=escape_slack(network.name))
+    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS)]
+
+
+def fees_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[str, Any]]:
+    rows = fees(session=scope.db, network=network)
+    lines = []
+    for row in rows:
+        warning = t(lang, "network.fees.warning") if len(row.members) > MAX_PER_WORKPLACE else ""
+        lines.append(
+            t(
+                lang,
+                "network.fees.line",
+                organisation=escape_slack(row.organisation),
+                count=len(row.members),
+                amounts=" + ".join(str(a) for a in row.amounts),
+                total=row.total,
+            )
+            + warning
+        )
+    header = t(
+        lang,
+        "network.fees.header",
+        network=escape_slack(network.name),
+        fee=network.fee_per_member,
+        discount=network.colleague_discount,
+    )
+    total = t(
+        lang,
+        "network.fees.total",
+        total=sum(r.total for r in rows),
+        count=sum(len(r.members) for r in rows),
+    )
+    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS - 2), mrkdwn_section(total)]
+
+
+def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    network = facilitated_network(scope)
+    if network is None:
+        ack(response_type="ephemeral", text=t(scope.lang, "network.not_allowed"))
+        return
+    lang = scope.lang
+    args = re.split(r"\s+", str(body.get("text", "")).strip()) if body.get("text") else []
+    word = args[0].lower() if args else "help"
+    if word in {"help", "hjælp", "hjaelp", "?"}:
+        blocks = [mrkdwn_section(t(lang, "network.help"))]
+    elif word in {"summary", "overblik"}:
+        blocks = summary_blocks(scope, lang, network, args[1:])
+    elif word in {"members", "medlemmer"}:
+        blocks = members_blocks(scope, lang, network)
+    elif word in {"meetings", "møder", "moder"}:
+        blocks = meetings_blocks(lang, network)
+    elif word in {"fees", "gebyr", "gebyrer"}:
+        blocks = fees_blocks(scope, lang, network)
+    else:
+        text = t(lang, "network.error.unknown_subcommand", word=escape_slack(word))
+        ack(response_type="ephemeral", text=text + "\n\n" + t(lang, "network.help"))
+        return
+    fallback = blocks[0]["text"]["text"][:300]
+    ack(response_type="ephemeral", text=fallback, blocks=blocks)
+
+
+def register(app: App) -> None:
+    app.command("/network")(handle_network_command)

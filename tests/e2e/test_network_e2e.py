@@ -1,0 +1,194 @@
+"""`/network` for facilitators: summaries against hand-computed figures on the example network,
+fees, and permissions for members, strangers and another network's facilitator."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.attendance import AttendanceStatus, set_attendance
+from models.followup import log_followup
+from models.network import Member, Network, Role
+from models.prep import (
+    ExampleInput,
+    ExampleSource,
+    QuestionInput,
+    save_examples,
+    save_manager_alignment,
+    save_questions,
+)
+from models.sparring import log_sparring
+from models.spread import SpreadInput, log_spread
+from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
+
+OTHER_FACILITATOR = "U0OTHERFAC"
+
+
+def text_of(reply: Any) -> str:
+    return "\n".join(b["text"]["text"] for b in reply.json()["blocks"])
+
+
+@pytest.fixture
+def season(session_factory: sessionmaker[Session], bot: Any) -> None:
+    """Anna is fully prepared for meeting 2 and busy between meetings; Bo aligned with his
+    manager and can't come; nobody else did anything yet."""
+    now = SEASON_NOW
+    with session_factory() as s:
+        anna, bo = person(s, ANNA), person(s, BO)
+        m2 = next(m for m in anna.network.meetings if m.number == 2)
+        m1 = next(m for m in anna.network.meetings if m.number == 1)
+        save_manager_alignment(
+            session=s, member=anna, meeting=m2, aligned=True, agreed="Ja", now=now
+        )
+        save_questions(
+            session=s,
+            member=anna,
+            meeting=m2,
+            now=now,
+            questions=[QuestionInput(i, f"Q{i}", BO, CAMILLA) for i in (1, 2, 3)],
+        )
+        save_examples(
+            session=s,
+            member=anna,
+            meeting=m2,
+            now=now,
+            examples=[ExampleInput("new", "Eks", "Idé", "", "", ExampleSource.OWN, False)],
+        )
+        log_sparring(
+            session=s,
+            member=anna,
+            minutes=120,
+            given_on=date(2015, 10, 2),
+            receiver_ids=[BO],
+            note="",
+            now=now,
+        )
+        log_followup(
+            session=s, member=anna, on=date(2015, 10, 1), agreed="Ok", next_step="", now=now
+        )
+        log_spread(
+            session=s,
+            member=anna,
+            now=now,
+            data=SpreadInput("Borgerpanel", None, CAMILLA, m1.id, "planned", ""),
+        )
+        set_attendance(session=s, member=anna, meeting=m2, status=AttendanceStatus.YES, now=now)
+        save_manager_alignment(session=s, member=bo, meeting=m2, aligned=True, agreed="Ok", now=now)
+        set_attendance(session=s, member=bo, meeting=m2, status=AttendanceStatus.NO, now=now)
+        s.commit()
+
+
+def test_summary_for_the_next_meeting(bot: Any, season: None) -> None:
+    reply = bot.command("/network", "summary", user=FACILITATOR)
+    blocks = reply.json()["blocks"]
+    assert blocks[0]["text"]["text"] == (
+        "*Møde 2: Klagedrevet innovation* (17. november 2015) — 10 medlemmer"
+    )
+    assert blocks[1]["text"]["text"] == (
+        "Forberedt: 1 af 10 (10 %) · chef 20 % · spørgsmål 10 % · eksempler 10 %\n"
+        "Sparring mellem møde 1 og 2: 1 af 10 har nået målet · i alt 2 t\n"
+        "Opfølgning med chef: 1 af 10 · spredning: 1 registreringer\n"
+        "Tilmelding: 1 kommer, 0 sender en kollega, 1 kan ikke, 8 har ikke svaret"
+    )
+    behind = text_of(reply)
+    assert "Anna Lund" not in behind.split("*Bagud:*")[1]  # prepared and at target
+    assert (
+        "• Bo Kjær (Roskilde Kommune): ✅ chef ⬜ spørgsmål (0/3) ⬜ eksempler · sparring "
+        "0 min givet / 2 t modtaget · opfølgning ⬜ · spredning 0 · kan ikke"
+    ) in behind
+    assert behind.count("\n• ") + behind.startswith("• ") >= 9
+
+
+def test_summary_of_one_member_and_of_the_season(bot: Any, season: None) -> None:
+    anna = text_of(bot.command("/network", f"summary <@{ANNA}|anna>", user=FACILITATOR))
+    assert anna.startswith("*Anna Lund* (Roskilde Kommune, chef: Birgitte Sørensen)")
+    assert "*2.* Anna Lund (Roskilde Kommune): ✅ chef ✅ spørgsmål (3/3) ✅ eksempler" in anna
+    season_text = text_of(bot.command("/network", "summary season", user=FACILITATOR))
+    assert "• Møde 2 (17. november 2015): forberedt 1/10 · sparring-mål 1/10" in season_text
+    meeting3 = text_of(bot.command("/network", "summary meeting 3", user=FACILITATOR))
+    assert meeting3.startswith("*Møde 3: Design som problemløsning*")
+    bad = bot.command("/network", "summary meeting 9", user=FACILITATOR).json()["text"]
+    assert bad.startswith("Der er intet møde 9. Møderne er 1–4.")
+
+
+def test_fees_per_workplace(bot: Any) -> None:
+    fees = text_of(bot.command("/network", "fees", user=FACILITATOR))
+    assert "• Roskilde Kommune: 2 × — 6000 + 5500 = *11500 kr.*" in fees
+    assert "• Gribskov Kommune: 1 × — 6000 = *6000 kr.*" in fees
+    assert fees.endswith("*I alt: 58500 kr.* (10 medlemmer)")  # 3 × 11500 + 4 × 6000
+
+
+def test_members_and_meetings_lists(bot: Any) -> None:
+    members = text_of(bot.command("/network", "members", user=FACILITATOR))
+    assert members.startswith(
+        "*Medlemmer af Spredningsnetværk for offentlig innovation 2015–16* (10)"
+    )
+    assert "• Jens Hald — Københavns Kommune (chef: Rasmus Berg) [en]" in members
+    meetings = text_of(bot.command("/network", "meetings", user=FACILITATOR))
+    assert "• Møde 3: Design som problemløsning — 3. marts 2016 10:00–13:00" in meetings
+
+
+def test_english_facilitator(bot: Any) -> None:
+    text = text_of(bot.command("/network", "help", user="U0FACIL002"))
+    assert text.startswith("*/network* — for facilitators.")
+
+
+@pytest.mark.parametrize("user", [ANNA, "U0OUTSIDER"])
+@pytest.mark.parametrize("words", ["summary", f"summary <@{ANNA}>", "fees", "members", "bogus"])
+def test_only_facilitators_and_nothing_leaks(bot: Any, user: str, words: str) -> None:
+    reply = bot.command("/network", words, user=user).json()
+    assert reply["text"] == "Kun netværkets tovholdere kan bruge `/network`."
+    assert "blocks" not in reply
+
+
+def test_another_networks_facilitator_sees_only_their_own(
+    bot: Any, session_factory: sessionmaker[Session], season: None
+) -> None:
+    with session_factory() as s:
+        home = s.query(Network).one()
+        other = Network(
+            key="vest",
+            name="Netværk Vest",
+            timezone="Europe/Copenhagen",
+            country="DK",
+            language="da",
+            season_start=home.season_start,
+            season_end=home.season_end,
+            sparring_target_minutes=120,
+            created_at=SEASON_NOW,
+            updated_at=SEASON_NOW,
+        )
+        other.people = [
+            Member(
+                slack_user_id=OTHER_FACILITATOR,
+                role=Role.FACILITATOR,
+                name="Vest Tovholder",
+                created_at=SEASON_NOW,
+                updated_at=SEASON_NOW,
+            )
+        ]
+        s.add(other)
+        s.flush()
+        from models.network import Meeting
+
+        m = next(x for x in home.meetings if x.number == 2)
+        other.meetings = [
+            Meeting(
+                number=1,
+                theme="Vest 1",
+                starts_at=m.starts_at,
+                ends_at=m.ends_at,
+                host="V",
+                place="Aarhus",
+            )
+        ]
+        s.commit()
+    members = text_of(bot.command("/network", "members", user=OTHER_FACILITATOR))
+    assert members.startswith("*Medlemmer af Netværk Vest* (0)")
+    summary = text_of(bot.command("/network", "summary", user=OTHER_FACILITATOR))
+    assert "Anna" not in summary and "Vest 1" in summary
+    who = bot.command("/network", f"summary <@{ANNA}>", user=OTHER_FACILITATOR).json()["text"]
+    assert who.startswith("Nævn et medlem af netværket")
