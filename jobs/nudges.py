@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -133,51 +134,54 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
             )
         )
     }
-    # A window depends only on the meeting, the person's zone and the kind: compute each once.
-    windows: dict[tuple[int, str, NudgeKind], Window | None] = {}
+    # What is due depends only on the network, the person's zone and their role: work it out
+    # once per such group, then only match people against it.
+    networks_by_id = {n.id: n for n in networks}
+    due_by_group: dict[tuple[int, str, bool], list[tuple[Meeting, NudgeKind, Window, bool]]] = {}
 
-    def window(
-        person: Member, meeting: Meeting, nxt: Meeting | None, kind: NudgeKind
-    ) -> Window | None:
-        key = (meeting.id, person.zone.key, kind)
-        if key not in windows:
-            windows[key] = schedule(kind, meeting, nxt, person.network, person.zone)
-        return windows[key]
+    def due_for(
+        network_id: int, zone: ZoneInfo, is_member: bool
+    ) -> list[tuple[Meeting, NudgeKind, Window, bool]]:
+        key = (network_id, zone.key, is_member)
+        if key not in due_by_group:
+            items = []
+            kinds = MEMBER_KINDS if is_member else ORGANISER_KINDS
+            for meeting, nxt in live[network_id]:
+                due: dict[NudgeKind, Window] = {}
+                for kind in kinds:
+                    w = schedule(kind, meeting, nxt, networks_by_id[network_id], zone)
+                    if w is not None and w.due <= now < w.stale_at:
+                        due[kind] = w
+                latest_prep = max(
+                    (k for k in PREP_SEQUENCE if k in due), key=PREP_SEQUENCE.index, default=None
+                )
+                for kind, w in due.items():
+                    superseded = kind in PREP_SEQUENCE and kind is not latest_prep
+                    items.append((meeting, kind, w, superseded))
+            due_by_group[key] = items
+        return due_by_group[key]
 
     rows: list[dict[str, Any]] = []
     for person in people:
-        if person.role is Role.MEMBER:
-            kinds: tuple[NudgeKind, ...] = MEMBER_KINDS
-        else:
-            kinds = ORGANISER_KINDS
-        for meeting, nxt in live[person.network_id]:
+        is_member = person.role is Role.MEMBER
+        for meeting, kind, w, superseded in due_for(person.network_id, person.zone, is_member):
             if person.role is Role.HOST and meeting.host_contact_id != person.id:
+                continue  # a host contact hears only about their own meeting
+            if (person.id, meeting.id, kind) in existing:
                 continue
-            due: dict[NudgeKind, Window] = {}
-            for kind in kinds:
-                w = window(person, meeting, nxt, kind)
-                if w is not None and w.due <= now < w.stale_at:
-                    due[kind] = w
-            latest_prep = max(
-                (k for k in PREP_SEQUENCE if k in due), key=PREP_SEQUENCE.index, default=None
+            rows.append(
+                {
+                    "member_id": person.id,
+                    "meeting_id": meeting.id,
+                    "kind": kind,
+                    "seq": 0,
+                    "due_at": w.due,
+                    "stale_at": w.stale_at,
+                    "status": NudgeStatus.SUPERSEDED if superseded else NudgeStatus.PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                }
             )
-            for kind, w in due.items():
-                if (person.id, meeting.id, kind) in existing:
-                    continue
-                superseded = kind in PREP_SEQUENCE and kind is not latest_prep
-                rows.append(
-                    {
-                        "member_id": person.id,
-                        "meeting_id": meeting.id,
-                        "kind": kind,
-                        "seq": 0,
-                        "due_at": w.due,
-                        "stale_at": w.stale_at,
-                        "status": NudgeStatus.SUPERSEDED if superseded else NudgeStatus.PENDING,
-                        "attempts": 0,
-                        "created_at": now,
-                    }
-                )
     insert_ignoring_duplicates(session, rows)
     session.commit()
     return len(rows)
