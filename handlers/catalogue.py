@@ -298,6 +298,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.off": "Slå disse beskeder fra",
         "notice.spread.turned_off": "Du får ikke flere beskeder, når dine løsninger bliver spredt.",
         # The facilitator's /network
+        "network.digest.weekly": "*Ugens overblik — {network}*",
+        "network.digest.readiness": "*Klar til mødet? — {network}*",
         "network.help": (
             "*/network* — for tovholdere.\n"
             "• `/network summary` — næste møde: forberedelse, sparring, opfølgning, spredning, "
@@ -701,6 +703,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.text": "Your solution “{solution}” is spreading.",
         "notice.spread.off": "Turn these messages off",
         "notice.spread.turned_off": "You will get no more messages when your solutions spread.",
+        "network.digest.weekly": "*This week's overview — {network}*",
+        "network.digest.readiness": "*Ready for the meeting? — {network}*",
         "network.help": (
             "*/network* — for facilitators.\n"
             "• `/network summary` — the next meeting: preparation, sparring, follow-up, "

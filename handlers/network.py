@@ -4,9 +4,11 @@ everyone else gets the same polite no, whatever they typed (nothing leaks)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlalchemy.orm import Session
 
 from handlers.blocks import mrkdwn_section
 from handlers.catalogue import format_date, t
@@ -14,7 +16,7 @@ from handlers.context import RequestScope, scope_of
 from handlers.parsing import MENTION_RE, escape_slack
 from handlers.sparring import render_period
 from models.errors import InputError
-from models.network import Network, Role, find_people
+from models.network import Meeting, Member, Network, Role, find_people
 from models.summary import (
     MAX_PER_WORKPLACE,
     MemberLine,
@@ -294,6 +296,27 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
         return
     fallback = blocks[0]["text"]["text"][:300]
     ack(response_type="ephemeral", text=fallback, blocks=blocks)
+
+
+def build_digest(
+    *, session: Session, member: Member, meeting: Meeting | None, now: datetime
+) -> dict[str, Any] | None:
+    """The facilitator's readiness report for `meeting`, or (with None) the weekly digest:
+    the summary of the next meeting. None outside the season's meetings."""
+    network, lang = member.network, member.lang
+    if meeting is None:
+        meeting = next_meeting_for_summary(network, now.astimezone(network.zone).date())
+        key = "network.digest.weekly"
+    else:
+        key = "network.digest.readiness"
+    if meeting is None:
+        return None
+    summary = meeting_summary(session=session, network=network, meeting=meeting)
+    blocks = [
+        mrkdwn_section(t(lang, key, network=escape_slack(network.name))),
+        *render_summary(lang, summary),
+    ]
+    return {"text": t(lang, key, network=network.name)[:300], "blocks": blocks[: MAX_BLOCKS + 1]}
 
 
 def register(app: App) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from handlers.attendance import build_attendance_nudge, build_head_count
 from handlers.between import build_between_nudge
 from handlers.ids import NUDGE_METADATA_EVENT
+from handlers.network import build_digest
 from handlers.nudges import build_agenda_nudge, build_prep_nudge
 from handlers.sparring import build_sparring_received
 from handlers.spread import build_spread_notice
@@ -40,17 +41,17 @@ from models.attendance import attendance_of, head_count
 from models.network import Meeting, Member, Network, Role
 from models.nudges import (
     DAYS_BEFORE,
-    MEMBER_KINDS,
-    ORGANISER_KINDS,
     PREP_SEQUENCE,
     Nudge,
     NudgeKind,
     NudgeStatus,
     Window,
     insert_ignoring_duplicates,
+    kinds_for,
     period_end,
     plan_member,
     schedule,
+    weekly_digest_window,
 )
 from models.prep import is_away, prep_status, question_agenda
 
@@ -118,13 +119,15 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
             or m.starts_at <= now < period_end(network, m, nxt)
         ]
     meeting_ids = [m.id for pairs in live.values() for m, _ in pairs]
-    if not meeting_ids:
+    in_season = [
+        n.id
+        for n in networks
+        if live[n.id] or n.season_start <= now.astimezone(n.zone).date() <= n.season_end
+    ]
+    if not in_season:
         return 0
     people = session.scalars(
-        select(Member).where(
-            Member.network_id.in_([nid for nid, pairs in live.items() if pairs]),
-            Member.active.is_(True),
-        )
+        select(Member).where(Member.network_id.in_(in_season), Member.active.is_(True))
     ).all()
     existing = {
         (member_id, meeting_id, kind)
@@ -137,15 +140,15 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
     # What is due depends only on the network, the person's zone and their role: work it out
     # once per such group, then only match people against it.
     networks_by_id = {n.id: n for n in networks}
-    due_by_group: dict[tuple[int, str, bool], list[tuple[Meeting, NudgeKind, Window, bool]]] = {}
+    due_by_group: dict[tuple[int, str, Role], list[tuple[Meeting, NudgeKind, Window, bool]]] = {}
 
     def due_for(
-        network_id: int, zone: ZoneInfo, is_member: bool
+        network_id: int, zone: ZoneInfo, role: Role
     ) -> list[tuple[Meeting, NudgeKind, Window, bool]]:
-        key = (network_id, zone.key, is_member)
+        key = (network_id, zone.key, role)
         if key not in due_by_group:
             items = []
-            kinds = MEMBER_KINDS if is_member else ORGANISER_KINDS
+            kinds = kinds_for(role)
             for meeting, nxt in live[network_id]:
                 due: dict[NudgeKind, Window] = {}
                 for kind in kinds:
@@ -163,8 +166,7 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
 
     rows: list[dict[str, Any]] = []
     for person in people:
-        is_member = person.role is Role.MEMBER
-        for meeting, kind, w, superseded in due_for(person.network_id, person.zone, is_member):
+        for meeting, kind, w, superseded in due_for(person.network_id, person.zone, person.role):
             if person.role is Role.HOST and meeting.host_contact_id != person.id:
                 continue  # a host contact hears only about their own meeting
             if (person.id, meeting.id, kind) in existing:
@@ -178,6 +180,26 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
                     "due_at": w.due,
                     "stale_at": w.stale_at,
                     "status": NudgeStatus.SUPERSEDED if superseded else NudgeStatus.PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            )
+    for person in people:  # the facilitators' weekly digest
+        if person.role is not Role.FACILITATOR:
+            continue
+        week = weekly_digest_window(
+            networks_by_id[person.network_id], person.zone, person.today(now)
+        )
+        if week is not None and week[1].due <= now < week[1].stale_at:
+            rows.append(
+                {
+                    "member_id": person.id,
+                    "meeting_id": None,
+                    "kind": NudgeKind.WEEKLY_DIGEST,
+                    "seq": week[0],
+                    "due_at": week[1].due,
+                    "stale_at": week[1].stale_at,
+                    "status": NudgeStatus.PENDING,
                     "attempts": 0,
                     "created_at": now,
                 }
@@ -229,6 +251,8 @@ def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any
         return build_sparring_received(
             session=session, member=member, receiver_id=nudge.seq, nudge_id=nudge.id
         )
+    if kind is NudgeKind.WEEKLY_DIGEST:
+        return build_digest(session=session, member=member, meeting=None, now=now)
     if kind is NudgeKind.SPREAD_NOTICE:
         return build_spread_notice(
             session=session, member=member, action_id=nudge.seq, nudge_id=nudge.id
@@ -249,6 +273,8 @@ def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any
         if answer is not None:
             return None
         return build_attendance_nudge(lang, member=member, meeting=meeting, nudge_id=nudge.id)
+    if kind is NudgeKind.READINESS_REPORT:
+        return build_digest(session=session, member=member, meeting=meeting, now=now)
     if kind is NudgeKind.HEAD_COUNT:
         return build_head_count(lang, member=member, count=head_count(session, meeting))
     return build_between_nudge(

@@ -30,6 +30,8 @@ class NudgeKind(enum.StrEnum):
     HALFWAY_SPARRING = "halfway_sparring"
     HALFWAY_FOLLOWUP = "halfway_followup"
     PERIOD_CLOSING = "period_closing"
+    READINESS_REPORT = "readiness_report"  # to facilitators, before each meeting
+    WEEKLY_DIGEST = "weekly_digest"  # to facilitators, Mondays (meeting_id empty, seq = week)
     # Sent when something happens, not on a schedule (meeting_id is empty, seq names the cause).
     SPARRING_RECEIVED = "sparring_received"
     SPREAD_NOTICE = "spread_notice"
@@ -45,7 +47,11 @@ DAYS_BEFORE: dict[NudgeKind, int] = {
 # Preparation nudges in order; a later one that is due supersedes an earlier unsent one.
 PREP_SEQUENCE = (NudgeKind.PREP_KICKOFF, NudgeKind.PREP_REMINDER, NudgeKind.PREP_LAST_CALL)
 # Working days before the meeting: "are you coming?", and the head count for the organisers.
-WORKING_DAYS_BEFORE: dict[NudgeKind, int] = {NudgeKind.ATTENDANCE: 3, NudgeKind.HEAD_COUNT: 2}
+WORKING_DAYS_BEFORE: dict[NudgeKind, int] = {
+    NudgeKind.ATTENDANCE: 3,
+    NudgeKind.HEAD_COUNT: 2,
+    NudgeKind.READINESS_REPORT: 2,
+}
 # From a meeting to the next (or to the end of the season).
 BETWEEN_KINDS = (
     NudgeKind.BETWEEN_START,
@@ -55,7 +61,8 @@ BETWEEN_KINDS = (
 )
 CLOSING_DAYS_BEFORE = 7
 MEMBER_KINDS = (*DAYS_BEFORE, NudgeKind.ATTENDANCE, *BETWEEN_KINDS)
-ORGANISER_KINDS = (NudgeKind.HEAD_COUNT,)  # facilitators and the meeting's host contact
+FACILITATOR_KINDS = (NudgeKind.HEAD_COUNT, NudgeKind.READINESS_REPORT)
+HOST_KINDS = (NudgeKind.HEAD_COUNT,)  # a meeting's host contact, for their meeting only
 EVENT_KINDS = (NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE)
 
 
@@ -202,13 +209,33 @@ def schedule(
     return Window(due, stale)
 
 
+def kinds_for(role: Role) -> tuple[NudgeKind, ...]:
+    if role is Role.MEMBER:
+        return MEMBER_KINDS
+    return FACILITATOR_KINDS if role is Role.FACILITATOR else HOST_KINDS
+
+
+def weekly_digest_window(
+    network: Network, zone: ZoneInfo, today: date
+) -> tuple[int, Window] | None:
+    """This week's digest for a facilitator: 09:00 on the week's first working day (Monday,
+    unless it is a holiday), during the season; (week number as yyyyww, window)."""
+    monday = today - timedelta(days=today.weekday())
+    day = next_working_day(monday, network.country)
+    if not network.season_start <= day <= network.season_end:
+        return None
+    due = local_moment(day, zone)
+    year, week, _ = monday.isocalendar()
+    return year * 100 + week, Window(due, due + timedelta(days=1))
+
+
 def plan_member(
     member: Member, meetings: Iterable[Meeting], kinds: Iterable[NudgeKind] | None = None
 ) -> Iterator[PlannedNudge]:
     """Every scheduled nudge for one person, at 09:00 in their own zone, in time order per
-    meeting. Members get MEMBER_KINDS; facilitators and host contacts ORGANISER_KINDS."""
+    meeting, by role: MEMBER_KINDS, FACILITATOR_KINDS or HOST_KINDS."""
     if kinds is None:
-        kinds = MEMBER_KINDS if member.role is Role.MEMBER else ORGANISER_KINDS
+        kinds = kinds_for(member.role)
     kinds = list(kinds)
     ordered = list(meetings)
     for meeting, following in zip(ordered, [*ordered[1:], None], strict=True):

@@ -237,3 +237,24 @@ def test_notice_goes_stale_after_two_weeks(
         )
         s.commit()
     assert run_pass(now + timedelta(days=15)).of(NudgeKind.SPREAD_NOTICE) == {"stale": 1}
+
+
+def test_readiness_report_and_weekly_digest_for_facilitators(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    monday = datetime(2015, 11, 2, 8, 0, tzinfo=UTC)  # 09:00 in Copenhagen
+    report = run_pass(monday)
+    assert report.of(NudgeKind.WEEKLY_DIGEST) == {"sent": 2}
+    (digest,) = calls(slack, FACILITATOR, "*Ugens overblik")
+    assert digest["text"] == "*Ugens overblik — Spredningsnetværk for offentlig innovation 2015–16*"
+    assert digest["blocks"][1]["text"]["text"].startswith("*Møde 2: Klagedrevet innovation*")
+    assert run_pass(monday + timedelta(hours=3)).of(NudgeKind.WEEKLY_DIGEST) == {}  # once a week
+    assert calls(slack, ANNA, "*Ugens overblik") == []  # members do not get it
+    slack.reset()
+    report = run_pass(HEAD_COUNT_2)
+    assert report.of(NudgeKind.READINESS_REPORT) == {"sent": 2}  # not the host contact
+    (ready,) = calls(slack, FACILITATOR, "*Klar til mødet?")
+    texts = "\n".join(b["text"]["text"] for b in ready["blocks"])
+    assert "*Møde 2: Klagedrevet innovation* (17. november 2015) — 10 medlemmer" in texts
+    assert "*Bagud:*" in texts
+    assert calls(slack, "U0HOST0001", "*Klar til mødet?") == []

@@ -43,7 +43,18 @@ def test_walk_the_season(
             for m in people
             for p in plan_member(m, m.network.meetings)
         }
-        rows = s.scalars(select(Nudge)).all()
+        all_rows = s.scalars(select(Nudge)).all()
+        digests = [r for r in all_rows if r.kind is NudgeKind.WEEKLY_DIGEST]
+        rows = [r for r in all_rows if r.kind is not NudgeKind.WEEKLY_DIGEST]
+        # The weekly digest: every week of the season, to each of the two facilitators, at
+        # 09:00 on the week's first working day (Easter and Whit Monday move it to Tuesday).
+        weeks = {r.seq for r in digests}
+        assert len(digests) == 2 * len(weeks) == 2 * 39
+        for r in digests:
+            local = r.sent_at.astimezone(r.member.zone) if r.sent_at else None
+            assert r.status is NudgeStatus.SENT and local is not None
+            assert (local.hour, local.minute) == (9, 0) and is_working_day(local.date(), "DK")
+            assert local.weekday() == 0 or local.date().isoformat() in {"2016-03-29", "2016-05-17"}
         anna, jens = person(s, ANNA), person(s, JENS)
         # Every scheduled nudge has exactly one outbox row: 9 kinds a meeting for a member
         # (a few between-meeting ones do not fit a short period), the head count for the
@@ -51,6 +62,7 @@ def test_walk_the_season(
         assert len(rows) == len(planned)
         assert {(r.member_id, r.meeting_id, r.kind) for r in rows} == set(planned)
         assert len([r for r in rows if r.kind is NudgeKind.HEAD_COUNT]) == 2 * 4 + 1
+        assert len([r for r in rows if r.kind is NudgeKind.READINESS_REPORT]) == 2 * 4
         assert len([r for r in rows if r.member_id == anna.id]) == 4 * 9
         for row in rows:
             assert row.seq == 0
@@ -89,4 +101,4 @@ def test_walk_the_season(
         assert {t.hour for t in jens_times} == {13, 14}
     # Slack got exactly one message per sent nudge.
     delivered = [m for msgs in slack.posted.values() for m in msgs]
-    assert len(delivered) == len(sent)
+    assert len(delivered) == len(sent) + len(digests)
