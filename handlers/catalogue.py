@@ -55,6 +55,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "meeting.when_zone": "{date} kl. {start}–{end} ({zone})",
         # App Home
         "home.title": "Tovholder",
+        "home.facilitator_hint": (
+            "{behind} er bagud. Se hvem med `/network summary` — og `/network help` for resten."
+        ),
         "home.network": "*{network}*",
         "home.next_meeting": "*Næste møde {number}: {theme}*\n{when}\n{place} · vært: {host}",
         "home.no_next_meeting": "Sæsonens møder er afholdt.",
@@ -469,6 +472,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "meeting.when": "{date}, {start}–{end}",
         "meeting.when_zone": "{date}, {start}–{end} ({zone})",
         "home.title": "Tovholder",
+        "home.facilitator_hint": (
+            "{behind} are behind. See who with `/network summary` — and `/network help`."
+        ),
         "home.network": "*{network}*",
         "home.next_meeting": "*Next meeting {number}: {theme}*\n{when}\n{place} · host: {host}",
         "home.no_next_meeting": "The season's meetings have all been held.",

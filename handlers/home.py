@@ -11,17 +11,28 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action
+from handlers.network import render_summary
 from handlers.parsing import escape_slack
 from handlers.prep import render_prep_status
 from handlers.sparring import render_status
 from models.errors import NotAMemberError
-from models.network import Meeting, Member, facilitators_to_contact, next_meeting, resolve_member
+from models.network import (
+    Meeting,
+    Member,
+    Role,
+    facilitators_to_contact,
+    find_people,
+    next_meeting,
+    pick_member,
+)
 from models.prep import PrepStatus, prep_status, upcoming_meeting
 from models.sparring import sparring_status
+from models.summary import meeting_summary, next_meeting_for_summary
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +136,34 @@ def build_stranger_home_view(lang: str, contacts: list[str]) -> dict[str, Any]:
     }
 
 
+def build_facilitator_home_view(
+    session: Session, facilitator: Member, now: datetime
+) -> dict[str, Any]:
+    """A facilitator's Home tab: the network's overview for the next meeting."""
+    lang, network = facilitator.lang, facilitator.network
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
+        _section(HomeBlock.NETWORK, t(lang, "home.network", network=escape_slack(network.name))),
+    ]
+    meeting = next_meeting_for_summary(network, now.astimezone(network.zone).date())
+    if meeting is not None:
+        summary = meeting_summary(session=session, network=network, meeting=meeting)
+        overview = render_summary(lang, summary)
+        blocks += overview[:2]  # the meeting and the totals; the rest via /network summary
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": t(lang, "home.facilitator_hint", behind=len(summary.behind)),
+                    }
+                ],
+            }
+        )
+    return {"type": "home", "blocks": blocks}
+
+
 def ack_home_opened(ack: Ack) -> None:
     ack()
 
@@ -136,8 +175,12 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
     scope = scope_of(context)
     user_id = str(event["user"])
     with scope.session_factory() as session:
-        member = resolve_member(session, user_id, scope.now)
-        if member is None:
+        people = find_people(session, user_id)
+        member = pick_member(people, scope.now)
+        facilitator = next((p for p in people if p.role is Role.FACILITATOR), None)
+        if member is None and facilitator is not None:
+            view = build_facilitator_home_view(session, facilitator, scope.now)
+        elif member is None:
             contacts = [f.slack_user_id for f in facilitators_to_contact(session)]
             view = build_stranger_home_view(scope.lang, list(dict.fromkeys(contacts)))
         else:

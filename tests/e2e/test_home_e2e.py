@@ -58,3 +58,16 @@ def test_messages_tab_publishes_nothing(bot: BotUnderTest) -> None:
     bot.event({"type": "app_home_opened", "user": BO, "channel": "D4", "tab": "home"})
     calls = bot.slack.wait_for("views.publish")
     assert [c.params["user_id"] for c in calls] == [BO]
+
+
+def test_facilitator_sees_the_network_overview(bot: BotUnderTest) -> None:
+    from tests.conftest import FACILITATOR
+
+    bot.event({"type": "app_home_opened", "user": FACILITATOR, "channel": "D5", "tab": "home"})
+    (call,) = bot.slack.wait_for("views.publish")
+    view = call.params["view"]
+    text = _home_text(view)
+    assert "*Møde 2: Klagedrevet innovation* (17. november 2015) — 10 medlemmer" in text
+    assert "Forberedt: 0 af 10 (0 %)" in text
+    context = view["blocks"][-1]["elements"][0]["text"]
+    assert context.startswith("10 er bagud. Se hvem med `/network summary`")
