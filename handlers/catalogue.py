@@ -302,6 +302,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.turned_off": "Du får ikke flere beskeder, når dine løsninger bliver spredt.",
         # The facilitator's /network
         "network.digest.weekly": "*Ugens overblik — {network}*",
+        "network.mydata.sending": (
+            "Jeg sender alt, hvad der er gemt om dig, som en fil i vores direkte besked."
+        ),
+        "network.mydata.nothing": "Der er ikke gemt noget om dig i Tovholder.",
+        "network.mydata.title": "Dine data i Tovholder",
+        "network.mydata.comment": "Her er alt, hvad Tovholder har gemt om dig.",
+        "network.forget.confirm": (
+            "Slet alle personoplysninger om *{name}*? Navn, noter, spørgsmål, eksempler og "
+            "opfølgninger slettes; kun anonyme tal bliver. Det kan ikke fortrydes."
+        ),
+        "network.forget.button": "Ja, slet",
+        "network.forget.done": "Personoplysningerne om {name} er slettet.",
         "network.digest.readiness": "*Klar til mødet? — {network}*",
         "network.help": (
             "*/network* — for tovholdere.\n"
@@ -710,6 +722,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.off": "Turn these messages off",
         "notice.spread.turned_off": "You will get no more messages when your solutions spread.",
         "network.digest.weekly": "*This week's overview — {network}*",
+        "network.mydata.sending": (
+            "I am sending everything stored about you as a file in our direct message."
+        ),
+        "network.mydata.nothing": "Nothing is stored about you in Tovholder.",
+        "network.mydata.title": "Your data in Tovholder",
+        "network.mydata.comment": "Here is everything Tovholder has stored about you.",
+        "network.forget.confirm": (
+            "Erase all personal data about *{name}*? Name, notes, questions, examples and "
+            "follow-ups are erased; only anonymous numbers remain. This cannot be undone."
+        ),
+        "network.forget.button": "Yes, erase",
+        "network.forget.done": "The personal data about {name} is erased.",
         "network.digest.readiness": "*Ready for the meeting? — {network}*",
         "network.help": (
             "*/network* — for facilitators.\n"

@@ -22,6 +22,7 @@ class Action(StrEnum):
     ATTEND_NO = "attendance_no"
     DISPUTE_SPARRING = "sparring_dispute"
     SPREAD_NOTICES_OFF = "spread_notices_off"
+    FORGET_CONFIRM = "network_forget_confirm"
     SPREAD_UPDATE = "spread_update"
 
 

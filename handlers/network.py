@@ -3,20 +3,25 @@ everyone else gets the same polite no, whatever they typed (nothing leaks)."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.blocks import mrkdwn_section
 from handlers.catalogue import format_date, t
 from handlers.context import RequestScope, scope_of
+from handlers.ids import Action
 from handlers.parsing import MENTION_RE, escape_slack
-from handlers.sparring import render_period
+from handlers.sparring import render_period, reply_ephemeral
 from models.errors import InputError
 from models.network import Meeting, Member, Network, Role, find_people
+from models.privacy import forget_member, personal_data
 from models.summary import (
     MAX_PER_WORKPLACE,
     MemberLine,
@@ -25,6 +30,8 @@ from models.summary import (
     meeting_summary,
     next_meeting_for_summary,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_BLOCKS = 45
 LINES_PER_SECTION = 8
@@ -271,8 +278,104 @@ def fees_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[s
     return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS - 2), mrkdwn_section(total)]
 
 
+def upload_to_dm(
+    client: WebClient,
+    user_id: str,
+    *,
+    filename: str,
+    content: bytes | str,
+    title: str,
+    comment: str,
+) -> None:
+    """Put a file in the bot's direct message with the user (Slack's current upload API)."""
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel, filename=filename, content=content, title=title, initial_comment=comment
+    )
+
+
+def send_files(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+    """Lazy listener: upload what the ack step prepared (my data, an export)."""
+    for upload in context.get("uploads", []):
+        upload_to_dm(client, str(body["user_id"]), **upload)
+
+
+def handle_mydata(scope: RequestScope, context: dict[str, Any]) -> str:
+    people = find_people(scope.db, scope.user_id) if scope.user_id else []
+    if not people:
+        return t(scope.lang, "network.mydata.nothing")
+    lang = people[0].lang
+    data = [personal_data(session=scope.db, member=p) for p in people]
+    context["uploads"] = [
+        {
+            "filename": "tovholder-mine-data.json",
+            "content": json.dumps(data, ensure_ascii=False, indent=2),
+            "title": t(lang, "network.mydata.title"),
+            "comment": t(lang, "network.mydata.comment"),
+        }
+    ]
+    return t(lang, "network.mydata.sending")
+
+
+def forget_blocks(lang: str, target: Member) -> list[dict[str, Any]]:
+    return [
+        mrkdwn_section(t(lang, "network.forget.confirm", name=escape_slack(target.name))),
+        {
+            "type": "actions",
+            "block_id": "forget",
+            "elements": [
+                {
+                    "type": "button",
+                    "style": "danger",
+                    "action_id": Action.FORGET_CONFIRM,
+                    "text": {"type": "plain_text", "text": t(lang, "network.forget.button")},
+                    "value": str(target.id),
+                }
+            ],
+        },
+    ]
+
+
+def _member_of(network: Network, mention: str) -> Member | None:
+    found = MENTION_RE.fullmatch(mention)
+    if not found:
+        return None
+    return next(
+        (m for m in network.people if m.slack_user_id == found["id"] and m.role is Role.MEMBER),
+        None,
+    )
+
+
+def handle_forget_confirm(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """The facilitator confirmed: erase the person's personal data (checked again here)."""
+    scope = scope_of(context)
+    network = facilitated_network(scope)
+    ack()
+    if network is None:
+        context["reply"] = t(scope.lang, "network.not_allowed")
+        return
+    target = scope.db.get(Member, int(body["actions"][0]["value"]))
+    if target is None or target.network_id != network.id or target.role is not Role.MEMBER:
+        context["reply"] = t(scope.lang, "network.error.unknown_member")
+        return
+    facilitator = next(
+        p
+        for p in find_people(scope.db, str(scope.user_id))
+        if p.role is Role.FACILITATOR and p.network_id == network.id
+    )
+    name = target.name
+    forget_member(session=scope.db, member=target, by=facilitator, now=scope.now)
+    scope.db.commit()
+    log.info("member %s forgotten by facilitator %s", target.id, facilitator.id)
+    context["reply"] = t(scope.lang, "network.forget.done", name=escape_slack(name))
+
+
 def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
+    first = str(body.get("text", "")).strip().split(maxsplit=1)
+    if first and first[0].lower() in {"mydata", "minedata"}:  # anyone, about themselves only
+        ack(response_type="ephemeral", text=handle_mydata(scope, context))
+        return
     network = facilitated_network(scope)
     if network is None:
         ack(response_type="ephemeral", text=t(scope.lang, "network.not_allowed"))
@@ -290,6 +393,11 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
         blocks = meetings_blocks(lang, network)
     elif word in {"fees", "gebyr", "gebyrer"}:
         blocks = fees_blocks(scope, lang, network)
+    elif word in {"forget", "glem"}:
+        target = _member_of(network, args[1]) if len(args) > 1 else None
+        if target is None:
+            raise InputError("network.error.unknown_member")
+        blocks = forget_blocks(lang, target)
     else:
         text = t(lang, "network.error.unknown_subcommand", word=escape_slack(word))
         ack(response_type="ephemeral", text=text + "\n\n" + t(lang, "network.help"))
@@ -320,4 +428,5 @@ def build_digest(
 
 
 def register(app: App) -> None:
-    app.command("/network")(handle_network_command)
+    app.command("/network")(ack=handle_network_command, lazy=[send_files])
+    app.action(Action.FORGET_CONFIRM)(ack=handle_forget_confirm, lazy=[reply_ephemeral])

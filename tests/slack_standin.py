@@ -61,6 +61,10 @@ def _default_body(
     if method == "conversations.history":
         # Newest first, as Slack returns them. (`oldest` is not applied: tests use old clocks.)
         return {"ok": True, "messages": list(reversed(posted.get(str(params.get("channel")), [])))}
+    if method == "files.completeUploadExternal":
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        return {"ok": True, "files": files}
     if method == "users.info":
         return {"ok": True, "user": {"id": params.get("user"), "tz": "Europe/Copenhagen"}}
     return {"ok": True}
@@ -74,6 +78,8 @@ class SlackStandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.posted: dict[str, list[dict[str, Any]]] = {}
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes uploaded
+        self.shared_files: list[dict[str, Any]] = []  # files.completeUploadExternal calls
         self.faults_served = 0
         self._every: dict[str, tuple[int, Reply]] = {}
         self._counts: dict[str, int] = {}
@@ -110,6 +116,8 @@ class SlackStandIn:
             self._every.clear()
             self._counts.clear()
             self._slow.clear()
+            self.uploads.clear()
+            self.shared_files.clear()
             self.faults_served = 0
 
     def script(self, method: str, *replies: Reply) -> None:
@@ -158,6 +166,18 @@ class SlackStandIn:
                     self.faults_served += 1
                     return reply
             delay = self._slow.pop(method, 0.0)
+            if method == "files.getUploadURLExternal":
+                host, port = self._server.server_address[:2]
+                file_id = f"F{self._counts[method]:08d}"
+                return Reply(
+                    body={
+                        "ok": True,
+                        "file_id": file_id,
+                        "upload_url": f"http://{host}:{port}/upload/{file_id}",
+                    }
+                )
+            if method == "files.completeUploadExternal":
+                self.shared_files.append(params)
             return Reply(body=_default_body(method, params, self.posted), delay=delay)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -169,7 +189,16 @@ class SlackStandIn:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8")
+                data = self.rfile.read(length)
+                if self.path.startswith("/upload/"):  # a file's bytes, to its upload URL
+                    with standin._lock:
+                        standin.uploads[self.path[len("/upload/") :]] = data
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
+                raw = data.decode("utf-8")
                 if "json" in (self.headers.get("Content-Type") or ""):
                     params = json.loads(raw or "{}")
                 else:

@@ -192,3 +192,75 @@ def test_another_networks_facilitator_sees_only_their_own(
     assert "Anna" not in summary and "Vest 1" in summary
     who = bot.command("/network", f"summary <@{ANNA}>", user=OTHER_FACILITATOR).json()["text"]
     assert who.startswith("Nævn et medlem af netværket")
+
+
+def test_mydata_sends_everything_about_me_as_a_file(bot: Any, season: None) -> None:
+    import json as _json
+
+    reply = bot.command("/network", "mydata", user=BO).json()
+    assert reply["text"] == (
+        "Jeg sender alt, hvad der er gemt om dig, som en fil i vores direkte besked."
+    )
+    (shared,) = [c for c in bot.slack.wait_for("files.completeUploadExternal")]
+    assert shared.params["channel_id"] == "D" + BO[1:]  # Bo's DM, nobody else's
+    (content,) = bot.slack.uploads.values()
+    (data,) = _json.loads(content.decode("utf-8"))
+    assert data["profile"]["name"] == "Bo Kjær"
+    assert data["profile"]["manager"] == "Birgitte Sørensen"
+    assert [q["asked_by"] for q in data["questions_for_me"]] == ["Anna Lund"] * 3
+    assert data["sparring_received"][0]["from"] == "Anna Lund"
+    assert data["attendance"] == [
+        {"meeting": 2, "answer": "no", "substitute_name": None, "substitute_email": None}
+    ]
+    stranger = bot.command("/network", "mydata", user="U0OUTSIDER").json()
+    assert stranger["text"] == "Der er ikke gemt noget om dig i Tovholder."
+
+
+def test_forget_after_confirmation_keeps_only_numbers(
+    bot: Any, season: None, session_factory: sessionmaker[Session]
+) -> None:
+    from sqlalchemy import select
+
+    from handlers.ids import Action
+    from models.followup import ManagerFollowUp
+    from models.history import ChangeRecord
+    from models.prep import PrepQuestion
+    from models.sparring import SparringEntry
+
+    assert bot.command("/network", f"forget <@{ANNA}>", user=ANNA).json()["text"] == (
+        "Kun netværkets tovholdere kan bruge `/network`."
+    )
+    reply = bot.command("/network", f"forget <@{ANNA}|anna>", user=FACILITATOR).json()
+    assert reply["blocks"][0]["text"]["text"].startswith(
+        "Slet alle personoplysninger om *Anna Lund*?"
+    )
+    button = reply["blocks"][1]["elements"][0]
+    bot.click(ANNA, Action.FORGET_CONFIRM, button["value"])  # not hers to press
+    assert bot.slack.wait_for("/response/action")[0].params["text"] == (
+        "Kun netværkets tovholdere kan bruge `/network`."
+    )
+    bot.click(FACILITATOR, Action.FORGET_CONFIRM, button["value"])
+    assert bot.slack.wait_for("/response/action", 2)[1].params["text"] == (
+        "Personoplysningerne om Anna Lund er slettet."
+    )
+    with session_factory() as s:
+        from models.network import Member
+
+        anna = s.get(Member, int(button["value"]))
+        assert anna is not None
+        assert (anna.name, anna.slack_user_id, anna.manager_name, anna.active) == (
+            f"Slettet medlem {anna.id}",
+            f"FORGOTTEN{anna.id}",
+            None,
+            False,
+        )
+        assert {q.text for q in s.scalars(select(PrepQuestion))} == {""}
+        entry = s.scalars(select(SparringEntry)).one()
+        assert entry.minutes == 120  # the number stays
+        assert s.scalars(select(ManagerFollowUp)).one().agreed == "—"
+        (log,) = s.scalars(select(ChangeRecord).where(ChangeRecord.field == "forgotten")).all()
+        assert log.entity_id == anna.id and log.old_value is None
+    # Anna no longer counts as a member, and her Slack id no longer finds anything.
+    summary = text_of(bot.command("/network", "summary", user=FACILITATOR))
+    assert "— 9 medlemmer" in summary
+    assert "Du er ikke medlem" in bot.command("/sparring", "", user=ANNA).json()["text"]
