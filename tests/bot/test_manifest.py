@@ -23,16 +23,28 @@ def test_manifest_has_exactly_the_five_commands_escaped() -> None:
 
 def test_manifest_scopes_are_only_what_the_bot_uses() -> None:
     # commands: slash commands; chat:write + im:write: nudges as DMs (conversations.open);
-    # im:history: check a DM before re-sending a nudge; users:read: the member's time zone.
+    # im:history: check a DM before re-sending a nudge; users:read: the member's time zone;
+    # files:write: /network mydata as a file in the DM.
     assert manifest()["oauth_config"]["scopes"]["bot"] == [
         "commands",
         "chat:write",
         "im:write",
         "im:history",
         "users:read",
+        "files:write",
     ]
-    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "jobs").rglob("*.py"))
-    for call in ("conversations_open", "chat_postMessage", "conversations_history", "users_info"):
+    code = "".join(
+        p.read_text(encoding="utf-8")
+        for d in ("jobs", "handlers")
+        for p in (ROOT / d).rglob("*.py")
+    )
+    for call in (
+        "conversations_open",
+        "chat_postMessage",
+        "conversations_history",
+        "users_info",
+        "files_upload_v2",
+    ):
         assert call in code
 
 
