@@ -1,5 +1,5 @@
-"""`/network summary` at scale: a network of 1,000 members with a full season of records
-(more than 20,000 rows), timing the summary and counting its SQL statements.
+"""`/network summary` and `/network export` at scale: a network of 1,000 members with a full
+season of records (more than 20,000 rows), timing both and counting their SQL statements.
 
     .venv/bin/python bench/bench_summary.py [--members 1000] [--postgres URL]
 
@@ -26,6 +26,7 @@ from handlers.network import render_summary  # noqa: E402
 from models.attendance import Attendance, AttendanceStatus  # noqa: E402
 from models.base import Base  # noqa: E402
 from models.db import make_engine, make_session_factory, upgrade_schema  # noqa: E402
+from models.export import export_tables, to_csv_zip, to_xlsx  # noqa: E402
 from models.followup import ManagerFollowUp  # noqa: E402
 from models.network import Member, Network  # noqa: E402
 from models.prep import Preparation, PrepExample, PrepQuestion  # noqa: E402
@@ -194,6 +195,18 @@ def main() -> None:
                     f"{len(summary.lines)} members: median {timings[2] * 1000:.0f} ms, "
                     f"best {timings[0] * 1000:.0f} ms, {statements} SQL statements; "
                     f"{len(summary.behind)} behind"
+                )
+            with factory() as s:
+                network = s.scalars(select(Network)).one()
+                count["n"] = 0
+                started = time.perf_counter()
+                tables = export_tables(session=s, network=network)
+                xlsx, zipped = to_xlsx(tables), to_csv_zip(tables)
+                seconds = time.perf_counter() - started
+                print(
+                    f"{name}: export of {sum(len(t) - 1 for t in tables.values())} records: "
+                    f"{seconds * 1000:.0f} ms, {count['n']} SQL statements, XLSX "
+                    f"{len(xlsx) // 1024} KiB, CSV zip {len(zipped) // 1024} KiB"
                 )
             event.remove(engine, "before_cursor_execute", tick)
             with factory.begin() as s:

@@ -313,6 +313,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "opfølgninger slettes; kun anonyme tal bliver. Det kan ikke fortrydes."
         ),
         "network.forget.button": "Ja, slet",
+        "network.export.sending": (
+            "Jeg laver eksporten (Excel-fil og CSV-filer) og sender den i vores direkte besked."
+        ),
+        "network.export.comment": "Eksport af {network}.",
         "network.forget.done": "Personoplysningerne om {name} er slettet.",
         "network.digest.readiness": "*Klar til mødet? — {network}*",
         "network.help": (
@@ -322,7 +326,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/network summary meeting 2` — et bestemt møde\n"
             "• `/network summary @medlem` — alt om ét medlem i sæsonen\n"
             "• `/network summary season` — hele sæsonen møde for møde\n"
-            "• `/network members`, `/network meetings`, `/network fees`"
+            "• `/network members`, `/network meetings`, `/network fees`\n"
+            "• `/network export` — alt som Excel- og CSV-filer\n"
+            "• `/network forget @medlem` — slet et medlems personoplysninger\n"
+            "• `/network mydata` — (for alle) dine egne data som fil"
         ),
         "network.not_allowed": "Kun netværkets tovholdere kan bruge `/network`.",
         "network.error.unknown_subcommand": "Jeg kender ikke `/network {word}`.",
@@ -733,6 +740,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "follow-ups are erased; only anonymous numbers remain. This cannot be undone."
         ),
         "network.forget.button": "Yes, erase",
+        "network.export.sending": (
+            "I am making the export (an Excel file and CSV files) and sending it in our DM."
+        ),
+        "network.export.comment": "Export of {network}.",
         "network.forget.done": "The personal data about {name} is erased.",
         "network.digest.readiness": "*Ready for the meeting? — {network}*",
         "network.help": (
@@ -742,7 +753,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/network summary meeting 2` — one meeting\n"
             "• `/network summary @member` — everything about one member this season\n"
             "• `/network summary season` — the whole season, meeting by meeting\n"
-            "• `/network members`, `/network meetings`, `/network fees`"
+            "• `/network members`, `/network meetings`, `/network fees`\n"
+            "• `/network export` — everything as Excel and CSV files\n"
+            "• `/network forget @member` — erase a member's personal data\n"
+            "• `/network mydata` — (for everyone) your own data as a file"
         ),
         "network.not_allowed": "Only the network's facilitators can use `/network`.",
         "network.error.unknown_subcommand": "I don't know `/network {word}`.",

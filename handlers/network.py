@@ -20,6 +20,7 @@ from handlers.ids import Action
 from handlers.parsing import MENTION_RE, escape_slack
 from handlers.sparring import render_period, reply_ephemeral
 from models.errors import InputError
+from models.export import export_tables, to_csv_zip, to_xlsx
 from models.network import Meeting, Member, Network, Role, find_people
 from models.privacy import forget_member, personal_data
 from models.summary import (
@@ -295,9 +296,32 @@ def upload_to_dm(
 
 
 def send_files(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-    """Lazy listener: upload what the ack step prepared (my data, an export)."""
+    """Lazy listener: upload what the ack step prepared (my data), or build and upload the
+    export the facilitator asked for — slow work, after the ack, with its own session."""
     for upload in context.get("uploads", []):
         upload_to_dm(client, str(body["user_id"]), **upload)
+    network_id = context.get("export_network_id")
+    if network_id is None:
+        return
+    scope = scope_of(context)
+    with scope.session_factory() as session:
+        network = session.get(Network, network_id)
+        assert network is not None
+        tables = export_tables(session=session, network=network)
+        stamp = scope.now.astimezone(network.zone).strftime("%Y-%m-%d")
+        lang = scope.lang
+        for filename, content in (
+            (f"{network.key}-{stamp}.xlsx", to_xlsx(tables)),
+            (f"{network.key}-{stamp}-csv.zip", to_csv_zip(tables)),
+        ):
+            upload_to_dm(
+                client,
+                str(body["user_id"]),
+                filename=filename,
+                content=content,
+                title=filename,
+                comment=t(lang, "network.export.comment", network=network.name),
+            )
 
 
 def handle_mydata(scope: RequestScope, context: dict[str, Any]) -> str:
@@ -393,6 +417,10 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
         blocks = meetings_blocks(lang, network)
     elif word in {"fees", "gebyr", "gebyrer"}:
         blocks = fees_blocks(scope, lang, network)
+    elif word in {"export", "eksport", "eksportér"}:
+        context["export_network_id"] = network.id
+        ack(response_type="ephemeral", text=t(lang, "network.export.sending"))
+        return
     elif word in {"forget", "glem"}:
         target = _member_of(network, args[1]) if len(args) > 1 else None
         if target is None:

@@ -264,3 +264,47 @@ def test_forget_after_confirmation_keeps_only_numbers(
     summary = text_of(bot.command("/network", "summary", user=FACILITATOR))
     assert "— 9 medlemmer" in summary
     assert "Du er ikke medlem" in bot.command("/sparring", "", user=ANNA).json()["text"]
+
+
+def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
+    import csv
+    import io
+    import zipfile
+
+    import openpyxl
+
+    reply = bot.command("/network", "export", user=FACILITATOR).json()
+    assert reply["text"].startswith("Jeg laver eksporten")
+    shared = bot.slack.wait_for("files.completeUploadExternal", 2)
+    assert {c.params["channel_id"] for c in shared} == {"D" + FACILITATOR[1:]}
+    files = dict(sorted(bot.slack.uploads.items()))
+    xlsx, zipped = files.values()
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
+    assert workbook.sheetnames == [
+        "summary",
+        "members",
+        "meetings",
+        "manager_alignment",
+        "questions",
+        "examples",
+        "sparring",
+        "followups",
+        "spreading",
+        "attendance",
+    ]
+    members = list(workbook["members"].iter_rows(values_only=True))
+    assert members[0][:3] == ("name", "slack_id", "organisation")
+    assert ("Camilla Østergaard", "U0CAMILLA3", "Gribskov Kommune") in [r[:3] for r in members]
+    sparring = list(workbook["sparring"].iter_rows(values_only=True))
+    assert sparring[1][:4] == ("2015-10-02", "Anna Lund", 120, "Bo Kjær")
+    summary = list(workbook["summary"].iter_rows(values_only=True))
+    assert len(summary) == 1 + 4 * 10  # a line per meeting and member
+    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+        assert "members.csv" in archive.namelist()
+        raw = archive.read("members.csv")
+        assert raw.startswith("\ufeff".encode())  # Excel reads it as UTF-8: æ, ø, å survive
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+        assert rows[0][0] == "name" and any(r[0] == "Camilla Østergaard" for r in rows)
+    assert bot.command("/network", "export", user=ANNA).json()["text"] == (
+        "Kun netværkets tovholdere kan bruge `/network`."
+    )
