@@ -313,6 +313,28 @@ MESSAGES: dict[str, dict[str, str]] = {
             "opfølgninger slettes; kun anonyme tal bliver. Det kan ikke fortrydes."
         ),
         "network.forget.button": "Ja, slet",
+        "network.added": "{user} er nu medlem ({organisation}) og får påmindelser fra nu af.",
+        "network.removed": "{user} er taget ud: ingen påmindelser, historikken bevares.",
+        "network.meeting_changed": (
+            "Møde {number} er nu {date} kl. {start}, {place} (vært: {host}). "
+            "Påmindelserne følger den nye dato."
+        ),
+        "network.error.add_form": (
+            'Mangler {missing}. Skriv fx `/network add @anna org="Roskilde Kommune" '
+            'manager="Birgitte Sørensen" lang=da`.'
+        ),
+        "network.error.already_member": "{users} er allerede medlem.",
+        "network.error.not_a_member_role": "Personen er tovholder eller vært, ikke medlem.",
+        "network.error.meeting_form": (
+            'Skriv fx `/network meeting 2 date=2015-11-18 time=10:00-13:00 place="Roskilde '
+            'Rådhus" host="Roskilde Kommune"`.'
+        ),
+        "network.error.meeting_past": "Møde {number} er begyndt eller holdt og kan ikke flyttes.",
+        "network.error.meeting_times": "Mødet skal slutte efter, det begynder.",
+        "network.error.meeting_season": "Datoen skal ligge i sæsonen ({start} – {end}).",
+        "network.error.meeting_order": (
+            "Møde {number} skal ligge efter det forrige og før det næste møde."
+        ),
         "network.export.sending": (
             "Jeg laver eksporten (Excel-fil og CSV-filer) og sender den i vores direkte besked."
         ),
@@ -740,6 +762,28 @@ MESSAGES: dict[str, dict[str, str]] = {
             "follow-ups are erased; only anonymous numbers remain. This cannot be undone."
         ),
         "network.forget.button": "Yes, erase",
+        "network.added": "{user} is now a member ({organisation}) and gets reminders from now on.",
+        "network.removed": "{user} is out of the network: no reminders, history kept.",
+        "network.meeting_changed": (
+            "Meeting {number} is now {date} at {start}, {place} (host: {host}). "
+            "The reminders follow the new date."
+        ),
+        "network.error.add_form": (
+            'Missing {missing}. Write e.g. `/network add @anna org="Roskilde Kommune" '
+            'manager="Birgitte Sørensen" lang=da`.'
+        ),
+        "network.error.already_member": "{users} is already a member.",
+        "network.error.not_a_member_role": "That person is a facilitator or host, not a member.",
+        "network.error.meeting_form": (
+            'Write e.g. `/network meeting 2 date=2015-11-18 time=10:00-13:00 place="Roskilde '
+            'Town Hall" host="Roskilde Kommune"`.'
+        ),
+        "network.error.meeting_past": "Meeting {number} has begun or is over and cannot move.",
+        "network.error.meeting_times": "The meeting must end after it begins.",
+        "network.error.meeting_season": "The date must be in the season ({start} – {end}).",
+        "network.error.meeting_order": (
+            "Meeting {number} must come after the one before and before the next."
+        ),
         "network.export.sending": (
             "I am making the export (an Excel file and CSV files) and sending it in our DM."
         ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -22,6 +22,7 @@ from handlers.sparring import render_period, reply_ephemeral
 from models.errors import InputError
 from models.export import export_tables, to_csv_zip, to_xlsx
 from models.network import Meeting, Member, Network, Role, find_people
+from models.network_admin import add_member, move_meeting, remove_member
 from models.privacy import forget_member, personal_data
 from models.summary import (
     MAX_PER_WORKPLACE,
@@ -394,6 +395,95 @@ def handle_forget_confirm(ack: Ack, body: dict[str, Any], context: dict[str, Any
     context["reply"] = t(scope.lang, "network.forget.done", name=escape_slack(name))
 
 
+OPTION_RE = re.compile(r'(\w+)=(?:["“”]([^"“”]*)["“”]|(\S+))')
+
+
+def options_of(text: str) -> dict[str, str]:
+    """key=value and key="value with spaces" pairs (Slack may send curly quotes)."""
+    return {m[1].lower(): (m[2] if m[2] is not None else m[3]) for m in OPTION_RE.finditer(text)}
+
+
+def _facilitator(scope: RequestScope, network: Network) -> Member:
+    return next(
+        p
+        for p in find_people(scope.db, str(scope.user_id))
+        if p.role is Role.FACILITATOR and p.network_id == network.id
+    )
+
+
+def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, text: str) -> str:
+    """add / remove / meeting: change the network from Slack; returns the reply."""
+    by = _facilitator(scope, network)
+    options = options_of(text)
+    if word in {"add", "tilføj"}:
+        mention = MENTION_RE.search(text)
+        if mention is None:
+            raise InputError("network.error.add_form", missing="@")
+        label = mention.group(0).split("|", 1)[1][:-1] if "|" in mention.group(0) else ""
+        member = add_member(
+            session=scope.db,
+            network=network,
+            by=by,
+            slack_user_id=mention["id"],
+            name=options.get("name", label),
+            organisation=options.get("org", ""),
+            manager=options.get("manager", ""),
+            language=options.get("lang"),
+            now=scope.now,
+        )
+        scope.db.commit()
+        return t(
+            lang,
+            "network.added",
+            user=f"<@{member.slack_user_id}>",
+            organisation=escape_slack(member.organisation or ""),
+        )
+    if word in {"remove", "fjern"}:
+        mention = MENTION_RE.search(text)
+        if mention is None:
+            raise InputError("network.error.unknown_member")
+        member = remove_member(
+            session=scope.db, network=network, by=by, slack_user_id=mention["id"], now=scope.now
+        )
+        scope.db.commit()
+        return t(lang, "network.removed", user=f"<@{member.slack_user_id}>")
+    # meeting N date=YYYY-MM-DD time=HH:MM-HH:MM place="…" host="…"
+    parts = text.split()
+    if len(parts) < 2 or not parts[1].isdigit() or not options:
+        raise InputError("network.error.meeting_form")
+    try:
+        day = date.fromisoformat(options["date"]) if "date" in options else None
+        start = end = None
+        if "time" in options:
+            first, _, last = options["time"].partition("-")
+            start, end = time.fromisoformat(first), time.fromisoformat(last)
+    except ValueError:
+        raise InputError("network.error.meeting_form") from None
+    meeting = move_meeting(
+        session=scope.db,
+        network=network,
+        by=by,
+        number=int(parts[1]),
+        day=day,
+        start=start,
+        end=end,
+        place=options.get("place"),
+        host=options.get("host"),
+        now=scope.now,
+    )
+    scope.db.commit()
+    local = meeting.starts_at.astimezone(network.zone)
+    return t(
+        lang,
+        "network.meeting_changed",
+        number=meeting.number,
+        date=format_date(lang, local.date()),
+        start=f"{local:%H:%M}",
+        place=escape_slack(meeting.place),
+        host=escape_slack(meeting.host),
+    )
+
+
 def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     first = str(body.get("text", "")).strip().split(maxsplit=1)
@@ -417,6 +507,11 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
         blocks = meetings_blocks(lang, network)
     elif word in {"fees", "gebyr", "gebyrer"}:
         blocks = fees_blocks(scope, lang, network)
+    elif word in {"add", "tilføj", "remove", "fjern", "meeting", "møde"}:
+        text = str(body.get("text", "")).strip()
+        reply = handle_admin(scope, lang, network, word, text)
+        ack(response_type="ephemeral", text=reply)
+        return
     elif word in {"export", "eksport", "eksportér"}:
         context["export_network_id"] = network.id
         ack(response_type="ephemeral", text=t(lang, "network.export.sending"))

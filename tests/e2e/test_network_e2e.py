@@ -308,3 +308,72 @@ def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
     assert bot.command("/network", "export", user=ANNA).json()["text"] == (
         "Kun netværkets tovholdere kan bruge `/network`."
     )
+
+
+def test_add_and_remove_members_from_slack(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    from sqlalchemy import select
+
+    from models.history import ChangeRecord
+
+    new = "U0NEWBIE01"
+    bad = bot.command("/network", f"add <@{new}|kim> org=“Vejle Kommune”", user=FACILITATOR)
+    assert bad.json()["text"].startswith("Mangler manager. Skriv fx `/network add @anna")
+    ok = bot.command(
+        "/network", f'add <@{new}|kim> org="Vejle Kommune" manager="Lone" lang=en', user=FACILITATOR
+    ).json()["text"]
+    assert ok == f"<@{new}> er nu medlem (Vejle Kommune) og får påmindelser fra nu af."
+    assert (
+        bot.command("/network", f"add <@{new}> org=X manager=Y", user=FACILITATOR)
+        .json()["text"]
+        .startswith(f"<@{new}> er allerede medlem.")
+    )
+    # The new member can log sparring and is answered in English.
+    assert bot.command("/sparring", "", user=new).json()["text"].startswith("*Your sparring")
+    gone = bot.command("/network", f"remove <@{new}>", user=FACILITATOR).json()["text"]
+    assert gone == f"<@{new}> er taget ud: ingen påmindelser, historikken bevares."
+    assert "Du er ikke medlem" in bot.command("/sparring", "", user=new).json()["text"]
+    with session_factory() as s:
+        (change,) = s.scalars(select(ChangeRecord).where(ChangeRecord.field == "active")).all()
+        assert (change.old_value, change.new_value) == ("True", "False")
+    assert bot.command("/network", f"add <@{new}> org=X manager=Y", user=ANNA).json()["text"] == (
+        "Kun netværkets tovholdere kan bruge `/network`."
+    )
+
+
+def test_moving_a_meeting_moves_its_nudges(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from jobs.nudges import plan_due_nudges
+    from models.nudges import Nudge, NudgeKind
+
+    with session_factory() as s:  # the kick-off for 17 Nov is in the outbox, not sent yet
+        plan_due_nudges(session=s, now=datetime(2015, 11, 3, 8, tzinfo=UTC))
+        assert {n.kind for n in s.scalars(select(Nudge))} >= {NudgeKind.PREP_KICKOFF}
+    reply = bot.command(
+        "/network",
+        'meeting 2 date=2015-11-24 time=12:00-15:00 place="Roskilde Rådhus"',
+        user=FACILITATOR,
+    ).json()["text"]
+    assert reply == (
+        "Møde 2 er nu 24. november 2015 kl. 12:00, Roskilde Rådhus (vært: Roskilde "
+        "Kommune, Social- og Arbejdsmarkedssekretariatet). Påmindelserne følger den "
+        "nye dato."
+    )
+    with session_factory() as s:
+        assert s.scalars(select(Nudge)).all() == []  # unsent ones are planned again …
+        now = datetime(2015, 11, 10, 8, tzinfo=UTC)  # … for the new date: kick-off on 10 Nov
+        plan_due_nudges(session=s, now=now)
+        kickoffs = [n for n in s.scalars(select(Nudge)) if n.kind is NudgeKind.PREP_KICKOFF]
+        assert len(kickoffs) == 9 and all(n.due_at == now for n in kickoffs)  # Copenhagen
+    wrong = bot.command("/network", "meeting 2 date=2015-09-01", user=FACILITATOR).json()["text"]
+    assert wrong.startswith("Møde 2 skal ligge efter det forrige og før det næste møde.")
+    past = bot.command("/network", "meeting 1 time=09:00-12:00", user=FACILITATOR).json()["text"]
+    assert past.startswith("Møde 1 er begyndt eller holdt og kan ikke flyttes.")
+    form = bot.command("/network", "meeting two", user=FACILITATOR).json()["text"]
+    assert form.startswith("Skriv fx `/network meeting 2 date=")
