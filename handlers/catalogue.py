@@ -302,6 +302,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.turned_off": "Du får ikke flere beskeder, når dine løsninger bliver spredt.",
         # The facilitator's /network
         "network.digest.weekly": "*Ugens overblik — {network}*",
+        "network.digest.sister": "*Søsternetværket: {network}* (kun tal)",
         "network.mydata.sending": (
             "Jeg sender alt, hvad der er gemt om dig, som en fil i vores direkte besked."
         ),
@@ -751,6 +752,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.off": "Turn these messages off",
         "notice.spread.turned_off": "You will get no more messages when your solutions spread.",
         "network.digest.weekly": "*This week's overview — {network}*",
+        "network.digest.sister": "*The sister network: {network}* (numbers only)",
         "network.mydata.sending": (
             "I am sending everything stored about you as a file in our direct message."
         ),

@@ -21,7 +21,7 @@ from handlers.parsing import MENTION_RE, escape_slack
 from handlers.sparring import render_period, reply_ephemeral
 from models.errors import InputError
 from models.export import export_tables, to_csv_zip, to_xlsx
-from models.network import Meeting, Member, Network, Role, find_people
+from models.network import Meeting, Member, Network, Role, find_people, sister_of
 from models.network_admin import add_member, move_meeting, remove_member
 from models.privacy import forget_member, personal_data
 from models.summary import (
@@ -546,8 +546,18 @@ def build_digest(
     blocks = [
         mrkdwn_section(t(lang, key, network=escape_slack(network.name))),
         *render_summary(lang, summary),
-    ]
-    return {"text": t(lang, key, network=network.name)[:300], "blocks": blocks[: MAX_BLOCKS + 1]}
+    ][: MAX_BLOCKS + 1]
+    sister = sister_of(session, network) if key == "network.digest.weekly" else None
+    if sister is not None:  # shared: the sister's totals only, no one by name
+        sister_meeting = next_meeting_for_summary(sister, now.astimezone(sister.zone).date())
+        if sister_meeting is not None:
+            shared = meeting_summary(session=session, network=sister, meeting=sister_meeting)
+            blocks = [
+                *blocks[: MAX_BLOCKS - 2],
+                mrkdwn_section(t(lang, "network.digest.sister", network=escape_slack(sister.name))),
+                *render_summary(lang, shared)[:2],
+            ]
+    return {"text": t(lang, key, network=network.name)[:300], "blocks": blocks}
 
 
 def register(app: App) -> None:

@@ -44,6 +44,9 @@ class Network(Base):
     # DKK per member per year, and the discount for the 2nd and 3rd from one workplace.
     fee_per_member: Mapped[int] = mapped_column(Integer, default=6000, server_default="6000")
     colleague_discount: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
+    # The key of a sister network (east/west of Storebælt) to share the weekly digest with;
+    # only when both name each other.
+    sister_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
@@ -216,6 +219,16 @@ def facilitators_to_contact(session: Session) -> list[Member]:
         .order_by(Network.season_end.desc(), Member.name)
     )
     return list(session.scalars(stmt))
+
+
+def sister_of(session: Session, network: Network) -> Network | None:
+    """The linked sister network, when the link is mutual (each file names the other)."""
+    if not network.sister_key:
+        return None
+    sister = session.scalars(select(Network).where(Network.key == network.sister_key)).first()
+    if sister is None or sister.sister_key != network.key:
+        return None
+    return sister
 
 
 def next_meeting(network: Network, now: datetime) -> Meeting | None:

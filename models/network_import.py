@@ -71,6 +71,7 @@ class NetworkSpec:
     people: list[PersonSpec]
     fee_per_member: int = 6000
     colleague_discount: int = 500
+    sister_key: str | None = None
 
 
 @dataclass
@@ -91,6 +92,7 @@ class ImportReport:
 
 
 NETWORK_FIELDS = {
+    "sister",
     "fee_per_member_dkk",
     "colleague_discount_dkk",
     "key",
@@ -232,6 +234,9 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         )
         target_hours = 2
 
+    sister = c.text("[network]", net, "sister", required=False)
+    if sister is not None and (not KEY_RE.match(sister) or sister == key):
+        c.problem("[network]", f'"sister" must be the key of another network, got "{sister}"')
     amounts = {}
     for field_name, default in (("fee_per_member_dkk", 6000), ("colleague_discount_dkk", 500)):
         amount = net.get(field_name, default)
@@ -353,6 +358,7 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         sparring_target_minutes=round(float(target_hours) * 60),
         meetings=meetings,
         fee_per_member=amounts["fee_per_member_dkk"],
+        sister_key=sister,
         colleague_discount=amounts["colleague_discount_dkk"],
         people=people,
     )
@@ -399,6 +405,7 @@ def apply_network(session: Session, spec: NetworkSpec, now: datetime | None = No
         "season_end": spec.season_end,
         "sparring_target_minutes": spec.sparring_target_minutes,
         "fee_per_member": spec.fee_per_member,
+        "sister_key": spec.sister_key,
         "colleague_discount": spec.colleague_discount,
     }
     if network is None:

@@ -258,3 +258,63 @@ def test_readiness_report_and_weekly_digest_for_facilitators(
     assert "*Møde 2: Klagedrevet innovation* (17. november 2015) — 10 medlemmer" in texts
     assert "*Bagud:*" in texts
     assert calls(slack, "U0HOST0001", "*Klar til mødet?") == []
+
+
+def test_weekly_digest_shares_a_linked_sister_networks_numbers(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    from models.network import Meeting, Member, Network, Role
+
+    monday = datetime(2015, 11, 2, 8, 0, tzinfo=UTC)
+    with session_factory() as s:
+        east = s.query(Network).one()
+        west = Network(
+            key="vest-2015-16",
+            name="Netværk Vest",
+            timezone="Europe/Copenhagen",
+            country="DK",
+            language="da",
+            season_start=east.season_start,
+            season_end=east.season_end,
+            sparring_target_minutes=120,
+            sister_key=east.key,
+            created_at=monday,
+            updated_at=monday,
+        )
+        m2 = next(m for m in east.meetings if m.number == 2)
+        west.meetings = [
+            Meeting(
+                number=1,
+                theme="Vestmøde",
+                starts_at=m2.starts_at,
+                ends_at=m2.ends_at,
+                host="V",
+                place="Aarhus",
+            )
+        ]
+        west.people = [
+            Member(
+                slack_user_id="U0VESTMEM1",
+                role=Role.MEMBER,
+                name="Vera Vest",
+                organisation="Aarhus",
+                manager_name="M",
+                created_at=monday,
+                updated_at=monday,
+            )
+        ]
+        s.add(west)
+        s.commit()
+    run_pass(monday)  # only West names East: not mutual, nothing shared
+    (digest,) = calls(slack, FACILITATOR, "*Ugens overblik")
+    assert "Søsternetværket" not in "\n".join(b["text"]["text"] for b in digest["blocks"])
+    with session_factory() as s:
+        s.query(Network).filter(Network.key != "vest-2015-16").one().sister_key = "vest-2015-16"
+        s.commit()
+    slack.reset()
+    run_pass(monday + timedelta(days=7))
+    (digest,) = calls(slack, FACILITATOR, "*Ugens overblik")
+    texts = [b["text"]["text"] for b in digest["blocks"]]
+    sister_at = texts.index("*Søsternetværket: Netværk Vest* (kun tal)")
+    assert texts[sister_at + 1].startswith("*Møde 1: Vestmøde*")
+    assert "Vera Vest" not in "\n".join(texts)  # numbers only, nobody by name
