@@ -55,6 +55,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "meeting.when_zone": "{date} kl. {start}–{end} ({zone})",
         # App Home
         "home.title": "Tovholder",
+        "home.between": (
+            "*Mellem møderne:* {followup} opfølgning med din chef · spredning: {spread} i perioden"
+        ),
         "home.facilitator_hint": (
             "{behind} er bagud. Se hvem med `/network summary` — og `/network help` for resten."
         ),
@@ -514,6 +517,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "meeting.when": "{date}, {start}–{end}",
         "meeting.when_zone": "{date}, {start}–{end} ({zone})",
         "home.title": "Tovholder",
+        "home.between": (
+            "*Between meetings:* {followup} follow-up with your manager · spreading: {spread} "
+            "this period"
+        ),
         "home.facilitator_hint": (
             "{behind} are behind. See who with `/network summary` — and `/network help`."
         ),

@@ -18,9 +18,10 @@ from handlers.context import scope_of
 from handlers.ids import Action
 from handlers.network import render_summary
 from handlers.parsing import escape_slack
-from handlers.prep import render_prep_status
+from handlers.prep import mark, render_prep_status
 from handlers.sparring import render_status
 from models.errors import NotAMemberError
+from models.followup import followups_in_period
 from models.network import (
     Meeting,
     Member,
@@ -32,6 +33,7 @@ from models.network import (
 )
 from models.prep import PrepStatus, prep_status, upcoming_meeting
 from models.sparring import sparring_status
+from models.spread import spread_actions
 from models.summary import meeting_summary, next_meeting_for_summary
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ class HomeBlock(StrEnum):
     PREP = "home_prep"
     PREP_ACTIONS = "home_prep_actions"
     SPARRING = "home_sparring"
+    BETWEEN = "home_between"
+    BETWEEN_ACTIONS = "home_between_actions"
     HELP = "home_help"
 
 
@@ -74,6 +78,8 @@ def build_home_view(
     now: datetime,
     sparring_text: str,
     prep: PrepStatus | None = None,
+    followups: int = 0,
+    spread: int = 0,
 ) -> dict[str, Any]:
     """The Home tab for a member: network, next meeting, their preparation for it (with a
     button to open the form), sparring this period, help."""
@@ -116,6 +122,27 @@ def build_home_view(
             *prep_blocks,
             {"type": "divider"},
             _section(HomeBlock.SPARRING, sparring_text),
+            _section(
+                HomeBlock.BETWEEN,
+                t(lang, "home.between", followup=mark(followups > 0), spread=spread),
+            ),
+            {
+                "type": "actions",
+                "block_id": HomeBlock.BETWEEN_ACTIONS,
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": action,
+                        "text": {"type": "plain_text", "text": t(lang, key)},
+                        "value": "{}",
+                    }
+                    for action, key in (
+                        (Action.OPEN_SPARRING, "between.button.sparring"),
+                        (Action.OPEN_FOLLOWUP, "between.button.followup"),
+                        (Action.OPEN_SPREAD, "between.button.spread"),
+                    )
+                ],
+            },
             {
                 "type": "context",
                 "block_id": HomeBlock.HELP,
@@ -185,6 +212,14 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
             view = build_stranger_home_view(scope.lang, list(dict.fromkeys(contacts)))
         else:
             status = sparring_status(session=session, member=member, now=scope.now)
+            followups = len(
+                followups_in_period(session=session, member=member, period=status.period)
+            )
+            spread = sum(
+                1
+                for a in spread_actions(session=session, member=member)
+                if status.period.contains(a.created_at.astimezone(member.zone).date())
+            )
             meeting = upcoming_meeting(member, scope.now)
             prep = prep_status(session=session, member=member, meeting=meeting) if meeting else None
             view = build_home_view(
@@ -193,6 +228,8 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
                 now=scope.now,
                 sparring_text=render_status(member.lang, status),
                 prep=prep,
+                followups=followups,
+                spread=spread,
             )
     client.views_publish(user_id=user_id, view=view)
 

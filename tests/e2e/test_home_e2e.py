@@ -29,6 +29,13 @@ def test_member_sees_next_meeting_and_sparring(bot: BotUnderTest) -> None:
     assert "⬜ 2. Tre spørgsmål (0 af 3)" in text
     actions = next(b for b in view["blocks"] if b.get("block_id") == "home_prep_actions")
     assert actions["elements"][0]["action_id"] == "prep_open_all"
+    assert "*Mellem møderne:* ⬜ opfølgning med din chef · spredning: 0 i perioden" in text
+    between = next(b for b in view["blocks"] if b.get("block_id") == "home_between_actions")
+    assert [e["action_id"] for e in between["elements"]] == [
+        "sparring_open",
+        "followup_open",
+        "spread_open",
+    ]
 
 
 def test_member_abroad_sees_meeting_times_in_their_zone(bot: BotUnderTest) -> None:

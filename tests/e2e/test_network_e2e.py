@@ -136,12 +136,32 @@ def test_english_facilitator(bot: Any) -> None:
     assert text.startswith("*/network* — for facilitators.")
 
 
+EVERY_SUBCOMMAND = [
+    "",
+    "help",
+    "summary",
+    "summary meeting 2",
+    "summary season",
+    f"summary <@{ANNA}>",
+    "members",
+    "meetings",
+    "fees",
+    "export",
+    f"forget <@{ANNA}>",
+    'add <@U0NEWBIE01> org="X" manager="Y"',
+    f"remove <@{BO}>",
+    "meeting 2 date=2015-11-24",
+    "bogus",
+]
+
+
 @pytest.mark.parametrize("user", [ANNA, "U0OUTSIDER"])
-@pytest.mark.parametrize("words", ["summary", f"summary <@{ANNA}>", "fees", "members", "bogus"])
+@pytest.mark.parametrize("words", EVERY_SUBCOMMAND)
 def test_only_facilitators_and_nothing_leaks(bot: Any, user: str, words: str) -> None:
     reply = bot.command("/network", words, user=user).json()
     assert reply["text"] == "Kun netværkets tovholdere kan bruge `/network`."
     assert "blocks" not in reply
+    assert bot.slack.calls_to("files.getUploadURLExternal") == []  # no export was made
 
 
 def test_another_networks_facilitator_sees_only_their_own(
@@ -377,3 +397,69 @@ def test_moving_a_meeting_moves_its_nudges(
     assert past.startswith("Møde 1 er begyndt eller holdt og kan ikke flyttes.")
     form = bot.command("/network", "meeting two", user=FACILITATOR).json()["text"]
     assert form.startswith("Skriv fx `/network meeting 2 date=")
+
+
+def test_another_facilitator_cannot_touch_this_network(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    from models.network import Meeting
+
+    with session_factory() as s:
+        home = s.query(Network).one()
+        other = Network(
+            key="vest",
+            name="Netværk Vest",
+            timezone="Europe/Copenhagen",
+            country="DK",
+            language="da",
+            season_start=home.season_start,
+            season_end=home.season_end,
+            sparring_target_minutes=120,
+            created_at=SEASON_NOW,
+            updated_at=SEASON_NOW,
+        )
+        other.people = [
+            Member(
+                slack_user_id=OTHER_FACILITATOR,
+                role=Role.FACILITATOR,
+                name="Vest",
+                created_at=SEASON_NOW,
+                updated_at=SEASON_NOW,
+            )
+        ]
+        m = next(x for x in home.meetings if x.number == 2)
+        other.meetings = [
+            Meeting(
+                number=1,
+                theme="Vest 1",
+                starts_at=m.starts_at,
+                ends_at=m.ends_at,
+                host="V",
+                place="Aarhus",
+            )
+        ]
+        s.add(other)
+        s.commit()
+    for words in (f"forget <@{ANNA}>", f"remove <@{ANNA}>", f"summary <@{ANNA}>"):
+        text = bot.command("/network", words, user=OTHER_FACILITATOR).json()["text"]
+        assert text.startswith("Nævn et medlem af netværket"), words
+    moved = bot.command("/network", "meeting 2 date=2015-11-24", user=OTHER_FACILITATOR).json()
+    assert moved["text"].startswith("Der er intet møde 2. Møderne er 1–1.")
+    with session_factory() as s:
+        from models.network import Member as M
+
+        assert s.query(M).filter_by(slack_user_id=ANNA).one().active  # untouched
+
+
+def test_fees_warn_about_a_fourth_colleague(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    for n in (1, 2):
+        bot.command(
+            "/network", f'add <@U0ROSK000{n}> org="Roskilde Kommune" manager="B"', user=FACILITATOR
+        )
+    fees = text_of(bot.command("/network", "fees", user=FACILITATOR))
+    assert (
+        "• Roskilde Kommune: 4 × — 6000 + 5500 + 5500 + 6000 = *23000 kr.* ⚠️ mere end tre "
+        "fra samme arbejdsplads"
+    ) in fees
