@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import Base
 from models.db import make_engine, make_session_factory, upgrade_schema
-from models.network import Member, Network
+from models.network import Meeting, Member, Network, Role
 from models.network_import import import_network_file
 from tests.pgtemp import temporary_database
 from tests.slack_standin import SlackStandIn
@@ -106,3 +106,57 @@ def slack() -> Iterator[SlackStandIn]:
     standin = SlackStandIn().start()
     yield standin
     standin.stop()
+
+
+def add_second_network(
+    session: Session,
+    *,
+    key: str,
+    name: str,
+    people: list[tuple[str, Role, str]],
+    theme: str,
+    sister_key: str | None = None,
+) -> Network:
+    """Another network in the same season with one meeting on meeting 2's date, for
+    cross-network tests. `people` are (Slack id, role, name)."""
+    home = session.query(Network).filter(Network.key != key).first()
+    assert home is not None
+    other = Network(
+        key=key,
+        name=name,
+        timezone="Europe/Copenhagen",
+        country="DK",
+        language="da",
+        season_start=home.season_start,
+        season_end=home.season_end,
+        sparring_target_minutes=120,
+        sister_key=sister_key,
+        created_at=SEASON_NOW,
+        updated_at=SEASON_NOW,
+    )
+    other.people = [
+        Member(
+            slack_user_id=sid,
+            role=role,
+            name=person_name,
+            organisation="Aarhus",
+            manager_name="M",
+            created_at=SEASON_NOW,
+            updated_at=SEASON_NOW,
+        )
+        for sid, role, person_name in people
+    ]
+    meeting2 = next(m for m in home.meetings if m.number == 2)
+    other.meetings = [
+        Meeting(
+            number=1,
+            theme=theme,
+            starts_at=meeting2.starts_at,
+            ends_at=meeting2.ends_at,
+            host="V",
+            place="Aarhus",
+        )
+    ]
+    session.add(other)
+    session.commit()
+    return other

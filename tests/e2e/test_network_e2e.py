@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.attendance import AttendanceStatus, set_attendance
 from models.followup import log_followup
-from models.network import Member, Network, Role
+from models.network import Role
 from models.prep import (
     ExampleInput,
     ExampleSource,
@@ -22,7 +22,15 @@ from models.prep import (
 )
 from models.sparring import log_sparring
 from models.spread import SpreadInput, log_spread
-from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
+from tests.conftest import (
+    ANNA,
+    BO,
+    CAMILLA,
+    FACILITATOR,
+    SEASON_NOW,
+    add_second_network,
+    person,
+)
 
 OTHER_FACILITATOR = "U0OTHERFAC"
 
@@ -168,44 +176,13 @@ def test_another_networks_facilitator_sees_only_their_own(
     bot: Any, session_factory: sessionmaker[Session], season: None
 ) -> None:
     with session_factory() as s:
-        home = s.query(Network).one()
-        other = Network(
+        add_second_network(
+            s,
             key="vest",
             name="Netværk Vest",
-            timezone="Europe/Copenhagen",
-            country="DK",
-            language="da",
-            season_start=home.season_start,
-            season_end=home.season_end,
-            sparring_target_minutes=120,
-            created_at=SEASON_NOW,
-            updated_at=SEASON_NOW,
+            theme="Vest 1",
+            people=[(OTHER_FACILITATOR, Role.FACILITATOR, "Vest Tovholder")],
         )
-        other.people = [
-            Member(
-                slack_user_id=OTHER_FACILITATOR,
-                role=Role.FACILITATOR,
-                name="Vest Tovholder",
-                created_at=SEASON_NOW,
-                updated_at=SEASON_NOW,
-            )
-        ]
-        s.add(other)
-        s.flush()
-        from models.network import Meeting
-
-        m = next(x for x in home.meetings if x.number == 2)
-        other.meetings = [
-            Meeting(
-                number=1,
-                theme="Vest 1",
-                starts_at=m.starts_at,
-                ends_at=m.ends_at,
-                host="V",
-                place="Aarhus",
-            )
-        ]
-        s.commit()
     members = text_of(bot.command("/network", "members", user=OTHER_FACILITATOR))
     assert members.startswith("*Medlemmer af Netværk Vest* (0)")
     summary = text_of(bot.command("/network", "summary", user=OTHER_FACILITATOR))
@@ -402,44 +379,15 @@ def test_moving_a_meeting_moves_its_nudges(
 def test_another_facilitator_cannot_touch_this_network(
     bot: Any, session_factory: sessionmaker[Session]
 ) -> None:
-    from models.network import Meeting
 
     with session_factory() as s:
-        home = s.query(Network).one()
-        other = Network(
+        add_second_network(
+            s,
             key="vest",
             name="Netværk Vest",
-            timezone="Europe/Copenhagen",
-            country="DK",
-            language="da",
-            season_start=home.season_start,
-            season_end=home.season_end,
-            sparring_target_minutes=120,
-            created_at=SEASON_NOW,
-            updated_at=SEASON_NOW,
+            theme="Vest 1",
+            people=[(OTHER_FACILITATOR, Role.FACILITATOR, "Vest")],
         )
-        other.people = [
-            Member(
-                slack_user_id=OTHER_FACILITATOR,
-                role=Role.FACILITATOR,
-                name="Vest",
-                created_at=SEASON_NOW,
-                updated_at=SEASON_NOW,
-            )
-        ]
-        m = next(x for x in home.meetings if x.number == 2)
-        other.meetings = [
-            Meeting(
-                number=1,
-                theme="Vest 1",
-                starts_at=m.starts_at,
-                ends_at=m.ends_at,
-                host="V",
-                place="Aarhus",
-            )
-        ]
-        s.add(other)
-        s.commit()
     for words in (f"forget <@{ANNA}>", f"remove <@{ANNA}>", f"summary <@{ANNA}>"):
         text = bot.command("/network", words, user=OTHER_FACILITATOR).json()["text"]
         assert text.startswith("Nævn et medlem af netværket"), words

@@ -263,48 +263,20 @@ def test_readiness_report_and_weekly_digest_for_facilitators(
 def test_weekly_digest_shares_a_linked_sister_networks_numbers(
     run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
 ) -> None:
-    from models.network import Meeting, Member, Network, Role
+    from models.network import Network, Role
+    from tests.conftest import add_second_network
 
     monday = datetime(2015, 11, 2, 8, 0, tzinfo=UTC)
     with session_factory() as s:
         east = s.query(Network).one()
-        west = Network(
+        add_second_network(
+            s,
             key="vest-2015-16",
             name="Netværk Vest",
-            timezone="Europe/Copenhagen",
-            country="DK",
-            language="da",
-            season_start=east.season_start,
-            season_end=east.season_end,
-            sparring_target_minutes=120,
+            theme="Vestmøde",
             sister_key=east.key,
-            created_at=monday,
-            updated_at=monday,
+            people=[("U0VESTMEM1", Role.MEMBER, "Vera Vest")],
         )
-        m2 = next(m for m in east.meetings if m.number == 2)
-        west.meetings = [
-            Meeting(
-                number=1,
-                theme="Vestmøde",
-                starts_at=m2.starts_at,
-                ends_at=m2.ends_at,
-                host="V",
-                place="Aarhus",
-            )
-        ]
-        west.people = [
-            Member(
-                slack_user_id="U0VESTMEM1",
-                role=Role.MEMBER,
-                name="Vera Vest",
-                organisation="Aarhus",
-                manager_name="M",
-                created_at=monday,
-                updated_at=monday,
-            )
-        ]
-        s.add(west)
-        s.commit()
     run_pass(monday)  # only West names East: not mutual, nothing shared
     (digest,) = calls(slack, FACILITATOR, "*Ugens overblik")
     assert "Søsternetværket" not in "\n".join(b["text"]["text"] for b in digest["blocks"])
