@@ -11,6 +11,7 @@ from slack_bolt import Ack, App
 from handlers.blocks import info_modal, mrkdwn_section, plain
 from handlers.catalogue import t
 from handlers.context import scope_of
+from handlers.errors import error_message, form_errors
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
 from handlers.prep import render_when
@@ -158,9 +159,7 @@ def handle_attendance_button(ack: Ack, body: dict[str, Any], context: dict[str, 
         )
     except InputError as error:
         scope.db.rollback()
-        context["reply"] = t(
-            lang, error.key, **{k: v for k, v in error.params.items() if k != "field"}
-        )
+        context["reply"] = error_message(lang, error)
         ack()
         return
     scope.db.commit()
@@ -193,9 +192,7 @@ def handle_substitute_submission(ack: Ack, body: dict[str, Any], context: dict[s
         )
     except InputError as error:
         scope.db.rollback()
-        field = str(error.params.get("field", "attendance_name"))
-        params = {k: v for k, v in error.params.items() if k != "field"}
-        ack(response_action="errors", errors={field: t(lang, error.key, **params)})
+        ack(response_action="errors", errors=form_errors(lang, error, values, "attendance_name"))
         return
     scope.db.commit()
     ack(

@@ -37,6 +37,19 @@ def error_text(error: Exception, lang: str, body: dict[str, Any]) -> str:
     return t(lang, "error.unexpected", ref=ref)
 
 
+def error_message(lang: str, error: TovholderError) -> str:
+    """The error's text; a `field` parameter only says where a form shows it."""
+    return t(lang, error.key, **{k: v for k, v in error.params.items() if k != "field"})
+
+
+def form_errors(
+    lang: str, error: TovholderError, values: dict[str, Any], default: str
+) -> dict[str, str]:
+    """`response_action: errors` for a form: on the error's field when the form has it."""
+    field = str(error.params.get("field", default))
+    return {field if field in values else default: error_message(lang, error)}
+
+
 def ephemeral(text: str) -> BoltResponse:
     return BoltResponse(
         status=200,

@@ -8,9 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import info_modal, mrkdwn_section, plain
+from handlers.blocks import info_modal, mrkdwn_section, plain, section_with_button
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
+from handlers.errors import form_errors
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
@@ -92,27 +93,21 @@ def render_followups(
             if row.next_step
             else ""
         )
+        text = t(
+            lang,
+            "followup.status.entry",
+            day=format_date(lang, row.followed_up_on, short=True),
+            agreed=escape_slack(row.agreed[:600]),
+            next_step=next_step,
+        )
         blocks.append(
-            {
-                "type": "section",
-                "block_id": f"followup_{row.id}",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": t(
-                        lang,
-                        "followup.status.entry",
-                        day=format_date(lang, row.followed_up_on, short=True),
-                        agreed=escape_slack(row.agreed[:600]),
-                        next_step=next_step,
-                    ),
-                },
-                "accessory": {
-                    "type": "button",
-                    "action_id": Action.FOLLOWUP_EDIT,
-                    "text": plain(t(lang, "followup.edit")),
-                    "value": str(row.id),
-                },
-            }
+            section_with_button(
+                text,
+                block_id=f"followup_{row.id}",
+                action_id=Action.FOLLOWUP_EDIT,
+                label=t(lang, "followup.edit"),
+                value=str(row.id),
+            )
         )
     return blocks
 
@@ -204,8 +199,7 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
             )
     except InputError as error:
         scope.db.rollback()
-        field = "followup_on" if "date" in error.key or "season" in error.key else "followup_agreed"
-        ack(response_action="errors", errors={field: t(lang, error.key, **error.params)})
+        ack(response_action="errors", errors=form_errors(lang, error, values, "followup_agreed"))
         return
     scope.db.commit()
     ack(

@@ -8,9 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
-from handlers.blocks import info_modal, mrkdwn_section, plain
+from handlers.blocks import info_modal, mrkdwn_section, plain, section_with_button
 from handlers.catalogue import t
 from handlers.context import scope_of
+from handlers.errors import form_errors
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
 from handlers.sparring import open_view_lazy as open_view
@@ -196,17 +197,13 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
             else "",
         )
         blocks.append(
-            {
-                "type": "section",
-                "block_id": f"spread_{row.id}",
-                "text": {"type": "mrkdwn", "text": text},
-                "accessory": {
-                    "type": "button",
-                    "action_id": Action.SPREAD_UPDATE,
-                    "text": plain(t(lang, "spread.update")),
-                    "value": str(row.id),
-                },
-            }
+            section_with_button(
+                text,
+                block_id=f"spread_{row.id}",
+                action_id=Action.SPREAD_UPDATE,
+                label=t(lang, "spread.update"),
+                value=str(row.id),
+            )
         )
     return blocks
 
@@ -307,14 +304,6 @@ def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any
     ack()
 
 
-def _errors(lang: str, error: InputError, values: dict[str, Any]) -> dict[str, str]:
-    params = {k: v for k, v in error.params.items() if k != "field"}
-    field = str(error.params.get("field", ""))
-    if field not in values:
-        field = next(iter(values))
-    return {field: t(lang, error.key, **params)}
-
-
 def _saved_view(lang: str, callback: Callback) -> dict[str, Any]:
     return info_modal(
         lang,
@@ -343,7 +332,7 @@ def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, 
         row = log_spread(session=scope.db, member=member, data=data, now=scope.now)
     except InputError as error:
         scope.db.rollback()
-        ack(response_action="errors", errors=_errors(lang, error, values))
+        ack(response_action="errors", errors=form_errors(lang, error, values, "spread_solution"))
         return
     if row.source is not None and row.source.notify_spread:
         enqueue_notice(
@@ -385,7 +374,7 @@ def handle_spread_update_submission(
         )
     except InputError as error:
         scope.db.rollback()
-        ack(response_action="errors", errors=_errors(lang, error, values))
+        ack(response_action="errors", errors=form_errors(lang, error, values, "spread_solution"))
         return
     scope.db.commit()
     ack(response_action="update", view=_saved_view(lang, Callback.SPREAD_UPDATE_MODAL))

@@ -34,15 +34,16 @@ def _checked(
 ) -> tuple[str, str]:
     agreed, next_step = agreed.strip(), next_step.strip()
     if not agreed:
-        raise InputError("followup.error.empty")
+        raise InputError("followup.error.empty", field="followup_agreed")
     if len(agreed) > MAX_TEXT or len(next_step) > MAX_TEXT:
-        raise InputError("followup.error.too_long", limit=MAX_TEXT)
+        raise InputError("followup.error.too_long", field="followup_agreed", limit=MAX_TEXT)
     if on > member.today(now):
-        raise InputError("followup.error.future_date", day=on)
+        raise InputError("followup.error.future_date", field="followup_on", day=on)
     network = member.network
     if period_for(network, on) is None:
         raise InputError(
             "followup.error.outside_season",
+            field="followup_on",
             day=on,
             start=network.season_start,
             end=network.season_end,
@@ -81,7 +82,7 @@ def update_followup(
     """Change one of the member's own follow-ups, keeping what it said before."""
     row = session.get(ManagerFollowUp, followup_id)
     if row is None or row.member_id != member.id:
-        raise InputError("followup.error.not_found")
+        raise InputError("followup.error.not_found", field="followup_agreed")
     agreed, next_step = _checked(member, on, agreed, next_step, now)
     if apply_changes(
         session=session,
