@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 from handlers.blocks import info_modal, mrkdwn_section, plain
 from handlers.catalogue import t
 from handlers.context import scope_of
-from handlers.errors import error_message, form_errors
+from handlers.errors import error_message, submit_form
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
 from handlers.prep import render_when
@@ -180,8 +180,13 @@ def handle_substitute_submission(ack: Ack, body: dict[str, Any], context: dict[s
     if meeting is None:
         ack(response_action="errors", errors={"attendance_name": t(lang, "prep.no_meeting")})
         return
-    try:
-        set_attendance(
+    submit_form(
+        ack,
+        scope,
+        lang,
+        values,
+        default_field="attendance_name",
+        save=lambda: set_attendance(
             session=scope.db,
             member=member,
             meeting=meeting,
@@ -189,15 +194,8 @@ def handle_substitute_submission(ack: Ack, body: dict[str, Any], context: dict[s
             substitute_name=name,
             substitute_email=email,
             now=scope.now,
-        )
-    except InputError as error:
-        scope.db.rollback()
-        ack(response_action="errors", errors=form_errors(lang, error, values, "attendance_name"))
-        return
-    scope.db.commit()
-    ack(
-        response_action="update",
-        view=info_modal(
+        ),
+        saved_view=info_modal(
             lang,
             callback_id=Callback.SUBSTITUTE_MODAL,
             title=t(lang, "attendance.modal.title"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltResponse
 
 from handlers.catalogue import DEFAULT_LANGUAGE, t
 from handlers.context import RequestScope
@@ -48,6 +49,28 @@ def form_errors(
     """`response_action: errors` for a form: on the error's field when the form has it."""
     field = str(error.params.get("field", default))
     return {field if field in values else default: error_message(lang, error)}
+
+
+def submit_form(
+    ack: Ack,
+    scope: RequestScope,
+    lang: str,
+    values: dict[str, Any],
+    *,
+    default_field: str,
+    save: Callable[[], object],
+    saved_view: dict[str, Any],
+) -> None:
+    """Save a submitted form: its errors go back onto the fields (and nothing is kept), or it
+    is committed and the modal shows `saved_view`."""
+    try:
+        save()
+    except InputError as error:
+        scope.db.rollback()
+        ack(response_action="errors", errors=form_errors(lang, error, values, default_field))
+        return
+    scope.db.commit()
+    ack(response_action="update", view=saved_view)
 
 
 def ephemeral(text: str) -> BoltResponse:

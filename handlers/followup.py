@@ -11,12 +11,11 @@ from slack_bolt import Ack, App
 from handlers.blocks import info_modal, mrkdwn_section, plain, section_with_button
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
-from handlers.errors import form_errors
+from handlers.errors import submit_form
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import render_period
-from models.errors import InputError
 from models.followup import (
     MAX_TEXT,
     ManagerFollowUp,
@@ -177,9 +176,10 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
     on = date.fromisoformat(raw_day) if raw_day else member.today(scope.now)
     agreed = values["followup_agreed"][Field.VALUE].get("value") or ""
     next_step = values.get("followup_next_step", {}).get(Field.VALUE, {}).get("value") or ""
-    try:
+
+    def save() -> object:
         if meta.get("id"):
-            update_followup(
+            return update_followup(
                 session=scope.db,
                 member=member,
                 followup_id=int(meta["id"]),
@@ -188,23 +188,23 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
                 next_step=next_step,
                 now=scope.now,
             )
-        else:
-            log_followup(
-                session=scope.db,
-                member=member,
-                on=on,
-                agreed=agreed,
-                next_step=next_step,
-                now=scope.now,
-            )
-    except InputError as error:
-        scope.db.rollback()
-        ack(response_action="errors", errors=form_errors(lang, error, values, "followup_agreed"))
-        return
-    scope.db.commit()
-    ack(
-        response_action="update",
-        view=info_modal(
+        return log_followup(
+            session=scope.db,
+            member=member,
+            on=on,
+            agreed=agreed,
+            next_step=next_step,
+            now=scope.now,
+        )
+
+    submit_form(
+        ack,
+        scope,
+        lang,
+        values,
+        default_field="followup_agreed",
+        save=save,
+        saved_view=info_modal(
             lang,
             callback_id=Callback.FOLLOWUP_MODAL,
             title=t(lang, "followup.modal.title"),

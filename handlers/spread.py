@@ -11,14 +11,12 @@ from sqlalchemy.orm import Session
 from handlers.blocks import info_modal, mrkdwn_section, plain, section_with_button
 from handlers.catalogue import t
 from handlers.context import scope_of
-from handlers.errors import form_errors
+from handlers.errors import submit_form
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
-from models.errors import InputError
 from models.network import Member
-from models.nudges import NudgeKind, enqueue_notice
 from models.prep import network_members
 from models.spread import (
     MAX_TEXT,
@@ -328,22 +326,15 @@ def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, 
         status=_selected(values, "spread_status"),
         effect=_typed(values, "spread_effect"),
     )
-    try:
-        row = log_spread(session=scope.db, member=member, data=data, now=scope.now)
-    except InputError as error:
-        scope.db.rollback()
-        ack(response_action="errors", errors=form_errors(lang, error, values, "spread_solution"))
-        return
-    if row.source is not None and row.source.notify_spread:
-        enqueue_notice(
-            session=scope.db,
-            member_id=row.source.id,
-            kind=NudgeKind.SPREAD_NOTICE,
-            ref=row.id,
-            now=scope.now,
-        )
-    scope.db.commit()
-    ack(response_action="update", view=_saved_view(lang, Callback.SPREAD_MODAL))
+    submit_form(
+        ack,
+        scope,
+        lang,
+        values,
+        default_field="spread_solution",
+        save=lambda: log_spread(session=scope.db, member=member, data=data, now=scope.now),
+        saved_view=_saved_view(lang, Callback.SPREAD_MODAL),
+    )
 
 
 def handle_spread_update_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -363,21 +354,22 @@ def handle_spread_update_submission(
     lang = member.lang
     values = body["view"]["state"]["values"]
     meta = json.loads(body["view"].get("private_metadata") or "{}")
-    try:
-        update_spread(
+    submit_form(
+        ack,
+        scope,
+        lang,
+        values,
+        default_field="spread_solution",
+        save=lambda: update_spread(
             session=scope.db,
             member=member,
             action_id=int(meta.get("id") or 0),
             status=_selected(values, "spread_status"),
             effect=_typed(values, "spread_effect"),
             now=scope.now,
-        )
-    except InputError as error:
-        scope.db.rollback()
-        ack(response_action="errors", errors=form_errors(lang, error, values, "spread_solution"))
-        return
-    scope.db.commit()
-    ack(response_action="update", view=_saved_view(lang, Callback.SPREAD_UPDATE_MODAL))
+        ),
+        saved_view=_saved_view(lang, Callback.SPREAD_UPDATE_MODAL),
+    )
 
 
 def register(app: App) -> None:

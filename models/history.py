@@ -86,3 +86,13 @@ def record_removal(
                 changed_at=now,
             )
         )
+
+
+def delete_with_history(
+    *, session: Session, obj: Any, entity: str, member_id: int, fields: list[str], now: datetime
+) -> None:
+    """Delete `obj`, keeping what it said in the history."""
+    record_removal(
+        session=session, obj=obj, entity=entity, member_id=member_id, fields=fields, now=now
+    )
+    session.delete(obj)

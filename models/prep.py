@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, enum_column, utc_now
 from models.errors import InputError
-from models.history import apply_changes, record_removal
+from models.history import apply_changes, delete_with_history
 from models.network import Meeting, Member, Role
 
 QUESTIONS_PER_MEETING = 3
@@ -324,7 +324,7 @@ def save_questions(
         current = existing.get(position)
         if position not in rows:
             if current is not None:
-                record_removal(
+                delete_with_history(
                     session=session,
                     obj=current,
                     entity="question",
@@ -332,7 +332,6 @@ def save_questions(
                     fields=QUESTION_FIELDS,
                     now=now,
                 )
-                session.delete(current)
             continue
         text, primary, secondary = rows[position]
         if current is None:
@@ -406,7 +405,7 @@ def save_examples(
     if errors.errors:
         raise errors
     for gone in remove:
-        record_removal(
+        delete_with_history(
             session=session,
             obj=gone,
             entity="example",
@@ -414,7 +413,6 @@ def save_examples(
             fields=EXAMPLE_FIELDS,
             now=now,
         )
-        session.delete(gone)
     for ex, title, idea, effect, learning in keep:
         values = {
             "title": title,

@@ -13,6 +13,7 @@ from models.base import Base, enum_column, utc_now
 from models.errors import InputError
 from models.history import apply_changes
 from models.network import Meeting, Member, Role
+from models.nudges import NudgeKind, enqueue_notice
 from models.prep import PrepExample
 
 MAX_TEXT = 2000
@@ -134,6 +135,14 @@ def log_spread(
     row = SpreadAction(member_id=member.id, created_at=now, updated_at=now, **values)
     session.add(row)
     session.flush()
+    if row.source is not None and row.source.notify_spread:  # the owner is told, once
+        enqueue_notice(
+            session=session,
+            member_id=row.source.id,
+            kind=NudgeKind.SPREAD_NOTICE,
+            ref=row.id,
+            now=now,
+        )
     return row
 
 
