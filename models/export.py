@@ -190,28 +190,56 @@ def export_tables(*, session: Session, network: Network) -> dict[str, Table]:
     return {kind: [[_cell(v, zone) for v in row] for row in rows] for kind, rows in tables.items()}
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading single quote (OWASP's rule),
+    so it is shown as the text it is; numbers and other text are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv_zip(tables: dict[str, Table]) -> bytes:
     """One CSV per table in a ZIP: UTF-8 with a byte-order mark and semicolons, so Danish
-    Excel opens them with æ, ø and å intact and the columns split."""
+    Excel opens them with æ, ø and å intact and the columns split. Text that would start a
+    formula is neutralised (`csv_safe`)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for kind, rows in tables.items():
             text = io.StringIO()
-            csv.writer(text, delimiter=";").writerows(rows)
+            csv.writer(text, delimiter=";").writerows(
+                [[csv_safe(v) for v in row] for row in rows]
+            )
             archive.writestr(f"{kind}.csv", "\ufeff" + text.getvalue())
     return buffer.getvalue()
 
 
+def _write_cell(sheet: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+    """Text always as a string cell (never a formula or a URL, whatever it starts with);
+    numbers and booleans as such."""
+    if isinstance(value, bool):
+        sheet.write_boolean(r, c, value, fmt)
+    elif isinstance(value, int | float):
+        sheet.write_number(r, c, value, fmt)
+    elif value is None or value == "":
+        sheet.write_blank(r, c, None, fmt)
+    else:
+        sheet.write_string(r, c, str(value), fmt)
+
+
 def to_xlsx(tables: dict[str, Table]) -> bytes:
-    """One worksheet per table, header row in bold, frozen."""
+    """One worksheet per table, header row in bold, frozen. Member text is written as text."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_urls": False})
     bold = workbook.add_format({"bold": True})
     for kind, rows in tables.items():
         sheet = workbook.add_worksheet(kind[:31])
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
-                sheet.write(r, c, "" if value is None else value, bold if r == 0 else None)
+                _write_cell(sheet, r, c, value, bold if r == 0 else None)
         sheet.freeze_panes(1, 0)
     workbook.close()
     return buffer.getvalue()
