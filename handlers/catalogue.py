@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from models.network import FORGOTTEN_PREFIX
+
 DEFAULT_LANGUAGE = "da"
 
 MONTHS = {
@@ -314,9 +316,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.mydata.comment": "Her er alt, hvad Tovholder har gemt om dig.",
         "network.forget.confirm": (
             "Slet alle personoplysninger om *{name}*? Navn, noter, spørgsmål, eksempler og "
-            "opfølgninger slettes; kun anonyme tal bliver. Det kan ikke fortrydes."
+            "opfølgninger slettes, og andres tekster nævner ham eller hende ikke længere; "
+            "intet i køen sendes til eller om personen. Kun anonyme tal bliver. "
+            "Det kan ikke fortrydes."
         ),
         "network.forget.button": "Ja, slet",
+        "network.forget.erased_person": "et slettet medlem",
         "network.added": "{user} er nu medlem ({organisation}) og får påmindelser fra nu af.",
         "network.removed": "{user} er taget ud: ingen påmindelser, historikken bevares.",
         "network.meeting_changed": (
@@ -768,9 +773,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.mydata.comment": "Here is everything Tovholder has stored about you.",
         "network.forget.confirm": (
             "Erase all personal data about *{name}*? Name, notes, questions, examples and "
-            "follow-ups are erased; only anonymous numbers remain. This cannot be undone."
+            "follow-ups are erased, and other people's text no longer names them; nothing "
+            "queued is sent to or about them. Only anonymous numbers remain. "
+            "This cannot be undone."
         ),
         "network.forget.button": "Yes, erase",
+        "network.forget.erased_person": "an erased member",
         "network.added": "{user} is now a member ({organisation}) and gets reminders from now on.",
         "network.removed": "{user} is out of the network: no reminders, history kept.",
         "network.meeting_changed": (
@@ -992,6 +1000,13 @@ def format_date(lang: str, day: date, *, short: bool = False) -> str:
 
 def mention(slack_user_id: str) -> str:
     return f"<@{slack_user_id}>"
+
+
+def person_mention(lang: str, slack_user_id: str) -> str:
+    """A member as a Slack mention; an erased member as the words "an erased member"."""
+    if slack_user_id.startswith(FORGOTTEN_PREFIX):
+        return t(lang, "network.forget.erased_person")
+    return mention(slack_user_id)
 
 
 def format_list(lang: str, items: list[str]) -> str:

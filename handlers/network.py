@@ -23,7 +23,7 @@ from models.errors import InputError
 from models.export import export_tables, to_csv_zip, to_xlsx
 from models.network import Meeting, Member, Network, Role, find_people, sister_of
 from models.network_admin import add_member, move_meeting, remove_member
-from models.privacy import forget_member, personal_data
+from models.privacy import forget_member, people_on_record, personal_data
 from models.summary import (
     MAX_PER_WORKPLACE,
     MemberLine,
@@ -326,7 +326,7 @@ def send_files(body: dict[str, Any], client: WebClient, context: dict[str, Any])
 
 
 def handle_mydata(scope: RequestScope, context: dict[str, Any]) -> str:
-    people = find_people(scope.db, scope.user_id) if scope.user_id else []
+    people = people_on_record(scope.db, scope.user_id) if scope.user_id else []
     if not people:
         return t(scope.lang, "network.mydata.nothing")
     lang = people[0].lang

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.blocks import info_modal
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, person_mention, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import (
@@ -133,7 +133,7 @@ def render_status(lang: str, status: SparringStatus) -> str:
             t(
                 lang,
                 "sparring.status.received_item",
-                user=f"<@{r.giver.slack_user_id}>",
+                user=person_mention(lang, r.giver.slack_user_id),
                 minutes=r.minutes,
             )
             for r in status.received
@@ -209,7 +209,7 @@ def build_sparring_received(
         return None
     lang = member.lang
     entry = receiver.entry
-    giver = f"<@{entry.giver.slack_user_id}>"
+    giver = person_mention(lang, entry.giver.slack_user_id)
     text = t(
         lang,
         "notice.sparring",

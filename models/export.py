@@ -210,9 +210,7 @@ def to_csv_zip(tables: dict[str, Table]) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for kind, rows in tables.items():
             text = io.StringIO()
-            csv.writer(text, delimiter=";").writerows(
-                [[csv_safe(v) for v in row] for row in rows]
-            )
+            csv.writer(text, delimiter=";").writerows([[csv_safe(v) for v in row] for row in rows])
             archive.writestr(f"{kind}.csv", "\ufeff" + text.getvalue())
     return buffer.getvalue()
 

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Mapped, Session, contains_eager, mapped_column, relat
 from models.base import Base, enum_column, utc_now
 
 LANGUAGES = ("da", "en")
+# An erased member's Slack id is replaced by this prefix and the row's id: it names nobody.
+FORGOTTEN_PREFIX = "FORGOTTEN"
 
 
 class Role(enum.StrEnum):

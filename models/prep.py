@@ -470,7 +470,8 @@ def question_agenda(*, session: Session, member: Member, meeting: Meeting) -> li
     absent = absent_member_ids(session, meeting)
 
     def is_absent(person: Member) -> bool:
-        return person.id in absent or is_away(person, meeting_day)
+        # Someone no longer in the network (removed or erased) is not there to answer.
+        return not person.active or person.id in absent or is_away(person, meeting_day)
 
     questions = session.scalars(
         select(PrepQuestion)

@@ -3,17 +3,19 @@ anonymous counts kept, the erasure itself logged."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Column, Enum, String, Table, Text, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.attendance import Attendance
+from models.base import Base
 from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
-from models.network import Member
-from models.nudges import Nudge
+from models.network import FORGOTTEN_PREFIX, Meeting, Member
+from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.prep import Preparation, PrepExample, PrepQuestion
 from models.sparring import SparringEntry, SparringReceiver
 from models.spread import SpreadAction
@@ -30,6 +32,16 @@ def _name(session: Session, member_id: int | None) -> str | None:
         return None
     person = session.get(Member, member_id)
     return person.name if person else None
+
+
+def people_on_record(session: Session, slack_user_id: str) -> list[Member]:
+    """Every network row stored for this Slack user, active or not (a removed member's data
+    is still stored and theirs to see); an erased person has none."""
+    return list(
+        session.scalars(
+            select(Member).where(Member.slack_user_id == slack_user_id).order_by(Member.id)
+        )
+    )
 
 
 def personal_data(*, session: Session, member: Member) -> dict[str, Any]:
@@ -173,13 +185,123 @@ def personal_data(*, session: Session, member: Member) -> dict[str, Any]:
     return data
 
 
+REDACTED = "[—]"  # stands where someone else's text named an erased person
+_NOT_SCANNED = {"member"}  # the erased row is blanked field by field; other rows are people
+
+
+def _unique_to(session: Session, member: Member, attr: str) -> str | None:
+    """`member`'s value of `attr` when nobody else in the database has it (so it points to
+    this person), else None."""
+    value = (getattr(member, attr) or "").strip()
+    if len(value) < 3:
+        return None
+    column = getattr(Member, attr)
+    shared = session.scalar(
+        select(func.count())
+        .select_from(Member)
+        .where(Member.id != member.id, func.lower(column) == value.lower())
+    )
+    return None if shared else value
+
+
+def identifiers_of(session: Session, member: Member) -> list[str]:
+    """What names this person in text: Slack id, name, e-mail, and the organisation and
+    manager when no one else in the database shares them. Longest first."""
+    found = {member.slack_user_id, member.name.strip(), (member.email or "").strip()}
+    for attr in ("organisation", "manager_name"):
+        found.add(_unique_to(session, member, attr) or "")
+    return sorted((f for f in found if len(f) >= 3), key=len, reverse=True)
+
+
+def _redactor(identifiers: list[str], slack_user_id: str) -> re.Pattern[str]:
+    # A mention the way Slack writes it (<@U…> or <@U…|label>) goes whole, then each identifier.
+    mention = rf"<@{re.escape(slack_user_id)}(?:\|[^>]*)?>"
+    return re.compile("|".join([mention, *(re.escape(i) for i in identifiers)]), re.IGNORECASE)
+
+
+def _text_columns(table: Table) -> list[Column[Any]]:
+    return [
+        c
+        for c in table.columns
+        if isinstance(c.type, String | Text) and not isinstance(c.type, Enum) and not c.foreign_keys
+    ]
+
+
+def redact_everywhere(session: Session, identifiers: list[str], slack_user_id: str) -> int:
+    """Replace every mention of the person in every text column of every table (other
+    people's notes, questions, examples, change history, outbox details, …); returns the
+    number of rows changed. Rows are found in SQL, rewritten in Python."""
+    if not identifiers:
+        return 0
+    pattern = _redactor(identifiers, slack_user_id)
+    changed = 0
+    for table in Base.metadata.sorted_tables:
+        if table.name in _NOT_SCANNED:
+            continue
+        columns = _text_columns(table)
+        (pk,) = table.primary_key.columns
+        if not columns:
+            continue
+        hit = or_(
+            *(
+                func.lower(c).contains(i.lower(), autoescape=True)
+                for c in columns
+                for i in identifiers
+            )
+        )
+        for row in session.execute(select(pk, *columns).where(hit)).all():
+            values = {
+                c.name: pattern.sub(REDACTED, value)
+                for c, value in zip(columns, row[1:], strict=True)
+                if isinstance(value, str) and pattern.search(value)
+            }
+            if values:
+                session.execute(table.update().where(pk == row[0]).values(**values))
+                changed += 1
+    return changed
+
+
+def cancel_outbox_for(session: Session, member_id: int, now: datetime) -> None:
+    """Nothing queued goes out to or about an erased person: their own pending nudges and
+    snoozed reminders, and notices to others naming them (sparring they logged, an example
+    they took up). Sent rows stay as anonymous counts, without channel or message ids."""
+    open_statuses = [NudgeStatus.PENDING, NudgeStatus.SENDING]
+    about = or_(
+        Nudge.member_id == member_id,
+        (Nudge.kind == NudgeKind.SPARRING_RECEIVED)
+        & Nudge.seq.in_(
+            select(SparringReceiver.id)
+            .join(SparringEntry, SparringEntry.id == SparringReceiver.entry_id)
+            .where(SparringEntry.giver_id == member_id)
+        ),
+        (Nudge.kind == NudgeKind.SPREAD_NOTICE)
+        & Nudge.seq.in_(select(SpreadAction.id).where(SpreadAction.member_id == member_id)),
+    )
+    session.execute(
+        update(Nudge)
+        .where(about, Nudge.status.in_(open_statuses))
+        .values(status=NudgeStatus.SKIPPED, detail="erased", next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Nudge)
+        .where(Nudge.member_id == member_id)
+        .values(channel_id=None, message_ts=None, claimed_by=None, detail="erased")
+        .execution_options(synchronize_session=False)
+    )
+
+
 def forget_member(*, session: Session, member: Member, by: Member, now: datetime) -> None:
-    """Erase `member`'s personal data: profile, everything they wrote, what others wrote to
-    or about them by name stays only as numbers. Rows (and so anonymous counts) remain; the
-    person no longer takes part. The erasure is recorded (who, when), without any content."""
+    """Erase `member`'s personal data: profile, everything they wrote, every mention of them
+    in other people's text and in the history; nothing queued goes out to or about them.
+    Rows (and so anonymous counts) remain; the person no longer takes part. The erasure is
+    recorded (who, when), without any content."""
     mid = member.id
+    identifiers = identifiers_of(session, member)
+    slack_user_id = member.slack_user_id
+    cancel_outbox_for(session, mid, now)
     member.name = f"Slettet medlem {mid}"
-    member.slack_user_id = f"FORGOTTEN{mid}"
+    member.slack_user_id = f"{FORGOTTEN_PREFIX}{mid}"
     for attr in (
         "organisation",
         "manager_name",
@@ -187,11 +309,15 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
         "language",
         "timezone",
         "slack_timezone",
+        "slack_timezone_checked_at",
         "away_until",
     ):
         setattr(member, attr, None)
     member.active = False
     member.updated_at = now
+    session.execute(
+        update(Meeting).where(Meeting.host_contact_id == mid).values(host_contact_id=None)
+    )
     session.execute(
         update(Preparation).where(Preparation.member_id == mid).values(manager_agreed="")
     )
@@ -215,11 +341,19 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
         .where(Attendance.member_id == mid)
         .values(substitute_name=None, substitute_email=None)
     )
+    # What they changed, and what others changed on their profile (name, organisation, …).
     session.execute(
         update(ChangeRecord)
-        .where(ChangeRecord.member_id == mid)
+        .where(
+            or_(
+                ChangeRecord.member_id == mid,
+                (ChangeRecord.entity == "member") & (ChangeRecord.entity_id == mid),
+            )
+        )
         .values(old_value=None, new_value=None)
     )
+    session.flush()
+    redact_everywhere(session, identifiers, slack_user_id)
     session.add(
         ChangeRecord(
             member_id=by.id,
@@ -232,3 +366,4 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
         )
     )
     session.flush()
+    session.expire_all()

@@ -216,6 +216,8 @@ def test_mydata_sends_everything_about_me_as_a_file(bot: Any, season: None) -> N
 def test_forget_after_confirmation_keeps_only_numbers(
     bot: Any, season: None, session_factory: sessionmaker[Session]
 ) -> None:
+    import json as _json
+
     from sqlalchemy import select
 
     from handlers.ids import Action
@@ -261,6 +263,13 @@ def test_forget_after_confirmation_keeps_only_numbers(
     summary = text_of(bot.command("/network", "summary", user=FACILITATOR))
     assert "— 9 medlemmer" in summary
     assert "Du er ikke medlem" in bot.command("/sparring", "", user=ANNA).json()["text"]
+    # What others see later does not name her, not even as a broken mention.
+    bo_view = _json.dumps(bot.command("/sparring", "", user=BO).json(), ensure_ascii=False)
+    assert "et slettet medlem" in bo_view
+    assert "FORGOTTEN" not in bo_view and "Anna" not in bo_view
+    # And `mydata` tells the truth: nothing is stored under her Slack id.
+    mine = bot.command("/network", "mydata", user=ANNA).json()["text"]
+    assert mine == "Der er ikke gemt noget om dig i Tovholder."
 
 
 def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:

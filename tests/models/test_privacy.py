@@ -1,0 +1,202 @@
+"""Erasure (`/network forget`): afterwards no table holds anything that names the person, nothing
+queued goes out to or about them, and only anonymous counts remain."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.attendance import AttendanceStatus, set_attendance
+from models.followup import log_followup
+from models.history import ChangeRecord
+from models.network import Meeting, Member
+from models.network_admin import add_member, remove_member
+from models.nudges import Nudge, NudgeKind, NudgeStatus
+from models.prep import (
+    ExampleInput,
+    ExampleSource,
+    PrepExample,
+    QuestionInput,
+    save_examples,
+    save_questions,
+)
+from models.privacy import forget_member, people_on_record, personal_data
+from models.sparring import SparringEntry, log_sparring
+from models.spread import SpreadInput, log_spread
+from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
+
+ANNA_IDS = ("U0ANNA0001", "Anna Lund", "anna.lund@example.org", "Lejre Kommune", "Mette Unik")
+
+
+def dump_database(engine: Engine) -> list[tuple[str, str]]:
+    """Every value of every column of every table, as (table, text)."""
+    found = []
+    with engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                found += [(table, str(v)) for v in row if v is not None]
+    return found
+
+
+def busy_anna(s: Session) -> None:
+    """Anna's season, and what others wrote and queued about her."""
+    now = SEASON_NOW
+    anna, bo, camilla, fac = (person(s, x) for x in (ANNA, BO, CAMILLA, FACILITATOR))
+    m1, m2 = (next(m for m in anna.network.meetings if m.number == n) for n in (1, 2))
+    # Taken out and brought back with a new workplace and manager: the change history keeps
+    # the old and new values (organisation and manager now unique to her).
+    remove_member(session=s, network=anna.network, by=fac, slack_user_id=ANNA, now=now)
+    add_member(
+        session=s,
+        network=anna.network,
+        by=fac,
+        slack_user_id=ANNA,
+        name="Anna Lund",
+        organisation="Lejre Kommune",
+        manager="Mette Unik",
+        language="en",
+        now=now,
+    )
+    save_questions(
+        session=s,
+        member=anna,
+        meeting=m2,
+        now=now,
+        questions=[QuestionInput(1, "Hvordan får Lejre Kommune ...?", BO, CAMILLA)],
+    )
+    save_examples(
+        session=s,
+        member=anna,
+        meeting=m2,
+        now=now,
+        examples=[ExampleInput("new", "Annas eksempel", "Idé", "", "", ExampleSource.OWN, False)],
+    )
+    log_sparring(  # Bo is told "Anna logged 2 h with you" by the next pass
+        session=s,
+        member=anna,
+        minutes=120,
+        given_on=date(2015, 10, 2),
+        receiver_ids=[BO],
+        note="Om <@U0BO000002|bo>s budget",
+        now=now,
+    )
+    log_sparring(  # others write about her, by mention and by name
+        session=s,
+        member=bo,
+        minutes=60,
+        given_on=date(2015, 10, 3),
+        receiver_ids=[ANNA],
+        note="Sparring med <@U0ANNA0001|anna> — ANNA LUND kender Mette Unik",
+        now=now,
+    )
+    log_followup(
+        session=s,
+        member=camilla,
+        on=date(2015, 10, 1),
+        agreed="Ok",
+        next_step="Skriv til anna.lund@example.org",
+        now=now,
+    )
+    save_examples(
+        session=s,
+        member=bo,
+        meeting=m2,
+        now=now,
+        examples=[ExampleInput("new", "Bos eksempel", "Idé", "", "", ExampleSource.OWN, False)],
+    )
+    log_spread(  # Bo is told that Anna took up his example
+        session=s,
+        member=anna,
+        now=now,
+        data=SpreadInput("Bos eksempel", None, BO, m1.id, "planned", ""),
+    )
+    set_attendance(
+        session=s,
+        member=anna,
+        meeting=m2,
+        status=AttendanceStatus.SUBSTITUTE,
+        substitute_name="Ib Holm",
+        substitute_email="ib@example.org",
+        now=now,
+    )
+    s.add_all(
+        [  # a snoozed reminder, and a sent nudge whose detail named her
+            Nudge(
+                member_id=anna.id,
+                meeting_id=m2.id,
+                kind=NudgeKind.PREP_REMINDER,
+                seq=1,
+                due_at=now + timedelta(days=2),
+                status=NudgeStatus.PENDING,
+            ),
+            Nudge(
+                member_id=anna.id,
+                meeting_id=m2.id,
+                kind=NudgeKind.PREP_KICKOFF,
+                seq=0,
+                due_at=now,
+                status=NudgeStatus.SENT,
+                channel_id="D0ANNA0001",
+                detail="ok for U0ANNA0001",
+            ),
+        ]
+    )
+    s.commit()
+
+
+def test_forget_leaves_no_trace_in_any_table(
+    session_factory: sessionmaker[Session], network: object, engine: Engine
+) -> None:
+    with session_factory() as s:
+        busy_anna(s)
+        assert {
+            x for x in ANNA_IDS if any(x.lower() in v.lower() for _, v in dump_database(engine))
+        } == set(ANNA_IDS)
+        bo_queue = {
+            n.kind for n in s.scalars(select(Nudge).where(Nudge.member_id == person(s, BO).id))
+        }
+        assert bo_queue == {NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE}
+        anna = person(s, ANNA)
+        anna_id = anna.id
+        forget_member(session=s, member=anna, by=person(s, FACILITATOR), now=SEASON_NOW)
+        s.commit()
+
+    leaks = [(t, v) for t, v in dump_database(engine) for x in ANNA_IDS if x.lower() in v.lower()]
+    assert leaks == []
+    with session_factory() as s:
+        # Nothing queued goes out to her, or to Bo about her.
+        open_rows = s.scalars(select(Nudge).where(Nudge.status == NudgeStatus.PENDING)).all()
+        assert [(n.member.slack_user_id, n.kind) for n in open_rows] == []
+        # Others' text stays, with the mention of her taken out.
+        notes = {e.note for e in s.scalars(select(SparringEntry))}
+        assert notes == {"", "Sparring med [—] — [—] kender [—]"}
+        # Anonymous counts remain.
+        assert sorted(e.minutes for e in s.scalars(select(SparringEntry))) == [60, 120]
+        assert s.scalars(select(PrepExample).where(PrepExample.member_id == anna_id)).one()
+        erased = s.get(Member, anna_id)
+        assert erased is not None and not erased.active
+        assert erased.name == f"Slettet medlem {anna_id}"
+        (log,) = s.scalars(select(ChangeRecord).where(ChangeRecord.field == "forgotten"))
+        assert log.entity_id == anna_id
+        # `mydata` tells the truth: nothing is stored under her Slack id.
+        assert people_on_record(s, ANNA) == []
+        # Bo's own data no longer names her.
+        bo_data = str(personal_data(session=s, member=person(s, BO)))
+        assert not any(x.lower() in bo_data.lower() for x in ANNA_IDS)
+
+
+def test_mydata_covers_a_removed_member_until_erased(
+    session_factory: sessionmaker[Session], network: object
+) -> None:
+    with session_factory() as s:
+        anna, fac = person(s, ANNA), person(s, FACILITATOR)
+        remove_member(session=s, network=anna.network, by=fac, slack_user_id=ANNA, now=SEASON_NOW)
+        s.commit()
+        (row,) = people_on_record(s, ANNA)  # removed, but her data is still stored
+        assert personal_data(session=s, member=row)["profile"]["name"] == "Anna Lund"
+        forget_member(session=s, member=row, by=fac, now=SEASON_NOW)
+        s.commit()
+        assert people_on_record(s, ANNA) == []
+        assert s.scalars(select(Meeting)).first() is not None
