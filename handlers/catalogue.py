@@ -333,6 +333,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             'manager="Birgitte Sørensen" lang=da`.'
         ),
         "network.error.already_member": "{users} er allerede medlem.",
+        "network.error.member_elsewhere": (
+            "{users} er medlem af et andet netværk i samme periode, så jeg tilføjer ikke "
+            "personen her: en person er medlem af ét netværk ad gangen. Bed det andet netværks "
+            "tovholder om at fjerne personen først, og prøv så igen."
+        ),
         "network.error.not_a_member_role": "Personen er tovholder eller vært, ikke medlem.",
         "network.error.meeting_form": (
             'Skriv fx `/network meeting 2 date=2015-11-18 time=10:00-13:00 place="Roskilde '
@@ -790,6 +795,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             'manager="Birgitte Sørensen" lang=da`.'
         ),
         "network.error.already_member": "{users} is already a member.",
+        "network.error.member_elsewhere": (
+            "{users} is a member of another network in the same period, so I am not adding "
+            "them here: a person is a member of one network at a time. Ask that network's "
+            "facilitator to remove them first, then try again."
+        ),
         "network.error.not_a_member_role": "That person is a facilitator or host, not a member.",
         "network.error.meeting_form": (
             'Write e.g. `/network meeting 2 date=2015-11-18 time=10:00-13:00 place="Roskilde '

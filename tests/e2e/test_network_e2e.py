@@ -408,6 +408,40 @@ def test_another_facilitator_cannot_touch_this_network(
         assert s.query(M).filter_by(slack_user_id=ANNA).one().active  # untouched
 
 
+def test_a_facilitator_cannot_pull_in_another_networks_member(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        add_second_network(
+            s,
+            key="vest",
+            name="Netværk Vest",
+            theme="Vest 1",
+            people=[(OTHER_FACILITATOR, Role.FACILITATOR, "Vest")],
+        )
+    reply = bot.command(
+        "/network", f'add <@{ANNA}|anna> org="Aarhus" manager="M"', user=OTHER_FACILITATOR
+    ).json()["text"]
+    assert reply.startswith(
+        f"<@{ANNA}> er medlem af et andet netværk i samme periode, så jeg tilføjer ikke "
+        "personen her"
+    )
+    assert "Spredningsnetværk" not in reply and "Roskilde" not in reply  # nothing about the other
+    with session_factory() as s:
+        from models.network import Member as M
+
+        (anna,) = s.query(M).filter_by(slack_user_id=ANNA).all()  # no second membership
+        assert anna.network.key != "vest" and anna.active
+    # Her commands still act on her own network.
+    assert "møde 1 og 2" in bot.command("/sparring", "", user=ANNA).json()["text"]
+    # Once her own network has removed her, the other network may add her.
+    bot.command("/network", f"remove <@{ANNA}>", user=FACILITATOR)
+    again = bot.command(
+        "/network", f'add <@{ANNA}|anna> org="Aarhus" manager="M"', user=OTHER_FACILITATOR
+    ).json()["text"]
+    assert again.startswith(f"<@{ANNA}> er nu medlem (Aarhus)")
+
+
 def test_fees_warn_about_a_fourth_colleague(
     bot: Any, session_factory: sessionmaker[Session]
 ) -> None:
