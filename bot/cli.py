@@ -11,13 +11,22 @@ from datetime import date
 from bot.settings import ConfigError, database_url_from_env, settings_from_env
 from models.base import utc_now
 from models.db import make_engine, make_session_factory, upgrade_schema
-from models.network_import import NetworkFileError, import_network_file
+from models.network_import import (
+    ImportNotApplied,
+    ImportPlan,
+    ImportReport,
+    NetworkFileError,
+    apply_network,
+    plan_import,
+    read_network_file,
+)
 
 log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
 EXIT_SLACK = 3
 EXIT_INPUT = 4
+EXIT_UNCONFIRMED = 5  # an import that deletes or deactivates, run without --apply
 
 
 def _setup_logging(level: str = "INFO") -> None:
@@ -73,23 +82,30 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_network_import(args: argparse.Namespace) -> int:
-    engine = make_engine(database_url_from_env())
-    upgrade_schema(engine)
-    session_factory = make_session_factory(engine)
+def _print_plan(plan: ImportPlan) -> None:
+    title = "new network" if plan.created else "changes"
+    print(f"Network '{plan.network_key}' ({title}):")
+    for line in plan.lines():
+        print(f"  {line}")
+
+
+def _confirmed_on_tty() -> bool:
+    """Ask on the terminal; anything but yes is no."""
+    if not sys.stdin.isatty():
+        return False
     try:
-        with session_factory.begin() as session:
-            report = import_network_file(session, args.file)
-    except NetworkFileError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_INPUT
+        answer = input("Apply these changes, including the deletions? Type yes to apply: ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in {"yes", "ja"}
+
+
+def _print_report(report: ImportReport) -> None:
     if report.created:
         print(
             f"Network '{report.network_key}' created: {report.added['meeting']} meetings, "
             f"{report.added['person']} people."
         )
-    elif report.unchanged:
-        print(f"Network '{report.network_key}' is already up to date; nothing changed.")
     else:
         print(
             f"Network '{report.network_key}' updated: "
@@ -99,6 +115,63 @@ def cmd_network_import(args: argparse.Namespace) -> int:
             + ("; network settings changed" if report.changed["network"] else "")
             + "."
         )
+
+
+def _refusal(exc: ImportNotApplied) -> str:
+    if exc.reason == ImportNotApplied.SHARED_MEMBERS:
+        others = sorted(set(exc.plan.shared.values()))
+        return (
+            f"Nothing was changed: {len(exc.plan.shared)} member(s) of this file are already "
+            f"active members of another network in the same season ({', '.join(others)}): "
+            f"{', '.join(sorted(exc.plan.shared))}. Their reminders would come twice and their "
+            f"commands act on one network only. Is the key '{exc.plan.network_key}' a typo? "
+            "If the same people really belong to both, run again with --allow-shared-members."
+        )
+    if exc.reason == ImportNotApplied.PLAN_CHANGED:
+        return "Nothing was changed: the database changed meanwhile; run the import again."
+    return (
+        "Nothing was changed: this import deletes or deactivates records (lines starting with "
+        "-). Check them, then run again with --apply to make these changes."
+    )
+
+
+def cmd_network_import(args: argparse.Namespace) -> int:
+    """Show what the file changes; apply additions and changes directly, deletions and
+    deactivations only with --apply or a yes on the terminal; --dry-run changes nothing."""
+    engine = make_engine(database_url_from_env())
+    upgrade_schema(engine)
+    session_factory = make_session_factory(engine)
+    try:
+        spec = read_network_file(args.file)
+        with session_factory() as session:
+            plan = plan_import(session, spec)
+    except NetworkFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    if plan.empty:
+        print(f"Network '{plan.network_key}' is already up to date; nothing changed.")
+        return 0
+    _print_plan(plan)
+    if plan.shared and not args.allow_shared_members:
+        print(_refusal(ImportNotApplied(ImportNotApplied.SHARED_MEMBERS, plan)), file=sys.stderr)
+        return EXIT_INPUT
+    if args.dry_run:
+        print("Dry run: nothing was changed.")
+        return 0
+    confirmed = bool(args.apply) or (plan.destructive and _confirmed_on_tty())
+    try:
+        with session_factory.begin() as session:
+            report = apply_network(
+                session,
+                spec,
+                confirmed=confirmed,
+                allow_shared_members=args.allow_shared_members,
+                expected=plan,
+            )
+    except ImportNotApplied as exc:
+        print(_refusal(exc), file=sys.stderr)
+        return EXIT_UNCONFIRMED if exc.reason == ImportNotApplied.NEEDS_CONFIRMATION else EXIT_INPUT
+    _print_report(report)
     return 0
 
 
@@ -154,6 +227,19 @@ def build_parser() -> argparse.ArgumentParser:
     net_sub = network.add_subparsers(dest="network_command", required=True)
     imp = net_sub.add_parser("import", help="load or update a network from a TOML file")
     imp.add_argument("file", help="path to the network file, e.g. examples/network-2015-16.toml")
+    imp.add_argument(
+        "--apply",
+        action="store_true",
+        help="also make the destructive changes shown (deleted meetings, deactivated people)",
+    )
+    imp.add_argument(
+        "--dry-run", action="store_true", help="only show what the import would change"
+    )
+    imp.add_argument(
+        "--allow-shared-members",
+        action="store_true",
+        help="allow members who are already members of another network in the same season",
+    )
     imp.set_defaults(func=cmd_network_import)
     nudges = sub.add_parser("nudges", help="nudges")
     nudge_sub = nudges.add_subparsers(dest="nudges_command", required=True)

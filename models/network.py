@@ -212,6 +212,34 @@ def resolve_member(session: Session, slack_user_id: str, now: datetime) -> Membe
     return pick_member(find_people(session, slack_user_id), now)
 
 
+def members_elsewhere(
+    session: Session,
+    *,
+    slack_user_ids: list[str],
+    network_id: int | None,
+    season_start: date,
+    season_end: date,
+) -> dict[str, Network]:
+    """Of these people, those who are active members of another network whose season
+    overlaps the given one, with that network: a person's commands act on one network."""
+    if not slack_user_ids:
+        return {}
+    rows = session.execute(
+        select(Member.slack_user_id, Network)
+        .join(Member.network)
+        .where(
+            Member.slack_user_id.in_(slack_user_ids),
+            Member.role == Role.MEMBER,
+            Member.active.is_(True),
+            Network.id != (network_id if network_id is not None else -1),
+            Network.season_start <= season_end,
+            Network.season_end >= season_start,
+        )
+        .order_by(Network.id)
+    ).all()
+    return {slack_id: network for slack_id, network in rows}
+
+
 def facilitators_to_contact(session: Session) -> list[Member]:
     """Facilitators of every network, for telling an unknown user whom to contact."""
     stmt = (

@@ -4,35 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.errors import InputError
 from models.history import apply_changes
-from models.network import LANGUAGES, Meeting, Member, Network, Role
+from models.network import LANGUAGES, Meeting, Member, Network, Role, members_elsewhere
 from models.nudges import Nudge, NudgeStatus
-
-
-def member_elsewhere(session: Session, network: Network, slack_user_id: str) -> bool:
-    """Whether the person is an active member of another network whose season overlaps
-    this one's: their commands act on one network, so one network cannot take them over.
-    (A member of last season's network may join this season's.)"""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Member)
-            .join(Member.network)
-            .where(
-                Member.slack_user_id == slack_user_id,
-                Member.network_id != network.id,
-                Member.role == Role.MEMBER,
-                Member.active.is_(True),
-                Network.season_start <= network.season_end,
-                Network.season_end >= network.season_start,
-            )
-        )
-        or 0
-    ) > 0
 
 
 def add_member(
@@ -62,7 +40,13 @@ def add_member(
         raise InputError("network.error.not_a_member_role")
     if existing is not None and existing.active:
         raise InputError("network.error.already_member", users=[slack_user_id])
-    if member_elsewhere(session, network, slack_user_id):
+    if members_elsewhere(
+        session,
+        slack_user_ids=[slack_user_id],
+        network_id=network.id,
+        season_start=network.season_start,
+        season_end=network.season_end,
+    ):
         raise InputError("network.error.member_elsewhere", users=[slack_user_id])
     values = {
         "name": name or slack_user_id,

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.base import utc_now
-from models.network import LANGUAGES, Meeting, Member, Network, Role
+from models.network import LANGUAGES, Meeting, Member, Network, Role, members_elsewhere
 
 SLACK_USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -83,6 +83,7 @@ class ImportReport:
         default_factory=lambda: {"meeting": 0, "person": 0, "network": 0}
     )
     removed: dict[str, int] = field(default_factory=lambda: {"meeting": 0, "person": 0})
+    plan: ImportPlan | None = None
 
     @property
     def unchanged(self) -> bool:
@@ -386,17 +387,12 @@ def _assign(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
-def apply_network(session: Session, spec: NetworkSpec, now: datetime | None = None) -> ImportReport:
-    """Create or update the network to match `spec`. People missing from the file are
-    deactivated (their history stays); meetings beyond the file's last are removed."""
-    now = now or utc_now()
-    report = ImportReport(network_key=spec.key)
-    network = session.scalars(
-        select(Network)
-        .where(Network.key == spec.key)
-        .options(selectinload(Network.meetings), selectinload(Network.people))
-    ).first()
-    values = {
+def _differing(obj: Any, values: dict[str, Any]) -> list[str]:
+    return [attr for attr, value in values.items() if getattr(obj, attr) != value]
+
+
+def _network_values(spec: NetworkSpec) -> dict[str, Any]:
+    return {
         "name": spec.name,
         "timezone": spec.timezone,
         "country": spec.country,
@@ -408,6 +404,247 @@ def apply_network(session: Session, spec: NetworkSpec, now: datetime | None = No
         "sister_key": spec.sister_key,
         "colleague_discount": spec.colleague_discount,
     }
+
+
+def _meeting_values(ms: MeetingSpec) -> dict[str, Any]:
+    return {
+        "theme": ms.theme,
+        "starts_at": ms.starts_at,
+        "ends_at": ms.ends_at,
+        "host": ms.host,
+        "place": ms.place,
+    }
+
+
+def _person_values(ps: PersonSpec) -> dict[str, Any]:
+    return {
+        "role": ps.role,
+        "name": ps.name,
+        "organisation": ps.organisation,
+        "manager_name": ps.manager_name,
+        "email": ps.email,
+        "language": ps.language,
+        "timezone": ps.timezone,
+        "active": True,
+    }
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One line of an import's diff: what, which fields, and the records that hang on it."""
+
+    label: str
+    fields: tuple[str, ...] = ()
+    records: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass
+class ImportPlan:
+    """What an import would change, computed without changing anything."""
+
+    network_key: str
+    created: bool = False
+    network_fields: tuple[str, ...] = ()
+    added: list[PlannedChange] = field(default_factory=list)
+    changed: list[PlannedChange] = field(default_factory=list)
+    deactivated: list[PlannedChange] = field(default_factory=list)
+    deleted: list[PlannedChange] = field(default_factory=list)
+    # Members of the file who are active members of another network in the same season.
+    shared: dict[str, str] = field(default_factory=dict)  # Slack id -> that network's key
+
+    @property
+    def destructive(self) -> bool:
+        """Whether applying it deletes records or takes people out (needs a confirmation)."""
+        return bool(self.deactivated or self.deleted)
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.created or self.network_fields or self.added or self.changed or self.destructive
+        )
+
+    def lines(self) -> list[str]:
+        """The diff, one line per change: + added, ~ changed, - deactivated or deleted."""
+
+        def hanging(change: PlannedChange) -> str:
+            return ", ".join(f"{n} {what}" for what, n in change.records) or "no records"
+
+        out = (
+            [f"~ network settings: {', '.join(self.network_fields)}"] if self.network_fields else []
+        )
+        out += [f"+ {c.label}" for c in self.added]
+        out += [f"~ {c.label}: {', '.join(c.fields)}" for c in self.changed]
+        out += [
+            f"- {c.label}: DEACTIVATED (no more reminders; kept: {hanging(c)})"
+            for c in self.deactivated
+        ]
+        out += [f"- {c.label}: DELETED with {hanging(c)}" for c in self.deleted]
+        return out
+
+
+class ImportNotApplied(Exception):
+    """The import was not applied; nothing changed. `reason` says why, `plan` what it would do."""
+
+    NEEDS_CONFIRMATION = "needs_confirmation"
+    SHARED_MEMBERS = "shared_members"
+    PLAN_CHANGED = "plan_changed"
+
+    def __init__(self, reason: str, plan: ImportPlan) -> None:
+        self.reason = reason
+        self.plan = plan
+        super().__init__(reason)
+
+
+def _count(session: Session, column: Any, value: int) -> int:
+    return int(session.scalar(select(func.count()).where(column == value)) or 0)
+
+
+def _records(
+    session: Session, what: list[tuple[str, Any]], value: int
+) -> tuple[tuple[str, int], ...]:
+    counts = ((name, _count(session, column, value)) for name, column in what)
+    return tuple((name, n) for name, n in counts if n)
+
+
+def _meeting_records(session: Session, meeting_id: int) -> tuple[tuple[str, int], ...]:
+    """What a meeting's deletion takes with it (spreading entries only lose the meeting)."""
+    from models.attendance import Attendance
+    from models.nudges import Nudge
+    from models.prep import Preparation, PrepExample, PrepQuestion
+    from models.spread import SpreadAction
+
+    return _records(
+        session,
+        [
+            ("preparations", Preparation.meeting_id),
+            ("questions", PrepQuestion.meeting_id),
+            ("examples", PrepExample.meeting_id),
+            ("attendance answers", Attendance.meeting_id),
+            ("spreading entries (lose their meeting)", SpreadAction.meeting_id),
+            ("outbox messages", Nudge.meeting_id),
+        ],
+        meeting_id,
+    )
+
+
+def _person_records(session: Session, member_id: int) -> tuple[tuple[str, int], ...]:
+    """What a person has entered (kept when they are deactivated)."""
+    from models.attendance import Attendance
+    from models.followup import ManagerFollowUp
+    from models.prep import PrepExample, PrepQuestion
+    from models.sparring import SparringEntry
+    from models.spread import SpreadAction
+
+    return _records(
+        session,
+        [
+            ("sparring entries", SparringEntry.giver_id),
+            ("questions", PrepQuestion.member_id),
+            ("examples", PrepExample.member_id),
+            ("follow-ups", ManagerFollowUp.member_id),
+            ("spreading entries", SpreadAction.member_id),
+            ("attendance answers", Attendance.member_id),
+        ],
+        member_id,
+    )
+
+
+def _load(session: Session, key: str) -> Network | None:
+    return session.scalars(
+        select(Network)
+        .where(Network.key == key)
+        .options(selectinload(Network.meetings), selectinload(Network.people))
+    ).first()
+
+
+def _person_label(slack_user_id: str, name: str, role: Role) -> str:
+    return f'person {slack_user_id} "{name}" ({role.value})'
+
+
+def plan_import(session: Session, spec: NetworkSpec) -> ImportPlan:
+    """The diff an import of `spec` would make, with the records hanging on each deletion
+    and deactivation; changes nothing."""
+    network = _load(session, spec.key)
+    plan = ImportPlan(network_key=spec.key, created=network is None)
+    meetings = {m.number: m for m in network.meetings} if network else {}
+    people = {p.slack_user_id: p for p in network.people} if network else {}
+    if network is not None:
+        plan.network_fields = tuple(_differing(network, _network_values(spec)))
+    for ms in spec.meetings:
+        label = f'meeting {ms.number} "{ms.theme}" ({ms.starts_at:%Y-%m-%d})'
+        existing = meetings.pop(ms.number, None)
+        if existing is None:
+            plan.added.append(PlannedChange(label))
+            continue
+        fields = _differing(existing, _meeting_values(ms))
+        contact = existing.host_contact.slack_user_id if existing.host_contact else None
+        if contact != ms.host_contact:
+            fields.append("host_contact")
+        if fields:
+            plan.changed.append(PlannedChange(label, tuple(fields)))
+    for gone in meetings.values():
+        plan.deleted.append(
+            PlannedChange(
+                f'meeting {gone.number} "{gone.theme}" ({gone.starts_at:%Y-%m-%d})',
+                records=_meeting_records(session, gone.id),
+            )
+        )
+    joining: list[str] = []
+    for ps in spec.people:
+        label = _person_label(ps.slack_user_id, ps.name, ps.role)
+        person = people.pop(ps.slack_user_id, None)
+        if person is None:
+            plan.added.append(PlannedChange(label))
+        else:
+            fields = _differing(person, _person_values(ps))
+            if fields:
+                plan.changed.append(PlannedChange(label, tuple(fields)))
+        if ps.role is Role.MEMBER and (person is None or not person.active):
+            joining.append(ps.slack_user_id)
+    for left in people.values():
+        if left.active:
+            plan.deactivated.append(
+                PlannedChange(
+                    _person_label(left.slack_user_id, left.name, left.role),
+                    records=_person_records(session, left.id),
+                )
+            )
+    elsewhere = members_elsewhere(
+        session,
+        slack_user_ids=joining,
+        network_id=network.id if network else None,
+        season_start=spec.season_start,
+        season_end=spec.season_end,
+    )
+    plan.shared = {sid: other.key for sid, other in elsewhere.items()}
+    return plan
+
+
+def apply_network(
+    session: Session,
+    spec: NetworkSpec,
+    now: datetime | None = None,
+    *,
+    confirmed: bool = False,
+    allow_shared_members: bool = False,
+    expected: ImportPlan | None = None,
+) -> ImportReport:
+    """Create or update the network to match `spec`. People missing from the file are
+    deactivated (their history stays); meetings beyond the file's last are removed — but
+    only when `confirmed`: otherwise ImportNotApplied is raised and nothing changes. Members
+    who are active members of another network in the same season are refused unless
+    `allow_shared_members`. With `expected`, the plan must still be the one shown."""
+    plan = plan_import(session, spec)
+    if expected is not None and expected.lines() != plan.lines():
+        raise ImportNotApplied(ImportNotApplied.PLAN_CHANGED, plan)
+    if plan.shared and not allow_shared_members:
+        raise ImportNotApplied(ImportNotApplied.SHARED_MEMBERS, plan)
+    if plan.destructive and not confirmed:
+        raise ImportNotApplied(ImportNotApplied.NEEDS_CONFIRMATION, plan)
+    now = now or utc_now()
+    report = ImportReport(network_key=spec.key, plan=plan)
+    network = _load(session, spec.key)
+    values = _network_values(spec)
     if network is None:
         network = Network(key=spec.key, created_at=now, updated_at=now, **values)
         session.add(network)
@@ -418,13 +655,7 @@ def apply_network(session: Session, spec: NetworkSpec, now: datetime | None = No
 
     by_number = {m.number: m for m in network.meetings}
     for ms in spec.meetings:
-        meeting_values = {
-            "theme": ms.theme,
-            "starts_at": ms.starts_at,
-            "ends_at": ms.ends_at,
-            "host": ms.host,
-            "place": ms.place,
-        }
+        meeting_values = _meeting_values(ms)
         existing = by_number.pop(ms.number, None)
         if existing is None:
             network.meetings.append(Meeting(number=ms.number, **meeting_values))
@@ -437,16 +668,7 @@ def apply_network(session: Session, spec: NetworkSpec, now: datetime | None = No
 
     by_slack_id = {p.slack_user_id: p for p in network.people}
     for ps in spec.people:
-        person_values = {
-            "role": ps.role,
-            "name": ps.name,
-            "organisation": ps.organisation,
-            "manager_name": ps.manager_name,
-            "email": ps.email,
-            "language": ps.language,
-            "timezone": ps.timezone,
-            "active": True,
-        }
+        person_values = _person_values(ps)
         existing_person = by_slack_id.pop(ps.slack_user_id, None)
         if existing_person is None:
             network.people.append(
@@ -476,7 +698,19 @@ def apply_network(session: Session, spec: NetworkSpec, now: datetime | None = No
 
 
 def import_network_file(
-    session: Session, path: str | Path, now: datetime | None = None
+    session: Session,
+    path: str | Path,
+    now: datetime | None = None,
+    *,
+    confirmed: bool = False,
+    allow_shared_members: bool = False,
 ) -> ImportReport:
-    """Read, check and apply a network file in the caller's transaction."""
-    return apply_network(session, read_network_file(path), now)
+    """Read, check and apply a network file in the caller's transaction (see apply_network
+    for what needs `confirmed`)."""
+    return apply_network(
+        session,
+        read_network_file(path),
+        now,
+        confirmed=confirmed,
+        allow_shared_members=allow_shared_members,
+    )

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import EXAMPLE_NETWORK
@@ -121,6 +122,111 @@ def test_network_import_twice_then_a_bad_file(tmp_path: Path) -> None:
     assert 'missing field "organisation"' in third.stderr
     assert "nothing was changed" in third.stderr
     assert "Traceback" not in third.stderr
+
+
+def _without(text_: str, *, meetings_from: int, members_kept: int) -> str:
+    """The example file with meetings from `meetings_from` on and all but the first
+    `members_kept` members left out (a file cut short, still valid)."""
+    head, *blocks = text_.split("\n[[")
+    kept, members = [head], 0
+    for block in blocks:
+        if block.startswith("meetings]]") and f"number = {meetings_from}" in block:
+            meetings_from += 1
+            continue
+        if block.startswith("members]]"):
+            members += 1
+            if members > members_kept:
+                continue
+        kept.append(block)
+    return "\n[[".join(kept)
+
+
+def _count(db: Path, table: str, where: str = "1=1") -> int:
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        found = conn.execute(text(f"SELECT count(*) FROM {table} WHERE {where}")).scalar()
+    engine.dispose()
+    return int(found or 0)
+
+
+def test_network_import_shows_the_diff_and_applies_deletions_only_with_apply(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "net.db"
+    env = {"DATABASE_URL": f"sqlite:///{db}"}
+    assert run_cli("network", "import", str(EXAMPLE_NETWORK), cwd=tmp_path, env=env).returncode == 0
+    cut = tmp_path / "cut.toml"
+    cut.write_text(
+        _without(EXAMPLE_NETWORK.read_text(encoding="utf-8"), meetings_from=3, members_kept=3),
+        encoding="utf-8",
+    )
+    refused = run_cli("network", "import", str(cut), cwd=tmp_path, env=env)
+    assert refused.returncode == 5, refused.stderr
+    assert '- meeting 3 "Design som problemløsning" (2016-03-03): DELETED with' in refused.stdout
+    assert refused.stdout.count("DEACTIVATED (no more reminders; kept:") == 7
+    assert "run again with --apply" in refused.stderr
+    assert _count(db, "meeting") == 4 and _count(db, "member", "active") == 13  # untouched
+    dry = run_cli("network", "import", str(cut), "--dry-run", cwd=tmp_path, env=env)
+    assert dry.returncode == 0 and "Dry run: nothing was changed." in dry.stdout
+    assert _count(db, "meeting") == 4
+    applied = run_cli("network", "import", str(cut), "--apply", cwd=tmp_path, env=env)
+    assert applied.returncode == 0, applied.stderr
+    assert "meetings +0 ~0 -2; people +0 ~0 -7 (deactivated)" in applied.stdout
+    assert _count(db, "meeting") == 2 and _count(db, "member", "active") == 6
+    again = run_cli("network", "import", str(cut), cwd=tmp_path, env=env)
+    assert "already up to date; nothing changed" in again.stdout  # idempotent
+
+
+def test_network_import_refuses_a_second_key_for_the_same_people(tmp_path: Path) -> None:
+    db = tmp_path / "net.db"
+    env = {"DATABASE_URL": f"sqlite:///{db}"}
+    assert run_cli("network", "import", str(EXAMPLE_NETWORK), cwd=tmp_path, env=env).returncode == 0
+    typo = tmp_path / "typo.toml"
+    typo.write_text(
+        EXAMPLE_NETWORK.read_text(encoding="utf-8").replace(
+            'key = "coi-spredning-2015-16"', 'key = "coi-spreding-2015-16"'
+        ),
+        encoding="utf-8",
+    )
+    refused = run_cli("network", "import", str(typo), cwd=tmp_path, env=env)
+    assert refused.returncode == 4
+    assert "already active members of another network in the same season" in refused.stderr
+    assert "coi-spredning-2015-16" in refused.stderr and "--allow-shared-members" in refused.stderr
+    assert _count(db, "network") == 1
+    allowed = run_cli(
+        "network", "import", str(typo), "--allow-shared-members", cwd=tmp_path, env=env
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert _count(db, "network") == 2
+
+
+def test_network_import_asks_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from bot.cli import main
+
+    db = tmp_path / "net.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    assert main(["network", "import", str(EXAMPLE_NETWORK)]) == 0
+    cut = tmp_path / "cut.toml"
+    cut.write_text(
+        _without(EXAMPLE_NETWORK.read_text(encoding="utf-8"), meetings_from=5, members_kept=8),
+        encoding="utf-8",
+    )
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal("no\n"))
+    assert main(["network", "import", str(cut)]) == 5
+    assert _count(db, "member", "active") == 13
+    monkeypatch.setattr("sys.stdin", Terminal("yes\n"))
+    assert main(["network", "import", str(cut)]) == 0
+    assert _count(db, "member", "active") == 11
+    assert "Type yes to apply" in capsys.readouterr().out
 
 
 def test_db_upgrade(tmp_path: Path) -> None:

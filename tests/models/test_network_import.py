@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.network import Meeting, Member, Network, Role
 from models.network_import import (
+    ImportNotApplied,
     NetworkFileError,
     apply_network,
     import_network_file,
@@ -77,8 +78,12 @@ def test_update_changes_moves_and_deactivates(
     data["meetings"][3]["place"] = "Aarhus Rådhus"
     data["meetings"] = data["meetings"][:4]
     gone = data["members"].pop()
+    with session_factory() as s:  # taking a person out needs a confirmation
+        with pytest.raises(ImportNotApplied) as refused:
+            apply_network(s, parse_network(data), now=SEASON_NOW)
+        assert refused.value.reason == ImportNotApplied.NEEDS_CONFIRMATION
     with session_factory.begin() as s:
-        report = apply_network(s, parse_network(data), now=SEASON_NOW)
+        report = apply_network(s, parse_network(data), now=SEASON_NOW, confirmed=True)
     assert report.changed["meeting"] == 1
     assert report.removed["person"] == 1
     with session_factory() as s:
@@ -189,3 +194,121 @@ def test_unreadable_files(tmp_path: Path) -> None:
     broken.write_text("[network\n", encoding="utf-8")
     with pytest.raises(NetworkFileError, match="not valid TOML"):
         import_network_file(None, broken)  # type: ignore[arg-type]
+
+
+def _season_with_records(session_factory: sessionmaker[Session]) -> None:
+    """The example network, with Anna's preparation for meetings 3 and 4 and her answer."""
+    from models.attendance import AttendanceStatus, set_attendance
+    from models.prep import (
+        ExampleInput,
+        ExampleSource,
+        QuestionInput,
+        save_examples,
+        save_questions,
+    )
+
+    with session_factory.begin() as s:
+        import_network_file(s, EXAMPLE_NETWORK, now=SEASON_NOW)
+    with session_factory.begin() as s:
+        anna = s.scalars(select(Member).where(Member.slack_user_id == "U0ANNA0001")).one()
+        m3, m4 = (m for m in anna.network.meetings if m.number in (3, 4))
+        save_questions(
+            session=s,
+            member=anna,
+            meeting=m3,
+            now=SEASON_NOW,
+            questions=[QuestionInput(1, "Q", "U0BO000002", "U0CAMILLA3")],
+        )
+        save_examples(
+            session=s,
+            member=anna,
+            meeting=m4,
+            now=SEASON_NOW,
+            examples=[ExampleInput("new", "E", "I", "", "", ExampleSource.OWN, False)],
+        )
+        set_attendance(
+            session=s, member=anna, meeting=m4, status=AttendanceStatus.YES, now=SEASON_NOW
+        )
+
+
+def full_snapshot(session: Session) -> list[tuple[Any, ...]]:
+    from models.attendance import Attendance
+    from models.prep import PrepExample, PrepQuestion
+
+    rows = snapshot(session)
+    for model in (PrepQuestion, PrepExample, Attendance):
+        rows += [(model.__name__, obj.id) for obj in session.scalars(select(model))]
+    return rows
+
+
+def test_destructive_import_shows_what_hangs_on_it_and_waits_for_confirmation(
+    session_factory: sessionmaker[Session],
+) -> None:
+    _season_with_records(session_factory)
+    data = example()
+    data["meetings"] = data["meetings"][:2]  # a file without meetings 3–4
+    data["members"] = data["members"][:3]  # a truncated member list
+    with session_factory() as s:
+        before = full_snapshot(s)
+        with pytest.raises(ImportNotApplied) as refused:
+            apply_network(s, parse_network(data), now=SEASON_NOW)
+        s.rollback()
+        assert full_snapshot(s) == before  # nothing changed
+    plan = refused.value.plan
+    assert refused.value.reason == ImportNotApplied.NEEDS_CONFIRMATION and plan.destructive
+    assert [c.label for c in plan.deleted] == [
+        'meeting 3 "Design som problemløsning" (2016-03-03)',
+        'meeting 4 "Krydsbestøvning – din, min, vores idé" (2016-04-28)',
+    ]
+    assert dict(plan.deleted[0].records)["questions"] == 1
+    assert dict(plan.deleted[1].records)["examples"] == 1
+    assert dict(plan.deleted[1].records)["attendance answers"] == 1
+    assert len(plan.deactivated) == 7
+    lines = plan.lines()
+    assert any(
+        line.startswith('- meeting 4 "Krydsbestøvning') and "DELETED with" in line for line in lines
+    )
+    assert sum("DEACTIVATED" in line for line in lines) == 7
+    with session_factory.begin() as s:
+        report = apply_network(s, parse_network(data), now=SEASON_NOW, confirmed=True)
+    assert report.removed == {"meeting": 2, "person": 7}
+    with session_factory() as s:
+        assert len(s.scalars(select(Meeting)).all()) == 2
+
+
+def test_additions_and_changes_apply_without_confirmation(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as s:
+        import_network_file(s, EXAMPLE_NETWORK, now=SEASON_NOW)
+    data = example()
+    data["members"].append(dict(data["members"][0], slack_id="U0NEWBIE01", name="Kim Ny"))
+    data["meetings"][3]["place"] = "Aarhus Rådhus"
+    with session_factory.begin() as s:
+        report = apply_network(s, parse_network(data), now=SEASON_NOW)
+    assert report.plan is not None and not report.plan.destructive
+    assert report.plan.lines() == [
+        '+ person U0NEWBIE01 "Kim Ny" (member)',
+        '~ meeting 4 "Krydsbestøvning – din, min, vores idé" (2016-04-28): place',
+    ]
+    assert report.added["person"] == 1 and report.changed["meeting"] == 1
+
+
+def test_a_new_key_with_the_same_members_is_refused_unless_intended(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as s:
+        import_network_file(s, EXAMPLE_NETWORK, now=SEASON_NOW)
+    data = example()
+    data["network"]["key"] = "coi-spredning-2015-61"  # a typo
+    with session_factory() as s, pytest.raises(ImportNotApplied) as refused:
+        apply_network(s, parse_network(data), now=SEASON_NOW)
+    assert refused.value.reason == ImportNotApplied.SHARED_MEMBERS
+    assert set(refused.value.plan.shared.values()) == {"coi-spredning-2015-16"}
+    assert len(refused.value.plan.shared) == len(data["members"])
+    with session_factory() as s:
+        assert len(s.scalars(select(Network)).all()) == 1
+    with session_factory.begin() as s:
+        apply_network(s, parse_network(data), now=SEASON_NOW, allow_shared_members=True)
+    with session_factory() as s:
+        assert len(s.scalars(select(Network)).all()) == 2
