@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -56,6 +57,34 @@ def enum_column(enum_cls: type[enum.StrEnum], length: int) -> Enum:
     return Enum(
         enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
     )
+
+
+# Control characters other than tab, newline and carriage return (C0, DEL, C1), and lone
+# surrogates (JSON can carry "\ud800"; no database can store it as UTF-8). PostgreSQL refuses
+# NUL and SQLite would keep it: both get the same clean text.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """`value` without characters that are never text a person meant (see _UNSTORABLE)."""
+    return _UNSTORABLE.sub("", value) if _UNSTORABLE.search(value) else value
+
+
+def clean_parameters(parameters: Any) -> Any:
+    """Statement parameters (a dict, a sequence, or a list of either for executemany) with
+    every text value cleaned; unchanged objects are returned as they are."""
+    if isinstance(parameters, str):
+        return clean_text(parameters)
+    if isinstance(parameters, dict):
+        if not any(isinstance(v, str) and _UNSTORABLE.search(v) for v in parameters.values()):
+            return parameters
+        return {k: clean_text(v) if isinstance(v, str) else v for k, v in parameters.items()}
+    if isinstance(parameters, list | tuple):
+        cleaned = [clean_parameters(p) for p in parameters]
+        if all(a is b for a, b in zip(cleaned, parameters, strict=True)):
+            return parameters
+        return type(parameters)(cleaned)
+    return parameters
 
 
 def utc_now() -> datetime:

@@ -12,12 +12,33 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 import migrations
+from models.base import clean_parameters
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+def _clean_text_parameters(
+    _conn: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> tuple[str, Any]:
+    """Every text written, through the ORM or Core, loses control characters here, the same
+    on SQLite and PostgreSQL (which refuses NUL); tabs and newlines stay."""
+    return statement, clean_parameters(parameters)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+    """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys on every connection.
+    Text parameters are cleaned of control characters on both backends."""
+    engine = _make_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _clean_text_parameters, retval=True)
+    return engine
+
+
+def _make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
