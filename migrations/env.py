@@ -58,9 +58,22 @@ def run_migrations_online() -> None:
                 compare_type=True,
                 render_item=render_item,
             )
-            with context.begin_transaction():
-                context.run_migrations()
-            connection.commit()
+            if not is_pg:
+                # Rebuilding a table (batch mode) drops the old one; with foreign keys on, that
+                # would cascade into every table referring to it. SQLite's own procedure for
+                # table changes: keys off (outside a transaction), change, check, keys on.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            try:
+                with context.begin_transaction():
+                    context.run_migrations()
+                    if not is_pg:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                        if broken is not None:
+                            raise RuntimeError(f"foreign key broken by a migration: {broken}")
+                connection.commit()
+            finally:
+                if not is_pg:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
         finally:
             if is_pg:
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_MIGRATION_LOCK})

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import Base, enum_column, utc_now
+from models.base import STABLE_IDS, Base, enum_column, utc_now
 from models.errors import InputError
 from models.history import apply_changes
 from models.network import Meeting, Member, Role
@@ -41,7 +41,7 @@ class Attendance(Base):
 
     member: Mapped[Member] = relationship()
 
-    __table_args__ = (UniqueConstraint("member_id", "meeting_id"),)
+    __table_args__ = (UniqueConstraint("member_id", "meeting_id"), STABLE_IDS)
 
 
 def set_attendance(

@@ -52,6 +52,12 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 
+# Table options for a table whose rows the change history refers to by id: SQLite hands a
+# deleted row's id to the next new row unless the table is AUTOINCREMENT (PostgreSQL's
+# sequences never reuse an id). Put last in __table_args__.
+STABLE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 def enum_column(enum_cls: type[enum.StrEnum], length: int) -> Enum:
     """A string enum stored by value in a VARCHAR (no database enum type to migrate)."""
     return Enum(

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, utc_now
+from models.base import STABLE_IDS, Base, utc_now
 from models.errors import InputError
 from models.history import apply_changes
 from models.network import Member, Period, period_for
@@ -26,7 +26,10 @@ class ManagerFollowUp(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
-    __table_args__ = (Index("ix_manager_followup_member_id_on", "member_id", "followed_up_on"),)
+    __table_args__ = (
+        Index("ix_manager_followup_member_id_on", "member_id", "followed_up_on"),
+        STABLE_IDS,
+    )
 
 
 def _checked(

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, contains_eager, mapped_column, relationship
 
-from models.base import Base, enum_column, utc_now
+from models.base import STABLE_IDS, Base, enum_column, utc_now
 
 LANGUAGES = ("da", "en")
 # An erased member's Slack id is replaced by this prefix and the row's id: it names nobody.
@@ -91,6 +91,7 @@ class Meeting(Base):
     __table_args__ = (
         UniqueConstraint("network_id", "number"),
         CheckConstraint("starts_at < ends_at", name="time_order"),
+        STABLE_IDS,
     )
 
 
@@ -124,7 +125,7 @@ class Member(Base):
 
     network: Mapped[Network] = relationship(back_populates="people", foreign_keys=[network_id])
 
-    __table_args__ = (UniqueConstraint("network_id", "slack_user_id"),)
+    __table_args__ = (UniqueConstraint("network_id", "slack_user_id"), STABLE_IDS)
 
     @property
     def lang(self) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import Base, enum_column, utc_now
+from models.base import STABLE_IDS, Base, enum_column, utc_now
 from models.errors import InputError
 from models.history import apply_changes, delete_with_history
 from models.network import Meeting, Member, Role
@@ -47,7 +47,7 @@ class Preparation(Base):
     manager_agreed: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
-    __table_args__ = (UniqueConstraint("member_id", "meeting_id"),)
+    __table_args__ = (UniqueConstraint("member_id", "meeting_id"), STABLE_IDS)
 
 
 class PrepQuestion(Base):
@@ -74,6 +74,7 @@ class PrepQuestion(Base):
         UniqueConstraint("member_id", "meeting_id", "position"),
         CheckConstraint("position BETWEEN 1 AND 3", name="position_range"),
         CheckConstraint("primary_id <> secondary_id", name="two_people"),
+        STABLE_IDS,
     )
 
 
@@ -93,6 +94,8 @@ class PrepExample(Base):
     did_not_work: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    __table_args__ = (STABLE_IDS,)
 
 
 class PrepPart(enum.StrEnum):

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import Base, enum_column, utc_now
+from models.base import STABLE_IDS, Base, enum_column, utc_now
 from models.errors import InputError
 from models.history import apply_changes
 from models.network import Meeting, Member, Role
@@ -48,6 +48,8 @@ class SpreadAction(Base):
     source: Mapped[Member | None] = relationship(foreign_keys=[source_member_id])
     meeting: Mapped[Meeting | None] = relationship()
     example: Mapped[PrepExample | None] = relationship()
+
+    __table_args__ = (STABLE_IDS,)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,16 @@
-from alembic import command
-from sqlalchemy import Engine, inspect
+from pathlib import Path
 
+from alembic import command
+from sqlalchemy import Engine, inspect, text
+
+from models.attendance import AttendanceStatus, set_attendance
 from models.base import Base
-from models.db import alembic_config
+from models.db import alembic_config, make_engine, make_session_factory
+from models.history import delete_with_history
+from models.network import Member
+from models.network_import import import_network_file
+from models.prep import ExampleInput, ExampleSource, save_examples
+from tests.conftest import EXAMPLE_NETWORK, SEASON_NOW
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
@@ -12,3 +20,70 @@ def test_models_and_migrations_agree(engine: Engine) -> None:
 
 def test_every_model_table_exists(engine: Engine) -> None:
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+def test_stable_ids_migration_keeps_every_row_on_sqlite(tmp_path: Path) -> None:
+    """0007_privacy rebuilds the tables with history as AUTOINCREMENT: no row is lost (not
+    even through the cascades a dropped parent table would set off), and no id a history
+    record names is given out again."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "0006")
+    factory = make_session_factory(engine)
+    with factory.begin() as s:
+        import_network_file(s, EXAMPLE_NETWORK, now=SEASON_NOW)
+    with factory.begin() as s:
+        anna = s.query(Member).filter_by(slack_user_id="U0ANNA0001").one()
+        meeting = next(m for m in anna.network.meetings if m.number == 2)
+        (example,) = save_examples(
+            session=s,
+            member=anna,
+            meeting=meeting,
+            now=SEASON_NOW,
+            examples=[ExampleInput("new", "E", "I", "", "", ExampleSource.OWN, False)],
+        )
+        set_attendance(
+            session=s, member=anna, meeting=meeting, status=AttendanceStatus.YES, now=SEASON_NOW
+        )
+        s.flush()
+        deleted_id = example.id
+        delete_with_history(
+            session=s,
+            obj=example,
+            entity="example",
+            member_id=anna.id,
+            fields=["title"],
+            now=SEASON_NOW,
+        )
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as conn:
+            return {
+                t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() or 0)
+                for t in inspect(conn).get_table_names()
+                if t != "alembic_version"
+            }
+
+    before = counts()
+    command.upgrade(config, "head")
+    assert counts() == before
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert "AUTOINCREMENT" in str(
+            conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'prep_example'")).scalar()
+        )
+    with factory.begin() as s:
+        anna = s.query(Member).filter_by(slack_user_id="U0ANNA0001").one()
+        meeting = next(m for m in anna.network.meetings if m.number == 2)
+        (new,) = save_examples(
+            session=s,
+            member=anna,
+            meeting=meeting,
+            now=SEASON_NOW,
+            examples=[ExampleInput("new", "F", "I", "", "", ExampleSource.OWN, False)],
+        )
+        s.flush()
+        assert new.id > deleted_id
+    command.downgrade(config, "0006")
+    assert counts() == {**before, "prep_example": 1}
+    engine.dispose()
