@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import STABLE_IDS, Base, enum_column, utc_now
 from models.errors import InputError
 from models.history import apply_changes
-from models.network import Meeting, Member, Role
+from models.network import Meeting, Member, Role, is_email_address
 
 EMAIL_MAX = 320
 NAME_MAX = 200
@@ -62,7 +62,7 @@ def set_attendance(
     if status is AttendanceStatus.SUBSTITUTE:
         if not name:
             raise InputError("attendance.error.name_missing", field="attendance_name")
-        if "@" not in email or "." not in email.rsplit("@", 1)[-1] or len(email) > EMAIL_MAX:
+        if not is_email_address(email) or len(email) > EMAIL_MAX:
             raise InputError("attendance.error.bad_email", field="attendance_email", value=email)
         if len(name) > NAME_MAX:
             raise InputError("attendance.error.name_missing", field="attendance_name")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -21,6 +22,22 @@ from sqlalchemy.orm import Mapped, Session, contains_eager, mapped_column, relat
 from models.base import STABLE_IDS, Base, enum_column, utc_now
 
 LANGUAGES = ("da", "en")
+# An e-mail address as people write them: a dot-atom local part (no leading, trailing or
+# double dots), a domain of labels (letters incl. æøå, digits, inner dashes) and a top-level
+# domain of letters (or punycode). Not every RFC 5322 form, but never "@." or "a@b".
+_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+EMAIL_RE = re.compile(
+    rf"^(?=.{{3,254}}$)(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+"
+    r"(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{2,59})$",
+    re.IGNORECASE,
+)
+
+
+def is_email_address(text: str) -> bool:
+    return bool(EMAIL_RE.match(text)) and "_" not in text.rsplit("@", 1)[-1]
+
+
 # An erased member's Slack id is replaced by this prefix and the row's id: it names nobody.
 FORGOTTEN_PREFIX = "FORGOTTEN"
 

@@ -16,11 +16,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.base import utc_now
-from models.network import LANGUAGES, Meeting, Member, Network, Role, members_elsewhere
+from models.network import (
+    LANGUAGES,
+    Meeting,
+    Member,
+    Network,
+    Role,
+    is_email_address,
+    members_elsewhere,
+)
 
 SLACK_USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
 
@@ -320,7 +327,7 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
             organisation = c.text(where, p, "organisation", required=role is Role.MEMBER)
             manager = c.text(where, p, "manager", required=role is Role.MEMBER)
             email = c.text(where, p, "email", required=False)
-            if email is not None and not EMAIL_RE.match(email):
+            if email is not None and not is_email_address(email):
                 c.problem(where, f'"email" is not an e-mail address: "{email}"')
             person_language = c.choice(where, p, "language", LANGUAGES)
             person_zone = c.zone(where, p, "timezone")
