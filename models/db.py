@@ -97,7 +97,11 @@ def alembic_config(engine: Engine) -> Any:
     """An Alembic config that runs the project's migrations on `engine`."""
     from alembic.config import Config
 
-    config = Config()
+    import sys
+
+    # Alembic's default output stream is the sys.stdout of when it was first imported; use
+    # today's (a test capturing output, or a closed one, must not break a later upgrade).
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     config.attributes["engine"] = engine
     return config
