@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -96,8 +97,6 @@ def _serialise_sqlite_writes(factory: sessionmaker[Session], lock: threading.RLo
 def alembic_config(engine: Engine) -> Any:
     """An Alembic config that runs the project's migrations on `engine`."""
     from alembic.config import Config
-
-    import sys
 
     # Alembic's default output stream is the sys.stdout of when it was first imported; use
     # today's (a test capturing output, or a closed one, must not break a later upgrade).
