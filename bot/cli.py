@@ -83,8 +83,15 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 
 
 def _print_plan(plan: ImportPlan) -> None:
-    title = "new network" if plan.created else "changes"
-    print(f"Network '{plan.network_key}' ({title}):")
+    """The diff; a new network is summed up rather than listed person by person."""
+    if plan.created:
+        meetings = sum(c.label.startswith("meeting ") for c in plan.added)
+        print(
+            f"Network '{plan.network_key}' (new): "
+            f"+ {meetings} meetings, + {len(plan.added) - meetings} people"
+        )
+        return
+    print(f"Network '{plan.network_key}' (changes):")
     for line in plan.lines():
         print(f"  {line}")
 
