@@ -213,10 +213,13 @@ def identifiers_of(session: Session, member: Member) -> list[str]:
     return sorted((f for f in found if len(f) >= 3), key=len, reverse=True)
 
 
-def _redactor(identifiers: list[str], slack_user_id: str) -> re.Pattern[str]:
-    # A mention the way Slack writes it (<@U…> or <@U…|label>) goes whole, then each identifier.
+def redactor(identifiers: list[str], slack_user_id: str) -> re.Pattern[str]:
+    """What to replace: a mention as Slack writes it (<@U…> or <@U…|label>) whole, then each
+    identifier as a whole word (so "Ida" leaves "Idag" alone), also in the genitive ("Anna
+    Lunds"). Case does not matter."""
     mention = rf"<@{re.escape(slack_user_id)}(?:\|[^>]*)?>"
-    return re.compile("|".join([mention, *(re.escape(i) for i in identifiers)]), re.IGNORECASE)
+    words = [rf"(?<!\w){re.escape(i)}s?(?!\w)" for i in identifiers]
+    return re.compile("|".join([mention, *words]), re.IGNORECASE)
 
 
 def _text_columns(table: Table) -> list[Column[Any]]:
@@ -233,7 +236,7 @@ def redact_everywhere(session: Session, identifiers: list[str], slack_user_id: s
     number of rows changed. Rows are found in SQL, rewritten in Python."""
     if not identifiers:
         return 0
-    pattern = _redactor(identifiers, slack_user_id)
+    pattern = redactor(identifiers, slack_user_id)
     changed = 0
     for table in Base.metadata.sorted_tables:
         if table.name in _NOT_SCANNED:

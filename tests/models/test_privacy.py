@@ -200,3 +200,17 @@ def test_mydata_covers_a_removed_member_until_erased(
         s.commit()
         assert people_on_record(s, ANNA) == []
         assert s.scalars(select(Meeting)).first() is not None
+
+
+def test_redaction_takes_whole_names_and_mentions_only() -> None:
+    from models.privacy import REDACTED, redactor
+
+    pattern = redactor(["Ida Holm", "ida@holm.dk", "U0IDA00001"], "U0IDA00001")
+    cases = {
+        "Spurgte <@U0IDA00001|ida> og <@U0IDA00001>": "Spurgte [—] og [—]",
+        "IDA HOLM, Ida Holms budget, ida holm's idé": "[—], [—] budget, [—]'s idé",
+        "Skriv til ida@holm.dk.": "Skriv til [—].",
+        "Idag talte Ida Holmgaard med U0IDA000012": "Idag talte Ida Holmgaard med U0IDA000012",
+    }
+    for written, expected in cases.items():
+        assert pattern.sub(REDACTED, written) == expected, written
