@@ -1,56 +1,36 @@
 """The message catalogue: every text the bot shows, in Danish (default) and English.
 
-`t(lang, key, **params)` formats an entry. Parameters are rendered for the language:
-a `date` as a long date, a list as Slack mentions joined with "og"/"and", and any parameter
-whose name ends in `minutes` as a duration ("1 t 30 min" / "1 h 30 min").
+`t(lang, key, **params)` formats an entry. Parameters are rendered for the language (with
+Babel's locale data): a `date` as a long date, a list as Slack mentions joined with "og"/"and",
+any parameter whose name ends in `minutes` as a duration ("1 t 30 min" / "1 h 30 min"), and a
+number with a plural spec picks the language's plural form: `{count:# medlem|# medlemmer}`
+(one|other; `#` is the number).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
+from babel.lists import format_list as babel_format_list
+from babel.numbers import format_currency, format_decimal
 
 DEFAULT_LANGUAGE = "da"
 
-MONTHS = {
-    "da": [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
+# Babel locales for dates, numbers, currency, lists and plural rules.
+LOCALES = {"da": "da_DK", "en": "en_GB"}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "da": {
         # Units and small words
         "unit.hours": "t",
         "unit.minutes": "min",
-        "word.and": "og",
-        "date.long": "{day}. {month} {year}",
-        "date.short": "{day}. {month_short}",
+        "when.today": "i dag",
+        "when.tomorrow": "i morgen",
+        "when.in_days": "om {days:# dag|# dage}",
         "meeting.when": "{date} kl. {start}–{end}",
         "meeting.when_zone": "{date} kl. {start}–{end} ({zone})",
         # App Home
@@ -131,11 +111,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "*Møde {number} nærmer sig: {theme}*\n{when}\n{place} · vært: {host}\n"
             "Sådan forbereder du dig:"
         ),
-        "nudge.reminder.intro": "*Om {days} dage: møde {number} — {theme}.* Det mangler du:",
-        "nudge.last_call.intro": "*I morgen: møde {number} — {theme}.* Sidste chance for:",
+        "nudge.reminder.intro": "*{relative}: møde {number} — {theme}.* Det mangler du:",
+        "nudge.last_call.intro": "*{relative}: møde {number} — {theme}.* Sidste chance for:",
         "nudge.text.kickoff": "Møde {number} nærmer sig — tid til at forberede dig.",
-        "nudge.text.reminder": "Om {days} dage er der møde {number}; din forberedelse mangler.",
-        "nudge.text.last_call": "I morgen er der møde {number}; din forberedelse mangler.",
+        "nudge.text.reminder": "Møde {number} er {relative}; din forberedelse mangler.",
+        "nudge.text.last_call": "Møde {number} er {relative}; sidste chance for din forberedelse.",
         "nudge.item.p1": "{mark} Afstem forventninger med din chef",
         "nudge.item.p2": "{mark} Notér tre spørgsmål, hver til en primær og sekundær person",
         "nudge.item.p3": "{mark} Find eksempler: idé, effekt og læring",
@@ -147,15 +127,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.button.three_days": "Om 3 dage",
         "nudge.button.away": "Jeg er væk til…",
         "nudge.agenda.intro": (
-            "*Spørgsmål til dig på møde {number} i morgen* ({theme}). Tænk over dem, så er du klar:"
+            "*Spørgsmål til dig på møde {number} {relative}* ({theme}). Tænk over dem, så er du klar:"
         ),
         "nudge.agenda.primary": "• {asker} spørger dig: “{text}”",
         "nudge.agenda.secondary": "• {asker} spørger dig som sekundær: “{text}”",
         "nudge.agenda.handed_over": (
             "• {asker} spørger dig: “{text}” — {primary} er væk, så spørgsmålet går til dig"
         ),
-        "nudge.agenda.more": "… og {count} flere.",
-        "nudge.text.agenda": "Du har {count} spørgsmål til dig på møde {number} i morgen.",
+        "nudge.agenda.more": "… og {count:# mere|# flere}.",
+        "nudge.text.agenda": "Du har {count} spørgsmål til dig på møde {number} {relative}.",
         "nudge.snoozed": "Jeg minder dig igen {when}.",
         "nudge.snooze_too_late": "Det er efter mødet begynder, så jeg minder dig ikke igen.",
         "nudge.snooze_already": "Du har allerede bedt om en påmindelse.",
@@ -254,7 +234,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "“{value}” er ikke en e-mailadresse. Skriv fx `navn@kommune.dk`."
         ),
         "headcount.header": "*Deltagere til møde {number}: {theme}* ({when})",
-        "headcount.total": "*Forplejning til {total}* ({members} medlemmer og {subs} kolleger)",
+        "headcount.total": (
+            "*Forplejning til {total}* ({members:# medlem|# medlemmer} og "
+            "{subs:# kollega|# kolleger})"
+        ),
         "headcount.coming": "Kommer: {names}",
         "headcount.substitutes": "Kolleger i stedet: {names}",
         "headcount.not_coming": "Kommer ikke: {names}",
@@ -282,11 +265,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Registrér det med `/followup`."
         ),
         "between.halfway_followup.text": "Har du fulgt op med din chef?",
-        "between.closing": "*Om {days} dage: {until}.* Det er stadig åbent:",
+        "between.closing": "*{relative}: {until}.* Det er stadig åbent:",
         "between.closing.sparring": "⬜ Sparring: {given_minutes} af {target_minutes}",
         "between.closing.followup": "⬜ Opfølgning med din chef",
         "between.closing.spread": "⬜ Spredning af en løsning fra netværket (hvis muligt)",
-        "between.closing.text": "Om {days} dage slutter perioden; noget er stadig åbent.",
+        "between.closing.text": "Perioden slutter {relative}; noget er stadig åbent.",
         "between.button.followup": "Registrér opfølgning",
         "between.button.spread": "Registrér spredning",
         # Notices
@@ -361,12 +344,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.error.unknown_subcommand": "Jeg kender ikke `/network {word}`.",
         "network.error.unknown_meeting": "Der er intet møde {value}. Møderne er 1–{count}.",
         "network.error.unknown_member": "Nævn et medlem af netværket, fx `/network summary @anna`.",
-        "network.summary.header": ("*Møde {number}: {theme}* ({date}) — {members} medlemmer"),
+        "network.summary.header": "*Møde {number}: {theme}* ({date}) — {members:# medlem|# medlemmer}",
         "network.summary.totals": (
             "Forberedt: {prepared} af {members} ({prepared_rate} %) · chef {p1} % · "
             "spørgsmål {p2} % · eksempler {p3} %\n"
             "Sparring {period}: {target_met} af {members} har nået målet · i alt {total_minutes}\n"
-            "Opfølgning med chef: {followups} af {members} · spredning: {spread} registreringer\n"
+            "Opfølgning med chef: {followups} af {members} · spredning: {spread:# registrering|# registreringer}\n"
             "Tilmelding: {yes} kommer, {substitute} sender en kollega, {no} kan ikke, "
             "{unanswered} har ikke svaret"
         ),
@@ -378,7 +361,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "· opfølgning {followup} "
             "· spredning {spread} · {attendance}"
         ),
-        "network.summary.more": "… og {count} flere.",
+        "network.summary.more": "… og {count:# mere|# flere}.",
         "network.attendance.yes": "kommer",
         "network.attendance.substitute": "sender en kollega",
         "network.attendance.no": "kan ikke",
@@ -395,12 +378,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• Møde {number}: {theme} — {date} {start}–{end}, {place} (vært: {host})"
         ),
         "network.fees.header": (
-            "*Deltagergebyr {network}* ({fee} kr. pr. medlem, {discount} kr. rabat for 2. og 3. "
+            "*Deltagergebyr {network}* ({fee} pr. medlem, {discount} i rabat for 2. og 3. "
             "fra samme arbejdsplads)"
         ),
-        "network.fees.line": "• {organisation}: {count} × — {amounts} = *{total} kr.*",
+        "network.fees.line": "• {organisation}: {count} × — {amounts} = *{total}*",
         "network.fees.warning": " ⚠️ mere end tre fra samme arbejdsplads",
-        "network.fees.total": "*I alt: {total} kr.* ({count} medlemmer)",
+        "network.fees.total": "*I alt: {total}* ({count:# medlem|# medlemmer})",
         # Periods
         "period.before_first": "før møde 1",
         "period.between": "mellem møde {a} og {b}",
@@ -444,7 +427,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.status.header": "*Din sparring {period}* ({start} – {end})",
         "sparring.status.entry": "• {day}: {minutes}{receivers}{note}",
         "sparring.status.none": "Du har ikke registreret sparring i denne periode endnu.",
-        "sparring.status.more": "… og {count} tidligere registreringer.",
+        "sparring.status.more": (
+            "… og {count:# tidligere registrering|# tidligere registreringer}."
+        ),
         "sparring.status.given": "Givet i alt: {progress}",
         "sparring.status.received": "Modtaget fra andre: {minutes} ({people})",
         "sparring.status.received_none": "Modtaget fra andre: ingen endnu.",
@@ -511,9 +496,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "unit.hours": "h",
         "unit.minutes": "min",
-        "word.and": "and",
-        "date.long": "{day} {month} {year}",
-        "date.short": "{day} {month_short}",
+        "when.today": "today",
+        "when.tomorrow": "tomorrow",
+        "when.in_days": "in {days:# day|# days}",
         "meeting.when": "{date}, {start}–{end}",
         "meeting.when_zone": "{date}, {start}–{end} ({zone})",
         "home.title": "Tovholder",
@@ -592,11 +577,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "*Meeting {number} is coming up: {theme}*\n{when}\n{place} · host: {host}\n"
             "How to prepare:"
         ),
-        "nudge.reminder.intro": "*In {days} days: meeting {number} — {theme}.* Still missing:",
-        "nudge.last_call.intro": "*Tomorrow: meeting {number} — {theme}.* Last call for:",
+        "nudge.reminder.intro": "*{relative}: meeting {number} — {theme}.* Still missing:",
+        "nudge.last_call.intro": "*{relative}: meeting {number} — {theme}.* Last call for:",
         "nudge.text.kickoff": "Meeting {number} is coming up — time to prepare.",
-        "nudge.text.reminder": "Meeting {number} is in {days} days; your preparation is missing.",
-        "nudge.text.last_call": "Meeting {number} is tomorrow; your preparation is missing.",
+        "nudge.text.reminder": "Meeting {number} is {relative}; your preparation is missing.",
+        "nudge.text.last_call": "Meeting {number} is {relative}; last call for your preparation.",
         "nudge.item.p1": "{mark} Align expectations with your manager",
         "nudge.item.p2": "{mark} Note three questions, each for a primary and a secondary person",
         "nudge.item.p3": "{mark} Find examples: idea, effect and learning",
@@ -608,7 +593,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.button.three_days": "In 3 days",
         "nudge.button.away": "I'm away until…",
         "nudge.agenda.intro": (
-            "*Questions for you at meeting {number} tomorrow* ({theme}). "
+            "*Questions for you at meeting {number} {relative}* ({theme}). "
             "Think them over and you are ready:"
         ),
         "nudge.agenda.primary": "• {asker} asks you: “{text}”",
@@ -617,7 +602,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• {asker} asks you: “{text}” — {primary} is away, so the question comes to you"
         ),
         "nudge.agenda.more": "… and {count} more.",
-        "nudge.text.agenda": "You have {count} questions for you at meeting {number} tomorrow.",
+        "nudge.text.agenda": (
+            "You have {count:# question|# questions} for you at meeting {number} {relative}."
+        ),
         "nudge.snoozed": "I will remind you again {when}.",
         "nudge.snooze_too_late": "That is after the meeting starts, so I will not remind you.",
         "nudge.snooze_already": "You have already asked for a reminder.",
@@ -711,7 +698,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "“{value}” is not an e-mail address. Write e.g. `name@municipality.dk`."
         ),
         "headcount.header": "*Attendance for meeting {number}: {theme}* ({when})",
-        "headcount.total": "*Catering for {total}* ({members} members and {subs} colleagues)",
+        "headcount.total": (
+            "*Catering for {total}* ({members:# member|# members} and "
+            "{subs:# colleague|# colleagues})"
+        ),
         "headcount.coming": "Coming: {names}",
         "headcount.substitutes": "Colleagues instead: {names}",
         "headcount.not_coming": "Not coming: {names}",
@@ -738,11 +728,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Log it with `/followup`."
         ),
         "between.halfway_followup.text": "Have you followed up with your manager?",
-        "between.closing": "*In {days} days: {until}.* Still open:",
+        "between.closing": "*{relative}: {until}.* Still open:",
         "between.closing.sparring": "⬜ Sparring: {given_minutes} of {target_minutes}",
         "between.closing.followup": "⬜ Follow-up with your manager",
         "between.closing.spread": "⬜ Spreading a solution from the network (where possible)",
-        "between.closing.text": "The period ends in {days} days; something is still open.",
+        "between.closing.text": "The period ends {relative}; something is still open.",
         "between.button.followup": "Log follow-up",
         "between.button.spread": "Log spreading",
         "notice.sparring": (
@@ -817,13 +807,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.error.unknown_member": (
             "Mention a member of the network, e.g. `/network summary @anna`."
         ),
-        "network.summary.header": "*Meeting {number}: {theme}* ({date}) — {members} members",
+        "network.summary.header": (
+            "*Meeting {number}: {theme}* ({date}) — {members:# member|# members}"
+        ),
         "network.summary.totals": (
             "Prepared: {prepared} of {members} ({prepared_rate} %) · manager {p1} % · "
             "questions {p2} % · examples {p3} %\n"
             "Sparring {period}: {target_met} of {members} reached the target "
             "· {total_minutes} in all\n"
-            "Manager follow-up: {followups} of {members} · spreading: {spread} entries\n"
+            "Manager follow-up: {followups} of {members} · spreading: {spread:# entry|# entries}\n"
             "Attendance: {yes} coming, {substitute} sending a colleague, {no} can't come, "
             "{unanswered} no answer"
         ),
@@ -851,12 +843,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• Meeting {number}: {theme} — {date} {start}–{end}, {place} (host: {host})"
         ),
         "network.fees.header": (
-            "*Fees {network}* (DKK {fee} per member, DKK {discount} off for the 2nd and 3rd "
+            "*Fees {network}* ({fee} per member, {discount} off for the 2nd and 3rd "
             "from one workplace)"
         ),
-        "network.fees.line": "• {organisation}: {count} × — {amounts} = *DKK {total}*",
+        "network.fees.line": "• {organisation}: {count} × — {amounts} = *{total}*",
         "network.fees.warning": " ⚠️ more than three from one workplace",
-        "network.fees.total": "*Total: DKK {total}* ({count} members)",
+        "network.fees.total": "*Total: {total}* ({count:# member|# members})",
         "period.before_first": "before meeting 1",
         "period.between": "between meetings {a} and {b}",
         "period.after_last": "after meeting {a}",
@@ -897,7 +889,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.status.header": "*Your sparring {period}* ({start} – {end})",
         "sparring.status.entry": "• {day}: {minutes}{receivers}{note}",
         "sparring.status.none": "You have not logged any sparring in this period yet.",
-        "sparring.status.more": "… and {count} earlier entries.",
+        "sparring.status.more": "… and {count:# earlier entry|# earlier entries}.",
         "sparring.status.given": "Given in total: {progress}",
         "sparring.status.received": "Received from others: {minutes} ({people})",
         "sparring.status.received_none": "Received from others: none yet.",
@@ -968,26 +960,75 @@ def language(lang: str | None) -> str:
     return lang if lang in MESSAGES else DEFAULT_LANGUAGE
 
 
+def locale_of(lang: str | None) -> str:
+    return LOCALES[language(lang)]
+
+
+def format_number(lang: str, number: int | float) -> str:
+    """ "2.460.000" / "2,460,000"."""
+    return format_decimal(number, locale=locale_of(lang))
+
+
+def format_money(lang: str, kroner: int) -> str:
+    """Danish kroner without øre: "2.460.000 kr." / "DKK 2,460,000"."""
+    pattern = "#,##0 ¤" if language(lang) == "da" else "¤ #,##0"
+    return format_currency(
+        kroner, "DKK", format=pattern, currency_digits=False, locale=locale_of(lang)
+    )
+
+
+def plural(lang: str, count: int, forms: str) -> str:
+    """`forms` is "one|other" (`#` stands for the number), chosen by the language's rules."""
+    one, _, other = forms.partition("|")
+    form = Locale.parse(locale_of(lang)).plural_form(count)
+    chosen = one if form == "one" or not other else other
+    return chosen.replace("#", format_number(lang, count))
+
+
 def format_minutes(lang: str, minutes: int) -> str:
     """A duration for people: "2 t", "1 t 30 min", "45 min" (Danish) / "2 h", "45 min"."""
     lang = language(lang)
     hours, rest = divmod(abs(minutes), 60)
     sign = "-" if minutes < 0 else ""
     h, m = MESSAGES[lang]["unit.hours"], MESSAGES[lang]["unit.minutes"]
+    hours_text, rest_text = format_number(lang, hours), format_number(lang, rest)
     if hours and rest:
-        return f"{sign}{hours} {h} {rest} {m}"
+        return f"{sign}{hours_text} {h} {rest_text} {m}"
     if hours:
-        return f"{sign}{hours} {h}"
-    return f"{sign}{rest} {m}"
+        return f"{sign}{hours_text} {h}"
+    return f"{sign}{rest_text} {m}"
 
 
 def format_date(lang: str, day: date, *, short: bool = False) -> str:
-    lang = language(lang)
-    month = MONTHS[lang][day.month - 1]
-    key = "date.short" if short else "date.long"
-    return MESSAGES[lang][key].format(
-        day=day.day, month=month, month_short=month[:3], year=day.year
-    )
+    """ "2. oktober 2015" / "2 October 2015"; short: "2. okt." / "2 Oct"."""
+    if short:
+        return format_skeleton("dMMM", day, locale=locale_of(lang))
+    return babel_format_date(day, "long", locale=locale_of(lang))
+
+
+def relative_day(lang: str, days: int, *, capital: bool = False) -> str:
+    """When something is, counted in the member's calendar days from the moment of sending:
+    "i dag", "i morgen", "om 3 dage" / "today", "tomorrow", "in 3 days"."""
+    if days <= 0:
+        text = t(lang, "when.today")
+    elif days == 1:
+        text = t(lang, "when.tomorrow")
+    else:
+        text = t(lang, "when.in_days", days=days)
+    return text[:1].upper() + text[1:] if capital else text
+
+
+def example_dates(today: date) -> dict[str, str]:
+    """Dates for the examples in help and hints, from this season rather than a fixed year: a
+    recent past day (for sparring) and a day some weeks ahead (for moving a meeting)."""
+    past = today - timedelta(days=3)
+    ahead = today + timedelta(days=28)
+    return {
+        "example_iso": past.isoformat(),
+        "example_day_month": f"{past.day}/{past.month}",
+        "example_dotted": f"{past.day}.{past.month}.{past.year}",
+        "example_ahead_iso": ahead.isoformat(),
+    }
 
 
 def mention(slack_user_id: str) -> str:
@@ -996,9 +1037,26 @@ def mention(slack_user_id: str) -> str:
 
 def format_list(lang: str, items: list[str]) -> str:
     """ "a", "a og b", "a, b og c" in the language."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {MESSAGES[language(lang)]['word.and']} " + items[-1]
+    if not items:
+        return ""
+    return babel_format_list(items, locale=locale_of(lang))
+
+
+class _Count(int):
+    """An integer parameter: plain as `{n}`, in the plural form as `{n:# dag|# dage}`."""
+
+    lang: str
+
+    def __format__(self, spec: str) -> str:
+        if "|" in spec or "#" in spec:
+            return plural(self.lang, int(self), spec)
+        return format(int(self), spec)
+
+
+def _count(lang: str, value: int) -> _Count:
+    count = _Count(value)
+    count.lang = lang
+    return count
 
 
 def _render(lang: str, name: str, value: Any) -> Any:
@@ -1008,6 +1066,8 @@ def _render(lang: str, name: str, value: Any) -> Any:
         return format_list(lang, [mention(v) for v in value])
     if name.endswith("minutes") and isinstance(value, int):
         return format_minutes(lang, value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _count(lang, value)
     return value
 
 

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.blocks import mrkdwn_section
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, format_money, format_number, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
 from handlers.parsing import MENTION_RE, escape_slack
@@ -259,8 +259,8 @@ def fees_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[s
                 "network.fees.line",
                 organisation=escape_slack(row.organisation),
                 count=len(row.members),
-                amounts=" + ".join(str(a) for a in row.amounts),
-                total=row.total,
+                amounts=" + ".join(format_number(lang, a) for a in row.amounts),
+                total=format_money(lang, row.total),
             )
             + warning
         )
@@ -268,13 +268,13 @@ def fees_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[s
         lang,
         "network.fees.header",
         network=escape_slack(network.name),
-        fee=network.fee_per_member,
-        discount=network.colleague_discount,
+        fee=format_money(lang, network.fee_per_member),
+        discount=format_money(lang, network.colleague_discount),
     )
     total = t(
         lang,
         "network.fees.total",
-        total=sum(r.total for r in rows),
+        total=format_money(lang, sum(r.total for r in rows)),
         count=sum(len(r.members) for r in rows),
     )
     return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS - 2), mrkdwn_section(total)]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from handlers.blocks import info_modal, mrkdwn_section, plain
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, relative_day, t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
@@ -56,12 +56,25 @@ def _button(
     return button
 
 
-def _later_buttons(lang: str, value: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        _button(t(lang, "nudge.button.tomorrow"), Action.SNOOZE_TOMORROW, value),
-        _button(t(lang, "nudge.button.three_days"), Action.SNOOZE_THREE_DAYS, value),
-        _button(t(lang, "nudge.button.away"), Action.AWAY, value),
+def _later_buttons(
+    lang: str, value: dict[str, Any], *, member: Member, now: datetime, before: datetime
+) -> list[dict[str, Any]]:
+    """ "Remind me tomorrow" / "in 3 days" only where that reminder would still come before
+    `before` (the meeting, or the end of what the nudge is about); "I'm away" always."""
+    buttons = [
+        _button(t(lang, key), action, value)
+        for action, key in (
+            (Action.SNOOZE_TOMORROW, "nudge.button.tomorrow"),
+            (Action.SNOOZE_THREE_DAYS, "nudge.button.three_days"),
+        )
+        if snooze_until(member, now, SNOOZE_DAYS[action], before=before) is not None
     ]
+    return [*buttons, _button(t(lang, "nudge.button.away"), Action.AWAY, value)]
+
+
+def days_until(member: Member, moment: datetime, now: datetime) -> int:
+    """Calendar days from the member's today (at `now`, the moment of sending) to `moment`."""
+    return (moment.astimezone(member.zone).date() - member.today(now)).days
 
 
 def build_prep_nudge(
@@ -80,7 +93,7 @@ def build_prep_nudge(
         return None
     meeting = status.meeting
     key = KIND_KEYS[kind]
-    days = (meeting.starts_at.astimezone(member.zone).date() - member.today(now)).days
+    days = days_until(member, meeting.starts_at, now)
     intro = t(
         lang,
         f"nudge.{key}.intro",
@@ -89,7 +102,7 @@ def build_prep_nudge(
         when=render_when(lang, meeting, member),
         place=escape_slack(meeting.place),
         host=escape_slack(meeting.host),
-        days=days,
+        relative=relative_day(lang, days, capital=True),
     )
     parts = list(PrepPart) if kind is NudgeKind.PREP_KICKOFF else missing
     items = [t(lang, PART_BUTTONS[p][2], mark=mark(p not in missing)) for p in parts]
@@ -99,22 +112,37 @@ def build_prep_nudge(
         for i, p in enumerate(missing)
     ]
     return {
-        "text": t(lang, f"nudge.text.{key}", number=meeting.number, days=days),
+        "text": t(
+            lang, f"nudge.text.{key}", number=meeting.number, relative=relative_day(lang, days)
+        ),
         "blocks": [
             mrkdwn_section(intro, "nudge_intro"),
             mrkdwn_section("\n".join(items), "nudge_checklist"),
             {"type": "actions", "block_id": "nudge_parts", "elements": buttons},
-            {"type": "actions", "block_id": "nudge_later", "elements": _later_buttons(lang, value)},
+            {
+                "type": "actions",
+                "block_id": "nudge_later",
+                "elements": _later_buttons(
+                    lang, value, member=member, now=now, before=meeting.starts_at
+                ),
+            },
         ],
     }
 
 
 def build_agenda_nudge(
-    lang: str, *, member: Member, meeting: Meeting, items: list[AgendaItem], nudge_id: int
+    lang: str,
+    *,
+    member: Member,
+    meeting: Meeting,
+    items: list[AgendaItem],
+    nudge_id: int,
+    now: datetime,
 ) -> dict[str, Any] | None:
     """The day before: the questions others bring for this member. None when there are none."""
     if not items:
         return None
+    relative = relative_day(lang, days_until(member, meeting.starts_at, now))
     lines = []
     for item in items:
         question = (
@@ -131,7 +159,13 @@ def build_agenda_nudge(
             lines.append(t(lang, "nudge.agenda.secondary", **params))
     blocks = [
         mrkdwn_section(
-            t(lang, "nudge.agenda.intro", number=meeting.number, theme=escape_slack(meeting.theme)),
+            t(
+                lang,
+                "nudge.agenda.intro",
+                number=meeting.number,
+                theme=escape_slack(meeting.theme),
+                relative=relative,
+            ),
             "agenda_intro",
         )
     ]
@@ -151,7 +185,9 @@ def build_agenda_nudge(
     if shown < len(lines):
         blocks.append(mrkdwn_section(t(lang, "nudge.agenda.more", count=len(lines) - shown)))
     return {
-        "text": t(lang, "nudge.text.agenda", count=len(items), number=meeting.number),
+        "text": t(
+            lang, "nudge.text.agenda", count=len(items), number=meeting.number, relative=relative
+        ),
         "blocks": blocks,
     }
 

@@ -261,7 +261,7 @@ def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any
     if kind is NudgeKind.QUESTION_AGENDA:
         items = question_agenda(session=session, member=member, meeting=meeting)
         return build_agenda_nudge(
-            lang, member=member, meeting=meeting, items=items, nudge_id=nudge.id
+            lang, member=member, meeting=meeting, items=items, nudge_id=nudge.id, now=now
         )
     if kind in PREP_SEQUENCE:
         status = prep_status(session=session, member=member, meeting=meeting)

@@ -98,7 +98,7 @@ def test_summary_for_the_next_meeting(bot: Any, season: None) -> None:
     assert blocks[1]["text"]["text"] == (
         "Forberedt: 1 af 10 (10 %) · chef 20 % · spørgsmål 10 % · eksempler 10 %\n"
         "Sparring mellem møde 1 og 2: 1 af 10 har nået målet · i alt 2 t\n"
-        "Opfølgning med chef: 1 af 10 · spredning: 1 registreringer\n"
+        "Opfølgning med chef: 1 af 10 · spredning: 1 registrering\n"
         "Tilmelding: 1 kommer, 0 sender en kollega, 1 kan ikke, 8 har ikke svaret"
     )
     behind = text_of(reply)
@@ -124,9 +124,9 @@ def test_summary_of_one_member_and_of_the_season(bot: Any, season: None) -> None
 
 def test_fees_per_workplace(bot: Any) -> None:
     fees = text_of(bot.command("/network", "fees", user=FACILITATOR))
-    assert "• Roskilde Kommune: 2 × — 6000 + 5500 = *11500 kr.*" in fees
-    assert "• Gribskov Kommune: 1 × — 6000 = *6000 kr.*" in fees
-    assert fees.endswith("*I alt: 58500 kr.* (10 medlemmer)")  # 3 × 11500 + 4 × 6000
+    assert "• Roskilde Kommune: 2 × — 6.000 + 5.500 = *11.500 kr.*" in fees
+    assert "• Gribskov Kommune: 1 × — 6.000 = *6.000 kr.*" in fees
+    assert fees.endswith("*I alt: 58.500 kr.* (10 medlemmer)")  # 3 × 11500 + 4 × 6000
 
 
 def test_members_and_meetings_lists(bot: Any) -> None:
@@ -408,6 +408,6 @@ def test_fees_warn_about_a_fourth_colleague(
         )
     fees = text_of(bot.command("/network", "fees", user=FACILITATOR))
     assert (
-        "• Roskilde Kommune: 4 × — 6000 + 5500 + 5500 + 6000 = *23000 kr.* ⚠️ mere end tre "
+        "• Roskilde Kommune: 4 × — 6.000 + 5.500 + 5.500 + 6.000 = *23.000 kr.* ⚠️ mere end tre "
         "fra samme arbejdsplads"
     ) in fees

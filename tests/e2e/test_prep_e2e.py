@@ -252,7 +252,9 @@ def test_nudge_builders_stay_inside_block_kit_limits(
             assert message is not None
             assert check_view(message, "message") == []
         items = [AgendaItem(anna, "x" * 2000, True, None) for _ in range(120)]
-        agenda = build_agenda_nudge("da", member=anna, meeting=meeting, items=items, nudge_id=1)
+        agenda = build_agenda_nudge(
+            "da", member=anna, meeting=meeting, items=items, nudge_id=1, now=bot.clock.now
+        )
         assert agenda is not None and check_view(agenda, "message") == []
         shown = "\n".join(b["text"]["text"] for b in agenda["blocks"])
         # Two 1,000-character questions fit a section; 48 sections hold 96, the rest are counted.

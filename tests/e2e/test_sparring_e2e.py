@@ -59,10 +59,10 @@ def test_running_total_and_status(bot: BotUnderTest) -> None:
 
     status = bot.command("/sparring", "", user=ANNA).text
     assert (
-        status.splitlines()[0] == "*Din sparring mellem møde 1 og 2* (21. sep – 16. november 2015)"
+        status.splitlines()[0] == "*Din sparring mellem møde 1 og 2* (21. sep. – 16. november 2015)"
     )
-    assert f"• 4. okt: 1 t 30 min med <@{BO}>" in status
-    assert f"• 5. okt: 2 t med <@{CAMILLA}> og <@{BO}>" in status
+    assert f"• 4. okt.: 1 t 30 min med <@{BO}>" in status
+    assert f"• 5. okt.: 2 t med <@{CAMILLA}> og <@{BO}>" in status
     assert "Givet i alt: 3 t 30 min af 2 t — målet er nået" in status
     assert f"Modtaget fra andre: 45 min (<@{BO}> 45 min)" in status
     assert bot.command("/sparring", "status", user=ANNA).text == status

@@ -75,7 +75,7 @@ def test_durations_read_naturally(minutes: int, da: str, en: str) -> None:
 def test_dates_and_lists() -> None:
     assert format_date("da", date(2015, 10, 2)) == "2. oktober 2015"
     assert format_date("en", date(2015, 10, 2)) == "2 October 2015"
-    assert format_date("da", date(2015, 10, 2), short=True) == "2. okt"
+    assert format_date("da", date(2015, 10, 2), short=True) == "2. okt."
     assert format_list("da", ["a", "b", "c"]) == "a, b og c"
     assert format_list("en", ["a", "b"]) == "a and b"
 

@@ -80,7 +80,7 @@ def test_attendance_question_and_head_count(
     assert report.of(NudgeKind.HEAD_COUNT) == {"sent": 3}  # two facilitators and the host
     (count,) = calls(slack, FACILITATOR, "Møde 2: forplejning til 2.")
     text = count["blocks"][0]["text"]["text"]
-    assert "*Forplejning til 2* (1 medlemmer og 1 kolleger)" in text
+    assert "*Forplejning til 2* (1 medlem og 1 kollega)" in text
     assert "Kommer: Anna Lund" in text
     assert "Kolleger i stedet: Kim Kollega (kim@gribskov.dk) ↔ Camilla Østergaard" in text
     assert "Kommer ikke: Bo Kjær" in text
@@ -140,14 +140,14 @@ def test_between_start_halfway_and_closing(
     assert calls(slack, BO, "Halvvejs:") == [] and calls(slack, BO, "Har du fulgt op") == []
     slack.reset()
     run_pass(CLOSING_2)
-    (closing,) = calls(slack, ANNA, "Om 7 dage slutter perioden")
+    (closing,) = calls(slack, ANNA, "Perioden slutter om 7 dage")
     open_items = closing["blocks"][1]["text"]["text"]
     assert open_items.splitlines() == [
         "⬜ Sparring: 0 min af 2 t",
         "⬜ Opfølgning med din chef",
         "⬜ Spredning af en løsning fra netværket (hvis muligt)",
     ]
-    (bo_closing,) = calls(slack, BO, "Om 7 dage slutter perioden")
+    (bo_closing,) = calls(slack, BO, "Perioden slutter om 7 dage")
     assert bo_closing["blocks"][1]["text"]["text"].splitlines() == [
         "⬜ Spredning af en løsning fra netværket (hvis muligt)"
     ]
