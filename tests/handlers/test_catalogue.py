@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from handlers.catalogue import MESSAGES, format_date, format_list, format_minutes, t
+from handlers.catalogue import (
+    MESSAGES,
+    format_date,
+    format_list,
+    format_minutes,
+    format_money,
+    format_number,
+    relative_day,
+    t,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_PREFIXES = {
@@ -24,6 +33,7 @@ CATALOGUE_PREFIXES = {
     "notice",
     "followup",
     "spread",
+    "when",
 }
 
 
@@ -88,3 +98,29 @@ def test_parameters_render_for_the_language() -> None:
         "3 h 30 min of 2 h — target reached"
     )
     assert t("xx", "sparring.undo.nothing") == MESSAGES["da"]["sparring.undo.nothing"]
+
+
+@pytest.mark.parametrize(
+    ("days", "da", "en"),
+    [(0, "i dag", "today"), (1, "i morgen", "tomorrow"), (2, "om 2 dage", "in 2 days")],
+)
+def test_relative_days_follow_each_language(days: int, da: str, en: str) -> None:
+    assert relative_day("da", days) == da
+    assert relative_day("en", days) == en
+    assert relative_day("da", days, capital=True) == da[0].upper() + da[1:]
+
+
+def test_plurals_numbers_and_kroner_follow_each_language() -> None:
+    assert t("da", "headcount.total", total=1, members=1, subs=0) == (
+        "*Forplejning til 1* (1 medlem og 0 kolleger)"
+    )
+    assert t("en", "headcount.total", total=3, members=2, subs=1) == (
+        "*Catering for 3* (2 members and 1 colleague)"
+    )
+    assert t("da", "sparring.status.more", count=1) == "… og 1 tidligere registrering."
+    assert t("en", "nudge.text.agenda", count=1, number=2, relative="today") == (
+        "You have 1 question for you at meeting 2 today."
+    )
+    assert format_money("da", 2460000) == "2.460.000 kr."
+    assert format_money("en", 2460000) == "DKK 2,460,000"
+    assert format_number("da", 1234567) == "1.234.567"
