@@ -127,7 +127,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.button.three_days": "Om 3 dage",
         "nudge.button.away": "Jeg er væk til…",
         "nudge.agenda.intro": (
-            "*Spørgsmål til dig på møde {number} {relative}* ({theme}). Tænk over dem, så er du klar:"
+            "*Spørgsmål til dig på møde {number} {relative}* ({theme}). "
+            "Tænk over dem, så er du klar:"
         ),
         "nudge.agenda.primary": "• {asker} spørger dig: “{text}”",
         "nudge.agenda.secondary": "• {asker} spørger dig som sekundær: “{text}”",
@@ -286,6 +287,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.text": "Din løsning “{solution}” bliver spredt.",
         "notice.spread.off": "Slå disse beskeder fra",
         "notice.spread.turned_off": "Du får ikke flere beskeder, når dine løsninger bliver spredt.",
+        "notice.meeting_changed": "*Møde {number} ({theme}) er ændret*",
+        "notice.meeting_changed.time": "Tid: {old} → *{new}*",
+        "notice.meeting_changed.place": "Sted: {old} → *{new}*",
+        "notice.meeting_changed.reminders": "Dine påmindelser følger med til den nye dato.",
+        "notice.meeting_changed.text": "Møde {number} er ændret: nu {when}, {place}.",
         # The facilitator's /network
         "network.digest.weekly": "*Ugens overblik — {network}*",
         "network.digest.sister": "*Søsternetværket: {network}* (kun tal)",
@@ -344,12 +350,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.error.unknown_subcommand": "Jeg kender ikke `/network {word}`.",
         "network.error.unknown_meeting": "Der er intet møde {value}. Møderne er 1–{count}.",
         "network.error.unknown_member": "Nævn et medlem af netværket, fx `/network summary @anna`.",
-        "network.summary.header": "*Møde {number}: {theme}* ({date}) — {members:# medlem|# medlemmer}",
+        "network.summary.header": (
+            "*Møde {number}: {theme}* ({date}) — {members:# medlem|# medlemmer}"
+        ),
         "network.summary.totals": (
             "Forberedt: {prepared} af {members} ({prepared_rate} %) · chef {p1} % · "
             "spørgsmål {p2} % · eksempler {p3} %\n"
             "Sparring {period}: {target_met} af {members} har nået målet · i alt {total_minutes}\n"
-            "Opfølgning med chef: {followups} af {members} · spredning: {spread:# registrering|# registreringer}\n"
+            "Opfølgning med chef: {followups} af {members} · "
+            "spredning: {spread:# registrering|# registreringer}\n"
             "Tilmelding: {yes} kommer, {substitute} sender en kollega, {no} kan ikke, "
             "{unanswered} har ikke svaret"
         ),
@@ -748,6 +757,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.text": "Your solution “{solution}” is spreading.",
         "notice.spread.off": "Turn these messages off",
         "notice.spread.turned_off": "You will get no more messages when your solutions spread.",
+        "notice.meeting_changed": "*Meeting {number} ({theme}) has changed*",
+        "notice.meeting_changed.time": "Time: {old} → *{new}*",
+        "notice.meeting_changed.place": "Place: {old} → *{new}*",
+        "notice.meeting_changed.reminders": "Your reminders move with it to the new date.",
+        "notice.meeting_changed.text": "Meeting {number} has changed: now {when}, {place}.",
         "network.digest.weekly": "*This week's overview — {network}*",
         "network.digest.sister": "*The sister network: {network}* (numbers only)",
         "network.mydata.sending": (

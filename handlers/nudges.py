@@ -17,10 +17,10 @@ from handlers.catalogue import format_date, relative_day, t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
-from handlers.prep import mark, render_when
+from handlers.prep import mark, render_time_span, render_when
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
-from models.network import Meeting, Member
+from models.network import Meeting, MeetingChange, Member
 from models.nudges import Nudge, NudgeKind, snooze_until
 from models.prep import AgendaItem, PrepPart, PrepStatus
 
@@ -189,6 +189,60 @@ def build_agenda_nudge(
             lang, "nudge.text.agenda", count=len(items), number=meeting.number, relative=relative
         ),
         "blocks": blocks,
+    }
+
+
+def build_meeting_changed(
+    lang: str, *, member: Member, change: MeetingChange | None, now: datetime
+) -> dict[str, Any] | None:
+    """The notice that a meeting moved or got a place: old → new. None when the change is
+    gone, the meeting has begun, or it is back where it was."""
+    if change is None:
+        return None
+    meeting = change.meeting
+    if meeting.starts_at <= now:
+        return None
+    lines = []
+    if (change.old_starts_at, change.old_ends_at) != (meeting.starts_at, meeting.ends_at):
+        lines.append(
+            t(
+                lang,
+                "notice.meeting_changed.time",
+                old=render_time_span(lang, change.old_starts_at, change.old_ends_at, member),
+                new=render_when(lang, meeting, member),
+            )
+        )
+    if change.old_place != meeting.place:
+        lines.append(
+            t(
+                lang,
+                "notice.meeting_changed.place",
+                old=escape_slack(change.old_place),
+                new=escape_slack(meeting.place),
+            )
+        )
+    if not lines:
+        return None
+    header = t(
+        lang, "notice.meeting_changed", number=meeting.number, theme=escape_slack(meeting.theme)
+    )
+    return {
+        "text": t(
+            lang,
+            "notice.meeting_changed.text",
+            number=meeting.number,
+            when=render_when(lang, meeting, member),
+            place=escape_slack(meeting.place),
+        ),
+        "blocks": [
+            mrkdwn_section(header + "\n" + "\n".join(lines), "meeting_changed"),
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": t(lang, "notice.meeting_changed.reminders")}
+                ],
+            },
+        ],
     }
 
 

@@ -363,7 +363,8 @@ def test_moving_a_meeting_moves_its_nudges(
         "nye dato."
     )
     with session_factory() as s:
-        assert s.scalars(select(Nudge)).all() == []  # unsent ones are planned again …
+        scheduled = select(Nudge).where(Nudge.kind != NudgeKind.MEETING_CHANGED)
+        assert s.scalars(scheduled).all() == []  # unsent ones are planned again …
         now = datetime(2015, 11, 10, 8, tzinfo=UTC)  # … for the new date: kick-off on 10 Nov
         plan_due_nudges(session=s, now=now)
         kickoffs = [n for n in s.scalars(select(Nudge)) if n.kind is NudgeKind.PREP_KICKOFF]
