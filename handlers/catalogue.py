@@ -36,22 +36,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         # App Home
         "home.title": "Tovholder",
         "home.between": (
-            "*Mellem møderne:* {followup} opfølgning med din chef · spredning: {spread} i perioden"
+            "*Mellem møderne:* {followup} opfølgning med din leder · spredning: {spread} i perioden"
         ),
         "home.facilitator_hint": (
-            "{behind} er bagud. Se hvem med `/network summary` — og `/network help` for resten."
+            "{behind} er bagud. Se hvem med `/network overblik` — og `/network hjælp` for resten."
         ),
         "home.network": "*{network}*",
         "home.next_meeting": "*Næste møde {number}: {theme}*\n{when}\n{place} · vært: {host}",
         "home.no_next_meeting": "Sæsonens møder er afholdt.",
-        "home.help": "Registrér sparring med `/sparring logged 2h with @anna` · `/sparring help`",
+        "home.help": "Registrér sparring med `/sparring logget 2t med @anna` · `/sparring hjælp`",
         # Preparation (/prep and its modal)
         "prep.help": (
-            "*/prep* — forbered dig til næste møde: afstem forventninger med din chef, notér tre "
+            "*/prep* — forbered dig til næste møde: afstem forventninger med din leder, notér tre "
             "spørgsmål (hver til en primær og en sekundær person) og find eksempler.\n"
             "• `/prep` — åbn din forberedelse\n"
             "• `/prep status` — se, hvad der er klar, og hvad der mangler\n"
-            "• `/prep help` — denne hjælp\n"
+            "• `/prep hjælp` — denne hjælp\n"
             "Du kan rette alt, indtil mødet begynder."
         ),
         "prep.modal.title": "Forberedelse møde {number}",
@@ -59,8 +59,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prep.modal.close": "Luk",
         "prep.modal.meeting": "*Møde {number}: {theme}*\n{when} · {place}",
         "prep.modal.read_only": "Mødet er begyndt, så din forberedelse kan ikke længere ændres.",
-        "prep.p1.header": "1. Forventninger med din chef",
-        "prep.p1.aligned": "Jeg har afstemt forventninger med min chef",
+        "prep.p1.header": "1. Forventninger med din leder",
+        "prep.p1.aligned": "Jeg har afstemt forventninger med min leder",
         "prep.p1.agreed": "Hvad aftalte I?",
         "prep.p1.agreed_hint": "Fx hvad du skal have ud af mødet, og hvad du tager med hjem.",
         "prep.p2.header": "2. Tre spørgsmål til de andre deltagere",
@@ -86,7 +86,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prep.saved.title": "Gemt",
         "prep.saved.body": "Din forberedelse til møde {number} er gemt.",
         "prep.status.header": "*Din forberedelse til møde {number}: {theme}* ({when})",
-        "prep.status.p1": "{mark} 1. Forventninger med din chef{detail}",
+        "prep.status.p1": "{mark} 1. Forventninger med din leder{detail}",
         "prep.status.p2": "{mark} 2. Tre spørgsmål ({count} af 3)",
         "prep.status.p3": "{mark} 3. Eksempler ({count})",
         "prep.status.all_done": "Du er klar til mødet. 🎉",
@@ -97,7 +97,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Møde {number} er begyndt, så forberedelsen kan ikke længere ændres."
         ),
         "prep.error.too_long": "For lang tekst ({length} tegn; højst {limit}).",
-        "prep.error.agreed_missing": "Skriv kort, hvad du og din chef aftalte.",
+        "prep.error.agreed_missing": "Skriv kort, hvad du og din leder aftalte.",
         "prep.error.primary_missing": "Vælg, hvem du helst vil spørge.",
         "prep.error.secondary_missing": "Vælg en sekundær person, hvis den primære ikke kan.",
         "prep.error.same_person": "Den sekundære skal være en anden end den primære.",
@@ -116,10 +116,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.text.kickoff": "Møde {number} nærmer sig — tid til at forberede dig.",
         "nudge.text.reminder": "Møde {number} er {relative}; din forberedelse mangler.",
         "nudge.text.last_call": "Møde {number} er {relative}; sidste chance for din forberedelse.",
-        "nudge.item.p1": "{mark} Afstem forventninger med din chef",
+        "nudge.item.p1": "{mark} Afstem forventninger med din leder",
         "nudge.item.p2": "{mark} Notér tre spørgsmål, hver til en primær og sekundær person",
         "nudge.item.p3": "{mark} Find eksempler: idé, effekt og læring",
-        "nudge.button.p1": "Chefafstemning",
+        "nudge.button.p1": "Afstemning med leder",
         "nudge.button.p2": "Spørgsmål",
         "nudge.button.p3": "Eksempler",
         "nudge.button.all": "Åbn forberedelsen",
@@ -149,19 +149,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.away.error_far": "Vælg en dato inden for et år.",
         # Follow-up with the manager (B2)
         "followup.help": (
-            "*/followup* — registrér, at du har fulgt op på aftalerne med din chef.\n"
+            "*/followup* — registrér, at du har fulgt op på aftalerne med din leder.\n"
             "• `/followup Vi aftalte, at jeg afprøver klageportalen i januar` — gem med dags dato\n"
             "• `/followup` — åbn en formular (dato, hvad I aftalte, næste skridt)\n"
             "• `/followup status` — dine opfølgninger i denne periode\n"
-            "• `/followup help` — denne hjælp"
+            "• `/followup hjælp` — denne hjælp"
         ),
-        "followup.saved": "✅ Opfølgning med din chef gemt ({day}): “{agreed}”.",
-        "followup.status.header": "*Dine opfølgninger med din chef {period}*",
+        "followup.saved": "✅ Opfølgning med din leder gemt ({day}): “{agreed}”.",
+        "followup.status.header": "*Dine opfølgninger med din leder {period}*",
         "followup.status.none": "Ingen endnu i denne periode. Skriv fx `/followup Vi aftalte …`.",
         "followup.status.entry": "• {day}: “{agreed}”{next_step}",
         "followup.status.next_step": " — næste skridt: “{next_step}”",
         "followup.edit": "Ret",
-        "followup.modal.title": "Opfølgning med chef",
+        "followup.modal.title": "Opfølgning med leder",
         "followup.modal.date": "Dato",
         "followup.modal.agreed": "Hvad fulgte I op på, og hvad aftalte I?",
         "followup.modal.next_step": "Næste skridt (valgfrit)",
@@ -181,7 +181,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/spread` — åbn en formular: hvilken løsning, fra hvem, fra hvilket møde, "
             "status (planlagt / tilpasses / i brug / droppet) og effekt\n"
             "• `/spread status` — dine registreringer, med knapper til at opdatere status\n"
-            "• `/spread help` — denne hjælp"
+            "• `/spread hjælp` — denne hjælp"
         ),
         "spread.status.planned": "Planlagt",
         "spread.status.adapting": "Tilpasses",
@@ -249,26 +249,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "between.start": (
             "*Tak for møde {number}.* Indtil {until} har du lovet at:\n"
             "• give ca. {target_minutes} sparring til andre (indtil nu: {given_minutes})\n"
-            "• følge op på aftalerne med din chef\n"
+            "• følge op på aftalerne med din leder\n"
             "• sprede det, du fik med fra mødet, hvor det er muligt"
         ),
         "between.start.text": "Tak for møde {number} — her er dine aftaler indtil næste gang.",
         "between.until_meeting": "møde {number} ({date})",
         "between.until_season_end": "sæsonen slutter ({date})",
-        "between.sparring_hint": "Registrér sparring med fx `/sparring logged 1h with @anna`.",
+        "between.sparring_hint": "Registrér sparring med fx `/sparring logget 1t med @anna`.",
         "between.halfway_sparring": (
             "*Halvvejs til {until}:* du har givet {given_minutes} af {target_minutes} sparring."
         ),
         "between.halfway_sparring.who": "Måske kan du hjælpe dem, der spurgte dig: {people}",
         "between.halfway_sparring.text": "Halvvejs: {given_minutes} af {target_minutes} sparring.",
         "between.halfway_followup": (
-            "*Halvvejs til {until}:* har du fulgt op på aftalerne med din chef? "
+            "*Halvvejs til {until}:* har du fulgt op på aftalerne med din leder? "
             "Registrér det med `/followup`."
         ),
-        "between.halfway_followup.text": "Har du fulgt op med din chef?",
+        "between.halfway_followup.text": "Har du fulgt op med din leder?",
         "between.closing": "*{relative}: {until}.* Det er stadig åbent:",
         "between.closing.sparring": "⬜ Sparring: {given_minutes} af {target_minutes}",
-        "between.closing.followup": "⬜ Opfølgning med din chef",
+        "between.closing.followup": "⬜ Opfølgning med din leder",
         "between.closing.spread": "⬜ Spredning af en løsning fra netværket (hvis muligt)",
         "between.closing.text": "Perioden slutter {relative}; noget er stadig åbent.",
         "between.button.followup": "Registrér opfølgning",
@@ -294,6 +294,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.meeting_changed.text": "Møde {number} er ændret: nu {when}, {place}.",
         # The facilitator's /network
         "network.digest.weekly": "*Ugens overblik — {network}*",
+        "network.digest.weekly.text": "Ugens overblik — {network}",
         "network.digest.sister": "*Søsternetværket: {network}* (kun tal)",
         "network.mydata.sending": (
             "Jeg sender alt, hvad der er gemt om dig, som en fil i vores direkte besked."
@@ -313,14 +314,18 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Påmindelserne følger den nye dato."
         ),
         "network.error.add_form": (
-            'Mangler {missing}. Skriv fx `/network add @anna org="Roskilde Kommune" '
-            'manager="Birgitte Sørensen" lang=da`.'
+            'Mangler {missing}. Skriv fx `/network tilføj @anna org="Roskilde Kommune" '
+            'leder="Birgitte Sørensen" sprog=da`.'
         ),
+        "network.option.org": "org",
+        "network.option.manager": "leder",
+        "network.option.lang": "sprog",
+        "network.option.mention": "@medlem",
         "network.error.already_member": "{users} er allerede medlem.",
         "network.error.not_a_member_role": "Personen er tovholder eller vært, ikke medlem.",
         "network.error.meeting_form": (
-            'Skriv fx `/network meeting 2 date=2015-11-18 time=10:00-13:00 place="Roskilde '
-            'Rådhus" host="Roskilde Kommune"`.'
+            "Skriv fx `/network møde 2 dato={example_ahead_iso} tid=10:00-13:00 "
+            'sted="Roskilde Rådhus" vært="Roskilde Kommune"`.'
         ),
         "network.error.meeting_past": "Møde {number} er begyndt eller holdt og kan ikke flyttes.",
         "network.error.meeting_times": "Mødet skal slutte efter, det begynder.",
@@ -334,30 +339,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.export.comment": "Eksport af {network}.",
         "network.forget.done": "Personoplysningerne om {name} er slettet.",
         "network.digest.readiness": "*Klar til mødet? — {network}*",
+        "network.digest.readiness.text": "Klar til mødet? — {network}",
         "network.help": (
             "*/network* — for tovholdere.\n"
-            "• `/network summary` — næste møde: forberedelse, sparring, opfølgning, spredning, "
+            "• `/network overblik` — næste møde: forberedelse, sparring, opfølgning, spredning, "
             "tilmelding; først totaler, så hvem der er bagud\n"
-            "• `/network summary meeting 2` — et bestemt møde\n"
-            "• `/network summary @medlem` — alt om ét medlem i sæsonen\n"
-            "• `/network summary season` — hele sæsonen møde for møde\n"
-            "• `/network members`, `/network meetings`, `/network fees`\n"
-            "• `/network export` — alt som Excel- og CSV-filer\n"
-            "• `/network forget @medlem` — slet et medlems personoplysninger\n"
-            "• `/network mydata` — (for alle) dine egne data som fil"
+            "• `/network overblik møde 2` — et bestemt møde\n"
+            "• `/network overblik @medlem` — alt om ét medlem i sæsonen\n"
+            "• `/network overblik sæson` — hele sæsonen møde for møde\n"
+            "• `/network medlemmer`, `/network møder`, `/network gebyrer`\n"
+            "• `/network eksport` — alt som Excel- og CSV-filer\n"
+            "• `/network tilføj @medlem …`, `/network fjern @medlem`, `/network møde 2 …` — ret "
+            "netværket\n"
+            "• `/network glem @medlem` — slet et medlems personoplysninger\n"
+            "• `/network minedata` — (for alle) dine egne data som fil"
         ),
         "network.not_allowed": "Kun netværkets tovholdere kan bruge `/network`.",
         "network.error.unknown_subcommand": "Jeg kender ikke `/network {word}`.",
         "network.error.unknown_meeting": "Der er intet møde {value}. Møderne er 1–{count}.",
-        "network.error.unknown_member": "Nævn et medlem af netværket, fx `/network summary @anna`.",
+        "network.error.unknown_member": (
+            "Nævn et medlem af netværket, fx `/network overblik @anna`."
+        ),
         "network.summary.header": (
             "*Møde {number}: {theme}* ({date}) — {members:# medlem|# medlemmer}"
         ),
         "network.summary.totals": (
-            "Forberedt: {prepared} af {members} ({prepared_rate} %) · chef {p1} % · "
+            "Forberedt: {prepared} af {members} ({prepared_rate} %) · leder {p1} % · "
             "spørgsmål {p2} % · eksempler {p3} %\n"
             "Sparring {period}: {target_met} af {members} har nået målet · i alt {total_minutes}\n"
-            "Opfølgning med chef: {followups} af {members} · "
+            "Opfølgning med leder: {followups} af {members} · "
             "spredning: {spread:# registrering|# registreringer}\n"
             "Tilmelding: {yes} kommer, {substitute} sender en kollega, {no} kan ikke, "
             "{unanswered} har ikke svaret"
@@ -365,7 +375,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.summary.behind": "*Bagud:*",
         "network.summary.nobody_behind": "Ingen er bagud. 🎉",
         "network.summary.line": (
-            "• {name} ({organisation}): {p1} chef {p2} spørgsmål ({questions}/3) {p3} eksempler "
+            "• {name} ({organisation}): {p1} leder {p2} spørgsmål ({questions}/3) {p3} eksempler "
             "· sparring {given_minutes} givet / {received_minutes} modtaget "
             "· opfølgning {followup} "
             "· spredning {spread} · {attendance}"
@@ -375,13 +385,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.attendance.substitute": "sender en kollega",
         "network.attendance.no": "kan ikke",
         "network.attendance.none": "intet svar",
-        "network.member.header": "*{name}* ({organisation}, chef: {manager})",
+        "network.member.header": "*{name}* ({organisation}, leder: {manager})",
         "network.season.line": (
             "• Møde {number} ({date}): forberedt {prepared}/{members} · sparring-mål {target_met}/"
             "{members} · opfølgning {followups}/{members} · {yes} kommer"
         ),
         "network.members.header": "*Medlemmer af {network}* ({count})",
-        "network.members.line": "• {name} — {organisation} (chef: {manager}){language}",
+        "network.members.line": "• {name} — {organisation} (leder: {manager}){language}",
         "network.meetings.header": "*Møder i {network}*",
         "network.meetings.line": (
             "• Møde {number}: {theme} — {date} {start}–{end}, {place} (vært: {host})"
@@ -415,13 +425,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.help": (
             "*/sparring* — registrér sparring, du har givet til andre i netværket "
             "(målet er ca. {target_minutes} mellem to møder).\n"
-            "• `/sparring logged 2h with @anna on 2015-10-02 gennemgik hendes borgerundersøgelse`\n"
-            "• `/sparring logged 1t30m med @anna @bo i går`\n"
-            "• `/sparring logged 45 min` — uden modtager og dato (i dag)\n"
+            "• `/sparring logget 2t med @anna den {example_iso} gennemgik hendes "
+            "borgerundersøgelse`\n"
+            "• `/sparring logget 1t30m med @anna @bo i går`\n"
+            "• `/sparring logget 45 min` — uden modtager og dato (i dag)\n"
             "• `/sparring` eller `/sparring status` — din sparring i denne periode\n"
-            "• `/sparring undo` — fjern din seneste registrering\n"
-            "Varighed: `2h`, `1,5 t`, `90 min`, `1t30m`, `2 timer`. "
-            "Dato: `2015-10-02`, `2/10`, `2.10.2015`, `i dag`, `i går`."
+            "• `/sparring fortryd` — fjern din seneste registrering\n"
+            "Varighed: `2t`, `1,5 t`, `90 min`, `1t30m`, `2 timer`. "
+            "Dato: `{example_iso}`, `{example_day_month}`, `{example_dotted}`, `i dag`, `i går`."
         ),
         "sparring.logged": (
             "✅ Registreret: {minutes} sparring{receivers} den {day}{note}.\n"
@@ -443,7 +454,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.status.received": "Modtaget fra andre: {minutes} ({people})",
         "sparring.status.received_none": "Modtaget fra andre: ingen endnu.",
         "sparring.status.received_item": "{user} {minutes}",
-        "sparring.status.hint": "Registrér mere med fx `/sparring logged 1h with @anna`.",
+        "sparring.status.hint": "Registrér mere med fx `/sparring logget 1t med @anna`.",
         "sparring.undo.done": (
             "↩️ Fjernet: {minutes} sparring{receivers} den {day}{note}.\n"
             "Din sparring {period}: {progress}"
@@ -452,28 +463,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.error.unknown_subcommand": "Jeg kender ikke `/sparring {word}`.",
         "sparring.modal.title": "Registrér sparring",
         "sparring.modal.duration": "Hvor længe?",
-        "sparring.modal.duration_hint": "Fx 2h, 1,5 t, 90 min eller 1t30m",
+        "sparring.modal.duration_hint": "Fx 2t, 1,5 t, 90 min eller 1t30m",
         "sparring.modal.date": "Hvornår?",
         "sparring.modal.receivers": "Med hvem?",
         "sparring.modal.note": "Note (valgfri)",
         "between.button.sparring": "Registrér sparring",
         "sparring.error.missing_duration": (
-            "Skriv hvor lang tid, du gav sparring, fx `/sparring logged 2h with @anna`."
+            "Skriv, hvor lang tid du gav sparring, fx `/sparring logget 2t med @anna`."
         ),
         "sparring.error.bad_duration": (
-            "Jeg forstod ikke varigheden “{value}”. Skriv den fx som `2h`, `1,5 t`, `90 min` "
-            "eller `1t30m`: `/sparring logged 1t30m with @anna`."
+            "Jeg forstod ikke varigheden “{value}”. Skriv den fx som `2t`, `1,5 t`, `90 min` "
+            "eller `1t30m`: `/sparring logget 1t30m med @anna`."
         ),
         "sparring.error.not_positive": (
-            "Varigheden skal være mere end 0, fx `/sparring logged 30 min with @anna`."
+            "Varigheden skal være mere end 0, fx `/sparring logget 30 min med @anna`."
         ),
         "sparring.error.too_long": (
             "{minutes} er mere end 12 timer i én registrering. Registrér hver dag for sig, "
-            "fx `/sparring logged 3h with @anna on 2015-10-02`."
+            "fx `/sparring logget 3t med @anna den {example_iso}`."
         ),
         "sparring.error.bad_date": (
-            "Jeg forstod ikke datoen “{value}”. Skriv den fx som `2015-10-02`, `2/10`, "
-            "`2.10.2015`, `i dag` eller `i går`."
+            "Jeg forstod ikke datoen “{value}”. Skriv den fx som `{example_iso}`, "
+            "`{example_day_month}`, `{example_dotted}`, `i dag` eller `i går`."
         ),
         "sparring.error.future_date": (
             "{day} ligger i fremtiden. Registrér sparring, når den er givet, fx med `i dag` "
@@ -481,15 +492,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "sparring.error.outside_season": (
             "{day} ligger uden for netværkets sæson ({start} – {end}). "
-            "Brug en dato i sæsonen, fx `on {start_iso}`."
+            "Brug en dato i sæsonen, fx `den {start_iso}`."
         ),
         "sparring.error.self_receiver": (
             "Du kan ikke registrere sparring med dig selv. Nævn den, du gav sparring til, "
-            "fx `/sparring logged 2h with @anna`."
+            "fx `/sparring logget 2t med @anna`."
         ),
         "sparring.error.not_members": (
             "{users} er ikke medlem af dit netværk. Sparring registreres med medlemmer, "
-            "fx `/sparring logged 2h with @anna`."
+            "fx `/sparring logget 2t med @anna`."
         ),
         "sparring.error.unresolved_name": (
             "Jeg kan ikke se, hvem “{value}” er. Vælg personen i listen, der kommer frem, når du "
@@ -499,7 +510,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Noten er for lang ({length} tegn; højst {limit}). Skriv en kortere note."
         ),
         "sparring.error.empty_with": (
-            "Efter “{value}” skal der stå, hvem du gav sparring til, fx `with @anna`."
+            "Efter “{value}” skal der stå, hvem du gav sparring til, fx `med @anna`."
         ),
     },
     "en": {
@@ -763,6 +774,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.meeting_changed.reminders": "Your reminders move with it to the new date.",
         "notice.meeting_changed.text": "Meeting {number} has changed: now {when}, {place}.",
         "network.digest.weekly": "*This week's overview — {network}*",
+        "network.digest.weekly.text": "This week's overview — {network}",
         "network.digest.sister": "*The sister network: {network}* (numbers only)",
         "network.mydata.sending": (
             "I am sending everything stored about you as a file in our direct message."
@@ -785,11 +797,15 @@ MESSAGES: dict[str, dict[str, str]] = {
             'Missing {missing}. Write e.g. `/network add @anna org="Roskilde Kommune" '
             'manager="Birgitte Sørensen" lang=da`.'
         ),
+        "network.option.org": "org",
+        "network.option.manager": "manager",
+        "network.option.lang": "lang",
+        "network.option.mention": "@member",
         "network.error.already_member": "{users} is already a member.",
         "network.error.not_a_member_role": "That person is a facilitator or host, not a member.",
         "network.error.meeting_form": (
-            'Write e.g. `/network meeting 2 date=2015-11-18 time=10:00-13:00 place="Roskilde '
-            'Town Hall" host="Roskilde Kommune"`.'
+            "Write e.g. `/network meeting 2 date={example_ahead_iso} time=10:00-13:00 "
+            'place="Roskilde Town Hall" host="Roskilde Kommune"`.'
         ),
         "network.error.meeting_past": "Meeting {number} has begun or is over and cannot move.",
         "network.error.meeting_times": "The meeting must end after it begins.",
@@ -803,6 +819,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.export.comment": "Export of {network}.",
         "network.forget.done": "The personal data about {name} is erased.",
         "network.digest.readiness": "*Ready for the meeting? — {network}*",
+        "network.digest.readiness.text": "Ready for the meeting? — {network}",
         "network.help": (
             "*/network* — for facilitators.\n"
             "• `/network summary` — the next meeting: preparation, sparring, follow-up, "
@@ -812,6 +829,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/network summary season` — the whole season, meeting by meeting\n"
             "• `/network members`, `/network meetings`, `/network fees`\n"
             "• `/network export` — everything as Excel and CSV files\n"
+            "• `/network add @member …`, `/network remove @member`, `/network meeting 2 …` — "
+            "change the network\n"
             "• `/network forget @member` — erase a member's personal data\n"
             "• `/network mydata` — (for everyone) your own data as a file"
         ),
@@ -882,13 +901,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.help": (
             "*/sparring* — log sparring you gave to other members of the network "
             "(the target is about {target_minutes} between two meetings).\n"
-            "• `/sparring logged 2h with @anna on 2015-10-02 went through her citizen survey`\n"
+            "• `/sparring logged 2h with @anna on {example_iso} went through her citizen "
+            "survey`\n"
             "• `/sparring logged 1h30m with @anna @bo yesterday`\n"
             "• `/sparring logged 45 minutes` — no receiver, dated today\n"
             "• `/sparring` or `/sparring status` — your sparring in this period\n"
             "• `/sparring undo` — remove your latest entry\n"
             "Durations: `2h`, `1.5h`, `90 min`, `1h30m`, `2 hours`. "
-            "Dates: `2015-10-02`, `2/10`, `2.10.2015`, `today`, `yesterday`."
+            "Dates: `{example_iso}`, `{example_day_month}`, `{example_dotted}`, `today`, "
+            "`yesterday`."
         ),
         "sparring.logged": (
             "✅ Recorded: {minutes} of sparring{receivers} on {day}{note}.\n"
@@ -934,11 +955,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "sparring.error.too_long": (
             "{minutes} is more than 12 hours in one entry. Log each day on its own, "
-            "e.g. `/sparring logged 3h with @anna on 2015-10-02`."
+            "e.g. `/sparring logged 3h with @anna on {example_iso}`."
         ),
         "sparring.error.bad_date": (
-            "I did not understand the date “{value}”. Write it as e.g. `2015-10-02`, `2/10`, "
-            "`2.10.2015`, `today` or `yesterday`."
+            "I did not understand the date “{value}”. Write it as e.g. `{example_iso}`, "
+            "`{example_day_month}`, `{example_dotted}`, `today` or `yesterday`."
         ),
         "sparring.error.future_date": (
             "{day} is in the future. Log sparring once it has been given, e.g. with `today` "
@@ -1086,7 +1107,11 @@ def _render(lang: str, name: str, value: Any) -> Any:
 
 
 def t(lang: str | None, key: str, **params: Any) -> str:
-    """The catalogue text for `key` in `lang` (Danish when unknown), with `params` filled in."""
+    """The catalogue text for `key` in `lang` (Danish when unknown), with `params` filled in.
+    A `today` parameter (a date) provides the `example_*` dates of help texts and hints."""
     lang = language(lang)
     template = MESSAGES[lang][key]
+    today = params.pop("today", None)
+    if isinstance(today, date):  # help and hints show dates of this season
+        params = {**example_dates(today), **params}
     return template.format(**{name: _render(lang, name, v) for name, v in params.items()})

@@ -78,7 +78,7 @@ def test_submitting_saves_everything_and_shows_the_checklist(
     body = reply.json()
     assert body["response_action"] == "update"
     summary = "\n".join(b["text"]["text"] for b in body["view"]["blocks"])
-    assert "✅ 1. Forventninger med din chef" in summary
+    assert "✅ 1. Forventninger med din leder" in summary
     assert "✅ 2. Tre spørgsmål (3 af 3)" in summary
     assert "✅ 3. Eksempler (1)" in summary
     with session_factory() as s:
@@ -114,7 +114,7 @@ def test_errors_land_on_the_field_and_nothing_is_saved(
     assert body["errors"] == {
         "p2_q1_secondary": "Den sekundære skal være en anden end den primære.",
         "p2_q2_primary": "Vælg, hvem du helst vil spørge.",
-        "p1_agreed": "Skriv kort, hvad du og din chef aftalte.",
+        "p1_agreed": "Skriv kort, hvad du og din leder aftalte.",
     }
     with session_factory() as s:
         assert s.scalars(select(PrepQuestion)).all() == []

@@ -124,3 +124,46 @@ def test_plurals_numbers_and_kroner_follow_each_language() -> None:
     assert format_money("da", 2460000) == "2.460.000 kr."
     assert format_money("en", 2460000) == "DKK 2,460,000"
     assert format_number("da", 1234567) == "1.234.567"
+
+
+def test_danish_says_leder_not_chef() -> None:
+    assert [k for k, text in MESSAGES["da"].items() if re.search("chef", text, re.I)] == []
+
+
+def test_no_text_names_a_fixed_year() -> None:
+    for lang in MESSAGES:
+        assert [k for k, text in MESSAGES[lang].items() if re.search(r"\b20\d\d\b", text)] == []
+
+
+HINTS = {
+    "sparring.help": {"target_minutes": 120},
+    "sparring.error.bad_date": {"value": "32/13"},
+    "sparring.error.too_long": {"minutes": 800},
+    "network.error.meeting_form": {},
+}
+
+
+@pytest.mark.parametrize("key", HINTS)
+def test_hints_show_dates_of_this_season(key: str) -> None:
+    for lang in MESSAGES:
+        text = t(lang, key, today=date(2026, 11, 29), **HINTS[key])
+        assert "2015" not in text
+        assert "2026-11-26" in text or "2026-12-27" in text, text
+
+
+def test_danish_help_shows_danish_command_words() -> None:
+    sparring = t("da", "sparring.help", target_minutes=120, today=date(2026, 11, 29))
+    assert "`/sparring logget 2t med @anna den 2026-11-26 " in sparring
+    assert "`/sparring logget 1t30m med @anna @bo i går`" in sparring
+    assert "`/sparring fortryd`" in sparring
+    for english in ("logged", " with ", "undo", "`2h`", "`help`"):
+        assert english not in sparring
+    network = t("da", "network.help")
+    assert "`/network overblik`" in network and "`/network glem @medlem`" in network
+    for english in ("summary", "members", "forget", "mydata", "export"):
+        assert english not in network
+    for key in ("home.help", "between.sparring_hint", "sparring.status.hint", "prep.help"):
+        assert "logged" not in t("da", key) and "help`" not in t("da", key), key
+    assert "`/sparring logged 2h with @anna on 2026-11-26 " in t(
+        "en", "sparring.help", target_minutes=120, today=date(2026, 11, 29)
+    )

@@ -144,7 +144,7 @@ def test_between_start_halfway_and_closing(
     open_items = closing["blocks"][1]["text"]["text"]
     assert open_items.splitlines() == [
         "⬜ Sparring: 0 min af 2 t",
-        "⬜ Opfølgning med din chef",
+        "⬜ Opfølgning med din leder",
         "⬜ Spredning af en løsning fra netværket (hvis muligt)",
     ]
     (bo_closing,) = calls(slack, BO, "Perioden slutter om 7 dage")

@@ -147,7 +147,7 @@ def test_reminder_lists_only_what_is_missing_and_skips_the_prepared(
     assert report.of(*PREP) == {"sent": COPENHAGEN_MEMBERS - 1, "skipped": 1}
     (bo_post,) = prep_posted_to(slack, BO)
     checklist = bo_post["blocks"][1]["text"]["text"]
-    assert "chef" not in checklist  # done, so not listed
+    assert "leder" not in checklist  # done, so not listed
     assert "⬜ Notér tre spørgsmål" in checklist and "⬜ Find eksempler" in checklist
     with session_factory() as s:
         anna = person(s, ANNA)
