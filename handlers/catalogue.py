@@ -54,7 +54,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/prep hjælp` — denne hjælp\n"
             "Du kan rette alt, indtil mødet begynder."
         ),
-        "prep.modal.title": "Forberedelse møde {number}",
+        "prep.modal.title": "Forberedelse til møde {number}",
         "prep.modal.submit": "Gem",
         "prep.modal.close": "Luk",
         "prep.modal.meeting": "*Møde {number}: {theme}*\n{when} · {place}",
@@ -82,7 +82,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prep.p3.colleague": "En kollegas",
         "prep.p3.did_not_work": "Det lykkedes ikke (læringen er det vigtige)",
         "prep.p3.clear_to_remove": "Tøm alle felter for at fjerne et eksempel.",
-        "prep.p3.more": "Du har {count} eksempler; de første {shown} kan rettes her.",
+        "prep.p3.more": "Du har {count:# eksempel|# eksempler}; de første {shown} kan rettes her.",
         "prep.saved.title": "Gemt",
         "prep.saved.body": "Din forberedelse til møde {number} er gemt.",
         "prep.status.header": "*Din forberedelse til møde {number}: {theme}* ({when})",
@@ -137,8 +137,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "nudge.agenda.more": "… og {count:# mere|# flere}.",
         "nudge.text.agenda": "Du har {count} spørgsmål til dig på møde {number} {relative}.",
-        "nudge.snoozed": "Jeg minder dig igen {when}.",
-        "nudge.snooze_too_late": "Det er efter mødet begynder, så jeg minder dig ikke igen.",
+        "nudge.snoozed": "Jeg minder dig igen {day} kl. {time}.",
+        "nudge.snooze_too_late": "Det er efter mødets start, så jeg minder dig ikke igen.",
         "nudge.snooze_already": "Du har allerede bedt om en påmindelse.",
         "nudge.away.title": "Væk en periode",
         "nudge.away.label": "Jeg er væk til og med",
@@ -196,7 +196,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.modal.status": "Status",
         "spread.modal.effect": "Effekt (valgfrit)",
         "spread.modal.pick": "Vælg",
-        "spread.modal.saved": "Gemt. Tak fordi du spreder de gode løsninger!",
+        "spread.modal.saved": "Gemt. Tak, fordi du spreder de gode løsninger!",
         "spread.list.header": "*Det, du har gjort med løsninger fra netværket*",
         "spread.list.none": "Intet endnu. Registrér med `/spread`.",
         "spread.list.entry": "• *{solution}*{source}{meeting} — {status}{effect}",
@@ -311,7 +311,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.removed": "{user} er taget ud: ingen påmindelser, historikken bevares.",
         "network.meeting_changed": (
             "Møde {number} er nu {date} kl. {start}, {place} (vært: {host}). "
-            "Påmindelserne følger den nye dato."
+            "Medlemmerne får besked om ny tid eller nyt sted, og påmindelserne følger med."
         ),
         "network.error.add_form": (
             'Mangler {missing}. Skriv fx `/network tilføj @anna org="Roskilde Kommune" '
@@ -327,7 +327,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Skriv fx `/network møde 2 dato={example_ahead_iso} tid=10:00-13:00 "
             'sted="Roskilde Rådhus" vært="Roskilde Kommune"`.'
         ),
-        "network.error.meeting_past": "Møde {number} er begyndt eller holdt og kan ikke flyttes.",
+        "network.error.meeting_past": "Møde {number} er begyndt eller afholdt og kan ikke flyttes.",
         "network.error.meeting_times": "Mødet skal slutte efter, det begynder.",
         "network.error.meeting_season": "Datoen skal ligge i sæsonen ({start} – {end}).",
         "network.error.meeting_order": (
@@ -569,7 +569,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prep.p3.colleague": "A colleague's",
         "prep.p3.did_not_work": "It did not work (the learning is what counts)",
         "prep.p3.clear_to_remove": "Clear all fields to remove an example.",
-        "prep.p3.more": "You have {count} examples; the first {shown} can be edited here.",
+        "prep.p3.more": (
+            "You have {count:# example|# examples}; the first {shown} can be edited here."
+        ),
         "prep.saved.title": "Saved",
         "prep.saved.body": "Your preparation for meeting {number} is saved.",
         "prep.status.header": "*Your preparation for meeting {number}: {theme}* ({when})",
@@ -625,7 +627,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.text.agenda": (
             "You have {count:# question|# questions} for you at meeting {number} {relative}."
         ),
-        "nudge.snoozed": "I will remind you again {when}.",
+        "nudge.snoozed": "I will remind you again {day} at {time}.",
         "nudge.snooze_too_late": "That is after the meeting starts, so I will not remind you.",
         "nudge.snooze_already": "You have already asked for a reminder.",
         "nudge.away.title": "Away for a while",
@@ -791,7 +793,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.removed": "{user} is out of the network: no reminders, history kept.",
         "network.meeting_changed": (
             "Meeting {number} is now {date} at {start}, {place} (host: {host}). "
-            "The reminders follow the new date."
+            "Members are told about a new time or place, and the reminders follow."
         ),
         "network.error.add_form": (
             'Missing {missing}. Write e.g. `/network add @anna org="Roskilde Kommune" '
@@ -1039,6 +1041,12 @@ def format_date(lang: str, day: date, *, short: bool = False) -> str:
     if short:
         return format_skeleton("dMMM", day, locale=locale_of(lang))
     return babel_format_date(day, "long", locale=locale_of(lang))
+
+
+def format_weekday(lang: str, day: date) -> str:
+    """ "fredag den 6. november" / "Friday 6 November"."""
+    pattern = "EEEE 'den' d. MMMM" if language(lang) == "da" else "EEEE d MMMM"
+    return babel_format_date(day, pattern, locale=locale_of(lang))
 
 
 def relative_day(lang: str, days: int, *, capital: bool = False) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from handlers.blocks import info_modal, mrkdwn_section, plain
-from handlers.catalogue import format_date, relative_day, t
+from handlers.catalogue import format_weekday, relative_day, t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
@@ -325,8 +325,9 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> No
         context["reply"] = t(lang, "nudge.snooze_already")
         return
     local = due.astimezone(member.zone)
-    when = f"{format_date(lang, local.date())} {local:%H:%M}"
-    context["reply"] = t(lang, "nudge.snoozed", when=when)
+    days = (local.date() - member.today(scope.now)).days
+    day = relative_day(lang, days) if days <= 1 else format_weekday(lang, local.date())
+    context["reply"] = t(lang, "nudge.snoozed", day=day, time=f"{local:%H:%M}")
 
 
 def handle_away_button(ack: Ack, context: dict[str, Any]) -> None:

@@ -359,8 +359,8 @@ def test_moving_a_meeting_moves_its_nudges(
     ).json()["text"]
     assert reply == (
         "Møde 2 er nu 24. november 2015 kl. 12:00, Roskilde Rådhus (vært: Roskilde "
-        "Kommune, Social- og Arbejdsmarkedssekretariatet). Påmindelserne følger den "
-        "nye dato."
+        "Kommune, Social- og Arbejdsmarkedssekretariatet). Medlemmerne får besked om ny tid "
+        "eller nyt sted, og påmindelserne følger med."
     )
     with session_factory() as s:
         scheduled = select(Nudge).where(Nudge.kind != NudgeKind.MEETING_CHANGED)
@@ -372,7 +372,7 @@ def test_moving_a_meeting_moves_its_nudges(
     wrong = bot.command("/network", "meeting 2 date=2015-09-01", user=FACILITATOR).json()["text"]
     assert wrong.startswith("Møde 2 skal ligge efter det forrige og før det næste møde.")
     past = bot.command("/network", "meeting 1 time=09:00-12:00", user=FACILITATOR).json()["text"]
-    assert past.startswith("Møde 1 er begyndt eller holdt og kan ikke flyttes.")
+    assert past.startswith("Møde 1 er begyndt eller afholdt og kan ikke flyttes.")
     form = bot.command("/network", "meeting two", user=FACILITATOR).json()["text"]
     assert form.startswith("Skriv fx `/network møde 2 dato=")
 
@@ -422,5 +422,5 @@ def test_moving_a_meeting_in_danish_words(bot: Any) -> None:
     ).json()["text"]
     assert reply == (
         "Møde 2 er nu 24. november 2015 kl. 12:00, Roskilde Rådhus (vært: Roskilde Kommune). "
-        "Påmindelserne følger den nye dato."
+        "Medlemmerne får besked om ny tid eller nyt sted, og påmindelserne følger med."
     )

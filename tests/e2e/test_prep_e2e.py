@@ -56,7 +56,7 @@ def test_prep_opens_the_form_after_the_ack(bot: BotUnderTest) -> None:
     reply = bot.command("/prep", "", user=ANNA)
     assert reply.status == 200 and reply.body == ""
     view = opened_view(bot)
-    assert view["title"]["text"] == "Forberedelse møde 2"
+    assert view["title"]["text"] == "Forberedelse til møde 2"
     assert len(view["title"]["text"]) <= 24
     assert check_view(view, "modal") == []
     block_ids = [b.get("block_id") for b in view["blocks"]]
@@ -131,7 +131,7 @@ def test_read_only_once_the_meeting_started(bot: BotUnderTest) -> None:
     assert list(errors.values()) == ["Møde 2 er begyndt, så forberedelsen kan ikke længere ændres."]
     # /prep now prepares meeting 3.
     bot.command("/prep", "", user=ANNA)
-    assert opened_view(bot, 2)["title"]["text"] == "Forberedelse møde 3"
+    assert opened_view(bot, 2)["title"]["text"] == "Forberedelse til møde 3"
 
 
 def test_prep_help_status_and_english(bot: BotUnderTest) -> None:
@@ -188,7 +188,7 @@ def test_snooze_once_even_on_a_double_click(
     assert bot.click(ANNA, Action.SNOOZE_THREE_DAYS, value).status == 200
     assert bot.click(ANNA, Action.SNOOZE_THREE_DAYS, value).status == 200
     replies = bot.slack.wait_for("/response/action", 2)
-    assert replies[0].params["text"] == "Jeg minder dig igen 6. november 2015 09:00."
+    assert replies[0].params["text"] == "Jeg minder dig igen fredag den 6. november kl. 09:00."
     assert replies[1].params["text"] == "Du har allerede bedt om en påmindelse."
     with session_factory() as s:
         rows = s.scalars(select(Nudge).order_by(Nudge.seq)).all()
@@ -215,7 +215,7 @@ def test_snooze_past_the_meeting_is_refused(
     nudge_id, _ = _nudge(session_factory, ANNA)
     bot.click(ANNA, Action.SNOOZE_THREE_DAYS, json.dumps({"nudge": nudge_id}))
     (reply,) = bot.slack.wait_for("/response/action")
-    assert reply.params["text"] == "Det er efter mødet begynder, så jeg minder dig ikke igen."
+    assert reply.params["text"] == "Det er efter mødets start, så jeg minder dig ikke igen."
 
 
 def test_away_until(bot: BotUnderTest, session_factory: sessionmaker[Session]) -> None:
