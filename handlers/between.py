@@ -170,7 +170,11 @@ def build_between_nudge(
         open_items.append(t(lang, "between.closing.spread"))
     if not open_items:
         return None
-    days = days_until(member, end, now)
+    # To the next meeting's day, or to the season's last day (it ends at that day's end).
+    if following is not None:
+        days = days_until(member, end, now)
+    else:
+        days = (network.season_end - member.today(now)).days
     return {
         "text": t(lang, "between.closing.text", relative=relative_day(lang, days)),
         "blocks": [

@@ -165,3 +165,15 @@ def test_nothing_about_the_meeting_once_it_has_begun(
             )
         )
     assert statuses <= {NudgeStatus.STALE}
+
+
+def test_the_last_period_counts_to_the_seasons_last_day(
+    run_pass: Runner, slack: SlackStandIn
+) -> None:
+    """The season ends 31 May 2016; its closing nudge goes out Wed 25 May: in 6 days."""
+    run_pass(datetime(2016, 5, 25, 7, 0, tzinfo=UTC))  # 09:00 in Copenhagen (summer time)
+    (closing,) = [p for p in _posts_to(slack, ANNA) if p["text"].startswith("Perioden slutter")]
+    assert closing["text"] == "Perioden slutter om 6 dage; noget er stadig åbent."
+    intro = closing["blocks"][0]["text"]["text"]
+    assert intro == "*Om 6 dage: sæsonen slutter (31. maj 2016).* Det er stadig åbent:"
+    _assert_no_wrong_words(slack)
