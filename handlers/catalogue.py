@@ -9,6 +9,7 @@ number with a plural spec picks the language's plural form: `{count:# medlem|# m
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import Any
 
@@ -1003,6 +1004,8 @@ def locale_of(lang: str | None) -> str:
 
 def format_number(lang: str, number: int | float) -> str:
     """ "2.460.000" / "2,460,000"."""
+    if isinstance(number, int) and -1000 < number < 1000:
+        return str(number)  # no separators to place: spare Babel the work (it adds up)
     return format_decimal(number, locale=locale_of(lang))
 
 
@@ -1014,10 +1017,15 @@ def format_money(lang: str, kroner: int) -> str:
     )
 
 
+@functools.cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
 def plural(lang: str, count: int, forms: str) -> str:
     """`forms` is "one|other" (`#` stands for the number), chosen by the language's rules."""
     one, _, other = forms.partition("|")
-    form = Locale.parse(locale_of(lang)).plural_form(count)
+    form = _locale(locale_of(lang)).plural_form(count)
     chosen = one if form == "one" or not other else other
     return chosen.replace("#", format_number(lang, count))
 
@@ -1038,9 +1046,15 @@ def format_minutes(lang: str, minutes: int) -> str:
 
 def format_date(lang: str, day: date, *, short: bool = False) -> str:
     """ "2. oktober 2015" / "2 October 2015"; short: "2. okt." / "2 Oct"."""
+    return _format_date(locale_of(lang), day, short)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_date(locale: str, day: date, short: bool) -> str:
+    # Summaries and lists repeat the same few dates many times; Babel is slow-ish per call.
     if short:
-        return format_skeleton("dMMM", day, locale=locale_of(lang))
-    return babel_format_date(day, "long", locale=locale_of(lang))
+        return format_skeleton("dMMM", day, locale=locale)
+    return babel_format_date(day, "long", locale=locale)
 
 
 def format_weekday(lang: str, day: date) -> str:
