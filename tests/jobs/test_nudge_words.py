@@ -177,3 +177,37 @@ def test_the_last_period_counts_to_the_seasons_last_day(
     intro = closing["blocks"][0]["text"]["text"]
     assert intro == "*Om 6 dage: sæsonen slutter (31. maj 2016).* Det er stadig åbent:"
     _assert_no_wrong_words(slack)
+
+
+def test_a_meeting_moved_to_today_is_today_in_every_nudge(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    from datetime import date, time
+
+    from models.network_admin import move_meeting
+    from tests.conftest import FACILITATOR
+
+    now = datetime(2015, 11, 3, 9, 0, tzinfo=UTC)  # Tue 10:00 in Copenhagen
+    with session_factory() as s:
+        facilitator = person(s, FACILITATOR)
+        move_meeting(
+            session=s,
+            network=facilitator.network,
+            by=facilitator,
+            number=2,
+            day=date(2015, 11, 3),
+            start=time(15, 0),
+            end=time(17, 0),
+            place=None,
+            host=None,
+            now=now,
+        )
+        s.commit()
+    run_pass(now)
+    last_call = _prep(slack, ANNA)
+    assert last_call["text"] == "Møde 2 er i dag; sidste chance for din forberedelse."
+    assert _later_actions(last_call) == [Action.AWAY]
+    assert _prep(slack, FREDERIK)["text"] == "Meeting 2 is today; last call for your preparation."
+    for post in _posts_to(slack, ANNA):
+        assert "morgen" not in _all_words(post), post["text"]
+    _assert_no_wrong_words(slack)
