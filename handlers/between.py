@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.blocks import mrkdwn_section, plain
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, relative_day, t
 from handlers.ids import Action
-from handlers.nudges import _later_buttons
+from handlers.nudges import _later_buttons, days_until
 from models.followup import followups_in_period
 from models.network import Meeting, Member, period_for
-from models.nudges import NudgeKind, period_end
+from models.nudges import NudgeKind, period_end, schedule
 from models.prep import question_agenda
 from models.sparring import period_total
 from models.spread import spread_actions
@@ -81,10 +81,18 @@ def build_between_nudge(
         return None
     total = period_total(session=session, member=member, day=meeting_day)
     until, following = _until(lang, member, meeting)
+    end = period_end(network, meeting, following)
+    window = schedule(kind, meeting, following, network, member.zone)
     later = {
         "type": "actions",
         "block_id": "nudge_later",
-        "elements": _later_buttons(lang, {"nudge": nudge_id, "meeting": meeting.id}),
+        "elements": _later_buttons(
+            lang,
+            {"nudge": nudge_id, "meeting": meeting.id},
+            member=member,
+            now=now,
+            before=window.stale_at if window is not None else end,
+        ),
     }
     sparring = {"given_minutes": total.given_minutes, "target_minutes": total.target_minutes}
     if kind is NudgeKind.BETWEEN_START:
@@ -148,7 +156,6 @@ def build_between_nudge(
             ],
         }
     # PERIOD_CLOSING: what is still open.
-    end = period_end(network, meeting, following)
     spread = [
         a
         for a in spread_actions(session=session, member=member)
@@ -163,11 +170,23 @@ def build_between_nudge(
         open_items.append(t(lang, "between.closing.spread"))
     if not open_items:
         return None
-    days = (end.astimezone(member.zone).date() - member.today(now)).days
+    # To the next meeting's day, or to the season's last day (it ends at that day's end).
+    if following is not None:
+        days = days_until(member, end, now)
+    else:
+        days = (network.season_end - member.today(now)).days
     return {
-        "text": t(lang, "between.closing.text", days=days),
+        "text": t(lang, "between.closing.text", relative=relative_day(lang, days)),
         "blocks": [
-            mrkdwn_section(t(lang, "between.closing", days=days, until=until), "between_intro"),
+            mrkdwn_section(
+                t(
+                    lang,
+                    "between.closing",
+                    relative=relative_day(lang, days, capital=True),
+                    until=until,
+                ),
+                "between_intro",
+            ),
             mrkdwn_section("\n".join(open_items), "between_open"),
             _buttons(lang, nudge_id, meeting),
             later,

@@ -1,88 +1,69 @@
 """The message catalogue: every text the bot shows, in Danish (default) and English.
 
-`t(lang, key, **params)` formats an entry. Parameters are rendered for the language:
-a `date` as a long date, a list as Slack mentions joined with "og"/"and", and any parameter
-whose name ends in `minutes` as a duration ("1 t 30 min" / "1 h 30 min").
+`t(lang, key, **params)` formats an entry. Parameters are rendered for the language (with
+Babel's locale data): a `date` as a long date, a list as Slack mentions joined with "og"/"and",
+any parameter whose name ends in `minutes` as a duration ("1 t 30 min" / "1 h 30 min"), and a
+number with a plural spec picks the language's plural form: `{count:# medlem|# medlemmer}`
+(one|other; `#` is the number).
 """
 
 from __future__ import annotations
 
-from datetime import date
+import functools
+from datetime import date, timedelta
 from typing import Any
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
+from babel.lists import format_list as babel_format_list
+from babel.numbers import format_currency, format_decimal
 
 from models.network import FORGOTTEN_PREFIX
 
 DEFAULT_LANGUAGE = "da"
 
-MONTHS = {
-    "da": [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
+# Babel locales for dates, numbers, currency, lists and plural rules.
+LOCALES = {"da": "da_DK", "en": "en_GB"}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "da": {
         # Units and small words
         "unit.hours": "t",
         "unit.minutes": "min",
-        "word.and": "og",
-        "date.long": "{day}. {month} {year}",
-        "date.short": "{day}. {month_short}",
+        "when.today": "i dag",
+        "when.tomorrow": "i morgen",
+        "when.in_days": "om {days:# dag|# dage}",
         "meeting.when": "{date} kl. {start}–{end}",
         "meeting.when_zone": "{date} kl. {start}–{end} ({zone})",
         # App Home
         "home.title": "Tovholder",
         "home.between": (
-            "*Mellem møderne:* {followup} opfølgning med din chef · spredning: {spread} i perioden"
+            "*Mellem møderne:* {followup} opfølgning med din leder · spredning: {spread} i perioden"
         ),
         "home.facilitator_hint": (
-            "{behind} er bagud. Se hvem med `/network summary` — og `/network help` for resten."
+            "{behind} er bagud. Se hvem med `/network overblik` — og `/network hjælp` for resten."
         ),
         "home.network": "*{network}*",
         "home.next_meeting": "*Næste møde {number}: {theme}*\n{when}\n{place} · vært: {host}",
         "home.no_next_meeting": "Sæsonens møder er afholdt.",
-        "home.help": "Registrér sparring med `/sparring logged 2h with @anna` · `/sparring help`",
+        "home.help": "Registrér sparring med `/sparring logget 2t med @anna` · `/sparring hjælp`",
         # Preparation (/prep and its modal)
         "prep.help": (
-            "*/prep* — forbered dig til næste møde: afstem forventninger med din chef, notér tre "
+            "*/prep* — forbered dig til næste møde: afstem forventninger med din leder, notér tre "
             "spørgsmål (hver til en primær og en sekundær person) og find eksempler.\n"
             "• `/prep` — åbn din forberedelse\n"
             "• `/prep status` — se, hvad der er klar, og hvad der mangler\n"
-            "• `/prep help` — denne hjælp\n"
+            "• `/prep hjælp` — denne hjælp\n"
             "Du kan rette alt, indtil mødet begynder."
         ),
-        "prep.modal.title": "Forberedelse møde {number}",
+        "prep.modal.title": "Forberedelse til møde {number}",
         "prep.modal.submit": "Gem",
         "prep.modal.close": "Luk",
         "prep.modal.meeting": "*Møde {number}: {theme}*\n{when} · {place}",
         "prep.modal.read_only": "Mødet er begyndt, så din forberedelse kan ikke længere ændres.",
-        "prep.p1.header": "1. Forventninger med din chef",
-        "prep.p1.aligned": "Jeg har afstemt forventninger med min chef",
+        "prep.p1.header": "1. Forventninger med din leder",
+        "prep.p1.aligned": "Jeg har afstemt forventninger med min leder",
         "prep.p1.agreed": "Hvad aftalte I?",
         "prep.p1.agreed_hint": "Fx hvad du skal have ud af mødet, og hvad du tager med hjem.",
         "prep.p2.header": "2. Tre spørgsmål til de andre deltagere",
@@ -104,11 +85,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prep.p3.colleague": "En kollegas",
         "prep.p3.did_not_work": "Det lykkedes ikke (læringen er det vigtige)",
         "prep.p3.clear_to_remove": "Tøm alle felter for at fjerne et eksempel.",
-        "prep.p3.more": "Du har {count} eksempler; de første {shown} kan rettes her.",
+        "prep.p3.more": "Du har {count:# eksempel|# eksempler}; de første {shown} kan rettes her.",
         "prep.saved.title": "Gemt",
         "prep.saved.body": "Din forberedelse til møde {number} er gemt.",
         "prep.status.header": "*Din forberedelse til møde {number}: {theme}* ({when})",
-        "prep.status.p1": "{mark} 1. Forventninger med din chef{detail}",
+        "prep.status.p1": "{mark} 1. Forventninger med din leder{detail}",
         "prep.status.p2": "{mark} 2. Tre spørgsmål ({count} af 3)",
         "prep.status.p3": "{mark} 3. Eksempler ({count})",
         "prep.status.all_done": "Du er klar til mødet. 🎉",
@@ -119,7 +100,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Møde {number} er begyndt, så forberedelsen kan ikke længere ændres."
         ),
         "prep.error.too_long": "For lang tekst ({length} tegn; højst {limit}).",
-        "prep.error.agreed_missing": "Skriv kort, hvad du og din chef aftalte.",
+        "prep.error.agreed_missing": "Skriv kort, hvad du og din leder aftalte.",
         "prep.error.primary_missing": "Vælg, hvem du helst vil spørge.",
         "prep.error.secondary_missing": "Vælg en sekundær person, hvis den primære ikke kan.",
         "prep.error.same_person": "Den sekundære skal være en anden end den primære.",
@@ -133,15 +114,15 @@ MESSAGES: dict[str, dict[str, str]] = {
             "*Møde {number} nærmer sig: {theme}*\n{when}\n{place} · vært: {host}\n"
             "Sådan forbereder du dig:"
         ),
-        "nudge.reminder.intro": "*Om {days} dage: møde {number} — {theme}.* Det mangler du:",
-        "nudge.last_call.intro": "*I morgen: møde {number} — {theme}.* Sidste chance for:",
+        "nudge.reminder.intro": "*{relative}: møde {number} — {theme}.* Det mangler du:",
+        "nudge.last_call.intro": "*{relative}: møde {number} — {theme}.* Sidste chance for:",
         "nudge.text.kickoff": "Møde {number} nærmer sig — tid til at forberede dig.",
-        "nudge.text.reminder": "Om {days} dage er der møde {number}; din forberedelse mangler.",
-        "nudge.text.last_call": "I morgen er der møde {number}; din forberedelse mangler.",
-        "nudge.item.p1": "{mark} Afstem forventninger med din chef",
+        "nudge.text.reminder": "Møde {number} er {relative}; din forberedelse mangler.",
+        "nudge.text.last_call": "Møde {number} er {relative}; sidste chance for din forberedelse.",
+        "nudge.item.p1": "{mark} Afstem forventninger med din leder",
         "nudge.item.p2": "{mark} Notér tre spørgsmål, hver til en primær og sekundær person",
         "nudge.item.p3": "{mark} Find eksempler: idé, effekt og læring",
-        "nudge.button.p1": "Chefafstemning",
+        "nudge.button.p1": "Afstemning med leder",
         "nudge.button.p2": "Spørgsmål",
         "nudge.button.p3": "Eksempler",
         "nudge.button.all": "Åbn forberedelsen",
@@ -149,17 +130,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.button.three_days": "Om 3 dage",
         "nudge.button.away": "Jeg er væk til…",
         "nudge.agenda.intro": (
-            "*Spørgsmål til dig på møde {number} i morgen* ({theme}). Tænk over dem, så er du klar:"
+            "*Spørgsmål til dig på møde {number} {relative}* ({theme}). "
+            "Tænk over dem, så er du klar:"
         ),
         "nudge.agenda.primary": "• {asker} spørger dig: “{text}”",
         "nudge.agenda.secondary": "• {asker} spørger dig som sekundær: “{text}”",
         "nudge.agenda.handed_over": (
             "• {asker} spørger dig: “{text}” — {primary} er væk, så spørgsmålet går til dig"
         ),
-        "nudge.agenda.more": "… og {count} flere.",
-        "nudge.text.agenda": "Du har {count} spørgsmål til dig på møde {number} i morgen.",
-        "nudge.snoozed": "Jeg minder dig igen {when}.",
-        "nudge.snooze_too_late": "Det er efter mødet begynder, så jeg minder dig ikke igen.",
+        "nudge.agenda.more": "… og {count:# mere|# flere}.",
+        "nudge.text.agenda": "Du har {count} spørgsmål til dig på møde {number} {relative}.",
+        "nudge.snoozed": "Jeg minder dig igen {day} kl. {time}.",
+        "nudge.snooze_too_late": "Det er efter mødets start, så jeg minder dig ikke igen.",
         "nudge.snooze_already": "Du har allerede bedt om en påmindelse.",
         "nudge.away.title": "Væk en periode",
         "nudge.away.label": "Jeg er væk til og med",
@@ -170,19 +152,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.away.error_far": "Vælg en dato inden for et år.",
         # Follow-up with the manager (B2)
         "followup.help": (
-            "*/followup* — registrér, at du har fulgt op på aftalerne med din chef.\n"
+            "*/followup* — registrér, at du har fulgt op på aftalerne med din leder.\n"
             "• `/followup Vi aftalte, at jeg afprøver klageportalen i januar` — gem med dags dato\n"
             "• `/followup` — åbn en formular (dato, hvad I aftalte, næste skridt)\n"
             "• `/followup status` — dine opfølgninger i denne periode\n"
-            "• `/followup help` — denne hjælp"
+            "• `/followup hjælp` — denne hjælp"
         ),
-        "followup.saved": "✅ Opfølgning med din chef gemt ({day}): “{agreed}”.",
-        "followup.status.header": "*Dine opfølgninger med din chef {period}*",
+        "followup.saved": "✅ Opfølgning med din leder gemt ({day}): “{agreed}”.",
+        "followup.status.header": "*Dine opfølgninger med din leder {period}*",
         "followup.status.none": "Ingen endnu i denne periode. Skriv fx `/followup Vi aftalte …`.",
         "followup.status.entry": "• {day}: “{agreed}”{next_step}",
         "followup.status.next_step": " — næste skridt: “{next_step}”",
         "followup.edit": "Ret",
-        "followup.modal.title": "Opfølgning med chef",
+        "followup.modal.title": "Opfølgning med leder",
         "followup.modal.date": "Dato",
         "followup.modal.agreed": "Hvad fulgte I op på, og hvad aftalte I?",
         "followup.modal.next_step": "Næste skridt (valgfrit)",
@@ -202,7 +184,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/spread` — åbn en formular: hvilken løsning, fra hvem, fra hvilket møde, "
             "status (planlagt / tilpasses / i brug / droppet) og effekt\n"
             "• `/spread status` — dine registreringer, med knapper til at opdatere status\n"
-            "• `/spread help` — denne hjælp"
+            "• `/spread hjælp` — denne hjælp"
         ),
         "spread.status.planned": "Planlagt",
         "spread.status.adapting": "Tilpasses",
@@ -217,7 +199,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.modal.status": "Status",
         "spread.modal.effect": "Effekt (valgfrit)",
         "spread.modal.pick": "Vælg",
-        "spread.modal.saved": "Gemt. Tak fordi du spreder de gode løsninger!",
+        "spread.modal.saved": "Gemt. Tak, fordi du spreder de gode løsninger!",
         "spread.list.header": "*Det, du har gjort med løsninger fra netværket*",
         "spread.list.none": "Intet endnu. Registrér med `/spread`.",
         "spread.list.entry": "• *{solution}*{source}{meeting} — {status}{effect}",
@@ -256,7 +238,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "“{value}” er ikke en e-mailadresse. Skriv fx `navn@kommune.dk`."
         ),
         "headcount.header": "*Deltagere til møde {number}: {theme}* ({when})",
-        "headcount.total": "*Forplejning til {total}* ({members} medlemmer og {subs} kolleger)",
+        "headcount.total": (
+            "*Forplejning til {total}* ({members:# medlem|# medlemmer} og "
+            "{subs:# kollega|# kolleger})"
+        ),
         "headcount.coming": "Kommer: {names}",
         "headcount.substitutes": "Kolleger i stedet: {names}",
         "headcount.not_coming": "Kommer ikke: {names}",
@@ -267,28 +252,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "between.start": (
             "*Tak for møde {number}.* Indtil {until} har du lovet at:\n"
             "• give ca. {target_minutes} sparring til andre (indtil nu: {given_minutes})\n"
-            "• følge op på aftalerne med din chef\n"
+            "• følge op på aftalerne med din leder\n"
             "• sprede det, du fik med fra mødet, hvor det er muligt"
         ),
         "between.start.text": "Tak for møde {number} — her er dine aftaler indtil næste gang.",
         "between.until_meeting": "møde {number} ({date})",
         "between.until_season_end": "sæsonen slutter ({date})",
-        "between.sparring_hint": "Registrér sparring med fx `/sparring logged 1h with @anna`.",
+        "between.sparring_hint": "Registrér sparring med fx `/sparring logget 1t med @anna`.",
         "between.halfway_sparring": (
             "*Halvvejs til {until}:* du har givet {given_minutes} af {target_minutes} sparring."
         ),
         "between.halfway_sparring.who": "Måske kan du hjælpe dem, der spurgte dig: {people}",
         "between.halfway_sparring.text": "Halvvejs: {given_minutes} af {target_minutes} sparring.",
         "between.halfway_followup": (
-            "*Halvvejs til {until}:* har du fulgt op på aftalerne med din chef? "
+            "*Halvvejs til {until}:* har du fulgt op på aftalerne med din leder? "
             "Registrér det med `/followup`."
         ),
-        "between.halfway_followup.text": "Har du fulgt op med din chef?",
-        "between.closing": "*Om {days} dage: {until}.* Det er stadig åbent:",
+        "between.halfway_followup.text": "Har du fulgt op med din leder?",
+        "between.closing": "*{relative}: {until}.* Det er stadig åbent:",
         "between.closing.sparring": "⬜ Sparring: {given_minutes} af {target_minutes}",
-        "between.closing.followup": "⬜ Opfølgning med din chef",
+        "between.closing.followup": "⬜ Opfølgning med din leder",
         "between.closing.spread": "⬜ Spredning af en løsning fra netværket (hvis muligt)",
-        "between.closing.text": "Om {days} dage slutter perioden; noget er stadig åbent.",
+        "between.closing.text": "Perioden slutter {relative}; noget er stadig åbent.",
         "between.button.followup": "Registrér opfølgning",
         "between.button.spread": "Registrér spredning",
         # Notices
@@ -305,8 +290,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.text": "Din løsning “{solution}” bliver spredt.",
         "notice.spread.off": "Slå disse beskeder fra",
         "notice.spread.turned_off": "Du får ikke flere beskeder, når dine løsninger bliver spredt.",
+        "notice.meeting_changed": "*Møde {number} ({theme}) er ændret*",
+        "notice.meeting_changed.time": "Tid: {old} → *{new}*",
+        "notice.meeting_changed.place": "Sted: {old} → *{new}*",
+        "notice.meeting_changed.reminders": "Dine påmindelser følger med til den nye dato.",
+        "notice.meeting_changed.text": "Møde {number} er ændret: nu {when}, {place}.",
         # The facilitator's /network
         "network.digest.weekly": "*Ugens overblik — {network}*",
+        "network.digest.weekly.text": "Ugens overblik — {network}",
         "network.digest.sister": "*Søsternetværket: {network}* (kun tal)",
         "network.mydata.sending": (
             "Jeg sender alt, hvad der er gemt om dig, som en fil i vores direkte besked."
@@ -326,12 +317,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.removed": "{user} er taget ud: ingen påmindelser, historikken bevares.",
         "network.meeting_changed": (
             "Møde {number} er nu {date} kl. {start}, {place} (vært: {host}). "
-            "Påmindelserne følger den nye dato."
+            "Medlemmerne får besked om ny tid eller nyt sted, og påmindelserne følger med."
         ),
         "network.error.add_form": (
-            'Mangler {missing}. Skriv fx `/network add @anna org="Roskilde Kommune" '
-            'manager="Birgitte Sørensen" lang=da`.'
+            'Mangler {missing}. Skriv fx `/network tilføj @anna org="Roskilde Kommune" '
+            'leder="Birgitte Sørensen" sprog=da`.'
         ),
+        "network.option.org": "org",
+        "network.option.manager": "leder",
+        "network.option.lang": "sprog",
+        "network.option.mention": "@medlem",
         "network.error.already_member": "{users} er allerede medlem.",
         "network.error.member_elsewhere": (
             "{users} er medlem af et andet netværk i samme periode, så jeg tilføjer ikke "
@@ -340,10 +335,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "network.error.not_a_member_role": "Personen er tovholder eller vært, ikke medlem.",
         "network.error.meeting_form": (
-            'Skriv fx `/network meeting 2 date=2015-11-18 time=10:00-13:00 place="Roskilde '
-            'Rådhus" host="Roskilde Kommune"`.'
+            "Skriv fx `/network møde 2 dato={example_ahead_iso} tid=10:00-13:00 "
+            'sted="Roskilde Rådhus" vært="Roskilde Kommune"`.'
         ),
-        "network.error.meeting_past": "Møde {number} er begyndt eller holdt og kan ikke flyttes.",
+        "network.error.meeting_past": "Møde {number} er begyndt eller afholdt og kan ikke flyttes.",
         "network.error.meeting_times": "Mødet skal slutte efter, det begynder.",
         "network.error.meeting_season": "Datoen skal ligge i sæsonen ({start} – {end}).",
         "network.error.meeting_order": (
@@ -355,62 +350,70 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.export.comment": "Eksport af {network}.",
         "network.forget.done": "Personoplysningerne om {name} er slettet.",
         "network.digest.readiness": "*Klar til mødet? — {network}*",
+        "network.digest.readiness.text": "Klar til mødet? — {network}",
         "network.help": (
             "*/network* — for tovholdere.\n"
-            "• `/network summary` — næste møde: forberedelse, sparring, opfølgning, spredning, "
+            "• `/network overblik` — næste møde: forberedelse, sparring, opfølgning, spredning, "
             "tilmelding; først totaler, så hvem der er bagud\n"
-            "• `/network summary meeting 2` — et bestemt møde\n"
-            "• `/network summary @medlem` — alt om ét medlem i sæsonen\n"
-            "• `/network summary season` — hele sæsonen møde for møde\n"
-            "• `/network members`, `/network meetings`, `/network fees`\n"
-            "• `/network export` — alt som Excel- og CSV-filer\n"
-            "• `/network forget @medlem` — slet et medlems personoplysninger\n"
-            "• `/network mydata` — (for alle) dine egne data som fil"
+            "• `/network overblik møde 2` — et bestemt møde\n"
+            "• `/network overblik @medlem` — alt om ét medlem i sæsonen\n"
+            "• `/network overblik sæson` — hele sæsonen møde for møde\n"
+            "• `/network medlemmer`, `/network møder`, `/network gebyrer`\n"
+            "• `/network eksport` — alt som Excel- og CSV-filer\n"
+            "• `/network tilføj @medlem …`, `/network fjern @medlem`, `/network møde 2 …` — ret "
+            "netværket\n"
+            "• `/network glem @medlem` — slet et medlems personoplysninger\n"
+            "• `/network minedata` — (for alle) dine egne data som fil"
         ),
         "network.not_allowed": "Kun netværkets tovholdere kan bruge `/network`.",
         "network.error.unknown_subcommand": "Jeg kender ikke `/network {word}`.",
         "network.error.unknown_meeting": "Der er intet møde {value}. Møderne er 1–{count}.",
-        "network.error.unknown_member": "Nævn et medlem af netværket, fx `/network summary @anna`.",
-        "network.summary.header": ("*Møde {number}: {theme}* ({date}) — {members} medlemmer"),
+        "network.error.unknown_member": (
+            "Nævn et medlem af netværket, fx `/network overblik @anna`."
+        ),
+        "network.summary.header": (
+            "*Møde {number}: {theme}* ({date}) — {members:# medlem|# medlemmer}"
+        ),
         "network.summary.totals": (
-            "Forberedt: {prepared} af {members} ({prepared_rate} %) · chef {p1} % · "
+            "Forberedt: {prepared} af {members} ({prepared_rate} %) · leder {p1} % · "
             "spørgsmål {p2} % · eksempler {p3} %\n"
             "Sparring {period}: {target_met} af {members} har nået målet · i alt {total_minutes}\n"
-            "Opfølgning med chef: {followups} af {members} · spredning: {spread} registreringer\n"
+            "Opfølgning med leder: {followups} af {members} · "
+            "spredning: {spread:# registrering|# registreringer}\n"
             "Tilmelding: {yes} kommer, {substitute} sender en kollega, {no} kan ikke, "
             "{unanswered} har ikke svaret"
         ),
         "network.summary.behind": "*Bagud:*",
         "network.summary.nobody_behind": "Ingen er bagud. 🎉",
         "network.summary.line": (
-            "• {name} ({organisation}): {p1} chef {p2} spørgsmål ({questions}/3) {p3} eksempler "
+            "• {name} ({organisation}): {p1} leder {p2} spørgsmål ({questions}/3) {p3} eksempler "
             "· sparring {given_minutes} givet / {received_minutes} modtaget "
             "· opfølgning {followup} "
             "· spredning {spread} · {attendance}"
         ),
-        "network.summary.more": "… og {count} flere.",
+        "network.summary.more": "… og {count:# mere|# flere}.",
         "network.attendance.yes": "kommer",
         "network.attendance.substitute": "sender en kollega",
         "network.attendance.no": "kan ikke",
         "network.attendance.none": "intet svar",
-        "network.member.header": "*{name}* ({organisation}, chef: {manager})",
+        "network.member.header": "*{name}* ({organisation}, leder: {manager})",
         "network.season.line": (
             "• Møde {number} ({date}): forberedt {prepared}/{members} · sparring-mål {target_met}/"
             "{members} · opfølgning {followups}/{members} · {yes} kommer"
         ),
         "network.members.header": "*Medlemmer af {network}* ({count})",
-        "network.members.line": "• {name} — {organisation} (chef: {manager}){language}",
+        "network.members.line": "• {name} — {organisation} (leder: {manager}){language}",
         "network.meetings.header": "*Møder i {network}*",
         "network.meetings.line": (
             "• Møde {number}: {theme} — {date} {start}–{end}, {place} (vært: {host})"
         ),
         "network.fees.header": (
-            "*Deltagergebyr {network}* ({fee} kr. pr. medlem, {discount} kr. rabat for 2. og 3. "
+            "*Deltagergebyr {network}* ({fee} pr. medlem, {discount} i rabat for 2. og 3. "
             "fra samme arbejdsplads)"
         ),
-        "network.fees.line": "• {organisation}: {count} × — {amounts} = *{total} kr.*",
+        "network.fees.line": "• {organisation}: {count} × — {amounts} = *{total}*",
         "network.fees.warning": " ⚠️ mere end tre fra samme arbejdsplads",
-        "network.fees.total": "*I alt: {total} kr.* ({count} medlemmer)",
+        "network.fees.total": "*I alt: {total}* ({count:# medlem|# medlemmer})",
         # Periods
         "period.before_first": "før møde 1",
         "period.between": "mellem møde {a} og {b}",
@@ -433,13 +436,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.help": (
             "*/sparring* — registrér sparring, du har givet til andre i netværket "
             "(målet er ca. {target_minutes} mellem to møder).\n"
-            "• `/sparring logged 2h with @anna on 2015-10-02 gennemgik hendes borgerundersøgelse`\n"
-            "• `/sparring logged 1t30m med @anna @bo i går`\n"
-            "• `/sparring logged 45 min` — uden modtager og dato (i dag)\n"
+            "• `/sparring logget 2t med @anna den {example_iso} gennemgik hendes "
+            "borgerundersøgelse`\n"
+            "• `/sparring logget 1t30m med @anna @bo i går`\n"
+            "• `/sparring logget 45 min` — uden modtager og dato (i dag)\n"
             "• `/sparring` eller `/sparring status` — din sparring i denne periode\n"
-            "• `/sparring undo` — fjern din seneste registrering\n"
-            "Varighed: `2h`, `1,5 t`, `90 min`, `1t30m`, `2 timer`. "
-            "Dato: `2015-10-02`, `2/10`, `2.10.2015`, `i dag`, `i går`."
+            "• `/sparring fortryd` — fjern din seneste registrering\n"
+            "Varighed: `2t`, `1,5 t`, `90 min`, `1t30m`, `2 timer`. "
+            "Dato: `{example_iso}`, `{example_day_month}`, `{example_dotted}`, `i dag`, `i går`."
         ),
         "sparring.logged": (
             "✅ Registreret: {minutes} sparring{receivers} den {day}{note}.\n"
@@ -454,12 +458,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.status.header": "*Din sparring {period}* ({start} – {end})",
         "sparring.status.entry": "• {day}: {minutes}{receivers}{note}",
         "sparring.status.none": "Du har ikke registreret sparring i denne periode endnu.",
-        "sparring.status.more": "… og {count} tidligere registreringer.",
+        "sparring.status.more": (
+            "… og {count:# tidligere registrering|# tidligere registreringer}."
+        ),
         "sparring.status.given": "Givet i alt: {progress}",
         "sparring.status.received": "Modtaget fra andre: {minutes} ({people})",
         "sparring.status.received_none": "Modtaget fra andre: ingen endnu.",
         "sparring.status.received_item": "{user} {minutes}",
-        "sparring.status.hint": "Registrér mere med fx `/sparring logged 1h with @anna`.",
+        "sparring.status.hint": "Registrér mere med fx `/sparring logget 1t med @anna`.",
         "sparring.undo.done": (
             "↩️ Fjernet: {minutes} sparring{receivers} den {day}{note}.\n"
             "Din sparring {period}: {progress}"
@@ -468,28 +474,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.error.unknown_subcommand": "Jeg kender ikke `/sparring {word}`.",
         "sparring.modal.title": "Registrér sparring",
         "sparring.modal.duration": "Hvor længe?",
-        "sparring.modal.duration_hint": "Fx 2h, 1,5 t, 90 min eller 1t30m",
+        "sparring.modal.duration_hint": "Fx 2t, 1,5 t, 90 min eller 1t30m",
         "sparring.modal.date": "Hvornår?",
         "sparring.modal.receivers": "Med hvem?",
         "sparring.modal.note": "Note (valgfri)",
         "between.button.sparring": "Registrér sparring",
         "sparring.error.missing_duration": (
-            "Skriv hvor lang tid, du gav sparring, fx `/sparring logged 2h with @anna`."
+            "Skriv, hvor lang tid du gav sparring, fx `/sparring logget 2t med @anna`."
         ),
         "sparring.error.bad_duration": (
-            "Jeg forstod ikke varigheden “{value}”. Skriv den fx som `2h`, `1,5 t`, `90 min` "
-            "eller `1t30m`: `/sparring logged 1t30m with @anna`."
+            "Jeg forstod ikke varigheden “{value}”. Skriv den fx som `2t`, `1,5 t`, `90 min` "
+            "eller `1t30m`: `/sparring logget 1t30m med @anna`."
         ),
         "sparring.error.not_positive": (
-            "Varigheden skal være mere end 0, fx `/sparring logged 30 min with @anna`."
+            "Varigheden skal være mere end 0, fx `/sparring logget 30 min med @anna`."
         ),
         "sparring.error.too_long": (
             "{minutes} er mere end 12 timer i én registrering. Registrér hver dag for sig, "
-            "fx `/sparring logged 3h with @anna on 2015-10-02`."
+            "fx `/sparring logget 3t med @anna den {example_iso}`."
         ),
         "sparring.error.bad_date": (
-            "Jeg forstod ikke datoen “{value}”. Skriv den fx som `2015-10-02`, `2/10`, "
-            "`2.10.2015`, `i dag` eller `i går`."
+            "Jeg forstod ikke datoen “{value}”. Skriv den fx som `{example_iso}`, "
+            "`{example_day_month}`, `{example_dotted}`, `i dag` eller `i går`."
         ),
         "sparring.error.future_date": (
             "{day} ligger i fremtiden. Registrér sparring, når den er givet, fx med `i dag` "
@@ -497,15 +503,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "sparring.error.outside_season": (
             "{day} ligger uden for netværkets sæson ({start} – {end}). "
-            "Brug en dato i sæsonen, fx `on {start_iso}`."
+            "Brug en dato i sæsonen, fx `den {start_iso}`."
         ),
         "sparring.error.self_receiver": (
             "Du kan ikke registrere sparring med dig selv. Nævn den, du gav sparring til, "
-            "fx `/sparring logged 2h with @anna`."
+            "fx `/sparring logget 2t med @anna`."
         ),
         "sparring.error.not_members": (
             "{users} er ikke medlem af dit netværk. Sparring registreres med medlemmer, "
-            "fx `/sparring logged 2h with @anna`."
+            "fx `/sparring logget 2t med @anna`."
         ),
         "sparring.error.unresolved_name": (
             "Jeg kan ikke se, hvem “{value}” er. Vælg personen i listen, der kommer frem, når du "
@@ -515,15 +521,15 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Noten er for lang ({length} tegn; højst {limit}). Skriv en kortere note."
         ),
         "sparring.error.empty_with": (
-            "Efter “{value}” skal der stå, hvem du gav sparring til, fx `with @anna`."
+            "Efter “{value}” skal der stå, hvem du gav sparring til, fx `med @anna`."
         ),
     },
     "en": {
         "unit.hours": "h",
         "unit.minutes": "min",
-        "word.and": "and",
-        "date.long": "{day} {month} {year}",
-        "date.short": "{day} {month_short}",
+        "when.today": "today",
+        "when.tomorrow": "tomorrow",
+        "when.in_days": "in {days:# day|# days}",
         "meeting.when": "{date}, {start}–{end}",
         "meeting.when_zone": "{date}, {start}–{end} ({zone})",
         "home.title": "Tovholder",
@@ -574,7 +580,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prep.p3.colleague": "A colleague's",
         "prep.p3.did_not_work": "It did not work (the learning is what counts)",
         "prep.p3.clear_to_remove": "Clear all fields to remove an example.",
-        "prep.p3.more": "You have {count} examples; the first {shown} can be edited here.",
+        "prep.p3.more": (
+            "You have {count:# example|# examples}; the first {shown} can be edited here."
+        ),
         "prep.saved.title": "Saved",
         "prep.saved.body": "Your preparation for meeting {number} is saved.",
         "prep.status.header": "*Your preparation for meeting {number}: {theme}* ({when})",
@@ -602,11 +610,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "*Meeting {number} is coming up: {theme}*\n{when}\n{place} · host: {host}\n"
             "How to prepare:"
         ),
-        "nudge.reminder.intro": "*In {days} days: meeting {number} — {theme}.* Still missing:",
-        "nudge.last_call.intro": "*Tomorrow: meeting {number} — {theme}.* Last call for:",
+        "nudge.reminder.intro": "*{relative}: meeting {number} — {theme}.* Still missing:",
+        "nudge.last_call.intro": "*{relative}: meeting {number} — {theme}.* Last call for:",
         "nudge.text.kickoff": "Meeting {number} is coming up — time to prepare.",
-        "nudge.text.reminder": "Meeting {number} is in {days} days; your preparation is missing.",
-        "nudge.text.last_call": "Meeting {number} is tomorrow; your preparation is missing.",
+        "nudge.text.reminder": "Meeting {number} is {relative}; your preparation is missing.",
+        "nudge.text.last_call": "Meeting {number} is {relative}; last call for your preparation.",
         "nudge.item.p1": "{mark} Align expectations with your manager",
         "nudge.item.p2": "{mark} Note three questions, each for a primary and a secondary person",
         "nudge.item.p3": "{mark} Find examples: idea, effect and learning",
@@ -618,7 +626,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nudge.button.three_days": "In 3 days",
         "nudge.button.away": "I'm away until…",
         "nudge.agenda.intro": (
-            "*Questions for you at meeting {number} tomorrow* ({theme}). "
+            "*Questions for you at meeting {number} {relative}* ({theme}). "
             "Think them over and you are ready:"
         ),
         "nudge.agenda.primary": "• {asker} asks you: “{text}”",
@@ -627,8 +635,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• {asker} asks you: “{text}” — {primary} is away, so the question comes to you"
         ),
         "nudge.agenda.more": "… and {count} more.",
-        "nudge.text.agenda": "You have {count} questions for you at meeting {number} tomorrow.",
-        "nudge.snoozed": "I will remind you again {when}.",
+        "nudge.text.agenda": (
+            "You have {count:# question|# questions} for you at meeting {number} {relative}."
+        ),
+        "nudge.snoozed": "I will remind you again {day} at {time}.",
         "nudge.snooze_too_late": "That is after the meeting starts, so I will not remind you.",
         "nudge.snooze_already": "You have already asked for a reminder.",
         "nudge.away.title": "Away for a while",
@@ -721,7 +731,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "“{value}” is not an e-mail address. Write e.g. `name@municipality.dk`."
         ),
         "headcount.header": "*Attendance for meeting {number}: {theme}* ({when})",
-        "headcount.total": "*Catering for {total}* ({members} members and {subs} colleagues)",
+        "headcount.total": (
+            "*Catering for {total}* ({members:# member|# members} and "
+            "{subs:# colleague|# colleagues})"
+        ),
         "headcount.coming": "Coming: {names}",
         "headcount.substitutes": "Colleagues instead: {names}",
         "headcount.not_coming": "Not coming: {names}",
@@ -748,11 +761,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Log it with `/followup`."
         ),
         "between.halfway_followup.text": "Have you followed up with your manager?",
-        "between.closing": "*In {days} days: {until}.* Still open:",
+        "between.closing": "*{relative}: {until}.* Still open:",
         "between.closing.sparring": "⬜ Sparring: {given_minutes} of {target_minutes}",
         "between.closing.followup": "⬜ Follow-up with your manager",
         "between.closing.spread": "⬜ Spreading a solution from the network (where possible)",
-        "between.closing.text": "The period ends in {days} days; something is still open.",
+        "between.closing.text": "The period ends {relative}; something is still open.",
         "between.button.followup": "Log follow-up",
         "between.button.spread": "Log spreading",
         "notice.sparring": (
@@ -768,7 +781,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.spread.text": "Your solution “{solution}” is spreading.",
         "notice.spread.off": "Turn these messages off",
         "notice.spread.turned_off": "You will get no more messages when your solutions spread.",
+        "notice.meeting_changed": "*Meeting {number} ({theme}) has changed*",
+        "notice.meeting_changed.time": "Time: {old} → *{new}*",
+        "notice.meeting_changed.place": "Place: {old} → *{new}*",
+        "notice.meeting_changed.reminders": "Your reminders move with it to the new date.",
+        "notice.meeting_changed.text": "Meeting {number} has changed: now {when}, {place}.",
         "network.digest.weekly": "*This week's overview — {network}*",
+        "network.digest.weekly.text": "This week's overview — {network}",
         "network.digest.sister": "*The sister network: {network}* (numbers only)",
         "network.mydata.sending": (
             "I am sending everything stored about you as a file in our direct message."
@@ -788,12 +807,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.removed": "{user} is out of the network: no reminders, history kept.",
         "network.meeting_changed": (
             "Meeting {number} is now {date} at {start}, {place} (host: {host}). "
-            "The reminders follow the new date."
+            "Members are told about a new time or place, and the reminders follow."
         ),
         "network.error.add_form": (
             'Missing {missing}. Write e.g. `/network add @anna org="Roskilde Kommune" '
             'manager="Birgitte Sørensen" lang=da`.'
         ),
+        "network.option.org": "org",
+        "network.option.manager": "manager",
+        "network.option.lang": "lang",
+        "network.option.mention": "@member",
         "network.error.already_member": "{users} is already a member.",
         "network.error.member_elsewhere": (
             "{users} is a member of another network in the same period, so I am not adding "
@@ -802,8 +825,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "network.error.not_a_member_role": "That person is a facilitator or host, not a member.",
         "network.error.meeting_form": (
-            'Write e.g. `/network meeting 2 date=2015-11-18 time=10:00-13:00 place="Roskilde '
-            'Town Hall" host="Roskilde Kommune"`.'
+            "Write e.g. `/network meeting 2 date={example_ahead_iso} time=10:00-13:00 "
+            'place="Roskilde Town Hall" host="Roskilde Kommune"`.'
         ),
         "network.error.meeting_past": "Meeting {number} has begun or is over and cannot move.",
         "network.error.meeting_times": "The meeting must end after it begins.",
@@ -817,6 +840,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.export.comment": "Export of {network}.",
         "network.forget.done": "The personal data about {name} is erased.",
         "network.digest.readiness": "*Ready for the meeting? — {network}*",
+        "network.digest.readiness.text": "Ready for the meeting? — {network}",
         "network.help": (
             "*/network* — for facilitators.\n"
             "• `/network summary` — the next meeting: preparation, sparring, follow-up, "
@@ -826,6 +850,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/network summary season` — the whole season, meeting by meeting\n"
             "• `/network members`, `/network meetings`, `/network fees`\n"
             "• `/network export` — everything as Excel and CSV files\n"
+            "• `/network add @member …`, `/network remove @member`, `/network meeting 2 …` — "
+            "change the network\n"
             "• `/network forget @member` — erase a member's personal data\n"
             "• `/network mydata` — (for everyone) your own data as a file"
         ),
@@ -835,13 +861,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.error.unknown_member": (
             "Mention a member of the network, e.g. `/network summary @anna`."
         ),
-        "network.summary.header": "*Meeting {number}: {theme}* ({date}) — {members} members",
+        "network.summary.header": (
+            "*Meeting {number}: {theme}* ({date}) — {members:# member|# members}"
+        ),
         "network.summary.totals": (
             "Prepared: {prepared} of {members} ({prepared_rate} %) · manager {p1} % · "
             "questions {p2} % · examples {p3} %\n"
             "Sparring {period}: {target_met} of {members} reached the target "
             "· {total_minutes} in all\n"
-            "Manager follow-up: {followups} of {members} · spreading: {spread} entries\n"
+            "Manager follow-up: {followups} of {members} · spreading: {spread:# entry|# entries}\n"
             "Attendance: {yes} coming, {substitute} sending a colleague, {no} can't come, "
             "{unanswered} no answer"
         ),
@@ -869,12 +897,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• Meeting {number}: {theme} — {date} {start}–{end}, {place} (host: {host})"
         ),
         "network.fees.header": (
-            "*Fees {network}* (DKK {fee} per member, DKK {discount} off for the 2nd and 3rd "
+            "*Fees {network}* ({fee} per member, {discount} off for the 2nd and 3rd "
             "from one workplace)"
         ),
-        "network.fees.line": "• {organisation}: {count} × — {amounts} = *DKK {total}*",
+        "network.fees.line": "• {organisation}: {count} × — {amounts} = *{total}*",
         "network.fees.warning": " ⚠️ more than three from one workplace",
-        "network.fees.total": "*Total: DKK {total}* ({count} members)",
+        "network.fees.total": "*Total: {total}* ({count:# member|# members})",
         "period.before_first": "before meeting 1",
         "period.between": "between meetings {a} and {b}",
         "period.after_last": "after meeting {a}",
@@ -894,13 +922,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.help": (
             "*/sparring* — log sparring you gave to other members of the network "
             "(the target is about {target_minutes} between two meetings).\n"
-            "• `/sparring logged 2h with @anna on 2015-10-02 went through her citizen survey`\n"
+            "• `/sparring logged 2h with @anna on {example_iso} went through her citizen "
+            "survey`\n"
             "• `/sparring logged 1h30m with @anna @bo yesterday`\n"
             "• `/sparring logged 45 minutes` — no receiver, dated today\n"
             "• `/sparring` or `/sparring status` — your sparring in this period\n"
             "• `/sparring undo` — remove your latest entry\n"
             "Durations: `2h`, `1.5h`, `90 min`, `1h30m`, `2 hours`. "
-            "Dates: `2015-10-02`, `2/10`, `2.10.2015`, `today`, `yesterday`."
+            "Dates: `{example_iso}`, `{example_day_month}`, `{example_dotted}`, `today`, "
+            "`yesterday`."
         ),
         "sparring.logged": (
             "✅ Recorded: {minutes} of sparring{receivers} on {day}{note}.\n"
@@ -915,7 +945,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sparring.status.header": "*Your sparring {period}* ({start} – {end})",
         "sparring.status.entry": "• {day}: {minutes}{receivers}{note}",
         "sparring.status.none": "You have not logged any sparring in this period yet.",
-        "sparring.status.more": "… and {count} earlier entries.",
+        "sparring.status.more": "… and {count:# earlier entry|# earlier entries}.",
         "sparring.status.given": "Given in total: {progress}",
         "sparring.status.received": "Received from others: {minutes} ({people})",
         "sparring.status.received_none": "Received from others: none yet.",
@@ -946,11 +976,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "sparring.error.too_long": (
             "{minutes} is more than 12 hours in one entry. Log each day on its own, "
-            "e.g. `/sparring logged 3h with @anna on 2015-10-02`."
+            "e.g. `/sparring logged 3h with @anna on {example_iso}`."
         ),
         "sparring.error.bad_date": (
-            "I did not understand the date “{value}”. Write it as e.g. `2015-10-02`, `2/10`, "
-            "`2.10.2015`, `today` or `yesterday`."
+            "I did not understand the date “{value}”. Write it as e.g. `{example_iso}`, "
+            "`{example_day_month}`, `{example_dotted}`, `today` or `yesterday`."
         ),
         "sparring.error.future_date": (
             "{day} is in the future. Log sparring once it has been given, e.g. with `today` "
@@ -986,26 +1016,94 @@ def language(lang: str | None) -> str:
     return lang if lang in MESSAGES else DEFAULT_LANGUAGE
 
 
+def locale_of(lang: str | None) -> str:
+    return LOCALES[language(lang)]
+
+
+def format_number(lang: str, number: int | float) -> str:
+    """ "2.460.000" / "2,460,000"."""
+    if isinstance(number, int) and -1000 < number < 1000:
+        return str(number)  # no separators to place: spare Babel the work (it adds up)
+    return format_decimal(number, locale=locale_of(lang))
+
+
+def format_money(lang: str, kroner: int) -> str:
+    """Danish kroner without øre: "2.460.000 kr." / "DKK 2,460,000"."""
+    pattern = "#,##0 ¤" if language(lang) == "da" else "¤ #,##0"
+    return format_currency(
+        kroner, "DKK", format=pattern, currency_digits=False, locale=locale_of(lang)
+    )
+
+
+@functools.cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def plural(lang: str, count: int, forms: str) -> str:
+    """`forms` is "one|other" (`#` stands for the number), chosen by the language's rules."""
+    one, _, other = forms.partition("|")
+    form = _locale(locale_of(lang)).plural_form(count)
+    chosen = one if form == "one" or not other else other
+    return chosen.replace("#", format_number(lang, count))
+
+
 def format_minutes(lang: str, minutes: int) -> str:
     """A duration for people: "2 t", "1 t 30 min", "45 min" (Danish) / "2 h", "45 min"."""
     lang = language(lang)
     hours, rest = divmod(abs(minutes), 60)
     sign = "-" if minutes < 0 else ""
     h, m = MESSAGES[lang]["unit.hours"], MESSAGES[lang]["unit.minutes"]
+    hours_text, rest_text = format_number(lang, hours), format_number(lang, rest)
     if hours and rest:
-        return f"{sign}{hours} {h} {rest} {m}"
+        return f"{sign}{hours_text} {h} {rest_text} {m}"
     if hours:
-        return f"{sign}{hours} {h}"
-    return f"{sign}{rest} {m}"
+        return f"{sign}{hours_text} {h}"
+    return f"{sign}{rest_text} {m}"
 
 
 def format_date(lang: str, day: date, *, short: bool = False) -> str:
-    lang = language(lang)
-    month = MONTHS[lang][day.month - 1]
-    key = "date.short" if short else "date.long"
-    return MESSAGES[lang][key].format(
-        day=day.day, month=month, month_short=month[:3], year=day.year
-    )
+    """ "2. oktober 2015" / "2 October 2015"; short: "2. okt." / "2 Oct"."""
+    return _format_date(locale_of(lang), day, short)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_date(locale: str, day: date, short: bool) -> str:
+    # Summaries and lists repeat the same few dates many times; Babel is slow-ish per call.
+    if short:
+        return format_skeleton("dMMM", day, locale=locale)
+    return babel_format_date(day, "long", locale=locale)
+
+
+def format_weekday(lang: str, day: date) -> str:
+    """ "fredag den 6. november" / "Friday 6 November"."""
+    pattern = "EEEE 'den' d. MMMM" if language(lang) == "da" else "EEEE d MMMM"
+    return babel_format_date(day, pattern, locale=locale_of(lang))
+
+
+def relative_day(lang: str, days: int, *, capital: bool = False) -> str:
+    """When something is, counted in the member's calendar days from the moment of sending:
+    "i dag", "i morgen", "om 3 dage" / "today", "tomorrow", "in 3 days"."""
+    if days <= 0:
+        text = t(lang, "when.today")
+    elif days == 1:
+        text = t(lang, "when.tomorrow")
+    else:
+        text = t(lang, "when.in_days", days=days)
+    return text[:1].upper() + text[1:] if capital else text
+
+
+def example_dates(today: date) -> dict[str, str]:
+    """Dates for the examples in help and hints, from this season rather than a fixed year: a
+    recent past day (for sparring) and a day some weeks ahead (for moving a meeting)."""
+    past = today - timedelta(days=3)
+    ahead = today + timedelta(days=28)
+    return {
+        "example_iso": past.isoformat(),
+        "example_day_month": f"{past.day}/{past.month}",
+        "example_dotted": f"{past.day}.{past.month}.{past.year}",
+        "example_ahead_iso": ahead.isoformat(),
+    }
 
 
 def mention(slack_user_id: str) -> str:
@@ -1021,9 +1119,26 @@ def person_mention(lang: str, slack_user_id: str) -> str:
 
 def format_list(lang: str, items: list[str]) -> str:
     """ "a", "a og b", "a, b og c" in the language."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {MESSAGES[language(lang)]['word.and']} " + items[-1]
+    if not items:
+        return ""
+    return babel_format_list(items, locale=locale_of(lang))
+
+
+class _Count(int):
+    """An integer parameter: plain as `{n}`, in the plural form as `{n:# dag|# dage}`."""
+
+    lang: str
+
+    def __format__(self, spec: str) -> str:
+        if "|" in spec or "#" in spec:
+            return plural(self.lang, int(self), spec)
+        return format(int(self), spec)
+
+
+def _count(lang: str, value: int) -> _Count:
+    count = _Count(value)
+    count.lang = lang
+    return count
 
 
 def _render(lang: str, name: str, value: Any) -> Any:
@@ -1033,11 +1148,17 @@ def _render(lang: str, name: str, value: Any) -> Any:
         return format_list(lang, [mention(v) for v in value])
     if name.endswith("minutes") and isinstance(value, int):
         return format_minutes(lang, value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _count(lang, value)
     return value
 
 
 def t(lang: str | None, key: str, **params: Any) -> str:
-    """The catalogue text for `key` in `lang` (Danish when unknown), with `params` filled in."""
+    """The catalogue text for `key` in `lang` (Danish when unknown), with `params` filled in.
+    A `today` parameter (a date) provides the `example_*` dates of help texts and hints."""
     lang = language(lang)
     template = MESSAGES[lang][key]
+    today = params.pop("today", None)
+    if isinstance(today, date):  # help and hints show dates of this season
+        params = {**example_dates(today), **params}
     return template.format(**{name: _render(lang, name, v) for name, v in params.items()})

@@ -14,10 +14,10 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.blocks import mrkdwn_section
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, format_money, format_number, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
-from handlers.parsing import MENTION_RE, escape_slack
+from handlers.parsing import MENTION_RE, escape_slack, option_name
 from handlers.sparring import render_period, reply_ephemeral
 from models.errors import InputError
 from models.export import export_tables, to_csv_zip, to_xlsx
@@ -259,8 +259,8 @@ def fees_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[s
                 "network.fees.line",
                 organisation=escape_slack(row.organisation),
                 count=len(row.members),
-                amounts=" + ".join(str(a) for a in row.amounts),
-                total=row.total,
+                amounts=" + ".join(format_number(lang, a) for a in row.amounts),
+                total=format_money(lang, row.total),
             )
             + warning
         )
@@ -268,13 +268,13 @@ def fees_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[s
         lang,
         "network.fees.header",
         network=escape_slack(network.name),
-        fee=network.fee_per_member,
-        discount=network.colleague_discount,
+        fee=format_money(lang, network.fee_per_member),
+        discount=format_money(lang, network.colleague_discount),
     )
     total = t(
         lang,
         "network.fees.total",
-        total=sum(r.total for r in rows),
+        total=format_money(lang, sum(r.total for r in rows)),
         count=sum(len(r.members) for r in rows),
     )
     return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS - 2), mrkdwn_section(total)]
@@ -400,7 +400,9 @@ OPTION_RE = re.compile(r'(\w+)=(?:["“”]([^"“”]*)["“”]|(\S+))')
 
 def options_of(text: str) -> dict[str, str]:
     """key=value and key="value with spaces" pairs (Slack may send curly quotes)."""
-    return {m[1].lower(): (m[2] if m[2] is not None else m[3]) for m in OPTION_RE.finditer(text)}
+    return {
+        option_name(m[1]): (m[2] if m[2] is not None else m[3]) for m in OPTION_RE.finditer(text)
+    }
 
 
 def _facilitator(scope: RequestScope, network: Network) -> Member:
@@ -418,19 +420,25 @@ def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, te
     if word in {"add", "tilføj"}:
         mention = MENTION_RE.search(text)
         if mention is None:
-            raise InputError("network.error.add_form", missing="@")
+            raise InputError("network.error.add_form", missing=t(lang, "network.option.mention"))
         label = mention.group(0).split("|", 1)[1][:-1] if "|" in mention.group(0) else ""
-        member = add_member(
-            session=scope.db,
-            network=network,
-            by=by,
-            slack_user_id=mention["id"],
-            name=options.get("name", label),
-            organisation=options.get("org", ""),
-            manager=options.get("manager", ""),
-            language=options.get("lang"),
-            now=scope.now,
-        )
+        try:
+            member = add_member(
+                session=scope.db,
+                network=network,
+                by=by,
+                slack_user_id=mention["id"],
+                name=options.get("name", label),
+                organisation=options.get("org", ""),
+                manager=options.get("manager", ""),
+                language=options.get("lang"),
+                now=scope.now,
+            )
+        except InputError as error:  # name the missing option in the member's own words
+            if error.key != "network.error.add_form":
+                raise
+            option = t(lang, f"network.option.{error.params['missing']}")
+            raise InputError(error.key, missing=option) from None
         scope.db.commit()
         return t(
             lang,
@@ -448,9 +456,10 @@ def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, te
         scope.db.commit()
         return t(lang, "network.removed", user=f"<@{member.slack_user_id}>")
     # meeting N date=YYYY-MM-DD time=HH:MM-HH:MM place="…" host="…"
+    today = scope.now.astimezone(network.zone).date()  # the example shows a date ahead
     parts = text.split()
     if len(parts) < 2 or not parts[1].isdigit() or not options:
-        raise InputError("network.error.meeting_form")
+        raise InputError("network.error.meeting_form", today=today)
     try:
         day = date.fromisoformat(options["date"]) if "date" in options else None
         start = end = None
@@ -458,7 +467,7 @@ def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, te
             first, _, last = options["time"].partition("-")
             start, end = time.fromisoformat(first), time.fromisoformat(last)
     except ValueError:
-        raise InputError("network.error.meeting_form") from None
+        raise InputError("network.error.meeting_form", today=today) from None
     meeting = move_meeting(
         session=scope.db,
         network=network,
@@ -557,7 +566,11 @@ def build_digest(
                 mrkdwn_section(t(lang, "network.digest.sister", network=escape_slack(sister.name))),
                 *render_summary(lang, shared)[:2],
             ]
-    return {"text": t(lang, key, network=network.name)[:300], "blocks": blocks}
+    # The notification's text is plain: no mrkdwn asterisks.
+    return {
+        "text": t(lang, f"{key}.text", network=escape_slack(network.name))[:300],
+        "blocks": blocks,
+    }
 
 
 def register(app: App) -> None:

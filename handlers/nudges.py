@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from handlers.blocks import info_modal, mrkdwn_section, plain
-from handlers.catalogue import format_date, person_mention, t
+from handlers.catalogue import format_weekday, person_mention, relative_day, t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
-from handlers.prep import mark, render_when
+from handlers.prep import mark, render_time_span, render_when
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
-from models.network import Meeting, Member
+from models.network import Meeting, MeetingChange, Member
 from models.nudges import Nudge, NudgeKind, snooze_until
 from models.prep import AgendaItem, PrepPart, PrepStatus
 
@@ -56,12 +56,25 @@ def _button(
     return button
 
 
-def _later_buttons(lang: str, value: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        _button(t(lang, "nudge.button.tomorrow"), Action.SNOOZE_TOMORROW, value),
-        _button(t(lang, "nudge.button.three_days"), Action.SNOOZE_THREE_DAYS, value),
-        _button(t(lang, "nudge.button.away"), Action.AWAY, value),
+def _later_buttons(
+    lang: str, value: dict[str, Any], *, member: Member, now: datetime, before: datetime
+) -> list[dict[str, Any]]:
+    """ "Remind me tomorrow" / "in 3 days" only where that reminder would still come before
+    `before` (the meeting, or the end of what the nudge is about); "I'm away" always."""
+    buttons = [
+        _button(t(lang, key), action, value)
+        for action, key in (
+            (Action.SNOOZE_TOMORROW, "nudge.button.tomorrow"),
+            (Action.SNOOZE_THREE_DAYS, "nudge.button.three_days"),
+        )
+        if snooze_until(member, now, SNOOZE_DAYS[action], before=before) is not None
     ]
+    return [*buttons, _button(t(lang, "nudge.button.away"), Action.AWAY, value)]
+
+
+def days_until(member: Member, moment: datetime, now: datetime) -> int:
+    """Calendar days from the member's today (at `now`, the moment of sending) to `moment`."""
+    return (moment.astimezone(member.zone).date() - member.today(now)).days
 
 
 def build_prep_nudge(
@@ -80,7 +93,7 @@ def build_prep_nudge(
         return None
     meeting = status.meeting
     key = KIND_KEYS[kind]
-    days = (meeting.starts_at.astimezone(member.zone).date() - member.today(now)).days
+    days = days_until(member, meeting.starts_at, now)
     intro = t(
         lang,
         f"nudge.{key}.intro",
@@ -89,7 +102,7 @@ def build_prep_nudge(
         when=render_when(lang, meeting, member),
         place=escape_slack(meeting.place),
         host=escape_slack(meeting.host),
-        days=days,
+        relative=relative_day(lang, days, capital=True),
     )
     parts = list(PrepPart) if kind is NudgeKind.PREP_KICKOFF else missing
     items = [t(lang, PART_BUTTONS[p][2], mark=mark(p not in missing)) for p in parts]
@@ -99,22 +112,37 @@ def build_prep_nudge(
         for i, p in enumerate(missing)
     ]
     return {
-        "text": t(lang, f"nudge.text.{key}", number=meeting.number, days=days),
+        "text": t(
+            lang, f"nudge.text.{key}", number=meeting.number, relative=relative_day(lang, days)
+        ),
         "blocks": [
             mrkdwn_section(intro, "nudge_intro"),
             mrkdwn_section("\n".join(items), "nudge_checklist"),
             {"type": "actions", "block_id": "nudge_parts", "elements": buttons},
-            {"type": "actions", "block_id": "nudge_later", "elements": _later_buttons(lang, value)},
+            {
+                "type": "actions",
+                "block_id": "nudge_later",
+                "elements": _later_buttons(
+                    lang, value, member=member, now=now, before=meeting.starts_at
+                ),
+            },
         ],
     }
 
 
 def build_agenda_nudge(
-    lang: str, *, member: Member, meeting: Meeting, items: list[AgendaItem], nudge_id: int
+    lang: str,
+    *,
+    member: Member,
+    meeting: Meeting,
+    items: list[AgendaItem],
+    nudge_id: int,
+    now: datetime,
 ) -> dict[str, Any] | None:
     """The day before: the questions others bring for this member. None when there are none."""
     if not items:
         return None
+    relative = relative_day(lang, days_until(member, meeting.starts_at, now))
     lines = []
     for item in items:
         question = (
@@ -134,7 +162,13 @@ def build_agenda_nudge(
             lines.append(t(lang, "nudge.agenda.secondary", **params))
     blocks = [
         mrkdwn_section(
-            t(lang, "nudge.agenda.intro", number=meeting.number, theme=escape_slack(meeting.theme)),
+            t(
+                lang,
+                "nudge.agenda.intro",
+                number=meeting.number,
+                theme=escape_slack(meeting.theme),
+                relative=relative,
+            ),
             "agenda_intro",
         )
     ]
@@ -154,8 +188,64 @@ def build_agenda_nudge(
     if shown < len(lines):
         blocks.append(mrkdwn_section(t(lang, "nudge.agenda.more", count=len(lines) - shown)))
     return {
-        "text": t(lang, "nudge.text.agenda", count=len(items), number=meeting.number),
+        "text": t(
+            lang, "nudge.text.agenda", count=len(items), number=meeting.number, relative=relative
+        ),
         "blocks": blocks,
+    }
+
+
+def build_meeting_changed(
+    lang: str, *, member: Member, change: MeetingChange | None, now: datetime
+) -> dict[str, Any] | None:
+    """The notice that a meeting moved or got a place: old → new. None when the change is
+    gone, the meeting has begun, or it is back where it was."""
+    if change is None:
+        return None
+    meeting = change.meeting
+    if meeting.starts_at <= now:
+        return None
+    lines = []
+    if (change.old_starts_at, change.old_ends_at) != (meeting.starts_at, meeting.ends_at):
+        lines.append(
+            t(
+                lang,
+                "notice.meeting_changed.time",
+                old=render_time_span(lang, change.old_starts_at, change.old_ends_at, member),
+                new=render_when(lang, meeting, member),
+            )
+        )
+    if change.old_place != meeting.place:
+        lines.append(
+            t(
+                lang,
+                "notice.meeting_changed.place",
+                old=escape_slack(change.old_place),
+                new=escape_slack(meeting.place),
+            )
+        )
+    if not lines:
+        return None
+    header = t(
+        lang, "notice.meeting_changed", number=meeting.number, theme=escape_slack(meeting.theme)
+    )
+    return {
+        "text": t(
+            lang,
+            "notice.meeting_changed.text",
+            number=meeting.number,
+            when=render_when(lang, meeting, member),
+            place=escape_slack(meeting.place),
+        ),
+        "blocks": [
+            mrkdwn_section(header + "\n" + "\n".join(lines), "meeting_changed"),
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": t(lang, "notice.meeting_changed.reminders")}
+                ],
+            },
+        ],
     }
 
 
@@ -238,8 +328,9 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> No
         context["reply"] = t(lang, "nudge.snooze_already")
         return
     local = due.astimezone(member.zone)
-    when = f"{format_date(lang, local.date())} {local:%H:%M}"
-    context["reply"] = t(lang, "nudge.snoozed", when=when)
+    days = (local.date() - member.today(scope.now)).days
+    day = relative_day(lang, days) if days <= 1 else format_weekday(lang, local.date())
+    context["reply"] = t(lang, "nudge.snoozed", day=day, time=f"{local:%H:%M}")
 
 
 def handle_away_button(ack: Ack, context: dict[str, Any]) -> None:

@@ -79,6 +79,27 @@ SUBCOMMAND_WORDS: dict[str, SparringCommand] = {
 }
 
 
+# The option names of `/network add` and `/network meeting` in Danish, and what they mean.
+OPTION_WORDS = {
+    "dato": "date",
+    "tid": "time",
+    "sted": "place",
+    "vært": "host",
+    "vaert": "host",
+    "navn": "name",
+    "leder": "manager",
+    "chef": "manager",
+    "sprog": "lang",
+    "language": "lang",
+}
+
+
+def option_name(word: str) -> str:
+    """The option a facilitator named, in either language ("sted" → "place")."""
+    word = word.lower()
+    return OPTION_WORDS.get(word, word)
+
+
 @dataclass(frozen=True)
 class ParsedSparring:
     minutes: int
@@ -115,11 +136,11 @@ def _date_or_none(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _valid_date(year: int, month: int, day: int, raw: str) -> date:
+def _valid_date(year: int, month: int, day: int, raw: str, today: date) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise InputError("sparring.error.bad_date", value=raw) from None
+        raise InputError("sparring.error.bad_date", value=raw, today=today) from None
 
 
 def parse_date(text: str, *, today: date) -> date:
@@ -132,12 +153,12 @@ def parse_date(text: str, *, today: date) -> date:
         key = re.sub(r"\s+", "", m["word"].lower())
         return today - timedelta(days=_DAYS_BACK[key])
     if m := ISO_DATE_RE.fullmatch(raw):
-        return _valid_date(int(m["y"]), int(m["m"]), int(m["d"]), raw)
+        return _valid_date(int(m["y"]), int(m["m"]), int(m["d"]), raw, today)
     if m := DAY_MONTH_RE.fullmatch(raw):
         day, month = int(m["d"]), int(m["m"])
         if m["y"] is not None:
             year = int(m["y"])
-            return _valid_date(year + 2000 if year < 100 else year, month, day, raw)
+            return _valid_date(year + 2000 if year < 100 else year, month, day, raw, today)
         # No year: the latest such day not after today, unless this year's is within the
         # coming month (then it is a slip, and the member is told the day is in the future).
         upcoming = _date_or_none(today.year, month, day)
@@ -147,7 +168,7 @@ def parse_date(text: str, *, today: date) -> date:
             candidate = _date_or_none(year, month, day)
             if candidate is not None and candidate <= today:
                 return candidate
-    raise InputError("sparring.error.bad_date", value=raw)
+    raise InputError("sparring.error.bad_date", value=raw, today=today)
 
 
 def _match_date_at(text: str, pos: int) -> re.Match[str] | None:
@@ -251,7 +272,9 @@ def parse_sparring_log(text: str, *, today: date) -> ParsedSparring:
                 pos = date_match.end()
                 continue
             if text[after : after + 1].isdigit():
-                raise InputError("sparring.error.bad_date", value=_next_word(text, after))
+                raise InputError(
+                    "sparring.error.bad_date", value=_next_word(text, after), today=today
+                )
             break  # "on the survey design …": the note has started
         if given_on is None and (date_match := _match_date_at(text, pos)):
             given_on = parse_date(date_match.group(0), today=today)

@@ -51,8 +51,13 @@ PART_ACTIONS = {
 
 
 def render_when(lang: str, meeting: Meeting, member: Member) -> str:
-    start = meeting.starts_at.astimezone(member.zone)
-    end = meeting.ends_at.astimezone(member.zone)
+    return render_time_span(lang, meeting.starts_at, meeting.ends_at, member)
+
+
+def render_time_span(lang: str, starts_at: datetime, ends_at: datetime, member: Member) -> str:
+    """ "17. november 2015 kl. 10:00–13:00" in the member's zone (named when not the network's)."""
+    start = starts_at.astimezone(member.zone)
+    end = ends_at.astimezone(member.zone)
     key = "meeting.when" if member.zone.key == member.network.zone.key else "meeting.when_zone"
     return t(
         lang,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -147,9 +147,10 @@ def render_status(lang: str, status: SparringStatus) -> str:
     return "\n".join(lines)
 
 
-def render_help(lang: str, member: Member | None) -> str:
+def render_help(lang: str, member: Member | None, now: datetime) -> str:
     target = member.network.sparring_target_minutes if member else DEFAULT_TARGET_MINUTES
-    return t(lang, "sparring.help", target_minutes=target)
+    today = member.today(now) if member else now.date()
+    return t(lang, "sparring.help", target_minutes=target, today=today)
 
 
 def run_sparring_command(scope: RequestScope, text: str) -> str:
@@ -160,10 +161,10 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
         return (
             t(lang, "sparring.error.unknown_subcommand", word=escape_slack(word))
             + "\n\n"
-            + render_help(lang, scope.member)
+            + render_help(lang, scope.member, scope.now)
         )
     if command is SparringCommand.HELP:
-        return render_help(lang, scope.member)
+        return render_help(lang, scope.member, scope.now)
     member = scope.require_member()
     if command is SparringCommand.STATUS:
         status = sparring_status(

@@ -34,11 +34,11 @@ from handlers.attendance import build_attendance_nudge, build_head_count
 from handlers.between import build_between_nudge
 from handlers.ids import NUDGE_METADATA_EVENT
 from handlers.network import build_digest
-from handlers.nudges import build_agenda_nudge, build_prep_nudge
+from handlers.nudges import build_agenda_nudge, build_meeting_changed, build_prep_nudge
 from handlers.sparring import build_sparring_received
 from handlers.spread import build_spread_notice
 from models.attendance import attendance_of, head_count
-from models.network import Meeting, Member, Network, Role
+from models.network import Meeting, MeetingChange, Member, Network, Role
 from models.nudges import (
     DAYS_BEFORE,
     PREP_SEQUENCE,
@@ -253,6 +253,9 @@ def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any
         )
     if kind is NudgeKind.WEEKLY_DIGEST:
         return build_digest(session=session, member=member, meeting=None, now=now)
+    if kind is NudgeKind.MEETING_CHANGED:
+        change = session.get(MeetingChange, nudge.seq)
+        return build_meeting_changed(lang, member=member, change=change, now=now)
     if kind is NudgeKind.SPREAD_NOTICE:
         return build_spread_notice(
             session=session, member=member, action_id=nudge.seq, nudge_id=nudge.id
@@ -261,7 +264,7 @@ def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any
     if kind is NudgeKind.QUESTION_AGENDA:
         items = question_agenda(session=session, member=member, meeting=meeting)
         return build_agenda_nudge(
-            lang, member=member, meeting=meeting, items=items, nudge_id=nudge.id
+            lang, member=member, meeting=meeting, items=items, nudge_id=nudge.id, now=now
         )
     if kind in PREP_SEQUENCE:
         status = prep_status(session=session, member=member, meeting=meeting)

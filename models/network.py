@@ -112,6 +112,22 @@ class Meeting(Base):
     )
 
 
+class MeetingChange(Base):
+    """A meeting moved or got a (new) place: what it was before, for the notice to members
+    ("før → nu"). The new values are the meeting's own."""
+
+    __tablename__ = "meeting_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    old_starts_at: Mapped[datetime]
+    old_ends_at: Mapped[datetime]
+    old_place: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime]
+
+    meeting: Mapped[Meeting] = relationship()
+
+
 class Member(Base):
     """A person in a network: a member, or a facilitator (tovholder)."""
 

@@ -1,16 +1,29 @@
-"""Running a network from Slack: adding and removing members, moving a meeting."""
+"""Running a network from Slack: adding and removing members, moving a meeting. A meeting's
+change (from `/network meeting` or a re-imported network file) goes through
+`apply_meeting_change`, which re-plans its reminders and tells the members."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from models.errors import InputError
 from models.history import apply_changes
-from models.network import LANGUAGES, Meeting, Member, Network, Role, members_elsewhere
-from models.nudges import Nudge, NudgeStatus
+from models.network import (
+    LANGUAGES,
+    Meeting,
+    MeetingChange,
+    Member,
+    Network,
+    Role,
+    members_elsewhere,
+)
+from models.nudges import Nudge, NudgeKind, NudgeStatus, enqueue_notice
+
+# What members are told about when it changes; theme and host changes are not news to them.
+NOTIFIED_FIELDS = ("starts_at", "ends_at", "place")
 
 
 def add_member(
@@ -145,17 +158,128 @@ def move_meeting(
         values["place"] = place.strip()
     if host:
         values["host"] = host.strip()
-    changed = apply_changes(
-        session=session, obj=meeting, entity="meeting", member_id=by.id, values=values, now=now
-    )
+    apply_meeting_change(session=session, meeting=meeting, values=values, by=by, now=now)
+    session.flush()
+    return meeting
+
+
+def apply_meeting_change(
+    *,
+    session: Session,
+    meeting: Meeting,
+    values: dict[str, object],
+    by: Member | None,
+    now: datetime,
+) -> list[str]:
+    """Set `values` on an existing meeting; returns the names of the fields that changed.
+
+    A new time re-plans the reminders: scheduled nudges not yet sent for this meeting (and
+    for the period before it) are planned again, and reminders a member snoozed for the old
+    date are cancelled. A new time or place is told to the members (and the host contact) in
+    a notice, old → new, unless the meeting has begun. With `by`, each change is recorded
+    in the history."""
+    old_starts, old_ends, old_place = meeting.starts_at, meeting.ends_at, meeting.place
+    if by is not None:
+        changed = apply_changes(
+            session=session, obj=meeting, entity="meeting", member_id=by.id, values=values, now=now
+        )
+    else:
+        changed = [name for name, value in values.items() if getattr(meeting, name) != value]
+        for name in changed:
+            setattr(meeting, name, values[name])
     if "starts_at" in changed:
+        before = session.scalars(
+            select(Meeting).where(
+                Meeting.network_id == meeting.network_id, Meeting.number == meeting.number - 1
+            )
+        ).first()
         affected = [meeting.id] + ([before.id] if before else [])
         session.execute(
             delete(Nudge).where(
                 Nudge.meeting_id.in_(affected),
-                Nudge.seq == 0,
                 Nudge.status.in_([NudgeStatus.PENDING, NudgeStatus.SUPERSEDED]),
+                # the scheduled ones are planned again; the snoozed ones were for the old date
+                (Nudge.seq == 0) | (Nudge.status == NudgeStatus.PENDING),
             )
         )
+    if (
+        any(name in changed for name in NOTIFIED_FIELDS)
+        and min(old_starts, meeting.starts_at) > now
+    ):
+        _notify_meeting_change(
+            session=session,
+            meeting=meeting,
+            old=(old_starts, old_ends, old_place),
+            now=now,
+        )
+    return changed
+
+
+def _notify_meeting_change(
+    *,
+    session: Session,
+    meeting: Meeting,
+    old: tuple[datetime, datetime, str],
+    now: datetime,
+) -> None:
+    """One notice per member: old → new. A notice of an earlier change of this meeting that
+    has not gone out yet is replaced, and the new one starts from what that one said was
+    before, so a member reads one notice from what they knew to what is true now."""
+    earlier = session.scalars(
+        select(MeetingChange)
+        .where(MeetingChange.meeting_id == meeting.id)
+        .order_by(MeetingChange.id)
+    ).all()
+    unsent = [
+        change
+        for change in earlier
+        if session.scalar(
+            select(Nudge.id)
+            .where(
+                Nudge.kind == NudgeKind.MEETING_CHANGED,
+                Nudge.meeting_id.is_(None),
+                Nudge.seq == change.id,
+                Nudge.status == NudgeStatus.PENDING,
+            )
+            .limit(1)
+        )
+        is not None
+    ]
+    if unsent:
+        first = unsent[0]
+        old = (first.old_starts_at, first.old_ends_at, first.old_place)
+        session.execute(
+            update(Nudge)
+            .where(
+                Nudge.kind == NudgeKind.MEETING_CHANGED,
+                Nudge.meeting_id.is_(None),
+                Nudge.seq.in_([c.id for c in unsent]),
+                Nudge.status == NudgeStatus.PENDING,
+            )
+            .values(status=NudgeStatus.SUPERSEDED, detail="a later change of the meeting")
+        )
+    change = MeetingChange(
+        meeting_id=meeting.id,
+        old_starts_at=old[0],
+        old_ends_at=old[1],
+        old_place=old[2],
+        changed_at=now,
+    )
+    session.add(change)
     session.flush()
-    return meeting
+    people = session.scalars(
+        select(Member.id).where(
+            Member.network_id == meeting.network_id,
+            Member.active.is_(True),
+            (Member.role == Role.MEMBER) | (Member.id == meeting.host_contact_id),
+        )
+    ).all()
+    for member_id in people:
+        enqueue_notice(
+            session=session,
+            member_id=member_id,
+            kind=NudgeKind.MEETING_CHANGED,
+            ref=change.id,
+            now=now,
+            stale_at=meeting.starts_at,
+        )

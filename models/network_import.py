@@ -25,6 +25,7 @@ from models.network import (
     is_email_address,
     members_elsewhere,
 )
+from models.network_admin import apply_meeting_change
 
 SLACK_USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -667,7 +668,9 @@ def apply_network(
         if existing is None:
             network.meetings.append(Meeting(number=ms.number, **meeting_values))
             report.added["meeting"] += 1
-        elif _assign(existing, meeting_values):
+        elif apply_meeting_change(
+            session=session, meeting=existing, values=meeting_values, by=None, now=now
+        ):  # re-plans its reminders and tells the members, as `/network meeting` does
             report.changed["meeting"] += 1
     for leftover in by_number.values():
         network.meetings.remove(leftover)

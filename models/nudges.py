@@ -35,6 +35,7 @@ class NudgeKind(enum.StrEnum):
     # Sent when something happens, not on a schedule (meeting_id is empty, seq names the cause).
     SPARRING_RECEIVED = "sparring_received"
     SPREAD_NOTICE = "spread_notice"
+    MEETING_CHANGED = "meeting_changed"  # seq is the MeetingChange id
 
 
 # Days before the meeting (PRODUCT.md's defaults).
@@ -63,7 +64,7 @@ CLOSING_DAYS_BEFORE = 7
 MEMBER_KINDS = (*DAYS_BEFORE, NudgeKind.ATTENDANCE, *BETWEEN_KINDS)
 FACILITATOR_KINDS = (NudgeKind.HEAD_COUNT, NudgeKind.READINESS_REPORT)
 HOST_KINDS = (NudgeKind.HEAD_COUNT,)  # a meeting's host contact, for their meeting only
-EVENT_KINDS = (NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE)
+EVENT_KINDS = (NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE, NudgeKind.MEETING_CHANGED)
 
 
 class NudgeStatus(enum.StrEnum):
@@ -275,10 +276,17 @@ def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> 
 
 
 def enqueue_notice(
-    *, session: Session, member_id: int, kind: NudgeKind, ref: int, now: datetime
+    *,
+    session: Session,
+    member_id: int,
+    kind: NudgeKind,
+    ref: int,
+    now: datetime,
+    stale_at: datetime | None = None,
 ) -> None:
-    """An event notice (someone logged sparring with you, took up your example): into the
-    outbox once per (member, kind, ref); the next pass sends it."""
+    """An event notice (someone logged sparring with you, took up your example, a meeting
+    moved): into the outbox once per (member, kind, ref); the next pass sends it. It is not
+    sent after `stale_at` (default: NOTICE_LIFETIME from now)."""
     insert_ignoring_duplicates(
         session,
         [
@@ -288,7 +296,9 @@ def enqueue_notice(
                 "kind": kind,
                 "seq": ref,
                 "due_at": now,
-                "stale_at": now + NOTICE_LIFETIME,
+                "stale_at": min(stale_at, now + NOTICE_LIFETIME)
+                if stale_at
+                else now + NOTICE_LIFETIME,
                 "status": NudgeStatus.PENDING,
                 "attempts": 0,
                 "created_at": now,

@@ -176,7 +176,7 @@ def log_sparring(
     if minutes <= 0:
         raise InputError("sparring.error.not_positive")
     if minutes > MAX_MINUTES_PER_ENTRY:
-        raise InputError("sparring.error.too_long", minutes=minutes)
+        raise InputError("sparring.error.too_long", minutes=minutes, today=member.today(now))
     if given_on > member.today(now):
         raise InputError("sparring.error.future_date", day=given_on)
     _period_or_error(member, given_on)

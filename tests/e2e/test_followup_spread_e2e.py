@@ -29,7 +29,7 @@ def radio(block_id: str, value: str | None) -> dict[str, Any]:
 def test_followup_with_a_note(bot: Any, session_factory: sessionmaker[Session]) -> None:
     reply = bot.command("/followup", "Vi aftalte &amp; prøver klageportalen i januar", user=ANNA)
     assert reply.text == (
-        "✅ Opfølgning med din chef gemt (5. oktober 2015): "
+        "✅ Opfølgning med din leder gemt (5. oktober 2015): "
         "“Vi aftalte &amp; prøver klageportalen i januar”."
     )
     with session_factory() as s:
@@ -61,7 +61,8 @@ def test_followup_form_errors_then_saves_then_edits(
 
     status = bot.command("/followup", "status", user=ANNA).json()
     assert (
-        status["blocks"][0]["text"]["text"] == "*Dine opfølgninger med din chef mellem møde 1 og 2*"
+        status["blocks"][0]["text"]["text"]
+        == "*Dine opfølgninger med din leder mellem møde 1 og 2*"
     )
     entry = status["blocks"][1]
     assert "“Sparring i gang” — næste skridt: “Ny aftale i december”" in entry["text"]["text"]

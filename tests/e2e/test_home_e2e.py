@@ -29,7 +29,7 @@ def test_member_sees_next_meeting_and_sparring(bot: BotUnderTest) -> None:
     assert "⬜ 2. Tre spørgsmål (0 af 3)" in text
     actions = next(b for b in view["blocks"] if b.get("block_id") == "home_prep_actions")
     assert actions["elements"][0]["action_id"] == "prep_open_all"
-    assert "*Mellem møderne:* ⬜ opfølgning med din chef · spredning: 0 i perioden" in text
+    assert "*Mellem møderne:* ⬜ opfølgning med din leder · spredning: 0 i perioden" in text
     between = next(b for b in view["blocks"] if b.get("block_id") == "home_between_actions")
     assert [e["action_id"] for e in between["elements"]] == [
         "sparring_open",
@@ -77,4 +77,4 @@ def test_facilitator_sees_the_network_overview(bot: BotUnderTest) -> None:
     assert "*Møde 2: Klagedrevet innovation* (17. november 2015) — 10 medlemmer" in text
     assert "Forberedt: 0 af 10 (0 %)" in text
     context = view["blocks"][-1]["elements"][0]["text"]
-    assert context.startswith("10 er bagud. Se hvem med `/network summary`")
+    assert context.startswith("10 er bagud. Se hvem med `/network overblik`")

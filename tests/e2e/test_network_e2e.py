@@ -96,15 +96,15 @@ def test_summary_for_the_next_meeting(bot: Any, season: None) -> None:
         "*Møde 2: Klagedrevet innovation* (17. november 2015) — 10 medlemmer"
     )
     assert blocks[1]["text"]["text"] == (
-        "Forberedt: 1 af 10 (10 %) · chef 20 % · spørgsmål 10 % · eksempler 10 %\n"
+        "Forberedt: 1 af 10 (10 %) · leder 20 % · spørgsmål 10 % · eksempler 10 %\n"
         "Sparring mellem møde 1 og 2: 1 af 10 har nået målet · i alt 2 t\n"
-        "Opfølgning med chef: 1 af 10 · spredning: 1 registreringer\n"
+        "Opfølgning med leder: 1 af 10 · spredning: 1 registrering\n"
         "Tilmelding: 1 kommer, 0 sender en kollega, 1 kan ikke, 8 har ikke svaret"
     )
     behind = text_of(reply)
     assert "Anna Lund" not in behind.split("*Bagud:*")[1]  # prepared and at target
     assert (
-        "• Bo Kjær (Roskilde Kommune): ✅ chef ⬜ spørgsmål (0/3) ⬜ eksempler · sparring "
+        "• Bo Kjær (Roskilde Kommune): ✅ leder ⬜ spørgsmål (0/3) ⬜ eksempler · sparring "
         "0 min givet / 2 t modtaget · opfølgning ⬜ · spredning 0 · kan ikke"
     ) in behind
     assert behind.count("\n• ") + behind.startswith("• ") >= 9
@@ -112,8 +112,8 @@ def test_summary_for_the_next_meeting(bot: Any, season: None) -> None:
 
 def test_summary_of_one_member_and_of_the_season(bot: Any, season: None) -> None:
     anna = text_of(bot.command("/network", f"summary <@{ANNA}|anna>", user=FACILITATOR))
-    assert anna.startswith("*Anna Lund* (Roskilde Kommune, chef: Birgitte Sørensen)")
-    assert "*2.* Anna Lund (Roskilde Kommune): ✅ chef ✅ spørgsmål (3/3) ✅ eksempler" in anna
+    assert anna.startswith("*Anna Lund* (Roskilde Kommune, leder: Birgitte Sørensen)")
+    assert "*2.* Anna Lund (Roskilde Kommune): ✅ leder ✅ spørgsmål (3/3) ✅ eksempler" in anna
     season_text = text_of(bot.command("/network", "summary season", user=FACILITATOR))
     assert "• Møde 2 (17. november 2015): forberedt 1/10 · sparring-mål 1/10" in season_text
     meeting3 = text_of(bot.command("/network", "summary meeting 3", user=FACILITATOR))
@@ -124,9 +124,9 @@ def test_summary_of_one_member_and_of_the_season(bot: Any, season: None) -> None
 
 def test_fees_per_workplace(bot: Any) -> None:
     fees = text_of(bot.command("/network", "fees", user=FACILITATOR))
-    assert "• Roskilde Kommune: 2 × — 6000 + 5500 = *11500 kr.*" in fees
-    assert "• Gribskov Kommune: 1 × — 6000 = *6000 kr.*" in fees
-    assert fees.endswith("*I alt: 58500 kr.* (10 medlemmer)")  # 3 × 11500 + 4 × 6000
+    assert "• Roskilde Kommune: 2 × — 6.000 + 5.500 = *11.500 kr.*" in fees
+    assert "• Gribskov Kommune: 1 × — 6.000 = *6.000 kr.*" in fees
+    assert fees.endswith("*I alt: 58.500 kr.* (10 medlemmer)")  # 3 × 11500 + 4 × 6000
 
 
 def test_members_and_meetings_lists(bot: Any) -> None:
@@ -134,7 +134,7 @@ def test_members_and_meetings_lists(bot: Any) -> None:
     assert members.startswith(
         "*Medlemmer af Spredningsnetværk for offentlig innovation 2015–16* (10)"
     )
-    assert "• Jens Hald — Københavns Kommune (chef: Rasmus Berg) [en]" in members
+    assert "• Jens Hald — Københavns Kommune (leder: Rasmus Berg) [en]" in members
     meetings = text_of(bot.command("/network", "meetings", user=FACILITATOR))
     assert "• Møde 3: Design som problemløsning — 3. marts 2016 10:00–13:00" in meetings
 
@@ -325,7 +325,7 @@ def test_add_and_remove_members_from_slack(
 
     new = "U0NEWBIE01"
     bad = bot.command("/network", f"add <@{new}|kim> org=“Vejle Kommune”", user=FACILITATOR)
-    assert bad.json()["text"].startswith("Mangler manager. Skriv fx `/network add @anna")
+    assert bad.json()["text"].startswith("Mangler leder. Skriv fx `/network tilføj @anna")
     ok = bot.command(
         "/network", f'add <@{new}|kim> org="Vejle Kommune" manager="Lone" lang=en', user=FACILITATOR
     ).json()["text"]
@@ -368,11 +368,12 @@ def test_moving_a_meeting_moves_its_nudges(
     ).json()["text"]
     assert reply == (
         "Møde 2 er nu 24. november 2015 kl. 12:00, Roskilde Rådhus (vært: Roskilde "
-        "Kommune, Social- og Arbejdsmarkedssekretariatet). Påmindelserne følger den "
-        "nye dato."
+        "Kommune, Social- og Arbejdsmarkedssekretariatet). Medlemmerne får besked om ny tid "
+        "eller nyt sted, og påmindelserne følger med."
     )
     with session_factory() as s:
-        assert s.scalars(select(Nudge)).all() == []  # unsent ones are planned again …
+        scheduled = select(Nudge).where(Nudge.kind != NudgeKind.MEETING_CHANGED)
+        assert s.scalars(scheduled).all() == []  # unsent ones are planned again …
         now = datetime(2015, 11, 10, 8, tzinfo=UTC)  # … for the new date: kick-off on 10 Nov
         plan_due_nudges(session=s, now=now)
         kickoffs = [n for n in s.scalars(select(Nudge)) if n.kind is NudgeKind.PREP_KICKOFF]
@@ -380,9 +381,9 @@ def test_moving_a_meeting_moves_its_nudges(
     wrong = bot.command("/network", "meeting 2 date=2015-09-01", user=FACILITATOR).json()["text"]
     assert wrong.startswith("Møde 2 skal ligge efter det forrige og før det næste møde.")
     past = bot.command("/network", "meeting 1 time=09:00-12:00", user=FACILITATOR).json()["text"]
-    assert past.startswith("Møde 1 er begyndt eller holdt og kan ikke flyttes.")
+    assert past.startswith("Møde 1 er begyndt eller afholdt og kan ikke flyttes.")
     form = bot.command("/network", "meeting two", user=FACILITATOR).json()["text"]
-    assert form.startswith("Skriv fx `/network meeting 2 date=")
+    assert form.startswith("Skriv fx `/network møde 2 dato=")
 
 
 def test_another_facilitator_cannot_touch_this_network(
@@ -451,6 +452,18 @@ def test_fees_warn_about_a_fourth_colleague(
         )
     fees = text_of(bot.command("/network", "fees", user=FACILITATOR))
     assert (
-        "• Roskilde Kommune: 4 × — 6000 + 5500 + 5500 + 6000 = *23000 kr.* ⚠️ mere end tre "
+        "• Roskilde Kommune: 4 × — 6.000 + 5.500 + 5.500 + 6.000 = *23.000 kr.* ⚠️ mere end tre "
         "fra samme arbejdsplads"
     ) in fees
+
+
+def test_moving_a_meeting_in_danish_words(bot: Any) -> None:
+    reply = bot.command(
+        "/network",
+        'møde 2 dato=2015-11-24 tid=12:00-15:00 sted="Roskilde Rådhus" vært="Roskilde Kommune"',
+        user=FACILITATOR,
+    ).json()["text"]
+    assert reply == (
+        "Møde 2 er nu 24. november 2015 kl. 12:00, Roskilde Rådhus (vært: Roskilde Kommune). "
+        "Medlemmerne får besked om ny tid eller nyt sted, og påmindelserne følger med."
+    )

@@ -56,7 +56,7 @@ def test_prep_opens_the_form_after_the_ack(bot: BotUnderTest) -> None:
     reply = bot.command("/prep", "", user=ANNA)
     assert reply.status == 200 and reply.body == ""
     view = opened_view(bot)
-    assert view["title"]["text"] == "Forberedelse møde 2"
+    assert view["title"]["text"] == "Forberedelse til møde 2"
     assert len(view["title"]["text"]) <= 24
     assert check_view(view, "modal") == []
     block_ids = [b.get("block_id") for b in view["blocks"]]
@@ -78,7 +78,7 @@ def test_submitting_saves_everything_and_shows_the_checklist(
     body = reply.json()
     assert body["response_action"] == "update"
     summary = "\n".join(b["text"]["text"] for b in body["view"]["blocks"])
-    assert "✅ 1. Forventninger med din chef" in summary
+    assert "✅ 1. Forventninger med din leder" in summary
     assert "✅ 2. Tre spørgsmål (3 af 3)" in summary
     assert "✅ 3. Eksempler (1)" in summary
     with session_factory() as s:
@@ -114,7 +114,7 @@ def test_errors_land_on_the_field_and_nothing_is_saved(
     assert body["errors"] == {
         "p2_q1_secondary": "Den sekundære skal være en anden end den primære.",
         "p2_q2_primary": "Vælg, hvem du helst vil spørge.",
-        "p1_agreed": "Skriv kort, hvad du og din chef aftalte.",
+        "p1_agreed": "Skriv kort, hvad du og din leder aftalte.",
     }
     with session_factory() as s:
         assert s.scalars(select(PrepQuestion)).all() == []
@@ -131,7 +131,7 @@ def test_read_only_once_the_meeting_started(bot: BotUnderTest) -> None:
     assert list(errors.values()) == ["Møde 2 er begyndt, så forberedelsen kan ikke længere ændres."]
     # /prep now prepares meeting 3.
     bot.command("/prep", "", user=ANNA)
-    assert opened_view(bot, 2)["title"]["text"] == "Forberedelse møde 3"
+    assert opened_view(bot, 2)["title"]["text"] == "Forberedelse til møde 3"
 
 
 def test_prep_help_status_and_english(bot: BotUnderTest) -> None:
@@ -188,7 +188,7 @@ def test_snooze_once_even_on_a_double_click(
     assert bot.click(ANNA, Action.SNOOZE_THREE_DAYS, value).status == 200
     assert bot.click(ANNA, Action.SNOOZE_THREE_DAYS, value).status == 200
     replies = bot.slack.wait_for("/response/action", 2)
-    assert replies[0].params["text"] == "Jeg minder dig igen 6. november 2015 09:00."
+    assert replies[0].params["text"] == "Jeg minder dig igen fredag den 6. november kl. 09:00."
     assert replies[1].params["text"] == "Du har allerede bedt om en påmindelse."
     with session_factory() as s:
         rows = s.scalars(select(Nudge).order_by(Nudge.seq)).all()
@@ -215,7 +215,7 @@ def test_snooze_past_the_meeting_is_refused(
     nudge_id, _ = _nudge(session_factory, ANNA)
     bot.click(ANNA, Action.SNOOZE_THREE_DAYS, json.dumps({"nudge": nudge_id}))
     (reply,) = bot.slack.wait_for("/response/action")
-    assert reply.params["text"] == "Det er efter mødet begynder, så jeg minder dig ikke igen."
+    assert reply.params["text"] == "Det er efter mødets start, så jeg minder dig ikke igen."
 
 
 def test_away_until(bot: BotUnderTest, session_factory: sessionmaker[Session]) -> None:
@@ -252,7 +252,9 @@ def test_nudge_builders_stay_inside_block_kit_limits(
             assert message is not None
             assert check_view(message, "message") == []
         items = [AgendaItem(anna, "x" * 2000, True, None) for _ in range(120)]
-        agenda = build_agenda_nudge("da", member=anna, meeting=meeting, items=items, nudge_id=1)
+        agenda = build_agenda_nudge(
+            "da", member=anna, meeting=meeting, items=items, nudge_id=1, now=bot.clock.now
+        )
         assert agenda is not None and check_view(agenda, "message") == []
         shown = "\n".join(b["text"]["text"] for b in agenda["blocks"])
         # Two 1,000-character questions fit a section; 48 sections hold 96, the rest are counted.

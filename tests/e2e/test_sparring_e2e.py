@@ -59,10 +59,10 @@ def test_running_total_and_status(bot: BotUnderTest) -> None:
 
     status = bot.command("/sparring", "", user=ANNA).text
     assert (
-        status.splitlines()[0] == "*Din sparring mellem møde 1 og 2* (21. sep – 16. november 2015)"
+        status.splitlines()[0] == "*Din sparring mellem møde 1 og 2* (21. sep. – 16. november 2015)"
     )
-    assert f"• 4. okt: 1 t 30 min med <@{BO}>" in status
-    assert f"• 5. okt: 2 t med <@{CAMILLA}> og <@{BO}>" in status
+    assert f"• 4. okt.: 1 t 30 min med <@{BO}>" in status
+    assert f"• 5. okt.: 2 t med <@{CAMILLA}> og <@{BO}>" in status
     assert "Givet i alt: 3 t 30 min af 2 t — målet er nået" in status
     assert f"Modtaget fra andre: 45 min (<@{BO}> 45 min)" in status
     assert bot.command("/sparring", "status", user=ANNA).text == status
@@ -109,7 +109,7 @@ def test_undo_removes_the_latest_and_says_what(
         ("logged 1h with <@U0STRANGER|sam>", "<@U0STRANGER> er ikke medlem af dit netværk."),
         (f"logged 1h with <@{FACILITATOR}>", f"<@{FACILITATOR}> er ikke medlem af dit netværk."),
         ("logged 1h with @anna", "Jeg kan ikke se, hvem “@anna” er."),
-        ("logged", "Skriv hvor lang tid, du gav sparring"),
+        ("logged", "Skriv, hvor lang tid du gav sparring"),
     ],
 )
 def test_bad_input_is_explained_and_nothing_stored(
@@ -133,7 +133,7 @@ def test_errors_in_english(bot: BotUnderTest) -> None:
 def test_unknown_subcommand_gets_help(bot: BotUnderTest) -> None:
     reply = bot.command("/sparring", "gave 2h", user=ANNA).text
     assert reply.startswith("Jeg kender ikke `/sparring gave`.")
-    assert "`/sparring undo`" in reply
+    assert "`/sparring fortryd`" in reply
 
 
 def test_non_member_is_told_whom_to_contact(
@@ -191,3 +191,14 @@ def test_after_the_season_status_shows_the_last_period(bot: BotUnderTest) -> Non
     assert "Givet i alt: 2 t af 2 t" in status
     late = bot.command("/sparring", "logged 1h", user=ANNA).text
     assert late.startswith("1. august 2016 ligger uden for netværkets sæson")
+
+
+def test_help_in_the_members_own_words_with_this_seasons_dates(bot: BotUnderTest) -> None:
+    bot.clock.now = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)  # a later season's clock
+    danish = bot.command("/sparring", "hjælp", user=ANNA).text
+    assert "`/sparring logget 2t med @anna den 2026-11-26 gennemgik" in danish
+    assert "`/sparring fortryd`" in danish and "logged" not in danish and "2015" not in danish
+    english = bot.command("/sparring", "help", user=FREDERIK).text
+    assert "`/sparring logged 2h with @anna on 2026-11-26 went through" in english
+    wrong_date = bot.command("/sparring", "logget 1t den 31/2", user=ANNA).text
+    assert wrong_date.startswith("Jeg forstod ikke datoen “31/2”. Skriv den fx som `2026-11-26`")

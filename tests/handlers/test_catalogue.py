@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from handlers.catalogue import MESSAGES, format_date, format_list, format_minutes, t
+from handlers.catalogue import (
+    MESSAGES,
+    format_date,
+    format_list,
+    format_minutes,
+    format_money,
+    format_number,
+    relative_day,
+    t,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_PREFIXES = {
@@ -24,6 +33,7 @@ CATALOGUE_PREFIXES = {
     "notice",
     "followup",
     "spread",
+    "when",
 }
 
 
@@ -75,7 +85,7 @@ def test_durations_read_naturally(minutes: int, da: str, en: str) -> None:
 def test_dates_and_lists() -> None:
     assert format_date("da", date(2015, 10, 2)) == "2. oktober 2015"
     assert format_date("en", date(2015, 10, 2)) == "2 October 2015"
-    assert format_date("da", date(2015, 10, 2), short=True) == "2. okt"
+    assert format_date("da", date(2015, 10, 2), short=True) == "2. okt."
     assert format_list("da", ["a", "b", "c"]) == "a, b og c"
     assert format_list("en", ["a", "b"]) == "a and b"
 
@@ -88,3 +98,72 @@ def test_parameters_render_for_the_language() -> None:
         "3 h 30 min of 2 h — target reached"
     )
     assert t("xx", "sparring.undo.nothing") == MESSAGES["da"]["sparring.undo.nothing"]
+
+
+@pytest.mark.parametrize(
+    ("days", "da", "en"),
+    [(0, "i dag", "today"), (1, "i morgen", "tomorrow"), (2, "om 2 dage", "in 2 days")],
+)
+def test_relative_days_follow_each_language(days: int, da: str, en: str) -> None:
+    assert relative_day("da", days) == da
+    assert relative_day("en", days) == en
+    assert relative_day("da", days, capital=True) == da[0].upper() + da[1:]
+
+
+def test_plurals_numbers_and_kroner_follow_each_language() -> None:
+    assert t("da", "headcount.total", total=1, members=1, subs=0) == (
+        "*Forplejning til 1* (1 medlem og 0 kolleger)"
+    )
+    assert t("en", "headcount.total", total=3, members=2, subs=1) == (
+        "*Catering for 3* (2 members and 1 colleague)"
+    )
+    assert t("da", "sparring.status.more", count=1) == "… og 1 tidligere registrering."
+    assert t("en", "nudge.text.agenda", count=1, number=2, relative="today") == (
+        "You have 1 question for you at meeting 2 today."
+    )
+    assert format_money("da", 2460000) == "2.460.000 kr."
+    assert format_money("en", 2460000) == "DKK 2,460,000"
+    assert format_number("da", 1234567) == "1.234.567"
+
+
+def test_danish_says_leder_not_chef() -> None:
+    assert [k for k, text in MESSAGES["da"].items() if re.search("chef", text, re.I)] == []
+
+
+def test_no_text_names_a_fixed_year() -> None:
+    for lang in MESSAGES:
+        assert [k for k, text in MESSAGES[lang].items() if re.search(r"\b20\d\d\b", text)] == []
+
+
+HINTS = {
+    "sparring.help": {"target_minutes": 120},
+    "sparring.error.bad_date": {"value": "32/13"},
+    "sparring.error.too_long": {"minutes": 800},
+    "network.error.meeting_form": {},
+}
+
+
+@pytest.mark.parametrize("key", HINTS)
+def test_hints_show_dates_of_this_season(key: str) -> None:
+    for lang in MESSAGES:
+        text = t(lang, key, today=date(2026, 11, 29), **HINTS[key])
+        assert "2015" not in text
+        assert "2026-11-26" in text or "2026-12-27" in text, text
+
+
+def test_danish_help_shows_danish_command_words() -> None:
+    sparring = t("da", "sparring.help", target_minutes=120, today=date(2026, 11, 29))
+    assert "`/sparring logget 2t med @anna den 2026-11-26 " in sparring
+    assert "`/sparring logget 1t30m med @anna @bo i går`" in sparring
+    assert "`/sparring fortryd`" in sparring
+    for english in ("logged", " with ", "undo", "`2h`", "`help`"):
+        assert english not in sparring
+    network = t("da", "network.help")
+    assert "`/network overblik`" in network and "`/network glem @medlem`" in network
+    for english in ("summary", "members", "forget", "mydata", "export"):
+        assert english not in network
+    for key in ("home.help", "between.sparring_hint", "sparring.status.hint", "prep.help"):
+        assert "logged" not in t("da", key) and "help`" not in t("da", key), key
+    assert "`/sparring logged 2h with @anna on 2026-11-26 " in t(
+        "en", "sparring.help", target_minutes=120, today=date(2026, 11, 29)
+    )

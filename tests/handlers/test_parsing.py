@@ -171,3 +171,33 @@ def test_escape_keeps_mentions_and_links() -> None:
     assert escape_slack("a < b & <@U1> <https://x.dk|x>") == (
         "a &lt; b &amp; <@U1> <https://x.dk|x>"
     )
+
+
+@pytest.mark.parametrize(
+    ("danish", "english"),
+    [
+        ("logget 2t med <@U0BO000002> i går", "logged 2h with <@U0BO000002> yesterday"),
+        ("logget 1t30m med <@U0BO000002> den 2/10", "logged 1h30m with <@U0BO000002> on 2/10"),
+        ("logget 45 min i dag", "logged 45 minutes today"),
+    ],
+)
+def test_danish_and_english_command_words_mean_the_same(danish: str, english: str) -> None:
+    da_command, _, da_rest = split_subcommand(danish)
+    en_command, _, en_rest = split_subcommand(english)
+    assert da_command is en_command is SparringCommand.LOG
+    assert parse_sparring_log(da_rest, today=TODAY) == parse_sparring_log(en_rest, today=TODAY)
+    assert split_subcommand("fortryd")[0] is split_subcommand("undo")[0] is SparringCommand.UNDO
+    assert split_subcommand("hjælp")[0] is split_subcommand("help")[0] is SparringCommand.HELP
+
+
+def test_network_options_in_either_language() -> None:
+    from handlers.network import options_of
+
+    danish = options_of('2 dato=2026-12-01 tid=10:00-13:00 sted="Rådhuset" vært="Vejle Kommune"')
+    english = options_of('2 date=2026-12-01 time=10:00-13:00 place="Rådhuset" host="Vejle Kommune"')
+    assert danish == english
+    assert options_of('@kim org=X leder="Lone" sprog=en') == {
+        "org": "X",
+        "manager": "Lone",
+        "lang": "en",
+    }

@@ -54,8 +54,8 @@ def posted_to(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
 
 PREP_TEXTS = (
     "Møde 2 nærmer sig",
-    "Om 5 dage er der møde 2",
-    "I morgen er der møde 2",
+    "Møde 2 er om 5 dage",
+    "Møde 2 er i morgen",
     "Meeting 2 is coming up",
     "Meeting 2 is in 5 days",
     "Meeting 2 is tomorrow",
@@ -147,7 +147,7 @@ def test_reminder_lists_only_what_is_missing_and_skips_the_prepared(
     assert report.of(*PREP) == {"sent": COPENHAGEN_MEMBERS - 1, "skipped": 1}
     (bo_post,) = prep_posted_to(slack, BO)
     checklist = bo_post["blocks"][1]["text"]["text"]
-    assert "chef" not in checklist  # done, so not listed
+    assert "leder" not in checklist  # done, so not listed
     assert "⬜ Notér tre spørgsmål" in checklist and "⬜ Find eksempler" in checklist
     with session_factory() as s:
         anna = person(s, ANNA)
@@ -167,7 +167,7 @@ def test_down_while_due_sends_the_latest_and_supersedes_the_rest(
     # only the kick-off is due yet (the reminder is at 09:00 there).
     assert run_pass(back).of(*PREP) == {"sent": COPENHAGEN_MEMBERS + 1}
     texts = [p["text"] for p in posts(slack)]  # (attendance and period closing are due too)
-    reminders = ("Om 5 dage er der møde 2", "Meeting 2 is in 5 days")  # Frederik: English
+    reminders = ("Møde 2 er om 5 dage", "Meeting 2 is in 5 days")  # Frederik: English
     assert sum(t.startswith(reminders) for t in texts) == COPENHAGEN_MEMBERS
     assert "Meeting 2 is coming up — time to prepare." in [
         p["text"] for p in posted_to(slack, JENS)

@@ -102,3 +102,8 @@ def test_walk_the_season(
     # Slack got exactly one message per sent nudge.
     delivered = [m for msgs in slack.posted.values() for m in msgs]
     assert len(delivered) == len(sent) + len(digests)
+    # A notification's fallback text is plain words: no stray mrkdwn asterisks; and no
+    # relative word is wrong in number.
+    assert [m["text"] for m in delivered if "*" in m["text"]] == []
+    wrong = ("Om 0 dage", "Om 1 dage", "In 0 days", "In 1 days", "in 1 days", "om 1 dage")
+    assert [m["text"] for m in delivered if any(w in m["text"] for w in wrong)] == []

@@ -1,6 +1,6 @@
 """stable ids for records with history (SQLite AUTOINCREMENT)
 
-Revision ID: 0007_privacy
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-29 23:30:00
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_privacy"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
