@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers.blocks import info_modal, mrkdwn_section, plain
-from handlers.catalogue import t
+from handlers.catalogue import markup_join, t
 from handlers.context import scope_of
 from handlers.errors import error_message, submit_form
 from handlers.ids import Action, Callback, Field
@@ -66,7 +66,11 @@ def build_attendance_nudge(
 
 
 def _names(lang: str, names: list[str]) -> str:
-    return ", ".join(escape_slack(n) for n in names) if names else t(lang, "headcount.nobody")
+    return (
+        markup_join(", ", (escape_slack(n) for n in names))
+        if names
+        else t(lang, "headcount.nobody")
+    )
 
 
 def build_head_count(lang: str, *, member: Member, count: HeadCount) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.blocks import mrkdwn_section, plain
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, markup_join, mention, t
 from handlers.ids import Action
 from handlers.nudges import _later_buttons
 from models.followup import followups_in_period
@@ -124,7 +124,7 @@ def build_between_nudge(
                     t(
                         lang,
                         "between.halfway_sparring.who",
-                        people=", ".join(f"<@{a}>" for a in askers[:20]),
+                        people=markup_join(", ", (mention(a) for a in askers[:20])),
                     )
                 )
             )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.catalogue import t
+from handlers.catalogue import plain_text, t
 
 MAX_SECTION_TEXT = 3000
 MAX_MODAL_TITLE = 24
 
 
 def plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
+    """A plain_text object; mrkdwn from the catalogue is shown as the text it stands for."""
+    return {"type": "plain_text", "text": plain_text(text), "emoji": True}
 
 
 def mrkdwn_section(text: str, block_id: str | None = None) -> dict[str, Any]:

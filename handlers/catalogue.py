@@ -3,10 +3,16 @@
 `t(lang, key, **params)` formats an entry. Parameters are rendered for the language:
 a `date` as a long date, a list as Slack mentions joined with "og"/"and", and any parameter
 whose name ends in `minutes` as a duration ("1 t 30 min" / "1 h 30 min").
+
+Text a person typed is data, never markup: every `str` parameter is escaped (`&`, `<`, `>`)
+unless it is already `Mrkdwn` — a catalogue text, escaped text or a mention the bot resolved
+itself. `t()` returns `Mrkdwn`; `plain_text()` turns it back for plain_text fields.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -990,18 +996,71 @@ def format_date(lang: str, day: date, *, short: bool = False) -> str:
     )
 
 
-def mention(slack_user_id: str) -> str:
-    return f"<@{slack_user_id}>"
+class Mrkdwn(str):
+    """Text that is safe to send as Slack mrkdwn: the catalogue's own texts with their
+    parameters escaped, escaped member text, and mentions the bot resolved itself."""
+
+    __slots__ = ()
 
 
-def format_list(lang: str, items: list[str]) -> str:
-    """ "a", "a og b", "a, b og c" in the language."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {MESSAGES[language(lang)]['word.and']} " + items[-1]
+SLACK_USER_ID_RE = re.compile(r"[UW][A-Z0-9]+")
+_USER_MENTION_RE = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+
+
+def escape(text: str, *, mentions: Iterable[str] = ()) -> Mrkdwn:
+    """`text` as mrkdwn that shows exactly what was typed: `&`, `<` and `>` escaped, so no
+    link, @channel or user group comes alive. Only `<@U…>` mentions of the `mentions` given
+    (people the bot resolved itself) stay live."""
+    if isinstance(text, Mrkdwn):
+        return text
+    allowed = set(mentions)
+    out, last = [], 0
+    for m in _USER_MENTION_RE.finditer(text) if allowed else ():
+        if m["id"] in allowed:
+            out.append(_escape_all(text[last : m.start()]))
+            out.append(f"<@{m['id']}>")
+            last = m.end()
+    out.append(_escape_all(text[last:]))
+    return Mrkdwn("".join(out))
+
+
+def _escape_all(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain_text(text: str) -> str:
+    """What mrkdwn from `t()` reads as in a plain_text field (a label, an option, a form
+    error): the escapes undone, as Slack shows plain_text as it is."""
+    if not isinstance(text, Mrkdwn):
+        return text
+    return str.__str__(text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def markup_join(separator: str, parts: Iterable[str]) -> Mrkdwn:
+    """Join texts that are each mrkdwn already (catalogue texts, escaped text)."""
+    return Mrkdwn(separator.join(escape(p) for p in parts))
+
+
+def mention(slack_user_id: str) -> Mrkdwn:
+    """A live mention of a Slack user the bot knows (never built from typed text)."""
+    if not SLACK_USER_ID_RE.fullmatch(slack_user_id):
+        return escape(slack_user_id)
+    return Mrkdwn(f"<@{slack_user_id}>")
+
+
+def format_list(lang: str, items: list[str]) -> Mrkdwn:
+    """ "a", "a og b", "a, b og c" in the language (items are escaped unless mrkdwn)."""
+    parts = [escape(i) for i in items]
+    if len(parts) <= 1:
+        return Mrkdwn("".join(parts))
+    return Mrkdwn(", ".join(parts[:-1]) + f" {MESSAGES[language(lang)]['word.and']} " + parts[-1])
 
 
 def _render(lang: str, name: str, value: Any) -> Any:
+    if isinstance(value, Mrkdwn):
+        return value
+    if isinstance(value, str):
+        return escape(value)
     if isinstance(value, date):
         return format_date(lang, value)
     if isinstance(value, list):
@@ -1011,8 +1070,9 @@ def _render(lang: str, name: str, value: Any) -> Any:
     return value
 
 
-def t(lang: str | None, key: str, **params: Any) -> str:
-    """The catalogue text for `key` in `lang` (Danish when unknown), with `params` filled in."""
+def t(lang: str | None, key: str, **params: Any) -> Mrkdwn:
+    """The catalogue text for `key` in `lang` (Danish when unknown), with `params` filled in
+    (and escaped: see the module's docstring)."""
     lang = language(lang)
     template = MESSAGES[lang][key]
-    return template.format(**{name: _render(lang, name, v) for name, v in params.items()})
+    return Mrkdwn(template.format(**{name: _render(lang, name, v) for name, v in params.items()}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -14,10 +15,10 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.blocks import mrkdwn_section
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, mention, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
-from handlers.parsing import MENTION_RE, escape_slack
+from handlers.parsing import MENTION_RE, escape_slack, unescape_slack
 from handlers.sparring import render_period, reply_ephemeral
 from models.errors import InputError
 from models.export import export_tables, to_csv_zip, to_xlsx
@@ -74,7 +75,7 @@ def render_line(lang: str, line: MemberLine) -> str:
     )
 
 
-def _sections(lines: list[str], budget: int) -> list[dict[str, Any]]:
+def _sections(lines: Sequence[str], budget: int) -> list[dict[str, Any]]:
     """Lines packed into sections (Slack's 3,000 characters each), at most `budget` blocks."""
     blocks: list[dict[str, Any]] = []
     chunk: list[str] = []
@@ -160,7 +161,7 @@ def summary_blocks(
             lang, meeting_summary(session=scope.db, network=network, meeting=meeting)
         )
     if args[0].lower() in {"season", "sæson", "saeson"}:
-        lines = []
+        lines: list[str] = []
         for meeting in network.meetings:
             s = meeting_summary(session=scope.db, network=network, meeting=meeting)
             answers = [ln.attendance.value if ln.attendance else None for ln in s.lines]
@@ -178,15 +179,11 @@ def summary_blocks(
                 )
             )
         return [mrkdwn_section(f"*{escape_slack(network.name)}*"), *_sections(lines, MAX_BLOCKS)]
-    mention = MENTION_RE.fullmatch(args[0])
+    found = MENTION_RE.fullmatch(args[0])
     member = None
-    if mention:
+    if found:
         member = next(
-            (
-                m
-                for m in network.people
-                if m.slack_user_id == mention["id"] and m.role is Role.MEMBER
-            ),
+            (m for m in network.people if m.slack_user_id == found["id"] and m.role is Role.MEMBER),
             None,
         )
     if member is None:
@@ -399,8 +396,12 @@ OPTION_RE = re.compile(r'(\w+)=(?:["“”]([^"“”]*)["“”]|(\S+))')
 
 
 def options_of(text: str) -> dict[str, str]:
-    """key=value and key="value with spaces" pairs (Slack may send curly quotes)."""
-    return {m[1].lower(): (m[2] if m[2] is not None else m[3]) for m in OPTION_RE.finditer(text)}
+    """key=value and key="value with spaces" pairs (Slack may send curly quotes), as typed
+    (Slack's escaping undone: a name or place is stored as the facilitator wrote it)."""
+    return {
+        m[1].lower(): unescape_slack(m[2] if m[2] is not None else m[3])
+        for m in OPTION_RE.finditer(text)
+    }
 
 
 def _facilitator(scope: RequestScope, network: Network) -> Member:
@@ -416,15 +417,15 @@ def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, te
     by = _facilitator(scope, network)
     options = options_of(text)
     if word in {"add", "tilføj"}:
-        mention = MENTION_RE.search(text)
-        if mention is None:
+        found = MENTION_RE.search(text)
+        if found is None:
             raise InputError("network.error.add_form", missing="@")
-        label = mention.group(0).split("|", 1)[1][:-1] if "|" in mention.group(0) else ""
+        label = found.group(0).split("|", 1)[1][:-1] if "|" in found.group(0) else ""
         member = add_member(
             session=scope.db,
             network=network,
             by=by,
-            slack_user_id=mention["id"],
+            slack_user_id=found["id"],
             name=options.get("name", label),
             organisation=options.get("org", ""),
             manager=options.get("manager", ""),
@@ -435,18 +436,18 @@ def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, te
         return t(
             lang,
             "network.added",
-            user=f"<@{member.slack_user_id}>",
+            user=mention(member.slack_user_id),
             organisation=escape_slack(member.organisation or ""),
         )
     if word in {"remove", "fjern"}:
-        mention = MENTION_RE.search(text)
-        if mention is None:
+        found = MENTION_RE.search(text)
+        if found is None:
             raise InputError("network.error.unknown_member")
         member = remove_member(
-            session=scope.db, network=network, by=by, slack_user_id=mention["id"], now=scope.now
+            session=scope.db, network=network, by=by, slack_user_id=found["id"], now=scope.now
         )
         scope.db.commit()
-        return t(lang, "network.removed", user=f"<@{member.slack_user_id}>")
+        return t(lang, "network.removed", user=mention(member.slack_user_id))
     # meeting N date=YYYY-MM-DD time=HH:MM-HH:MM place="…" host="…"
     parts = text.split()
     if len(parts) < 2 or not parts[1].isdigit() or not options:

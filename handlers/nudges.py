@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from handlers.blocks import info_modal, mrkdwn_section, plain
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, mention, t
 from handlers.context import scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
@@ -120,7 +120,7 @@ def build_agenda_nudge(
         question = (
             item.text if len(item.text) <= QUESTION_SHOWN else item.text[:QUESTION_SHOWN] + "…"
         )
-        params = {"asker": f"<@{item.asker.slack_user_id}>", "text": escape_slack(question)}
+        params = {"asker": mention(item.asker.slack_user_id), "text": escape_slack(question)}
         if item.handed_over_from is not None:
             lines.append(
                 t(lang, "nudge.agenda.handed_over", primary=item.handed_over_from.name, **params)

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers.blocks import mrkdwn_section, plain
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import escape_slack
@@ -359,8 +359,8 @@ def mark(done: bool) -> str:
 def render_prep_status(lang: str, member: Member, status: PrepStatus, now: datetime) -> str:
     meeting = status.meeting
     done = status.done
-    detail = f" — “{escape_slack(status.manager_agreed[:140])}”" if status.manager_agreed else ""
-    lines = [
+    detail = escape_slack(f" — “{status.manager_agreed[:140]}”") if status.manager_agreed else ""
+    lines: list[str] = [
         t(
             lang,
             "prep.status.header",
@@ -513,12 +513,15 @@ def handle_prep_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     values = view["state"]["values"]
     first_block = next(iter(values), "prep_meeting")
     if meeting is None:
-        ack(response_action="errors", errors={first_block: t(lang, "prep.no_meeting")})
+        ack(response_action="errors", errors={first_block: plain_text(t(lang, "prep.no_meeting"))})
         return
     try:
         ensure_editable(meeting, scope.now)
     except InputError as error:
-        ack(response_action="errors", errors={first_block: t(lang, error.key, **error.params)})
+        ack(
+            response_action="errors",
+            errors={first_block: plain_text(t(lang, error.key, **error.params))},
+        )
         return
     collected = FieldErrors()
     savers: dict[PrepPart, Callable[[], object]] = {
@@ -553,13 +556,13 @@ def handle_prep_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     if collected.errors:
         scope.db.rollback()
         on_fields = {
-            name: t(lang, key, **params)
+            name: plain_text(t(lang, key, **params))
             for name, (key, params) in collected.errors.items()
             if name in values
         }
         if not on_fields:  # an error for a field not in this form: show it on the first one
             key, params = next(iter(collected.errors.values()))
-            on_fields = {first_block: t(lang, key, **params)}
+            on_fields = {first_block: plain_text(t(lang, key, **params))}
         ack(response_action="errors", errors=on_fields)
         return
     scope.db.commit()

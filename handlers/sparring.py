@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.blocks import info_modal
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, markup_join, mention, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import (
@@ -78,7 +78,9 @@ def _note(lang: str, entry: SparringEntry, limit: int | None = None) -> str:
     if not entry.note:
         return ""
     note = entry.note if limit is None or len(entry.note) <= limit else entry.note[:limit] + "…"
-    return t(lang, "sparring.logged.note", note=escape_slack(note))
+    # Mentions in a note are the entry's receivers: people Slack and the bot resolved.
+    resolved = [m.slack_user_id for m in entry.receiver_members]
+    return t(lang, "sparring.logged.note", note=escape_slack(note, mentions=resolved))
 
 
 def render_entry_reply(key: str, lang: str, entry: SparringEntry, total: PeriodTotal) -> str:
@@ -129,14 +131,17 @@ def render_status(lang: str, status: SparringStatus) -> str:
         )
     )
     if status.received:
-        people = ", ".join(
-            t(
-                lang,
-                "sparring.status.received_item",
-                user=f"<@{r.giver.slack_user_id}>",
-                minutes=r.minutes,
-            )
-            for r in status.received
+        people = markup_join(
+            ", ",
+            (
+                t(
+                    lang,
+                    "sparring.status.received_item",
+                    user=mention(r.giver.slack_user_id),
+                    minutes=r.minutes,
+                )
+                for r in status.received
+            ),
         )
         lines.append(
             t(lang, "sparring.status.received", minutes=status.received_minutes, people=people)
@@ -209,7 +214,7 @@ def build_sparring_received(
         return None
     lang = member.lang
     entry = receiver.entry
-    giver = f"<@{entry.giver.slack_user_id}>"
+    giver = mention(entry.giver.slack_user_id)
     text = t(
         lang,
         "notice.sparring",
@@ -281,7 +286,7 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> di
     """The form behind the "Log sparring" button: the same rules as `/sparring logged`."""
 
     def plain(text: str) -> dict[str, Any]:
-        return {"type": "plain_text", "text": text}
+        return {"type": "plain_text", "text": plain_text(text)}
 
     blocks: list[dict[str, Any]] = [
         {
@@ -378,7 +383,10 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
     except InputError as error:
         scope.db.rollback()
         field = SPARRING_FIELDS.get(error.key, "sparring_duration")
-        ack(response_action="errors", errors={field: t(lang, error.key, **error.params)})
+        ack(
+            response_action="errors",
+            errors={field: plain_text(t(lang, error.key, **error.params))},
+        )
         return
     total = period_total(session=scope.db, member=member, day=entry.given_on)
     scope.db.commit()

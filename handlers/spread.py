@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from handlers.blocks import info_modal, mrkdwn_section, plain, section_with_button
-from handlers.catalogue import t
+from handlers.catalogue import mention, t
 from handlers.context import scope_of
 from handlers.errors import submit_form
 from handlers.ids import Action, Callback, Field
@@ -183,7 +183,7 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
             lang,
             "spread.list.entry",
             solution=escape_slack(row.solution[:300]),
-            source=t(lang, "spread.list.source", user=f"<@{row.source.slack_user_id}>")
+            source=t(lang, "spread.list.source", user=mention(row.source.slack_user_id))
             if row.source
             else "",
             meeting=t(lang, "spread.list.meeting", number=row.meeting.number)
@@ -227,10 +227,10 @@ def build_spread_notice(
     text = t(
         lang,
         "notice.spread",
-        member=f"<@{row.member.slack_user_id}>",
+        member=mention(row.member.slack_user_id),
         solution=solution,
         status=t(lang, f"spread.status.{row.status.value}").lower(),
-        effect=(" " + escape_slack(row.effect[:600])) if row.effect else "",
+        effect=escape_slack(" " + row.effect[:600]) if row.effect else "",
     )
     return {
         "text": t(lang, "notice.spread.text", solution=solution),
