@@ -172,9 +172,9 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
     lang = member.lang
     values = body["view"]["state"]["values"]
     meta = json.loads(body["view"].get("private_metadata") or "{}")
-    raw_day = values["followup_on"][Field.VALUE].get("selected_date")
+    raw_day = values.get("followup_on", {}).get(Field.VALUE, {}).get("selected_date")
     on = date.fromisoformat(raw_day) if raw_day else member.today(scope.now)
-    agreed = values["followup_agreed"][Field.VALUE].get("value") or ""
+    agreed = values.get("followup_agreed", {}).get(Field.VALUE, {}).get("value") or ""
     next_step = values.get("followup_next_step", {}).get(Field.VALUE, {}).get("value") or ""
 
     def save() -> object:

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -178,3 +179,64 @@ def test_hostile_text_reaches_no_one_as_markup(
     # The hostile text did reach people (sparring and spread notices, agenda, head count) —
     # as the text it is.
     assert received.count(HOSTILE_SHOWN) >= 5
+
+
+FUZZ = [
+    pytest.param(HOSTILE, id="markup"),
+    pytest.param("&lt;!channel&gt; &amp; {0} {text} %s \\", id="entities-and-braces"),
+    pytest.param("x" * 5000, id="very-long"),
+    pytest.param("🎉👩🏽‍💻" * 300, id="emoji"),
+    pytest.param("nul\x00byte", id="nul"),
+    pytest.param("ctl\x01\x1b[31m\u202e\r\n", id="control"),
+    pytest.param("lone \ud800 surrogate", id="lone-surrogate"),
+    pytest.param("   ", id="blank"),
+]
+
+
+def _forms(bot: BotUnderTest, session_factory: sessionmaker[Session]) -> dict[str, Any]:
+    """Each form (as the bot opens it) and the text inputs it has."""
+    with session_factory() as s:
+        meeting2 = next(
+            m.id for m in s.scalars(select(Member)).first().network.meetings if m.number == 2
+        )
+    opens = [
+        lambda: bot.command("/prep", "", user=ANNA),
+        lambda: bot.click(ANNA, Action.OPEN_SPARRING, "{}"),
+        lambda: bot.command("/followup", "", user=ANNA),
+        lambda: bot.command("/spread", "", user=ANNA),
+        lambda: bot.click(ANNA, Action.ATTEND_SUBSTITUTE, json.dumps({"meeting": meeting2})),
+    ]
+    views = []
+    for i, open_form in enumerate(opens, 1):
+        open_form()
+        views.append(opened_view(bot, i))
+    return {v["callback_id"]: v for v in views}
+
+
+def _text_inputs(view: dict[str, Any]) -> list[str]:
+    return [
+        b["block_id"]
+        for b in view["blocks"]
+        if b.get("type") == "input" and b["element"]["type"] == "plain_text_input"
+    ]
+
+
+@pytest.mark.parametrize("value", FUZZ)
+def test_no_typed_text_crashes_a_form(
+    bot: BotUnderTest, session_factory: sessionmaker[Session], value: str
+) -> None:
+    for callback, view in _forms(bot, session_factory).items():
+        fields = _text_inputs(view)
+        assert fields, callback
+        base = full_form() if callback == "prep_modal" else {}
+        if callback == "spread_modal":
+            base = radio("spread_status", "planned")
+        values = base | {f: {"value": {"type": "plain_text_input", "value": value}} for f in fields}
+        reply = bot.submit(ANNA, view, values)
+        assert reply.status == 200
+        body = reply.json()
+        # Saved, or told what to change on a field of the form — never "something went wrong".
+        assert body["response_action"] in {"update", "errors"}, (callback, body)
+        if body["response_action"] == "errors":
+            assert set(body["errors"]) <= set(fields) | set(values), (callback, body)
+            assert not any("fejlkoden" in e for e in body["errors"].values()), (callback, body)
