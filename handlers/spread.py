@@ -265,7 +265,7 @@ def open_spread_form(scope: Any, member: Member) -> dict[str, Any]:
     return build_spread_modal(
         member.lang,
         member=member,
-        examples=shared_examples(session=scope.db, member=member),
+        examples=shared_examples(session=scope.db, member=member, now=scope.now),
         members=network_members(scope.db, member),
         now=scope.now,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -141,3 +141,28 @@ def test_spread_unknown_subcommand_and_help(bot: Any) -> None:
     assert reply.startswith("Jeg kender ikke `/spread stuff`.")
     assert "`/spread status`" in reply
     assert "Du er ikke medlem" in bot.command("/spread", "", user="U0OUTSIDER").text
+
+
+def test_spread_offers_only_examples_from_meetings_held(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    bot.command("/prep", "", user=BO)  # Bo prepares an example for meeting 2 (17 November)
+    prep = opened_view(bot)
+    bot.submit(BO, prep, text("p3_new_title", "Klageportal") | text("p3_new_idea", "Online"))
+    bot.command("/spread", "", user=ANNA)
+    before = opened_view(bot, 2)
+    assert "spread_example" not in [b["block_id"] for b in before["blocks"]]
+
+    bot.clock.now = datetime(2015, 11, 18, 9, 0, tzinfo=UTC)  # meeting 2 has been held
+    bot.command("/spread", "", user=ANNA)
+    after = opened_view(bot, 3)
+    example = next(b for b in after["blocks"] if b["block_id"] == "spread_example")
+    (option,) = example["element"]["options"]
+    assert option["text"]["text"] == "Klageportal (Bo Kjær)"
+    picked = {
+        "spread_example": {"value": {"type": "static_select", "selected_option": option}}
+    } | radio("spread_status", "planned")
+    assert bot.submit(ANNA, after, picked).json()["response_action"] == "update"
+    with session_factory() as s:
+        row = s.scalars(select(SpreadAction)).one()
+        assert (row.solution, row.meeting.number) == ("Klageportal", 2)
