@@ -384,7 +384,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "· opfølgning {followup} "
             "· spredning {spread} · {attendance}"
         ),
-        "network.summary.more": "… og {count} flere.",
+        "network.list.more_page": (
+            "… og {count} flere. Se dem med `{command}`, eller hele listen i `/network export`."
+        ),
+        "network.list.more_export": "… og {count} flere — hele listen er i `/network export`.",
         "network.attendance.yes": "kommer",
         "network.attendance.substitute": "sender en kollega",
         "network.attendance.no": "kan ikke",
@@ -840,7 +843,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "· sparring {given_minutes} given / {received_minutes} received · follow-up {followup} "
             "· spreading {spread} · {attendance}"
         ),
-        "network.summary.more": "… and {count} more.",
+        "network.list.more_page": (
+            "… and {count} more. See them with `{command}`, or the whole list in `/network export`."
+        ),
+        "network.list.more_export": "… and {count} more — the whole list is in `/network export`.",
         "network.attendance.yes": "coming",
         "network.attendance.substitute": "sending a colleague",
         "network.attendance.no": "can't come",

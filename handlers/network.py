@@ -75,21 +75,48 @@ def render_line(lang: str, line: MemberLine) -> str:
     )
 
 
-def _sections(lines: Sequence[str], budget: int) -> list[dict[str, Any]]:
-    """Lines packed into sections (Slack's 3,000 characters each), at most `budget` blocks."""
-    blocks: list[dict[str, Any]] = []
+def _pack(lines: Sequence[str]) -> list[list[str]]:
+    """Lines grouped into sections of Slack's 3,000 characters (at most 8 lines each)."""
+    chunks: list[list[str]] = []
     chunk: list[str] = []
     for line in lines:
         if chunk and (len(chunk) == LINES_PER_SECTION or len("\n".join([*chunk, line])) > 2900):
-            blocks.append(mrkdwn_section("\n".join(chunk)))
+            chunks.append(chunk)
             chunk = []
         chunk.append(line)
     if chunk:
-        blocks.append(mrkdwn_section("\n".join(chunk)))
-    return blocks[:budget]
+        chunks.append(chunk)
+    return chunks
 
 
-def render_summary(lang: str, summary: Summary) -> list[dict[str, Any]]:
+def _sections(
+    lang: str,
+    lines: Sequence[str],
+    budget: int,
+    *,
+    page: int = 1,
+    command: str | None = None,
+) -> list[dict[str, Any]]:
+    """Lines packed into sections, at most `budget` blocks. A list that does not fit says how
+    many are left out and where to see them: the next `page` of `command`, or the export."""
+    chunks = _pack(lines)
+    if len(chunks) <= budget and page == 1:
+        return [mrkdwn_section("\n".join(c)) for c in chunks]
+    per_page = budget - 1
+    first = (max(page, 1) - 1) * per_page
+    shown = chunks[first : first + per_page]
+    blocks = [mrkdwn_section("\n".join(c)) for c in shown]
+    left = sum(len(c) for c in chunks[first + per_page :])
+    if left and command is not None:
+        more = t(lang, "network.list.more_page", count=left, command=f"{command} {page + 1}")
+        blocks.append(mrkdwn_section(more))
+    elif left:
+        blocks.append(mrkdwn_section(t(lang, "network.list.more_export", count=left)))
+    return blocks
+
+
+def render_summary(lang: str, summary: Summary, budget: int = MAX_BLOCKS) -> list[dict[str, Any]]:
+    """A meeting's overview in at most `budget` blocks (a longer list says what is left out)."""
     meeting, network = summary.meeting, summary.network
     members = len(summary.lines)
     answers = [line.attendance.value if line.attendance else None for line in summary.lines]
@@ -127,12 +154,7 @@ def render_summary(lang: str, summary: Summary) -> list[dict[str, Any]]:
         return blocks
     blocks.append(mrkdwn_section(t(lang, "network.summary.behind")))
     lines = [render_line(lang, line) for line in behind]
-    body = _sections(lines, MAX_BLOCKS - len(blocks) - 1)
-    shown = sum(b["text"]["text"].count("\n") + 1 for b in body)
-    blocks += body
-    if shown < len(lines):
-        blocks.append(mrkdwn_section(t(lang, "network.summary.more", count=len(lines) - shown)))
-    return blocks
+    return blocks + _sections(lang, lines, budget - len(blocks))
 
 
 def _meeting_by_number(network: Network, text: str) -> Any:
@@ -178,7 +200,10 @@ def summary_blocks(
                     yes=answers.count("yes"),
                 )
             )
-        return [mrkdwn_section(f"*{escape_slack(network.name)}*"), *_sections(lines, MAX_BLOCKS)]
+        return [
+            mrkdwn_section(f"*{escape_slack(network.name)}*"),
+            *_sections(lang, lines, MAX_BLOCKS),
+        ]
     found = MENTION_RE.fullmatch(args[0])
     member = None
     if found:
@@ -201,10 +226,18 @@ def summary_blocks(
         organisation=escape_slack(member.organisation or "—"),
         manager=escape_slack(member.manager_name or "—"),
     )
-    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS)]
+    return [mrkdwn_section(header), *_sections(lang, lines, MAX_BLOCKS)]
 
 
-def members_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[str, Any]]:
+def page_of(args: list[str]) -> int:
+    """`/network members 2` (or `side 2` / `page 2`): the page asked for, 1 by default."""
+    number = next((a for a in args if a.isdigit()), "1")
+    return max(int(number), 1)
+
+
+def members_blocks(
+    scope: RequestScope, lang: str, network: Network, page: int = 1
+) -> list[dict[str, Any]]:
     people = [p for p in network.people if p.role is Role.MEMBER and p.active]
     people.sort(key=lambda p: p.name)
     lines = [
@@ -221,7 +254,10 @@ def members_blocks(scope: RequestScope, lang: str, network: Network) -> list[dic
     header = t(
         lang, "network.members.header", network=escape_slack(network.name), count=len(people)
     )
-    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS)]
+    return [
+        mrkdwn_section(header),
+        *_sections(lang, lines, MAX_BLOCKS, page=page, command="/network members"),
+    ]
 
 
 def meetings_blocks(lang: str, network: Network) -> list[dict[str, Any]]:
@@ -242,10 +278,12 @@ def meetings_blocks(lang: str, network: Network) -> list[dict[str, Any]]:
             )
         )
     header = t(lang, "network.meetings.header", network=escape_slack(network.name))
-    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS)]
+    return [mrkdwn_section(header), *_sections(lang, lines, MAX_BLOCKS)]
 
 
-def fees_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[str, Any]]:
+def fees_blocks(
+    scope: RequestScope, lang: str, network: Network, page: int = 1
+) -> list[dict[str, Any]]:
     rows = fees(session=scope.db, network=network)
     lines = []
     for row in rows:
@@ -274,7 +312,11 @@ def fees_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[s
         total=sum(r.total for r in rows),
         count=sum(len(r.members) for r in rows),
     )
-    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS - 2), mrkdwn_section(total)]
+    return [
+        mrkdwn_section(header),
+        *_sections(lang, lines, MAX_BLOCKS - 2, page=page, command="/network fees"),
+        mrkdwn_section(total),
+    ]
 
 
 def upload_to_dm(
@@ -503,11 +545,11 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
     elif word in {"summary", "overblik"}:
         blocks = summary_blocks(scope, lang, network, args[1:])
     elif word in {"members", "medlemmer"}:
-        blocks = members_blocks(scope, lang, network)
+        blocks = members_blocks(scope, lang, network, page_of(args[1:]))
     elif word in {"meetings", "møder", "moder"}:
         blocks = meetings_blocks(lang, network)
     elif word in {"fees", "gebyr", "gebyrer"}:
-        blocks = fees_blocks(scope, lang, network)
+        blocks = fees_blocks(scope, lang, network, page_of(args[1:]))
     elif word in {"add", "tilføj", "remove", "fjern", "meeting", "møde"}:
         text = str(body.get("text", "")).strip()
         reply = handle_admin(scope, lang, network, word, text)
@@ -544,20 +586,22 @@ def build_digest(
     if meeting is None:
         return None
     summary = meeting_summary(session=session, network=network, meeting=meeting)
-    blocks = [
-        mrkdwn_section(t(lang, key, network=escape_slack(network.name))),
-        *render_summary(lang, summary),
-    ][: MAX_BLOCKS + 1]
+    tail: list[dict[str, Any]] = []
     sister = sister_of(session, network) if key == "network.digest.weekly" else None
     if sister is not None:  # shared: the sister's totals only, no one by name
         sister_meeting = next_meeting_for_summary(sister, now.astimezone(sister.zone).date())
         if sister_meeting is not None:
             shared = meeting_summary(session=session, network=sister, meeting=sister_meeting)
-            blocks = [
-                *blocks[: MAX_BLOCKS - 2],
+            tail = [
                 mrkdwn_section(t(lang, "network.digest.sister", network=escape_slack(sister.name))),
                 *render_summary(lang, shared)[:2],
             ]
+    # Within Slack's 50 blocks: what does not fit in the overview says so (never cut silently).
+    blocks = [
+        mrkdwn_section(t(lang, key, network=escape_slack(network.name))),
+        *render_summary(lang, summary, budget=MAX_BLOCKS - len(tail)),
+        *tail,
+    ]
     return {"text": t(lang, key, network=network.name)[:300], "blocks": blocks}
 
 
