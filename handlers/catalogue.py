@@ -185,6 +185,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup.status.none": "Ingen endnu i denne periode. Skriv fx `/followup Vi aftalte …`.",
         "followup.status.entry": "• {day}: “{agreed}”{next_step}",
         "followup.status.next_step": " — næste skridt: “{next_step}”",
+        "followup.status.more": (
+            "… og {count} tidligere. Alt, du har registreret, får du med `/network mydata`."
+        ),
         "followup.edit": "Ret",
         "followup.modal.title": "Opfølgning med chef",
         "followup.modal.date": "Dato",
@@ -221,6 +224,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.modal.status": "Status",
         "spread.modal.effect": "Effekt (valgfrit)",
         "spread.modal.pick": "Vælg",
+        "picker.more": "{shown} af {total} vist — skriv mere for at finde flere",
         "spread.modal.saved": "Gemt. Tak fordi du spreder de gode løsninger!",
         "spread.list.header": "*Det, du har gjort med løsninger fra netværket*",
         "spread.list.none": "Intet endnu. Registrér med `/spread`.",
@@ -228,6 +232,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.list.source": " fra {user}",
         "spread.list.meeting": " (møde {number})",
         "spread.list.effect": "\n   Effekt: {effect}",
+        "spread.list.more": (
+            "… og {count} flere. Alt, du har registreret, får du med `/network mydata`."
+        ),
         "spread.update": "Opdatér",
         "spread.error.empty": "Skriv, hvilken løsning det er, eller vælg et eksempel.",
         "spread.error.too_long": "Teksten er for lang (højst {limit} tegn).",
@@ -649,6 +656,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup.status.none": "None yet in this period. Type e.g. `/followup We agreed …`.",
         "followup.status.entry": "• {day}: “{agreed}”{next_step}",
         "followup.status.next_step": " — next step: “{next_step}”",
+        "followup.status.more": "… and {count} earlier. Everything you logged: `/network mydata`.",
         "followup.edit": "Edit",
         "followup.modal.title": "Manager follow-up",
         "followup.modal.date": "Date",
@@ -682,6 +690,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.modal.status": "Status",
         "spread.modal.effect": "Effect (optional)",
         "spread.modal.pick": "Pick",
+        "picker.more": "{shown} of {total} shown — type more to find others",
         "spread.modal.saved": "Saved. Thank you for spreading good solutions!",
         "spread.list.header": "*What you did with solutions from the network*",
         "spread.list.none": "Nothing yet. Log it with `/spread`.",
@@ -689,6 +698,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.list.source": " from {user}",
         "spread.list.meeting": " (meeting {number})",
         "spread.list.effect": "\n   Effect: {effect}",
+        "spread.list.more": "… and {count} more. Everything you logged: `/network mydata`.",
         "spread.update": "Update",
         "spread.error.empty": "Say which solution it is, or pick an example.",
         "spread.error.too_long": "The text is too long (at most {limit} characters).",

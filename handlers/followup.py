@@ -27,6 +27,8 @@ from models.network import Member, period_for
 
 HELP_WORDS = {"help", "hjælp", "hjaelp", "?"}
 
+MAX_LISTED = 20  # the latest; the rest in /network mydata
+
 
 def build_followup_modal(lang: str, *, today: date, row: ManagerFollowUp | None) -> dict[str, Any]:
     agreed: dict[str, Any] = {
@@ -86,7 +88,9 @@ def render_followups(
     blocks = [mrkdwn_section(t(lang, "followup.status.header", period=period_text))]
     if not rows:
         blocks.append(mrkdwn_section(t(lang, "followup.status.none")))
-    for row in rows[-20:]:
+    if len(rows) > MAX_LISTED:
+        blocks.append(mrkdwn_section(t(lang, "followup.status.more", count=len(rows) - MAX_LISTED)))
+    for row in rows[-MAX_LISTED:]:
         next_step = (
             t(lang, "followup.status.next_step", next_step=escape_slack(row.next_step[:300]))
             if row.next_step

@@ -40,6 +40,9 @@ class Field(StrEnum):
     """action_ids of the input elements (one per block, so the block_id names the field)."""
 
     VALUE = "value"
+    # Past Slack's 100 options a picker searches as the member types (an options request).
+    MEMBER_SEARCH = "member_search"
+    EXAMPLE_SEARCH = "example_search"
 
 
 NUDGE_METADATA_EVENT = "tovholder_nudge"

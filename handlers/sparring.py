@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from handlers.blocks import info_modal
+from handlers.blocks import element_state, info_modal, option, picker
 from handlers.catalogue import format_date, markup_join, mention, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
@@ -314,14 +314,11 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> di
                 "block_id": "sparring_receivers",
                 "optional": True,
                 "label": plain(t(lang, "sparring.modal.receivers")),
-                "element": {
-                    "type": "multi_static_select",
-                    "action_id": Field.VALUE,
-                    "options": [
-                        {"text": plain(m.name[:75]), "value": m.slack_user_id}
-                        for m in members[:100]
-                    ],
-                },
+                "element": picker(
+                    [option(m.name, m.slack_user_id) for m in members],
+                    search_action=Field.MEMBER_SEARCH,
+                    multi=True,
+                ),
             }
         )
     blocks.append(
@@ -364,7 +361,7 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
     values = body["view"]["state"]["values"]
 
     def value(block: str) -> dict[str, Any]:
-        return dict(values.get(block, {}).get(Field.VALUE, {}))
+        return element_state(values, block)
 
     try:
         minutes = parse_duration(value("sparring_duration").get("value") or "")

@@ -8,7 +8,16 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
-from handlers.blocks import info_modal, mrkdwn_section, plain, section_with_button
+from handlers.blocks import (
+    element_state,
+    info_modal,
+    mrkdwn_section,
+    option,
+    picker,
+    plain,
+    search_options,
+    section_with_button,
+)
 from handlers.catalogue import mention, t
 from handlers.context import scope_of
 from handlers.errors import submit_form
@@ -17,7 +26,7 @@ from handlers.parsing import escape_slack
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
 from models.network import Member
-from models.prep import network_members
+from models.prep import PrepExample, network_members
 from models.spread import (
     MAX_TEXT,
     SpreadAction,
@@ -30,12 +39,11 @@ from models.spread import (
 )
 
 HELP_WORDS = {"help", "hjælp", "hjaelp", "?"}
-MAX_OPTIONS = 100
 MAX_LISTED = 20
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text[:75]), "value": value}
+    return option(text, value)
 
 
 def _status_input(lang: str, current: SpreadStatus | None) -> dict[str, Any]:
@@ -73,19 +81,37 @@ def _effect_input(lang: str, effect: str) -> dict[str, Any]:
     }
 
 
-def _select(lang: str, block_id: str, label: str, options: list[dict[str, Any]]) -> dict[str, Any]:
+def _select(
+    lang: str,
+    block_id: str,
+    label: str,
+    options: list[dict[str, Any]],
+    search_action: str = Field.VALUE,
+) -> dict[str, Any]:
     return {
         "type": "input",
         "block_id": block_id,
         "optional": True,
         "label": plain(label),
-        "element": {
-            "type": "static_select",
-            "action_id": Field.VALUE,
-            "placeholder": plain(t(lang, "spread.modal.pick")),
-            "options": options[:MAX_OPTIONS],
-        },
+        "element": picker(
+            options, search_action=search_action, placeholder=t(lang, "spread.modal.pick")
+        ),
     }
+
+
+def example_options(examples: list[PrepExample], members: list[Member]) -> list[dict[str, Any]]:
+    by_id = {m.id: m for m in members}
+    return [
+        _option(
+            f"{e.title} ({by_id[e.member_id].name})" if e.member_id in by_id else e.title,
+            str(e.id),
+        )
+        for e in examples
+    ]
+
+
+def member_options(members: list[Member]) -> list[dict[str, Any]]:
+    return [_option(m.name, m.slack_user_id) for m in members]
 
 
 def build_spread_modal(
@@ -106,21 +132,13 @@ def build_spread_modal(
         },
     ]
     if examples:
-        by_id = {m.id: m for m in members}
         blocks.append(
             _select(
                 lang,
                 "spread_example",
                 t(lang, "spread.modal.example"),
-                [
-                    _option(
-                        f"{e.title} ({by_id[e.member_id].name})"
-                        if e.member_id in by_id
-                        else e.title,
-                        str(e.id),
-                    )
-                    for e in examples
-                ],
+                example_options(examples, members),
+                Field.EXAMPLE_SEARCH,
             )
         )
     if members:
@@ -129,7 +147,8 @@ def build_spread_modal(
                 lang,
                 "spread_source",
                 t(lang, "spread.modal.source"),
-                [_option(m.name, m.slack_user_id) for m in members],
+                member_options(members),
+                Field.MEMBER_SEARCH,
             )
         )
     if held:
@@ -178,6 +197,8 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
     blocks = [mrkdwn_section(t(lang, "spread.list.header"))]
     if not rows:
         blocks.append(mrkdwn_section(t(lang, "spread.list.none")))
+    if len(rows) > MAX_LISTED:
+        blocks.append(mrkdwn_section(t(lang, "spread.list.more", count=len(rows) - MAX_LISTED)))
     for row in rows[:MAX_LISTED]:
         text = t(
             lang,
@@ -207,8 +228,8 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
 
 
 def _selected(values: dict[str, Any], block_id: str) -> str | None:
-    option = values.get(block_id, {}).get(Field.VALUE, {}).get("selected_option")
-    return str(option["value"]) if option else None
+    chosen = element_state(values, block_id).get("selected_option")
+    return str(chosen["value"]) if chosen else None
 
 
 def _typed(values: dict[str, Any], block_id: str) -> str:
@@ -269,6 +290,23 @@ def open_spread_form(scope: Any, member: Member) -> dict[str, Any]:
         members=network_members(scope.db, member),
         now=scope.now,
     )
+
+
+def handle_member_options(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """Type-ahead over the other members of the network (a picker past Slack's 100)."""
+    scope = scope_of(context)
+    member = scope.require_member()
+    options = member_options(network_members(scope.db, member))
+    ack(**search_options(member.lang, options, str(body.get("value") or "")))
+
+
+def handle_example_options(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """Type-ahead over the examples shared at meetings held (a picker past Slack's 100)."""
+    scope = scope_of(context)
+    member = scope.require_member()
+    examples = shared_examples(session=scope.db, member=member, now=scope.now)
+    options = example_options(examples, network_members(scope.db, member))
+    ack(**search_options(member.lang, options, str(body.get("value") or "")))
 
 
 def handle_open_spread_button(ack: Ack, context: dict[str, Any]) -> None:
@@ -379,3 +417,5 @@ def register(app: App) -> None:
     app.view(Callback.SPREAD_UPDATE_MODAL)(handle_spread_update_submission)
     app.action(Action.OPEN_SPREAD)(ack=handle_open_spread_button, lazy=[open_view])
     app.action(Action.SPREAD_NOTICES_OFF)(ack=handle_spread_notices_off, lazy=[reply_ephemeral])
+    app.options(Field.MEMBER_SEARCH)(handle_member_options)
+    app.options(Field.EXAMPLE_SEARCH)(handle_example_options)

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers.ids import Action
 from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
-from models.spread import SpreadAction, SpreadStatus
+from models.spread import SpreadAction, SpreadInput, SpreadStatus, log_spread
 from tests.blockkit import check_view
-from tests.conftest import ANNA, BO, FREDERIK
+from tests.conftest import ANNA, BO, FREDERIK, person
+from tests.e2e.test_network_e2e import add_members
 from tests.e2e.test_prep_e2e import opened_view, pick, text
 
 
@@ -166,3 +167,68 @@ def test_spread_offers_only_examples_from_meetings_held(
     with session_factory() as s:
         row = s.scalars(select(SpreadAction)).one()
         assert (row.solution, row.meeting.number) == ("Klageportal", 2)
+
+
+def suggest(bot: Any, user: str, view: dict[str, Any], block_id: str, typed: str) -> Any:
+    """What Slack asks when a member types in a type-ahead picker (a block_suggestion)."""
+    element = next(b for b in view["blocks"] if b.get("block_id") == block_id)["element"]
+    return bot.interaction(
+        {
+            "type": "block_suggestion",
+            "user": {"id": user, "username": user.lower(), "team_id": "T0TEST0001"},
+            "action_id": element["action_id"],
+            "block_id": block_id,
+            "value": typed,
+            "view": {"id": "V0TEST0001", "type": "modal", "callback_id": view["callback_id"]},
+        }
+    ).json()
+
+
+def test_every_member_can_be_picked_in_a_big_network(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    add_members(session_factory, 410)  # 420 members: past Slack's 100 options
+    bot.command("/spread", "", user=ANNA)
+    view = opened_view(bot)
+    source = next(b for b in view["blocks"] if b["block_id"] == "spread_source")["element"]
+    assert source["type"] == "external_select" and check_view(view, "modal") == []
+    everyone = suggest(bot, ANNA, view, "spread_source", "")
+    (group,) = everyone["option_groups"]
+    assert group["label"]["text"] == "100 af 419 vist — skriv mere for at finde flere"
+    assert len(group["options"]) == 100
+    found = suggest(bot, ANNA, view, "spread_source", "medlem 319")["options"]
+    assert [o["value"] for o in found] == ["U0BIG00319"]
+    form = (
+        text("spread_solution", "Borgerpanel")
+        | {
+            "spread_source": {
+                "member_search": {"type": "external_select", "selected_option": found[0]}
+            }
+        }
+        | radio("spread_status", "planned")
+    )
+    assert bot.submit(ANNA, view, form).json()["response_action"] == "update"
+    with session_factory() as s:
+        assert s.scalars(select(SpreadAction)).one().source.slack_user_id == "U0BIG00319"
+
+    bot.click(ANNA, Action.OPEN_SPARRING, "{}")
+    sparring = opened_view(bot, 2)
+    receivers = next(b for b in sparring["blocks"] if b["block_id"] == "sparring_receivers")
+    assert receivers["element"]["type"] == "multi_external_select"
+    found = suggest(bot, ANNA, sparring, "sparring_receivers", "Medlem 04")["options"]
+    assert [o["text"]["text"] for o in found] == [f"Medlem 04{i}" for i in range(10)]
+
+
+def test_a_long_spread_list_says_what_is_left(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        anna = person(s, ANNA)
+        for i in range(25):
+            data = SpreadInput(f"Løsning {i}", None, BO, None, "planned", "")
+            log_spread(session=s, member=anna, data=data, now=bot.clock.now)
+        s.commit()
+    blocks = bot.command("/spread", "status", user=ANNA).json()["blocks"]
+    texts = [b["text"]["text"] for b in blocks]
+    assert len(blocks) == 22
+    assert texts[1] == "… og 5 flere. Alt, du har registreret, får du med `/network mydata`."
