@@ -310,6 +310,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.sparring.text": "{giver} har registreret sparring med dig.",
         "notice.sparring.dispute": "Det passer ikke",
         "notice.sparring.disputed": "Tak — registreringen er markeret til tovholderen.",
+        "notice.dispute": (
+            "⚠️ {receiver} siger, at det ikke passer: {giver} har registreret {minutes} sparring "
+            "med {receiver} den {day}{note}."
+        ),
+        "notice.dispute.text": "{receiver} siger, at en registrering af sparring ikke passer.",
+        "notice.dispute.keep": "Behold registreringen",
+        "notice.dispute.remove": "Fjern registreringen",
+        "notice.dispute.kept": "Registreringen er beholdt, og indsigelsen er lukket.",
+        "notice.dispute.removed": "Registreringen er fjernet ({minutes} den {day}).",
+        "notice.dispute.closed": "Den indsigelse er allerede afgjort.",
         "notice.spread": (
             "🌱 {member} har taget din løsning “{solution}” op — status: {status}.{effect}"
         ),
@@ -366,6 +376,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/network summary @medlem` — alt om ét medlem i sæsonen\n"
             "• `/network summary season` — hele sæsonen møde for møde\n"
             "• `/network members`, `/network meetings`, `/network fees`\n"
+            "• `/network disputes` — sparring, et medlem siger ikke passer: behold eller fjern\n"
             "• `/network export` — alt som Excel- og CSV-filer\n"
             "• `/network forget @medlem` — slet et medlems personoplysninger\n"
             "• `/network mydata` — (for alle) dine egne data som fil"
@@ -384,6 +395,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{unanswered} har ikke svaret"
         ),
         "network.summary.behind": "*Bagud:*",
+        "network.disputes.header": "*Bestridte registreringer af sparring:* {count}",
+        "network.disputes.none": "Ingen bestridte registreringer.",
+        "network.disputes.more": "… og {count} flere — se dem alle med `/network disputes`.",
+        "network.disputes.more_later": "… og {count} flere; de vises, når du har afgjort nogle.",
         "network.summary.nobody_behind": "Ingen er bagud. 🎉",
         "network.summary.line": (
             "• {name} ({organisation}): {p1} chef {p2} spørgsmål ({questions}/3) {p3} eksempler "
@@ -771,6 +786,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.sparring.text": "{giver} logged sparring with you.",
         "notice.sparring.dispute": "That's not right",
         "notice.sparring.disputed": "Thanks — the entry is flagged for the facilitator.",
+        "notice.dispute": (
+            "⚠️ {receiver} says this is not right: {giver} logged {minutes} of sparring with "
+            "{receiver} on {day}{note}."
+        ),
+        "notice.dispute.text": "{receiver} says a sparring entry is not right.",
+        "notice.dispute.keep": "Keep the entry",
+        "notice.dispute.remove": "Remove the entry",
+        "notice.dispute.kept": "The entry is kept, and the dispute is closed.",
+        "notice.dispute.removed": "The entry is removed ({minutes} on {day}).",
+        "notice.dispute.closed": "That dispute has already been settled.",
         "notice.spread": (
             "🌱 {member} has taken up your solution “{solution}” — status: {status}.{effect}"
         ),
@@ -826,6 +851,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/network summary @member` — everything about one member this season\n"
             "• `/network summary season` — the whole season, meeting by meeting\n"
             "• `/network members`, `/network meetings`, `/network fees`\n"
+            "• `/network disputes` — entries a member says are not right: keep or remove\n"
             "• `/network export` — everything as Excel and CSV files\n"
             "• `/network forget @member` — erase a member's personal data\n"
             "• `/network mydata` — (for everyone) your own data as a file"
@@ -847,6 +873,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{unanswered} no answer"
         ),
         "network.summary.behind": "*Behind:*",
+        "network.disputes.header": "*Disputed sparring entries:* {count}",
+        "network.disputes.none": "No disputed entries.",
+        "network.disputes.more": "… and {count} more — see them all with `/network disputes`.",
+        "network.disputes.more_later": "… and {count} more; they show once you settle some.",
         "network.summary.nobody_behind": "Nobody is behind. 🎉",
         "network.summary.line": (
             "• {name} ({organisation}): {p1} manager {p2} questions ({questions}/3) {p3} examples "

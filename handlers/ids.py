@@ -21,6 +21,8 @@ class Action(StrEnum):
     ATTEND_SUBSTITUTE = "attendance_substitute"
     ATTEND_NO = "attendance_no"
     DISPUTE_SPARRING = "sparring_dispute"
+    DISPUTE_KEEP = "sparring_dispute_keep"
+    DISPUTE_REMOVE = "sparring_dispute_remove"
     SPREAD_NOTICES_OFF = "spread_notices_off"
     FORGET_CONFIRM = "network_forget_confirm"
     SPREAD_UPDATE = "spread_update"

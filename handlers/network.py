@@ -19,12 +19,13 @@ from handlers.catalogue import format_date, mention, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
 from handlers.parsing import MENTION_RE, escape_slack, unescape_slack
-from handlers.sparring import render_period, reply_ephemeral
+from handlers.sparring import dispute_blocks, render_period, reply_ephemeral
 from models.errors import InputError
 from models.export import export_tables, to_csv_zip, to_xlsx
 from models.network import Meeting, Member, Network, Role, find_people, sister_of
 from models.network_admin import add_member, move_meeting, remove_member
 from models.privacy import forget_member, personal_data
+from models.sparring import SparringReceiver, is_open_dispute, open_disputes, resolve_dispute
 from models.summary import (
     MAX_PER_WORKPLACE,
     MemberLine,
@@ -37,6 +38,7 @@ from models.summary import (
 log = logging.getLogger(__name__)
 
 MAX_BLOCKS = 45
+DISPUTES_IN_SUMMARY = 3
 LINES_PER_SECTION = 8
 
 
@@ -115,6 +117,55 @@ def _sections(
     return blocks
 
 
+def _dispute_section(
+    lang: str, disputes: list[SparringReceiver], shown: int, more_key: str
+) -> list[dict[str, Any]]:
+    """Open disputes, each with Keep / Remove, the first `shown` of them; then how many more."""
+    if not disputes:
+        return []
+    blocks = [mrkdwn_section(t(lang, "network.disputes.header", count=len(disputes)))]
+    for receiver in disputes[:shown]:
+        blocks += dispute_blocks(lang, receiver)
+    if len(disputes) > shown:
+        blocks.append(mrkdwn_section(t(lang, more_key, count=len(disputes) - shown)))
+    return blocks
+
+
+def disputes_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[str, Any]]:
+    """`/network disputes`: every open dispute (as many as fit), to settle one by one."""
+    disputes = open_disputes(session=scope.db, network_id=network.id)
+    if not disputes:
+        return [mrkdwn_section(t(lang, "network.disputes.none"))]
+    fit = (MAX_BLOCKS - 2) // 2
+    return _dispute_section(lang, disputes, fit, "network.disputes.more_later")
+
+
+def handle_dispute_decision(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """A facilitator keeps or removes a disputed entry (checked again here)."""
+    scope = scope_of(context)
+    network = facilitated_network(scope)
+    ack()
+    if network is None:
+        context["reply"] = t(scope.lang, "network.not_allowed")
+        return
+    action = body["actions"][0]
+    receiver = scope.db.get(SparringReceiver, int(action.get("value") or 0))
+    if receiver is None or receiver.member.network_id != network.id:
+        context["reply"] = t(scope.lang, "network.error.unknown_member")
+        return
+    if not is_open_dispute(receiver):
+        context["reply"] = t(scope.lang, "notice.dispute.closed")
+        return
+    remove = action["action_id"] == Action.DISPUTE_REMOVE
+    by = _facilitator(scope, network)
+    resolve_dispute(session=scope.db, receiver=receiver, by=by, remove=remove, now=scope.now)
+    scope.db.commit()
+    log.info("dispute %s settled by %s remove=%s", receiver.id, by.id, remove)
+    entry = receiver.entry
+    key = "notice.dispute.removed" if remove else "notice.dispute.kept"
+    context["reply"] = t(scope.lang, key, minutes=entry.minutes, day=entry.given_on)
+
+
 def render_summary(lang: str, summary: Summary, budget: int = MAX_BLOCKS) -> list[dict[str, Any]]:
     """A meeting's overview in at most `budget` blocks (a longer list says what is left out)."""
     meeting, network = summary.meeting, summary.network
@@ -148,6 +199,7 @@ def render_summary(lang: str, summary: Summary, budget: int = MAX_BLOCKS) -> lis
         unanswered=answers.count(None),
     )
     blocks = [mrkdwn_section(header), mrkdwn_section(totals)]
+    blocks += _dispute_section(lang, summary.disputes, DISPUTES_IN_SUMMARY, "network.disputes.more")
     behind = summary.behind
     if not behind:
         blocks.append(mrkdwn_section(t(lang, "network.summary.nobody_behind")))
@@ -546,6 +598,8 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
         blocks = summary_blocks(scope, lang, network, args[1:])
     elif word in {"members", "medlemmer"}:
         blocks = members_blocks(scope, lang, network, page_of(args[1:]))
+    elif word in {"disputes", "indsigelser"}:
+        blocks = disputes_blocks(scope, lang, network)
     elif word in {"meetings", "møder", "moder"}:
         blocks = meetings_blocks(lang, network)
     elif word in {"fees", "gebyr", "gebyrer"}:
@@ -608,3 +662,5 @@ def build_digest(
 def register(app: App) -> None:
     app.command("/network")(ack=handle_network_command, lazy=[send_files])
     app.action(Action.FORGET_CONFIRM)(ack=handle_forget_confirm, lazy=[reply_ephemeral])
+    for action in (Action.DISPUTE_KEEP, Action.DISPUTE_REMOVE):
+        app.action(action)(ack=handle_dispute_decision, lazy=[reply_ephemeral])

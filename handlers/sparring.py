@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from handlers.blocks import element_state, info_modal, option, picker
+from handlers.blocks import element_state, info_modal, mrkdwn_section, option, picker
 from handlers.catalogue import format_date, markup_join, mention, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
@@ -23,7 +23,7 @@ from handlers.parsing import (
     split_subcommand,
 )
 from models.errors import InputError
-from models.network import Member, Period
+from models.network import Member, Period, Role
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
@@ -31,6 +31,8 @@ from models.sparring import (
     SparringEntry,
     SparringReceiver,
     SparringStatus,
+    dispute_sparring,
+    is_open_dispute,
     log_sparring,
     period_total,
     sparring_status,
@@ -241,6 +243,57 @@ def build_sparring_received(
     }
 
 
+def dispute_blocks(lang: str, receiver: SparringReceiver) -> list[dict[str, Any]]:
+    """A disputed entry for a facilitator, with the two ways to settle it."""
+    entry = receiver.entry
+    text = t(
+        lang,
+        "notice.dispute",
+        receiver=mention(receiver.member.slack_user_id),
+        giver=mention(entry.giver.slack_user_id),
+        minutes=entry.minutes,
+        day=entry.given_on,
+        note=_note(lang, entry, NOTE_PREVIEW),
+    )
+    buttons = [
+        {
+            "type": "button",
+            "action_id": action,
+            "text": {"type": "plain_text", "text": t(lang, key)},
+            "value": str(receiver.id),
+        }
+        for action, key in (
+            (Action.DISPUTE_KEEP, "notice.dispute.keep"),
+            (Action.DISPUTE_REMOVE, "notice.dispute.remove"),
+        )
+    ]
+    buttons[1]["style"] = "danger"
+    return [
+        mrkdwn_section(text, f"dispute_{receiver.id}"),
+        {"type": "actions", "block_id": f"dispute_{receiver.id}_actions", "elements": buttons},
+    ]
+
+
+def build_dispute_notice(
+    *, session: Session, member: Member, receiver_id: int, nudge_id: int
+) -> dict[str, Any] | None:
+    """To a facilitator: a receiver disputes an entry. None once it is settled (or when the
+    facilitator is not one of that network's)."""
+    receiver = session.get(SparringReceiver, receiver_id)
+    if (
+        receiver is None
+        or not is_open_dispute(receiver)
+        or member.role is not Role.FACILITATOR
+        or receiver.member.network_id != member.network_id
+    ):
+        return None
+    lang = member.lang
+    return {
+        "text": t(lang, "notice.dispute.text", receiver=mention(receiver.member.slack_user_id)),
+        "blocks": dispute_blocks(lang, receiver),
+    }
+
+
 def open_view_lazy(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
     """Lazy listener: open the modal the ack step built, with the request's trigger_id."""
     view = context.get("view_to_open")
@@ -263,8 +316,7 @@ def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> N
     ack()
     if receiver is None or receiver.member_id != member.id:
         return
-    if receiver.disputed_at is None:
-        receiver.disputed_at = scope.now
+    if dispute_sparring(session=scope.db, receiver=receiver, now=scope.now):
         scope.db.commit()
         log.info("sparring entry %s disputed by member %s", receiver.entry_id, member.id)
     context["reply"] = t(member.lang, "notice.sparring.disputed")

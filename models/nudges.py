@@ -35,6 +35,7 @@ class NudgeKind(enum.StrEnum):
     # Sent when something happens, not on a schedule (meeting_id is empty, seq names the cause).
     SPARRING_RECEIVED = "sparring_received"
     SPREAD_NOTICE = "spread_notice"
+    SPARRING_DISPUTE = "sparring_dispute"  # to facilitators: a receiver said "not right"
 
 
 # Days before the meeting (PRODUCT.md's defaults).
@@ -63,7 +64,7 @@ CLOSING_DAYS_BEFORE = 7
 MEMBER_KINDS = (*DAYS_BEFORE, NudgeKind.ATTENDANCE, *BETWEEN_KINDS)
 FACILITATOR_KINDS = (NudgeKind.HEAD_COUNT, NudgeKind.READINESS_REPORT)
 HOST_KINDS = (NudgeKind.HEAD_COUNT,)  # a meeting's host contact, for their meeting only
-EVENT_KINDS = (NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE)
+EVENT_KINDS = (NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE, NudgeKind.SPARRING_DISPUTE)
 
 
 class NudgeStatus(enum.StrEnum):
