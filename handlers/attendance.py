@@ -75,6 +75,17 @@ def _names(lang: str, names: list[str]) -> str:
 
 def build_head_count(lang: str, *, member: Member, count: HeadCount) -> dict[str, Any]:
     meeting = count.meeting
+    return {
+        "text": t(lang, "headcount.text", number=meeting.number, total=count.total),
+        "blocks": [
+            mrkdwn_section(render_head_count(lang, member=member, count=count), "head_count")
+        ],
+    }
+
+
+def render_head_count(lang: str, *, member: Member, count: HeadCount) -> str:
+    """Who comes to a meeting (and who instead), for the organisers and the host contact."""
+    meeting = count.meeting
     lines = [
         t(
             lang,
@@ -105,10 +116,7 @@ def build_head_count(lang: str, *, member: Member, count: HeadCount) -> dict[str
         t(lang, "headcount.not_coming", names=_names(lang, [m.name for m in count.not_coming])),
         t(lang, "headcount.no_answer", names=_names(lang, [m.name for m in count.no_answer])),
     ]
-    return {
-        "text": t(lang, "headcount.text", number=meeting.number, total=count.total),
-        "blocks": [mrkdwn_section("\n".join(lines), "head_count")],
-    }
+    return "\n".join(lines)
 
 
 def build_substitute_modal(lang: str, meeting_id: int) -> dict[str, Any]:

@@ -70,6 +70,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.network": "*{network}*",
         "home.next_meeting": "*Næste møde {number}: {theme}*\n{when}\n{place} · vært: {host}",
         "home.no_next_meeting": "Sæsonens møder er afholdt.",
+        "home.host.intro": (
+            "Du er kontaktperson hos værten for {count} møde(r) i *{network}*. Her er, hvem der "
+            "kommer; du får også optællingen som besked to arbejdsdage før mødet."
+        ),
+        "home.host.place": "{place} · vært: {host}",
+        "home.host.none": "Dine møder er afholdt. Tak for værtskabet!",
         "home.help": "Registrér sparring med `/sparring logged 2h with @anna` · `/sparring help`",
         # Preparation (/prep and its modal)
         "prep.help": (
@@ -558,6 +564,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.network": "*{network}*",
         "home.next_meeting": "*Next meeting {number}: {theme}*\n{when}\n{place} · host: {host}",
         "home.no_next_meeting": "The season's meetings have all been held.",
+        "home.host.intro": (
+            "You are the host's contact for {count} meeting(s) of *{network}*. Here is who is "
+            "coming; you also get the count as a message two working days before the meeting."
+        ),
+        "home.host.place": "{place} · host: {host}",
+        "home.host.none": "Your meetings have been held. Thank you for hosting!",
         "home.help": "Log sparring with `/sparring logged 2h with @anna` · `/sparring help`",
         "prep.help": (
             "*/prep* — prepare for the next meeting: align expectations with your manager, note "

@@ -13,6 +13,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from handlers.attendance import render_head_count
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action
@@ -20,6 +21,7 @@ from handlers.network import render_summary
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_prep_status
 from handlers.sparring import render_status
+from models.attendance import HeadCount, head_count
 from models.errors import NotAMemberError
 from models.followup import followups_in_period
 from models.network import (
@@ -51,6 +53,7 @@ class HomeBlock(StrEnum):
     BETWEEN = "home_between"
     BETWEEN_ACTIONS = "home_between_actions"
     HELP = "home_help"
+    HOSTED = "home_hosted"  # one per meeting the host contact has
 
 
 def render_meeting_when(lang: str, meeting: Meeting, zone: ZoneInfo, network_zone: ZoneInfo) -> str:
@@ -163,6 +166,38 @@ def build_stranger_home_view(lang: str, contacts: list[str]) -> dict[str, Any]:
     }
 
 
+def build_host_home_view(
+    lang: str, *, host: Member, counts: list[HeadCount], now: datetime
+) -> dict[str, Any]:
+    """A meeting host's contact: their meeting(s) to come — when, where, and who is coming."""
+    network = host.network
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
+        _section(
+            HomeBlock.NETWORK,
+            t(lang, "home.host.intro", count=len(counts), network=escape_slack(network.name)),
+        ),
+    ]
+    coming = [c for c in counts if c.meeting.ends_at > now]
+    if not coming:
+        blocks.append(_section(HomeBlock.NEXT_MEETING, t(lang, "home.host.none")))
+    for count in coming:
+        meeting = count.meeting
+        place = t(lang, "home.host.place", place=meeting.place, host=meeting.host)
+        blocks += [
+            {"type": "divider"},
+            {
+                "type": "section",
+                "block_id": f"{HomeBlock.HOSTED}_{meeting.number}",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": render_head_count(lang, member=host, count=count) + "\n" + place,
+                },
+            },
+        ]
+    return {"type": "home", "blocks": blocks[:100]}
+
+
 def build_facilitator_home_view(
     session: Session, facilitator: Member, now: datetime
 ) -> dict[str, Any]:
@@ -205,8 +240,17 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
         people = find_people(session, user_id)
         member = pick_member(people, scope.now)
         facilitator = next((p for p in people if p.role is Role.FACILITATOR), None)
+        host = next((p for p in people if p.role is Role.HOST), None)
         if member is None and facilitator is not None:
             view = build_facilitator_home_view(session, facilitator, scope.now)
+        elif member is None and host is not None:
+            hosted = [m for m in host.network.meetings if m.host_contact_id == host.id]
+            view = build_host_home_view(
+                host.lang,
+                host=host,
+                counts=[head_count(session, m) for m in hosted],
+                now=scope.now,
+            )
         elif member is None:
             contacts = [f.slack_user_id for f in facilitators_to_contact(session)]
             view = build_stranger_home_view(scope.lang, list(dict.fromkeys(contacts)))
