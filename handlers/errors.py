@@ -32,7 +32,10 @@ def your_text(lang: str, body: dict[str, Any]) -> str:
 def error_text(error: Exception, lang: str, body: dict[str, Any]) -> str:
     """What the user is told about `error`, in `lang`."""
     if isinstance(error, TovholderError):
-        text: str = t(lang, error.key, **error.params)
+        params = error.params
+        if "command" in body:  # values quoted from a command: Slack's escaping undone first
+            params = {k: unescape_slack(v) if isinstance(v, str) else v for k, v in params.items()}
+        text: str = t(lang, error.key, **params)
         if isinstance(error, InputError):
             text += your_text(lang, body)
         return text

@@ -619,7 +619,7 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
             raise InputError("network.error.unknown_member")
         blocks = forget_blocks(lang, target)
     else:
-        text = t(lang, "network.error.unknown_subcommand", word=escape_slack(word))
+        text = t(lang, "network.error.unknown_subcommand", word=unescape_slack(word))
         ack(response_type="ephemeral", text=text + "\n\n" + t(lang, "network.help"))
         return
     fallback = blocks[0]["text"]["text"][:300]

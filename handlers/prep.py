@@ -14,7 +14,7 @@ from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import format_date, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
-from handlers.parsing import escape_slack
+from handlers.parsing import escape_slack, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from models.errors import InputError
 from models.network import Meeting, Member
@@ -467,7 +467,7 @@ def handle_prep_command(ack: Ack, body: dict[str, Any], context: dict[str, Any])
     if sub not in {"", "status", "open", "åbn"}:
         ack(
             response_type="ephemeral",
-            text=t(scope.lang, "prep.error.unknown_subcommand", word=escape_slack(sub))
+            text=t(scope.lang, "prep.error.unknown_subcommand", word=unescape_slack(sub))
             + "\n\n"
             + t(scope.lang, "prep.help"),
         )

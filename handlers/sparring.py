@@ -21,6 +21,7 @@ from handlers.parsing import (
     parse_duration,
     parse_sparring_log,
     split_subcommand,
+    unescape_slack,
 )
 from models.errors import InputError
 from models.network import Member, Period, Role
@@ -165,7 +166,7 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
     command, word, rest = split_subcommand(text)
     if command is None:
         return (
-            t(lang, "sparring.error.unknown_subcommand", word=escape_slack(word))
+            t(lang, "sparring.error.unknown_subcommand", word=unescape_slack(word))
             + "\n\n"
             + render_help(lang, scope.member)
         )

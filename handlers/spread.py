@@ -22,7 +22,7 @@ from handlers.catalogue import mention, t
 from handlers.context import scope_of
 from handlers.errors import submit_form
 from handlers.ids import Action, Callback, Field
-from handlers.parsing import escape_slack
+from handlers.parsing import escape_slack, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
 from models.network import Member
@@ -325,7 +325,7 @@ def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any
     if word not in {"", "status"}:
         ack(
             response_type="ephemeral",
-            text=t(scope.lang, "spread.error.unknown_subcommand", word=escape_slack(word))
+            text=t(scope.lang, "spread.error.unknown_subcommand", word=unescape_slack(word))
             + "\n\n"
             + t(scope.lang, "spread.help"),
         )

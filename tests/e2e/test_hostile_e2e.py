@@ -240,3 +240,10 @@ def test_no_typed_text_crashes_a_form(
         if body["response_action"] == "errors":
             assert set(body["errors"]) <= set(fields) | set(values), (callback, body)
             assert not any("fejlkoden" in e for e in body["errors"].values()), (callback, body)
+
+
+def test_a_command_error_quotes_what_was_typed_once_escaped(bot: BotUnderTest) -> None:
+    reply = bot.command("/sparring", "logged a&lt;b", user=ANNA).text  # typed: logged a<b
+    # Slack shows: Jeg forstod ikke varigheden “a<b”. … Det, du skrev: `/sparring logged a<b`
+    assert reply.startswith("Jeg forstod ikke varigheden “a&lt;b”.")
+    assert reply.endswith("Det, du skrev: `/sparring logged a&lt;b`")
