@@ -65,10 +65,23 @@ def element_state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
     return dict(next(iter(block.values()), {}))
 
 
+def cut_mrkdwn(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, ending in "…" when cut — never inside an escape
+    (`&amp;`) or a mention (`<@U…>`), which would show as debris."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    token, escape = cut.rfind("<"), cut.rfind("&")
+    if token > cut.rfind(">"):
+        cut = cut[:token]
+    if escape > cut.rfind(";"):
+        cut = cut[:escape]
+    return cut + "…"
+
+
 def mrkdwn_section(text: str, block_id: str | None = None) -> dict[str, Any]:
     """A section of mrkdwn text, cut to Slack's 3,000 characters."""
-    if len(text) > MAX_SECTION_TEXT:
-        text = text[: MAX_SECTION_TEXT - 1] + "…"
+    text = cut_mrkdwn(text, MAX_SECTION_TEXT)
     block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
     if block_id:
         block["block_id"] = block_id

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.attendance import render_head_count
+from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action
@@ -69,8 +70,7 @@ def render_meeting_when(lang: str, meeting: Meeting, zone: ZoneInfo, network_zon
 
 
 def _section(block_id: HomeBlock, text: str) -> dict[str, Any]:
-    if len(text) > MAX_SECTION_TEXT:
-        text = text[: MAX_SECTION_TEXT - 1] + "…"
+    text = cut_mrkdwn(text, MAX_SECTION_TEXT)
     return {"type": "section", "block_id": block_id, "text": {"type": "mrkdwn", "text": text}}
 
 

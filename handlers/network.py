@@ -14,7 +14,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from handlers.blocks import mrkdwn_section
+from handlers.blocks import cut_mrkdwn, mrkdwn_section
 from handlers.catalogue import format_date, mention, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
@@ -622,7 +622,7 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
         text = t(lang, "network.error.unknown_subcommand", word=unescape_slack(word))
         ack(response_type="ephemeral", text=text + "\n\n" + t(lang, "network.help"))
         return
-    fallback = blocks[0]["text"]["text"][:300]
+    fallback = cut_mrkdwn(blocks[0]["text"]["text"], 300)
     ack(response_type="ephemeral", text=fallback, blocks=blocks)
 
 
@@ -656,7 +656,7 @@ def build_digest(
         *render_summary(lang, summary, budget=MAX_BLOCKS - len(tail)),
         *tail,
     ]
-    return {"text": t(lang, key, network=network.name)[:300], "blocks": blocks}
+    return {"text": cut_mrkdwn(t(lang, key, network=network.name), 300), "blocks": blocks}
 
 
 def register(app: App) -> None:

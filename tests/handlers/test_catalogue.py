@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from handlers.catalogue import MESSAGES, format_date, format_list, format_minutes, t
+from handlers.blocks import cut_mrkdwn
+from handlers.catalogue import MESSAGES, format_date, format_list, format_minutes, plain_text, t
+from handlers.parsing import escape_slack
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_PREFIXES = {
@@ -88,3 +90,21 @@ def test_parameters_render_for_the_language() -> None:
         "3 h 30 min of 2 h — target reached"
     )
     assert t("xx", "sparring.undo.nothing") == MESSAGES["da"]["sparring.undo.nothing"]
+
+
+def test_escaping_happens_once_and_only_resolved_mentions_stay_live() -> None:
+    typed = "<!here> <https://evil.example|klik> & <@U0ANNA0001>"
+    text = t("da", "sparring.logged.note", note=typed)
+    assert "<!here>" not in text and "<https:" not in text and "<@U0ANNA0001>" not in text
+    assert "&lt;!here&gt;" in text and "&amp;" in text
+    assert t("da", "sparring.logged.note", note=escape_slack(typed)) == text  # not twice
+    assert plain_text(text).endswith(f"{typed}”")  # what a plain_text field shows
+    listed = t("da", "sparring.error.not_members", users=["U0ANNA0001", "<!channel>"])
+    assert listed.startswith("<@U0ANNA0001> og &lt;!channel&gt;")
+
+
+def test_a_cut_never_leaves_half_an_escape_or_mention() -> None:
+    text = escape_slack("a" * 10 + "<&>")  # aaaaaaaaaa&lt;&amp;&gt;
+    assert cut_mrkdwn(text, 14) == "a" * 10 + "…"
+    assert cut_mrkdwn("hej <@U0ANNA0001>", 10) == "hej …"
+    assert cut_mrkdwn("kort", 10) == "kort"
