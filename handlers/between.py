@@ -20,6 +20,8 @@ from models.prep import question_agenda
 from models.sparring import period_total
 from models.spread import spread_actions
 
+MAX_ASKERS = 20  # named in the halfway nudge; the rest are counted
+
 
 def _until(lang: str, member: Member, meeting: Meeting) -> tuple[str, Meeting | None]:
     meetings = member.network.meetings
@@ -124,7 +126,12 @@ def build_between_nudge(
                     t(
                         lang,
                         "between.halfway_sparring.who",
-                        people=markup_join(", ", (mention(a) for a in askers[:20])),
+                        people=markup_join(", ", (mention(a) for a in askers[:MAX_ASKERS])),
+                        more=t(
+                            lang, "between.halfway_sparring.more", count=len(askers) - MAX_ASKERS
+                        )
+                        if len(askers) > MAX_ASKERS
+                        else "",
                     )
                 )
             )

@@ -294,7 +294,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "between.halfway_sparring": (
             "*Halvvejs til {until}:* du har givet {given_minutes} af {target_minutes} sparring."
         ),
-        "between.halfway_sparring.who": "Måske kan du hjælpe dem, der spurgte dig: {people}",
+        "between.halfway_sparring.who": "Måske kan du hjælpe dem, der spurgte dig: {people}{more}",
+        "between.halfway_sparring.more": " og {count} flere",
         "between.halfway_sparring.text": "Halvvejs: {given_minutes} af {target_minutes} sparring.",
         "between.halfway_followup": (
             "*Halvvejs til {until}:* har du fulgt op på aftalerne med din chef? "
@@ -777,7 +778,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "between.halfway_sparring": (
             "*Halfway to {until}:* you have given {given_minutes} of {target_minutes} sparring."
         ),
-        "between.halfway_sparring.who": "Perhaps you can help those who asked you: {people}",
+        "between.halfway_sparring.who": "Perhaps you can help those who asked you: {people}{more}",
+        "between.halfway_sparring.more": " and {count} more",
         "between.halfway_sparring.text": "Halfway: {given_minutes} of {target_minutes} sparring.",
         "between.halfway_followup": (
             "*Halfway to {until}:* have you followed up on the agreements with your manager? "

@@ -13,7 +13,7 @@ from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.errors import submit_form
 from handlers.ids import Action, Callback, Field
-from handlers.parsing import escape_slack, unescape_slack
+from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import render_period
 from models.followup import (
@@ -92,7 +92,11 @@ def render_followups(
         blocks.append(mrkdwn_section(t(lang, "followup.status.more", count=len(rows) - MAX_LISTED)))
     for row in rows[-MAX_LISTED:]:
         next_step = (
-            t(lang, "followup.status.next_step", next_step=escape_slack(row.next_step[:300]))
+            t(
+                lang,
+                "followup.status.next_step",
+                next_step=escape_slack(excerpt(row.next_step, 300)),
+            )
             if row.next_step
             else ""
         )
@@ -100,7 +104,7 @@ def render_followups(
             lang,
             "followup.status.entry",
             day=format_date(lang, row.followed_up_on, short=True),
-            agreed=escape_slack(row.agreed[:600]),
+            agreed=escape_slack(excerpt(row.agreed, 600)),
             next_step=next_step,
         )
         blocks.append(
@@ -154,7 +158,10 @@ def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, A
     ack(
         response_type="ephemeral",
         text=t(
-            lang, "followup.saved", day=row.followed_up_on, agreed=escape_slack(row.agreed[:300])
+            lang,
+            "followup.saved",
+            day=row.followed_up_on,
+            agreed=escape_slack(excerpt(row.agreed, 300)),
         ),
     )
 

@@ -192,6 +192,11 @@ def clean_payload(body: dict[str, Any]) -> None:
                 element["value"] = clean_typed(element["value"])
 
 
+def excerpt(text: str, limit: int) -> str:
+    """The start of a long text for a list or a notice, ending in "…" when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def unescape_slack(text: str) -> str:
     """Plain text from Slack's escaped text; mentions and links stay as Slack tokens."""
     return html.unescape(text)

@@ -14,7 +14,7 @@ from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import format_date, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
-from handlers.parsing import escape_slack, unescape_slack
+from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from models.errors import InputError
 from models.network import Meeting, Member
@@ -359,7 +359,9 @@ def mark(done: bool) -> str:
 def render_prep_status(lang: str, member: Member, status: PrepStatus, now: datetime) -> str:
     meeting = status.meeting
     done = status.done
-    detail = escape_slack(f" — “{status.manager_agreed[:140]}”") if status.manager_agreed else ""
+    detail = (
+        escape_slack(f" — “{excerpt(status.manager_agreed, 140)}”") if status.manager_agreed else ""
+    )
     lines: list[str] = [
         t(
             lang,

@@ -22,7 +22,7 @@ from handlers.catalogue import mention, t
 from handlers.context import scope_of
 from handlers.errors import submit_form
 from handlers.ids import Action, Callback, Field
-from handlers.parsing import escape_slack, unescape_slack
+from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
 from models.network import Member
@@ -186,7 +186,7 @@ def build_spread_update_modal(lang: str, row: SpreadAction) -> dict[str, Any]:
         "close": plain(t(lang, "prep.modal.close")),
         "private_metadata": json.dumps({"id": row.id}),
         "blocks": [
-            mrkdwn_section(f"*{escape_slack(row.solution[:300])}*"),
+            mrkdwn_section(f"*{escape_slack(excerpt(row.solution, 300))}*"),
             _status_input(lang, row.status),
             _effect_input(lang, row.effect),
         ],
@@ -203,7 +203,7 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
         text = t(
             lang,
             "spread.list.entry",
-            solution=escape_slack(row.solution[:300]),
+            solution=escape_slack(excerpt(row.solution, 300)),
             source=t(lang, "spread.list.source", user=mention(row.source.slack_user_id))
             if row.source
             else "",
@@ -211,7 +211,7 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
             if row.meeting
             else "",
             status=t(lang, f"spread.status.{row.status.value}"),
-            effect=t(lang, "spread.list.effect", effect=escape_slack(row.effect[:600]))
+            effect=t(lang, "spread.list.effect", effect=escape_slack(excerpt(row.effect, 600)))
             if row.effect
             else "",
         )
@@ -244,14 +244,14 @@ def build_spread_notice(
     if row is None or row.source_member_id != member.id or not member.notify_spread:
         return None
     lang = member.lang
-    solution = escape_slack(row.solution[:300])
+    solution = escape_slack(excerpt(row.solution, 300))
     text = t(
         lang,
         "notice.spread",
         member=mention(row.member.slack_user_id),
         solution=solution,
         status=t(lang, f"spread.status.{row.status.value}").lower(),
-        effect=escape_slack(" " + row.effect[:600]) if row.effect else "",
+        effect=escape_slack(" " + excerpt(row.effect, 600)) if row.effect else "",
     )
     return {
         "text": t(lang, "notice.spread.text", solution=solution),

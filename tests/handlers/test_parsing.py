@@ -5,6 +5,7 @@ import pytest
 from handlers.parsing import (
     SparringCommand,
     escape_slack,
+    excerpt,
     parse_date,
     parse_duration,
     parse_sparring_log,
@@ -176,3 +177,8 @@ def test_escape_leaves_no_markup_but_resolved_mentions() -> None:
     # Only the people the bot resolved stay live, without the label typed beside them.
     assert escape_slack(typed, mentions=["U2"]).startswith("a &lt; b &amp; &lt;@U1&gt; <@U2> &lt;")
     assert escape_slack(escape_slack(typed)) == escape_slack(typed)  # never escaped twice
+
+
+def test_an_excerpt_says_it_was_cut() -> None:
+    assert excerpt("kort", 10) == "kort"
+    assert excerpt("en meget lang tekst", 10) == "en meget…"
