@@ -20,7 +20,7 @@ def plain(text: str) -> dict[str, Any]:
 
 
 def option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text[:MAX_OPTION_TEXT]), "value": value}
+    return {"text": plain(plain_text(text)[:MAX_OPTION_TEXT]), "value": value}
 
 
 def picker(

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import mrkdwn_section, plain
+from handlers.blocks import mrkdwn_section, option, plain
 from handlers.catalogue import format_date, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 MAX_STATIC_OPTIONS = 100
 MAX_EDITABLE_EXAMPLES = 8
-MAX_OPTION_TEXT = 75
 PART_ACTIONS = {
     Action.OPEN_PREP_P1: [PrepPart.MANAGER],
     Action.OPEN_PREP_P2: [PrepPart.QUESTIONS],
@@ -88,7 +87,7 @@ def _text_input(
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text[:MAX_OPTION_TEXT]), "value": value}
+    return option(text, value)
 
 
 def _person_input(

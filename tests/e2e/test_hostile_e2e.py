@@ -21,7 +21,7 @@ from models.network import Member
 from models.prep import PrepExample, PrepQuestion
 from models.sparring import SparringEntry
 from models.spread import SpreadAction
-from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR
+from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, person
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.test_followup_spread_e2e import radio
 from tests.e2e.test_prep_e2e import full_form, opened_view, pick, text
@@ -110,9 +110,15 @@ def test_hostile_text_reaches_no_one_as_markup(
     replies.append(saved)
     # /followup, typed and in the form.
     replies.append(bot.command("/followup", HOSTILE_AS_SLACK_SENDS, user=BO).json())
-    # /spread: Bo took Anna's solution; Anna gets a notice.
+    # /spread: Bo took Anna's solution; Anna gets a notice. (A theme with markup characters
+    # shows as written in the form's plain-text options.)
+    with session_factory() as s:
+        next(m for m in person(s, ANNA).network.meetings if m.number == 1).theme = "A & <B>"
+        s.commit()
     bot.command("/spread", "", user=BO)
     spread = opened_view(bot, 3)
+    meetings = next(b for b in spread["blocks"] if b["block_id"] == "spread_meeting")
+    assert meetings["element"]["options"][0]["text"]["text"] == "Møde 1: A & <B>"
     spread_values = (
         text("spread_solution", HOSTILE)
         | pick("spread_source", ANNA)
