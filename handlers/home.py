@@ -18,7 +18,7 @@ from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action
-from handlers.network import render_summary
+from handlers.network import DISPUTES_IN_SUMMARY, dispute_overview, render_summary
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_prep_status
 from handlers.sparring import render_status
@@ -212,6 +212,9 @@ def build_facilitator_home_view(
         summary = meeting_summary(session=session, network=network, meeting=meeting)
         overview = render_summary(lang, summary)
         blocks += overview[:2]  # the meeting and the totals; the rest via /network summary
+        blocks += dispute_overview(
+            lang, summary.disputes, DISPUTES_IN_SUMMARY, "network.disputes.more"
+        )
         blocks.append(
             {
                 "type": "context",

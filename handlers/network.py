@@ -117,7 +117,7 @@ def _sections(
     return blocks
 
 
-def _dispute_section(
+def dispute_overview(
     lang: str, disputes: list[SparringReceiver], shown: int, more_key: str
 ) -> list[dict[str, Any]]:
     """Open disputes, each with Keep / Remove, the first `shown` of them; then how many more."""
@@ -137,7 +137,7 @@ def disputes_blocks(scope: RequestScope, lang: str, network: Network) -> list[di
     if not disputes:
         return [mrkdwn_section(t(lang, "network.disputes.none"))]
     fit = (MAX_BLOCKS - 2) // 2
-    return _dispute_section(lang, disputes, fit, "network.disputes.more_later")
+    return dispute_overview(lang, disputes, fit, "network.disputes.more_later")
 
 
 def handle_dispute_decision(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -199,7 +199,7 @@ def render_summary(lang: str, summary: Summary, budget: int = MAX_BLOCKS) -> lis
         unanswered=answers.count(None),
     )
     blocks = [mrkdwn_section(header), mrkdwn_section(totals)]
-    blocks += _dispute_section(lang, summary.disputes, DISPUTES_IN_SUMMARY, "network.disputes.more")
+    blocks += dispute_overview(lang, summary.disputes, DISPUTES_IN_SUMMARY, "network.disputes.more")
     behind = summary.behind
     if not behind:
         blocks.append(mrkdwn_section(t(lang, "network.summary.nobody_behind")))

@@ -211,6 +211,11 @@ def test_a_dispute_reaches_the_facilitators_who_settle_it(
     assert "*Bestridte registreringer af sparring:* 1" in texts
     assert bot.command("/network", "disputes", user=FACILITATOR).json()["blocks"][1:] == blocks
 
+    # And the facilitator's Home tab.
+    bot.event({"type": "app_home_opened", "user": FACILITATOR, "tab": "home"})
+    home = bot.slack.wait_for("views.publish")[0].params["view"]["blocks"]
+    assert [b for b in home if b.get("block_id", "").startswith("dispute_")] == blocks
+
     value = str(receiver.id)
     bot.click(ANNA, Action.DISPUTE_REMOVE, value)  # a member cannot settle it
     assert told(bot, 3) == "Kun netværkets tovholdere kan bruge `/network`."
