@@ -3,6 +3,7 @@ what anyone receives (DMs, replies, forms, Home tabs), and never a crash."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -140,6 +141,20 @@ def test_hostile_text_reaches_no_one_as_markup(
             text("attendance_name", HOSTILE[:100]) | text("attendance_email", "kim@roskilde.dk"),
         ).json()
     )
+    # A facilitator's words from Slack: a new member's name, a meeting's place and host.
+    added = bot.command(
+        "/network",
+        f'add <@U0NEWBIE01|kim> name="{HOSTILE_AS_SLACK_SENDS[:60]}" org="Vejle" manager="L"',
+        user=FACILITATOR,
+    ).json()
+    replies.append(added)
+    moved = bot.command(
+        "/network",
+        f'meeting 2 place="{HOSTILE_AS_SLACK_SENDS}" host="{HOSTILE_AS_SLACK_SENDS}"',
+        user=FACILITATOR,
+    ).json()
+    assert "Møde 2" in moved["text"], moved
+    replies.append(moved)
     # The facilitator's lists show names and texts members typed.
     for command in ("summary", "members", "meetings", f"summary <@{ANNA}>", "season"):
         replies.append(bot.command("/network", command, user=FACILITATOR).json())
@@ -160,6 +175,10 @@ def test_hostile_text_reaches_no_one_as_markup(
         attendance = s.scalars(select(Attendance)).one()
         assert attendance.substitute_name == HOSTILE[:100].strip()
         known = {m.slack_user_id for m in s.scalars(select(Member))}
+        kim = s.scalars(select(Member).where(Member.slack_user_id == "U0NEWBIE01")).one()
+        assert kim.name == html.unescape(HOSTILE_AS_SLACK_SENDS[:60])  # as typed
+        place = next(m for m in kim.network.meetings if m.number == 2).place
+        assert place == HOSTILE
 
     # The clock side: notices now, then every day up to meeting 2 (agenda, head count, ...).
     client = make_web_client(
