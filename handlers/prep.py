@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import mrkdwn_section, option, plain
+from handlers.blocks import element_state, mrkdwn_section, option, picker, plain
 from handlers.catalogue import format_date, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
@@ -39,7 +39,6 @@ from models.prep import (
 
 log = logging.getLogger(__name__)
 
-MAX_STATIC_OPTIONS = 100
 MAX_EDITABLE_EXAMPLES = 8
 PART_ACTIONS = {
     Action.OPEN_PREP_P1: [PrepPart.MANAGER],
@@ -90,31 +89,21 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return option(text, value)
 
 
+def member_label(member: Member) -> str:
+    return f"{member.name} ({member.organisation})" if member.organisation else member.name
+
+
 def _person_input(
     lang: str, block_id: str, label: str, members: list[Member], chosen: Member | None
 ) -> dict[str, Any]:
-    element: dict[str, Any]
-    if len(members) <= MAX_STATIC_OPTIONS:
-        element = {
-            "type": "static_select",
-            "action_id": Field.VALUE,
-            "placeholder": plain(t(lang, "prep.p2.pick")),
-            "options": [
-                _option(
-                    f"{m.name} ({m.organisation})" if m.organisation else m.name, m.slack_user_id
-                )
-                for m in members
-            ],
-        }
-        if chosen is not None and any(m.id == chosen.id for m in members):
-            element["initial_option"] = _option(
-                f"{chosen.name} ({chosen.organisation})" if chosen.organisation else chosen.name,
-                chosen.slack_user_id,
-            )
-    else:  # past Slack's 100 options: pick any user, membership is checked on save
-        element = {"type": "users_select", "action_id": Field.VALUE}
-        if chosen is not None:
-            element["initial_user"] = chosen.slack_user_id
+    # Only members of the network are offered; past Slack's 100 options, by type-ahead.
+    element = picker(
+        [_option(member_label(m), m.slack_user_id) for m in members],
+        search_action=Field.MEMBER_SEARCH,
+        placeholder=t(lang, "prep.p2.pick"),
+    )
+    if chosen is not None and any(m.id == chosen.id for m in members):
+        element["initial_option"] = _option(member_label(chosen), chosen.slack_user_id)
     return {
         "type": "input",
         "block_id": block_id,
@@ -390,9 +379,7 @@ def _text(values: dict[str, Any], block_id: str) -> str:
 
 
 def _selected(values: dict[str, Any], block_id: str) -> str | None:
-    element = _value(values, block_id)
-    if element.get("type") == "users_select":
-        return element.get("selected_user") or None
+    element = element_state(values, block_id)
     option = element.get("selected_option")
     return str(option["value"]) if option else None
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers.ids import Action
 from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
+from models.prep import PrepQuestion
 from models.spread import SpreadAction, SpreadInput, SpreadStatus, log_spread
 from tests.blockkit import check_view
 from tests.conftest import ANNA, BO, FREDERIK, person
@@ -232,3 +233,30 @@ def test_a_long_spread_list_says_what_is_left(
     texts = [b["text"]["text"] for b in blocks]
     assert len(blocks) == 22
     assert texts[1] == "… og 5 flere. Alt, du har registreret, får du med `/network mydata`."
+
+
+def test_questions_go_only_to_members_in_a_big_network(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    add_members(session_factory, 410)
+    bot.command("/prep", "", user=ANNA)
+    view = opened_view(bot)
+    primary = next(b for b in view["blocks"] if b.get("block_id") == "p2_q1_primary")["element"]
+    assert primary["type"] == "external_select"  # members only, never any workspace user
+    found = suggest(bot, ANNA, view, "p2_q1_primary", "Medlem 318")["options"]
+    other = suggest(bot, ANNA, view, "p2_q1_secondary", "Medlem 319")["options"]
+    form = text("p2_q1_text", "Hvordan?") | {
+        "p2_q1_primary": {
+            "member_search": {"type": "external_select", "selected_option": found[0]}
+        },
+        "p2_q1_secondary": {
+            "member_search": {"type": "external_select", "selected_option": other[0]}
+        },
+    }
+    assert bot.submit(ANNA, view, form).json()["response_action"] == "update"
+    with session_factory() as s:
+        question = s.scalars(select(PrepQuestion)).one()
+        assert (question.primary.slack_user_id, question.secondary.slack_user_id) == (
+            "U0BIG00318",
+            "U0BIG00319",
+        )
