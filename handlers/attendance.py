@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers.blocks import info_modal, mrkdwn_section, plain
-from handlers.catalogue import t
+from handlers.catalogue import markup_join, t
 from handlers.context import scope_of
 from handlers.errors import error_message, submit_form
 from handlers.ids import Action, Callback, Field
@@ -66,10 +66,25 @@ def build_attendance_nudge(
 
 
 def _names(lang: str, names: list[str]) -> str:
-    return ", ".join(escape_slack(n) for n in names) if names else t(lang, "headcount.nobody")
+    return (
+        markup_join(", ", (escape_slack(n) for n in names))
+        if names
+        else t(lang, "headcount.nobody")
+    )
 
 
 def build_head_count(lang: str, *, member: Member, count: HeadCount) -> dict[str, Any]:
+    meeting = count.meeting
+    return {
+        "text": t(lang, "headcount.text", number=meeting.number, total=count.total),
+        "blocks": [
+            mrkdwn_section(render_head_count(lang, member=member, count=count), "head_count")
+        ],
+    }
+
+
+def render_head_count(lang: str, *, member: Member, count: HeadCount) -> str:
+    """Who comes to a meeting (and who instead), for the organisers and the host contact."""
     meeting = count.meeting
     lines = [
         t(
@@ -101,10 +116,7 @@ def build_head_count(lang: str, *, member: Member, count: HeadCount) -> dict[str
         t(lang, "headcount.not_coming", names=_names(lang, [m.name for m in count.not_coming])),
         t(lang, "headcount.no_answer", names=_names(lang, [m.name for m in count.no_answer])),
     ]
-    return {
-        "text": t(lang, "headcount.text", number=meeting.number, total=count.total),
-        "blocks": [mrkdwn_section("\n".join(lines), "head_count")],
-    }
+    return "\n".join(lines)
 
 
 def build_substitute_modal(lang: str, meeting_id: int) -> dict[str, Any]:

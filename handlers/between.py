@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.blocks import mrkdwn_section, plain
-from handlers.catalogue import format_date, relative_day, t
+from handlers.catalogue import format_date, markup_join, mention, relative_day, t
 from handlers.ids import Action
 from handlers.nudges import _later_buttons, days_until
 from models.followup import followups_in_period
@@ -19,6 +19,8 @@ from models.nudges import NudgeKind, period_end, schedule
 from models.prep import question_agenda
 from models.sparring import period_total
 from models.spread import spread_actions
+
+MAX_ASKERS = 20  # named in the halfway nudge; the rest are counted
 
 
 def _until(lang: str, member: Member, meeting: Meeting) -> tuple[str, Meeting | None]:
@@ -132,7 +134,12 @@ def build_between_nudge(
                     t(
                         lang,
                         "between.halfway_sparring.who",
-                        people=", ".join(f"<@{a}>" for a in askers[:20]),
+                        people=markup_join(", ", (mention(a) for a in askers[:MAX_ASKERS])),
+                        more=t(
+                            lang, "between.halfway_sparring.more", count=len(askers) - MAX_ASKERS
+                        )
+                        if len(askers) > MAX_ASKERS
+                        else "",
                     )
                 )
             )

@@ -5,11 +5,17 @@ Babel's locale data): a `date` as a long date, a list as Slack mentions joined w
 any parameter whose name ends in `minutes` as a duration ("1 t 30 min" / "1 h 30 min"), and a
 number with a plural spec picks the language's plural form: `{count:# medlem|# medlemmer}`
 (one|other; `#` is the number).
+
+Text a person typed is data, never markup: every `str` parameter is escaped (`&`, `<`, `>`)
+unless it is already `Mrkdwn` — a catalogue text, escaped text or a mention the bot resolved
+itself. `t()` returns `Mrkdwn`; `plain_text()` turns it back for plain_text fields.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -47,6 +53,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.network": "*{network}*",
         "home.next_meeting": "*Næste møde {number}: {theme}*\n{when}\n{place} · vært: {host}",
         "home.no_next_meeting": "Sæsonens møder er afholdt.",
+        "home.host.intro": (
+            "Du er kontaktperson hos værten for {count:# møde|# møder} i *{network}*. "
+            "Her er, hvem der kommer; du får også optællingen som besked to arbejdsdage før mødet."
+        ),
+        "home.host.place": "{place} · vært: {host}",
+        "home.host.none": "Dine møder er afholdt. Tak for værtskabet!",
         "home.help": "Registrér sparring med `/sparring logget 2t med @anna` · `/sparring hjælp`",
         # Preparation (/prep and its modal)
         "prep.help": (
@@ -163,6 +175,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup.status.none": "Ingen endnu i denne periode. Skriv fx `/followup Vi aftalte …`.",
         "followup.status.entry": "• {day}: “{agreed}”{next_step}",
         "followup.status.next_step": " — næste skridt: “{next_step}”",
+        "followup.status.more": (
+            "… og {count} tidligere. Alt, du har registreret, får du med `/network mydata`."
+        ),
         "followup.edit": "Ret",
         "followup.modal.title": "Opfølgning med leder",
         "followup.modal.date": "Dato",
@@ -199,6 +214,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.modal.status": "Status",
         "spread.modal.effect": "Effekt (valgfrit)",
         "spread.modal.pick": "Vælg",
+        "picker.more": "{shown} af {total} vist — skriv mere for at finde flere",
         "spread.modal.saved": "Gemt. Tak, fordi du spreder de gode løsninger!",
         "spread.list.header": "*Det, du har gjort med løsninger fra netværket*",
         "spread.list.none": "Intet endnu. Registrér med `/spread`.",
@@ -206,6 +222,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.list.source": " fra {user}",
         "spread.list.meeting": " (møde {number})",
         "spread.list.effect": "\n   Effekt: {effect}",
+        "spread.list.more": (
+            "… og {count} flere. Alt, du har registreret, får du med `/network mydata`."
+        ),
         "spread.update": "Opdatér",
         "spread.error.empty": "Skriv, hvilken løsning det er, eller vælg et eksempel.",
         "spread.error.too_long": "Teksten er for lang (højst {limit} tegn).",
@@ -262,7 +281,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "between.halfway_sparring": (
             "*Halvvejs til {until}:* du har givet {given_minutes} af {target_minutes} sparring."
         ),
-        "between.halfway_sparring.who": "Måske kan du hjælpe dem, der spurgte dig: {people}",
+        "between.halfway_sparring.who": "Måske kan du hjælpe dem, der spurgte dig: {people}{more}",
+        "between.halfway_sparring.more": " og {count:# mere|# flere}",
         "between.halfway_sparring.text": "Halvvejs: {given_minutes} af {target_minutes} sparring.",
         "between.halfway_followup": (
             "*Halvvejs til {until}:* har du fulgt op på aftalerne med din leder? "
@@ -284,6 +304,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.sparring.text": "{giver} har registreret sparring med dig.",
         "notice.sparring.dispute": "Det passer ikke",
         "notice.sparring.disputed": "Tak — registreringen er markeret til tovholderen.",
+        "notice.dispute": (
+            "⚠️ {receiver} siger, at det ikke passer: {giver} har registreret {minutes} sparring "
+            "med {receiver} den {day}{note}."
+        ),
+        "notice.dispute.text": "{receiver} siger, at en registrering af sparring ikke passer.",
+        "notice.dispute.keep": "Behold registreringen",
+        "notice.dispute.remove": "Fjern registreringen",
+        "notice.dispute.kept": "Registreringen er beholdt, og indsigelsen er lukket.",
+        "notice.dispute.removed": "Registreringen er fjernet ({minutes} den {day}).",
+        "notice.dispute.closed": "Den indsigelse er allerede afgjort.",
         "notice.spread": (
             "🌱 {member} har taget din løsning “{solution}” op — status: {status}.{effect}"
         ),
@@ -359,6 +389,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/network overblik @medlem` — alt om ét medlem i sæsonen\n"
             "• `/network overblik sæson` — hele sæsonen møde for møde\n"
             "• `/network medlemmer`, `/network møder`, `/network gebyrer`\n"
+            "• `/network indsigelser` — sparring, et medlem siger ikke passer: behold eller fjern\n"
             "• `/network eksport` — alt som Excel- og CSV-filer\n"
             "• `/network tilføj @medlem …`, `/network fjern @medlem`, `/network møde 2 …` — ret "
             "netværket\n"
@@ -384,6 +415,14 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{unanswered} har ikke svaret"
         ),
         "network.summary.behind": "*Bagud:*",
+        "network.disputes.header": "*Bestridte registreringer af sparring:* {count}",
+        "network.disputes.none": "Ingen bestridte registreringer.",
+        "network.disputes.more": (
+            "… og {count:# mere|# flere} — se dem alle med `/network indsigelser`."
+        ),
+        "network.disputes.more_later": (
+            "… og {count:# mere|# flere}; de vises, når du har afgjort nogle."
+        ),
         "network.summary.nobody_behind": "Ingen er bagud. 🎉",
         "network.summary.line": (
             "• {name} ({organisation}): {p1} leder {p2} spørgsmål ({questions}/3) {p3} eksempler "
@@ -391,7 +430,13 @@ MESSAGES: dict[str, dict[str, str]] = {
             "· opfølgning {followup} "
             "· spredning {spread} · {attendance}"
         ),
-        "network.summary.more": "… og {count:# mere|# flere}.",
+        "network.list.more_page": (
+            "… og {count:# mere|# flere}. Se dem med `{command}`, "
+            "eller hele listen i `/network export`."
+        ),
+        "network.list.more_export": (
+            "… og {count:# mere|# flere} — hele listen er i `/network export`."
+        ),
         "network.attendance.yes": "kommer",
         "network.attendance.substitute": "sender en kollega",
         "network.attendance.no": "kan ikke",
@@ -543,6 +588,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.network": "*{network}*",
         "home.next_meeting": "*Next meeting {number}: {theme}*\n{when}\n{place} · host: {host}",
         "home.no_next_meeting": "The season's meetings have all been held.",
+        "home.host.intro": (
+            "You are the host's contact for {count} meeting(s) of *{network}*. Here is who is "
+            "coming; you also get the count as a message two working days before the meeting."
+        ),
+        "home.host.place": "{place} · host: {host}",
+        "home.host.none": "Your meetings have been held. Thank you for hosting!",
         "home.help": "Log sparring with `/sparring logged 2h with @anna` · `/sparring help`",
         "prep.help": (
             "*/prep* — prepare for the next meeting: align expectations with your manager, note "
@@ -660,6 +711,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup.status.none": "None yet in this period. Type e.g. `/followup We agreed …`.",
         "followup.status.entry": "• {day}: “{agreed}”{next_step}",
         "followup.status.next_step": " — next step: “{next_step}”",
+        "followup.status.more": "… and {count} earlier. Everything you logged: `/network mydata`.",
         "followup.edit": "Edit",
         "followup.modal.title": "Manager follow-up",
         "followup.modal.date": "Date",
@@ -693,6 +745,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.modal.status": "Status",
         "spread.modal.effect": "Effect (optional)",
         "spread.modal.pick": "Pick",
+        "picker.more": "{shown} of {total} shown — type more to find others",
         "spread.modal.saved": "Saved. Thank you for spreading good solutions!",
         "spread.list.header": "*What you did with solutions from the network*",
         "spread.list.none": "Nothing yet. Log it with `/spread`.",
@@ -700,6 +753,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.list.source": " from {user}",
         "spread.list.meeting": " (meeting {number})",
         "spread.list.effect": "\n   Effect: {effect}",
+        "spread.list.more": "… and {count} more. Everything you logged: `/network mydata`.",
         "spread.update": "Update",
         "spread.error.empty": "Say which solution it is, or pick an example.",
         "spread.error.too_long": "The text is too long (at most {limit} characters).",
@@ -754,7 +808,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "between.halfway_sparring": (
             "*Halfway to {until}:* you have given {given_minutes} of {target_minutes} sparring."
         ),
-        "between.halfway_sparring.who": "Perhaps you can help those who asked you: {people}",
+        "between.halfway_sparring.who": "Perhaps you can help those who asked you: {people}{more}",
+        "between.halfway_sparring.more": " and {count} more",
         "between.halfway_sparring.text": "Halfway: {given_minutes} of {target_minutes} sparring.",
         "between.halfway_followup": (
             "*Halfway to {until}:* have you followed up on the agreements with your manager? "
@@ -775,6 +830,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.sparring.text": "{giver} logged sparring with you.",
         "notice.sparring.dispute": "That's not right",
         "notice.sparring.disputed": "Thanks — the entry is flagged for the facilitator.",
+        "notice.dispute": (
+            "⚠️ {receiver} says this is not right: {giver} logged {minutes} of sparring with "
+            "{receiver} on {day}{note}."
+        ),
+        "notice.dispute.text": "{receiver} says a sparring entry is not right.",
+        "notice.dispute.keep": "Keep the entry",
+        "notice.dispute.remove": "Remove the entry",
+        "notice.dispute.kept": "The entry is kept, and the dispute is closed.",
+        "notice.dispute.removed": "The entry is removed ({minutes} on {day}).",
+        "notice.dispute.closed": "That dispute has already been settled.",
         "notice.spread": (
             "🌱 {member} has taken up your solution “{solution}” — status: {status}.{effect}"
         ),
@@ -849,6 +914,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `/network summary @member` — everything about one member this season\n"
             "• `/network summary season` — the whole season, meeting by meeting\n"
             "• `/network members`, `/network meetings`, `/network fees`\n"
+            "• `/network disputes` — entries a member says are not right: keep or remove\n"
             "• `/network export` — everything as Excel and CSV files\n"
             "• `/network add @member …`, `/network remove @member`, `/network meeting 2 …` — "
             "change the network\n"
@@ -874,13 +940,20 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{unanswered} no answer"
         ),
         "network.summary.behind": "*Behind:*",
+        "network.disputes.header": "*Disputed sparring entries:* {count}",
+        "network.disputes.none": "No disputed entries.",
+        "network.disputes.more": "… and {count} more — see them all with `/network disputes`.",
+        "network.disputes.more_later": "… and {count} more; they show once you settle some.",
         "network.summary.nobody_behind": "Nobody is behind. 🎉",
         "network.summary.line": (
             "• {name} ({organisation}): {p1} manager {p2} questions ({questions}/3) {p3} examples "
             "· sparring {given_minutes} given / {received_minutes} received · follow-up {followup} "
             "· spreading {spread} · {attendance}"
         ),
-        "network.summary.more": "… and {count} more.",
+        "network.list.more_page": (
+            "… and {count} more. See them with `{command}`, or the whole list in `/network export`."
+        ),
+        "network.list.more_export": "… and {count} more — the whole list is in `/network export`.",
         "network.attendance.yes": "coming",
         "network.attendance.substitute": "sending a colleague",
         "network.attendance.no": "can't come",
@@ -1106,22 +1179,70 @@ def example_dates(today: date) -> dict[str, str]:
     }
 
 
-def mention(slack_user_id: str) -> str:
-    return f"<@{slack_user_id}>"
+class Mrkdwn(str):
+    """Text that is safe to send as Slack mrkdwn: the catalogue's own texts with their
+    parameters escaped, escaped member text, and mentions the bot resolved itself."""
+
+    __slots__ = ()
 
 
-def person_mention(lang: str, slack_user_id: str) -> str:
+SLACK_USER_ID_RE = re.compile(r"[UW][A-Z0-9]+")
+_USER_MENTION_RE = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+
+
+def escape(text: str, *, mentions: Iterable[str] = ()) -> Mrkdwn:
+    """`text` as mrkdwn that shows exactly what was typed: `&`, `<` and `>` escaped, so no
+    link, @channel or user group comes alive. Only `<@U…>` mentions of the `mentions` given
+    (people the bot resolved itself) stay live."""
+    if isinstance(text, Mrkdwn):
+        return text
+    allowed = set(mentions)
+    out, last = [], 0
+    for m in _USER_MENTION_RE.finditer(text) if allowed else ():
+        if m["id"] in allowed:
+            out.append(_escape_all(text[last : m.start()]))
+            out.append(f"<@{m['id']}>")
+            last = m.end()
+    out.append(_escape_all(text[last:]))
+    return Mrkdwn("".join(out))
+
+
+def _escape_all(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain_text(text: str) -> str:
+    """What mrkdwn from `t()` reads as in a plain_text field (a label, an option, a form
+    error): the escapes undone, as Slack shows plain_text as it is."""
+    if not isinstance(text, Mrkdwn):
+        return text
+    return str.__str__(text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def markup_join(separator: str, parts: Iterable[str]) -> Mrkdwn:
+    """Join texts that are each mrkdwn already (catalogue texts, escaped text)."""
+    return Mrkdwn(separator.join(escape(p) for p in parts))
+
+
+def mention(slack_user_id: str) -> Mrkdwn:
+    """A live mention of a Slack user the bot knows (never built from typed text)."""
+    if not SLACK_USER_ID_RE.fullmatch(slack_user_id):
+        return escape(slack_user_id)
+    return Mrkdwn(f"<@{slack_user_id}>")
+
+
+def person_mention(lang: str, slack_user_id: str) -> Mrkdwn:
     """A member as a Slack mention; an erased member as the words "an erased member"."""
     if slack_user_id.startswith(FORGOTTEN_PREFIX):
         return t(lang, "network.forget.erased_person")
     return mention(slack_user_id)
 
 
-def format_list(lang: str, items: list[str]) -> str:
-    """ "a", "a og b", "a, b og c" in the language."""
+def format_list(lang: str, items: list[str]) -> Mrkdwn:
+    """ "a", "a og b", "a, b og c" in the language (items are escaped unless mrkdwn)."""
     if not items:
-        return ""
-    return babel_format_list(items, locale=locale_of(lang))
+        return Mrkdwn("")
+    return Mrkdwn(babel_format_list([escape(i) for i in items], locale=locale_of(lang)))
 
 
 class _Count(int):
@@ -1142,6 +1263,10 @@ def _count(lang: str, value: int) -> _Count:
 
 
 def _render(lang: str, name: str, value: Any) -> Any:
+    if isinstance(value, Mrkdwn):
+        return value
+    if isinstance(value, str):
+        return escape(value)
     if isinstance(value, date):
         return format_date(lang, value)
     if isinstance(value, list):
@@ -1153,12 +1278,13 @@ def _render(lang: str, name: str, value: Any) -> Any:
     return value
 
 
-def t(lang: str | None, key: str, **params: Any) -> str:
-    """The catalogue text for `key` in `lang` (Danish when unknown), with `params` filled in.
-    A `today` parameter (a date) provides the `example_*` dates of help texts and hints."""
+def t(lang: str | None, key: str, **params: Any) -> Mrkdwn:
+    """The catalogue text for `key` in `lang` (Danish when unknown), with `params` filled in
+    (and escaped: see the module's docstring). A `today` parameter (a date) provides the
+    `example_*` dates of help texts and hints."""
     lang = language(lang)
     template = MESSAGES[lang][key]
     today = params.pop("today", None)
     if isinstance(today, date):  # help and hints show dates of this season
         params = {**example_dates(today), **params}
-    return template.format(**{name: _render(lang, name, v) for name, v in params.items()})
+    return Mrkdwn(template.format(**{name: _render(lang, name, v) for name, v in params.items()}))

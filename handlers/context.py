@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.catalogue import DEFAULT_LANGUAGE
+from handlers.parsing import clean_payload
 from models.errors import NotAMemberError
 from models.network import Member, facilitators_to_contact, find_people, pick_member
 
@@ -74,6 +75,7 @@ def make_scope_middleware(
         context: dict[str, Any],
         next: Callable[[], None],
     ) -> None:
+        clean_payload(body)  # nothing a member types may break what follows
         now = clock()
         session = session_factory()
         user_id = _user_id(body)

@@ -10,8 +10,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse
 
-from handlers.catalogue import DEFAULT_LANGUAGE, t
+from handlers.catalogue import DEFAULT_LANGUAGE, plain_text, t
 from handlers.context import RequestScope
+from handlers.parsing import MENTION_RE, escape_slack, unescape_slack
 from models.errors import InputError, TovholderError
 
 log = logging.getLogger(__name__)
@@ -22,14 +23,19 @@ def your_text(lang: str, body: dict[str, Any]) -> str:
     text = str(body.get("text", "")).strip()
     if not text:
         return ""
-    shown = f"{body.get('command', '')} {text}".strip().replace("`", "'")
-    return "\n" + t(lang, "error.your_text", text=shown)
+    # Slack escaped what was typed; mentions in it are people Slack resolved.
+    shown = unescape_slack(f"{body.get('command', '')} {text}".strip().replace("`", "'"))
+    mentions = [m["id"] for m in MENTION_RE.finditer(shown)]
+    return "\n" + t(lang, "error.your_text", text=escape_slack(shown, mentions=mentions))
 
 
 def error_text(error: Exception, lang: str, body: dict[str, Any]) -> str:
     """What the user is told about `error`, in `lang`."""
     if isinstance(error, TovholderError):
-        text = t(lang, error.key, **error.params)
+        params = error.params
+        if "command" in body:  # values quoted from a command: Slack's escaping undone first
+            params = {k: unescape_slack(v) if isinstance(v, str) else v for k, v in params.items()}
+        text: str = t(lang, error.key, **params)
         if isinstance(error, InputError):
             text += your_text(lang, body)
         return text
@@ -48,7 +54,7 @@ def form_errors(
 ) -> dict[str, str]:
     """`response_action: errors` for a form: on the error's field when the form has it."""
     field = str(error.params.get("field", default))
-    return {field if field in values else default: error_message(lang, error)}
+    return {field if field in values else default: plain_text(error_message(lang, error))}
 
 
 def submit_form(
@@ -97,7 +103,7 @@ def handle_listener_error(
         if block is not None:
             return BoltResponse(
                 status=200,
-                body=json.dumps({"response_action": "errors", "errors": {block: text}}),
+                body=json.dumps({"response_action": "errors", "errors": {block: plain_text(text)}}),
                 headers={"content-type": "application/json;charset=utf-8"},
             )
     respond = context.get("respond")

@@ -13,7 +13,7 @@ from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.errors import submit_form
 from handlers.ids import Action, Callback, Field
-from handlers.parsing import escape_slack, unescape_slack
+from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import render_period
 from models.followup import (
@@ -26,6 +26,8 @@ from models.followup import (
 from models.network import Member, period_for
 
 HELP_WORDS = {"help", "hjælp", "hjaelp", "?"}
+
+MAX_LISTED = 20  # the latest; the rest in /network mydata
 
 
 def build_followup_modal(lang: str, *, today: date, row: ManagerFollowUp | None) -> dict[str, Any]:
@@ -86,9 +88,15 @@ def render_followups(
     blocks = [mrkdwn_section(t(lang, "followup.status.header", period=period_text))]
     if not rows:
         blocks.append(mrkdwn_section(t(lang, "followup.status.none")))
-    for row in rows[-20:]:
+    if len(rows) > MAX_LISTED:
+        blocks.append(mrkdwn_section(t(lang, "followup.status.more", count=len(rows) - MAX_LISTED)))
+    for row in rows[-MAX_LISTED:]:
         next_step = (
-            t(lang, "followup.status.next_step", next_step=escape_slack(row.next_step[:300]))
+            t(
+                lang,
+                "followup.status.next_step",
+                next_step=escape_slack(excerpt(row.next_step, 300)),
+            )
             if row.next_step
             else ""
         )
@@ -96,7 +104,7 @@ def render_followups(
             lang,
             "followup.status.entry",
             day=format_date(lang, row.followed_up_on, short=True),
-            agreed=escape_slack(row.agreed[:600]),
+            agreed=escape_slack(excerpt(row.agreed, 600)),
             next_step=next_step,
         )
         blocks.append(
@@ -150,7 +158,10 @@ def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, A
     ack(
         response_type="ephemeral",
         text=t(
-            lang, "followup.saved", day=row.followed_up_on, agreed=escape_slack(row.agreed[:300])
+            lang,
+            "followup.saved",
+            day=row.followed_up_on,
+            agreed=escape_slack(excerpt(row.agreed, 300)),
         ),
     )
 
@@ -172,9 +183,9 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
     lang = member.lang
     values = body["view"]["state"]["values"]
     meta = json.loads(body["view"].get("private_metadata") or "{}")
-    raw_day = values["followup_on"][Field.VALUE].get("selected_date")
+    raw_day = values.get("followup_on", {}).get(Field.VALUE, {}).get("selected_date")
     on = date.fromisoformat(raw_day) if raw_day else member.today(scope.now)
-    agreed = values["followup_agreed"][Field.VALUE].get("value") or ""
+    agreed = values.get("followup_agreed", {}).get(Field.VALUE, {}).get("value") or ""
     next_step = values.get("followup_next_step", {}).get(Field.VALUE, {}).get("value") or ""
 
     def save() -> object:

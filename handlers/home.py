@@ -13,13 +13,16 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from handlers.attendance import render_head_count
+from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action
-from handlers.network import render_summary
+from handlers.network import DISPUTES_IN_SUMMARY, dispute_overview, render_summary
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_prep_status
 from handlers.sparring import render_status
+from models.attendance import HeadCount, head_count
 from models.errors import NotAMemberError
 from models.followup import followups_in_period
 from models.network import (
@@ -51,6 +54,7 @@ class HomeBlock(StrEnum):
     BETWEEN = "home_between"
     BETWEEN_ACTIONS = "home_between_actions"
     HELP = "home_help"
+    HOSTED = "home_hosted"  # one per meeting the host contact has
 
 
 def render_meeting_when(lang: str, meeting: Meeting, zone: ZoneInfo, network_zone: ZoneInfo) -> str:
@@ -66,8 +70,7 @@ def render_meeting_when(lang: str, meeting: Meeting, zone: ZoneInfo, network_zon
 
 
 def _section(block_id: HomeBlock, text: str) -> dict[str, Any]:
-    if len(text) > MAX_SECTION_TEXT:
-        text = text[: MAX_SECTION_TEXT - 1] + "…"
+    text = cut_mrkdwn(text, MAX_SECTION_TEXT)
     return {"type": "section", "block_id": block_id, "text": {"type": "mrkdwn", "text": text}}
 
 
@@ -163,6 +166,38 @@ def build_stranger_home_view(lang: str, contacts: list[str]) -> dict[str, Any]:
     }
 
 
+def build_host_home_view(
+    lang: str, *, host: Member, counts: list[HeadCount], now: datetime
+) -> dict[str, Any]:
+    """A meeting host's contact: their meeting(s) to come — when, where, and who is coming."""
+    network = host.network
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
+        _section(
+            HomeBlock.NETWORK,
+            t(lang, "home.host.intro", count=len(counts), network=escape_slack(network.name)),
+        ),
+    ]
+    coming = [c for c in counts if c.meeting.ends_at > now]
+    if not coming:
+        blocks.append(_section(HomeBlock.NEXT_MEETING, t(lang, "home.host.none")))
+    for count in coming:
+        meeting = count.meeting
+        place = t(lang, "home.host.place", place=meeting.place, host=meeting.host)
+        blocks += [
+            {"type": "divider"},
+            {
+                "type": "section",
+                "block_id": f"{HomeBlock.HOSTED}_{meeting.number}",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": render_head_count(lang, member=host, count=count) + "\n" + place,
+                },
+            },
+        ]
+    return {"type": "home", "blocks": blocks[:100]}
+
+
 def build_facilitator_home_view(
     session: Session, facilitator: Member, now: datetime
 ) -> dict[str, Any]:
@@ -177,6 +212,9 @@ def build_facilitator_home_view(
         summary = meeting_summary(session=session, network=network, meeting=meeting)
         overview = render_summary(lang, summary)
         blocks += overview[:2]  # the meeting and the totals; the rest via /network summary
+        blocks += dispute_overview(
+            lang, summary.disputes, DISPUTES_IN_SUMMARY, "network.disputes.more"
+        )
         blocks.append(
             {
                 "type": "context",
@@ -205,8 +243,17 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
         people = find_people(session, user_id)
         member = pick_member(people, scope.now)
         facilitator = next((p for p in people if p.role is Role.FACILITATOR), None)
+        host = next((p for p in people if p.role is Role.HOST), None)
         if member is None and facilitator is not None:
             view = build_facilitator_home_view(session, facilitator, scope.now)
+        elif member is None and host is not None:
+            hosted = [m for m in host.network.meetings if m.host_contact_id == host.id]
+            view = build_host_home_view(
+                host.lang,
+                host=host,
+                counts=[head_count(session, m) for m in hosted],
+                now=scope.now,
+            )
         elif member is None:
             contacts = [f.slack_user_id for f in facilitators_to_contact(session)]
             view = build_stranger_home_view(scope.lang, list(dict.fromkeys(contacts)))

@@ -21,6 +21,8 @@ class Action(StrEnum):
     ATTEND_SUBSTITUTE = "attendance_substitute"
     ATTEND_NO = "attendance_no"
     DISPUTE_SPARRING = "sparring_dispute"
+    DISPUTE_KEEP = "sparring_dispute_keep"
+    DISPUTE_REMOVE = "sparring_dispute_remove"
     SPREAD_NOTICES_OFF = "spread_notices_off"
     FORGET_CONFIRM = "network_forget_confirm"
     SPREAD_UPDATE = "spread_update"
@@ -40,6 +42,9 @@ class Field(StrEnum):
     """action_ids of the input elements (one per block, so the block_id names the field)."""
 
     VALUE = "value"
+    # Past Slack's 100 options a picker searches as the member types (an options request).
+    MEMBER_SEARCH = "member_search"
+    EXAMPLE_SEARCH = "example_search"
 
 
 NUDGE_METADATA_EVENT = "tovholder_nudge"

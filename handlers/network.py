@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -13,17 +14,18 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from handlers.blocks import mrkdwn_section
-from handlers.catalogue import format_date, format_money, format_number, t
+from handlers.blocks import cut_mrkdwn, mrkdwn_section
+from handlers.catalogue import format_date, format_money, format_number, mention, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
-from handlers.parsing import MENTION_RE, escape_slack, option_name
-from handlers.sparring import render_period, reply_ephemeral
+from handlers.parsing import MENTION_RE, escape_slack, option_name, unescape_slack
+from handlers.sparring import dispute_blocks, render_period, reply_ephemeral
 from models.errors import InputError
 from models.export import export_tables, to_csv_zip, to_xlsx
 from models.network import Meeting, Member, Network, Role, find_people, sister_of
 from models.network_admin import add_member, move_meeting, remove_member
 from models.privacy import forget_member, people_on_record, personal_data
+from models.sparring import SparringReceiver, is_open_dispute, open_disputes, resolve_dispute
 from models.summary import (
     MAX_PER_WORKPLACE,
     MemberLine,
@@ -36,6 +38,7 @@ from models.summary import (
 log = logging.getLogger(__name__)
 
 MAX_BLOCKS = 45
+DISPUTES_IN_SUMMARY = 3
 LINES_PER_SECTION = 8
 
 
@@ -74,21 +77,97 @@ def render_line(lang: str, line: MemberLine) -> str:
     )
 
 
-def _sections(lines: list[str], budget: int) -> list[dict[str, Any]]:
-    """Lines packed into sections (Slack's 3,000 characters each), at most `budget` blocks."""
-    blocks: list[dict[str, Any]] = []
+def _pack(lines: Sequence[str]) -> list[list[str]]:
+    """Lines grouped into sections of Slack's 3,000 characters (at most 8 lines each)."""
+    chunks: list[list[str]] = []
     chunk: list[str] = []
     for line in lines:
         if chunk and (len(chunk) == LINES_PER_SECTION or len("\n".join([*chunk, line])) > 2900):
-            blocks.append(mrkdwn_section("\n".join(chunk)))
+            chunks.append(chunk)
             chunk = []
         chunk.append(line)
     if chunk:
-        blocks.append(mrkdwn_section("\n".join(chunk)))
-    return blocks[:budget]
+        chunks.append(chunk)
+    return chunks
 
 
-def render_summary(lang: str, summary: Summary) -> list[dict[str, Any]]:
+def _sections(
+    lang: str,
+    lines: Sequence[str],
+    budget: int,
+    *,
+    page: int = 1,
+    command: str | None = None,
+) -> list[dict[str, Any]]:
+    """Lines packed into sections, at most `budget` blocks. A list that does not fit says how
+    many are left out and where to see them: the next `page` of `command`, or the export."""
+    chunks = _pack(lines)
+    if len(chunks) <= budget and page == 1:
+        return [mrkdwn_section("\n".join(c)) for c in chunks]
+    per_page = budget - 1
+    first = (max(page, 1) - 1) * per_page
+    shown = chunks[first : first + per_page]
+    blocks = [mrkdwn_section("\n".join(c)) for c in shown]
+    left = sum(len(c) for c in chunks[first + per_page :])
+    if left and command is not None:
+        more = t(lang, "network.list.more_page", count=left, command=f"{command} {page + 1}")
+        blocks.append(mrkdwn_section(more))
+    elif left:
+        blocks.append(mrkdwn_section(t(lang, "network.list.more_export", count=left)))
+    return blocks
+
+
+def dispute_overview(
+    lang: str, disputes: list[SparringReceiver], shown: int, more_key: str
+) -> list[dict[str, Any]]:
+    """Open disputes, each with Keep / Remove, the first `shown` of them; then how many more."""
+    if not disputes:
+        return []
+    blocks = [mrkdwn_section(t(lang, "network.disputes.header", count=len(disputes)))]
+    for receiver in disputes[:shown]:
+        blocks += dispute_blocks(lang, receiver)
+    if len(disputes) > shown:
+        blocks.append(mrkdwn_section(t(lang, more_key, count=len(disputes) - shown)))
+    return blocks
+
+
+def disputes_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[str, Any]]:
+    """`/network disputes`: every open dispute (as many as fit), to settle one by one."""
+    disputes = open_disputes(session=scope.db, network_id=network.id)
+    if not disputes:
+        return [mrkdwn_section(t(lang, "network.disputes.none"))]
+    fit = (MAX_BLOCKS - 2) // 2
+    return dispute_overview(lang, disputes, fit, "network.disputes.more_later")
+
+
+def handle_dispute_decision(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """A facilitator keeps or removes a disputed entry (checked again here)."""
+    scope = scope_of(context)
+    network = facilitated_network(scope)
+    ack()
+    if network is None:
+        context["reply"] = t(scope.lang, "network.not_allowed")
+        return
+    action = body["actions"][0]
+    receiver = scope.db.get(SparringReceiver, int(action.get("value") or 0))
+    if receiver is None or receiver.member.network_id != network.id:
+        context["reply"] = t(scope.lang, "network.error.unknown_member")
+        return
+    if not is_open_dispute(receiver):
+        context["reply"] = t(scope.lang, "notice.dispute.closed")
+        return
+    remove = action["action_id"] == Action.DISPUTE_REMOVE
+    by = _facilitator(scope, network)
+    resolve_dispute(session=scope.db, receiver=receiver, by=by, remove=remove, now=scope.now)
+    scope.db.commit()
+    log.info("dispute %s settled by %s remove=%s", receiver.id, by.id, remove)
+    entry = receiver.entry
+    key = "notice.dispute.removed" if remove else "notice.dispute.kept"
+    context["reply"] = t(scope.lang, key, minutes=entry.minutes, day=entry.given_on)
+
+
+def render_summary(lang: str, summary: Summary, budget: int = MAX_BLOCKS) -> list[dict[str, Any]]:
+    """A meeting's overview in at most `budget` blocks (a longer list says what is left out)."""
     meeting, network = summary.meeting, summary.network
     members = len(summary.lines)
     answers = [line.attendance.value if line.attendance else None for line in summary.lines]
@@ -120,18 +199,14 @@ def render_summary(lang: str, summary: Summary) -> list[dict[str, Any]]:
         unanswered=answers.count(None),
     )
     blocks = [mrkdwn_section(header), mrkdwn_section(totals)]
+    blocks += dispute_overview(lang, summary.disputes, DISPUTES_IN_SUMMARY, "network.disputes.more")
     behind = summary.behind
     if not behind:
         blocks.append(mrkdwn_section(t(lang, "network.summary.nobody_behind")))
         return blocks
     blocks.append(mrkdwn_section(t(lang, "network.summary.behind")))
     lines = [render_line(lang, line) for line in behind]
-    body = _sections(lines, MAX_BLOCKS - len(blocks) - 1)
-    shown = sum(b["text"]["text"].count("\n") + 1 for b in body)
-    blocks += body
-    if shown < len(lines):
-        blocks.append(mrkdwn_section(t(lang, "network.summary.more", count=len(lines) - shown)))
-    return blocks
+    return blocks + _sections(lang, lines, budget - len(blocks))
 
 
 def _meeting_by_number(network: Network, text: str) -> Any:
@@ -160,7 +235,7 @@ def summary_blocks(
             lang, meeting_summary(session=scope.db, network=network, meeting=meeting)
         )
     if args[0].lower() in {"season", "sæson", "saeson"}:
-        lines = []
+        lines: list[str] = []
         for meeting in network.meetings:
             s = meeting_summary(session=scope.db, network=network, meeting=meeting)
             answers = [ln.attendance.value if ln.attendance else None for ln in s.lines]
@@ -177,16 +252,15 @@ def summary_blocks(
                     yes=answers.count("yes"),
                 )
             )
-        return [mrkdwn_section(f"*{escape_slack(network.name)}*"), *_sections(lines, MAX_BLOCKS)]
-    mention = MENTION_RE.fullmatch(args[0])
+        return [
+            mrkdwn_section(f"*{escape_slack(network.name)}*"),
+            *_sections(lang, lines, MAX_BLOCKS),
+        ]
+    found = MENTION_RE.fullmatch(args[0])
     member = None
-    if mention:
+    if found:
         member = next(
-            (
-                m
-                for m in network.people
-                if m.slack_user_id == mention["id"] and m.role is Role.MEMBER
-            ),
+            (m for m in network.people if m.slack_user_id == found["id"] and m.role is Role.MEMBER),
             None,
         )
     if member is None:
@@ -204,10 +278,18 @@ def summary_blocks(
         organisation=escape_slack(member.organisation or "—"),
         manager=escape_slack(member.manager_name or "—"),
     )
-    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS)]
+    return [mrkdwn_section(header), *_sections(lang, lines, MAX_BLOCKS)]
 
 
-def members_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[str, Any]]:
+def page_of(args: list[str]) -> int:
+    """`/network members 2` (or `side 2` / `page 2`): the page asked for, 1 by default."""
+    number = next((a for a in args if a.isdigit()), "1")
+    return max(int(number), 1)
+
+
+def members_blocks(
+    scope: RequestScope, lang: str, network: Network, page: int = 1
+) -> list[dict[str, Any]]:
     people = [p for p in network.people if p.role is Role.MEMBER and p.active]
     people.sort(key=lambda p: p.name)
     lines = [
@@ -224,7 +306,10 @@ def members_blocks(scope: RequestScope, lang: str, network: Network) -> list[dic
     header = t(
         lang, "network.members.header", network=escape_slack(network.name), count=len(people)
     )
-    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS)]
+    return [
+        mrkdwn_section(header),
+        *_sections(lang, lines, MAX_BLOCKS, page=page, command="/network members"),
+    ]
 
 
 def meetings_blocks(lang: str, network: Network) -> list[dict[str, Any]]:
@@ -245,10 +330,12 @@ def meetings_blocks(lang: str, network: Network) -> list[dict[str, Any]]:
             )
         )
     header = t(lang, "network.meetings.header", network=escape_slack(network.name))
-    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS)]
+    return [mrkdwn_section(header), *_sections(lang, lines, MAX_BLOCKS)]
 
 
-def fees_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[str, Any]]:
+def fees_blocks(
+    scope: RequestScope, lang: str, network: Network, page: int = 1
+) -> list[dict[str, Any]]:
     rows = fees(session=scope.db, network=network)
     lines = []
     for row in rows:
@@ -277,7 +364,11 @@ def fees_blocks(scope: RequestScope, lang: str, network: Network) -> list[dict[s
         total=format_money(lang, sum(r.total for r in rows)),
         count=sum(len(r.members) for r in rows),
     )
-    return [mrkdwn_section(header), *_sections(lines, MAX_BLOCKS - 2), mrkdwn_section(total)]
+    return [
+        mrkdwn_section(header),
+        *_sections(lang, lines, MAX_BLOCKS - 2, page=page, command="/network fees"),
+        mrkdwn_section(total),
+    ]
 
 
 def upload_to_dm(
@@ -399,9 +490,12 @@ OPTION_RE = re.compile(r'(\w+)=(?:["“”]([^"“”]*)["“”]|(\S+))')
 
 
 def options_of(text: str) -> dict[str, str]:
-    """key=value and key="value with spaces" pairs (Slack may send curly quotes)."""
+    """key=value and key="value with spaces" pairs (Slack may send curly quotes), as typed
+    (Slack's escaping undone: a name or place is stored as the facilitator wrote it); option
+    names in either language."""
     return {
-        option_name(m[1]): (m[2] if m[2] is not None else m[3]) for m in OPTION_RE.finditer(text)
+        option_name(m[1]): unescape_slack(m[2] if m[2] is not None else m[3])
+        for m in OPTION_RE.finditer(text)
     }
 
 
@@ -418,16 +512,16 @@ def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, te
     by = _facilitator(scope, network)
     options = options_of(text)
     if word in {"add", "tilføj"}:
-        mention = MENTION_RE.search(text)
-        if mention is None:
+        found = MENTION_RE.search(text)
+        if found is None:
             raise InputError("network.error.add_form", missing=t(lang, "network.option.mention"))
-        label = mention.group(0).split("|", 1)[1][:-1] if "|" in mention.group(0) else ""
+        label = found.group(0).split("|", 1)[1][:-1] if "|" in found.group(0) else ""
         try:
             member = add_member(
                 session=scope.db,
                 network=network,
                 by=by,
-                slack_user_id=mention["id"],
+                slack_user_id=found["id"],
                 name=options.get("name", label),
                 organisation=options.get("org", ""),
                 manager=options.get("manager", ""),
@@ -443,18 +537,18 @@ def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, te
         return t(
             lang,
             "network.added",
-            user=f"<@{member.slack_user_id}>",
+            user=mention(member.slack_user_id),
             organisation=escape_slack(member.organisation or ""),
         )
     if word in {"remove", "fjern"}:
-        mention = MENTION_RE.search(text)
-        if mention is None:
+        found = MENTION_RE.search(text)
+        if found is None:
             raise InputError("network.error.unknown_member")
         member = remove_member(
-            session=scope.db, network=network, by=by, slack_user_id=mention["id"], now=scope.now
+            session=scope.db, network=network, by=by, slack_user_id=found["id"], now=scope.now
         )
         scope.db.commit()
-        return t(lang, "network.removed", user=f"<@{member.slack_user_id}>")
+        return t(lang, "network.removed", user=mention(member.slack_user_id))
     # meeting N date=YYYY-MM-DD time=HH:MM-HH:MM place="…" host="…"
     today = scope.now.astimezone(network.zone).date()  # the example shows a date ahead
     parts = text.split()
@@ -511,11 +605,13 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
     elif word in {"summary", "overblik"}:
         blocks = summary_blocks(scope, lang, network, args[1:])
     elif word in {"members", "medlemmer"}:
-        blocks = members_blocks(scope, lang, network)
+        blocks = members_blocks(scope, lang, network, page_of(args[1:]))
+    elif word in {"disputes", "indsigelser"}:
+        blocks = disputes_blocks(scope, lang, network)
     elif word in {"meetings", "møder", "moder"}:
         blocks = meetings_blocks(lang, network)
     elif word in {"fees", "gebyr", "gebyrer"}:
-        blocks = fees_blocks(scope, lang, network)
+        blocks = fees_blocks(scope, lang, network, page_of(args[1:]))
     elif word in {"add", "tilføj", "remove", "fjern", "meeting", "møde"}:
         text = str(body.get("text", "")).strip()
         reply = handle_admin(scope, lang, network, word, text)
@@ -531,10 +627,10 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
             raise InputError("network.error.unknown_member")
         blocks = forget_blocks(lang, target)
     else:
-        text = t(lang, "network.error.unknown_subcommand", word=escape_slack(word))
+        text = t(lang, "network.error.unknown_subcommand", word=unescape_slack(word))
         ack(response_type="ephemeral", text=text + "\n\n" + t(lang, "network.help"))
         return
-    fallback = blocks[0]["text"]["text"][:300]
+    fallback = cut_mrkdwn(blocks[0]["text"]["text"], 300)
     ack(response_type="ephemeral", text=fallback, blocks=blocks)
 
 
@@ -552,27 +648,28 @@ def build_digest(
     if meeting is None:
         return None
     summary = meeting_summary(session=session, network=network, meeting=meeting)
-    blocks = [
-        mrkdwn_section(t(lang, key, network=escape_slack(network.name))),
-        *render_summary(lang, summary),
-    ][: MAX_BLOCKS + 1]
+    tail: list[dict[str, Any]] = []
     sister = sister_of(session, network) if key == "network.digest.weekly" else None
     if sister is not None:  # shared: the sister's totals only, no one by name
         sister_meeting = next_meeting_for_summary(sister, now.astimezone(sister.zone).date())
         if sister_meeting is not None:
             shared = meeting_summary(session=session, network=sister, meeting=sister_meeting)
-            blocks = [
-                *blocks[: MAX_BLOCKS - 2],
+            tail = [
                 mrkdwn_section(t(lang, "network.digest.sister", network=escape_slack(sister.name))),
                 *render_summary(lang, shared)[:2],
             ]
-    # The notification's text is plain: no mrkdwn asterisks.
-    return {
-        "text": t(lang, f"{key}.text", network=escape_slack(network.name))[:300],
-        "blocks": blocks,
-    }
+    # Within Slack's 50 blocks: what does not fit in the overview says so (never cut silently);
+    # the notification's text is plain: no mrkdwn asterisks.
+    blocks = [
+        mrkdwn_section(t(lang, key, network=escape_slack(network.name))),
+        *render_summary(lang, summary, budget=MAX_BLOCKS - len(tail)),
+        *tail,
+    ]
+    return {"text": cut_mrkdwn(t(lang, f"{key}.text", network=network.name), 300), "blocks": blocks}
 
 
 def register(app: App) -> None:
     app.command("/network")(ack=handle_network_command, lazy=[send_files])
     app.action(Action.FORGET_CONFIRM)(ack=handle_forget_confirm, lazy=[reply_ephemeral])
+    for action in (Action.DISPUTE_KEEP, Action.DISPUTE_REMOVE):
+        app.action(action)(ack=handle_dispute_decision, lazy=[reply_ephemeral])

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
+from handlers.catalogue import Mrkdwn, escape
 from models.errors import InputError
 
 _WORD_END = r"(?![a-zæøå])"
@@ -43,7 +46,6 @@ RELATIVE_DATE_RE = re.compile(
 WITH_RE = re.compile(r"(?:with|med|w/)" + _TOKEN_END, re.IGNORECASE)
 ON_RE = re.compile(r"(?:on|den|d\.|dato)" + _TOKEN_END, re.IGNORECASE)
 LIST_GLUE_RE = re.compile(r"\s*(?:,|&amp;|&|\bog\b|\band\b)\s*", re.IGNORECASE)
-SPECIAL_TOKEN_RE = re.compile(r"<(?:[@#!][^<>]+|https?://[^<>]+|mailto:[^<>]+)>")
 
 _DAYS_BACK = {
     "idag": 0,
@@ -189,22 +191,42 @@ def _next_word(text: str, pos: int) -> str:
     return text[pos:].split(maxsplit=1)[0] if text[pos:].strip() else ""
 
 
+# Control characters other than tab and newline, and halves of surrogate pairs: no one types
+# them on purpose, PostgreSQL refuses NUL, and a lone surrogate cannot be stored as UTF-8.
+_UNTYPABLE_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def clean_typed(text: str) -> str:
+    """What a member typed, without characters that cannot be stored or shown."""
+    return _UNTYPABLE_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean_payload(body: dict[str, Any]) -> None:
+    """Clean, in place, every text a member typed into a request: a command's text and the
+    values of a submitted form's text inputs."""
+    if isinstance(body.get("text"), str):
+        body["text"] = clean_typed(body["text"])
+    values = (body.get("view") or {}).get("state", {}).get("values", {})
+    for block in values.values():
+        for element in block.values():
+            if isinstance(element, dict) and isinstance(element.get("value"), str):
+                element["value"] = clean_typed(element["value"])
+
+
+def excerpt(text: str, limit: int) -> str:
+    """The start of a long text for a list or a notice, ending in "…" when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def unescape_slack(text: str) -> str:
     """Plain text from Slack's escaped text; mentions and links stay as Slack tokens."""
     return html.unescape(text)
 
 
-def escape_slack(text: str) -> str:
-    """Escape `&`, `<`, `>` for Slack, leaving mention, channel and link tokens intact."""
-    out, last = [], 0
-    for m in SPECIAL_TOKEN_RE.finditer(text):
-        out.append(
-            text[last : m.start()].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        )
-        out.append(m.group(0))
-        last = m.end()
-    out.append(text[last:].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-    return "".join(out)
+def escape_slack(text: str, *, mentions: Iterable[str] = ()) -> Mrkdwn:
+    """What a member typed, as mrkdwn that cannot become markup (see `catalogue.escape`):
+    only mentions of `mentions` (members the bot resolved) stay live."""
+    return escape(text, mentions=mentions)
 
 
 def split_subcommand(text: str) -> tuple[SparringCommand | None, str, str]:

@@ -10,11 +10,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import mrkdwn_section, plain
-from handlers.catalogue import format_date, t
+from handlers.blocks import element_state, mrkdwn_section, option, picker, plain
+from handlers.catalogue import format_date, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
-from handlers.parsing import escape_slack
+from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from models.errors import InputError
 from models.network import Meeting, Member
@@ -39,9 +39,7 @@ from models.prep import (
 
 log = logging.getLogger(__name__)
 
-MAX_STATIC_OPTIONS = 100
 MAX_EDITABLE_EXAMPLES = 8
-MAX_OPTION_TEXT = 75
 PART_ACTIONS = {
     Action.OPEN_PREP_P1: [PrepPart.MANAGER],
     Action.OPEN_PREP_P2: [PrepPart.QUESTIONS],
@@ -93,34 +91,24 @@ def _text_input(
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text[:MAX_OPTION_TEXT]), "value": value}
+    return option(text, value)
+
+
+def member_label(member: Member) -> str:
+    return f"{member.name} ({member.organisation})" if member.organisation else member.name
 
 
 def _person_input(
     lang: str, block_id: str, label: str, members: list[Member], chosen: Member | None
 ) -> dict[str, Any]:
-    element: dict[str, Any]
-    if len(members) <= MAX_STATIC_OPTIONS:
-        element = {
-            "type": "static_select",
-            "action_id": Field.VALUE,
-            "placeholder": plain(t(lang, "prep.p2.pick")),
-            "options": [
-                _option(
-                    f"{m.name} ({m.organisation})" if m.organisation else m.name, m.slack_user_id
-                )
-                for m in members
-            ],
-        }
-        if chosen is not None and any(m.id == chosen.id for m in members):
-            element["initial_option"] = _option(
-                f"{chosen.name} ({chosen.organisation})" if chosen.organisation else chosen.name,
-                chosen.slack_user_id,
-            )
-    else:  # past Slack's 100 options: pick any user, membership is checked on save
-        element = {"type": "users_select", "action_id": Field.VALUE}
-        if chosen is not None:
-            element["initial_user"] = chosen.slack_user_id
+    # Only members of the network are offered; past Slack's 100 options, by type-ahead.
+    element = picker(
+        [_option(member_label(m), m.slack_user_id) for m in members],
+        search_action=Field.MEMBER_SEARCH,
+        placeholder=t(lang, "prep.p2.pick"),
+    )
+    if chosen is not None and any(m.id == chosen.id for m in members):
+        element["initial_option"] = _option(member_label(chosen), chosen.slack_user_id)
     return {
         "type": "input",
         "block_id": block_id,
@@ -364,8 +352,10 @@ def mark(done: bool) -> str:
 def render_prep_status(lang: str, member: Member, status: PrepStatus, now: datetime) -> str:
     meeting = status.meeting
     done = status.done
-    detail = f" — “{escape_slack(status.manager_agreed[:140])}”" if status.manager_agreed else ""
-    lines = [
+    detail = (
+        escape_slack(f" — “{excerpt(status.manager_agreed, 140)}”") if status.manager_agreed else ""
+    )
+    lines: list[str] = [
         t(
             lang,
             "prep.status.header",
@@ -394,9 +384,7 @@ def _text(values: dict[str, Any], block_id: str) -> str:
 
 
 def _selected(values: dict[str, Any], block_id: str) -> str | None:
-    element = _value(values, block_id)
-    if element.get("type") == "users_select":
-        return element.get("selected_user") or None
+    element = element_state(values, block_id)
     option = element.get("selected_option")
     return str(option["value"]) if option else None
 
@@ -472,7 +460,7 @@ def handle_prep_command(ack: Ack, body: dict[str, Any], context: dict[str, Any])
     if sub not in {"", "status", "open", "åbn"}:
         ack(
             response_type="ephemeral",
-            text=t(scope.lang, "prep.error.unknown_subcommand", word=escape_slack(sub))
+            text=t(scope.lang, "prep.error.unknown_subcommand", word=unescape_slack(sub))
             + "\n\n"
             + t(scope.lang, "prep.help"),
         )
@@ -518,12 +506,15 @@ def handle_prep_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     values = view["state"]["values"]
     first_block = next(iter(values), "prep_meeting")
     if meeting is None:
-        ack(response_action="errors", errors={first_block: t(lang, "prep.no_meeting")})
+        ack(response_action="errors", errors={first_block: plain_text(t(lang, "prep.no_meeting"))})
         return
     try:
         ensure_editable(meeting, scope.now)
     except InputError as error:
-        ack(response_action="errors", errors={first_block: t(lang, error.key, **error.params)})
+        ack(
+            response_action="errors",
+            errors={first_block: plain_text(t(lang, error.key, **error.params))},
+        )
         return
     collected = FieldErrors()
     savers: dict[PrepPart, Callable[[], object]] = {
@@ -558,13 +549,13 @@ def handle_prep_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     if collected.errors:
         scope.db.rollback()
         on_fields = {
-            name: t(lang, key, **params)
+            name: plain_text(t(lang, key, **params))
             for name, (key, params) in collected.errors.items()
             if name in values
         }
         if not on_fields:  # an error for a field not in this form: show it on the first one
             key, params = next(iter(collected.errors.values()))
-            on_fields = {first_block: t(lang, key, **params)}
+            on_fields = {first_block: plain_text(t(lang, key, **params))}
         ack(response_action="errors", errors=on_fields)
         return
     scope.db.commit()

@@ -11,8 +11,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from handlers.blocks import info_modal
-from handlers.catalogue import format_date, person_mention, t
+from handlers.blocks import element_state, info_modal, mrkdwn_section, option, picker
+from handlers.catalogue import format_date, markup_join, person_mention, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Callback, Field
 from handlers.parsing import (
@@ -21,9 +21,10 @@ from handlers.parsing import (
     parse_duration,
     parse_sparring_log,
     split_subcommand,
+    unescape_slack,
 )
 from models.errors import InputError
-from models.network import Member, Period
+from models.network import Member, Period, Role
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
@@ -31,6 +32,8 @@ from models.sparring import (
     SparringEntry,
     SparringReceiver,
     SparringStatus,
+    dispute_sparring,
+    is_open_dispute,
     log_sparring,
     period_total,
     sparring_status,
@@ -78,7 +81,9 @@ def _note(lang: str, entry: SparringEntry, limit: int | None = None) -> str:
     if not entry.note:
         return ""
     note = entry.note if limit is None or len(entry.note) <= limit else entry.note[:limit] + "…"
-    return t(lang, "sparring.logged.note", note=escape_slack(note))
+    # Mentions in a note are the entry's receivers: people Slack and the bot resolved.
+    resolved = [m.slack_user_id for m in entry.receiver_members]
+    return t(lang, "sparring.logged.note", note=escape_slack(note, mentions=resolved))
 
 
 def render_entry_reply(key: str, lang: str, entry: SparringEntry, total: PeriodTotal) -> str:
@@ -129,14 +134,17 @@ def render_status(lang: str, status: SparringStatus) -> str:
         )
     )
     if status.received:
-        people = ", ".join(
-            t(
-                lang,
-                "sparring.status.received_item",
-                user=person_mention(lang, r.giver.slack_user_id),
-                minutes=r.minutes,
-            )
-            for r in status.received
+        people = markup_join(
+            ", ",
+            (
+                t(
+                    lang,
+                    "sparring.status.received_item",
+                    user=person_mention(lang, r.giver.slack_user_id),
+                    minutes=r.minutes,
+                )
+                for r in status.received
+            ),
         )
         lines.append(
             t(lang, "sparring.status.received", minutes=status.received_minutes, people=people)
@@ -159,7 +167,7 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
     command, word, rest = split_subcommand(text)
     if command is None:
         return (
-            t(lang, "sparring.error.unknown_subcommand", word=escape_slack(word))
+            t(lang, "sparring.error.unknown_subcommand", word=unescape_slack(word))
             + "\n\n"
             + render_help(lang, scope.member, scope.now)
         )
@@ -237,6 +245,61 @@ def build_sparring_received(
     }
 
 
+def dispute_blocks(lang: str, receiver: SparringReceiver) -> list[dict[str, Any]]:
+    """A disputed entry for a facilitator, with the two ways to settle it."""
+    entry = receiver.entry
+    text = t(
+        lang,
+        "notice.dispute",
+        receiver=person_mention(lang, receiver.member.slack_user_id),
+        giver=person_mention(lang, entry.giver.slack_user_id),
+        minutes=entry.minutes,
+        day=entry.given_on,
+        note=_note(lang, entry, NOTE_PREVIEW),
+    )
+    buttons = [
+        {
+            "type": "button",
+            "action_id": action,
+            "text": {"type": "plain_text", "text": t(lang, key)},
+            "value": str(receiver.id),
+        }
+        for action, key in (
+            (Action.DISPUTE_KEEP, "notice.dispute.keep"),
+            (Action.DISPUTE_REMOVE, "notice.dispute.remove"),
+        )
+    ]
+    buttons[1]["style"] = "danger"
+    return [
+        mrkdwn_section(text, f"dispute_{receiver.id}"),
+        {"type": "actions", "block_id": f"dispute_{receiver.id}_actions", "elements": buttons},
+    ]
+
+
+def build_dispute_notice(
+    *, session: Session, member: Member, receiver_id: int, nudge_id: int
+) -> dict[str, Any] | None:
+    """To a facilitator: a receiver disputes an entry. None once it is settled (or when the
+    facilitator is not one of that network's)."""
+    receiver = session.get(SparringReceiver, receiver_id)
+    if (
+        receiver is None
+        or not is_open_dispute(receiver)
+        or member.role is not Role.FACILITATOR
+        or receiver.member.network_id != member.network_id
+    ):
+        return None
+    lang = member.lang
+    return {
+        "text": t(
+            lang,
+            "notice.dispute.text",
+            receiver=person_mention(lang, receiver.member.slack_user_id),
+        ),
+        "blocks": dispute_blocks(lang, receiver),
+    }
+
+
 def open_view_lazy(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
     """Lazy listener: open the modal the ack step built, with the request's trigger_id."""
     view = context.get("view_to_open")
@@ -259,8 +322,7 @@ def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> N
     ack()
     if receiver is None or receiver.member_id != member.id:
         return
-    if receiver.disputed_at is None:
-        receiver.disputed_at = scope.now
+    if dispute_sparring(session=scope.db, receiver=receiver, now=scope.now):
         scope.db.commit()
         log.info("sparring entry %s disputed by member %s", receiver.entry_id, member.id)
     context["reply"] = t(member.lang, "notice.sparring.disputed")
@@ -282,7 +344,7 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> di
     """The form behind the "Log sparring" button: the same rules as `/sparring logged`."""
 
     def plain(text: str) -> dict[str, Any]:
-        return {"type": "plain_text", "text": text}
+        return {"type": "plain_text", "text": plain_text(text)}
 
     blocks: list[dict[str, Any]] = [
         {
@@ -310,14 +372,11 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> di
                 "block_id": "sparring_receivers",
                 "optional": True,
                 "label": plain(t(lang, "sparring.modal.receivers")),
-                "element": {
-                    "type": "multi_static_select",
-                    "action_id": Field.VALUE,
-                    "options": [
-                        {"text": plain(m.name[:75]), "value": m.slack_user_id}
-                        for m in members[:100]
-                    ],
-                },
+                "element": picker(
+                    [option(m.name, m.slack_user_id) for m in members],
+                    search_action=Field.MEMBER_SEARCH,
+                    multi=True,
+                ),
             }
         )
     blocks.append(
@@ -360,7 +419,7 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
     values = body["view"]["state"]["values"]
 
     def value(block: str) -> dict[str, Any]:
-        return dict(values.get(block, {}).get(Field.VALUE, {}))
+        return element_state(values, block)
 
     try:
         minutes = parse_duration(value("sparring_duration").get("value") or "")
@@ -379,7 +438,10 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
     except InputError as error:
         scope.db.rollback()
         field = SPARRING_FIELDS.get(error.key, "sparring_duration")
-        ack(response_action="errors", errors={field: t(lang, error.key, **error.params)})
+        ack(
+            response_action="errors",
+            errors={field: plain_text(t(lang, error.key, **error.params))},
+        )
         return
     total = period_total(session=scope.db, member=member, day=entry.given_on)
     scope.db.commit()

@@ -8,16 +8,25 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
-from handlers.blocks import info_modal, mrkdwn_section, plain, section_with_button
+from handlers.blocks import (
+    element_state,
+    info_modal,
+    mrkdwn_section,
+    option,
+    picker,
+    plain,
+    search_options,
+    section_with_button,
+)
 from handlers.catalogue import person_mention, t
 from handlers.context import scope_of
 from handlers.errors import submit_form
 from handlers.ids import Action, Callback, Field
-from handlers.parsing import escape_slack
+from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
 from models.network import Member
-from models.prep import network_members
+from models.prep import PrepExample, network_members
 from models.spread import (
     MAX_TEXT,
     SpreadAction,
@@ -30,12 +39,11 @@ from models.spread import (
 )
 
 HELP_WORDS = {"help", "hjælp", "hjaelp", "?"}
-MAX_OPTIONS = 100
 MAX_LISTED = 20
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text[:75]), "value": value}
+    return option(text, value)
 
 
 def _status_input(lang: str, current: SpreadStatus | None) -> dict[str, Any]:
@@ -73,19 +81,37 @@ def _effect_input(lang: str, effect: str) -> dict[str, Any]:
     }
 
 
-def _select(lang: str, block_id: str, label: str, options: list[dict[str, Any]]) -> dict[str, Any]:
+def _select(
+    lang: str,
+    block_id: str,
+    label: str,
+    options: list[dict[str, Any]],
+    search_action: str = Field.VALUE,
+) -> dict[str, Any]:
     return {
         "type": "input",
         "block_id": block_id,
         "optional": True,
         "label": plain(label),
-        "element": {
-            "type": "static_select",
-            "action_id": Field.VALUE,
-            "placeholder": plain(t(lang, "spread.modal.pick")),
-            "options": options[:MAX_OPTIONS],
-        },
+        "element": picker(
+            options, search_action=search_action, placeholder=t(lang, "spread.modal.pick")
+        ),
     }
+
+
+def example_options(examples: list[PrepExample], members: list[Member]) -> list[dict[str, Any]]:
+    by_id = {m.id: m for m in members}
+    return [
+        _option(
+            f"{e.title} ({by_id[e.member_id].name})" if e.member_id in by_id else e.title,
+            str(e.id),
+        )
+        for e in examples
+    ]
+
+
+def member_options(members: list[Member]) -> list[dict[str, Any]]:
+    return [_option(m.name, m.slack_user_id) for m in members]
 
 
 def build_spread_modal(
@@ -106,21 +132,13 @@ def build_spread_modal(
         },
     ]
     if examples:
-        by_id = {m.id: m for m in members}
         blocks.append(
             _select(
                 lang,
                 "spread_example",
                 t(lang, "spread.modal.example"),
-                [
-                    _option(
-                        f"{e.title} ({by_id[e.member_id].name})"
-                        if e.member_id in by_id
-                        else e.title,
-                        str(e.id),
-                    )
-                    for e in examples
-                ],
+                example_options(examples, members),
+                Field.EXAMPLE_SEARCH,
             )
         )
     if members:
@@ -129,7 +147,8 @@ def build_spread_modal(
                 lang,
                 "spread_source",
                 t(lang, "spread.modal.source"),
-                [_option(m.name, m.slack_user_id) for m in members],
+                member_options(members),
+                Field.MEMBER_SEARCH,
             )
         )
     if held:
@@ -167,7 +186,7 @@ def build_spread_update_modal(lang: str, row: SpreadAction) -> dict[str, Any]:
         "close": plain(t(lang, "prep.modal.close")),
         "private_metadata": json.dumps({"id": row.id}),
         "blocks": [
-            mrkdwn_section(f"*{escape_slack(row.solution[:300])}*"),
+            mrkdwn_section(f"*{escape_slack(excerpt(row.solution, 300))}*"),
             _status_input(lang, row.status),
             _effect_input(lang, row.effect),
         ],
@@ -178,11 +197,13 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
     blocks = [mrkdwn_section(t(lang, "spread.list.header"))]
     if not rows:
         blocks.append(mrkdwn_section(t(lang, "spread.list.none")))
+    if len(rows) > MAX_LISTED:
+        blocks.append(mrkdwn_section(t(lang, "spread.list.more", count=len(rows) - MAX_LISTED)))
     for row in rows[:MAX_LISTED]:
         text = t(
             lang,
             "spread.list.entry",
-            solution=escape_slack(row.solution[:300]),
+            solution=escape_slack(excerpt(row.solution, 300)),
             source=t(
                 lang, "spread.list.source", user=person_mention(lang, row.source.slack_user_id)
             )
@@ -192,7 +213,7 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
             if row.meeting
             else "",
             status=t(lang, f"spread.status.{row.status.value}"),
-            effect=t(lang, "spread.list.effect", effect=escape_slack(row.effect[:600]))
+            effect=t(lang, "spread.list.effect", effect=escape_slack(excerpt(row.effect, 600)))
             if row.effect
             else "",
         )
@@ -209,8 +230,8 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
 
 
 def _selected(values: dict[str, Any], block_id: str) -> str | None:
-    option = values.get(block_id, {}).get(Field.VALUE, {}).get("selected_option")
-    return str(option["value"]) if option else None
+    chosen = element_state(values, block_id).get("selected_option")
+    return str(chosen["value"]) if chosen else None
 
 
 def _typed(values: dict[str, Any], block_id: str) -> str:
@@ -225,14 +246,14 @@ def build_spread_notice(
     if row is None or row.source_member_id != member.id or not member.notify_spread:
         return None
     lang = member.lang
-    solution = escape_slack(row.solution[:300])
+    solution = escape_slack(excerpt(row.solution, 300))
     text = t(
         lang,
         "notice.spread",
         member=person_mention(lang, row.member.slack_user_id),
         solution=solution,
         status=t(lang, f"spread.status.{row.status.value}").lower(),
-        effect=(" " + escape_slack(row.effect[:600])) if row.effect else "",
+        effect=escape_slack(" " + excerpt(row.effect, 600)) if row.effect else "",
     )
     return {
         "text": t(lang, "notice.spread.text", solution=solution),
@@ -267,10 +288,27 @@ def open_spread_form(scope: Any, member: Member) -> dict[str, Any]:
     return build_spread_modal(
         member.lang,
         member=member,
-        examples=shared_examples(session=scope.db, member=member),
+        examples=shared_examples(session=scope.db, member=member, now=scope.now),
         members=network_members(scope.db, member),
         now=scope.now,
     )
+
+
+def handle_member_options(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """Type-ahead over the other members of the network (a picker past Slack's 100)."""
+    scope = scope_of(context)
+    member = scope.require_member()
+    options = member_options(network_members(scope.db, member))
+    ack(**search_options(member.lang, options, str(body.get("value") or "")))
+
+
+def handle_example_options(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """Type-ahead over the examples shared at meetings held (a picker past Slack's 100)."""
+    scope = scope_of(context)
+    member = scope.require_member()
+    examples = shared_examples(session=scope.db, member=member, now=scope.now)
+    options = example_options(examples, network_members(scope.db, member))
+    ack(**search_options(member.lang, options, str(body.get("value") or "")))
 
 
 def handle_open_spread_button(ack: Ack, context: dict[str, Any]) -> None:
@@ -289,7 +327,7 @@ def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any
     if word not in {"", "status"}:
         ack(
             response_type="ephemeral",
-            text=t(scope.lang, "spread.error.unknown_subcommand", word=escape_slack(word))
+            text=t(scope.lang, "spread.error.unknown_subcommand", word=unescape_slack(word))
             + "\n\n"
             + t(scope.lang, "spread.help"),
         )
@@ -381,3 +419,5 @@ def register(app: App) -> None:
     app.view(Callback.SPREAD_UPDATE_MODAL)(handle_spread_update_submission)
     app.action(Action.OPEN_SPREAD)(ack=handle_open_spread_button, lazy=[open_view])
     app.action(Action.SPREAD_NOTICES_OFF)(ack=handle_spread_notices_off, lazy=[reply_ephemeral])
+    app.options(Field.MEMBER_SEARCH)(handle_member_options)
+    app.options(Field.EXAMPLE_SEARCH)(handle_example_options)

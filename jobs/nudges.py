@@ -35,7 +35,7 @@ from handlers.between import build_between_nudge
 from handlers.ids import NUDGE_METADATA_EVENT
 from handlers.network import build_digest
 from handlers.nudges import build_agenda_nudge, build_meeting_changed, build_prep_nudge
-from handlers.sparring import build_sparring_received
+from handlers.sparring import build_dispute_notice, build_sparring_received
 from handlers.spread import build_spread_notice
 from models.attendance import attendance_of, head_count
 from models.network import Meeting, MeetingChange, Member, Network, Role
@@ -249,6 +249,10 @@ def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any
     member, meeting, lang, kind = nudge.member, nudge.meeting, nudge.member.lang, nudge.kind
     if kind is NudgeKind.SPARRING_RECEIVED:
         return build_sparring_received(
+            session=session, member=member, receiver_id=nudge.seq, nudge_id=nudge.id
+        )
+    if kind is NudgeKind.SPARRING_DISPUTE:
+        return build_dispute_notice(
             session=session, member=member, receiver_id=nudge.seq, nudge_id=nudge.id
         )
     if kind is NudgeKind.WEEKLY_DIGEST:

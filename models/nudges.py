@@ -36,6 +36,7 @@ class NudgeKind(enum.StrEnum):
     SPARRING_RECEIVED = "sparring_received"
     SPREAD_NOTICE = "spread_notice"
     MEETING_CHANGED = "meeting_changed"  # seq is the MeetingChange id
+    SPARRING_DISPUTE = "sparring_dispute"  # to facilitators: a receiver said "not right"
 
 
 # Days before the meeting (PRODUCT.md's defaults).
@@ -64,7 +65,12 @@ CLOSING_DAYS_BEFORE = 7
 MEMBER_KINDS = (*DAYS_BEFORE, NudgeKind.ATTENDANCE, *BETWEEN_KINDS)
 FACILITATOR_KINDS = (NudgeKind.HEAD_COUNT, NudgeKind.READINESS_REPORT)
 HOST_KINDS = (NudgeKind.HEAD_COUNT,)  # a meeting's host contact, for their meeting only
-EVENT_KINDS = (NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE, NudgeKind.MEETING_CHANGED)
+EVENT_KINDS = (
+    NudgeKind.SPARRING_RECEIVED,
+    NudgeKind.SPREAD_NOTICE,
+    NudgeKind.MEETING_CHANGED,
+    NudgeKind.SPARRING_DISPUTE,
+)
 
 
 class NudgeStatus(enum.StrEnum):

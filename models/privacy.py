@@ -267,7 +267,8 @@ def redact_everywhere(session: Session, identifiers: list[str], slack_user_id: s
 def cancel_outbox_for(session: Session, member_id: int, now: datetime) -> None:
     """Nothing queued goes out to or about an erased person: their own pending nudges and
     snoozed reminders, and notices to others naming them (sparring they logged, an example
-    they took up). Sent rows stay as anonymous counts, without channel or message ids."""
+    they took up, a dispute about their sparring). Sent rows stay as anonymous counts,
+    without channel or message ids."""
     open_statuses = [NudgeStatus.PENDING, NudgeStatus.SENDING]
     about = or_(
         Nudge.member_id == member_id,
@@ -279,6 +280,15 @@ def cancel_outbox_for(session: Session, member_id: int, now: datetime) -> None:
         ),
         (Nudge.kind == NudgeKind.SPREAD_NOTICE)
         & Nudge.seq.in_(select(SpreadAction.id).where(SpreadAction.member_id == member_id)),
+        # A dispute names both the receiver who disputed and the giver of the entry.
+        (Nudge.kind == NudgeKind.SPARRING_DISPUTE)
+        & Nudge.seq.in_(
+            select(SparringReceiver.id)
+            .join(SparringEntry, SparringEntry.id == SparringReceiver.entry_id)
+            .where(
+                or_(SparringEntry.giver_id == member_id, SparringReceiver.member_id == member_id)
+            )
+        ),
     )
     session.execute(
         update(Nudge)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 
 from models.base import Base, utc_now
 from models.errors import InputError
+from models.history import apply_changes
 from models.network import Member, Period, Role, period_for
 from models.nudges import NudgeKind, enqueue_notice
 
@@ -61,7 +62,8 @@ class SparringReceiver(Base):
         ForeignKey("sparring_entry.id", ondelete="CASCADE"), index=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
-    # The receiver said "that's not right": the facilitator looks at it; nothing is changed.
+    # The receiver said "that's not right": the facilitators are told and decide (keep or
+    # remove the entry); resolving sets it back to empty, with the change in the history.
     disputed_at: Mapped[datetime | None]
 
     entry: Mapped[SparringEntry] = relationship(back_populates="receivers")
@@ -278,3 +280,78 @@ def undo_latest_sparring(
     entry.removed_at = now
     session.flush()
     return entry
+
+
+def dispute_sparring(*, session: Session, receiver: SparringReceiver, now: datetime) -> bool:
+    """The receiver says the entry is not right: flag it and tell the network's facilitators
+    (through the outbox). False when it was flagged already."""
+    if receiver.disputed_at is not None or receiver.entry.removed_at is not None:
+        return False
+    receiver.disputed_at = now
+    facilitators = session.scalars(
+        select(Member.id).where(
+            Member.network_id == receiver.member.network_id,
+            Member.role == Role.FACILITATOR,
+            Member.active.is_(True),
+        )
+    ).all()
+    for facilitator_id in facilitators:
+        enqueue_notice(
+            session=session,
+            member_id=facilitator_id,
+            kind=NudgeKind.SPARRING_DISPUTE,
+            ref=receiver.id,
+            now=now,
+        )
+    session.flush()
+    return True
+
+
+def is_open_dispute(receiver: SparringReceiver) -> bool:
+    return receiver.disputed_at is not None and receiver.entry.removed_at is None
+
+
+def open_disputes(*, session: Session, network_id: int) -> list[SparringReceiver]:
+    """Entries of the network a receiver disputed and no facilitator has resolved, oldest first."""
+    return list(
+        session.scalars(
+            select(SparringReceiver)
+            .join(SparringEntry, SparringEntry.id == SparringReceiver.entry_id)
+            .join(Member, Member.id == SparringEntry.giver_id)
+            .where(
+                Member.network_id == network_id,
+                SparringReceiver.disputed_at.is_not(None),
+                SparringEntry.removed_at.is_(None),
+            )
+            .options(
+                selectinload(SparringReceiver.member),
+                selectinload(SparringReceiver.entry).selectinload(SparringEntry.giver),
+            )
+            .order_by(SparringReceiver.disputed_at, SparringReceiver.id)
+        )
+    )
+
+
+def resolve_dispute(
+    *, session: Session, receiver: SparringReceiver, by: Member, remove: bool, now: datetime
+) -> None:
+    """The facilitator's decision on a disputed entry: keep it as it is, or remove it (the row
+    stays, marked removed, as with undo). Both are kept in the history."""
+    if remove:
+        apply_changes(
+            session=session,
+            obj=receiver.entry,
+            entity="sparring_entry",
+            member_id=by.id,
+            values={"removed_at": now},
+            now=now,
+        )
+    apply_changes(
+        session=session,
+        obj=receiver,
+        entity="sparring_receiver",
+        member_id=by.id,
+        values={"disputed_at": None},
+        now=now,
+    )
+    session.flush()

@@ -62,14 +62,20 @@ class SpreadInput:
     effect: str
 
 
-def shared_examples(*, session: Session, member: Member) -> list[PrepExample]:
-    """Examples other members of the network brought to meetings: solutions to take."""
+def shared_examples(*, session: Session, member: Member, now: datetime) -> list[PrepExample]:
+    """Examples other members of the network brought to meetings that have been held:
+    solutions to take (one prepared for a coming meeting has not been shared yet)."""
     return list(
         session.scalars(
             select(PrepExample)
             .join(Member, Member.id == PrepExample.member_id)
-            .where(Member.network_id == member.network_id, Member.id != member.id)
-            .order_by(PrepExample.meeting_id, PrepExample.id)
+            .join(Meeting, Meeting.id == PrepExample.meeting_id)
+            .where(
+                Member.network_id == member.network_id,
+                Member.id != member.id,
+                Meeting.starts_at <= now,
+            )
+            .order_by(Meeting.starts_at.desc(), PrepExample.id)
         )
     )
 
@@ -85,7 +91,13 @@ def _resolve(
         if example is None or example.member_id == member.id:
             raise InputError("spread.error.unknown_example", field="spread_example")
         owner = session.get(Member, example.member_id)
-        if owner is None or owner.network_id != member.network_id:
+        shared_at = session.get(Meeting, example.meeting_id)
+        if (
+            owner is None
+            or owner.network_id != member.network_id
+            or shared_at is None
+            or shared_at.starts_at > now
+        ):
             raise InputError("spread.error.unknown_example", field="spread_example")
         solution = solution or example.title
     if not solution:

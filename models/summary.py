@@ -14,7 +14,7 @@ from models.attendance import Attendance, AttendanceStatus
 from models.followup import ManagerFollowUp
 from models.network import Meeting, Member, Network, Period, Role, period_for
 from models.prep import QUESTIONS_PER_MEETING, Preparation, PrepExample, PrepQuestion
-from models.sparring import SparringEntry, SparringReceiver
+from models.sparring import SparringEntry, SparringReceiver, open_disputes
 from models.spread import SpreadAction
 
 
@@ -49,6 +49,8 @@ class Summary:
     meeting: Meeting
     period: Period  # the period that ends with this meeting
     lines: list[MemberLine] = field(default_factory=list)
+    # Sparring entries a receiver disputed that no facilitator has resolved (whole network).
+    disputes: list[SparringReceiver] = field(default_factory=list)
 
     def rate(self, attr: str) -> float:
         if not self.lines:
@@ -148,7 +150,12 @@ def meeting_summary(*, session: Session, network: Network, meeting: Meeting) -> 
         a.member_id: a.status
         for a in session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
     }
-    summary = Summary(network=network, meeting=meeting, period=period)
+    summary = Summary(
+        network=network,
+        meeting=meeting,
+        period=period,
+        disputes=open_disputes(session=session, network_id=network.id),
+    )
     for m in members:
         summary.lines.append(
             MemberLine(

@@ -10,14 +10,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app import make_web_client
 from handlers.ids import Action
+from jobs.nudges import run_nudge_pass
 from models.attendance import Attendance, AttendanceStatus
 from models.history import ChangeRecord
 from models.nudges import Nudge, NudgeKind
 from models.sparring import SparringReceiver
-from tests.conftest import ANNA, BO, person
+from tests.conftest import ANNA, BO, FACILITATOR, person
 from tests.e2e.test_followup_spread_e2e import radio
 from tests.e2e.test_prep_e2e import opened_view, pick, text
+from tests.slack_standin import standin_settings
 
 
 def meeting_id(session_factory: sessionmaker[Session], number: int) -> int:
@@ -167,3 +170,68 @@ def test_log_sparring_button_and_form(bot: Any, session_factory: sessionmaker[Se
         (entry,) = s.scalars(select(SparringEntry)).all()
         assert (entry.minutes, entry.note) == (90, "kort snak")
         assert s.scalars(select(Nudge)).one().kind is NudgeKind.SPARRING_RECEIVED
+
+
+def test_a_dispute_reaches_the_facilitators_who_settle_it(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    bot.command("/sparring", f"logged 2h with <@{BO}> gennemgik undersøgelsen", user=ANNA)
+    with session_factory() as s:
+        receiver = s.scalars(select(SparringReceiver)).one()
+    bot.click(BO, Action.DISPUTE_SPARRING, json.dumps({"receiver": receiver.id}))
+    bot.click(BO, Action.DISPUTE_SPARRING, json.dumps({"receiver": receiver.id}))  # twice
+
+    # Each facilitator gets one DM through the outbox, with the two ways to settle it.
+    client = make_web_client(
+        standin_settings(bot.slack.url, slack_bot_token="xoxb-e2e"), retry_ambiguous=False
+    )
+    run_nudge_pass(
+        session_factory=session_factory, client=client, now=bot.clock.now, refresh_zones=False
+    )
+    to_facilitators = [
+        c.params
+        for c in bot.slack.calls_to("chat.postMessage")
+        if c.params["channel"] in {"D0FACIL001", "D0FACIL002"}
+        and ("ikke passer" in c.params["text"] or "not right" in c.params["text"])
+    ]
+    assert len(to_facilitators) == 2
+    notice = to_facilitators[0]
+    blocks = json.loads(notice["blocks"]) if isinstance(notice["blocks"], str) else notice["blocks"]
+    assert blocks[0]["text"]["text"] == (
+        f"⚠️ <@{BO}> siger, at det ikke passer: <@{ANNA}> har registreret 2 t sparring med "
+        f"<@{BO}> den 5. oktober 2015 — “gennemgik undersøgelsen”."
+    )
+    assert [b["action_id"] for b in blocks[1]["elements"]] == [
+        Action.DISPUTE_KEEP,
+        Action.DISPUTE_REMOVE,
+    ]
+    # The summary (and so the digest) shows it too, with the same buttons.
+    summary = bot.command("/network", "summary", user=FACILITATOR).json()["blocks"]
+    texts = [b.get("text", {}).get("text", "") for b in summary]
+    assert "*Bestridte registreringer af sparring:* 1" in texts
+    assert bot.command("/network", "disputes", user=FACILITATOR).json()["blocks"][1:] == blocks
+
+    # And the facilitator's Home tab.
+    bot.event({"type": "app_home_opened", "user": FACILITATOR, "tab": "home"})
+    home = bot.slack.wait_for("views.publish")[0].params["view"]["blocks"]
+    assert [b for b in home if b.get("block_id", "").startswith("dispute_")] == blocks
+
+    value = str(receiver.id)
+    bot.click(ANNA, Action.DISPUTE_REMOVE, value)  # a member cannot settle it
+    assert told(bot, 3) == "Kun netværkets tovholdere kan bruge `/network`."
+    bot.click(FACILITATOR, Action.DISPUTE_REMOVE, value)
+    assert told(bot, 4) == "Registreringen er fjernet (2 t den 5. oktober 2015)."
+    bot.click(FACILITATOR, Action.DISPUTE_KEEP, value)
+    assert told(bot, 5) == "Den indsigelse er allerede afgjort."
+    with session_factory() as s:
+        settled = s.scalars(select(SparringReceiver)).one()
+        assert settled.disputed_at is None and settled.entry.removed_at == bot.clock.now
+        history = s.scalars(select(ChangeRecord).order_by(ChangeRecord.id)).all()
+        assert [(c.entity, c.field, c.new_value) for c in history] == [
+            ("sparring_entry", "removed_at", bot.clock.now.isoformat()),
+            ("sparring_receiver", "disputed_at", None),
+        ]
+    assert (
+        bot.command("/network", "disputes", user=FACILITATOR).json()["blocks"][0]["text"]["text"]
+        == "Ingen bestridte registreringer."
+    )

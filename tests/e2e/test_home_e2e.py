@@ -2,8 +2,14 @@
 
 from datetime import UTC, datetime
 
-from tests.conftest import ANNA, BO, JENS
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.attendance import AttendanceStatus, set_attendance
+from tests.blockkit import check_view
+from tests.conftest import ANNA, BO, JENS, person
 from tests.e2e.conftest import BotUnderTest
+
+HOST = "U0HOST0001"
 
 
 def _home_text(view: dict[str, object]) -> str:
@@ -78,3 +84,53 @@ def test_facilitator_sees_the_network_overview(bot: BotUnderTest) -> None:
     assert "Forberedt: 0 af 10 (0 %)" in text
     context = view["blocks"][-1]["elements"][0]["text"]
     assert context.startswith("10 er bagud. Se hvem med `/network overblik`")
+
+
+def test_host_contact_sees_their_meeting_and_who_is_coming(
+    bot: BotUnderTest, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        meeting2 = next(m for m in person(s, ANNA).network.meetings if m.number == 2)
+        set_attendance(
+            session=s,
+            member=person(s, ANNA),
+            meeting=meeting2,
+            status=AttendanceStatus.YES,
+            now=bot.clock.now,
+        )
+        set_attendance(
+            session=s,
+            member=person(s, BO),
+            meeting=meeting2,
+            status=AttendanceStatus.SUBSTITUTE,
+            substitute_name="Kim Kollega",
+            substitute_email="kim@roskilde.dk",
+            now=bot.clock.now,
+        )
+        s.commit()
+    bot.event({"type": "app_home_opened", "user": HOST, "channel": "D1", "tab": "home"})
+    (call,) = bot.slack.wait_for("views.publish")
+    assert check_view(call.params["view"], "home") == []
+    text = _home_text(call.params["view"])
+    assert "ikke medlem" not in text
+    assert text.startswith(
+        "Tovholder\nDu er kontaktperson hos værten for 1 møde i "
+        "*Spredningsnetværk for offentlig innovation 2015–16*."
+    )
+    assert (
+        "*Deltagere til møde 2: Klagedrevet innovation* (17. november 2015 kl. 10:00–13:00)\n"
+        "*Forplejning til 2* (1 medlem og 1 kollega)\n"
+        "Kommer: Anna Lund\n"
+        "Kolleger i stedet: Kim Kollega (kim@roskilde.dk) ↔ Bo Kjær\n"
+    ) in text
+    assert text.endswith(
+        "Roskilde Kommune (lokale og adresse følger) · "
+        "vært: Roskilde Kommune, Social- og Arbejdsmarkedssekretariatet"
+    )
+
+    bot.clock.now = datetime(2015, 11, 18, 9, 0, tzinfo=UTC)  # the meeting has been held
+    bot.event({"type": "app_home_opened", "user": HOST, "channel": "D1", "tab": "home"})
+    calls = bot.slack.wait_for("views.publish", 2)
+    assert _home_text(calls[1].params["view"]).endswith(
+        "Dine møder er afholdt. Tak for værtskabet!"
+    )

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.network import build_digest
 from models.attendance import AttendanceStatus, set_attendance
 from models.followup import log_followup
-from models.network import Role
+from models.network import Member, Role
 from models.prep import (
     ExampleInput,
     ExampleSource,
@@ -466,4 +467,74 @@ def test_moving_a_meeting_in_danish_words(bot: Any) -> None:
     assert reply == (
         "Møde 2 er nu 24. november 2015 kl. 12:00, Roskilde Rådhus (vært: Roskilde Kommune). "
         "Medlemmerne får besked om ny tid eller nyt sted, og påmindelserne følger med."
+    )
+
+
+def add_members(session_factory: sessionmaker[Session], count: int) -> list[str]:
+    """`count` more members (a big network), with Slack ids U0BIG0000…; returns their names."""
+    names = []
+    with session_factory() as s:
+        network = person(s, ANNA).network
+        for i in range(count):
+            name = f"Medlem {i:03d}"
+            network.people.append(
+                Member(
+                    slack_user_id=f"U0BIG{i:05d}",
+                    role=Role.MEMBER,
+                    name=name,
+                    organisation=f"Kommune {i % 90}",
+                    manager_name="Leder",
+                    created_at=SEASON_NOW,
+                    updated_at=SEASON_NOW,
+                )
+            )
+            names.append(name)
+        s.commit()
+    return names
+
+
+def test_a_long_member_list_says_what_is_left_and_pages_on(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    add_members(session_factory, 410)  # 420 members in all
+    first = bot.command("/network", "members", user=FACILITATOR).json()
+    assert len(first["blocks"]) <= 50
+    shown = text_of_blocks(first["blocks"])
+    assert shown.startswith(
+        "*Medlemmer af Spredningsnetværk for offentlig innovation 2015–16* (420)"
+    )
+    listed = shown.count("\n• ")
+    assert shown.endswith(
+        f"… og {420 - listed} flere. Se dem med `/network members 2`, "
+        "eller hele listen i `/network export`."
+    )
+    seen = listed
+    page = 2
+    while True:
+        blocks = bot.command("/network", f"members {page}", user=FACILITATOR).json()["blocks"]
+        more = text_of_blocks(blocks)
+        seen += more.count("• ")
+        if "flere" not in more:
+            break
+        page += 1
+    assert seen == 420  # every member on some page, no one twice
+    assert page == 2
+
+
+def text_of_blocks(blocks: list[dict[str, Any]]) -> str:
+    return "\n".join(b["text"]["text"] for b in blocks)
+
+
+def test_a_long_digest_stays_in_block_kit_and_says_what_is_left(
+    session_factory: sessionmaker[Session], network: object
+) -> None:
+    add_members(session_factory, 410)
+    with session_factory() as s:
+        digest = build_digest(
+            session=s, member=person(s, FACILITATOR), meeting=None, now=SEASON_NOW
+        )
+    assert digest is not None
+    assert len(digest["blocks"]) <= 50
+    assert digest["blocks"][-1]["text"]["text"].endswith(
+        "flere — hele listen er i `/network export`."
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import (
     MESSAGES,
     format_date,
@@ -13,9 +14,11 @@ from handlers.catalogue import (
     format_minutes,
     format_money,
     format_number,
+    plain_text,
     relative_day,
     t,
 )
+from handlers.parsing import escape_slack
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_PREFIXES = {
@@ -167,3 +170,21 @@ def test_danish_help_shows_danish_command_words() -> None:
     assert "`/sparring logged 2h with @anna on 2026-11-26 " in t(
         "en", "sparring.help", target_minutes=120, today=date(2026, 11, 29)
     )
+
+
+def test_escaping_happens_once_and_only_resolved_mentions_stay_live() -> None:
+    typed = "<!here> <https://evil.example|klik> & <@U0ANNA0001>"
+    text = t("da", "sparring.logged.note", note=typed)
+    assert "<!here>" not in text and "<https:" not in text and "<@U0ANNA0001>" not in text
+    assert "&lt;!here&gt;" in text and "&amp;" in text
+    assert t("da", "sparring.logged.note", note=escape_slack(typed)) == text  # not twice
+    assert plain_text(text).endswith(f"{typed}”")  # what a plain_text field shows
+    listed = t("da", "sparring.error.not_members", users=["U0ANNA0001", "<!channel>"])
+    assert listed.startswith("<@U0ANNA0001> og &lt;!channel&gt;")
+
+
+def test_a_cut_never_leaves_half_an_escape_or_mention() -> None:
+    text = escape_slack("a" * 10 + "<&>")  # aaaaaaaaaa&lt;&amp;&gt;
+    assert cut_mrkdwn(text, 14) == "a" * 10 + "…"
+    assert cut_mrkdwn("hej <@U0ANNA0001>", 10) == "hej …"
+    assert cut_mrkdwn("kort", 10) == "kort"

@@ -5,6 +5,7 @@ import pytest
 from handlers.parsing import (
     SparringCommand,
     escape_slack,
+    excerpt,
     parse_date,
     parse_duration,
     parse_sparring_log,
@@ -167,10 +168,15 @@ def test_subcommands(text: str, command: SparringCommand | None, rest: str) -> N
     assert (got_command, got_rest) == (command, rest)
 
 
-def test_escape_keeps_mentions_and_links() -> None:
-    assert escape_slack("a < b & <@U1> <https://x.dk|x>") == (
-        "a &lt; b &amp; <@U1> <https://x.dk|x>"
+def test_escape_leaves_no_markup_but_resolved_mentions() -> None:
+    typed = "a < b & <@U1> <@U2|bo> <https://x.dk|x> <!channel> <!subteam^S1|@all> <#C1>"
+    assert escape_slack(typed) == (
+        "a &lt; b &amp; &lt;@U1&gt; &lt;@U2|bo&gt; &lt;https://x.dk|x&gt; &lt;!channel&gt; "
+        "&lt;!subteam^S1|@all&gt; &lt;#C1&gt;"
     )
+    # Only the people the bot resolved stay live, without the label typed beside them.
+    assert escape_slack(typed, mentions=["U2"]).startswith("a &lt; b &amp; &lt;@U1&gt; <@U2> &lt;")
+    assert escape_slack(escape_slack(typed)) == escape_slack(typed)  # never escaped twice
 
 
 @pytest.mark.parametrize(
@@ -201,3 +207,8 @@ def test_network_options_in_either_language() -> None:
         "manager": "Lone",
         "lang": "en",
     }
+
+
+def test_an_excerpt_says_it_was_cut() -> None:
+    assert excerpt("kort", 10) == "kort"
+    assert excerpt("en meget lang tekst", 10) == "en meget…"

@@ -124,12 +124,27 @@ def test_spread_from_an_example_and_status_history(session: Session, network: Ne
             ExampleInput("new", "Klageportal", "Online klager", "", "", ExampleSource.OWN, False)
         ],
     )
-    assert [e.title for e in shared_examples(session=session, member=anna)] == ["Klageportal"]
-    assert shared_examples(session=session, member=bo) == []  # not one's own
+    # Prepared for meeting 2: shared (and offered) once meeting 2 has been held.
+    assert shared_examples(session=session, member=anna, now=SEASON_NOW) == []
+    with pytest.raises(InputError) as err:
+        log_spread(
+            session=session,
+            member=anna,
+            now=SEASON_NOW,
+            data=SpreadInput("", example.id, None, None, "planned", ""),
+        )
+    assert (err.value.key, err.value.params["field"]) == (
+        "spread.error.unknown_example",
+        "spread_example",
+    )
+    after = datetime(2015, 11, 18, 9, tzinfo=UTC)
+    shared = shared_examples(session=session, member=anna, now=after)
+    assert [e.title for e in shared] == ["Klageportal"]
+    assert shared_examples(session=session, member=bo, now=after) == []  # not one's own
     row = log_spread(
         session=session,
         member=anna,
-        now=SEASON_NOW,
+        now=after,
         data=SpreadInput(
             solution="",
             example_id=example.id,
