@@ -83,6 +83,10 @@ def create_app(
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
+    # Bolt logs a refused request with its whole body at INFO. The server refuses those before
+    # Bolt sees them (bot/server.py); this keeps a body someone else controls out of the log
+    # whatever the entry point.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     app.use(make_scope_middleware(session_factory, clock))
     errors.register(app)
     sparring.register(app)

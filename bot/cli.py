@@ -18,6 +18,7 @@ log = logging.getLogger("bot")
 EXIT_CONFIG = 2
 EXIT_SLACK = 3
 EXIT_INPUT = 4
+EXIT_UNREACHABLE = 5
 
 
 def _setup_logging(level: str = "INFO") -> None:
@@ -26,44 +27,72 @@ def _setup_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler logs every run of every job at INFO ("Running job …", "… executed
+    # successfully"): once a minute, forever. Its warnings and errors still show.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+
 
 
 def cmd_run(_args: argparse.Namespace) -> int:
+    from urllib.error import URLError
+
     from slack_bolt.error import BoltError
 
     from bot.app import create_app, make_web_client
+    from bot.run import SlackRefused, SlackUnreachable, StopSignal, serve_http, serve_socket_mode
 
     settings = settings_from_env()
     _setup_logging(settings.log_level)
+    stop = StopSignal()
+    stop.install()  # from here a SIGTERM is a graceful stop
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     session_factory = make_session_factory(engine)
     try:
         app = create_app(settings, session_factory)
     except BoltError as exc:
+        if isinstance(exc.__cause__, URLError | OSError):
+            print(_unreachable(settings.slack_api_url, exc.__cause__), file=sys.stderr)
+            return EXIT_UNREACHABLE
         print(
             f"Slack did not accept SLACK_BOT_TOKEN ({exc}). Check the token in .env against "
             "your app's 'OAuth & Permissions' page; see README.md, section 'Create the Slack app'.",
             file=sys.stderr,
         )
         return EXIT_SLACK
+    except (URLError, OSError) as exc:
+        print(_unreachable(settings.slack_api_url, exc), file=sys.stderr)
+        return EXIT_UNREACHABLE
     from bot.scheduler import start_scheduler
 
-    start_scheduler(
+    scheduler = start_scheduler(
         session_factory=session_factory,
         client=make_web_client(settings, retry_ambiguous=False),
         clock=utc_now,
     )
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    serve = serve_socket_mode if settings.socket_mode else serve_http
+    try:
+        return serve(
+            app,
+            settings=settings,
+            session_factory=session_factory,
+            scheduler=scheduler,
+            stop=stop,
+        )
+    except SlackRefused as exc:
+        log.error("%s", exc)
+        return EXIT_SLACK
+    except SlackUnreachable as exc:
+        log.error("%s", exc)
+        return EXIT_UNREACHABLE
 
-        log.info("Tovholder starting in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
-    else:
-        from bot.server import serve
 
-        serve(app, host="0.0.0.0", port=settings.port, threads=settings.server_threads)
-    return 0
+def _unreachable(url: str, exc: BaseException) -> str:
+    reason = getattr(exc, "reason", exc)
+    return (
+        f"Cannot reach Slack at {url} ({reason}). Check this machine's network, DNS and proxy "
+        "settings, and that outgoing HTTPS to slack.com is allowed."
+    )
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
