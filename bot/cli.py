@@ -32,7 +32,6 @@ def _setup_logging(level: str = "INFO") -> None:
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
 
-
 def cmd_run(_args: argparse.Namespace) -> int:
     from urllib.error import URLError
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import waitress
 from slack_bolt import App
@@ -69,6 +70,69 @@ def replay_keys(signature: str, body: bytes, content_type: str) -> list[str]:
         if isinstance(data, dict) and isinstance(data.get("event_id"), str):
             keys.append("event:" + data["event_id"][:100])
     return keys
+
+
+def _view_problem(view: Any) -> str | None:
+    if not isinstance(view, dict):
+        return "view is not an object"
+    for key in ("type", "callback_id"):
+        if not isinstance(view.get(key), str):
+            return f"view.{key} is not a string"
+    if not isinstance(view.get("private_metadata", ""), str):
+        return "view.private_metadata is not a string"
+    state = view.get("state", {"values": {}})
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(values, dict) or not all(
+        isinstance(block, dict) and all(isinstance(v, dict) for v in block.values())
+        for block in values.values()
+    ):
+        return "view.state.values is not blocks of fields"
+    return None
+
+
+def _interaction_problem(payload: dict[str, Any]) -> str | None:
+    kind = payload.get("type")
+    if not isinstance(kind, str):
+        return "payload has no type"
+    user = payload.get("user")
+    if user is not None and not (isinstance(user, dict) and isinstance(user.get("id"), str)):
+        return "payload.user is not a user"
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not (
+            isinstance(actions, list)
+            and actions
+            and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        ):
+            return "block_actions without actions"
+        if not isinstance(payload.get("trigger_id"), str):
+            return "block_actions without trigger_id"
+    if kind in ("view_submission", "view_closed") or "view" in payload:
+        return _view_problem(payload.get("view"))
+    return None
+
+
+def request_shape_problem(body: str, content_type: str) -> str | None:
+    """Why a signed body is not a request Slack sends (None when it is one): Bolt and the
+    handlers rely on these shapes, so an odd one is answered with an ack, not a traceback."""
+    if "json" in content_type:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return "body is not JSON"
+        return None if isinstance(data, dict) else "JSON body is not an object"
+    form = dict(parse_qsl(body, keep_blank_values=True))
+    if "payload" in form:
+        try:
+            payload = json.loads(form["payload"])
+        except ValueError:
+            return "payload is not JSON"
+        if not isinstance(payload, dict):
+            return "payload is not an object"
+        return _interaction_problem(payload)
+    if "command" in form and not form.get("user_id"):
+        return "command without user_id"
+    return None
 
 
 class ReplayGuard:
@@ -159,6 +223,10 @@ def make_wsgi_app(
         except UnicodeDecodeError:
             log.warning("refused a signed request whose body is not UTF-8 (%s bytes)", len(body))
             return _answer(start_response, "400 Bad Request", {"error": "body is not UTF-8"})
+        problem = request_shape_problem(body.decode("utf-8"), environ.get("CONTENT_TYPE", ""))
+        if problem is not None:
+            log.warning("acknowledged a signed request Slack would not send (%s)", problem)
+            return _answer(start_response, "200 OK", None)
         if replay_guard is not None:
             keys = replay_keys(signature, body, environ.get("CONTENT_TYPE", ""))
             if not replay_guard.first_time(keys):

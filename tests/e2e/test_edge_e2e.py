@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.server import MAX_BODY_BYTES
+from handlers.ids import Action, Callback
 from models.replay import SeenRequest
 from models.sparring import SparringEntry
 from tests.conftest import ANNA, BO
@@ -191,3 +192,68 @@ def _sign_bytes(body: bytes, timestamp: int) -> str:
 
     base = f"v0:{timestamp}:".encode() + body
     return "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+
+
+def _view(callback: str, **view: object) -> dict[str, object]:
+    return {
+        "type": "view_submission",
+        "user": {"id": ANNA},
+        "view": {"id": "V1", "type": "modal", "callback_id": callback, "hash": "1", **view},
+    }
+
+
+def _click(action: str, **fields: object) -> dict[str, object]:
+    return {
+        "type": "block_actions",
+        "user": {"id": ANNA},
+        "actions": [{"action_id": action, "block_id": "b", "type": "button", **fields}],
+    }
+
+
+MALFORMED_PAYLOADS: dict[str, dict[str, object]] = {
+    "form without state": _view(Callback.PREP_MODAL),
+    "form with a number as metadata": _view(
+        Callback.SUBSTITUTE_MODAL, private_metadata="12", state={"values": {}}
+    ),
+    "form with fields that are not fields": _view(
+        Callback.FOLLOWUP_MODAL, state={"values": {"a": {"b": "c"}}}
+    ),
+    "form without type": {"type": "view_submission", "view": {"callback_id": "prep_modal"}},
+    "button without value": _click(Action.FOLLOWUP_EDIT),
+    "button with an odd value": _click(Action.SNOOZE_TOMORROW, value="x:y:z"),
+    "no actions": {"type": "block_actions", "user": {"id": ANNA}, "actions": []},
+    "user is a string": {"type": "block_actions", "user": "U1", "actions": "x"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MALFORMED_PAYLOADS))
+def test_malformed_signed_payloads_get_a_polite_answer_and_one_log_line(
+    bot: BotUnderTest,
+    session_factory: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+) -> None:
+    payload = {**MALFORMED_PAYLOADS[kind], "response_url": bot.slack.response_url("action")}
+    with caplog.at_level(logging.INFO):
+        reply = bot.interaction(payload)
+        time.sleep(0.1)  # anything said after the ack
+    assert reply.status == 200
+    assert not [r for r in caplog.records if r.exc_info], "no traceback"
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert stored(session_factory)[0] == 0
+    told = [c.params.get("text", "") for c in bot.slack.calls_to("/response/action")]
+    assert all("Beklager, jeg kunne ikke læse" in text for text in told)
+
+
+def test_a_handler_that_cannot_read_a_click_tells_the_member(bot: BotUnderTest) -> None:
+    reply = bot.interaction(
+        {
+            **_click(Action.SNOOZE_TOMORROW, value="{not json"),
+            "response_url": bot.slack.response_url("action"),
+        }
+    )
+    assert reply.status == 200
+    (call,) = bot.slack.wait_for("/response/action")
+    assert call.params["text"].startswith("Beklager, jeg kunne ikke læse den forespørgsel")
+    assert call.params["response_type"] == "ephemeral"
