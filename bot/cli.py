@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 from bot.settings import ConfigError, database_url_from_env, settings_from_env
@@ -48,7 +49,10 @@ def cmd_run(_args: argparse.Namespace) -> int:
     upgrade_schema(engine)
     session_factory = make_session_factory(engine)
     try:
-        app = create_app(settings, session_factory)
+        # Slack's client logs every failed attempt of the token check; the outcome is told
+        # below in one line.
+        with _quiet("slack_sdk.web.base_client"):
+            app = create_app(settings, session_factory)
     except BoltError as exc:
         if isinstance(exc.__cause__, URLError | OSError):
             print(_unreachable(settings.slack_api_url, exc.__cause__), file=sys.stderr)
@@ -84,6 +88,18 @@ def cmd_run(_args: argparse.Namespace) -> int:
     except SlackUnreachable as exc:
         log.error("%s", exc)
         return EXIT_UNREACHABLE
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    logger = logging.getLogger(name)
+    level = logger.level
+    if not logger.isEnabledFor(logging.DEBUG):
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _unreachable(url: str, exc: BaseException) -> str:

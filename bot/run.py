@@ -59,6 +59,13 @@ def database_health(session_factory: sessionmaker[Session]) -> tuple[bool, str]:
     return True, "ok"
 
 
+def finish_work_after_acks(app: App) -> None:
+    """Wait for what listeners do after their ack (e.g. publishing a Home tab)."""
+    executor = getattr(app, "listener_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
+
+
 def stop_scheduler(scheduler: BaseScheduler | None) -> None:
     """No new passes; wait for the running one (its sends are recorded in the outbox)."""
     if scheduler is not None and scheduler.running:
@@ -100,6 +107,7 @@ def serve_http(
     unfinished = _busy(server)
     server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
     wasyncore.close_all(server._map)
+    finish_work_after_acks(app)
     stop_scheduler(scheduler)
     log.info(
         "Tovholder stopped on %s%s",
@@ -191,6 +199,10 @@ def serve_socket_mode(
     )
     client = handler.client
     connected = threading.Event()
+    socket_errors: list[str] = []  # what the WebSocket reported; the last one is told
+    client.on_error_listeners.append(
+        lambda exc: socket_errors.append(f"{type(exc).__name__}: {exc}")
+    )
 
     def health() -> tuple[bool, str]:
         if not client.is_connected():
@@ -213,6 +225,7 @@ def serve_socket_mode(
                     log.info("connected to Slack (Socket Mode)")
                     connected.set()
                 down_since, attempt, last_problem = time.monotonic(), 0, ""
+                socket_errors.clear()
                 stop.event.wait(LOOP_TICK_S)
                 continue
             if connected.is_set():
@@ -220,7 +233,6 @@ def serve_socket_mode(
                 connected.clear()
             try:
                 client.connect_to_new_endpoint(force=True)
-                continue
             except Exception as exc:
                 error = _slack_error(exc)
                 if error in REFUSED_TOKEN_ERRORS:
@@ -230,7 +242,10 @@ def serve_socket_mode(
                         "(it needs the connections:write scope), and that Socket Mode is "
                         "enabled; see README.md, section 'Create the Slack app'."
                     ) from None
-                last_problem = f"{type(exc).__name__}: {error or exc}"
+                socket_errors.append(f"{type(exc).__name__}: {error or exc}")
+            if client.is_connected():
+                continue
+            last_problem = socket_errors[-1] if socket_errors else "no answer"
             waited = time.monotonic() - down_since
             if waited >= settings.slack_connect_timeout_s:
                 raise SlackUnreachable(
@@ -243,8 +258,9 @@ def serve_socket_mode(
             attempt += 1
             stop.event.wait(min(delay, max(0.1, settings.slack_connect_timeout_s - waited)))
     finally:
-        client.close()
+        client.close()  # waits for the requests being handled
         health_server.close()
+        finish_work_after_acks(app)
         stop_scheduler(scheduler)
     log.info("Tovholder stopped on %s: the running nudge pass finished", stop.name or "request")
     return 0
