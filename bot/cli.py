@@ -146,6 +146,18 @@ def cmd_network_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_network_example(args: argparse.Namespace) -> int:
+    from models.example_network import SeasonError, example_network
+
+    try:
+        text = example_network(args.season, utc_now().date())
+    except SeasonError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    sys.stdout.write(text)
+    return 0
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -199,6 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
     imp = net_sub.add_parser("import", help="load or update a network from a TOML file")
     imp.add_argument("file", help="path to the network file, e.g. examples/network-2015-16.toml")
     imp.set_defaults(func=cmd_network_import)
+    example = net_sub.add_parser(
+        "example",
+        help="print the example network moved to a live season (same weekdays, working days)",
+    )
+    example.add_argument(
+        "--season",
+        default="current",
+        help="current (default: the season running now, or the coming one in summer), "
+        "next, or a start year such as 2027",
+    )
+    example.set_defaults(func=cmd_network_example)
     nudges = sub.add_parser("nudges", help="nudges")
     nudge_sub = nudges.add_subparsers(dest="nudges_command", required=True)
     preview = nudge_sub.add_parser(

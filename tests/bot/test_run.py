@@ -96,6 +96,15 @@ def finish(proc: subprocess.Popen[str], timeout: float = 20) -> tuple[int, str]:
     return proc.returncode, err
 
 
+def docker_healthcheck(port: int) -> int:
+    """Run the Dockerfile's HEALTHCHECK command against the bot on `port`."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "ENV" in dockerfile and "HOST=0.0.0.0" in dockerfile
+    command = json.loads(dockerfile.split("HEALTHCHECK")[1].split("CMD ", 1)[1].splitlines()[0])
+    command[0] = sys.executable
+    return subprocess.run(command, env={**os.environ, "PORT": str(port)}, timeout=10).returncode
+
+
 def test_sigterm_finishes_the_request_in_flight_and_exits_0(
     tmp_path: Path, slack: SlackStandIn
 ) -> None:
@@ -104,6 +113,7 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0(
         tmp_path, bot_env(tmp_path, slack.url, port, SLACK_SIGNING_SECRET=SIGNING_SECRET)
     )
     assert wait_for_health(port, proc) == "ok\n"
+    assert docker_healthcheck(port) == 0
     slack.slow_down("views.publish", 1.5)  # the Home tab is published after the ack
     body = json.dumps(
         {
