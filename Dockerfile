@@ -10,7 +10,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    HOST=0.0.0.0 \
     PORT=3000
 
 WORKDIR /app
@@ -36,4 +35,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT') or 3000}/healthz\", timeout=4)"]
 
-CMD ["python", "-m", "bot", "run"]
+# Reachable from outside the container (publish the port with -p to expose it).
+CMD ["python", "-m", "bot", "run", "--host", "0.0.0.0"]

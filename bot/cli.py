@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from collections.abc import Iterator, Sequence
@@ -33,7 +34,7 @@ def _setup_logging(level: str = "INFO") -> None:
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
 
-def cmd_run(_args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from urllib.error import URLError
 
     from slack_bolt.error import BoltError
@@ -42,6 +43,8 @@ def cmd_run(_args: argparse.Namespace) -> int:
     from bot.run import SlackRefused, SlackUnreachable, StopSignal, serve_http, serve_socket_mode
 
     settings = settings_from_env()
+    if args.host:
+        settings = dataclasses.replace(settings, host=args.host)
     _setup_logging(settings.log_level)
     stop = StopSignal()
     stop.install()  # from here a SIGTERM is a graceful stop
@@ -200,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Tovholder, the network bot")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    run.add_argument("--host", help="address to listen on (default: $HOST, else 127.0.0.1)")
     run.set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -11,7 +11,8 @@ from dotenv import load_dotenv
 DEFAULT_DATABASE_URL = "sqlite:///data/tovholder.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
-# Outside a container only this machine can reach the HTTP port; the Dockerfile sets 0.0.0.0.
+# Only this machine can reach the HTTP port unless HOST says otherwise; the Docker image runs
+# `python -m bot run --host 0.0.0.0` so that the port is reachable from outside the container.
 DEFAULT_HOST = "127.0.0.1"
 # Socket Mode: how long the WebSocket may stay unconnected before the bot exits (so that a
 # supervisor restarts it and someone notices) instead of retrying silently forever.

@@ -99,7 +99,7 @@ def finish(proc: subprocess.Popen[str], timeout: float = 20) -> tuple[int, str]:
 def docker_healthcheck(port: int) -> int:
     """Run the Dockerfile's HEALTHCHECK command against the bot on `port`."""
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "ENV" in dockerfile and "HOST=0.0.0.0" in dockerfile
+    assert 'CMD ["python", "-m", "bot", "run", "--host", "0.0.0.0"]' in dockerfile
     command = json.loads(dockerfile.split("HEALTHCHECK")[1].split("CMD ", 1)[1].splitlines()[0])
     command[0] = sys.executable
     return subprocess.run(command, env={**os.environ, "PORT": str(port)}, timeout=10).returncode
