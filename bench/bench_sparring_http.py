@@ -57,6 +57,9 @@ def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int)
     from tests.slack_standin import standin_settings
 
     if kind == "ours":
+        from bot.run import limit_malloc_arenas
+
+        limit_malloc_arenas()  # as `python -m bot run` does
         settings = standin_settings(
             slack_url,
             slack_signing_secret=SECRET,

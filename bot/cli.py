@@ -40,7 +40,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from slack_bolt.error import BoltError
 
     from bot.app import create_app, make_web_client
-    from bot.run import SlackRefused, SlackUnreachable, StopSignal, serve_http, serve_socket_mode
+    from bot.run import (
+        SlackRefused,
+        SlackUnreachable,
+        StopSignal,
+        limit_malloc_arenas,
+        serve_http,
+        serve_socket_mode,
+    )
+
+    limit_malloc_arenas()  # before any thread starts
 
     settings = settings_from_env()
     if args.host:

@@ -206,3 +206,18 @@ def test_no_network_to_slack_is_one_line_and_exit_5(tmp_path: Path) -> None:
     assert "Traceback" not in err
     assert "Cannot reach Slack at http://127.0.0.1:" in err
     assert len([line for line in err.splitlines() if "Slack" in line]) == 1, err
+
+
+def test_malloc_arenas_are_capped_unless_the_operator_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ctypes.util
+    import platform
+
+    from bot.run import limit_malloc_arenas
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False  # the operator's setting stands
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    glibc = platform.libc_ver()[0] == "glibc" and ctypes.util.find_library("c") is not None
+    assert limit_malloc_arenas() is glibc
