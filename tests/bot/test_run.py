@@ -221,3 +221,24 @@ def test_malloc_arenas_are_capped_unless_the_operator_chose(
     monkeypatch.delenv("MALLOC_ARENA_MAX")
     glibc = platform.libc_ver()[0] == "glibc" and ctypes.util.find_library("c") is not None
     assert limit_malloc_arenas() is glibc
+
+
+def test_healthz_is_503_when_the_database_is_down() -> None:
+    from slack_bolt import App
+
+    from bot.run import database_health
+    from bot.server import make_wsgi_app
+    from models.db import make_engine, make_session_factory
+
+    down = make_session_factory(make_engine(f"postgresql+psycopg://x@127.0.0.1:{free_port()}/x"))
+    app = App(signing_secret="s", token="xoxb-1", token_verification_enabled=False)
+    wsgi = make_wsgi_app(app, signing_secret="s", health=lambda: database_health(down))
+    answered: list[str] = []
+    body = b"".join(
+        wsgi(
+            {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
+            lambda status, headers: answered.append(status),
+        )
+    )
+    assert answered == ["503 Service Unavailable"]
+    assert body == b"database unreachable: OperationalError\n"
