@@ -178,6 +178,7 @@ def main() -> None:
             slack.reset()  # the stand-in's own call log is not the server's memory
             samples.append((done, rss_mb(server.pid)))
             print(f"{done:>9} {samples[-1][1]:>8.1f}", flush=True)
+        time.sleep(1)  # let the work after the last acks reach the stand-in before the end
         half = [rss for n, rss in samples if n >= done / 2]
         growth = half[-1] - half[0]
         per_request_kb = growth * 1024 / max(1, done - done / 2)

@@ -236,12 +236,13 @@ def serve_socket_mode(
             return False, "not connected to Slack"
         return database_health(session_factory)
 
-    health_server = serve_health(settings.host, settings.port, health)
-    log.info(
-        "Tovholder starting in Socket Mode (health check on http://%s:%s/healthz)",
-        settings.host,
-        health_server.effective_port,
-    )
+    try:
+        health_server: Any = serve_health(settings.host, settings.port, health)
+        where = f"health check on http://{settings.host}:{health_server.effective_port}/healthz"
+    except OSError as exc:  # the port is taken: Slack still works, only the check is missing
+        health_server = None
+        where = f"no health check: cannot listen on {settings.host}:{settings.port} ({exc})"
+    log.info("Tovholder starting in Socket Mode (%s)", where)
     down_since = time.monotonic()
     attempt = 0
     last_problem = ""
@@ -286,7 +287,8 @@ def serve_socket_mode(
             stop.event.wait(min(delay, max(0.1, settings.slack_connect_timeout_s - waited)))
     finally:
         client.close()  # waits for the requests being handled
-        health_server.close()
+        if health_server is not None:
+            health_server.close()
         finish_work_after_acks(app)
         stop_scheduler(scheduler)
     log.info("Tovholder stopped on %s: the running nudge pass finished", stop.name or "request")

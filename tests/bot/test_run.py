@@ -159,11 +159,15 @@ def test_socket_mode_with_a_token_slack_refuses_exits_3_with_one_line(
     tmp_path: Path, slack: SlackStandIn
 ) -> None:
     slack.script("apps.connections.open", Reply(body={"ok": False, "error": "invalid_auth"}))
-    proc = start_bot(
-        tmp_path,
-        bot_env(tmp_path, slack.url, free_port(), SLACK_APP_TOKEN="xapp-1-revoked"),
-    )
-    code, err = finish(proc)
+    with socket.socket() as taken:  # the health check's port is in use: not a reason to fail
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        proc = start_bot(
+            tmp_path,
+            bot_env(tmp_path, slack.url, taken.getsockname()[1], SLACK_APP_TOKEN="xapp-1-revoked"),
+        )
+        code, err = finish(proc)
+    assert "no health check: cannot listen on 127.0.0.1" in err
     assert code == EXIT_SLACK
     assert "Traceback" not in err
     errors = [line for line in err.splitlines() if " ERROR " in line]
