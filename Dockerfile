@@ -1,14 +1,16 @@
 # Tovholder: a small image that runs `python -m bot run`.
 #   docker build -t tovholder .
 #   docker run --env-file .env -v tovholder-data:/app/data tovholder
-# With SLACK_APP_TOKEN set it uses Socket Mode (no port needed); otherwise it serves HTTP on
-# $PORT (default 3000): add `-p 3000:3000`.
+# With SLACK_APP_TOKEN set it uses Socket Mode (it still answers GET /healthz on $PORT);
+# otherwise it serves Slack over HTTP on $PORT (default 3000): add `-p 3000:3000`.
+# `docker stop` sends SIGTERM: the bot finishes what it is doing and exits 0.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PORT=3000
 
 WORKDIR /app
 
@@ -29,4 +31,9 @@ USER tovholder
 VOLUME ["/app/data"]
 EXPOSE 3000
 
-CMD ["python", "-m", "bot", "run"]
+# Unhealthy when the database is down or (Socket Mode) the connection to Slack is lost.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT') or 3000}/healthz\", timeout=4)"]
+
+# Reachable from outside the container (publish the port with -p to expose it).
+CMD ["python", "-m", "bot", "run", "--host", "0.0.0.0"]

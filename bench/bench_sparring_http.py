@@ -52,11 +52,14 @@ def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int)
     from slack_sdk import WebClient
 
     from bot.app import create_app
-    from bot.server import make_server, make_wsgi_app
+    from bot.server import ReplayGuard, make_server, make_wsgi_app
     from models.db import make_engine, make_session_factory
     from tests.slack_standin import standin_settings
 
     if kind == "ours":
+        from bot.run import limit_malloc_arenas
+
+        limit_malloc_arenas()  # as `python -m bot run` does
         settings = standin_settings(
             slack_url,
             slack_signing_secret=SECRET,
@@ -66,7 +69,9 @@ def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int)
             log_level="WARNING",
         )
         engine = make_engine(database_url)
-        app: App = create_app(settings, make_session_factory(engine), clock=lambda: NOW)
+        session_factory = make_session_factory(engine)
+        app: App = create_app(settings, session_factory, clock=lambda: NOW)
+        guard: ReplayGuard | None = ReplayGuard(session_factory)
     else:
         app = App(
             client=WebClient(token="xoxb-bench", base_url=slack_url),
@@ -78,16 +83,19 @@ def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int)
         def ack_only(ack: Ack) -> None:
             ack()
 
+        guard = None
+
     import logging
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" is expected here
-    server = make_server(make_wsgi_app(app), host="127.0.0.1", port=port, threads=threads)
+    wsgi = make_wsgi_app(app, signing_secret=SECRET, replay_guard=guard)
+    server = make_server(wsgi, host="127.0.0.1", port=port, threads=threads)
     print("READY", flush=True)
     server.run()
 
 
-def _body(user: str) -> str:
+def _body(user: str, trigger: str) -> str:
     return urlencode(
         {
             "team_id": "T0BENCH001",
@@ -98,7 +106,7 @@ def _body(user: str) -> str:
             "text": "logged 2h",
             "api_app_id": "A0BENCH001",
             "response_url": "http://127.0.0.1:9/response",
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger,  # unique, as Slack's: equal bodies are replays
         }
     )
 
@@ -114,7 +122,7 @@ def _load_worker(
         now = time.perf_counter()
         if now >= end:
             break
-        body = _body(MEMBERS[i % len(MEMBERS)])
+        body = _body(MEMBERS[i % len(MEMBERS)], f"1.{index}.{i}")
         i += 1
         ts = str(int(time.time()))
         sig = (

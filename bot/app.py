@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from http.client import RemoteDisconnected
 from typing import Any
 from urllib.error import URLError
@@ -64,6 +65,9 @@ def make_web_client(
 class TovholderApp(App):
     """Bolt's App, closing the per-request DB session once the request is fully handled."""
 
+    # Runs the work after an ack (lazy listeners); a graceful stop waits for it.
+    listener_executor: ThreadPoolExecutor
+
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         try:
             response: BoltResponse = super().dispatch(req)
@@ -77,12 +81,19 @@ def create_app(
 ) -> TovholderApp:
     """Build the Bolt app. Listeners run before the response (`process_before_response`):
     each one does only fast, local work and acks with its reply, well inside Slack's 3 s."""
+    executor = ThreadPoolExecutor(max_workers=5, thread_name_prefix="after-ack")
     app = TovholderApp(
         client=make_web_client(settings),
+        listener_executor=executor,
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
+    app.listener_executor = executor
+    # Bolt logs a refused request with its whole body at INFO. The server refuses those before
+    # Bolt sees them (bot/server.py); this keeps a body someone else controls out of the log
+    # whatever the entry point.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     app.use(make_scope_middleware(session_factory, clock))
     errors.register(app)
     sparring.register(app)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 from bot.settings import ConfigError, database_url_from_env, settings_from_env
@@ -26,7 +28,8 @@ log = logging.getLogger("bot")
 EXIT_CONFIG = 2
 EXIT_SLACK = 3
 EXIT_INPUT = 4
-EXIT_UNCONFIRMED = 5  # an import that deletes or deactivates, run without --apply
+EXIT_UNREACHABLE = 5  # Slack cannot be reached (run)
+EXIT_UNCONFIRMED = 6  # an import that deletes or deactivates, run without --apply
 
 
 def _setup_logging(level: str = "INFO") -> None:
@@ -35,44 +38,97 @@ def _setup_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler logs every run of every job at INFO ("Running job …", "… executed
+    # successfully"): once a minute, forever. Its warnings and errors still show.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
 
-def cmd_run(_args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
+    from urllib.error import URLError
+
     from slack_bolt.error import BoltError
 
     from bot.app import create_app, make_web_client
+    from bot.run import (
+        SlackRefused,
+        SlackUnreachable,
+        StopSignal,
+        limit_malloc_arenas,
+        serve_http,
+        serve_socket_mode,
+    )
+
+    limit_malloc_arenas()  # before any thread starts
 
     settings = settings_from_env()
+    if args.host:
+        settings = dataclasses.replace(settings, host=args.host)
     _setup_logging(settings.log_level)
+    stop = StopSignal()
+    stop.install()  # from here a SIGTERM is a graceful stop
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     session_factory = make_session_factory(engine)
     try:
-        app = create_app(settings, session_factory)
+        # Slack's client logs every failed attempt of the token check; the outcome is told
+        # below in one line.
+        with _quiet("slack_sdk.web.base_client"):
+            app = create_app(settings, session_factory)
     except BoltError as exc:
+        if isinstance(exc.__cause__, URLError | OSError):
+            print(_unreachable(settings.slack_api_url, exc.__cause__), file=sys.stderr)
+            return EXIT_UNREACHABLE
         print(
             f"Slack did not accept SLACK_BOT_TOKEN ({exc}). Check the token in .env against "
             "your app's 'OAuth & Permissions' page; see README.md, section 'Create the Slack app'.",
             file=sys.stderr,
         )
         return EXIT_SLACK
+    except (URLError, OSError) as exc:
+        print(_unreachable(settings.slack_api_url, exc), file=sys.stderr)
+        return EXIT_UNREACHABLE
     from bot.scheduler import start_scheduler
 
-    start_scheduler(
+    scheduler = start_scheduler(
         session_factory=session_factory,
         client=make_web_client(settings, retry_ambiguous=False),
         clock=utc_now,
     )
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    serve = serve_socket_mode if settings.socket_mode else serve_http
+    try:
+        return serve(
+            app,
+            settings=settings,
+            session_factory=session_factory,
+            scheduler=scheduler,
+            stop=stop,
+        )
+    except SlackRefused as exc:
+        log.error("%s", exc)
+        return EXIT_SLACK
+    except SlackUnreachable as exc:
+        log.error("%s", exc)
+        return EXIT_UNREACHABLE
 
-        log.info("Tovholder starting in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
-    else:
-        from bot.server import serve
 
-        serve(app, host="0.0.0.0", port=settings.port, threads=settings.server_threads)
-    return 0
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    logger = logging.getLogger(name)
+    level = logger.level
+    if not logger.isEnabledFor(logging.DEBUG):
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _unreachable(url: str, exc: BaseException) -> str:
+    reason = getattr(exc, "reason", exc)
+    return (
+        f"Cannot reach Slack at {url} ({reason}). Check this machine's network, DNS and proxy "
+        "settings, and that outgoing HTTPS to slack.com is allowed."
+    )
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
@@ -182,6 +238,18 @@ def cmd_network_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_network_example(args: argparse.Namespace) -> int:
+    from models.example_network import SeasonError, example_network
+
+    try:
+        text = example_network(args.season, utc_now().date())
+    except SeasonError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    sys.stdout.write(text)
+    return 0
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -224,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Tovholder, the network bot")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    run.add_argument("--host", help="address to listen on (default: $HOST, else 127.0.0.1)")
     run.set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -248,6 +317,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow members who are already members of another network in the same season",
     )
     imp.set_defaults(func=cmd_network_import)
+    example = net_sub.add_parser(
+        "example",
+        help="print the example network moved to a live season (same weekdays, working days)",
+    )
+    example.add_argument(
+        "--season",
+        default="current",
+        help="current (default: the season running now, or the coming one in summer), "
+        "next, or a start year such as 2027",
+    )
+    example.set_defaults(func=cmd_network_example)
     nudges = sub.add_parser("nudges", help="nudges")
     nudge_sub = nudges.add_subparsers(dest="nudges_command", required=True)
     preview = nudge_sub.add_parser(

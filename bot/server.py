@@ -1,33 +1,244 @@
-"""HTTP mode: Bolt behind a multi-threaded production WSGI server (waitress)."""
+"""HTTP mode: Bolt behind a multi-threaded production WSGI server (waitress).
+
+Before Bolt sees a request, the gate here refuses what is not Slack's: a body over
+`MAX_BODY_BYTES` gets 413, a missing or wrong signature or an old or malformed timestamp gets
+401 — before anything is parsed or stored, and without logging the body. A signed request
+that was handled already (Slack's retry, or an exact replay) is answered once more with an
+empty 200 and not handled twice.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
+import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.replay import first_time_seen, forget_seen_requests
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# Slack's requests are a few kilobytes; a modal's full state stays far below this.
+MAX_BODY_BYTES = 1024 * 1024
+# Slack's rule: a signature older (or newer) than five minutes is refused.
+SIGNATURE_MAX_AGE_S = 300
+# How often an instance deletes expired replay keys.
+REPLAY_PURGE_INTERVAL_S = 60
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+JSON_HEADERS = [("Content-Type", "application/json; charset=utf-8")]
 
 
-def make_wsgi_app(app: App) -> WSGIApp:
+def signature_is_valid(
+    *, secret: str, timestamp: str, signature: str, body: bytes, now: float
+) -> bool:
+    """Slack's v0 request signature over the raw bytes, with a fresh numeric timestamp."""
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return False
+    if abs(now - int(timestamp)) > SIGNATURE_MAX_AGE_S:
+        return False
+    if not signature.startswith("v0=") or not secret:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+
+
+def replay_keys(signature: str, body: bytes, content_type: str) -> list[str]:
+    """What makes this request the same as one handled before: its signature (an exact
+    replay), and for an Events API callback its event id (Slack's retries re-sign it)."""
+    keys = ["sig:" + hashlib.sha256(signature.encode()).hexdigest()]
+    if "json" in content_type:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return keys
+        if isinstance(data, dict) and isinstance(data.get("event_id"), str):
+            keys.append("event:" + data["event_id"][:100])
+    return keys
+
+
+def _view_problem(view: Any) -> str | None:
+    if not isinstance(view, dict):
+        return "view is not an object"
+    for key in ("type", "callback_id"):
+        if not isinstance(view.get(key), str):
+            return f"view.{key} is not a string"
+    if not isinstance(view.get("private_metadata", ""), str):
+        return "view.private_metadata is not a string"
+    state = view.get("state", {"values": {}})
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(values, dict) or not all(
+        isinstance(block, dict) and all(isinstance(v, dict) for v in block.values())
+        for block in values.values()
+    ):
+        return "view.state.values is not blocks of fields"
+    return None
+
+
+def _interaction_problem(payload: dict[str, Any]) -> str | None:
+    kind = payload.get("type")
+    if not isinstance(kind, str):
+        return "payload has no type"
+    user = payload.get("user")
+    if user is not None and not (isinstance(user, dict) and isinstance(user.get("id"), str)):
+        return "payload.user is not a user"
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not (
+            isinstance(actions, list)
+            and actions
+            and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        ):
+            return "block_actions without actions"
+        if not isinstance(payload.get("trigger_id"), str):
+            return "block_actions without trigger_id"
+    if kind in ("view_submission", "view_closed") or "view" in payload:
+        return _view_problem(payload.get("view"))
+    return None
+
+
+def request_shape_problem(body: str, content_type: str) -> str | None:
+    """Why a signed body is not a request Slack sends (None when it is one): Bolt and the
+    handlers rely on these shapes, so an odd one is answered with an ack, not a traceback."""
+    if "json" in content_type:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return "body is not JSON"
+        return None if isinstance(data, dict) else "JSON body is not an object"
+    form = dict(parse_qsl(body, keep_blank_values=True))
+    if "payload" in form:
+        try:
+            payload = json.loads(form["payload"])
+        except ValueError:
+            return "payload is not JSON"
+        if not isinstance(payload, dict):
+            return "payload is not an object"
+        return _interaction_problem(payload)
+    if "command" in form and not form.get("user_id"):
+        return "command without user_id"
+    return None
+
+
+class ReplayGuard:
+    """Remembers handled requests in the database (so several instances share it)."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._lock = threading.Lock()
+        self._next_purge = 0.0
+
+    def first_time(self, keys: list[str]) -> bool:
+        now = datetime.now(UTC)
+        self._purge(now)
+        return first_time_seen(self._session_factory, keys, now)
+
+    def _purge(self, now: datetime) -> None:
+        with self._lock:
+            if time.monotonic() < self._next_purge:
+                return
+            self._next_purge = time.monotonic() + REPLAY_PURGE_INTERVAL_S
+        try:
+            with self._session_factory.begin() as session:
+                forget_seen_requests(session, now)
+        except Exception:  # only housekeeping; the next purge tries again
+            log.warning("could not delete expired replay keys", exc_info=True)
+
+
+def _answer(
+    start_response: Callable[..., Any], status: str, body: dict[str, Any] | None
+) -> list[bytes]:
+    data = json.dumps(body).encode() if body is not None else b""
+    start_response(status, [*JSON_HEADERS, ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def make_wsgi_app(
+    app: App,
+    *,
+    signing_secret: str,
+    replay_guard: ReplayGuard | None = None,
+    health: Callable[[], tuple[bool, str]] | None = None,
+) -> WSGIApp:
     """`POST /slack/events` for Slack, `GET /healthz` for load balancers and Docker."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
+    def healthz(start_response: Callable[..., Any]) -> list[bytes]:
+        ok, detail = health() if health is not None else (True, "ok")
+        status = "200 OK" if ok else "503 Service Unavailable"
+        start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+        return [(detail + "\n").encode()]
+
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok\n"]
-        result: Iterable[bytes] = slack(environ, start_response)
-        return result
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method == "GET":
+            return healthz(start_response)
+        if path != EVENTS_PATH or method != "POST":
+            result: Iterable[bytes] = slack(environ, start_response)
+            return result
+        peer = environ.get("REMOTE_ADDR", "?")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY_BYTES:
+            log.warning(
+                "refused a request of %s bytes from %s (limit %s)", length, peer, MAX_BODY_BYTES
+            )
+            return _answer(start_response, "413 Payload Too Large", {"error": "too large"})
+        body = environ["wsgi.input"].read(length) if length else b""
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+        if not signature_is_valid(
+            secret=signing_secret,
+            timestamp=timestamp,
+            signature=signature,
+            body=body,
+            now=time.time(),
+        ):
+            # One line, never the body: whoever sent it controls it.
+            log.info(
+                "refused a request without a valid Slack signature from %s (%s bytes)",
+                peer,
+                len(body),
+            )
+            return _answer(start_response, "401 Unauthorized", {"error": "invalid request"})
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("refused a signed request whose body is not UTF-8 (%s bytes)", len(body))
+            return _answer(start_response, "400 Bad Request", {"error": "body is not UTF-8"})
+        problem = request_shape_problem(body.decode("utf-8"), environ.get("CONTENT_TYPE", ""))
+        if problem is not None:
+            log.warning("acknowledged a signed request Slack would not send (%s)", problem)
+            return _answer(start_response, "200 OK", None)
+        if replay_guard is not None:
+            keys = replay_keys(signature, body, environ.get("CONTENT_TYPE", ""))
+            if not replay_guard.first_time(keys):
+                retry = environ.get("HTTP_X_SLACK_RETRY_NUM")
+                log.info(
+                    "answered a repeated request without handling it again (%s)",
+                    f"Slack's retry {retry}" if retry else "a replay",
+                )
+                return _answer(start_response, "200 OK", None)
+        environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        handled: Iterable[bytes] = slack(environ, start_response)
+        return handled
 
     return wsgi
 
@@ -40,6 +251,8 @@ def server_options(threads: int) -> dict[str, Any]:
         "channel_timeout": 30,
         "ident": "tovholder",
         "clear_untrusted_proxy_headers": True,
+        # waitress refuses longer bodies itself (413), before buffering them
+        "max_request_body_size": MAX_BODY_BYTES,
     }
 
 
@@ -48,9 +261,3 @@ def make_server(wsgi: WSGIApp, *, host: str, port: int, threads: int, **extra: A
     return waitress.create_server(
         wsgi, host=host, port=port, **{**server_options(threads), **extra}
     )
-
-
-def serve(app: App, *, host: str, port: int, threads: int) -> None:
-    server = make_server(make_wsgi_app(app), host=host, port=port, threads=threads)
-    log.info("Tovholder listening on http://%s:%s%s (%s threads)", host, port, EVENTS_PATH, threads)
-    server.run()

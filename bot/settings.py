@@ -11,6 +11,14 @@ from dotenv import load_dotenv
 DEFAULT_DATABASE_URL = "sqlite:///data/tovholder.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+# Only this machine can reach the HTTP port unless HOST says otherwise; the Docker image runs
+# `python -m bot run --host 0.0.0.0` so that the port is reachable from outside the container.
+DEFAULT_HOST = "127.0.0.1"
+# Socket Mode: how long the WebSocket may stay unconnected before the bot exits (so that a
+# supervisor restarts it and someone notices) instead of retrying silently forever.
+DEFAULT_SLACK_CONNECT_TIMEOUT_S = 180
+# The example values of .env.example: set, but not tokens.
+PLACEHOLDER_TOKENS = frozenset({"xoxb-your-bot-token", "xapp-your-app-level-token"})
 DEFAULT_SERVER_THREADS = 8
 README_SETUP = "README.md, section 'Create the Slack app'"
 
@@ -29,6 +37,8 @@ class Settings:
     port: int
     server_threads: int
     log_level: str
+    host: str = DEFAULT_HOST
+    slack_connect_timeout_s: int = DEFAULT_SLACK_CONNECT_TIMEOUT_S
 
     @property
     def socket_mode(self) -> bool:
@@ -84,6 +94,18 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
             + " in the environment or in a .env file (copy .env.example to .env). "
             + f"Where to find them: {README_SETUP}."
         )
+    placeholders = [
+        name
+        for name, value in (("SLACK_BOT_TOKEN", bot_token), ("SLACK_APP_TOKEN", app_token))
+        if value in PLACEHOLDER_TOKENS
+    ]
+    if placeholders:
+        raise ConfigError(
+            "Tovholder cannot start: "
+            + " and ".join(placeholders)
+            + " still hold the example value from .env.example; put your app's real "
+            + f"token(s) in .env. Where to find them: {README_SETUP}."
+        )
     if not bot_token.startswith("xoxb-"):
         raise ConfigError(
             f"SLACK_BOT_TOKEN must be a bot token starting with xoxb-. See {README_SETUP}."
@@ -104,4 +126,6 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         port=_int("PORT", DEFAULT_PORT, env),
         server_threads=_int("SERVER_THREADS", DEFAULT_SERVER_THREADS, env),
         log_level=env.get("LOG_LEVEL", "").strip().upper() or "INFO",
+        host=env.get("HOST", "").strip() or DEFAULT_HOST,
+        slack_connect_timeout_s=_int("SLACK_CONNECT_TIMEOUT", DEFAULT_SLACK_CONNECT_TIMEOUT_S, env),
     )

@@ -476,6 +476,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Beklager, noget gik galt hos mig, og intet blev gemt. Prøv igen om lidt; "
             "hvis det bliver ved, så giv din tovholder fejlkoden `{ref}`."
         ),
+        "error.unreadable_request": (
+            "Beklager, jeg kunne ikke læse den forespørgsel, Slack sendte, og intet blev gemt. "
+            "Åbn beskeden eller formularen igen og prøv en gang til."
+        ),
         "error.your_text": "Det, du skrev: `{text}`",
         # Sparring
         "sparring.help": (
@@ -990,6 +994,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.unexpected": (
             "Sorry, something went wrong on my side and nothing was saved. Please try again in "
             "a moment; if it keeps happening, give your facilitator the code `{ref}`."
+        ),
+        "error.unreadable_request": (
+            "Sorry, I could not read the request Slack sent, and nothing was saved. Open the "
+            "message or form again and try once more."
         ),
         "error.your_text": "What you wrote: `{text}`",
         "sparring.help": (

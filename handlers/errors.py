@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse
@@ -16,6 +18,27 @@ from handlers.parsing import MENTION_RE, escape_slack, unescape_slack
 from models.errors import InputError, TovholderError
 
 log = logging.getLogger(__name__)
+
+HANDLERS_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = HANDLERS_DIR.parent
+# What reading an odd payload raises (`body["actions"][0]["value"]`, `int(…)`, `json.loads`).
+PAYLOAD_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+def unreadable_payload_at(error: Exception) -> str | None:
+    """`handlers/x.py:161` when `error` is a payload that could not be read: one of the errors
+    reading a body raises, in a handler's own code (deeper down, in models/, it is a bug)."""
+    if not isinstance(error, PAYLOAD_ERRORS):
+        return None
+    ours = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if Path(frame.filename).is_relative_to(PROJECT_DIR)
+        and "site-packages" not in frame.filename
+    ]
+    if not ours or Path(ours[-1].filename).parent != HANDLERS_DIR:
+        return None
+    return f"handlers/{Path(ours[-1].filename).name}:{ours[-1].lineno}"
 
 
 def your_text(lang: str, body: dict[str, Any]) -> str:
@@ -40,6 +63,11 @@ def error_text(error: Exception, lang: str, body: dict[str, Any]) -> str:
             text += your_text(lang, body)
         return text
     ref = uuid.uuid4().hex[:8]
+    where = unreadable_payload_at(error)
+    if where is not None:
+        # A signed request of a shape the handler did not expect: one line, no traceback.
+        log.warning("could not read a request ref=%s: %r at %s", ref, error, where)
+        return t(lang, "error.unreadable_request")
     log.error("unexpected error ref=%s: %r", ref, error, exc_info=error)
     return t(lang, "error.unexpected", ref=ref)
 
@@ -107,13 +135,13 @@ def handle_listener_error(
                 headers={"content-type": "application/json;charset=utf-8"},
             )
     respond = context.get("respond")
-    if respond is not None:
+    if respond is not None and context.get("response_url"):
         try:
             respond(text=text, response_type="ephemeral", replace_original=False)
         except Exception:  # the reply is a courtesy; the error itself is logged above
             log.warning("could not tell the user about %r", error)
-        return BoltResponse(status=200, body="")
-    return None
+    # Nowhere to answer (a Home tab click, a form without fields): a plain ack, never a 500.
+    return BoltResponse(status=200, body="")
 
 
 def register(app: App) -> None:

@@ -16,6 +16,10 @@ import migrations
 from models.base import clean_parameters
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# SQLite's page cache per connection (KiB). Its default, 2 MB, fills as the database grows,
+# in every pooled connection: the process grew ~0.3 KB per stored request, up to ~30 MB,
+# with no plateau in sight (bench/bench_soak.py). Reads come from the OS's file cache anyway.
+SQLITE_CACHE_KIB = 256
 
 
 def _clean_text_parameters(
@@ -56,6 +60,7 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cursor.close()
 
         return engine

@@ -161,7 +161,7 @@ def test_network_import_shows_the_diff_and_applies_deletions_only_with_apply(
         encoding="utf-8",
     )
     refused = run_cli("network", "import", str(cut), cwd=tmp_path, env=env)
-    assert refused.returncode == 5, refused.stderr
+    assert refused.returncode == 6, refused.stderr
     assert '- meeting 3 "Design som problemløsning" (2016-03-03): DELETED with' in refused.stdout
     assert refused.stdout.count("DEACTIVATED (no more reminders; kept:") == 7
     assert "run again with --apply" in refused.stderr
@@ -221,7 +221,7 @@ def test_network_import_asks_on_a_terminal(
             return True
 
     monkeypatch.setattr("sys.stdin", Terminal("no\n"))
-    assert main(["network", "import", str(cut)]) == 5
+    assert main(["network", "import", str(cut)]) == 6
     assert _count(db, "member", "active") == 13
     monkeypatch.setattr("sys.stdin", Terminal("yes\n"))
     assert main(["network", "import", str(cut)]) == 0
@@ -267,3 +267,28 @@ def test_nudges_preview_prints_the_plan(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "not a date: '21/4' (use YYYY-MM-DD)" in bad.stderr
     empty = run_cli("nudges", "preview", "--from", "2017-01-01", cwd=tmp_path, env=env)
     assert empty.stdout == "" and "No nudges in that period." in empty.stderr
+
+
+def test_network_example_for_this_season_imports_cleanly(tmp_path: Path) -> None:
+    import tomllib
+    from datetime import date
+
+    example = run_cli("network", "example", "--season", "current", cwd=tmp_path)
+    assert example.returncode == 0, example.stderr
+    (tmp_path / "my-network.toml").write_text(example.stdout)
+    net = tomllib.loads(example.stdout)["network"]
+    today = date.today()
+    assert today <= net["season_end"] and net["season_start"] <= date(today.year + 1, 1, 1)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'try.db'}"}
+    imported = run_cli("network", "import", "my-network.toml", cwd=tmp_path, env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert f"Network '{net['key']}'" in imported.stdout
+    preview = run_cli("nudges", "preview", cwd=tmp_path, env=env)
+    assert preview.returncode == 0, preview.stderr
+    assert str(net["season_start"].year) in preview.stdout
+
+
+def test_network_example_refuses_an_unknown_season(tmp_path: Path) -> None:
+    result = run_cli("network", "example", "--season", "last", cwd=tmp_path)
+    assert result.returncode == 4
+    assert "use current, next or a start year like 2027" in result.stderr

@@ -48,3 +48,23 @@ def test_missing_credentials_are_all_named() -> None:
 def test_malformed_settings(env: dict[str, str], fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):
         settings_from_env(env)
+
+
+def test_the_placeholders_of_env_example_are_refused_as_placeholders() -> None:
+    from dotenv import dotenv_values
+
+    from tests.conftest import ROOT
+
+    example = {k: v or "" for k, v in dotenv_values(ROOT / ".env.example").items()}
+    with pytest.raises(ConfigError) as err:
+        settings_from_env(example)
+    message = str(err.value)
+    assert "SLACK_BOT_TOKEN and SLACK_APP_TOKEN" in message
+    assert "example value from .env.example" in message
+
+
+def test_host_defaults_to_this_machine_only() -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "abc"}
+    assert settings_from_env(env).host == "127.0.0.1"
+    assert settings_from_env({**env, "HOST": "0.0.0.0"}).host == "0.0.0.0"
+    assert settings_from_env(env).slack_connect_timeout_s == 180

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import threading
 import time
@@ -20,13 +21,21 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.app import create_app
-from bot.server import make_server, make_wsgi_app
+from bot.server import ReplayGuard, make_server, make_wsgi_app
 from bot.settings import Settings
 from models.db import make_session_factory
 from tests.conftest import SEASON_NOW
 from tests.slack_standin import TEAM_ID, Call, SlackStandIn, standin_settings
 
 SIGNING_SECRET = "e2e-signing-secret"
+
+
+_TRIGGERS = itertools.count(1)
+
+
+def trigger_id() -> str:
+    """A new trigger id, as Slack gives every command and click (so no two bodies are equal)."""
+    return f"13345224609.738474920.{next(_TRIGGERS):031x}"
 
 
 def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
@@ -96,7 +105,7 @@ class BotUnderTest:
                 "api_app_id": "A0TEST0001",
                 "event": event,
                 "type": "event_callback",
-                "event_id": f"Ev{int(time.time() * 1000)}",
+                "event_id": f"Ev{next(_TRIGGERS):012d}",
                 "event_time": int(time.time()),
                 "authorizations": [{"team_id": TEAM_ID, "user_id": "UBOT000001", "is_bot": True}],
             }
@@ -109,7 +118,7 @@ class BotUnderTest:
             "team": {"id": TEAM_ID, "domain": "tovholder-test"},
             "api_app_id": "A0TEST0001",
             "token": "deprecated-verification-token",
-            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            "trigger_id": trigger_id(),
             **payload,
         }
         body = urlencode({"payload": json.dumps(payload)})
@@ -156,17 +165,9 @@ class BotUnderTest:
             }
         )
 
-    def command(
-        self,
-        command: str,
-        text: str,
-        *,
-        user: str,
-        timestamp: int | None = None,
-        secret: str = SIGNING_SECRET,
-    ) -> HttpReply:
-        """A slash command exactly as Slack sends it: form-encoded and signed."""
-        body = urlencode(
+    def command_body(self, command: str, text: str, *, user: str) -> str:
+        """A slash command's form body as Slack sends it (each with a new trigger id)."""
+        return urlencode(
             {
                 "token": "deprecated-verification-token",
                 "team_id": TEAM_ID,
@@ -180,18 +181,37 @@ class BotUnderTest:
                 "api_app_id": "A0TEST0001",
                 "is_enterprise_install": "false",
                 "response_url": self.slack.response_url(),
-                "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+                "trigger_id": trigger_id(),
             }
         )
+
+    def command(
+        self,
+        command: str,
+        text: str,
+        *,
+        user: str,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+    ) -> HttpReply:
+        """A slash command exactly as Slack sends it: form-encoded and signed."""
+        body = self.command_body(command, text, user=user)
         ts = int(time.time()) if timestamp is None else timestamp
-        return self.post(
-            body,
-            {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Slack-Request-Timestamp": str(ts),
-                "X-Slack-Signature": sign(body, ts, secret),
-            },
-        )
+        return self.post(body, signed_headers(body, ts, secret))
+
+
+def signed_headers(
+    body: str, timestamp: int, secret: str = SIGNING_SECRET, **extra: str
+) -> dict[str, str]:
+    content_type = (
+        "application/json" if body.startswith(("{", "[")) else ("application/x-www-form-urlencoded")
+    )
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": sign(body, timestamp, secret),
+        **extra,
+    }
 
 
 def make_settings(slack: SlackStandIn) -> Settings:
@@ -214,8 +234,12 @@ def running_server(
     per test is slow and racy); each test gets a clean database, clock and call log."""
     slack = SlackStandIn().start()
     clock = Clock(SEASON_NOW)
-    app = create_app(make_settings(slack), make_session_factory(engine), clock=clock)
-    server = make_server(make_wsgi_app(app), host="127.0.0.1", port=0, threads=4)
+    session_factory = make_session_factory(engine)
+    app = create_app(make_settings(slack), session_factory, clock=clock)
+    wsgi = make_wsgi_app(
+        app, signing_secret=SIGNING_SECRET, replay_guard=ReplayGuard(session_factory)
+    )
+    server = make_server(wsgi, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     startup_calls = list(slack.calls)

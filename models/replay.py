@@ -1,0 +1,49 @@
+"""Requests already handled: a Slack retry or an exact replay is recognised, across instances.
+
+Each handled request leaves a key (its signature, or an event's id) with a unique insert; a
+second instance or a second thread inserting the same key loses the race and knows it is a
+repeat. Keys expire after Slack's five-minute signature window (older requests are refused
+by their timestamp anyway).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from models.base import Base
+
+# Slack refuses to sign requests older than five minutes; keep keys a little longer.
+SEEN_REQUEST_TTL = timedelta(minutes=10)
+
+
+class SeenRequest(Base):
+    __tablename__ = "seen_request"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+def first_time_seen(session_factory: sessionmaker[Session], keys: list[str], now: datetime) -> bool:
+    """Record `keys`; False when any of them was recorded before (the request is a repeat)."""
+    with session_factory() as session:
+        try:
+            for key in keys:
+                session.add(SeenRequest(key=key, seen_at=now))
+                session.flush()
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            return False
+    return True
+
+
+def forget_seen_requests(session: Session, now: datetime) -> int:
+    """Delete keys older than the window; returns how many."""
+    result = session.execute(
+        delete(SeenRequest).where(SeenRequest.seen_at < now - SEEN_REQUEST_TTL)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
