@@ -10,7 +10,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Engine,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -295,3 +305,40 @@ def enqueue_notice(
             }
         ],
     )
+
+
+def messages_sent_on(session: Session, member: Member, day: date) -> int:
+    """How many Slack messages went to `member` on their local `day` (a bundle counts once)."""
+    start = local_moment(day, member.zone, time(0))
+    end = local_moment(day + timedelta(days=1), member.zone, time(0))
+    rows = session.execute(
+        select(Nudge.message_ts, Nudge.id).where(
+            Nudge.member_id == member.id,
+            Nudge.status == NudgeStatus.SENT,
+            Nudge.sent_at >= start,
+            Nudge.sent_at < end,
+        )
+    ).all()
+    return len({ts or f"id{nudge_id}" for ts, nudge_id in rows})
+
+
+def attendance_asked(session: Session, meeting_id: int) -> tuple[datetime | None, bool]:
+    """When the "are you coming?" question for a meeting first went out (None: not yet), and
+    whether some of it is still to go out."""
+    first = session.scalar(
+        select(func.min(Nudge.sent_at)).where(
+            Nudge.meeting_id == meeting_id,
+            Nudge.kind == NudgeKind.ATTENDANCE,
+            Nudge.status == NudgeStatus.SENT,
+        )
+    )
+    still_open = session.scalar(
+        select(func.count())
+        .select_from(Nudge)
+        .where(
+            Nudge.meeting_id == meeting_id,
+            Nudge.kind == NudgeKind.ATTENDANCE,
+            Nudge.status.in_([NudgeStatus.PENDING, NudgeStatus.SENDING]),
+        )
+    )
+    return first, bool(still_open)

@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -33,10 +34,22 @@ class Reply:
     body: dict[str, Any] = field(default_factory=lambda: {"ok": True})
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (the work is already done)
+    # Do the work as usual first (post the message), then answer with this reply anyway:
+    # Slack accepted the request but the answer says otherwise (an HTTP 500 after the post).
+    accept: bool = False
+    # Close the connection without any answer (with `accept`: the message was posted).
+    drop: bool = False
+
+
+# A fault plan: from the method's call number (1, 2, …) to the reply to give, or None for usual.
+FaultPlan = Callable[[int], Reply | None]
 
 
 def _default_body(
-    method: str, params: dict[str, Any], posted: dict[str, list[dict[str, Any]]]
+    method: str,
+    params: dict[str, Any],
+    posted: dict[str, list[dict[str, Any]]],
+    visible_before: float | None = None,
 ) -> dict[str, Any]:
     if method == "auth.test":
         return {
@@ -56,11 +69,17 @@ def _default_body(
         message = {"type": "message", "ts": ts, "text": params.get("text", "")}
         if params.get("metadata"):
             message["metadata"] = params["metadata"]
-        posted.setdefault(channel, []).append(message)
+        posted.setdefault(channel, []).append({**message, "_posted_at": params["_posted_at"]})
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
     if method == "conversations.history":
         # Newest first, as Slack returns them. (`oldest` is not applied: tests use old clocks.)
-        return {"ok": True, "messages": list(reversed(posted.get(str(params.get("channel")), [])))}
+        # `visible_before`: a lagging history shows only what was posted before that moment.
+        messages = [
+            {k: v for k, v in m.items() if k != "_posted_at"}
+            for m in posted.get(str(params.get("channel")), [])
+            if visible_before is None or m["_posted_at"] <= visible_before
+        ]
+        return {"ok": True, "messages": list(reversed(messages))}
     if method == "files.completeUploadExternal":
         files = params.get("files")
         files = json.loads(files) if isinstance(files, str) else files
@@ -84,6 +103,10 @@ class SlackStandIn:
         self._every: dict[str, tuple[int, Reply]] = {}
         self._counts: dict[str, int] = {}
         self._slow: dict[str, float] = {}
+        self._plans: dict[str, FaultPlan] = {}
+        # The stand-in's clock (seconds); a test can share its own fake clock with the sender.
+        self.clock: Callable[[], float] = time.time
+        self.history_lag = 0.0  # conversations.history shows a post only this long after it
         self._lock = threading.Lock()
         self._scripted: dict[str, list[Reply]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -116,6 +139,8 @@ class SlackStandIn:
             self._every.clear()
             self._counts.clear()
             self._slow.clear()
+            self._plans.clear()
+            self.history_lag = 0.0
             self.uploads.clear()
             self.shared_files.clear()
             self.faults_served = 0
@@ -135,6 +160,16 @@ class SlackStandIn:
         """Answer every `n`-th call of `method` with `reply` (e.g. a 429), the rest as usual."""
         with self._lock:
             self._every[method] = (n, reply)
+
+    def plan(self, method: str, plan: FaultPlan) -> None:
+        """Answer the calls of `method` as `plan(call number)` says (None: as usual)."""
+        with self._lock:
+            self._plans[method] = plan
+
+    def accepted(self) -> list[dict[str, Any]]:
+        """Every message Slack took (whatever the client was told), oldest first."""
+        with self._lock:
+            return [m for messages in self.posted.values() for m in messages]
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -159,12 +194,17 @@ class SlackStandIn:
             queue = self._scripted.get(method)
             if queue:
                 self.faults_served += 1
-                return queue.pop(0)
+                return self._accepting(method, params, queue.pop(0))
+            plan = self._plans.get(method)
+            planned = plan(self._counts[method]) if plan is not None else None
+            if planned is not None:
+                self.faults_served += 1
+                return self._accepting(method, params, planned)
             if method in self._every:
                 n, reply = self._every[method]
                 if self._counts[method] % n == 0:
                     self.faults_served += 1
-                    return reply
+                    return self._accepting(method, params, reply)
             delay = self._slow.pop(method, 0.0)
             if method == "files.getUploadURLExternal":
                 host, port = self._server.server_address[:2]
@@ -178,7 +218,19 @@ class SlackStandIn:
                 )
             if method == "files.completeUploadExternal":
                 self.shared_files.append(params)
-            return Reply(body=_default_body(method, params, self.posted), delay=delay)
+            return Reply(body=self._do(method, params), delay=delay)
+
+    def _do(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The usual work and answer of `method` (under the lock)."""
+        now = self.clock()
+        params = {**params, "_posted_at": now} if method == "chat.postMessage" else params
+        visible = now - self.history_lag if self.history_lag else None
+        return _default_body(method, params, self.posted, visible)
+
+    def _accepting(self, method: str, params: dict[str, Any], reply: Reply) -> Reply:
+        if reply.accept:
+            self._do(method, params)
+        return reply
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         standin = self
@@ -210,6 +262,9 @@ class SlackStandIn:
                 reply = standin._next_reply(method, params, dict(self.headers))
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.drop:  # no answer at all: the client sees the connection close
+                    self.close_connection = True
+                    return
                 payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
