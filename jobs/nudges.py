@@ -71,6 +71,7 @@ MAX_PAUSE = timedelta(seconds=30)  # the longest a pass waits for Slack's Retry-
 MAX_MESSAGES_PER_DAY = 3  # to one person; the rest waits for the next working day
 MAX_MESSAGE_BLOCKS = 50  # Block Kit
 MAX_FALLBACK_TEXT = 3000
+BUNDLE_DIVIDER = "nudge_part_"  # block id of the divider before each further topic of a bundle
 # A meeting this far ahead can have a nudge due (14 days, pushed back over Easter and weekends).
 PLAN_HORIZON = timedelta(days=max(DAYS_BEFORE.values()) + 8)
 # Slack errors that are about this one member: retrying will not help.
@@ -370,7 +371,8 @@ def bundle_messages(parts: list[tuple[int, dict[str, Any]]]) -> list[Outgoing]:
         ):
             current.ids.append(nudge_id)
             current.text += "\n" + message["text"]
-            current.blocks += [{"type": "divider"}, *_unique_block_ids(current.blocks, blocks)]
+            divider = {"type": "divider", "block_id": f"{BUNDLE_DIVIDER}{len(current.ids)}"}
+            current.blocks += [divider, *_unique_block_ids(current.blocks, blocks)]
         else:
             out.append(Outgoing([nudge_id], message["text"], blocks))
     return out
@@ -496,6 +498,7 @@ def deliver_member(
     """Send one member's claimed nudges as one message (or settle them without sending)."""
     done = Delivery()
     now = clock.now()
+    in_flight: list[int] = []  # rows of the message being posted (their attempt counted)
     with session_factory() as session:
         rows = []
         for nudge in session.scalars(select(Nudge).where(Nudge.id.in_(ids)).order_by(Nudge.id)):
@@ -561,7 +564,12 @@ def deliver_member(
                 for ts in {found[n.id] for n in seen}:
                     group = [n.id for n in seen if found[n.id] == ts]
                     _record_sent(
-                        session, group, channel=channel, ts=ts, now=now, detail="found in Slack"
+                        session,
+                        group,
+                        channel=channel,
+                        ts=ts,
+                        now=clock.start,
+                        detail="found in Slack",
                     )
                 if not live:
                     return done
@@ -592,6 +600,7 @@ def deliver_member(
                     .values(attempts=Nudge.attempts + 1, channel_id=channel)
                 )
                 session.commit()
+                in_flight = outgoing.ids
                 response = client.chat_postMessage(
                     channel=channel,
                     text=outgoing.text,
@@ -605,9 +614,10 @@ def deliver_member(
                     outgoing.ids,
                     channel=channel,
                     ts=response.get("ts"),
-                    now=clock.now(),
+                    now=clock.start,
                     detail="",
                 )
+                in_flight = []
                 if recorded != len(outgoing.ids):
                     log.warning("nudges %s were recorded by someone else", outgoing.ids)
                 for nudge_id in outgoing.ids:
@@ -616,6 +626,8 @@ def deliver_member(
             session.rollback()
             error = str(exc.response.get("error", "unknown_error"))
             pause = _retry_after(exc)
+            if pause is not None and in_flight:  # Slack took nothing: not a possible send
+                _set_rows(session, in_flight, attempts=Nudge.attempts - 1)
             _after_failure(session, done, ids, token, clock.now(), error, pause)
         except Exception as exc:  # one member's trouble never stops the others
             log.warning("nudges %s: %r; will retry", ids, exc)

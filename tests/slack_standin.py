@@ -69,6 +69,8 @@ def _default_body(
         message = {"type": "message", "ts": ts, "text": params.get("text", "")}
         if params.get("metadata"):
             message["metadata"] = params["metadata"]
+        if params.get("blocks"):
+            message["blocks"] = params["blocks"]
         posted.setdefault(channel, []).append({**message, "_posted_at": params["_posted_at"]})
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
     if method == "conversations.history":
@@ -87,6 +89,36 @@ def _default_body(
     if method == "users.info":
         return {"ok": True, "user": {"id": params.get("user"), "tz": "Europe/Copenhagen"}}
     return {"ok": True}
+
+
+def explode(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The topics of one posted message, each as if sent alone: the nudge sender bundles what
+    is due for a member at one moment into one message, a divider (block id `nudge_part_N`)
+    before each further topic and one line of fallback text per topic."""
+    blocks = message.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    groups: list[list[dict[str, Any]]] = [[]]
+    for block in blocks:
+        if block.get("type") == "divider" and str(block.get("block_id", "")).startswith(
+            "nudge_part_"
+        ):
+            groups.append([])
+        else:
+            groups[-1].append(block)
+    if len(groups) == 1:
+        return [message]
+    texts = str(message.get("text", "")).split("\n")
+    assert len(texts) == len(groups), "one fallback line per bundled topic"
+    metadata = message.get("metadata") or {}
+    ids = (metadata.get("event_payload") or {}).get("nudge_ids") or []
+    parts = []
+    for i, (text, group) in enumerate(zip(texts, groups, strict=True)):
+        part = {**message, "text": text, "blocks": group}
+        if ids:
+            part["metadata"] = {**metadata, "event_payload": {"nudge_id": ids[i]}}
+        parts.append(part)
+    return parts
 
 
 def dm_channel(user_id: str) -> str:
