@@ -272,22 +272,27 @@ def claim_due_nudges(*, session: Session, now: datetime, instance: str, limit: i
     return sorted(claimed)
 
 
-def _fence(session: Session, ids: list[int], token: str, now: datetime) -> bool:
-    """Right before a send: renew the lease of everything this claim still holds, and make
-    sure it still holds `ids`. A sender whose claim was taken back (it stalled past the lease)
-    learns it here and sends nothing."""
+def _fence(session: Session, ids: list[int], token: str, now: datetime, channel: str) -> bool:
+    """Right before a send, in one transaction: renew the lease of everything this claim still
+    holds, and count the attempt (so whoever comes next looks in Slack first) — of `ids` only
+    if the claim still holds them all. A sender whose claim was taken back (it stalled past the
+    lease) learns it here and sends nothing."""
     session.execute(
         update(Nudge)
         .where(Nudge.claimed_by == token, Nudge.status == NudgeStatus.SENDING)
         .values(claimed_at=now)
     )
-    held = session.scalar(
-        select(func.count())
-        .select_from(Nudge)
+    counted = session.execute(
+        update(Nudge)
         .where(Nudge.id.in_(ids), Nudge.claimed_by == token, Nudge.status == NudgeStatus.SENDING)
+        .values(attempts=Nudge.attempts + 1, channel_id=channel)
+        .execution_options(synchronize_session=False)
     )
+    if int(counted.rowcount or 0) != len(ids):  # type: ignore[attr-defined]
+        session.rollback()
+        return False
     session.commit()
-    return held == len(ids)
+    return True
 
 
 def _record_sent(
@@ -589,17 +594,10 @@ def deliver_member(
                 )
             by_id = {n.id: n for n in live}
             for outgoing in bundle_messages(parts):
-                if not _fence(session, outgoing.ids, token, clock.now()):
+                if not _fence(session, outgoing.ids, token, clock.now(), channel):
                     for nudge_id in outgoing.ids:
                         done.add(by_id[nudge_id], "not-ours")
                     continue
-                # Count the attempt before sending, so that whoever comes next looks first.
-                session.execute(
-                    update(Nudge)
-                    .where(Nudge.id.in_(outgoing.ids))
-                    .values(attempts=Nudge.attempts + 1, channel_id=channel)
-                )
-                session.commit()
                 in_flight = outgoing.ids
                 response = client.chat_postMessage(
                     channel=channel,
@@ -741,6 +739,7 @@ def run_nudge_pass(
         report.planned = plan_due_nudges(session=session, now=now)
     batch = CLAIM_BATCH
     deadline = now + budget
+    limited = False  # whether Slack asked this pass to wait (429)
     while clock.now() < deadline:
         token = new_claim_token(instance)
         with session_factory() as session:
@@ -748,6 +747,8 @@ def run_nudge_pass(
                 session=session, now=clock.now(), instance=token, limit=batch
             )
             if not claimed:
+                if not limited:
+                    break
                 # Rows Slack asked us to hold a moment: wait for them if the pass has time.
                 soon = session.scalar(
                     select(func.min(Nudge.next_attempt_at)).where(
@@ -781,6 +782,7 @@ def run_nudge_pass(
             if done.rate_limited is None:
                 limited_in_a_row = 0
                 continue
+            limited = True
             # A 429 for one member moves on to the next; several in a row mean the whole app
             # is limited: pause as Slack asks (within the pass), and claim smaller batches.
             limited_in_a_row += 1
