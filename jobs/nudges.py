@@ -388,16 +388,17 @@ def _unique_block_ids(
 ) -> list[dict[str, Any]]:
     """`blocks` with block ids that do not repeat one in `before` (Slack refuses a message
     with a block id twice; the buttons answer by their action id and value, not block id)."""
-    taken = {b.get("block_id") for b in before}
+    taken = {b.get("block_id") for b in before} - {None}
     result = []
     for block in blocks:
         block_id = block.get("block_id")
-        if block_id in taken:
+        if block_id is not None and block_id in taken:
             n = 2
             while f"{block_id}_{n}" in taken:
                 n += 1
             block = {**block, "block_id": f"{block_id}_{n}"}
-        taken.add(block.get("block_id"))
+        if block.get("block_id") is not None:
+            taken.add(block["block_id"])
         result.append(block)
     return result
 

@@ -216,3 +216,11 @@ def tally(session_factory: sessionmaker[Session], slack: SlackStandIn) -> Tally:
             if not sent or nudge.status not in FINAL_STATUSES:
                 lost += 1
     return Tally(len(messages), rows, doubled, lost, per)
+
+
+def apply_mixed(slack: SlackStandIn) -> None:
+    """Several faults at once, for the runs with several instances."""
+    post = "chat.postMessage"
+    faults = {0: DROP, 3: RATELIMITED, 5: ACCEPT_500, 9: SLOW}
+    slack.plan(post, lambda call: faults.get(call % 11))
+    slack.plan("conversations.history", _every(4, RATELIMITED))
