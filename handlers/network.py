@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -23,6 +23,7 @@ from models.errors import InputError
 from models.export import export_tables, to_csv_zip, to_xlsx
 from models.network import Meeting, Member, Network, Role, find_people, sister_of
 from models.network_admin import add_member, move_meeting, remove_member
+from models.nudges import unreached_members
 from models.privacy import forget_member, personal_data
 from models.summary import (
     MAX_PER_WORKPLACE,
@@ -36,6 +37,8 @@ from models.summary import (
 log = logging.getLogger(__name__)
 
 MAX_BLOCKS = 45
+# The digest names who could not be reached this past week (and a day: better twice than never).
+UNREACHED_SINCE = timedelta(days=8)
 LINES_PER_SECTION = 8
 
 
@@ -529,6 +532,17 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
     ack(response_type="ephemeral", text=fallback, blocks=blocks)
 
 
+def render_unreached(
+    lang: str, *, session: Session, network: Network, now: datetime
+) -> list[dict[str, Any]]:
+    """Members whom the bot's messages could not reach this past week, for the facilitator."""
+    people = unreached_members(session=session, network_id=network.id, since=now - UNREACHED_SINCE)
+    if not people:
+        return []
+    names = ", ".join(f"<@{m.slack_user_id}> ({n})" for m, n in people)
+    return [mrkdwn_section(t(lang, "network.digest.unreached", names=names))]
+
+
 def build_digest(
     *, session: Session, member: Member, meeting: Meeting | None, now: datetime
 ) -> dict[str, Any] | None:
@@ -545,6 +559,7 @@ def build_digest(
     summary = meeting_summary(session=session, network=network, meeting=meeting)
     blocks = [
         mrkdwn_section(t(lang, key, network=escape_slack(network.name))),
+        *render_unreached(lang, session=session, network=network, now=now),
         *render_summary(lang, summary),
     ][: MAX_BLOCKS + 1]
     sister = sister_of(session, network) if key == "network.digest.weekly" else None

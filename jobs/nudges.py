@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,7 +66,6 @@ INSTANCE_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 # is bounded by the client's timeout (no blind retries, no 429 waits inside a call).
 LEASE = timedelta(minutes=10)
 CLAIM_BATCH = 20  # members claimed at once; halved after a 429, so a claim never waits long
-PASS_BUDGET = timedelta(seconds=45)  # a pass stops claiming after this (the next starts at 60 s)
 MAX_PAUSE = timedelta(seconds=30)  # the longest a pass waits for Slack's Retry-After
 MAX_MESSAGES_PER_DAY = 3  # to one person; the rest waits for the next working day
 MAX_MESSAGE_BLOCKS = 50  # Block Kit
@@ -727,10 +726,10 @@ def run_nudge_pass(
     instance: str = INSTANCE_ID,
     refresh_zones: bool = True,
     on_delivered: Callable[[int, str], None] | None = None,
-    budget: timedelta = PASS_BUDGET,
+    budget: timedelta | None = None,
 ) -> PassReport:
     """One pass: release stale claims, refresh zones, plan, then claim and deliver in small
-    batches (one message per member), for at most `budget` of real time."""
+    batches (one message per member) until nothing due is left (or `budget` is spent)."""
     report = PassReport()
     clock = PassClock(now)
     with session_factory() as session:
@@ -739,7 +738,7 @@ def run_nudge_pass(
             refresh_time_zones(session=session, client=client, now=now)
         report.planned = plan_due_nudges(session=session, now=now)
     batch = CLAIM_BATCH
-    deadline = now + budget
+    deadline = now + budget if budget is not None else datetime.max.replace(tzinfo=UTC)
     limited = False  # whether Slack asked this pass to wait (429)
     while clock.now() < deadline:
         token = new_claim_token(instance)

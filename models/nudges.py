@@ -17,7 +17,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     func,
+    or_,
     select,
     text,
 )
@@ -342,3 +344,27 @@ def attendance_asked(session: Session, meeting_id: int) -> tuple[datetime | None
         )
     )
     return first, bool(still_open)
+
+
+def unreached_members(
+    *, session: Session, network_id: int, since: datetime
+) -> list[tuple[Member, int]]:
+    """Active members of a network whom messages due since `since` could not reach: Slack
+    refused them for good (a closed account) or it was down until they went stale. Each with
+    how many messages did not get through; by name."""
+    rows = session.execute(
+        select(Member, func.count(Nudge.id))
+        .join(Nudge, Nudge.member_id == Member.id)
+        .where(
+            Member.network_id == network_id,
+            Member.active.is_(True),
+            Nudge.due_at >= since,
+            or_(
+                Nudge.status == NudgeStatus.FAILED,
+                and_(Nudge.status == NudgeStatus.STALE, Nudge.detail.like("unreached:%")),
+            ),
+        )
+        .group_by(Member.id)
+        .order_by(Member.name)
+    ).all()
+    return [(member, int(n)) for member, n in rows]

@@ -139,6 +139,7 @@ class SlackStandIn:
         # The stand-in's clock (seconds); a test can share its own fake clock with the sender.
         self.clock: Callable[[], float] = time.time
         self.history_lag = 0.0  # conversations.history shows a post only this long after it
+        self.unreachable: set[str] = set()  # channels whose posts fail (HTTP 500, not posted)
         self._lock = threading.Lock()
         self._scripted: dict[str, list[Reply]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -173,6 +174,7 @@ class SlackStandIn:
             self._slow.clear()
             self._plans.clear()
             self.history_lag = 0.0
+            self.unreachable.clear()
             self.uploads.clear()
             self.shared_files.clear()
             self.faults_served = 0
@@ -223,6 +225,9 @@ class SlackStandIn:
         with self._lock:
             self.calls.append(Call(method, params, headers or {}))
             self._counts[method] = self._counts.get(method, 0) + 1
+            if method == "chat.postMessage" and params.get("channel") in self.unreachable:
+                self.faults_served += 1
+                return Reply(500, {"ok": False, "error": "internal_error"})
             queue = self._scripted.get(method)
             if queue:
                 self.faults_served += 1
@@ -303,8 +308,11 @@ class SlackStandIn:
                 self.send_header("Content-Length", str(len(payload)))
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a timeout): as with Slack, it is done
 
             do_GET = do_POST
 

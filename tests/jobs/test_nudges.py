@@ -20,7 +20,7 @@ from models.prep import (
     save_manager_alignment,
     save_questions,
 )
-from tests.conftest import ANNA, BO, CAMILLA, JENS, person
+from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, JENS, person
 from tests.jobs.conftest import Runner, standin_client
 from tests.slack_standin import Reply, SlackStandIn, dm_channel, explode
 
@@ -386,3 +386,58 @@ def test_a_claim_is_only_taken_once(
     with session_factory() as s:
         s.execute(update(Nudge).values(status=NudgeStatus.PENDING))
         s.commit()
+
+
+def test_a_long_outage_delays_nudges_but_loses_none(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    """Slack down for five hours (answers 503 to every post): the kick-off keeps being tried
+    while it is still relevant, and goes out once when Slack is back."""
+    slack.plan("chat.postMessage", lambda call: Reply(503, {"ok": False, "error": "down"}))
+    now = KICKOFF_CPH
+    while now < KICKOFF_CPH + timedelta(hours=5):
+        run_pass(now)
+        now += timedelta(minutes=10)
+    assert statuses(session_factory) == {"pending": COPENHAGEN_MEMBERS}
+    slack.plan("chat.postMessage", lambda call: None)  # back
+    run_pass(now + timedelta(hours=1))  # (Jens's kick-off is due in New York by then too)
+    assert statuses(session_factory) == {"sent": COPENHAGEN_MEMBERS + 1}
+    ids = nudge_ids(slack)
+    assert len(ids) == len(set(ids)) == COPENHAGEN_MEMBERS + 1
+
+
+def test_who_could_not_be_reached_is_named_in_the_digest(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    """Anna's DM fails on every try until meeting 2 starts: her preparation nudges go stale as
+    unreached, and the facilitators' next weekly digest names her."""
+    anna_dm = dm_channel(ANNA)
+    slack.unreachable.add(anna_dm)
+    now = KICKOFF_CPH
+    while now < MEETING_2 + timedelta(hours=12):
+        run_pass(now)
+        now += timedelta(hours=6)
+    assert slack.posted.get(anna_dm) is None
+    with session_factory() as s:
+        anna = person(s, ANNA)
+        rows = s.scalars(select(Nudge).where(Nudge.member_id == anna.id)).all()
+        stale = [r for r in rows if r.status is NudgeStatus.STALE]
+    assert stale and all((r.detail or "").startswith("unreached:") for r in stale)
+    slack.reset()  # (Anna's DM works again, but nothing of hers is relevant any more)
+    run_pass(datetime(2015, 11, 23, 8, 0, tzinfo=UTC))  # Monday: the weekly digest
+    digests = [p for p in posted_to(slack, FACILITATOR) if p["text"].startswith("*Ugens")]
+    assert digests
+    text = "\n".join(b["text"]["text"] for b in digests[0]["blocks"] if b.get("text"))
+    assert f"Kunne ikke nås i Slack:* <@{ANNA}>" in text
+
+
+def test_a_dropped_users_info_does_not_stop_the_pass(
+    slack: SlackStandIn, session_factory: sessionmaker[Session], network: object
+) -> None:
+    slack.script("users.info", Reply(accept=True, drop=True))
+    report = run_nudge_pass(
+        session_factory=session_factory, client=standin_client(slack), now=KICKOFF_CPH
+    )
+    assert report.outcomes == {"sent": COPENHAGEN_MEMBERS}
+    with session_factory() as s:  # nobody marked as checked: all asked again next time
+        assert person(s, ANNA).slack_timezone_checked_at is None
