@@ -560,6 +560,9 @@ def deliver_member(
             # instance): look before sending again.
             channel = next((n.channel_id for n in live if n.channel_id), None)
             tried = [n for n in live if n.attempts]
+            if tried and not channel:  # e.g. after a restore: find the DM to look in
+                opened = client.conversations_open(users=member.slack_user_id)
+                channel = str(opened["channel"]["id"])
             if tried and channel:
                 found = _found_in_slack(client, channel, min(n.due_at for n in tried))
                 seen = [n for n in tried if n.id in found]
@@ -678,6 +681,26 @@ def release_stuck_nudges(*, session: Session, now: datetime) -> int:
         update(Nudge)
         .where(Nudge.status == NudgeStatus.SENDING, Nudge.claimed_at < now - LEASE)
         .values(status=NudgeStatus.PENDING, attempts=Nudge.attempts + 1)
+    )
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def reconcile_after_restore(*, session: Session, now: datetime) -> int:
+    """After restoring an older backup: what the backup does not know was sent may be in Slack
+    already. Plan what is due now, and mark every unsent row as tried, so that delivery looks
+    in the member's DM before sending it (and records it as sent if it is there)."""
+    plan_due_nudges(session=session, now=now)
+    result = session.execute(
+        update(Nudge)
+        .where(Nudge.status.in_([NudgeStatus.PENDING, NudgeStatus.SENDING]))
+        .values(
+            status=NudgeStatus.PENDING,
+            attempts=func.max(Nudge.attempts, 1)
+            if session.get_bind().dialect.name == "sqlite"
+            else func.greatest(Nudge.attempts, 1),
+            claimed_by=None,
+        )
     )
     session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 import migrations
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# How long a writer waits for another process's write on the same SQLite file before giving up
+# ("database is locked"); TOVHOLDER_SQLITE_BUSY_MS overrides it (the tests make it short).
+SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("TOVHOLDER_SQLITE_BUSY_MS", "5000"))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
