@@ -1,4 +1,4 @@
-"""The command line: `python -m bot run | db upgrade | network import FILE`."""
+"""The command line: `python -m bot run | db upgrade|backup|reconcile | network import FILE`."""
 
 from __future__ import annotations
 

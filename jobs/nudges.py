@@ -2,15 +2,18 @@
 
 The scheduler only triggers `run_nudge_pass(now=…)`. What is due is computed from the database
 and the calendar; what was sent lives in the outbox (`models.nudges.Nudge`), whose unique key
-(member, meeting, kind, seq) means a nudge exists once. Sending is guarded three ways:
+(member, meeting, kind, seq) means a nudge exists once. What is due for one member at one moment
+goes out as one message (`bundle_messages`). Sending is guarded four ways:
 
-1. claim: `UPDATE … SET status='sending' WHERE id IN (…) AND status='pending'` — of two
-   instances racing for a row, one wins;
-2. record: the Slack message carries metadata with the nudge id, and `sent` is recorded right
-   after Slack accepts it;
-3. verify before resend: a nudge that was claimed but never recorded (a crash between "sent to
-   Slack" and "recorded", or a lost response) is only sent again after the DM's history shows
-   no message with its id.
+1. claim: `UPDATE … SET status='sending', claimed_by=<token> WHERE … AND status='pending'` —
+   of two instances racing for a row, one wins; small batches, a member's rows together;
+2. fence: right before each send, one transaction renews the claim's lease and counts the
+   attempt only if the rows still carry the claim's token (a stalled sender sends nothing);
+3. record: the Slack message carries metadata with its rows' ids, and they are recorded `sent`
+   together right after Slack accepts it (whoever holds them by then);
+4. verify before resend: a row with a counted attempt (a lost or late answer, a 5xx, a crash
+   between "sent to Slack" and "recorded") is only sent again after the DM's history shows no
+   message carrying it. The sender's client never retries by itself.
 """
 
 from __future__ import annotations
