@@ -61,8 +61,8 @@ def apply_mode(slack: SlackStandIn, mode: str) -> None:
         slack.plan(post, _every(7, DROP))
     elif mode == "accept-500":
         slack.plan(post, _every(7, ACCEPT_500))
-    elif mode == "slow":  # accepted, answered after the client gave up
-        slack.plan(post, _every(7, SLOW))
+    elif mode == "slow":  # accepted, answered after the client gave up (every 9th)
+        slack.plan(post, _every(9, SLOW))
     elif mode == "429-storm":  # every third call of every method: "later", Retry-After
         for method in (post, "conversations.open", "conversations.history", "users.info"):
             slack.plan(method, _every(3, RATELIMITED))

@@ -33,7 +33,7 @@ from tests.jobs.chaos import (
 from tests.jobs.conftest import standin_client
 from tests.slack_standin import SlackStandIn
 
-EXTRA = 20
+EXTRA = 10
 ROOT = Path(__file__).resolve().parents[2]
 
 
