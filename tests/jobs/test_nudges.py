@@ -316,10 +316,14 @@ def test_a_timeout_after_slack_took_the_message_is_not_sent_twice(
         session_factory=session_factory, client=impatient, now=KICKOFF_CPH, refresh_zones=False
     )
     assert report.outcomes == {"retry": 1, "sent": COPENHAGEN_MEMBERS - 1}
+    with session_factory() as s:  # looked at again two minutes later (as the README says)
+        (waiting,) = s.scalars(select(Nudge).where(Nudge.status == NudgeStatus.PENDING)).all()
+        assert waiting.next_attempt_at is not None
+        assert waiting.next_attempt_at - KICKOFF_CPH < timedelta(minutes=2, seconds=10)
     later = run_nudge_pass(
         session_factory=session_factory,
         client=impatient,
-        now=KICKOFF_CPH + timedelta(minutes=3),
+        now=KICKOFF_CPH + timedelta(minutes=2, seconds=10),
         refresh_zones=False,
     )
     assert later.outcomes == {"sent": 1}
