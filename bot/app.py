@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from http.client import RemoteDisconnected
-from typing import Any
 from urllib.error import URLError
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -40,25 +39,30 @@ WEB_API_TIMEOUT_S = 10
 def make_web_client(
     settings: Settings, *, retry_ambiguous: bool = True, timeout: float = WEB_API_TIMEOUT_S
 ) -> WebClient:
-    """A Web API client on SLACK_API_URL that waits out HTTP 429 (`Retry-After`).
+    """A Web API client on SLACK_API_URL.
 
-    With `retry_ambiguous` it also retries server errors, dropped connections and timeouts at
-    once. The nudge sender turns that off: after such a failure Slack may have posted the
-    message after all, so the pass retries later and first checks the DM (see jobs/nudges.py).
-    A 429 is never ambiguous: Slack did not take the request.
+    With `retry_ambiguous` (the interactive app) it waits out HTTP 429 (`Retry-After`) and
+    retries server errors, dropped connections and timeouts at once.
+
+    Without it (the nudge sender) it retries nothing at all — not even the connection-error
+    retry that `WebClient` installs by default: after a dropped connection, a timeout or a 5xx
+    Slack may have posted the message after all, so the sender itself retries later and first
+    checks the DM; on a 429 (Slack took nothing) it moves on to other members and comes back
+    after `Retry-After`, so one call never outlasts its claim (see jobs/nudges.py).
     """
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     client.timeout = timeout  # type: ignore[assignment]  # urllib takes fractions of a second
-    handlers: list[Any] = [RateLimitErrorRetryHandler(max_retry_count=5)]
-    if retry_ambiguous:
-        handlers += [
-            ServerErrorRetryHandler(max_retry_count=3),
-            ConnectionErrorRetryHandler(
-                max_retry_count=3,
-                error_types=[URLError, ConnectionResetError, RemoteDisconnected, TimeoutError],
-            ),
-        ]
-    client.retry_handlers.extend(handlers)
+    if not retry_ambiguous:
+        client.retry_handlers = []
+        return client
+    client.retry_handlers = [
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(
+            max_retry_count=3,
+            error_types=[URLError, ConnectionResetError, RemoteDisconnected, TimeoutError],
+        ),
+    ]
     return client
 
 

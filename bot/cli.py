@@ -1,14 +1,19 @@
-"""The command line: `python -m bot run | db upgrade | network import FILE`."""
+"""The command line: `python -m bot run | db upgrade|backup|reconcile | network import FILE`."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import logging
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.settings import ConfigError, database_url_from_env, settings_from_env
 from models.base import utc_now
@@ -30,6 +35,7 @@ EXIT_SLACK = 3
 EXIT_INPUT = 4
 EXIT_UNREACHABLE = 5  # Slack cannot be reached (run)
 EXIT_UNCONFIRMED = 6  # an import that deletes or deactivates, run without --apply
+EXIT_BUSY = 7  # the SQLite file is being written by another process
 
 
 def _setup_logging(level: str = "INFO") -> None:
@@ -135,6 +141,46 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     url = database_url_from_env()
     upgrade_schema(make_engine(url))
     print("Database schema is up to date.")
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the database while the bot runs (SQLite's online backup)."""
+    url = make_url(database_url_from_env())
+    target = Path(args.file)
+    if url.get_backend_name() != "sqlite":
+        print(
+            "This database is PostgreSQL: back it up with pg_dump, e.g.\n"
+            f"  pg_dump --format=custom --file={target} '<DATABASE_URL without +psycopg>'\n"
+            "and restore with pg_restore --clean --if-exists --dbname=<url> FILE, then run\n"
+            "  python -m bot db reconcile",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    if target.exists():
+        print(f"{target} exists already; choose a new file name.", file=sys.stderr)
+        return EXIT_INPUT
+    source = sqlite3.connect(url.database or "")
+    try:
+        copy = sqlite3.connect(target)
+        with copy:
+            source.backup(copy)
+        copy.close()
+    finally:
+        source.close()
+    print(f"Backed up {url.database} to {target}.")
+    return 0
+
+
+def cmd_db_reconcile(_args: argparse.Namespace) -> int:
+    """After restoring an older backup: nothing the backup does not know about is sent twice."""
+    from jobs.nudges import reconcile_after_restore
+
+    engine = make_engine(database_url_from_env())
+    upgrade_schema(engine)
+    with make_session_factory(engine)() as session:
+        n = reconcile_after_restore(session=session, now=utc_now())
+    print(f"{n} unsent messages will be checked against each member's Slack DM before they go out.")
     return 0
 
 
@@ -299,6 +345,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="create or upgrade the schema").set_defaults(
         func=cmd_db_upgrade
     )
+    backup = db_sub.add_parser(
+        "backup", help="copy the SQLite database to FILE while the bot runs (online backup)"
+    )
+    backup.add_argument("file", help="the backup file to write (must not exist)")
+    backup.set_defaults(func=cmd_db_backup)
+    db_sub.add_parser(
+        "reconcile", help="after restoring a backup: check Slack before resending anything"
+    ).set_defaults(func=cmd_db_reconcile)
     network = sub.add_parser("network", help="networks")
     net_sub = network.add_subparsers(dest="network_command", required=True)
     imp = net_sub.add_parser("import", help="load or update a network from a TOML file")
@@ -352,4 +406,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except BrokenPipeError:  # `… | head`
         return 0
+    except OperationalError as exc:
+        if "database is locked" not in str(exc):
+            raise
+        print(
+            "The database file is busy: another process (the running bot, or another command)"
+            " is writing to it. Nothing was changed; try again in a moment.",
+            file=sys.stderr,
+        )
+        return EXIT_BUSY
     return result

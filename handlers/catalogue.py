@@ -329,6 +329,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.digest.weekly": "*Ugens overblik — {network}*",
         "network.digest.weekly.text": "Ugens overblik — {network}",
         "network.digest.sister": "*Søsternetværket: {network}* (kun tal)",
+        "network.digest.unreached": (
+            "⚠️ *Kunne ikke nås i Slack:* {names}. Beskederne til dem gik ikke igennem (fx under"
+            " en længere Slack-nedetid eller fordi kontoen er lukket) — tal med dem direkte."
+        ),
         "network.mydata.sending": (
             "Jeg sender alt, hvad der er gemt om dig, som en fil i vores direkte besked."
         ),
@@ -858,6 +862,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.digest.weekly": "*This week's overview — {network}*",
         "network.digest.weekly.text": "This week's overview — {network}",
         "network.digest.sister": "*The sister network: {network}* (numbers only)",
+        "network.digest.unreached": (
+            "⚠️ *Could not be reached in Slack:* {names}. Messages to them did not get through"
+            " (during a long Slack outage, say, or because the account is closed) — talk to them"
+            " directly."
+        ),
         "network.mydata.sending": (
             "I am sending everything stored about you as a file in our direct message."
         ),

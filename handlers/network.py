@@ -7,7 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -15,7 +15,16 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers.blocks import cut_mrkdwn, mrkdwn_section
-from handlers.catalogue import format_date, format_money, format_number, mention, t
+from handlers.catalogue import (
+    Mrkdwn,
+    format_date,
+    format_money,
+    format_number,
+    markup_join,
+    mention,
+    person_mention,
+    t,
+)
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
 from handlers.parsing import MENTION_RE, escape_slack, option_name, unescape_slack
@@ -24,6 +33,7 @@ from models.errors import InputError
 from models.export import export_tables, to_csv_zip, to_xlsx
 from models.network import Meeting, Member, Network, Role, find_people, sister_of
 from models.network_admin import add_member, move_meeting, remove_member
+from models.nudges import unreached_members
 from models.privacy import forget_member, people_on_record, personal_data
 from models.sparring import SparringReceiver, is_open_dispute, open_disputes, resolve_dispute
 from models.summary import (
@@ -39,6 +49,8 @@ log = logging.getLogger(__name__)
 
 MAX_BLOCKS = 45
 DISPUTES_IN_SUMMARY = 3
+# The digest names who could not be reached this past week (and a day: better twice than never).
+UNREACHED_SINCE = timedelta(days=8)
 LINES_PER_SECTION = 8
 
 
@@ -634,6 +646,19 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
     ack(response_type="ephemeral", text=fallback, blocks=blocks)
 
 
+def render_unreached(
+    lang: str, *, session: Session, network: Network, now: datetime
+) -> list[dict[str, Any]]:
+    """Members whom the bot's messages could not reach this past week, for the facilitator."""
+    people = unreached_members(session=session, network_id=network.id, since=now - UNREACHED_SINCE)
+    if not people:
+        return []
+    names = markup_join(
+        ", ", (Mrkdwn(f"{person_mention(lang, m.slack_user_id)} ({n:d})") for m, n in people)
+    )
+    return [mrkdwn_section(t(lang, "network.digest.unreached", names=names))]
+
+
 def build_digest(
     *, session: Session, member: Member, meeting: Meeting | None, now: datetime
 ) -> dict[str, Any] | None:
@@ -660,9 +685,13 @@ def build_digest(
             ]
     # Within Slack's 50 blocks: what does not fit in the overview says so (never cut silently);
     # the notification's text is plain: no mrkdwn asterisks.
-    blocks = [
+    head = [
         mrkdwn_section(t(lang, key, network=escape_slack(network.name))),
-        *render_summary(lang, summary, budget=MAX_BLOCKS - len(tail)),
+        *render_unreached(lang, session=session, network=network, now=now),
+    ]
+    blocks = [
+        *head,
+        *render_summary(lang, summary, budget=MAX_BLOCKS - len(head) + 1 - len(tail)),
         *tail,
     ]
     return {"text": cut_mrkdwn(t(lang, f"{key}.text", network=network.name), 300), "blocks": blocks}

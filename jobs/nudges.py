@@ -2,15 +2,18 @@
 
 The scheduler only triggers `run_nudge_pass(now=…)`. What is due is computed from the database
 and the calendar; what was sent lives in the outbox (`models.nudges.Nudge`), whose unique key
-(member, meeting, kind, seq) means a nudge exists once. Sending is guarded three ways:
+(member, meeting, kind, seq) means a nudge exists once. What is due for one member at one moment
+goes out as one message (`bundle_messages`). Sending is guarded four ways:
 
-1. claim: `UPDATE … SET status='sending' WHERE id IN (…) AND status='pending'` — of two
-   instances racing for a row, one wins;
-2. record: the Slack message carries metadata with the nudge id, and `sent` is recorded right
-   after Slack accepts it;
-3. verify before resend: a nudge that was claimed but never recorded (a crash between "sent to
-   Slack" and "recorded", or a lost response) is only sent again after the DM's history shows
-   no message with its id.
+1. claim: `UPDATE … SET status='sending', claimed_by=<token> WHERE … AND status='pending'` —
+   of two instances racing for a row, one wins; small batches, a member's rows together;
+2. fence: right before each send, one transaction renews the claim's lease and counts the
+   attempt only if the rows still carry the claim's token (a stalled sender sends nothing);
+3. record: the Slack message carries metadata with its rows' ids, and they are recorded `sent`
+   together right after Slack accepts it (whoever holds them by then);
+4. verify before resend: a row with a counted attempt (a lost or late answer, a 5xx, a crash
+   between "sent to Slack" and "recorded") is only sent again after the DM's history shows no
+   message carrying it. The sender's client never retries by itself.
 """
 
 from __future__ import annotations
@@ -18,16 +21,17 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from handlers.attendance import build_attendance_nudge, build_head_count
@@ -38,6 +42,7 @@ from handlers.nudges import build_agenda_nudge, build_meeting_changed, build_pre
 from handlers.sparring import build_dispute_notice, build_sparring_received
 from handlers.spread import build_spread_notice
 from models.attendance import attendance_of, head_count
+from models.calendar import local_moment, next_working_day
 from models.network import Meeting, MeetingChange, Member, Network, Role
 from models.nudges import (
     DAYS_BEFORE,
@@ -46,8 +51,10 @@ from models.nudges import (
     NudgeKind,
     NudgeStatus,
     Window,
+    attendance_asked,
     insert_ignoring_duplicates,
     kinds_for,
+    messages_sent_on,
     period_end,
     plan_member,
     schedule,
@@ -58,9 +65,15 @@ from models.prep import is_away, prep_status, question_agenda
 log = logging.getLogger(__name__)
 
 INSTANCE_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-LEASE = timedelta(minutes=10)  # longer than any send, 429 waits included
-MAX_ATTEMPTS = 8
-CLAIM_BATCH = 200
+# A claim lasts this long unless renewed; every send renews it first (the fence), and one send
+# is bounded by the client's timeout (no blind retries, no 429 waits inside a call).
+LEASE = timedelta(minutes=10)
+CLAIM_BATCH = 20  # members claimed at once; halved after a 429, so a claim never waits long
+MAX_PAUSE = timedelta(seconds=30)  # the longest a pass waits for Slack's Retry-After
+MAX_MESSAGES_PER_DAY = 3  # to one person; the rest waits for the next working day
+MAX_MESSAGE_BLOCKS = 50  # Block Kit
+MAX_FALLBACK_TEXT = 3000
+BUNDLE_DIVIDER = "nudge_part_"  # block id of the divider before each further topic of a bundle
 # A meeting this far ahead can have a nudge due (14 days, pushed back over Easter and weekends).
 PLAN_HORIZON = timedelta(days=max(DAYS_BEFORE.values()) + 8)
 # Slack errors that are about this one member: retrying will not help.
@@ -212,24 +225,48 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
 # --- claiming and sending --------------------------------------------------------------------
 
 
+class PassClock:
+    """The pass's clock: the moment it was started with, moving on with the real time spent.
+    Leases, fences and back-offs read it, so a long pass never stamps an old time."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self._t0)
+
+
+def new_claim_token(instance: str) -> str:
+    """A token naming one claim (one batch of one pass of one instance); the fence checks it."""
+    return f"{instance[:50]}#{uuid.uuid4().hex[:12]}"
+
+
+def _due(now: datetime) -> Any:
+    return and_(
+        Nudge.status == NudgeStatus.PENDING,
+        Nudge.due_at <= now,
+        or_(Nudge.next_attempt_at.is_(None), Nudge.next_attempt_at <= now),
+    )
+
+
 def claim_due_nudges(*, session: Session, now: datetime, instance: str, limit: int) -> list[int]:
-    """Mark up to `limit` due pending nudges as ours; a row another instance claimed first is
-    not returned (the UPDATE re-checks `status` under the row lock)."""
-    candidates = session.scalars(
-        select(Nudge.id)
-        .where(
-            Nudge.status == NudgeStatus.PENDING,
-            Nudge.due_at <= now,
-            or_(Nudge.next_attempt_at.is_(None), Nudge.next_attempt_at <= now),
-        )
-        .order_by(Nudge.due_at, Nudge.id)
+    """Mark as ours (`instance` is the claim token) every due pending nudge of up to `limit`
+    members, the longest-waiting first; a member's due nudges are claimed together, to go out
+    as one message. A row another instance claimed first is not returned (the UPDATE
+    re-checks `status` under the row lock)."""
+    members = session.scalars(
+        select(Nudge.member_id)
+        .where(_due(now))
+        .group_by(Nudge.member_id)
+        .order_by(func.min(Nudge.due_at), Nudge.member_id)
         .limit(limit)
     ).all()
-    if not candidates:
+    if not members:
         return []
     claimed = session.scalars(
         update(Nudge)
-        .where(Nudge.id.in_(candidates), Nudge.status == NudgeStatus.PENDING)
+        .where(Nudge.member_id.in_(members), _due(now))
         .values(status=NudgeStatus.SENDING, claimed_by=instance, claimed_at=now)
         .returning(Nudge.id)
     ).all()
@@ -237,11 +274,47 @@ def claim_due_nudges(*, session: Session, now: datetime, instance: str, limit: i
     return sorted(claimed)
 
 
-def _finish(session: Session, nudge: Nudge, status: NudgeStatus, detail: str | None = None) -> str:
-    nudge.status = status
-    nudge.detail = detail
+def _fence(session: Session, ids: list[int], token: str, now: datetime, channel: str) -> bool:
+    """Right before a send, in one transaction: renew the lease of everything this claim still
+    holds, and count the attempt (so whoever comes next looks in Slack first) — of `ids` only
+    if the claim still holds them all. A sender whose claim was taken back (it stalled past the
+    lease) learns it here and sends nothing."""
+    session.execute(
+        update(Nudge)
+        .where(Nudge.claimed_by == token, Nudge.status == NudgeStatus.SENDING)
+        .values(claimed_at=now)
+    )
+    counted = session.execute(
+        update(Nudge)
+        .where(Nudge.id.in_(ids), Nudge.claimed_by == token, Nudge.status == NudgeStatus.SENDING)
+        .values(attempts=Nudge.attempts + 1, channel_id=channel)
+        .execution_options(synchronize_session=False)
+    )
+    if int(counted.rowcount or 0) != len(ids):  # type: ignore[attr-defined]
+        session.rollback()
+        return False
     session.commit()
-    return status.value if detail is None else f"{status.value}:{detail}"
+    return True
+
+
+def _record_sent(
+    session: Session, ids: list[int], *, channel: str, ts: str | None, now: datetime, detail: str
+) -> int:
+    """Record the rows of one Slack message as sent, together (one transaction). Whoever holds
+    them now: the message is in Slack, so no one may send them again."""
+    result = session.execute(
+        update(Nudge)
+        .where(Nudge.id.in_(ids), Nudge.status.in_([NudgeStatus.SENDING, NudgeStatus.PENDING]))
+        .values(
+            status=NudgeStatus.SENT,
+            sent_at=now,
+            channel_id=channel,
+            message_ts=ts,
+            detail=detail or None,
+        )
+    )
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any] | None:
@@ -289,109 +362,331 @@ def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any
     )
 
 
-def _already_in_slack(client: WebClient, nudge: Nudge) -> bool:
-    """Whether the DM already holds a message for this nudge (sent, but not recorded)."""
-    if not nudge.channel_id:
-        return False
-    oldest = (nudge.due_at - timedelta(minutes=1)).timestamp()  # it cannot have gone out earlier
+@dataclass
+class Outgoing:
+    """One Slack message: the outbox rows it carries, its fallback text and blocks."""
+
+    ids: list[int]
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def bundle_messages(parts: list[tuple[int, dict[str, Any]]]) -> list[Outgoing]:
+    """What is due for one member at one moment as one message: each nudge's own message (as
+    its builder made it) one after another, a divider between topics. Past Block Kit's limits
+    (50 blocks, 3000 characters of fallback text) the rest goes in a next message, never cut."""
+    out: list[Outgoing] = []
+    for nudge_id, message in parts:
+        blocks = list(message["blocks"])
+        current = out[-1] if out else None
+        if current is not None and (
+            len(current.blocks) + 1 + len(blocks) <= MAX_MESSAGE_BLOCKS
+            and len(current.text) + 1 + len(message["text"]) <= MAX_FALLBACK_TEXT
+        ):
+            current.ids.append(nudge_id)
+            current.text += "\n" + message["text"]
+            divider = {"type": "divider", "block_id": f"{BUNDLE_DIVIDER}{len(current.ids)}"}
+            current.blocks += [divider, *_unique_block_ids(current.blocks, blocks)]
+        else:
+            out.append(Outgoing([nudge_id], message["text"], blocks))
+    return out
+
+
+def _unique_block_ids(
+    before: list[dict[str, Any]], blocks: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """`blocks` with block ids that do not repeat one in `before` (Slack refuses a message
+    with a block id twice; the buttons answer by their action id and value, not block id)."""
+    taken = {b.get("block_id") for b in before} - {None}
+    result = []
+    for block in blocks:
+        block_id = block.get("block_id")
+        if block_id is not None and block_id in taken:
+            n = 2
+            while f"{block_id}_{n}" in taken:
+                n += 1
+            block = {**block, "block_id": f"{block_id}_{n}"}
+        if block.get("block_id") is not None:
+            taken.add(block["block_id"])
+        result.append(block)
+    return result
+
+
+def _metadata(ids: list[int]) -> dict[str, Any]:
+    payload: dict[str, Any] = {"nudge_id": ids[0]}
+    if len(ids) > 1:
+        payload["nudge_ids"] = ids
+    return {"event_type": NUDGE_METADATA_EVENT, "event_payload": payload}
+
+
+def _ids_in(message: dict[str, Any]) -> set[int]:
+    """The outbox rows a message in a DM carries (one, or several bundled), from its metadata."""
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != NUDGE_METADATA_EVENT:
+        return set()
+    payload = metadata.get("event_payload") or {}
+    ids = payload.get("nudge_ids") or [payload.get("nudge_id")]
+    return {int(i) for i in ids if str(i).isdigit()}
+
+
+def _found_in_slack(client: WebClient, channel: str, since: datetime) -> dict[int, str]:
+    """The outbox rows that messages in the DM since `since` already carry: id -> ts."""
+    oldest = (since - timedelta(minutes=1)).timestamp()  # it cannot have gone out earlier
     response = client.conversations_history(
-        channel=nudge.channel_id, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+        channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
     )
+    found: dict[int, str] = {}
     messages: list[dict[str, Any]] = response.get("messages", [])
     for message in messages:
-        metadata = message.get("metadata") or {}
-        if metadata.get("event_type") == NUDGE_METADATA_EVENT and str(
-            (metadata.get("event_payload") or {}).get("nudge_id")
-        ) == str(nudge.id):
-            nudge.message_ts = message.get("ts")
-            return True
-    return False
+        for nudge_id in _ids_in(message):
+            found[nudge_id] = str(message.get("ts"))
+    return found
 
 
-def _retry_later(
-    session: Session, nudge: Nudge, now: datetime, detail: str, *, counted: bool
-) -> str:
-    """Back to pending, to be tried again after a growing pause (2, 4, 8, … minutes)."""
-    if not counted:
-        nudge.attempts += 1
-    if nudge.attempts >= MAX_ATTEMPTS:
-        return _finish(session, nudge, NudgeStatus.FAILED, f"gave up: {detail}")
-    nudge.status = NudgeStatus.PENDING
-    nudge.next_attempt_at = now + timedelta(minutes=min(2**nudge.attempts, 60))
+def _retry_after(exc: SlackApiError) -> float | None:
+    """Seconds Slack asks us to wait (HTTP 429), else None."""
+    if exc.response.status_code != 429:
+        return None
+    value = (exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get(
+        "retry-after"
+    )
+    try:
+        return max(0.0, float(value if value is not None else 1))
+    except ValueError:
+        return 1.0
+
+
+def _backoff(attempts: int) -> timedelta:
+    """2, 4, 8, … minutes, at most an hour: never earlier than the verify delay."""
+    return timedelta(minutes=min(2 ** max(attempts, 1), 60))
+
+
+def _set_rows(session: Session, ids: list[int], **values: Any) -> None:
+    if ids:
+        session.execute(update(Nudge).where(Nudge.id.in_(ids)).values(**values))
+        session.commit()
+
+
+@dataclass
+class Delivery:
+    """What happened to the rows of one member's bundle, and whether Slack asked us to wait."""
+
+    outcomes: list[tuple[int, NudgeKind, str]] = field(default_factory=list)
+    rate_limited: float | None = None  # seconds, from Retry-After
+
+    def add(self, nudge: Nudge, outcome: str) -> None:
+        self.outcomes.append((nudge.id, nudge.kind, outcome))
+
+
+def _settle(session: Session, nudge: Nudge, status: NudgeStatus, detail: str | None) -> str:
+    nudge.status = status
     nudge.detail = detail
-    session.commit()
-    return "retry"
+    return status.value if detail is None else f"{status.value}:{detail}"
 
 
-def deliver_nudge(
+def _head_count_wait(session: Session, nudge: Nudge, now: datetime) -> datetime | None:
+    """For a head count: when it may go out — a working day after the attendance question it
+    counts was first asked (None: now). Without a question asked at all it waits for one."""
+    meeting = nudge.meeting
+    assert meeting is not None
+    first, still_open = attendance_asked(session, meeting.id)
+    country = nudge.member.network.country
+    zone = nudge.member.zone
+    if first is None:
+        # Not asked yet: wait while the question is still to go out; if no one needed
+        # asking (all answered already), count now.
+        return now + timedelta(hours=1) if still_open else None
+    else:
+        day = next_working_day(first.astimezone(zone).date() + timedelta(days=1), country)
+        ready = max(first + timedelta(days=1), local_moment(day, zone))
+    return ready if ready > now else None
+
+
+def deliver_member(
     *,
     session_factory: sessionmaker[Session],
     client: WebClient,
-    nudge_id: int,
-    now: datetime,
-    instance: str,
-) -> str:
-    """Send one claimed nudge (or settle it without sending); returns what happened."""
-    counted = False  # whether this attempt is already in nudge.attempts
+    ids: list[int],
+    clock: PassClock,
+    token: str,
+) -> Delivery:
+    """Send one member's claimed nudges as one message (or settle them without sending)."""
+    done = Delivery()
+    now = clock.now()
+    in_flight: list[int] = []  # rows of the message being posted (their attempt counted)
     with session_factory() as session:
-        nudge = session.get(Nudge, nudge_id)
-        if nudge is None or nudge.status is not NudgeStatus.SENDING or nudge.claimed_by != instance:
-            return "not-ours"
-        member, meeting = nudge.member, nudge.meeting
-        stale_at = nudge.stale_at or (meeting.starts_at if meeting is not None else None)
-        if stale_at is not None and stale_at <= now:
-            return _finish(session, nudge, NudgeStatus.STALE)
-        if not member.active:
-            return _finish(session, nudge, NudgeStatus.SKIPPED, "inactive")
-        if is_away(member, member.today(now)):
-            return _finish(session, nudge, NudgeStatus.SKIPPED, "away")
-        try:
-            if nudge.attempts and _already_in_slack(client, nudge):
-                nudge.sent_at = now
-                return _finish(session, nudge, NudgeStatus.SENT, "found in Slack")
-            message = _message_for(session, nudge, now)
-            if message is None:
-                return _finish(session, nudge, NudgeStatus.SKIPPED, "nothing to do")
-            if not nudge.channel_id:
-                opened = client.conversations_open(users=member.slack_user_id)
-                nudge.channel_id = opened["channel"]["id"]
-            # Count the attempt before sending, so a crash after this point verifies first.
-            nudge.attempts += 1
-            session.commit()
-            counted = True
-            response = client.chat_postMessage(
-                channel=nudge.channel_id,
-                text=message["text"],
-                blocks=message["blocks"],
-                metadata={
-                    "event_type": NUDGE_METADATA_EVENT,
-                    "event_payload": {"nudge_id": nudge.id},
-                },
-                unfurl_links=False,
-                unfurl_media=False,
+        rows = []
+        for nudge in session.scalars(select(Nudge).where(Nudge.id.in_(ids)).order_by(Nudge.id)):
+            if nudge.status is NudgeStatus.SENDING and nudge.claimed_by == token:
+                rows.append(nudge)
+            else:
+                done.add(nudge, "not-ours")
+        if not rows:
+            return done
+        member = rows[0].member
+        live: list[Nudge] = []
+        for nudge in rows:
+            stale_at = nudge.stale_at or (
+                nudge.meeting.starts_at if nudge.meeting is not None else None
             )
-            nudge.message_ts = response.get("ts")
-            nudge.sent_at = now
-            return _finish(session, nudge, NudgeStatus.SENT)
+            if stale_at is not None and stale_at <= now:
+                # Tried and never through (a long outage): the facilitators hear of it.
+                detail = f"unreached: {nudge.detail}" if nudge.detail else None
+                done.add(nudge, _settle(session, nudge, NudgeStatus.STALE, detail))
+            elif not member.active:
+                done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "inactive"))
+            elif is_away(member, member.today(now)):
+                done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "away"))
+            elif nudge.kind is NudgeKind.HEAD_COUNT and (
+                wait := _head_count_wait(session, nudge, now)
+            ):
+                if stale_at is not None and wait >= stale_at:
+                    # Moved too close: a count now would count unanswered questions.
+                    done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "too soon"))
+                else:
+                    nudge.status, nudge.next_attempt_at = NudgeStatus.PENDING, wait
+                    done.add(nudge, "deferred")
+            else:
+                live.append(nudge)
+        session.commit()
+        if not live:
+            return done
+        # At most MAX_MESSAGES_PER_DAY messages a day to one person; the rest waits for the next
+        # working day (unless it would be stale by then: then it goes now).
+        today = member.today(now)
+        if messages_sent_on(session, member, today) >= MAX_MESSAGES_PER_DAY:
+            day = next_working_day(today + timedelta(days=1), member.network.country)
+            later = local_moment(day, member.zone)
+            for nudge in list(live):
+                if nudge.stale_at is None or later < nudge.stale_at:
+                    nudge.status, nudge.next_attempt_at = NudgeStatus.PENDING, later
+                    done.add(nudge, "deferred")
+                    live.remove(nudge)
+            session.commit()
+            if not live:
+                return done
+        try:
+            # A nudge tried before may be in Slack already (a lost answer, a crash, a stalled
+            # instance): look before sending again.
+            channel = next((n.channel_id for n in live if n.channel_id), None)
+            tried = [n for n in live if n.attempts]
+            if tried and not channel:  # e.g. after a restore: find the DM to look in
+                opened = client.conversations_open(users=member.slack_user_id)
+                channel = str(opened["channel"]["id"])
+            if tried and channel:
+                found = _found_in_slack(client, channel, min(n.due_at for n in tried))
+                seen = [n for n in tried if n.id in found]
+                for nudge in seen:
+                    done.add(nudge, "sent")
+                    live.remove(nudge)
+                for ts in {found[n.id] for n in seen}:
+                    group = [n.id for n in seen if found[n.id] == ts]
+                    _record_sent(
+                        session,
+                        group,
+                        channel=channel,
+                        ts=ts,
+                        now=clock.start,
+                        detail="found in Slack",
+                    )
+                if not live:
+                    return done
+            parts: list[tuple[int, dict[str, Any]]] = []
+            for nudge in live:
+                message = _message_for(session, nudge, now)
+                if message is None:
+                    done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "nothing to do"))
+                else:
+                    parts.append((nudge.id, message))
+            session.commit()
+            if not parts:
+                return done
+            if not channel:
+                channel = str(
+                    client.conversations_open(users=member.slack_user_id)["channel"]["id"]
+                )
+            by_id = {n.id: n for n in live}
+            for outgoing in bundle_messages(parts):
+                if not _fence(session, outgoing.ids, token, clock.now(), channel):
+                    for nudge_id in outgoing.ids:
+                        done.add(by_id[nudge_id], "not-ours")
+                    continue
+                in_flight = outgoing.ids
+                response = client.chat_postMessage(
+                    channel=channel,
+                    text=outgoing.text,
+                    blocks=outgoing.blocks,
+                    metadata=_metadata(outgoing.ids),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+                recorded = _record_sent(
+                    session,
+                    outgoing.ids,
+                    channel=channel,
+                    ts=response.get("ts"),
+                    now=clock.start,
+                    detail="",
+                )
+                in_flight = []
+                if recorded != len(outgoing.ids):
+                    log.warning("nudges %s were recorded by someone else", outgoing.ids)
+                for nudge_id in outgoing.ids:
+                    done.add(by_id[nudge_id], "sent")
         except SlackApiError as exc:
+            session.rollback()
             error = str(exc.response.get("error", "unknown_error"))
-            session.rollback()
-            nudge = session.get(Nudge, nudge_id)
-            assert nudge is not None
-            if error in PERMANENT_ERRORS:
-                return _finish(session, nudge, NudgeStatus.FAILED, error)
-            return _retry_later(session, nudge, now, error, counted=counted)
+            pause = _retry_after(exc)
+            if pause is not None and in_flight:  # Slack took nothing: not a possible send
+                _set_rows(session, in_flight, attempts=Nudge.attempts - 1)
+            _after_failure(session, done, ids, token, clock.now(), error, pause)
         except Exception as exc:  # one member's trouble never stops the others
-            log.warning("nudge %s: %r; will retry", nudge_id, exc)
+            log.warning("nudges %s: %r; will retry", ids, exc)
             session.rollback()
-            nudge = session.get(Nudge, nudge_id)
-            assert nudge is not None
-            return _retry_later(session, nudge, now, type(exc).__name__, counted=counted)
+            _after_failure(session, done, ids, token, clock.now(), type(exc).__name__, None)
+    return done
+
+
+def _after_failure(
+    session: Session,
+    done: Delivery,
+    ids: list[int],
+    token: str,
+    now: datetime,
+    error: str,
+    retry_after: float | None,
+) -> None:
+    """Whatever of this claim is still unsent: failed for good (Slack said no for this member),
+    or back to pending — soon after a 429 (Slack took nothing), after a back-off otherwise (it
+    may be in Slack: the next try looks first)."""
+    settled = {i for i, _, _ in done.outcomes}
+    rows = session.scalars(
+        select(Nudge).where(
+            Nudge.id.in_([i for i in ids if i not in settled]),
+            Nudge.claimed_by == token,
+            Nudge.status == NudgeStatus.SENDING,
+        )
+    ).all()
+    for nudge in rows:
+        if error in PERMANENT_ERRORS:
+            done.add(nudge, _settle(session, nudge, NudgeStatus.FAILED, error))
+            continue
+        nudge.status = NudgeStatus.PENDING
+        nudge.detail = "ratelimited" if retry_after is not None else error
+        if retry_after is not None:
+            nudge.next_attempt_at = now + timedelta(seconds=retry_after)
+            done.add(nudge, "ratelimited")
+        else:
+            nudge.next_attempt_at = now + _backoff(nudge.attempts)
+            done.add(nudge, "retry")
+    session.commit()
+    if retry_after is not None:
+        done.rate_limited = retry_after
 
 
 def release_stuck_nudges(*, session: Session, now: datetime) -> int:
-    """Claims older than the lease (an instance died mid-send) go back to pending; delivery
-    then checks Slack before sending again."""
+    """Claims older than the lease (an instance died or stalled mid-send) go back to pending;
+    delivery then checks Slack before sending again, and the stalled instance's fence fails."""
     result = session.execute(
         update(Nudge)
         .where(Nudge.status == NudgeStatus.SENDING, Nudge.claimed_at < now - LEASE)
@@ -401,10 +696,31 @@ def release_stuck_nudges(*, session: Session, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def reconcile_after_restore(*, session: Session, now: datetime) -> int:
+    """After restoring an older backup: what the backup does not know was sent may be in Slack
+    already. Plan what is due now, and mark every unsent row as tried, so that delivery looks
+    in the member's DM before sending it (and records it as sent if it is there)."""
+    plan_due_nudges(session=session, now=now)
+    result = session.execute(
+        update(Nudge)
+        .where(Nudge.status.in_([NudgeStatus.PENDING, NudgeStatus.SENDING]))
+        .values(
+            status=NudgeStatus.PENDING,
+            attempts=func.max(Nudge.attempts, 1)
+            if session.get_bind().dialect.name == "sqlite"
+            else func.greatest(Nudge.attempts, 1),
+            claimed_by=None,
+        )
+    )
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def refresh_time_zones(
     *, session: Session, client: WebClient, now: datetime, limit: int = 50
 ) -> int:
-    """Cache each member's time zone from Slack (users.info), at most weekly per member."""
+    """Cache each member's time zone from Slack (users.info), at most weekly per member. A
+    member Slack cannot tell us about now is asked again next pass; the pass goes on."""
     stale_before = now - timedelta(days=7)
     members = session.scalars(
         select(Member)
@@ -417,15 +733,22 @@ def refresh_time_zones(
         )
         .limit(limit)
     ).all()
+    checked = 0
     for member in members:
         try:
             user = client.users_info(user=member.slack_user_id).get("user") or {}
             member.slack_timezone = user.get("tz") or member.slack_timezone
         except SlackApiError as exc:
             log.info("users.info %s: %s", member.slack_user_id, exc.response.get("error"))
+            if exc.response.status_code == 429 or exc.response.status_code >= 500:
+                break  # Slack is busy or down: try the rest another time
+        except Exception as exc:  # a dropped connection, a timeout: not this member's fault
+            log.info("users.info %s: %r; later", member.slack_user_id, exc)
+            break
         member.slack_timezone_checked_at = now
+        checked += 1
     session.commit()
-    return len(members)
+    return checked
 
 
 def run_nudge_pass(
@@ -436,36 +759,73 @@ def run_nudge_pass(
     instance: str = INSTANCE_ID,
     refresh_zones: bool = True,
     on_delivered: Callable[[int, str], None] | None = None,
+    budget: timedelta | None = None,
 ) -> PassReport:
-    """One pass: release stale claims, refresh zones, plan, then claim and deliver in batches."""
+    """One pass: release stale claims, refresh zones, plan, then claim and deliver in small
+    batches (one message per member) until nothing due is left (or `budget` is spent)."""
     report = PassReport()
+    clock = PassClock(now)
     with session_factory() as session:
         release_stuck_nudges(session=session, now=now)
         if refresh_zones:
             refresh_time_zones(session=session, client=client, now=now)
         report.planned = plan_due_nudges(session=session, now=now)
-    while True:
+    batch = CLAIM_BATCH
+    deadline = now + budget if budget is not None else datetime.max.replace(tzinfo=UTC)
+    limited = False  # whether Slack asked this pass to wait (429)
+    while clock.now() < deadline:
+        token = new_claim_token(instance)
         with session_factory() as session:
             claimed = claim_due_nudges(
-                session=session, now=now, instance=instance, limit=CLAIM_BATCH
+                session=session, now=clock.now(), instance=token, limit=batch
             )
-        if not claimed:
-            break
+            if not claimed:
+                if not limited:
+                    break
+                # Rows Slack asked us to hold a moment: wait for them if the pass has time.
+                soon = session.scalar(
+                    select(func.min(Nudge.next_attempt_at)).where(
+                        Nudge.status == NudgeStatus.PENDING,
+                        Nudge.due_at <= now,
+                        Nudge.next_attempt_at > clock.now(),
+                        Nudge.next_attempt_at <= min(deadline, clock.now() + MAX_PAUSE),
+                        Nudge.detail == "ratelimited",
+                    )
+                )
+                if soon is None:
+                    break
+                time.sleep(max(0.0, (soon - clock.now()).total_seconds()))
+                continue
+            rows = session.execute(
+                select(Nudge.id, Nudge.member_id).where(Nudge.id.in_(claimed))
+            ).all()
+        by_member: dict[int, list[int]] = {}
+        for nudge_id, member_id in rows:
+            by_member.setdefault(member_id, []).append(nudge_id)
         report.claimed += len(claimed)
-        with session_factory() as session:
-            rows = session.execute(select(Nudge.id, Nudge.kind).where(Nudge.id.in_(claimed)))
-            kinds = {nudge_id: kind for nudge_id, kind in rows}
-        for nudge_id in claimed:
-            outcome = deliver_nudge(
-                session_factory=session_factory,
-                client=client,
-                nudge_id=nudge_id,
-                now=now,
-                instance=instance,
+        limited_in_a_row = 0
+        for ids in by_member.values():
+            done = deliver_member(
+                session_factory=session_factory, client=client, ids=ids, clock=clock, token=token
             )
-            report.count(outcome.split(":")[0], kinds[nudge_id])
-            if on_delivered is not None:
-                on_delivered(nudge_id, outcome)
+            for nudge_id, kind, outcome in done.outcomes:
+                report.count(outcome.split(":")[0], kind)
+                if on_delivered is not None:
+                    on_delivered(nudge_id, outcome)
+            if done.rate_limited is None:
+                limited_in_a_row = 0
+                continue
+            limited = True
+            # A 429 for one member moves on to the next; several in a row mean the whole app
+            # is limited: pause as Slack asks (within the pass), and claim smaller batches.
+            limited_in_a_row += 1
+            batch = max(1, batch // 2)
+            if limited_in_a_row >= 3:
+                pause = min(done.rate_limited, MAX_PAUSE.total_seconds())
+                time.sleep(max(0.0, min(pause, (deadline - clock.now()).total_seconds())))
+                limited_in_a_row = 0
+        if not limited_in_a_row and batch < CLAIM_BATCH:
+            batch = min(CLAIM_BATCH, batch * 2)
     return report
 
 

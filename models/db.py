@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from pathlib import Path
@@ -15,7 +16,10 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 import migrations
 from models.base import clean_parameters
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# How long a writer waits for another process's write on the same SQLite file before giving up
+# ("database is locked"); TOVHOLDER_SQLITE_BUSY_MS overrides it (the tests make it short).
+SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("TOVHOLDER_SQLITE_BUSY_MS", "5000"))
+
 # SQLite's page cache per connection (KiB). Its default, 2 MB, fills as the database grows,
 # in every pooled connection: the process grew ~0.3 KB per stored request, up to ~30 MB,
 # with no plateau in sight (bench/bench_soak.py). Reads come from the OS's file cache anyway.

@@ -10,7 +10,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Engine,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -311,3 +323,64 @@ def enqueue_notice(
             }
         ],
     )
+
+
+def messages_sent_on(session: Session, member: Member, day: date) -> int:
+    """How many Slack messages went to `member` on their local `day` (a bundle counts once)."""
+    start = local_moment(day, member.zone, time(0))
+    end = local_moment(day + timedelta(days=1), member.zone, time(0))
+    rows = session.execute(
+        select(Nudge.message_ts, Nudge.id).where(
+            Nudge.member_id == member.id,
+            Nudge.status == NudgeStatus.SENT,
+            Nudge.sent_at >= start,
+            Nudge.sent_at < end,
+        )
+    ).all()
+    return len({ts or f"id{nudge_id}" for ts, nudge_id in rows})
+
+
+def attendance_asked(session: Session, meeting_id: int) -> tuple[datetime | None, bool]:
+    """When the "are you coming?" question for a meeting first went out (None: not yet), and
+    whether some of it is still to go out."""
+    first = session.scalar(
+        select(func.min(Nudge.sent_at)).where(
+            Nudge.meeting_id == meeting_id,
+            Nudge.kind == NudgeKind.ATTENDANCE,
+            Nudge.status == NudgeStatus.SENT,
+        )
+    )
+    still_open = session.scalar(
+        select(func.count())
+        .select_from(Nudge)
+        .where(
+            Nudge.meeting_id == meeting_id,
+            Nudge.kind == NudgeKind.ATTENDANCE,
+            Nudge.status.in_([NudgeStatus.PENDING, NudgeStatus.SENDING]),
+        )
+    )
+    return first, bool(still_open)
+
+
+def unreached_members(
+    *, session: Session, network_id: int, since: datetime
+) -> list[tuple[Member, int]]:
+    """Active members of a network whom messages due since `since` could not reach: Slack
+    refused them for good (a closed account) or it was down until they went stale. Each with
+    how many messages did not get through; by name."""
+    rows = session.execute(
+        select(Member, func.count(Nudge.id))
+        .join(Nudge, Nudge.member_id == Member.id)
+        .where(
+            Member.network_id == network_id,
+            Member.active.is_(True),
+            Nudge.due_at >= since,
+            or_(
+                Nudge.status == NudgeStatus.FAILED,
+                and_(Nudge.status == NudgeStatus.STALE, Nudge.detail.like("unreached:%")),
+            ),
+        )
+        .group_by(Member.id)
+        .order_by(Member.name)
+    ).all()
+    return [(member, int(n)) for member, n in rows]

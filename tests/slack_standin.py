@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,10 +34,22 @@ class Reply:
     body: dict[str, Any] = field(default_factory=lambda: {"ok": True})
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (the work is already done)
+    # Do the work as usual first (post the message), then answer with this reply anyway:
+    # Slack accepted the request but the answer says otherwise (an HTTP 500 after the post).
+    accept: bool = False
+    # Close the connection without any answer (with `accept`: the message was posted).
+    drop: bool = False
+
+
+# A fault plan: from the method's call number (1, 2, …) to the reply to give, or None for usual.
+FaultPlan = Callable[[int], Reply | None]
 
 
 def _default_body(
-    method: str, params: dict[str, Any], posted: dict[str, list[dict[str, Any]]]
+    method: str,
+    params: dict[str, Any],
+    posted: dict[str, list[dict[str, Any]]],
+    visible_before: float | None = None,
 ) -> dict[str, Any]:
     if method == "auth.test":
         return {
@@ -56,11 +69,19 @@ def _default_body(
         message = {"type": "message", "ts": ts, "text": params.get("text", "")}
         if params.get("metadata"):
             message["metadata"] = params["metadata"]
-        posted.setdefault(channel, []).append(message)
+        if params.get("blocks"):
+            message["blocks"] = params["blocks"]
+        posted.setdefault(channel, []).append({**message, "_posted_at": params["_posted_at"]})
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
     if method == "conversations.history":
         # Newest first, as Slack returns them. (`oldest` is not applied: tests use old clocks.)
-        return {"ok": True, "messages": list(reversed(posted.get(str(params.get("channel")), [])))}
+        # `visible_before`: a lagging history shows only what was posted before that moment.
+        messages = [
+            {k: v for k, v in m.items() if k != "_posted_at"}
+            for m in posted.get(str(params.get("channel")), [])
+            if visible_before is None or m["_posted_at"] <= visible_before
+        ]
+        return {"ok": True, "messages": list(reversed(messages))}
     if method == "files.completeUploadExternal":
         files = params.get("files")
         files = json.loads(files) if isinstance(files, str) else files
@@ -71,6 +92,36 @@ def _default_body(
     if method == "users.info":
         return {"ok": True, "user": {"id": params.get("user"), "tz": "Europe/Copenhagen"}}
     return {"ok": True}
+
+
+def explode(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The topics of one posted message, each as if sent alone: the nudge sender bundles what
+    is due for a member at one moment into one message, a divider (block id `nudge_part_N`)
+    before each further topic and one line of fallback text per topic."""
+    blocks = message.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    groups: list[list[dict[str, Any]]] = [[]]
+    for block in blocks:
+        if block.get("type") == "divider" and str(block.get("block_id", "")).startswith(
+            "nudge_part_"
+        ):
+            groups.append([])
+        else:
+            groups[-1].append(block)
+    if len(groups) == 1:
+        return [message]
+    texts = str(message.get("text", "")).split("\n")
+    assert len(texts) == len(groups), "one fallback line per bundled topic"
+    metadata = message.get("metadata") or {}
+    ids = (metadata.get("event_payload") or {}).get("nudge_ids") or []
+    parts = []
+    for i, (text, group) in enumerate(zip(texts, groups, strict=True)):
+        part = {**message, "text": text, "blocks": group}
+        if ids:
+            part["metadata"] = {**metadata, "event_payload": {"nudge_id": ids[i]}}
+        parts.append(part)
+    return parts
 
 
 def dm_channel(user_id: str) -> str:
@@ -87,6 +138,11 @@ class SlackStandIn:
         self._every: dict[str, tuple[int, Reply]] = {}
         self._counts: dict[str, int] = {}
         self._slow: dict[str, float] = {}
+        self._plans: dict[str, FaultPlan] = {}
+        # The stand-in's clock (seconds); a test can share its own fake clock with the sender.
+        self.clock: Callable[[], float] = time.time
+        self.history_lag = 0.0  # conversations.history shows a post only this long after it
+        self.unreachable: set[str] = set()  # channels whose posts fail (HTTP 500, not posted)
         self._lock = threading.Lock()
         self._scripted: dict[str, list[Reply]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -119,6 +175,9 @@ class SlackStandIn:
             self._every.clear()
             self._counts.clear()
             self._slow.clear()
+            self._plans.clear()
+            self.history_lag = 0.0
+            self.unreachable.clear()
             self.uploads.clear()
             self.shared_files.clear()
             self.faults_served = 0
@@ -138,6 +197,16 @@ class SlackStandIn:
         """Answer every `n`-th call of `method` with `reply` (e.g. a 429), the rest as usual."""
         with self._lock:
             self._every[method] = (n, reply)
+
+    def plan(self, method: str, plan: FaultPlan) -> None:
+        """Answer the calls of `method` as `plan(call number)` says (None: as usual)."""
+        with self._lock:
+            self._plans[method] = plan
+
+    def accepted(self) -> list[dict[str, Any]]:
+        """Every message Slack took (whatever the client was told), oldest first."""
+        with self._lock:
+            return [m for messages in self.posted.values() for m in messages]
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -159,15 +228,23 @@ class SlackStandIn:
         with self._lock:
             self.calls.append(Call(method, params, headers or {}))
             self._counts[method] = self._counts.get(method, 0) + 1
+            if method == "chat.postMessage" and params.get("channel") in self.unreachable:
+                self.faults_served += 1
+                return Reply(500, {"ok": False, "error": "internal_error"})
             queue = self._scripted.get(method)
             if queue:
                 self.faults_served += 1
-                return queue.pop(0)
+                return self._accepting(method, params, queue.pop(0))
+            plan = self._plans.get(method)
+            planned = plan(self._counts[method]) if plan is not None else None
+            if planned is not None:
+                self.faults_served += 1
+                return self._accepting(method, params, planned)
             if method in self._every:
                 n, reply = self._every[method]
                 if self._counts[method] % n == 0:
                     self.faults_served += 1
-                    return reply
+                    return self._accepting(method, params, reply)
             delay = self._slow.pop(method, 0.0)
             if method == "files.getUploadURLExternal":
                 host, port = self._server.server_address[:2]
@@ -181,7 +258,19 @@ class SlackStandIn:
                 )
             if method == "files.completeUploadExternal":
                 self.shared_files.append(params)
-            return Reply(body=_default_body(method, params, self.posted), delay=delay)
+            return Reply(body=self._do(method, params), delay=delay)
+
+    def _do(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The usual work and answer of `method` (under the lock)."""
+        now = self.clock()
+        params = {**params, "_posted_at": now} if method == "chat.postMessage" else params
+        visible = now - self.history_lag if self.history_lag else None
+        return _default_body(method, params, self.posted, visible)
+
+    def _accepting(self, method: str, params: dict[str, Any], reply: Reply) -> Reply:
+        if reply.accept:
+            self._do(method, params)
+        return reply
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         standin = self
@@ -213,14 +302,20 @@ class SlackStandIn:
                 reply = standin._next_reply(method, params, dict(self.headers))
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.drop:  # no answer at all: the client sees the connection close
+                    self.close_connection = True
+                    return
                 payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a timeout): as with Slack, it is done
 
             do_GET = do_POST
 

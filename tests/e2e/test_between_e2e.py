@@ -20,7 +20,7 @@ from models.sparring import SparringReceiver
 from tests.conftest import ANNA, BO, FACILITATOR, person
 from tests.e2e.test_followup_spread_e2e import radio
 from tests.e2e.test_prep_e2e import opened_view, pick, text
-from tests.slack_standin import standin_settings
+from tests.slack_standin import explode, standin_settings
 
 
 def meeting_id(session_factory: sessionmaker[Session], number: int) -> int:
@@ -188,11 +188,12 @@ def test_a_dispute_reaches_the_facilitators_who_settle_it(
     run_nudge_pass(
         session_factory=session_factory, client=client, now=bot.clock.now, refresh_zones=False
     )
-    to_facilitators = [
-        c.params
+    to_facilitators = [  # each topic of a bundled DM as if sent alone
+        part
         for c in bot.slack.calls_to("chat.postMessage")
         if c.params["channel"] in {"D0FACIL001", "D0FACIL002"}
-        and ("ikke passer" in c.params["text"] or "not right" in c.params["text"])
+        for part in explode(c.params)
+        if "ikke passer" in part["text"] or "not right" in part["text"]
     ]
     assert len(to_facilitators) == 2
     notice = to_facilitators[0]

@@ -15,7 +15,7 @@ from models.prep import QuestionInput, save_questions
 from models.sparring import log_sparring
 from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, person
 from tests.jobs.conftest import Runner
-from tests.slack_standin import SlackStandIn, dm_channel
+from tests.slack_standin import SlackStandIn, dm_channel, explode
 
 ATTENDANCE_2 = datetime(2015, 11, 12, 8, 0, tzinfo=UTC)  # Thu, 3 working days before 17 Nov
 HEAD_COUNT_2 = datetime(2015, 11, 13, 8, 0, tzinfo=UTC)  # Fri, 2 working days before
@@ -25,14 +25,21 @@ CLOSING_2 = datetime(2016, 2, 25, 8, 0, tzinfo=UTC)
 
 
 def messages(slack: SlackStandIn, user: str, starts: str) -> list[dict[str, Any]]:
-    return [m for m in slack.posted.get(dm_channel(user), []) if m["text"].startswith(starts)]
+    return [
+        p
+        for m in slack.posted.get(dm_channel(user), [])
+        for p in explode(m)
+        if p["text"].startswith(starts)
+    ]
 
 
 def calls(slack: SlackStandIn, user: str, starts: str) -> list[dict[str, Any]]:
     return [
-        c.params
+        p
         for c in slack.calls_to("chat.postMessage")
-        if c.params["channel"] == dm_channel(user) and c.params["text"].startswith(starts)
+        if c.params["channel"] == dm_channel(user)
+        for p in explode(c.params)
+        if p["text"].startswith(starts)
     ]
 
 

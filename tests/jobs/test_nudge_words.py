@@ -15,7 +15,7 @@ from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.prep import QuestionInput, save_questions
 from tests.conftest import ANNA, BO, CAMILLA, FREDERIK, person
 from tests.jobs.conftest import Runner
-from tests.slack_standin import SlackStandIn, dm_channel
+from tests.slack_standin import SlackStandIn, dm_channel, explode
 
 # Meeting 2: Tue 17 Nov 2015, 10:00–13:00 in Copenhagen (09:00 UTC).
 MEETING_2 = datetime(2015, 11, 17, 9, 0, tzinfo=UTC)
@@ -26,10 +26,12 @@ NEVER = ("Om 0 dage", "Om 1 dage", "In 0 days", "In 1 days", "in 1 days", "om 1 
 
 
 def _posts_to(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
+    """Each topic the member got, as if sent alone (what is due at one moment is bundled)."""
     return [
-        c.params
+        part
         for c in slack.calls_to("chat.postMessage")
         if c.params["channel"] == dm_channel(user)
+        for part in explode(c.params)
     ]
 
 
@@ -37,7 +39,7 @@ def _prep(slack: SlackStandIn, user: str) -> dict[str, Any]:
     (post,) = [
         p
         for p in _posts_to(slack, user)
-        if any(b.get("block_id") == "nudge_checklist" for b in p["blocks"])
+        if any(str(b.get("block_id")).startswith("nudge_checklist") for b in p["blocks"])
     ]
     return post
 
@@ -47,7 +49,8 @@ def _all_words(post: dict[str, Any]) -> str:
 
 
 def _later_actions(post: dict[str, Any]) -> list[str]:
-    (later,) = [b for b in post["blocks"] if b.get("block_id") == "nudge_later"]
+    # (a bundled topic's block ids carry a suffix: nudge_later_2)
+    (later,) = [b for b in post["blocks"] if str(b.get("block_id")).startswith("nudge_later")]
     return [e["action_id"] for e in later["elements"]]
 
 

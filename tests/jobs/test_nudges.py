@@ -20,9 +20,9 @@ from models.prep import (
     save_manager_alignment,
     save_questions,
 )
-from tests.conftest import ANNA, BO, CAMILLA, JENS, person
+from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, JENS, person
 from tests.jobs.conftest import Runner, standin_client
-from tests.slack_standin import Reply, SlackStandIn, dm_channel
+from tests.slack_standin import Reply, SlackStandIn, dm_channel, explode
 
 # Meeting 2 is Tue 17 Nov 2015, 10:00 in Copenhagen. Kick-off: Tue 3 Nov, 09:00 local.
 KICKOFF_CPH = datetime(2015, 11, 3, 8, 0, tzinfo=UTC)
@@ -45,7 +45,7 @@ def running_since_november(run_pass: Runner, slack: SlackStandIn) -> None:
 
 
 def posts(slack: SlackStandIn) -> list[dict[str, Any]]:
-    return [c.params for c in slack.calls_to("chat.postMessage")]
+    return [p for c in slack.calls_to("chat.postMessage") for p in explode(c.params)]
 
 
 def posted_to(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
@@ -69,9 +69,10 @@ def prep_posted_to(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
 def nudge_ids(slack: SlackStandIn) -> list[int]:
     """The nudge of every message Slack accepted (calls that Slack refused do not count)."""
     return [
-        m["metadata"]["event_payload"]["nudge_id"]
+        p["metadata"]["event_payload"]["nudge_id"]
         for messages in slack.posted.values()
         for m in messages
+        for p in explode(m)
     ]
 
 
@@ -262,9 +263,9 @@ def test_rate_limits_server_errors_and_permanent_errors(
         s.commit()
     slack.script(
         "chat.postMessage",
-        # Anna: Slack says "later"; the client waits the 1 s it asks for and tries again.
+        # Anna: Slack says "later"; the pass goes on with the others, and comes back to her
+        # after the 1 s Slack asks for.
         Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}),
-        Reply(body={"ok": True, "channel": dm_channel(ANNA), "ts": "1.1"}),
         # Bo: a server error. Slack may have posted it anyway, so no blind retry now.
         Reply(500, {"ok": False, "error": "internal_error"}),
     )
@@ -275,7 +276,7 @@ def test_rate_limits_server_errors_and_permanent_errors(
         Reply(body={"ok": False, "error": "user_not_found"}),  # Camilla: gone for good
     )
     report = run_pass(KICKOFF_CPH)
-    assert report.outcomes == {"sent": 1, "retry": 1, "failed": 1}
+    assert report.outcomes == {"ratelimited": 1, "sent": 1, "retry": 1, "failed": 1}
     assert len(posted_to(slack, ANNA)) == 2  # the 429 and the retry
     with session_factory() as s:
         camilla = person(s, CAMILLA)
@@ -315,10 +316,14 @@ def test_a_timeout_after_slack_took_the_message_is_not_sent_twice(
         session_factory=session_factory, client=impatient, now=KICKOFF_CPH, refresh_zones=False
     )
     assert report.outcomes == {"retry": 1, "sent": COPENHAGEN_MEMBERS - 1}
+    with session_factory() as s:  # looked at again two minutes later (as the README says)
+        (waiting,) = s.scalars(select(Nudge).where(Nudge.status == NudgeStatus.PENDING)).all()
+        assert waiting.next_attempt_at is not None
+        assert waiting.next_attempt_at - KICKOFF_CPH < timedelta(minutes=2, seconds=10)
     later = run_nudge_pass(
         session_factory=session_factory,
         client=impatient,
-        now=KICKOFF_CPH + timedelta(minutes=3),
+        now=KICKOFF_CPH + timedelta(minutes=2, seconds=10),
         refresh_zones=False,
     )
     assert later.outcomes == {"sent": 1}
@@ -385,3 +390,58 @@ def test_a_claim_is_only_taken_once(
     with session_factory() as s:
         s.execute(update(Nudge).values(status=NudgeStatus.PENDING))
         s.commit()
+
+
+def test_a_long_outage_delays_nudges_but_loses_none(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    """Slack down for five hours (answers 503 to every post): the kick-off keeps being tried
+    while it is still relevant, and goes out once when Slack is back."""
+    slack.plan("chat.postMessage", lambda call: Reply(503, {"ok": False, "error": "down"}))
+    now = KICKOFF_CPH
+    while now < KICKOFF_CPH + timedelta(hours=5):
+        run_pass(now)
+        now += timedelta(minutes=10)
+    assert statuses(session_factory) == {"pending": COPENHAGEN_MEMBERS}
+    slack.plan("chat.postMessage", lambda call: None)  # back
+    run_pass(now + timedelta(hours=1))  # (Jens's kick-off is due in New York by then too)
+    assert statuses(session_factory) == {"sent": COPENHAGEN_MEMBERS + 1}
+    ids = nudge_ids(slack)
+    assert len(ids) == len(set(ids)) == COPENHAGEN_MEMBERS + 1
+
+
+def test_who_could_not_be_reached_is_named_in_the_digest(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    """Anna's DM fails on every try until meeting 2 starts: her preparation nudges go stale as
+    unreached, and the facilitators' next weekly digest names her."""
+    anna_dm = dm_channel(ANNA)
+    slack.unreachable.add(anna_dm)
+    now = KICKOFF_CPH
+    while now < MEETING_2 + timedelta(hours=12):
+        run_pass(now)
+        now += timedelta(hours=6)
+    assert slack.posted.get(anna_dm) is None
+    with session_factory() as s:
+        anna = person(s, ANNA)
+        rows = s.scalars(select(Nudge).where(Nudge.member_id == anna.id)).all()
+        stale = [r for r in rows if r.status is NudgeStatus.STALE]
+    assert stale and all((r.detail or "").startswith("unreached:") for r in stale)
+    slack.reset()  # (Anna's DM works again, but nothing of hers is relevant any more)
+    run_pass(datetime(2015, 11, 23, 8, 0, tzinfo=UTC))  # Monday: the weekly digest
+    digests = [p for p in posted_to(slack, FACILITATOR) if p["text"].startswith("Ugens")]
+    assert digests
+    text = "\n".join(b["text"]["text"] for b in digests[0]["blocks"] if b.get("text"))
+    assert f"Kunne ikke nås i Slack:* <@{ANNA}>" in text
+
+
+def test_a_dropped_users_info_does_not_stop_the_pass(
+    slack: SlackStandIn, session_factory: sessionmaker[Session], network: object
+) -> None:
+    slack.script("users.info", Reply(accept=True, drop=True))
+    report = run_nudge_pass(
+        session_factory=session_factory, client=standin_client(slack), now=KICKOFF_CPH
+    )
+    assert report.outcomes == {"sent": COPENHAGEN_MEMBERS}
+    with session_factory() as s:  # nobody marked as checked: all asked again next time
+        assert person(s, ANNA).slack_timezone_checked_at is None

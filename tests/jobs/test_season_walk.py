@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobs.nudges import MAX_MESSAGES_PER_DAY
 from models.calendar import is_working_day
 from models.network import Member
 from models.nudges import Nudge, NudgeKind, NudgeStatus, plan_member
 from tests.conftest import ANNA, JENS, person
 from tests.jobs.conftest import Runner
 from tests.jobs.test_nudges import prepare_fully
-from tests.slack_standin import SlackStandIn
+from tests.slack_standin import SlackStandIn, explode
 
 START = datetime(2015, 9, 1, 0, 0, tzinfo=UTC)
 END = datetime(2016, 6, 1, 0, 0, tzinfo=UTC)  # the season has ended
@@ -99,9 +100,24 @@ def test_walk_the_season(
         ny = ZoneInfo("America/New_York")
         assert {t.astimezone(ny).hour for t in jens_times} == {9}
         assert {t.hour for t in jens_times} == {13, 14}
-    # Slack got exactly one message per sent nudge.
+        # One message per member per moment: what is due at 09:00 goes out together, and no
+        # one gets more than MAX_MESSAGES_PER_DAY messages a day.
+        by_day: dict[tuple[int, object], set[str | None]] = {}
+        by_moment: dict[tuple[int, object], set[str | None]] = {}
+        for r in all_rows:
+            if r.status is NudgeStatus.SENT and r.sent_at is not None:
+                day = (r.member_id, r.sent_at.astimezone(r.member.zone).date())
+                by_day.setdefault(day, set()).add(r.message_ts)
+                by_moment.setdefault((r.member_id, r.sent_at), set()).add(r.message_ts)
+        assert max(len(v) for v in by_moment.values()) == 1
+        assert max(len(v) for v in by_day.values()) <= MAX_MESSAGES_PER_DAY
+        bundled = sum(1 for v in by_day.values() for _ in v)
+        assert bundled < len(sent) + len(digests)  # fewer messages than nudges: bundles
+    # Slack got exactly one message per member-moment, carrying each sent nudge once.
     delivered = [m for msgs in slack.posted.values() for m in msgs]
-    assert len(delivered) == len(sent) + len(digests)
+    assert len(delivered) == bundled
+    parts = [p for m in delivered for p in explode(m)]
+    assert len(parts) == len(sent) + len(digests)
     # A notification's fallback text is plain words: no stray mrkdwn asterisks; and no
     # relative word is wrong in number.
     assert [m["text"] for m in delivered if "*" in m["text"]] == []

@@ -22,7 +22,7 @@ from models.network_import import import_network_file
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from tests.conftest import EXAMPLE_NETWORK, SEASON_NOW
 from tests.jobs.test_nudges import KICKOFF_CPH
-from tests.slack_standin import SlackStandIn
+from tests.slack_standin import SlackStandIn, explode
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTRA_MEMBERS = 300
@@ -88,7 +88,10 @@ def test_two_processes_send_each_nudge_once(
         assert worker.returncode == 0, err
         results.append(ast.literal_eval(out.strip().splitlines()[-1]))
     delivered = [
-        m["metadata"]["event_payload"]["nudge_id"] for ms in slack.posted.values() for m in ms
+        p["metadata"]["event_payload"]["nudge_id"]
+        for ms in slack.posted.values()
+        for m in ms
+        for p in explode(m)
     ]
     with pg_factory() as s:
         sent = s.scalars(select(Nudge).where(Nudge.status == NudgeStatus.SENT)).all()
