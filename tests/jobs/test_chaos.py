@@ -52,13 +52,16 @@ def test_each_message_once_whatever_slack_does(
     assert (result.doubled, result.lost) == (0, 0), (mode, result.line(), result.by_member_kind)
 
 
+# Several instances share a PostgreSQL database; SQLite is one process, so PostgreSQL only.
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_three_instances_on_postgresql(
     database_url: str, session_factory: sessionmaker[Session], slack: SlackStandIn, network: object
 ) -> None:
     """Three senders, each with its own connections, pass at the same moments while Slack drops
     answers, rate-limits, answers late and fails after posting."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several instances share a PostgreSQL database; SQLite is one process")
+    assert database_url.startswith("postgresql")
     with session_factory() as s:
         add_members(s, EXTRA, MOMENTS[0])
     clock = FakeClock(MOMENTS[0])
