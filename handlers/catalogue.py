@@ -382,6 +382,13 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Jeg laver eksporten (Excel-fil og CSV-filer) og sender den i vores direkte besked."
         ),
         "network.export.comment": "Eksport af {network}.",
+        "network.upload.uncertain": (
+            "Slack svarede ikke, da jeg delte {filename} med dig. Den kan være kommet frem "
+            "alligevel: se i vores direkte besked, før du beder om den igen."
+        ),
+        "network.upload.failed": (
+            "Slack tog ikke imod {filename}, så den er ikke kommet frem. Prøv igen om lidt."
+        ),
         "network.forget.done": "Personoplysningerne om {name} er slettet.",
         "network.digest.readiness": "*Klar til mødet? — {network}*",
         "network.digest.readiness.text": "Klar til mødet? — {network}",
@@ -916,6 +923,13 @@ MESSAGES: dict[str, dict[str, str]] = {
             "I am making the export (an Excel file and CSV files) and sending it in our DM."
         ),
         "network.export.comment": "Export of {network}.",
+        "network.upload.uncertain": (
+            "Slack did not answer when I shared {filename} with you. It may have arrived all "
+            "the same: look in our direct messages before you ask for it again."
+        ),
+        "network.upload.failed": (
+            "Slack did not take {filename}, so it has not arrived. Try again in a moment."
+        ),
         "network.forget.done": "The personal data about {name} is erased.",
         "network.digest.readiness": "*Ready for the meeting? — {network}*",
         "network.digest.readiness.text": "Ready for the meeting? — {network}",

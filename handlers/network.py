@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.orm import Session
 
 from handlers.blocks import cut_mrkdwn, mrkdwn_section
@@ -399,15 +401,29 @@ def upload_to_dm(
     )
 
 
-def send_files(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+def upload_client(client: WebClient) -> WebClient:
+    """The app's client without its at-once retries of dropped connections and server errors:
+    after such a failure Slack may have shared the file already, so a file is never uploaded
+    again blindly. A 429 is retried after Retry-After: Slack took nothing then."""
+    once = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout)
+    once.retry_handlers = [RateLimitErrorRetryHandler(max_retry_count=5)]
+    return once
+
+
+def send_files(
+    body: dict[str, Any], client: WebClient, context: dict[str, Any], respond: Respond
+) -> None:
     """Lazy listener: upload what the ack step prepared (my data), or build and upload the
-    export the facilitator asked for — slow work, after the ack, with its own session."""
+    export the facilitator asked for — slow work, after the ack, with its own session. Each
+    file is shared at most once; when Slack's answer is lost, the person is told to look in
+    their DM before asking again (and when Slack refused it, that it did not arrive)."""
+    once = upload_client(client)
+    scope = scope_of(context)
     for upload in context.get("uploads", []):
-        upload_to_dm(client, str(body["user_id"]), **upload)
+        _upload_or_tell(once, respond, scope.lang, str(body["user_id"]), **upload)
     network_id = context.get("export_network_id")
     if network_id is None:
         return
-    scope = scope_of(context)
     with scope.session_factory() as session:
         network = session.get(Network, network_id)
         assert network is not None
@@ -418,14 +434,34 @@ def send_files(body: dict[str, Any], client: WebClient, context: dict[str, Any])
             (f"{network.key}-{stamp}.xlsx", to_xlsx(tables)),
             (f"{network.key}-{stamp}-csv.zip", to_csv_zip(tables)),
         ):
-            upload_to_dm(
-                client,
+            _upload_or_tell(
+                once,
+                respond,
+                lang,
                 str(body["user_id"]),
                 filename=filename,
                 content=content,
                 title=filename,
                 comment=t(lang, "network.export.comment", network=network.name),
             )
+
+
+def _upload_or_tell(
+    client: WebClient, respond: Respond, lang: str, user_id: str, **upload: Any
+) -> None:
+    try:
+        upload_to_dm(client, user_id, **upload)
+    except SlackApiError as error:
+        status = error.response.status_code if error.response is not None else 0
+        key = "network.upload.uncertain" if status >= 500 else "network.upload.failed"
+        log.warning("upload of a file to a DM: Slack answered %s", status)
+        respond(text=t(lang, key, filename=upload["filename"]), response_type="ephemeral")
+    except (OSError, TimeoutError) as error:  # URLError, a dropped connection, a timeout
+        log.warning("upload of a file to a DM: no answer from Slack (%s)", type(error).__name__)
+        respond(
+            text=t(lang, "network.upload.uncertain", filename=upload["filename"]),
+            response_type="ephemeral",
+        )
 
 
 def handle_mydata(scope: RequestScope, context: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ from tests.conftest import (
     add_second_network,
     person,
 )
+from tests.slack_standin import Reply
 
 OTHER_FACILITATOR = "U0OTHERFAC"
 
@@ -271,6 +272,32 @@ def test_forget_after_confirmation_keeps_only_numbers(
     # And `mydata` tells the truth: nothing is stored under her Slack id.
     mine = bot.command("/network", "mydata", user=ANNA).json()["text"]
     assert mine == "Der er ikke gemt noget om dig i Tovholder."
+
+
+def test_an_export_whose_answer_is_lost_is_shared_once_and_the_facilitator_is_told(
+    bot: Any, season: None
+) -> None:
+    """Slack shares the workbook but the connection drops before it answers: the file is not
+    shared a second time (no blind retry), and the facilitator hears to look in the DM first;
+    the CSV zip after it goes out as usual."""
+    bot.slack.script("files.completeUploadExternal", Reply(accept=True, drop=True))
+    bot.command("/network", "export", user=FACILITATOR)
+    (told,) = [c.params for c in bot.slack.wait_for("/response/cmd")]
+    assert told["response_type"] == "ephemeral"
+    assert told["text"].startswith("Slack svarede ikke, da jeg delte coi-spredning-2015-16-")
+    assert "se i vores direkte besked, før du beder om den igen" in told["text"]
+    completed = bot.slack.wait_for("files.completeUploadExternal", 2)
+    assert len(completed) == 2  # the workbook once (its answer lost), then the zip
+    assert [f["files"] for f in bot.slack.shared_files] == [completed[1].params["files"]]
+
+
+def test_an_export_slack_refuses_is_reported_as_not_arrived(bot: Any, season: None) -> None:
+    bot.slack.script(
+        "files.getUploadURLExternal", Reply(body={"ok": False, "error": "invalid_auth"})
+    )
+    bot.command("/network", "export", user=FACILITATOR)
+    (told,) = [c.params for c in bot.slack.wait_for("/response/cmd")]
+    assert told["text"].startswith("Slack tog ikke imod coi-spredning-2015-16-")
 
 
 def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
