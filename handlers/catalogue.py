@@ -176,7 +176,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup.status.entry": "• {day}: “{agreed}”{next_step}",
         "followup.status.next_step": " — næste skridt: “{next_step}”",
         "followup.status.more": (
-            "… og {count} tidligere. Alt, du har registreret, får du med `/network mydata`."
+            "… og {count} tidligere. Alt, du har registreret, får du med `/network minedata`."
         ),
         "followup.edit": "Ret",
         "followup.modal.title": "Opfølgning med leder",
@@ -223,7 +223,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "spread.list.meeting": " (møde {number})",
         "spread.list.effect": "\n   Effekt: {effect}",
         "spread.list.more": (
-            "… og {count} flere. Alt, du har registreret, får du med `/network mydata`."
+            "… og {count} flere. Alt, du har registreret, får du med `/network minedata`."
         ),
         "spread.update": "Opdatér",
         "spread.error.empty": "Skriv, hvilken løsning det er, eller vælg et eksempel.",
@@ -443,10 +443,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "network.list.more_page": (
             "… og {count:# mere|# flere}. Se dem med `{command}`, "
-            "eller hele listen i `/network export`."
+            "eller hele listen i `/network eksport`."
         ),
+        "network.command.members": "/network medlemmer",
+        "network.command.fees": "/network gebyrer",
         "network.list.more_export": (
-            "… og {count:# mere|# flere} — hele listen er i `/network export`."
+            "… og {count:# mere|# flere} — hele listen er i `/network eksport`."
         ),
         "network.attendance.yes": "kommer",
         "network.attendance.substitute": "sender en kollega",
@@ -980,6 +982,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "network.list.more_page": (
             "… and {count} more. See them with `{command}`, or the whole list in `/network export`."
         ),
+        "network.command.members": "/network members",
+        "network.command.fees": "/network fees",
         "network.list.more_export": "… and {count} more — the whole list is in `/network export`.",
         "network.attendance.yes": "coming",
         "network.attendance.substitute": "sending a colleague",

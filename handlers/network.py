@@ -322,7 +322,7 @@ def members_blocks(
     )
     return [
         mrkdwn_section(header),
-        *_sections(lang, lines, MAX_BLOCKS, page=page, command="/network members"),
+        *_sections(lang, lines, MAX_BLOCKS, page=page, command=t(lang, "network.command.members")),
     ]
 
 
@@ -380,7 +380,7 @@ def fees_blocks(
     )
     return [
         mrkdwn_section(header),
-        *_sections(lang, lines, MAX_BLOCKS - 2, page=page, command="/network fees"),
+        *_sections(lang, lines, MAX_BLOCKS - 2, page=page, command=t(lang, "network.command.fees")),
         mrkdwn_section(total),
     ]
 

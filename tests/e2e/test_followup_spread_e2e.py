@@ -233,7 +233,7 @@ def test_a_long_spread_list_says_what_is_left(
     blocks = bot.command("/spread", "status", user=ANNA).json()["blocks"]
     texts = [b["text"]["text"] for b in blocks]
     assert len(blocks) == 22
-    assert texts[1] == "… og 5 flere. Alt, du har registreret, får du med `/network mydata`."
+    assert texts[1] == "… og 5 flere. Alt, du har registreret, får du med `/network minedata`."
 
 
 def test_questions_go_only_to_members_in_a_big_network(

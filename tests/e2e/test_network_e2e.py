@@ -532,13 +532,13 @@ def test_a_long_member_list_says_what_is_left_and_pages_on(
     )
     listed = shown.count("\n• ")
     assert shown.endswith(
-        f"… og {420 - listed} flere. Se dem med `/network members 2`, "
-        "eller hele listen i `/network export`."
+        f"… og {420 - listed} flere. Se dem med `/network medlemmer 2`, "
+        "eller hele listen i `/network eksport`."
     )
     seen = listed
     page = 2
     while True:
-        blocks = bot.command("/network", f"members {page}", user=FACILITATOR).json()["blocks"]
+        blocks = bot.command("/network", f"medlemmer {page}", user=FACILITATOR).json()["blocks"]
         more = text_of_blocks(blocks)
         seen += more.count("• ")
         if "flere" not in more:
@@ -563,5 +563,5 @@ def test_a_long_digest_stays_in_block_kit_and_says_what_is_left(
     assert digest is not None
     assert len(digest["blocks"]) <= 50
     assert digest["blocks"][-1]["text"]["text"].endswith(
-        "flere — hele listen er i `/network export`."
+        "flere — hele listen er i `/network eksport`."
     )
