@@ -12,7 +12,7 @@ from handlers.blocks import info_modal, mrkdwn_section, plain
 from handlers.catalogue import markup_join, t
 from handlers.context import scope_of
 from handlers.errors import error_message, submit_form
-from handlers.ids import Action, Callback, Field
+from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack
 from handlers.prep import render_when
 from handlers.sparring import open_view_lazy as open_view
@@ -22,6 +22,7 @@ from models.attendance import (
     NAME_MAX,
     AttendanceStatus,
     HeadCount,
+    SubstituteField,
     set_attendance,
 )
 from models.errors import InputError
@@ -60,7 +61,7 @@ def build_attendance_nudge(
                 ),
                 "attendance_ask",
             ),
-            {"type": "actions", "block_id": "attendance_answers", "elements": buttons},
+            {"type": "actions", "block_id": Block.ATTENDANCE_ANSWERS, "elements": buttons},
         ],
     }
 
@@ -78,7 +79,7 @@ def build_head_count(lang: str, *, member: Member, count: HeadCount) -> dict[str
     return {
         "text": t(lang, "headcount.text", number=meeting.number, total=count.total),
         "blocks": [
-            mrkdwn_section(render_head_count(lang, member=member, count=count), "head_count")
+            mrkdwn_section(render_head_count(lang, member=member, count=count), Block.HEAD_COUNT)
         ],
     }
 
@@ -140,8 +141,8 @@ def build_substitute_modal(lang: str, meeting_id: int) -> dict[str, Any]:
         "close": plain(t(lang, "prep.modal.close")),
         "private_metadata": json.dumps({"meeting": meeting_id}),
         "blocks": [
-            field("attendance_name", t(lang, "attendance.modal.name"), NAME_MAX),
-            field("attendance_email", t(lang, "attendance.modal.email"), EMAIL_MAX),
+            field(SubstituteField.NAME, t(lang, "attendance.modal.name"), NAME_MAX),
+            field(SubstituteField.EMAIL, t(lang, "attendance.modal.email"), EMAIL_MAX),
         ],
     }
 
@@ -187,17 +188,17 @@ def handle_substitute_submission(ack: Ack, body: dict[str, Any], context: dict[s
     meeting = _meeting(
         member, json.loads(body["view"].get("private_metadata") or "{}").get("meeting")
     )
-    name = values["attendance_name"][Field.VALUE].get("value") or ""
-    email = values["attendance_email"][Field.VALUE].get("value") or ""
+    name = values[SubstituteField.NAME][Field.VALUE].get("value") or ""
+    email = values[SubstituteField.EMAIL][Field.VALUE].get("value") or ""
     if meeting is None:
-        ack(response_action="errors", errors={"attendance_name": t(lang, "prep.no_meeting")})
+        ack(response_action="errors", errors={SubstituteField.NAME: t(lang, "prep.no_meeting")})
         return
     submit_form(
         ack,
         scope,
         lang,
         values,
-        default_field="attendance_name",
+        default_field=SubstituteField.NAME,
         save=lambda: set_attendance(
             session=scope.db,
             member=member,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import format_date, markup_join, mention, relative_day, t
-from handlers.ids import Action
+from handlers.ids import Action, Block
 from handlers.nudges import _later_buttons, days_until
 from models.followup import followups_in_period
 from models.network import Meeting, Member, period_for
@@ -63,7 +63,7 @@ def _buttons(
                 "value": value,
             }
         )
-    return {"type": "actions", "block_id": "between_actions", "elements": elements}
+    return {"type": "actions", "block_id": Block.BETWEEN_ACTIONS, "elements": elements}
 
 
 def build_between_nudge(
@@ -87,7 +87,7 @@ def build_between_nudge(
     window = schedule(kind, meeting, following, network, member.zone)
     later = {
         "type": "actions",
-        "block_id": "nudge_later",
+        "block_id": Block.NUDGE_LATER,
         "elements": _later_buttons(
             lang,
             {"nudge": nudge_id, "meeting": meeting.id},
@@ -103,7 +103,7 @@ def build_between_nudge(
             "blocks": [
                 mrkdwn_section(
                     t(lang, "between.start", number=meeting.number, until=until, **sparring),
-                    "between_intro",
+                    Block.BETWEEN_INTRO,
                 ),
                 {
                     "type": "context",
@@ -125,7 +125,7 @@ def build_between_nudge(
         )
         blocks = [
             mrkdwn_section(
-                t(lang, "between.halfway_sparring", until=until, **sparring), "between_intro"
+                t(lang, "between.halfway_sparring", until=until, **sparring), Block.BETWEEN_INTRO
             )
         ]
         if askers:
@@ -157,7 +157,9 @@ def build_between_nudge(
         return {
             "text": t(lang, "between.halfway_followup.text"),
             "blocks": [
-                mrkdwn_section(t(lang, "between.halfway_followup", until=until), "between_intro"),
+                mrkdwn_section(
+                    t(lang, "between.halfway_followup", until=until), Block.BETWEEN_INTRO
+                ),
                 _buttons(lang, nudge_id, meeting, with_spread=False),
                 later,
             ],
@@ -192,9 +194,9 @@ def build_between_nudge(
                     relative=relative_day(lang, days, capital=True),
                     until=until,
                 ),
-                "between_intro",
+                Block.BETWEEN_INTRO,
             ),
-            mrkdwn_section("\n".join(open_items), "between_open"),
+            mrkdwn_section("\n".join(open_items), Block.BETWEEN_OPEN),
             _buttons(lang, nudge_id, meeting),
             later,
         ],

@@ -12,12 +12,13 @@ from handlers.blocks import info_modal, mrkdwn_section, plain, section_with_butt
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.errors import submit_form
-from handlers.ids import Action, Callback, Field
+from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import render_period
 from models.followup import (
     MAX_TEXT,
+    FollowupField,
     ManagerFollowUp,
     followups_in_period,
     log_followup,
@@ -57,7 +58,7 @@ def build_followup_modal(lang: str, *, today: date, row: ManagerFollowUp | None)
         "blocks": [
             {
                 "type": "input",
-                "block_id": "followup_on",
+                "block_id": FollowupField.ON,
                 "label": plain(t(lang, "followup.modal.date")),
                 "element": {
                     "type": "datepicker",
@@ -67,13 +68,13 @@ def build_followup_modal(lang: str, *, today: date, row: ManagerFollowUp | None)
             },
             {
                 "type": "input",
-                "block_id": "followup_agreed",
+                "block_id": FollowupField.AGREED,
                 "label": plain(t(lang, "followup.modal.agreed")),
                 "element": agreed,
             },
             {
                 "type": "input",
-                "block_id": "followup_next_step",
+                "block_id": FollowupField.NEXT_STEP,
                 "optional": True,
                 "label": plain(t(lang, "followup.modal.next_step")),
                 "element": next_step,
@@ -110,7 +111,7 @@ def render_followups(
         blocks.append(
             section_with_button(
                 text,
-                block_id=f"followup_{row.id}",
+                block_id=f"{Block.FOLLOWUP_ROW}_{row.id}",
                 action_id=Action.FOLLOWUP_EDIT,
                 label=t(lang, "followup.edit"),
                 value=str(row.id),
@@ -183,10 +184,10 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
     lang = member.lang
     values = body["view"]["state"]["values"]
     meta = json.loads(body["view"].get("private_metadata") or "{}")
-    raw_day = values.get("followup_on", {}).get(Field.VALUE, {}).get("selected_date")
+    raw_day = values.get(FollowupField.ON, {}).get(Field.VALUE, {}).get("selected_date")
     on = date.fromisoformat(raw_day) if raw_day else member.today(scope.now)
-    agreed = values.get("followup_agreed", {}).get(Field.VALUE, {}).get("value") or ""
-    next_step = values.get("followup_next_step", {}).get(Field.VALUE, {}).get("value") or ""
+    agreed = values.get(FollowupField.AGREED, {}).get(Field.VALUE, {}).get("value") or ""
+    next_step = values.get(FollowupField.NEXT_STEP, {}).get(Field.VALUE, {}).get("value") or ""
 
     def save() -> object:
         if meta.get("id"):
@@ -213,7 +214,7 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
         scope,
         lang,
         values,
-        default_field="followup_agreed",
+        default_field=FollowupField.AGREED,
         save=save,
         saved_view=info_modal(
             lang,

@@ -26,7 +26,7 @@ from handlers.catalogue import (
     t,
 )
 from handlers.context import RequestScope, scope_of
-from handlers.ids import Action
+from handlers.ids import Action, Block
 from handlers.parsing import MENTION_RE, escape_slack, option_name, unescape_slack
 from handlers.sparring import dispute_blocks, render_period, reply_ephemeral
 from models.errors import InputError
@@ -450,7 +450,7 @@ def forget_blocks(lang: str, target: Member) -> list[dict[str, Any]]:
         mrkdwn_section(t(lang, "network.forget.confirm", name=escape_slack(target.name))),
         {
             "type": "actions",
-            "block_id": "forget",
+            "block_id": Block.FORGET,
             "elements": [
                 {
                     "type": "button",

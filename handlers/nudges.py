@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from handlers.blocks import info_modal, mrkdwn_section, plain
 from handlers.catalogue import format_weekday, person_mention, relative_day, t
 from handlers.context import scope_of
-from handlers.ids import Action, Callback, Field
+from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_time_span, render_when
 from handlers.sparring import open_view_lazy as open_view
@@ -116,12 +116,12 @@ def build_prep_nudge(
             lang, f"nudge.text.{key}", number=meeting.number, relative=relative_day(lang, days)
         ),
         "blocks": [
-            mrkdwn_section(intro, "nudge_intro"),
-            mrkdwn_section("\n".join(items), "nudge_checklist"),
-            {"type": "actions", "block_id": "nudge_parts", "elements": buttons},
+            mrkdwn_section(intro, Block.NUDGE_INTRO),
+            mrkdwn_section("\n".join(items), Block.NUDGE_CHECKLIST),
+            {"type": "actions", "block_id": Block.NUDGE_PARTS, "elements": buttons},
             {
                 "type": "actions",
-                "block_id": "nudge_later",
+                "block_id": Block.NUDGE_LATER,
                 "elements": _later_buttons(
                     lang, value, member=member, now=now, before=meeting.starts_at
                 ),
@@ -238,7 +238,7 @@ def build_meeting_changed(
             place=escape_slack(meeting.place),
         ),
         "blocks": [
-            mrkdwn_section(header + "\n" + "\n".join(lines), "meeting_changed"),
+            mrkdwn_section(header + "\n" + "\n".join(lines), Block.MEETING_CHANGED),
             {
                 "type": "context",
                 "elements": [
@@ -260,7 +260,7 @@ def build_away_modal(lang: str, *, today: date, away_until: date | None) -> dict
         "blocks": [
             {
                 "type": "input",
-                "block_id": "away_until",
+                "block_id": Block.AWAY_UNTIL,
                 "label": plain(t(lang, "nudge.away.label")),
                 "hint": plain(t(lang, "nudge.away.hint")),
                 "element": {
@@ -346,14 +346,14 @@ def handle_away_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     scope = scope_of(context)
     member = scope.require_member()
     lang = member.lang
-    raw = body["view"]["state"]["values"]["away_until"][Field.VALUE].get("selected_date")
+    raw = body["view"]["state"]["values"][Block.AWAY_UNTIL][Field.VALUE].get("selected_date")
     today = member.today(scope.now)
     day = date.fromisoformat(raw) if raw else None
     if day is None or day < today:
-        ack(response_action="errors", errors={"away_until": t(lang, "nudge.away.error_past")})
+        ack(response_action="errors", errors={Block.AWAY_UNTIL: t(lang, "nudge.away.error_past")})
         return
     if day > today + timedelta(days=366):
-        ack(response_action="errors", errors={"away_until": t(lang, "nudge.away.error_far")})
+        ack(response_action="errors", errors={Block.AWAY_UNTIL: t(lang, "nudge.away.error_far")})
         return
     member.away_until = day
     scope.db.commit()

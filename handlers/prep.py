@@ -13,7 +13,7 @@ from slack_bolt import Ack, App
 from handlers.blocks import element_state, mrkdwn_section, option, picker, plain
 from handlers.catalogue import format_date, plain_text, t
 from handlers.context import RequestScope, scope_of
-from handlers.ids import Action, Callback, Field
+from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from models.errors import InputError
@@ -22,15 +22,21 @@ from models.prep import (
     MAX_TEXT,
     MAX_TITLE,
     QUESTIONS_PER_MEETING,
+    ExampleField,
     ExampleInput,
     ExampleSource,
     FieldErrors,
+    PrepField,
     PrepPart,
     PrepStatus,
+    QuestionField,
     QuestionInput,
     ensure_editable,
+    example_field,
+    example_keys,
     network_members,
     prep_status,
+    question_field,
     save_examples,
     save_manager_alignment,
     save_questions,
@@ -131,13 +137,13 @@ def _p1_blocks(lang: str, status: PrepStatus) -> list[dict[str, Any]]:
         {"type": "header", "text": plain(t(lang, "prep.p1.header"))},
         {
             "type": "input",
-            "block_id": "p1_aligned",
+            "block_id": PrepField.MANAGER_ALIGNED,
             "optional": True,
             "label": plain(t(lang, "prep.p1.header")),
             "element": checkbox,
         },
         _text_input(
-            "p1_agreed",
+            PrepField.MANAGER_AGREED,
             t(lang, "prep.p1.agreed"),
             status.manager_agreed,
             multiline=True,
@@ -157,7 +163,7 @@ def _p2_blocks(lang: str, status: PrepStatus, members: list[Member]) -> list[dic
         q = by_position.get(position)
         blocks.append(
             _text_input(
-                f"p2_q{position}_text",
+                question_field(position, QuestionField.TEXT),
                 t(lang, "prep.p2.question", position=position),
                 q.text if q else "",
                 multiline=True,
@@ -167,7 +173,7 @@ def _p2_blocks(lang: str, status: PrepStatus, members: list[Member]) -> list[dic
         blocks.append(
             _person_input(
                 lang,
-                f"p2_q{position}_primary",
+                question_field(position, QuestionField.PRIMARY),
                 t(lang, "prep.p2.primary"),
                 members,
                 q.primary if q else None,
@@ -176,7 +182,7 @@ def _p2_blocks(lang: str, status: PrepStatus, members: list[Member]) -> list[dic
         blocks.append(
             _person_input(
                 lang,
-                f"p2_q{position}_secondary",
+                question_field(position, QuestionField.SECONDARY),
                 t(lang, "prep.p2.secondary"),
                 members,
                 q.secondary if q else None,
@@ -203,28 +209,28 @@ def _example_blocks(
     return [
         mrkdwn_section(f"*{escape_slack(heading)}*"),
         _text_input(
-            f"p3_{key}_title",
+            example_field(key, ExampleField.TITLE),
             t(lang, "prep.p3.title"),
             values.get("title", ""),
             multiline=False,
             max_length=MAX_TITLE,
         ),
         _text_input(
-            f"p3_{key}_idea",
+            example_field(key, ExampleField.IDEA),
             t(lang, "prep.p3.idea"),
             values.get("idea", ""),
             multiline=True,
             max_length=MAX_TEXT,
         ),
         _text_input(
-            f"p3_{key}_effect",
+            example_field(key, ExampleField.EFFECT),
             t(lang, "prep.p3.effect"),
             values.get("effect", ""),
             multiline=True,
             max_length=MAX_TEXT,
         ),
         _text_input(
-            f"p3_{key}_learning",
+            example_field(key, ExampleField.LEARNING),
             t(lang, "prep.p3.learning"),
             values.get("learning", ""),
             multiline=True,
@@ -232,14 +238,14 @@ def _example_blocks(
         ),
         {
             "type": "input",
-            "block_id": f"p3_{key}_source",
+            "block_id": example_field(key, ExampleField.SOURCE),
             "optional": True,
             "label": plain(t(lang, "prep.p3.source")),
             "element": source,
         },
         {
             "type": "input",
-            "block_id": f"p3_{key}_flags",
+            "block_id": example_field(key, ExampleField.FLAGS),
             "optional": True,
             "label": plain(t(lang, "prep.p3.did_not_work")),
             "element": flags,
@@ -302,7 +308,7 @@ def build_prep_modal(
             when=render_when(lang, meeting, member),
             place=escape_slack(meeting.place),
         ),
-        "prep_meeting",
+        Block.PREP_MEETING,
     )
     view: dict[str, Any] = {
         "type": "modal",
@@ -397,30 +403,28 @@ def read_questions(values: dict[str, Any]) -> list[QuestionInput]:
     return [
         QuestionInput(
             position=p,
-            text=_text(values, f"p2_q{p}_text"),
-            primary_slack_id=_selected(values, f"p2_q{p}_primary"),
-            secondary_slack_id=_selected(values, f"p2_q{p}_secondary"),
+            text=_text(values, question_field(p, QuestionField.TEXT)),
+            primary_slack_id=_selected(values, question_field(p, QuestionField.PRIMARY)),
+            secondary_slack_id=_selected(values, question_field(p, QuestionField.SECONDARY)),
         )
         for p in range(1, QUESTIONS_PER_MEETING + 1)
-        if f"p2_q{p}_text" in values
+        if question_field(p, QuestionField.TEXT) in values
     ]
 
 
 def read_examples(values: dict[str, Any]) -> list[ExampleInput]:
-    keys = [
-        b[len("p3_") : -len("_title")]
-        for b in values
-        if b.startswith("p3_") and b.endswith("_title")
-    ]
+    keys = example_keys(values)
     return [
         ExampleInput(
             key=key,
-            title=_text(values, f"p3_{key}_title"),
-            idea=_text(values, f"p3_{key}_idea"),
-            effect=_text(values, f"p3_{key}_effect"),
-            learning=_text(values, f"p3_{key}_learning"),
-            source=ExampleSource(_selected(values, f"p3_{key}_source") or ExampleSource.OWN),
-            did_not_work=_checked(values, f"p3_{key}_flags"),
+            title=_text(values, example_field(key, ExampleField.TITLE)),
+            idea=_text(values, example_field(key, ExampleField.IDEA)),
+            effect=_text(values, example_field(key, ExampleField.EFFECT)),
+            learning=_text(values, example_field(key, ExampleField.LEARNING)),
+            source=ExampleSource(
+                _selected(values, example_field(key, ExampleField.SOURCE)) or ExampleSource.OWN
+            ),
+            did_not_work=_checked(values, example_field(key, ExampleField.FLAGS)),
         )
         for key in keys
     ]
@@ -504,7 +508,7 @@ def handle_prep_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     meeting = _meeting_for(scope, member, meta.get("meeting"))
     parts = [PrepPart(p) for p in meta.get("parts", [])]
     values = view["state"]["values"]
-    first_block = next(iter(values), "prep_meeting")
+    first_block = next(iter(values), Block.PREP_MEETING)
     if meeting is None:
         ack(response_action="errors", errors={first_block: plain_text(t(lang, "prep.no_meeting"))})
         return
@@ -523,8 +527,8 @@ def handle_prep_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
             member=member,
             meeting=meeting,
             now=scope.now,
-            aligned=_checked(values, "p1_aligned"),
-            agreed=_text(values, "p1_agreed"),
+            aligned=_checked(values, PrepField.MANAGER_ALIGNED),
+            agreed=_text(values, PrepField.MANAGER_AGREED),
         ),
         PrepPart.QUESTIONS: lambda: save_questions(
             session=scope.db,

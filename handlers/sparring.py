@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from handlers.blocks import element_state, info_modal, mrkdwn_section, option, picker
 from handlers.catalogue import format_date, markup_join, person_mention, plain_text, t
 from handlers.context import RequestScope, scope_of
-from handlers.ids import Action, Callback, Field
+from handlers.ids import Action, Block, Callback, Field, SparringField
 from handlers.parsing import (
     SparringCommand,
     escape_slack,
@@ -232,7 +232,7 @@ def build_sparring_received(
         "blocks": [
             {
                 "type": "section",
-                "block_id": "sparring_notice",
+                "block_id": Block.SPARRING_NOTICE,
                 "text": {"type": "mrkdwn", "text": text},
                 "accessory": {
                     "type": "button",
@@ -272,7 +272,11 @@ def dispute_blocks(lang: str, receiver: SparringReceiver) -> list[dict[str, Any]
     buttons[1]["style"] = "danger"
     return [
         mrkdwn_section(text, f"dispute_{receiver.id}"),
-        {"type": "actions", "block_id": f"dispute_{receiver.id}_actions", "elements": buttons},
+        {
+            "type": "actions",
+            "block_id": f"{Block.DISPUTE_ACTIONS}_{receiver.id}_actions",
+            "elements": buttons,
+        },
     ]
 
 
@@ -329,14 +333,14 @@ def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> N
 
 
 SPARRING_FIELDS = {
-    "sparring.error.bad_duration": "sparring_duration",
-    "sparring.error.not_positive": "sparring_duration",
-    "sparring.error.too_long": "sparring_duration",
-    "sparring.error.future_date": "sparring_date",
-    "sparring.error.outside_season": "sparring_date",
-    "sparring.error.self_receiver": "sparring_receivers",
-    "sparring.error.not_members": "sparring_receivers",
-    "sparring.error.note_too_long": "sparring_note",
+    "sparring.error.bad_duration": SparringField.DURATION,
+    "sparring.error.not_positive": SparringField.DURATION,
+    "sparring.error.too_long": SparringField.DURATION,
+    "sparring.error.future_date": SparringField.DATE,
+    "sparring.error.outside_season": SparringField.DATE,
+    "sparring.error.self_receiver": SparringField.RECEIVERS,
+    "sparring.error.not_members": SparringField.RECEIVERS,
+    "sparring.error.note_too_long": SparringField.NOTE,
 }
 
 
@@ -349,14 +353,14 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> di
     blocks: list[dict[str, Any]] = [
         {
             "type": "input",
-            "block_id": "sparring_duration",
+            "block_id": SparringField.DURATION,
             "label": plain(t(lang, "sparring.modal.duration")),
             "hint": plain(t(lang, "sparring.modal.duration_hint")),
             "element": {"type": "plain_text_input", "action_id": Field.VALUE, "max_length": 20},
         },
         {
             "type": "input",
-            "block_id": "sparring_date",
+            "block_id": SparringField.DATE,
             "label": plain(t(lang, "sparring.modal.date")),
             "element": {
                 "type": "datepicker",
@@ -369,7 +373,7 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> di
         blocks.append(
             {
                 "type": "input",
-                "block_id": "sparring_receivers",
+                "block_id": SparringField.RECEIVERS,
                 "optional": True,
                 "label": plain(t(lang, "sparring.modal.receivers")),
                 "element": picker(
@@ -382,7 +386,7 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> di
     blocks.append(
         {
             "type": "input",
-            "block_id": "sparring_note",
+            "block_id": SparringField.NOTE,
             "optional": True,
             "label": plain(t(lang, "sparring.modal.note")),
             "element": {
@@ -422,22 +426,24 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
         return element_state(values, block)
 
     try:
-        minutes = parse_duration(value("sparring_duration").get("value") or "")
-        raw_day = value("sparring_date").get("selected_date")
+        minutes = parse_duration(value(SparringField.DURATION).get("value") or "")
+        raw_day = value(SparringField.DATE).get("selected_date")
         given_on = date.fromisoformat(raw_day) if raw_day else member.today(scope.now)
-        receivers = [o["value"] for o in value("sparring_receivers").get("selected_options") or []]
+        receivers = [
+            o["value"] for o in value(SparringField.RECEIVERS).get("selected_options") or []
+        ]
         entry = log_sparring(
             session=scope.db,
             member=member,
             minutes=minutes,
             given_on=given_on,
             receiver_ids=receivers,
-            note=value("sparring_note").get("value") or "",
+            note=value(SparringField.NOTE).get("value") or "",
             now=scope.now,
         )
     except InputError as error:
         scope.db.rollback()
-        field = SPARRING_FIELDS.get(error.key, "sparring_duration")
+        field = SPARRING_FIELDS.get(error.key, SparringField.DURATION)
         ack(
             response_action="errors",
             errors={field: plain_text(t(lang, error.key, **error.params))},

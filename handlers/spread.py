@@ -21,7 +21,7 @@ from handlers.blocks import (
 from handlers.catalogue import person_mention, t
 from handlers.context import scope_of
 from handlers.errors import submit_form
-from handlers.ids import Action, Callback, Field
+from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.sparring import open_view_lazy as open_view
 from handlers.sparring import reply_ephemeral
@@ -30,6 +30,7 @@ from models.prep import PrepExample, network_members
 from models.spread import (
     MAX_TEXT,
     SpreadAction,
+    SpreadField,
     SpreadInput,
     SpreadStatus,
     log_spread,
@@ -57,7 +58,7 @@ def _status_input(lang: str, current: SpreadStatus | None) -> dict[str, Any]:
         element["initial_option"] = options[list(SpreadStatus).index(current)]
     return {
         "type": "input",
-        "block_id": "spread_status",
+        "block_id": SpreadField.STATUS,
         "label": plain(t(lang, "spread.modal.status")),
         "element": element,
     }
@@ -74,7 +75,7 @@ def _effect_input(lang: str, effect: str) -> dict[str, Any]:
         element["initial_value"] = effect
     return {
         "type": "input",
-        "block_id": "spread_effect",
+        "block_id": SpreadField.EFFECT,
         "optional": True,
         "label": plain(t(lang, "spread.modal.effect")),
         "element": element,
@@ -121,7 +122,7 @@ def build_spread_modal(
     blocks: list[dict[str, Any]] = [
         {
             "type": "input",
-            "block_id": "spread_solution",
+            "block_id": SpreadField.SOLUTION,
             "optional": True,
             "label": plain(t(lang, "spread.modal.solution")),
             "element": {
@@ -135,7 +136,7 @@ def build_spread_modal(
         blocks.append(
             _select(
                 lang,
-                "spread_example",
+                SpreadField.EXAMPLE,
                 t(lang, "spread.modal.example"),
                 example_options(examples, members),
                 Field.EXAMPLE_SEARCH,
@@ -145,7 +146,7 @@ def build_spread_modal(
         blocks.append(
             _select(
                 lang,
-                "spread_source",
+                SpreadField.SOURCE,
                 t(lang, "spread.modal.source"),
                 member_options(members),
                 Field.MEMBER_SEARCH,
@@ -155,7 +156,7 @@ def build_spread_modal(
         blocks.append(
             _select(
                 lang,
-                "spread_meeting",
+                SpreadField.MEETING,
                 t(lang, "spread.modal.meeting"),
                 [
                     _option(
@@ -220,7 +221,7 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
         blocks.append(
             section_with_button(
                 text,
-                block_id=f"spread_{row.id}",
+                block_id=f"{Block.SPREAD_ROW}_{row.id}",
                 action_id=Action.SPREAD_UPDATE,
                 label=t(lang, "spread.update"),
                 value=str(row.id),
@@ -258,10 +259,10 @@ def build_spread_notice(
     return {
         "text": t(lang, "notice.spread.text", solution=solution),
         "blocks": [
-            mrkdwn_section(text, "spread_notice"),
+            mrkdwn_section(text, Block.SPREAD_NOTICE),
             {
                 "type": "actions",
-                "block_id": "spread_notice_actions",
+                "block_id": Block.SPREAD_NOTICE_ACTIONS,
                 "elements": [
                     {
                         "type": "button",
@@ -356,22 +357,22 @@ def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, 
     member = scope.require_member()
     lang = member.lang
     values = body["view"]["state"]["values"]
-    example = _selected(values, "spread_example")
-    meeting = _selected(values, "spread_meeting")
+    example = _selected(values, SpreadField.EXAMPLE)
+    meeting = _selected(values, SpreadField.MEETING)
     data = SpreadInput(
-        solution=_typed(values, "spread_solution"),
+        solution=_typed(values, SpreadField.SOLUTION),
         example_id=int(example) if example else None,
-        source_slack_id=_selected(values, "spread_source"),
+        source_slack_id=_selected(values, SpreadField.SOURCE),
         meeting_id=int(meeting) if meeting else None,
-        status=_selected(values, "spread_status"),
-        effect=_typed(values, "spread_effect"),
+        status=_selected(values, SpreadField.STATUS),
+        effect=_typed(values, SpreadField.EFFECT),
     )
     submit_form(
         ack,
         scope,
         lang,
         values,
-        default_field="spread_solution",
+        default_field=SpreadField.SOLUTION,
         save=lambda: log_spread(session=scope.db, member=member, data=data, now=scope.now),
         saved_view=_saved_view(lang, Callback.SPREAD_MODAL),
     )
@@ -399,13 +400,13 @@ def handle_spread_update_submission(
         scope,
         lang,
         values,
-        default_field="spread_solution",
+        default_field=SpreadField.SOLUTION,
         save=lambda: update_spread(
             session=scope.db,
             member=member,
             action_id=int(meta.get("id") or 0),
-            status=_selected(values, "spread_status"),
-            effect=_typed(values, "spread_effect"),
+            status=_selected(values, SpreadField.STATUS),
+            effect=_typed(values, SpreadField.EFFECT),
             now=scope.now,
         ),
         saved_view=_saved_view(lang, Callback.SPREAD_UPDATE_MODAL),

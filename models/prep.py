@@ -4,6 +4,7 @@ aimed at a primary and a secondary person), innovation examples — and the ques
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -102,6 +103,52 @@ class PrepPart(enum.StrEnum):
     MANAGER = "p1"
     QUESTIONS = "p2"
     EXAMPLES = "p3"
+
+
+class PrepField(enum.StrEnum):
+    """P1's fields in the preparation form (block ids): errors name the one they belong on."""
+
+    MANAGER_ALIGNED = "p1_aligned"
+    MANAGER_AGREED = "p1_agreed"
+
+
+class QuestionField(enum.StrEnum):
+    """The fields of each of P2's questions; `question_field` names one question's."""
+
+    TEXT = "text"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+class ExampleField(enum.StrEnum):
+    """The fields of each of P3's examples; `example_field` names one example's."""
+
+    TITLE = "title"
+    IDEA = "idea"
+    EFFECT = "effect"
+    LEARNING = "learning"
+    SOURCE = "source"
+    FLAGS = "flags"
+
+
+def question_field(position: int, part: QuestionField) -> str:
+    """The form field of one part of question `position`: `p2_q1_text`."""
+    return f"{PrepPart.QUESTIONS}_q{position}_{part}"
+
+
+def example_field(key: str, part: ExampleField) -> str:
+    """The form field of one part of an example (its id, or "new"): `p3_12_title`."""
+    return f"{PrepPart.EXAMPLES}_{key}_{part}"
+
+
+def example_keys(fields: Iterable[str]) -> list[str]:
+    """The examples a submitted form holds, read from its field names."""
+    head, tail = f"{PrepPart.EXAMPLES}_", f"_{ExampleField.TITLE}"
+    return [
+        name[len(head) : -len(tail)]
+        for name in fields
+        if name.startswith(head) and name.endswith(tail)
+    ]
 
 
 @dataclass(frozen=True)
@@ -228,9 +275,9 @@ def save_manager_alignment(
     """Record P1; what was agreed is required when the member says it is done."""
     ensure_editable(meeting, now)
     errors = FieldErrors()
-    agreed = _check_text(errors, "p1_agreed", agreed)
+    agreed = _check_text(errors, PrepField.MANAGER_AGREED, agreed)
     if aligned and not agreed:
-        errors.add("p1_agreed", "prep.error.agreed_missing")
+        errors.add(PrepField.MANAGER_AGREED, "prep.error.agreed_missing")
     if errors.errors:
         raise errors
     prep = session.scalars(
@@ -286,14 +333,13 @@ def save_questions(
     }
     rows: dict[int, tuple[str, Member, Member]] = {}
     for q in questions:
-        prefix = f"p2_q{q.position}"
-        text = _check_text(errors, f"{prefix}_text", q.text)
+        text = _check_text(errors, question_field(q.position, QuestionField.TEXT), q.text)
         people: list[Member | None] = []
         for role, slack_id in (
-            ("primary", q.primary_slack_id),
-            ("secondary", q.secondary_slack_id),
+            (QuestionField.PRIMARY, q.primary_slack_id),
+            (QuestionField.SECONDARY, q.secondary_slack_id),
         ):
-            name = f"{prefix}_{role}"
+            name = question_field(q.position, role)
             if not slack_id:
                 if text:
                     errors.add(name, f"prep.error.{role}_missing")
@@ -308,9 +354,13 @@ def save_questions(
                 people.append(wanted[slack_id])
         primary, secondary = people
         if primary is not None and primary is secondary:
-            errors.add(f"{prefix}_secondary", "prep.error.same_person")
+            errors.add(
+                question_field(q.position, QuestionField.SECONDARY), "prep.error.same_person"
+            )
         if not text and (q.primary_slack_id or q.secondary_slack_id):
-            errors.add(f"{prefix}_text", "prep.error.question_missing")
+            errors.add(
+                question_field(q.position, QuestionField.TEXT), "prep.error.question_missing"
+            )
         if text and primary is not None and secondary is not None:
             rows[q.position] = (text, primary, secondary)
     if errors.errors:
@@ -391,19 +441,18 @@ def save_examples(
     keep: list[tuple[ExampleInput, str, str, str, str]] = []
     remove: list[PrepExample] = []
     for ex in examples:
-        prefix = f"p3_{ex.key}"
-        title = _check_text(errors, f"{prefix}_title", ex.title, MAX_TITLE)
-        idea = _check_text(errors, f"{prefix}_idea", ex.idea)
-        effect = _check_text(errors, f"{prefix}_effect", ex.effect)
-        learning = _check_text(errors, f"{prefix}_learning", ex.learning)
+        title = _check_text(errors, example_field(ex.key, ExampleField.TITLE), ex.title, MAX_TITLE)
+        idea = _check_text(errors, example_field(ex.key, ExampleField.IDEA), ex.idea)
+        effect = _check_text(errors, example_field(ex.key, ExampleField.EFFECT), ex.effect)
+        learning = _check_text(errors, example_field(ex.key, ExampleField.LEARNING), ex.learning)
         if not any((title, idea, effect, learning)):
             if ex.key in existing:
                 remove.append(existing[ex.key])
             continue
         if not title:
-            errors.add(f"{prefix}_title", "prep.error.title_missing")
+            errors.add(example_field(ex.key, ExampleField.TITLE), "prep.error.title_missing")
         if not idea:
-            errors.add(f"{prefix}_idea", "prep.error.idea_missing")
+            errors.add(example_field(ex.key, ExampleField.IDEA), "prep.error.idea_missing")
         keep.append((ex, title, idea, effect, learning))
     if errors.errors:
         raise errors
