@@ -15,8 +15,8 @@ from handlers.errors import error_message, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack
 from handlers.prep import render_when
-from handlers.sparring import open_view_lazy as open_view
-from handlers.sparring import reply_ephemeral
+from handlers.replies import open_view_lazy as open_view
+from handlers.replies import reply_ephemeral
 from models.attendance import (
     EMAIL_MAX,
     NAME_MAX,

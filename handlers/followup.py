@@ -14,8 +14,8 @@ from handlers.context import scope_of
 from handlers.errors import submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.sparring import open_view_lazy as open_view
-from handlers.sparring import render_period
+from handlers.render import render_period
+from handlers.replies import open_view_lazy as open_view
 from models.followup import (
     MAX_TEXT,
     FollowupField,

@@ -21,7 +21,7 @@ from handlers.ids import Action
 from handlers.network import DISPUTES_IN_SUMMARY, dispute_overview, render_summary
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_prep_status
-from handlers.sparring import render_status
+from handlers.render import render_status
 from models.attendance import HeadCount, head_count
 from models.errors import NotAMemberError
 from models.followup import followups_in_period

@@ -71,7 +71,7 @@ class Block(StrEnum):
     # numbered by the row they show: f"{Block.FOLLOWUP_ROW}_{row.id}"
     FOLLOWUP_ROW = "followup"
     SPREAD_ROW = "spread"
-    DISPUTE_ACTIONS = "dispute"
+    DISPUTE = "dispute"
 
 
 class SparringField(StrEnum):

@@ -28,7 +28,8 @@ from handlers.catalogue import (
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Block
 from handlers.parsing import MENTION_RE, escape_slack, option_name, unescape_slack
-from handlers.sparring import dispute_blocks, render_period, reply_ephemeral
+from handlers.render import dispute_blocks, render_period
+from handlers.replies import reply_ephemeral
 from models.errors import InputError
 from models.export import export_tables, to_csv_zip, to_xlsx
 from models.network import Meeting, Member, Network, Role, find_people, sister_of

@@ -18,8 +18,8 @@ from handlers.context import scope_of
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_time_span, render_when
-from handlers.sparring import open_view_lazy as open_view
-from handlers.sparring import reply_ephemeral
+from handlers.replies import open_view_lazy as open_view
+from handlers.replies import reply_ephemeral
 from models.network import Meeting, MeetingChange, Member
 from models.nudges import Nudge, NudgeKind, snooze_until
 from models.prep import AgendaItem, PrepPart, PrepStatus

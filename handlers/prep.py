@@ -15,7 +15,7 @@ from handlers.catalogue import format_date, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.sparring import open_view_lazy as open_view
+from handlers.replies import open_view_lazy as open_view
 from models.errors import InputError
 from models.network import Meeting, Member
 from models.prep import (

@@ -7,31 +7,34 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
-from handlers.blocks import element_state, info_modal, mrkdwn_section, option, picker
-from handlers.catalogue import format_date, markup_join, person_mention, plain_text, t
+from handlers.blocks import element_state, info_modal, option, picker
+from handlers.catalogue import person_mention, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Block, Callback, Field, SparringField
 from handlers.parsing import (
     SparringCommand,
-    escape_slack,
     parse_duration,
     parse_sparring_log,
     split_subcommand,
     unescape_slack,
 )
+from handlers.render import (
+    NOTE_PREVIEW,
+    dispute_blocks,
+    render_entry_reply,
+    render_note,
+    render_status,
+)
+from handlers.replies import open_view_lazy, reply_ephemeral
 from models.errors import InputError
-from models.network import Member, Period, Role
+from models.network import Member, Role
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
-    PeriodTotal,
-    SparringEntry,
     SparringReceiver,
-    SparringStatus,
     dispute_sparring,
     is_open_dispute,
     log_sparring,
@@ -44,115 +47,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TARGET_MINUTES = 120
 STATUS_ENTRY_LIMIT = 15
-NOTE_PREVIEW = 140
-
-
-def render_period(lang: str, period: Period) -> str:
-    if period.index == 0:
-        return t(lang, "period.before_first")
-    if period.index >= period.meeting_count:
-        return t(lang, "period.after_last", a=period.index)
-    return t(lang, "period.between", a=period.index, b=period.index + 1)
-
-
-def render_progress(lang: str, given_minutes: int, target_minutes: int) -> str:
-    if given_minutes >= target_minutes:
-        return t(
-            lang,
-            "sparring.progress.reached",
-            given_minutes=given_minutes,
-            target_minutes=target_minutes,
-        )
-    return t(
-        lang,
-        "sparring.progress.missing",
-        given_minutes=given_minutes,
-        target_minutes=target_minutes,
-        missing_minutes=target_minutes - given_minutes,
-    )
-
-
-def _receivers(lang: str, entry: SparringEntry) -> str:
-    ids = [m.slack_user_id for m in entry.receiver_members]
-    return t(lang, "sparring.logged.receivers", users=ids) if ids else ""
-
-
-def _note(lang: str, entry: SparringEntry, limit: int | None = None) -> str:
-    if not entry.note:
-        return ""
-    note = entry.note if limit is None or len(entry.note) <= limit else entry.note[:limit] + "…"
-    # Mentions in a note are the entry's receivers: people Slack and the bot resolved.
-    resolved = [m.slack_user_id for m in entry.receiver_members]
-    return t(lang, "sparring.logged.note", note=escape_slack(note, mentions=resolved))
-
-
-def render_entry_reply(key: str, lang: str, entry: SparringEntry, total: PeriodTotal) -> str:
-    """The reply after logging or undoing: the entry, then the period's total against target."""
-    return t(
-        lang,
-        key,
-        minutes=entry.minutes,
-        receivers=_receivers(lang, entry),
-        day=entry.given_on,
-        note=_note(lang, entry),
-        period=render_period(lang, total.period),
-        progress=render_progress(lang, total.given_minutes, total.target_minutes),
-    )
-
-
-def render_status(lang: str, status: SparringStatus) -> str:
-    lines = [
-        t(
-            lang,
-            "sparring.status.header",
-            period=render_period(lang, status.period),
-            start=format_date(lang, status.period.start, short=True),
-            end=status.period.end,
-        )
-    ]
-    if not status.entries:
-        lines.append(t(lang, "sparring.status.none"))
-    hidden = status.entry_count - len(status.entries)
-    if hidden:
-        lines.append(t(lang, "sparring.status.more", count=hidden))
-    for entry in status.entries:
-        lines.append(
-            t(
-                lang,
-                "sparring.status.entry",
-                day=format_date(lang, entry.given_on, short=True),
-                minutes=entry.minutes,
-                receivers=_receivers(lang, entry),
-                note=_note(lang, entry, NOTE_PREVIEW),
-            )
-        )
-    lines.append(
-        t(
-            lang,
-            "sparring.status.given",
-            progress=render_progress(lang, status.given_minutes, status.target_minutes),
-        )
-    )
-    if status.received:
-        people = markup_join(
-            ", ",
-            (
-                t(
-                    lang,
-                    "sparring.status.received_item",
-                    user=person_mention(lang, r.giver.slack_user_id),
-                    minutes=r.minutes,
-                )
-                for r in status.received
-            ),
-        )
-        lines.append(
-            t(lang, "sparring.status.received", minutes=status.received_minutes, people=people)
-        )
-    else:
-        lines.append(t(lang, "sparring.status.received_none"))
-    lines.append(t(lang, "sparring.status.hint"))
-    return "\n".join(lines)
 
 
 def render_help(lang: str, member: Member | None, now: datetime) -> str:
@@ -225,7 +119,7 @@ def build_sparring_received(
         giver=giver,
         minutes=entry.minutes,
         day=entry.given_on,
-        note=_note(lang, entry, NOTE_PREVIEW),
+        note=render_note(lang, entry, NOTE_PREVIEW),
     )
     return {
         "text": t(lang, "notice.sparring.text", giver=giver),
@@ -243,41 +137,6 @@ def build_sparring_received(
             },
         ],
     }
-
-
-def dispute_blocks(lang: str, receiver: SparringReceiver) -> list[dict[str, Any]]:
-    """A disputed entry for a facilitator, with the two ways to settle it."""
-    entry = receiver.entry
-    text = t(
-        lang,
-        "notice.dispute",
-        receiver=person_mention(lang, receiver.member.slack_user_id),
-        giver=person_mention(lang, entry.giver.slack_user_id),
-        minutes=entry.minutes,
-        day=entry.given_on,
-        note=_note(lang, entry, NOTE_PREVIEW),
-    )
-    buttons = [
-        {
-            "type": "button",
-            "action_id": action,
-            "text": {"type": "plain_text", "text": t(lang, key)},
-            "value": str(receiver.id),
-        }
-        for action, key in (
-            (Action.DISPUTE_KEEP, "notice.dispute.keep"),
-            (Action.DISPUTE_REMOVE, "notice.dispute.remove"),
-        )
-    ]
-    buttons[1]["style"] = "danger"
-    return [
-        mrkdwn_section(text, f"dispute_{receiver.id}"),
-        {
-            "type": "actions",
-            "block_id": f"{Block.DISPUTE_ACTIONS}_{receiver.id}_actions",
-            "elements": buttons,
-        },
-    ]
 
 
 def build_dispute_notice(
@@ -302,19 +161,6 @@ def build_dispute_notice(
         ),
         "blocks": dispute_blocks(lang, receiver),
     }
-
-
-def open_view_lazy(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-    """Lazy listener: open the modal the ack step built, with the request's trigger_id."""
-    view = context.get("view_to_open")
-    if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def reply_ephemeral(respond: Respond, context: dict[str, Any]) -> None:
-    """Lazy listener: tell the member what their click did."""
-    if context.get("reply"):
-        respond(text=context["reply"], response_type="ephemeral", replace_original=False)
 
 
 def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

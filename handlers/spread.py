@@ -23,8 +23,8 @@ from handlers.context import scope_of
 from handlers.errors import submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.sparring import open_view_lazy as open_view
-from handlers.sparring import reply_ephemeral
+from handlers.replies import open_view_lazy as open_view
+from handlers.replies import reply_ephemeral
 from models.network import Member
 from models.prep import PrepExample, network_members
 from models.spread import (
