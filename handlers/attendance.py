@@ -8,11 +8,20 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import info_modal, mrkdwn_section, plain
+from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import markup_join, t
 from handlers.context import scope_of
-from handlers.errors import error_message, submit_form
-from handlers.ids import Action, Block, Callback, Field
+from handlers.errors import error_message
+from handlers.forms import (
+    Submitted,
+    info_modal,
+    metadata_of,
+    modal,
+    reject,
+    submit_form,
+    text_field,
+)
+from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack
 from handlers.prep import render_when
 from handlers.replies import open_view_lazy as open_view
@@ -121,30 +130,20 @@ def render_head_count(lang: str, *, member: Member, count: HeadCount) -> str:
 
 
 def build_substitute_modal(lang: str, meeting_id: int) -> dict[str, Any]:
-    def field(block_id: str, label: str, max_length: int) -> dict[str, Any]:
-        return {
-            "type": "input",
-            "block_id": block_id,
-            "label": plain(label),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": Field.VALUE,
-                "max_length": max_length,
-            },
-        }
-
-    return {
-        "type": "modal",
-        "callback_id": Callback.SUBSTITUTE_MODAL,
-        "title": plain(t(lang, "attendance.modal.title")[:24]),
-        "submit": plain(t(lang, "prep.modal.submit")),
-        "close": plain(t(lang, "prep.modal.close")),
-        "private_metadata": json.dumps({"meeting": meeting_id}),
-        "blocks": [
-            field(SubstituteField.NAME, t(lang, "attendance.modal.name"), NAME_MAX),
-            field(SubstituteField.EMAIL, t(lang, "attendance.modal.email"), EMAIL_MAX),
+    """The form for the colleague a member sends in their place."""
+    return modal(
+        lang,
+        callback_id=Callback.SUBSTITUTE_MODAL,
+        title=t(lang, "attendance.modal.title"),
+        submit=t(lang, "prep.modal.submit"),
+        metadata={"meeting": meeting_id},
+        blocks=[
+            text_field(SubstituteField.NAME, t(lang, "attendance.modal.name"), max_length=NAME_MAX),
+            text_field(
+                SubstituteField.EMAIL, t(lang, "attendance.modal.email"), max_length=EMAIL_MAX
+            ),
         ],
-    }
+    )
 
 
 def _meeting(member: Member, meeting_id: Any) -> Meeting | None:
@@ -184,20 +183,17 @@ def handle_substitute_submission(ack: Ack, body: dict[str, Any], context: dict[s
     scope = scope_of(context)
     member = scope.require_member()
     lang = member.lang
-    values = body["view"]["state"]["values"]
-    meeting = _meeting(
-        member, json.loads(body["view"].get("private_metadata") or "{}").get("meeting")
-    )
-    name = values[SubstituteField.NAME][Field.VALUE].get("value") or ""
-    email = values[SubstituteField.EMAIL][Field.VALUE].get("value") or ""
+    form = Submitted.of(body)
+    meeting = _meeting(member, metadata_of(body).get("meeting"))
     if meeting is None:
-        ack(response_action="errors", errors={SubstituteField.NAME: t(lang, "prep.no_meeting")})
+        reject(ack, lang, SubstituteField.NAME, "prep.no_meeting")
         return
+    name, email = form.text(SubstituteField.NAME), form.text(SubstituteField.EMAIL)
     submit_form(
         ack,
         scope,
         lang,
-        values,
+        form,
         default_field=SubstituteField.NAME,
         save=lambda: set_attendance(
             session=scope.db,

@@ -10,9 +10,18 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
-from handlers.blocks import element_state, info_modal, option, picker
-from handlers.catalogue import person_mention, plain_text, t
+from handlers.blocks import option, picker
+from handlers.catalogue import person_mention, t
 from handlers.context import RequestScope, scope_of
+from handlers.forms import (
+    Submitted,
+    date_field,
+    info_modal,
+    input_field,
+    modal,
+    submit_form,
+    text_field,
+)
 from handlers.ids import Action, Block, Callback, Field, SparringField
 from handlers.parsing import (
     SparringCommand,
@@ -29,11 +38,12 @@ from handlers.render import (
     render_status,
 )
 from handlers.replies import open_view_lazy, reply_ephemeral
-from models.errors import InputError
 from models.network import Member, Role
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
+    PeriodTotal,
+    SparringEntry,
     SparringReceiver,
     dispute_sparring,
     is_open_dispute,
@@ -192,65 +202,45 @@ SPARRING_FIELDS = {
 
 def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> dict[str, Any]:
     """The form behind the "Log sparring" button: the same rules as `/sparring logged`."""
-
-    def plain(text: str) -> dict[str, Any]:
-        return {"type": "plain_text", "text": plain_text(text)}
-
     blocks: list[dict[str, Any]] = [
-        {
-            "type": "input",
-            "block_id": SparringField.DURATION,
-            "label": plain(t(lang, "sparring.modal.duration")),
-            "hint": plain(t(lang, "sparring.modal.duration_hint")),
-            "element": {"type": "plain_text_input", "action_id": Field.VALUE, "max_length": 20},
-        },
-        {
-            "type": "input",
-            "block_id": SparringField.DATE,
-            "label": plain(t(lang, "sparring.modal.date")),
-            "element": {
-                "type": "datepicker",
-                "action_id": Field.VALUE,
-                "initial_date": today.isoformat(),
-            },
-        },
+        text_field(
+            SparringField.DURATION,
+            t(lang, "sparring.modal.duration"),
+            max_length=20,
+            hint=t(lang, "sparring.modal.duration_hint"),
+        ),
+        date_field(SparringField.DATE, t(lang, "sparring.modal.date"), initial=today),
     ]
     if members:
+        receivers = picker(
+            [option(m.name, m.slack_user_id) for m in members],
+            search_action=Field.MEMBER_SEARCH,
+            multi=True,
+        )
         blocks.append(
-            {
-                "type": "input",
-                "block_id": SparringField.RECEIVERS,
-                "optional": True,
-                "label": plain(t(lang, "sparring.modal.receivers")),
-                "element": picker(
-                    [option(m.name, m.slack_user_id) for m in members],
-                    search_action=Field.MEMBER_SEARCH,
-                    multi=True,
-                ),
-            }
+            input_field(
+                SparringField.RECEIVERS,
+                t(lang, "sparring.modal.receivers"),
+                receivers,
+                optional=True,
+            )
         )
     blocks.append(
-        {
-            "type": "input",
-            "block_id": SparringField.NOTE,
-            "optional": True,
-            "label": plain(t(lang, "sparring.modal.note")),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": Field.VALUE,
-                "multiline": True,
-                "max_length": MAX_NOTE_LENGTH,
-            },
-        }
+        text_field(
+            SparringField.NOTE,
+            t(lang, "sparring.modal.note"),
+            max_length=MAX_NOTE_LENGTH,
+            multiline=True,
+            optional=True,
+        )
     )
-    return {
-        "type": "modal",
-        "callback_id": Callback.SPARRING_MODAL,
-        "title": plain(t(lang, "sparring.modal.title")[:24]),
-        "submit": plain(t(lang, "prep.modal.submit")),
-        "close": plain(t(lang, "prep.modal.close")),
-        "blocks": blocks,
-    }
+    return modal(
+        lang,
+        callback_id=Callback.SPARRING_MODAL,
+        title=t(lang, "sparring.modal.title"),
+        submit=t(lang, "prep.modal.submit"),
+        blocks=blocks,
+    )
 
 
 def handle_open_sparring_button(ack: Ack, context: dict[str, Any]) -> None:
@@ -266,44 +256,33 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
     scope = scope_of(context)
     member = scope.require_member()
     lang = member.lang
-    values = body["view"]["state"]["values"]
+    form = Submitted.of(body)
 
-    def value(block: str) -> dict[str, Any]:
-        return element_state(values, block)
-
-    try:
-        minutes = parse_duration(value(SparringField.DURATION).get("value") or "")
-        raw_day = value(SparringField.DATE).get("selected_date")
-        given_on = date.fromisoformat(raw_day) if raw_day else member.today(scope.now)
-        receivers = [
-            o["value"] for o in value(SparringField.RECEIVERS).get("selected_options") or []
-        ]
+    def save() -> tuple[SparringEntry, PeriodTotal]:
         entry = log_sparring(
             session=scope.db,
             member=member,
-            minutes=minutes,
-            given_on=given_on,
-            receiver_ids=receivers,
-            note=value(SparringField.NOTE).get("value") or "",
+            minutes=parse_duration(form.text(SparringField.DURATION)),
+            given_on=form.day(SparringField.DATE) or member.today(scope.now),
+            receiver_ids=form.choices(SparringField.RECEIVERS),
+            note=form.text(SparringField.NOTE),
             now=scope.now,
         )
-    except InputError as error:
-        scope.db.rollback()
-        field = SPARRING_FIELDS.get(error.key, SparringField.DURATION)
-        ack(
-            response_action="errors",
-            errors={field: plain_text(t(lang, error.key, **error.params))},
-        )
-        return
-    total = period_total(session=scope.db, member=member, day=entry.given_on)
-    scope.db.commit()
-    ack(
-        response_action="update",
-        view=info_modal(
+        return entry, period_total(session=scope.db, member=member, day=entry.given_on)
+
+    submit_form(
+        ack,
+        scope,
+        lang,
+        form,
+        default_field=SparringField.DURATION,
+        field_of_key=SPARRING_FIELDS,
+        save=save,
+        saved_view=lambda saved: info_modal(
             lang,
             callback_id=Callback.SPARRING_MODAL,
             title=t(lang, "sparring.modal.title"),
-            text=render_entry_reply("sparring.logged", lang, entry, total),
+            text=render_entry_reply("sparring.logged", lang, *saved),
         ),
     )
 

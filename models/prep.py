@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import STABLE_IDS, Base, enum_column, utc_now
-from models.errors import InputError
+from models.errors import FieldErrors, InputError
 from models.history import apply_changes, delete_with_history
 from models.network import Meeting, Member, Role
 
@@ -170,16 +170,6 @@ class PrepStatus:
     @property
     def missing(self) -> list[PrepPart]:
         return [part for part, ok in self.done.items() if not ok]
-
-
-@dataclass
-class FieldErrors(Exception):
-    """Errors tied to fields of a form: field name -> (catalogue key, params)."""
-
-    errors: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
-
-    def add(self, name: str, key: str, **params: object) -> None:
-        self.errors.setdefault(name, (key, params))
 
 
 @dataclass(frozen=True)
