@@ -18,7 +18,7 @@ from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action
-from handlers.network import DISPUTES_IN_SUMMARY, dispute_overview, render_summary
+from handlers.network.summary import DISPUTES_IN_SUMMARY, dispute_overview, render_summary
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_prep_status
 from handlers.render import render_status
