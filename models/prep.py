@@ -4,9 +4,10 @@ aimed at a primary and a secondary person), innovation examples — and the ques
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -299,6 +300,30 @@ def save_manager_alignment(
     return prep
 
 
+def _question_person(
+    errors: FieldErrors,
+    position: int,
+    role: QuestionField,
+    slack_id: str | None,
+    text: str,
+    member: Member,
+    wanted: Mapping[Any, Member],  # by Slack id
+) -> Member | None:
+    """The member a question's `role` names, or None (with the error when one is due)."""
+    name = question_field(position, role)
+    if not slack_id:
+        if text:
+            errors.add(name, f"prep.error.{role}_missing")
+        return None
+    if slack_id == member.slack_user_id:
+        errors.add(name, "prep.error.self")
+        return None
+    if slack_id not in wanted:
+        errors.add(name, "prep.error.not_member", users=[slack_id])
+        return None
+    return wanted[slack_id]
+
+
 def save_questions(
     *,
     session: Session,
@@ -324,25 +349,13 @@ def save_questions(
     rows: dict[int, tuple[str, Member, Member]] = {}
     for q in questions:
         text = _check_text(errors, question_field(q.position, QuestionField.TEXT), q.text)
-        people: list[Member | None] = []
-        for role, slack_id in (
-            (QuestionField.PRIMARY, q.primary_slack_id),
-            (QuestionField.SECONDARY, q.secondary_slack_id),
-        ):
-            name = question_field(q.position, role)
-            if not slack_id:
-                if text:
-                    errors.add(name, f"prep.error.{role}_missing")
-                people.append(None)
-            elif slack_id == member.slack_user_id:
-                errors.add(name, "prep.error.self")
-                people.append(None)
-            elif slack_id not in wanted:
-                errors.add(name, "prep.error.not_member", users=[slack_id])
-                people.append(None)
-            else:
-                people.append(wanted[slack_id])
-        primary, secondary = people
+        primary, secondary = (
+            _question_person(errors, q.position, role, slack_id, text, member, wanted)
+            for role, slack_id in (
+                (QuestionField.PRIMARY, q.primary_slack_id),
+                (QuestionField.SECONDARY, q.secondary_slack_id),
+            )
+        )
         if primary is not None and primary is secondary:
             errors.add(
                 question_field(q.position, QuestionField.SECONDARY), "prep.error.same_person"
@@ -408,6 +421,21 @@ def save_questions(
     )
 
 
+def _checked_example(errors: FieldErrors, ex: ExampleInput) -> tuple[str, str, str, str]:
+    """An example's title, idea, effect and learning, stripped; an example with any of them
+    needs a title and an idea."""
+    title = _check_text(errors, example_field(ex.key, ExampleField.TITLE), ex.title, MAX_TITLE)
+    idea = _check_text(errors, example_field(ex.key, ExampleField.IDEA), ex.idea)
+    effect = _check_text(errors, example_field(ex.key, ExampleField.EFFECT), ex.effect)
+    learning = _check_text(errors, example_field(ex.key, ExampleField.LEARNING), ex.learning)
+    if any((title, idea, effect, learning)):
+        if not title:
+            errors.add(example_field(ex.key, ExampleField.TITLE), "prep.error.title_missing")
+        if not idea:
+            errors.add(example_field(ex.key, ExampleField.IDEA), "prep.error.idea_missing")
+    return title, idea, effect, learning
+
+
 def save_examples(
     *,
     session: Session,
@@ -431,19 +459,11 @@ def save_examples(
     keep: list[tuple[ExampleInput, str, str, str, str]] = []
     remove: list[PrepExample] = []
     for ex in examples:
-        title = _check_text(errors, example_field(ex.key, ExampleField.TITLE), ex.title, MAX_TITLE)
-        idea = _check_text(errors, example_field(ex.key, ExampleField.IDEA), ex.idea)
-        effect = _check_text(errors, example_field(ex.key, ExampleField.EFFECT), ex.effect)
-        learning = _check_text(errors, example_field(ex.key, ExampleField.LEARNING), ex.learning)
-        if not any((title, idea, effect, learning)):
-            if ex.key in existing:
-                remove.append(existing[ex.key])
-            continue
-        if not title:
-            errors.add(example_field(ex.key, ExampleField.TITLE), "prep.error.title_missing")
-        if not idea:
-            errors.add(example_field(ex.key, ExampleField.IDEA), "prep.error.idea_missing")
-        keep.append((ex, title, idea, effect, learning))
+        texts = _checked_example(errors, ex)
+        if any(texts):
+            keep.append((ex, *texts))
+        elif ex.key in existing:
+            remove.append(existing[ex.key])
     if errors.errors:
         raise errors
     for gone in remove:

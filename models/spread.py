@@ -91,6 +91,35 @@ def shared_examples(*, session: Session, member: Member, now: datetime) -> list[
     )
 
 
+def _status(value: str | None) -> SpreadStatus:
+    """The status chosen in the form; none chosen (or an unknown one) is an error on it."""
+    try:
+        return SpreadStatus(value or "")
+    except ValueError:
+        raise InputError(
+            "spread.error.unknown_status", field=SpreadField.STATUS, value=value or ""
+        ) from None
+
+
+def _shared_example(
+    session: Session, member: Member, example_id: int, now: datetime
+) -> PrepExample:
+    """Another member's example, shared at a meeting of the network that has been held."""
+    example = session.get(PrepExample, example_id)
+    if example is None or example.member_id == member.id:
+        raise InputError("spread.error.unknown_example", field=SpreadField.EXAMPLE)
+    owner = session.get(Member, example.member_id)
+    shared_at = session.get(Meeting, example.meeting_id)
+    if (
+        owner is None
+        or owner.network_id != member.network_id
+        or shared_at is None
+        or shared_at.starts_at > now
+    ):
+        raise InputError("spread.error.unknown_example", field=SpreadField.EXAMPLE)
+    return example
+
+
 def _resolve(
     session: Session, member: Member, data: SpreadInput, now: datetime
 ) -> dict[str, object]:
@@ -98,29 +127,13 @@ def _resolve(
     solution, effect = data.solution.strip(), data.effect.strip()
     example = None
     if data.example_id is not None:
-        example = session.get(PrepExample, data.example_id)
-        if example is None or example.member_id == member.id:
-            raise InputError("spread.error.unknown_example", field=SpreadField.EXAMPLE)
-        owner = session.get(Member, example.member_id)
-        shared_at = session.get(Meeting, example.meeting_id)
-        if (
-            owner is None
-            or owner.network_id != member.network_id
-            or shared_at is None
-            or shared_at.starts_at > now
-        ):
-            raise InputError("spread.error.unknown_example", field=SpreadField.EXAMPLE)
+        example = _shared_example(session, member, data.example_id, now)
         solution = solution or example.title
     if not solution:
         raise InputError("spread.error.empty", field=SpreadField.SOLUTION)
     if len(solution) > MAX_TEXT or len(effect) > MAX_TEXT:
         raise InputError("spread.error.too_long", field=SpreadField.SOLUTION, limit=MAX_TEXT)
-    try:
-        status = SpreadStatus(data.status or "")
-    except ValueError:
-        raise InputError(
-            "spread.error.unknown_status", field=SpreadField.STATUS, value=data.status or ""
-        ) from None
+    status = _status(data.status)
     source = None
     if data.source_slack_id:
         source = session.scalars(
@@ -184,12 +197,7 @@ def update_spread(
     row = session.get(SpreadAction, action_id)
     if row is None or row.member_id != member.id:
         raise InputError("spread.error.not_found", field=SpreadField.STATUS)
-    try:
-        new_status = SpreadStatus(status or "")
-    except ValueError:
-        raise InputError(
-            "spread.error.unknown_status", field=SpreadField.STATUS, value=status or ""
-        ) from None
+    new_status = _status(status)
     effect = effect.strip()
     if len(effect) > MAX_TEXT:
         raise InputError("spread.error.too_long", field=SpreadField.EFFECT, limit=MAX_TEXT)
