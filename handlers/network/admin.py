@@ -18,7 +18,7 @@ from handlers.context import RequestScope
 from handlers.network.common import MAX_BLOCKS, facilitator_in, sections
 from handlers.parsing import MENTION_RE, escape_slack, option_name, unescape_slack
 from models.errors import InputError
-from models.network import Network, Role
+from models.network import Member, Network, Role
 from models.network_admin import add_member, move_meeting, remove_member
 from models.summary import MAX_PER_WORKPLACE, FeeLine
 
@@ -38,46 +38,61 @@ def options_of(text: str) -> dict[str, str]:
 def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, text: str) -> str:
     """add / remove / meeting: change the network from Slack; returns the reply."""
     by = facilitator_in(scope, network)
-    options = options_of(text)
     if word in {"add", "tilføj"}:
-        found = MENTION_RE.search(text)
-        if found is None:
-            raise InputError("network.error.add_form", missing=t(lang, "network.option.mention"))
-        label = found.group(0).split("|", 1)[1][:-1] if "|" in found.group(0) else ""
-        try:
-            member = add_member(
-                session=scope.db,
-                network=network,
-                by=by,
-                slack_user_id=found["id"],
-                name=options.get("name", label),
-                organisation=options.get("org", ""),
-                manager=options.get("manager", ""),
-                language=options.get("lang"),
-                now=scope.now,
-            )
-        except InputError as error:  # name the missing option in the member's own words
-            if error.key != "network.error.add_form":
-                raise
-            option = t(lang, f"network.option.{error.params['missing']}")
-            raise InputError(error.key, missing=option) from None
-        scope.db.commit()
-        return t(
-            lang,
-            "network.added",
-            user=mention(member.slack_user_id),
-            organisation=escape_slack(member.organisation or ""),
-        )
+        return _add(scope, lang, network, by, text)
     if word in {"remove", "fjern"}:
-        found = MENTION_RE.search(text)
-        if found is None:
-            raise InputError("network.error.unknown_member")
-        member = remove_member(
-            session=scope.db, network=network, by=by, slack_user_id=found["id"], now=scope.now
+        return _remove(scope, lang, network, by, text)
+    return _move_meeting(scope, lang, network, by, text)
+
+
+def _add(scope: RequestScope, lang: str, network: Network, by: Member, text: str) -> str:
+    """`add @person name="…" org="…" manager="…" lang=en`"""
+    options = options_of(text)
+    found = MENTION_RE.search(text)
+    if found is None:
+        raise InputError("network.error.add_form", missing=t(lang, "network.option.mention"))
+    label = found.group(0).split("|", 1)[1][:-1] if "|" in found.group(0) else ""
+    try:
+        member = add_member(
+            session=scope.db,
+            network=network,
+            by=by,
+            slack_user_id=found["id"],
+            name=options.get("name", label),
+            organisation=options.get("org", ""),
+            manager=options.get("manager", ""),
+            language=options.get("lang"),
+            now=scope.now,
         )
-        scope.db.commit()
-        return t(lang, "network.removed", user=mention(member.slack_user_id))
-    # meeting N date=YYYY-MM-DD time=HH:MM-HH:MM place="…" host="…"
+    except InputError as error:  # name the missing option in the member's own words
+        if error.key != "network.error.add_form":
+            raise
+        option = t(lang, f"network.option.{error.params['missing']}")
+        raise InputError(error.key, missing=option) from None
+    scope.db.commit()
+    return t(
+        lang,
+        "network.added",
+        user=mention(member.slack_user_id),
+        organisation=escape_slack(member.organisation or ""),
+    )
+
+
+def _remove(scope: RequestScope, lang: str, network: Network, by: Member, text: str) -> str:
+    """`remove @person`"""
+    found = MENTION_RE.search(text)
+    if found is None:
+        raise InputError("network.error.unknown_member")
+    member = remove_member(
+        session=scope.db, network=network, by=by, slack_user_id=found["id"], now=scope.now
+    )
+    scope.db.commit()
+    return t(lang, "network.removed", user=mention(member.slack_user_id))
+
+
+def _move_meeting(scope: RequestScope, lang: str, network: Network, by: Member, text: str) -> str:
+    """`meeting N date=YYYY-MM-DD time=HH:MM-HH:MM place="…" host="…"`"""
+    options = options_of(text)
     today = scope.now.astimezone(network.zone).date()  # the example shows a date ahead
     parts = text.split()
     if len(parts) < 2 or not parts[1].isdigit() or not options:

@@ -23,12 +23,13 @@ from handlers.network.common import (
     MAX_BLOCKS,
     facilitated_network,
     facilitator_in,
+    member_by_mention,
     sections,
 )
-from handlers.parsing import MENTION_RE, escape_slack
+from handlers.parsing import escape_slack
 from handlers.render import dispute_blocks, render_period
 from models.errors import InputError
-from models.network import Meeting, Member, Network, Role, sister_of
+from models.network import Meeting, Member, Network, sister_of
 from models.nudges import unreached_members
 from models.sparring import SparringReceiver, is_open_dispute, resolve_dispute
 from models.summary import (
@@ -180,54 +181,57 @@ def _meeting_by_number(network: Network, text: str) -> Any:
 def summary_blocks(
     scope: RequestScope, lang: str, network: Network, args: list[str]
 ) -> list[dict[str, Any]]:
+    """`/network summary [meeting N | season | @member]`: fetch the summaries asked for, then
+    render them."""
+
+    def summary_of(meeting: Meeting) -> Summary:
+        return meeting_summary(session=scope.db, network=network, meeting=meeting)
+
+    word = args[0].lower() if args else ""
     if not args:
         meeting = next_meeting_for_summary(network, scope.now.astimezone(network.zone).date())
         assert meeting is not None, "a network has at least one meeting"
-        return render_summary(
-            lang, meeting_summary(session=scope.db, network=network, meeting=meeting)
-        )
-    if args[0].lower() in {"meeting", "møde", "mode"} and len(args) > 1:
-        meeting = _meeting_by_number(network, args[1])
-        return render_summary(
-            lang, meeting_summary(session=scope.db, network=network, meeting=meeting)
-        )
-    if args[0].lower() in {"season", "sæson", "saeson"}:
-        lines: list[str] = []
-        for meeting in network.meetings:
-            s = meeting_summary(session=scope.db, network=network, meeting=meeting)
-            answers = [ln.attendance.value if ln.attendance else None for ln in s.lines]
-            lines.append(
-                t(
-                    lang,
-                    "network.season.line",
-                    number=meeting.number,
-                    date=format_date(lang, meeting.starts_at.astimezone(network.zone).date()),
-                    prepared=sum(1 for ln in s.lines if ln.prepared),
-                    members=len(s.lines),
-                    target_met=s.sparring_target_met,
-                    followups=sum(1 for ln in s.lines if ln.followups),
-                    yes=answers.count("yes"),
-                )
-            )
-        return [
-            mrkdwn_section(f"*{escape_slack(network.name)}*"),
-            *sections(lang, lines, MAX_BLOCKS),
-        ]
-    found = MENTION_RE.fullmatch(args[0])
-    member = None
-    if found:
-        member = next(
-            (m for m in network.people if m.slack_user_id == found["id"] and m.role is Role.MEMBER),
-            None,
-        )
+        return render_summary(lang, summary_of(meeting))
+    if word in {"meeting", "møde", "mode"} and len(args) > 1:
+        return render_summary(lang, summary_of(_meeting_by_number(network, args[1])))
+    if word in {"season", "sæson", "saeson"}:
+        return render_season(lang, network, [summary_of(m) for m in network.meetings])
+    member = member_by_mention(network, args[0])
     if member is None:
         raise InputError("network.error.unknown_member")
+    return render_member_season(lang, member, [summary_of(m) for m in network.meetings])
+
+
+def render_season(lang: str, network: Network, summaries: list[Summary]) -> list[dict[str, Any]]:
+    """The season at a glance: one line per meeting."""
+    lines: list[str] = []
+    for s in summaries:
+        answers = [ln.attendance.value if ln.attendance else None for ln in s.lines]
+        lines.append(
+            t(
+                lang,
+                "network.season.line",
+                number=s.meeting.number,
+                date=format_date(lang, s.meeting.starts_at.astimezone(network.zone).date()),
+                prepared=sum(1 for ln in s.lines if ln.prepared),
+                members=len(s.lines),
+                target_met=s.sparring_target_met,
+                followups=sum(1 for ln in s.lines if ln.followups),
+                yes=answers.count("yes"),
+            )
+        )
+    return [mrkdwn_section(f"*{escape_slack(network.name)}*"), *sections(lang, lines, MAX_BLOCKS)]
+
+
+def render_member_season(
+    lang: str, member: Member, summaries: list[Summary]
+) -> list[dict[str, Any]]:
+    """One member through the season: their line of each meeting's summary."""
     lines = []
-    for meeting in network.meetings:
-        s = meeting_summary(session=scope.db, network=network, meeting=meeting)
+    for s in summaries:
         line = next((ln for ln in s.lines if ln.member.id == member.id), None)
         if line is not None:
-            lines.append(f"*{meeting.number}.* " + render_line(lang, line)[2:])
+            lines.append(f"*{s.meeting.number}.* " + render_line(lang, line)[2:])
     header = t(
         lang,
         "network.member.header",
