@@ -87,32 +87,12 @@ def build_home_view(
     """The Home tab for a member: network, next meeting, their preparation for it (with a
     button to open the form), sparring this period, help."""
     network = member.network
-    meeting = next_meeting(network, now)
-    if meeting is None:
-        meeting_text = t(lang, "home.no_next_meeting")
-    else:
-        meeting_text = t(
-            lang,
-            "home.next_meeting",
-            number=meeting.number,
-            theme=escape_slack(meeting.theme),
-            when=render_meeting_when(lang, meeting, member.zone, network.zone),
-            place=escape_slack(meeting.place),
-            host=escape_slack(meeting.host),
-        )
     prep_blocks: list[dict[str, Any]] = []
     if prep is not None:
-        button = {
-            "type": "button",
-            "action_id": Action.OPEN_PREP_ALL,
-            "text": {"type": "plain_text", "text": t(lang, "nudge.button.all")},
-            "value": json.dumps({"meeting": prep.meeting.id}),
-            "style": "primary",
-        }
         prep_blocks = [
             {"type": "divider"},
             _section(HomeBlock.PREP, render_prep_status(lang, member, prep, now)),
-            {"type": "actions", "block_id": HomeBlock.PREP_ACTIONS, "elements": [button]},
+            _prep_actions(lang, prep),
         ]
     return {
         "type": "home",
@@ -121,7 +101,7 @@ def build_home_view(
             _section(
                 HomeBlock.NETWORK, t(lang, "home.network", network=escape_slack(network.name))
             ),
-            _section(HomeBlock.NEXT_MEETING, meeting_text),
+            _section(HomeBlock.NEXT_MEETING, _next_meeting_text(lang, member, now)),
             *prep_blocks,
             {"type": "divider"},
             _section(HomeBlock.SPARRING, sparring_text),
@@ -129,28 +109,59 @@ def build_home_view(
                 HomeBlock.BETWEEN,
                 t(lang, "home.between", followup=mark(followups > 0), spread=spread),
             ),
-            {
-                "type": "actions",
-                "block_id": HomeBlock.BETWEEN_ACTIONS,
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": action,
-                        "text": {"type": "plain_text", "text": t(lang, key)},
-                        "value": "{}",
-                    }
-                    for action, key in (
-                        (Action.OPEN_SPARRING, "between.button.sparring"),
-                        (Action.OPEN_FOLLOWUP, "between.button.followup"),
-                        (Action.OPEN_SPREAD, "between.button.spread"),
-                    )
-                ],
-            },
+            _between_actions(lang),
             {
                 "type": "context",
                 "block_id": HomeBlock.HELP,
                 "elements": [{"type": "mrkdwn", "text": t(lang, "home.help")}],
             },
+        ],
+    }
+
+
+def _next_meeting_text(lang: str, member: Member, now: datetime) -> str:
+    network = member.network
+    meeting = next_meeting(network, now)
+    if meeting is None:
+        return t(lang, "home.no_next_meeting")
+    return t(
+        lang,
+        "home.next_meeting",
+        number=meeting.number,
+        theme=escape_slack(meeting.theme),
+        when=render_meeting_when(lang, meeting, member.zone, network.zone),
+        place=escape_slack(meeting.place),
+        host=escape_slack(meeting.host),
+    )
+
+
+def _prep_actions(lang: str, prep: PrepStatus) -> dict[str, Any]:
+    button = {
+        "type": "button",
+        "action_id": Action.OPEN_PREP_ALL,
+        "text": {"type": "plain_text", "text": t(lang, "nudge.button.all")},
+        "value": json.dumps({"meeting": prep.meeting.id}),
+        "style": "primary",
+    }
+    return {"type": "actions", "block_id": HomeBlock.PREP_ACTIONS, "elements": [button]}
+
+
+def _between_actions(lang: str) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": HomeBlock.BETWEEN_ACTIONS,
+        "elements": [
+            {
+                "type": "button",
+                "action_id": action,
+                "text": {"type": "plain_text", "text": t(lang, key)},
+                "value": "{}",
+            }
+            for action, key in (
+                (Action.OPEN_SPARRING, "between.button.sparring"),
+                (Action.OPEN_FOLLOWUP, "between.button.followup"),
+                (Action.OPEN_SPREAD, "between.button.spread"),
+            )
         ],
     }
 
