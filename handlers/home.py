@@ -37,7 +37,7 @@ from models.network import (
 from models.prep import PrepStatus, prep_status, upcoming_meeting
 from models.sparring import sparring_status
 from models.spread import spread_actions
-from models.summary import meeting_summary, next_meeting_for_summary
+from models.summary import Summary, meeting_summary, next_meeting_for_summary
 
 log = logging.getLogger(__name__)
 
@@ -209,18 +209,14 @@ def build_host_home_view(
     return {"type": "home", "blocks": blocks[:100]}
 
 
-def build_facilitator_home_view(
-    session: Session, facilitator: Member, now: datetime
-) -> dict[str, Any]:
-    """A facilitator's Home tab: the network's overview for the next meeting."""
+def build_facilitator_home_view(facilitator: Member, summary: Summary | None) -> dict[str, Any]:
+    """A facilitator's Home tab: the network's overview for the next meeting (`summary`)."""
     lang, network = facilitator.lang, facilitator.network
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
         _section(HomeBlock.NETWORK, t(lang, "home.network", network=escape_slack(network.name))),
     ]
-    meeting = next_meeting_for_summary(network, now.astimezone(network.zone).date())
-    if meeting is not None:
-        summary = meeting_summary(session=session, network=network, meeting=meeting)
+    if summary is not None:
         overview = render_summary(lang, summary)
         blocks += overview[:2]  # the meeting and the totals; the rest via /network summary
         blocks += dispute_overview(
@@ -251,45 +247,56 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
     scope = scope_of(context)
     user_id = str(event["user"])
     with scope.session_factory() as session:
-        people = find_people(session, user_id)
-        member = pick_member(people, scope.now)
-        facilitator = next((p for p in people if p.role is Role.FACILITATOR), None)
-        host = next((p for p in people if p.role is Role.HOST), None)
-        if member is None and facilitator is not None:
-            view = build_facilitator_home_view(session, facilitator, scope.now)
-        elif member is None and host is not None:
-            hosted = [m for m in host.network.meetings if m.host_contact_id == host.id]
-            view = build_host_home_view(
-                host.lang,
-                host=host,
-                counts=[head_count(session, m) for m in hosted],
-                now=scope.now,
-            )
-        elif member is None:
-            contacts = [f.slack_user_id for f in facilitators_to_contact(session)]
-            view = build_stranger_home_view(scope.lang, list(dict.fromkeys(contacts)))
-        else:
-            status = sparring_status(session=session, member=member, now=scope.now)
-            followups = len(
-                followups_in_period(session=session, member=member, period=status.period)
-            )
-            spread = sum(
-                1
-                for a in spread_actions(session=session, member=member)
-                if status.period.contains(a.created_at.astimezone(member.zone).date())
-            )
-            meeting = upcoming_meeting(member, scope.now)
-            prep = prep_status(session=session, member=member, meeting=meeting) if meeting else None
-            view = build_home_view(
-                member.lang,
-                member=member,
-                now=scope.now,
-                sparring_text=render_status(member.lang, status),
-                prep=prep,
-                followups=followups,
-                spread=spread,
-            )
+        view = home_view_for(session, find_people(session, user_id), scope.now, scope.lang)
     client.views_publish(user_id=user_id, view=view)
+
+
+def home_view_for(
+    session: Session, people: list[Member], now: datetime, lang: str
+) -> dict[str, Any]:
+    """The Home tab of whoever `people` are: a member's own, else a facilitator's, a host
+    contact's, or the one for someone not (yet) in a network."""
+    member = pick_member(people, now)
+    if member is not None:
+        return _member_home(session, member, now)
+    facilitator = next((p for p in people if p.role is Role.FACILITATOR), None)
+    if facilitator is not None:
+        network = facilitator.network
+        meeting = next_meeting_for_summary(network, now.astimezone(network.zone).date())
+        summary = (
+            meeting_summary(session=session, network=network, meeting=meeting)
+            if meeting is not None
+            else None
+        )
+        return build_facilitator_home_view(facilitator, summary)
+    host = next((p for p in people if p.role is Role.HOST), None)
+    if host is not None:
+        hosted = [m for m in host.network.meetings if m.host_contact_id == host.id]
+        counts = [head_count(session, m) for m in hosted]
+        return build_host_home_view(host.lang, host=host, counts=counts, now=now)
+    contacts = [f.slack_user_id for f in facilitators_to_contact(session)]
+    return build_stranger_home_view(lang, list(dict.fromkeys(contacts)))
+
+
+def _member_home(session: Session, member: Member, now: datetime) -> dict[str, Any]:
+    status = sparring_status(session=session, member=member, now=now)
+    followups = len(followups_in_period(session=session, member=member, period=status.period))
+    spread = sum(
+        1
+        for a in spread_actions(session=session, member=member)
+        if status.period.contains(a.created_at.astimezone(member.zone).date())
+    )
+    meeting = upcoming_meeting(member, now)
+    prep = prep_status(session=session, member=member, meeting=meeting) if meeting else None
+    return build_home_view(
+        member.lang,
+        member=member,
+        now=now,
+        sparring_text=render_status(member.lang, status),
+        prep=prep,
+        followups=followups,
+        spread=spread,
+    )
 
 
 def register(app: App) -> None:
