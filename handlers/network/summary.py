@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -242,11 +243,8 @@ def render_member_season(
     return [mrkdwn_section(header), *sections(lang, lines, MAX_BLOCKS)]
 
 
-def render_unreached(
-    lang: str, *, session: Session, network: Network, now: datetime
-) -> list[dict[str, Any]]:
+def render_unreached(lang: str, people: list[tuple[Member, int]]) -> list[dict[str, Any]]:
     """Members whom the bot's messages could not reach this past week, for the facilitator."""
-    people = unreached_members(session=session, network_id=network.id, since=now - UNREACHED_SINCE)
     if not people:
         return []
     names = markup_join(
@@ -255,39 +253,67 @@ def render_unreached(
     return [mrkdwn_section(t(lang, "network.digest.unreached", names=names))]
 
 
+@dataclass(frozen=True)
+class Digest:
+    """What a facilitator's digest shows, fetched once."""
+
+    key: str  # network.digest.weekly or .readiness
+    network: Network
+    summary: Summary
+    unreached: list[tuple[Member, int]]  # and how many messages did not reach them
+    sister: Summary | None  # the sister network's next meeting: its totals only
+
+
+def digest_facts(
+    *, session: Session, member: Member, meeting: Meeting | None, now: datetime
+) -> Digest | None:
+    """Fetch the readiness report for `meeting`, or (with None) the weekly digest of the next
+    meeting. None outside the season's meetings."""
+    network = member.network
+    key = "network.digest.weekly" if meeting is None else "network.digest.readiness"
+    if meeting is None:
+        meeting = next_meeting_for_summary(network, now.astimezone(network.zone).date())
+    if meeting is None:
+        return None
+    summary = meeting_summary(session=session, network=network, meeting=meeting)
+    shared = None
+    sister = sister_of(session, network) if key == "network.digest.weekly" else None
+    if sister is not None:
+        sister_meeting = next_meeting_for_summary(sister, now.astimezone(sister.zone).date())
+        if sister_meeting is not None:
+            shared = meeting_summary(session=session, network=sister, meeting=sister_meeting)
+    since = now - UNREACHED_SINCE
+    unreached = unreached_members(session=session, network_id=network.id, since=since)
+    return Digest(key, network, summary, unreached, shared)
+
+
 def build_digest(
     *, session: Session, member: Member, meeting: Meeting | None, now: datetime
 ) -> dict[str, Any] | None:
     """The facilitator's readiness report for `meeting`, or (with None) the weekly digest:
     the summary of the next meeting. None outside the season's meetings."""
-    network, lang = member.network, member.lang
-    if meeting is None:
-        meeting = next_meeting_for_summary(network, now.astimezone(network.zone).date())
-        key = "network.digest.weekly"
-    else:
-        key = "network.digest.readiness"
-    if meeting is None:
-        return None
-    summary = meeting_summary(session=session, network=network, meeting=meeting)
+    digest = digest_facts(session=session, member=member, meeting=meeting, now=now)
+    return render_digest(member.lang, digest) if digest is not None else None
+
+
+def render_digest(lang: str, digest: Digest) -> dict[str, Any]:
+    key, network = digest.key, digest.network
     tail: list[dict[str, Any]] = []
-    sister = sister_of(session, network) if key == "network.digest.weekly" else None
-    if sister is not None:  # shared: the sister's totals only, no one by name
-        sister_meeting = next_meeting_for_summary(sister, now.astimezone(sister.zone).date())
-        if sister_meeting is not None:
-            shared = meeting_summary(session=session, network=sister, meeting=sister_meeting)
-            tail = [
-                mrkdwn_section(t(lang, "network.digest.sister", network=escape_slack(sister.name))),
-                *render_summary(lang, shared)[:2],
-            ]
+    if digest.sister is not None:  # shared: the sister's totals only, no one by name
+        sister = digest.sister.network
+        tail = [
+            mrkdwn_section(t(lang, "network.digest.sister", network=escape_slack(sister.name))),
+            *render_summary(lang, digest.sister)[:2],
+        ]
     # Within Slack's 50 blocks: what does not fit in the overview says so (never cut silently);
     # the notification's text is plain: no mrkdwn asterisks.
     head = [
         mrkdwn_section(t(lang, key, network=escape_slack(network.name))),
-        *render_unreached(lang, session=session, network=network, now=now),
+        *render_unreached(lang, digest.unreached),
     ]
     blocks = [
         *head,
-        *render_summary(lang, summary, budget=MAX_BLOCKS - len(head) + 1 - len(tail)),
+        *render_summary(lang, digest.summary, budget=MAX_BLOCKS - len(head) + 1 - len(tail)),
         *tail,
     ]
     return {"text": cut_mrkdwn(t(lang, f"{key}.text", network=network.name), 300), "blocks": blocks}
