@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.blocks import mrkdwn_section
-from handlers.catalogue import format_date, markup_join, person_mention, t
+from handlers.catalogue import Mrkdwn, format_date, markup_join, person_mention, t
 from handlers.ids import Action, Block
 from handlers.parsing import escape_slack
 from models.network import Period
@@ -100,26 +100,28 @@ def render_status(lang: str, status: SparringStatus) -> str:
             progress=render_progress(lang, status.given_minutes, status.target_minutes),
         )
     )
-    if status.received:
-        people = markup_join(
-            ", ",
-            (
-                t(
-                    lang,
-                    "sparring.status.received_item",
-                    user=person_mention(lang, r.giver.slack_user_id),
-                    minutes=r.minutes,
-                )
-                for r in status.received
-            ),
-        )
-        lines.append(
-            t(lang, "sparring.status.received", minutes=status.received_minutes, people=people)
-        )
-    else:
-        lines.append(t(lang, "sparring.status.received_none"))
+    lines.append(_received(lang, status))
     lines.append(t(lang, "sparring.status.hint"))
     return "\n".join(lines)
+
+
+def _received(lang: str, status: SparringStatus) -> Mrkdwn:
+    """Who gave the member sparring this period, and how much."""
+    if not status.received:
+        return t(lang, "sparring.status.received_none")
+    people = markup_join(
+        ", ",
+        (
+            t(
+                lang,
+                "sparring.status.received_item",
+                user=person_mention(lang, r.giver.slack_user_id),
+                minutes=r.minutes,
+            )
+            for r in status.received
+        ),
+    )
+    return t(lang, "sparring.status.received", minutes=status.received_minutes, people=people)
 
 
 def dispute_blocks(lang: str, receiver: SparringReceiver) -> list[dict[str, Any]]:
