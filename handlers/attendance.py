@@ -8,20 +8,30 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import info_modal, mrkdwn_section, plain
+from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import markup_join, t
 from handlers.context import scope_of
-from handlers.errors import error_message, submit_form
-from handlers.ids import Action, Callback, Field
+from handlers.errors import error_message
+from handlers.forms import (
+    Submitted,
+    info_modal,
+    metadata_of,
+    modal,
+    reject,
+    submit_form,
+    text_field,
+)
+from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack
 from handlers.prep import render_when
-from handlers.sparring import open_view_lazy as open_view
-from handlers.sparring import reply_ephemeral
+from handlers.replies import open_view_lazy as open_view
+from handlers.replies import reply_ephemeral
 from models.attendance import (
     EMAIL_MAX,
     NAME_MAX,
     AttendanceStatus,
     HeadCount,
+    SubstituteField,
     set_attendance,
 )
 from models.errors import InputError
@@ -60,7 +70,7 @@ def build_attendance_nudge(
                 ),
                 "attendance_ask",
             ),
-            {"type": "actions", "block_id": "attendance_answers", "elements": buttons},
+            {"type": "actions", "block_id": Block.ATTENDANCE_ANSWERS, "elements": buttons},
         ],
     }
 
@@ -78,7 +88,7 @@ def build_head_count(lang: str, *, member: Member, count: HeadCount) -> dict[str
     return {
         "text": t(lang, "headcount.text", number=meeting.number, total=count.total),
         "blocks": [
-            mrkdwn_section(render_head_count(lang, member=member, count=count), "head_count")
+            mrkdwn_section(render_head_count(lang, member=member, count=count), Block.HEAD_COUNT)
         ],
     }
 
@@ -120,30 +130,20 @@ def render_head_count(lang: str, *, member: Member, count: HeadCount) -> str:
 
 
 def build_substitute_modal(lang: str, meeting_id: int) -> dict[str, Any]:
-    def field(block_id: str, label: str, max_length: int) -> dict[str, Any]:
-        return {
-            "type": "input",
-            "block_id": block_id,
-            "label": plain(label),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": Field.VALUE,
-                "max_length": max_length,
-            },
-        }
-
-    return {
-        "type": "modal",
-        "callback_id": Callback.SUBSTITUTE_MODAL,
-        "title": plain(t(lang, "attendance.modal.title")[:24]),
-        "submit": plain(t(lang, "prep.modal.submit")),
-        "close": plain(t(lang, "prep.modal.close")),
-        "private_metadata": json.dumps({"meeting": meeting_id}),
-        "blocks": [
-            field("attendance_name", t(lang, "attendance.modal.name"), NAME_MAX),
-            field("attendance_email", t(lang, "attendance.modal.email"), EMAIL_MAX),
+    """The form for the colleague a member sends in their place."""
+    return modal(
+        lang,
+        callback_id=Callback.SUBSTITUTE_MODAL,
+        title=t(lang, "attendance.modal.title"),
+        submit=t(lang, "prep.modal.submit"),
+        metadata={"meeting": meeting_id},
+        blocks=[
+            text_field(SubstituteField.NAME, t(lang, "attendance.modal.name"), max_length=NAME_MAX),
+            text_field(
+                SubstituteField.EMAIL, t(lang, "attendance.modal.email"), max_length=EMAIL_MAX
+            ),
         ],
-    }
+    )
 
 
 def _meeting(member: Member, meeting_id: Any) -> Meeting | None:
@@ -183,21 +183,18 @@ def handle_substitute_submission(ack: Ack, body: dict[str, Any], context: dict[s
     scope = scope_of(context)
     member = scope.require_member()
     lang = member.lang
-    values = body["view"]["state"]["values"]
-    meeting = _meeting(
-        member, json.loads(body["view"].get("private_metadata") or "{}").get("meeting")
-    )
-    name = values["attendance_name"][Field.VALUE].get("value") or ""
-    email = values["attendance_email"][Field.VALUE].get("value") or ""
+    form = Submitted.of(body)
+    meeting = _meeting(member, metadata_of(body).get("meeting"))
     if meeting is None:
-        ack(response_action="errors", errors={"attendance_name": t(lang, "prep.no_meeting")})
+        reject(ack, lang, SubstituteField.NAME, "prep.no_meeting")
         return
+    name, email = form.text(SubstituteField.NAME), form.text(SubstituteField.EMAIL)
     submit_form(
         ack,
         scope,
         lang,
-        values,
-        default_field="attendance_name",
+        form,
+        default_field=SubstituteField.NAME,
         save=lambda: set_attendance(
             session=scope.db,
             member=member,

@@ -4,6 +4,8 @@ it. Built here, sent by jobs/nudges.py; None when there is nothing to say."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import format_date, markup_join, mention, relative_day, t
-from handlers.ids import Action
+from handlers.ids import Action, Block
 from handlers.nudges import _later_buttons, days_until
 from models.followup import followups_in_period
 from models.network import Meeting, Member, period_for
 from models.nudges import NudgeKind, period_end, schedule
 from models.prep import question_agenda
-from models.sparring import period_total
+from models.sparring import PeriodTotal, period_total
 from models.spread import spread_actions
 
 MAX_ASKERS = 20  # named in the halfway nudge; the rest are counted
@@ -63,7 +65,82 @@ def _buttons(
                 "value": value,
             }
         )
-    return {"type": "actions", "block_id": "between_actions", "elements": elements}
+    return {"type": "actions", "block_id": Block.BETWEEN_ACTIONS, "elements": elements}
+
+
+@dataclass(frozen=True)
+class BetweenFacts:
+    """What a between-meetings nudge shows, fetched once: the builders below only render it."""
+
+    kind: NudgeKind
+    member: Member
+    meeting: Meeting
+    following: Meeting | None
+    end: datetime  # the period's end: the next meeting's start, or the season's last day
+    stale_at: datetime
+    nudge_id: int
+    now: datetime
+    total: PeriodTotal
+    followups: int
+    askers: list[str]  # Slack ids of those whose questions aim at the member, in order
+    spread: int  # spread actions logged since the meeting
+
+    @property
+    def lang(self) -> str:
+        return self.member.lang
+
+    @property
+    def sparring(self) -> dict[str, int]:
+        return {
+            "given_minutes": self.total.given_minutes,
+            "target_minutes": self.total.target_minutes,
+        }
+
+    @property
+    def behind(self) -> bool:
+        return self.total.given_minutes < self.total.target_minutes
+
+
+def between_facts(
+    *,
+    session: Session,
+    kind: NudgeKind,
+    member: Member,
+    meeting: Meeting,
+    nudge_id: int,
+    now: datetime,
+) -> BetweenFacts | None:
+    """Fetch what the nudge shows; None outside the season's periods."""
+    network = member.network
+    meeting_day = meeting.starts_at.astimezone(network.zone).date()
+    period = period_for(network, meeting_day)
+    if period is None:
+        return None
+    following = next((m for m in network.meetings if m.number == meeting.number + 1), None)
+    end = period_end(network, meeting, following)
+    window = schedule(kind, meeting, following, network, member.zone)
+    askers: list[str] = []
+    if kind is NudgeKind.HALFWAY_SPARRING:
+        agenda = question_agenda(session=session, member=member, meeting=meeting)
+        askers = list(dict.fromkeys(i.asker.slack_user_id for i in agenda))
+    spread = 0
+    if BUILDERS.get(kind, _closing) is _closing:
+        actions = spread_actions(session=session, member=member)
+        spread = sum(1 for a in actions if meeting.starts_at <= a.created_at < end)
+    return BetweenFacts(
+        kind=kind,
+        member=member,
+        meeting=meeting,
+        following=following,
+        end=end,
+        stale_at=window.stale_at if window is not None else end,
+        nudge_id=nudge_id,
+        now=now,
+        total=period_total(session=session, member=member, day=meeting_day),
+        followups=len(followups_in_period(session=session, member=member, period=period)),
+        askers=askers,
+        spread=spread,
+    )
 
 
 def build_between_nudge(
@@ -75,113 +152,111 @@ def build_between_nudge(
     nudge_id: int,
     now: datetime,
 ) -> dict[str, Any] | None:
-    lang = member.lang
-    network = member.network
-    meeting_day = meeting.starts_at.astimezone(network.zone).date()
-    period = period_for(network, meeting_day)
-    if period is None:
-        return None
-    total = period_total(session=session, member=member, day=meeting_day)
-    until, following = _until(lang, member, meeting)
-    end = period_end(network, meeting, following)
-    window = schedule(kind, meeting, following, network, member.zone)
-    later = {
+    """The between-meetings nudge of `kind`; None when there is nothing to say."""
+    facts = between_facts(
+        session=session, kind=kind, member=member, meeting=meeting, nudge_id=nudge_id, now=now
+    )
+    return render_between_nudge(facts) if facts is not None else None
+
+
+def render_between_nudge(facts: BetweenFacts) -> dict[str, Any] | None:
+    until, _ = _until(facts.lang, facts.member, facts.meeting)
+    return BUILDERS.get(facts.kind, _closing)(facts, until)
+
+
+def _later(facts: BetweenFacts) -> dict[str, Any]:
+    return {
         "type": "actions",
-        "block_id": "nudge_later",
+        "block_id": Block.NUDGE_LATER,
         "elements": _later_buttons(
-            lang,
-            {"nudge": nudge_id, "meeting": meeting.id},
-            member=member,
-            now=now,
-            before=window.stale_at if window is not None else end,
+            facts.lang,
+            {"nudge": facts.nudge_id, "meeting": facts.meeting.id},
+            member=facts.member,
+            now=facts.now,
+            before=facts.stale_at,
         ),
     }
-    sparring = {"given_minutes": total.given_minutes, "target_minutes": total.target_minutes}
-    if kind is NudgeKind.BETWEEN_START:
-        return {
-            "text": t(lang, "between.start.text", number=meeting.number),
-            "blocks": [
-                mrkdwn_section(
-                    t(lang, "between.start", number=meeting.number, until=until, **sparring),
-                    "between_intro",
-                ),
-                {
-                    "type": "context",
-                    "elements": [{"type": "mrkdwn", "text": t(lang, "between.sparring_hint")}],
-                },
-                _buttons(lang, nudge_id, meeting),
-                later,
-            ],
-        }
-    followups = followups_in_period(session=session, member=member, period=period)
-    if kind is NudgeKind.HALFWAY_SPARRING:
-        if total.given_minutes >= total.target_minutes:
-            return None
-        askers = list(
-            dict.fromkeys(
-                i.asker.slack_user_id
-                for i in question_agenda(session=session, member=member, meeting=meeting)
-            )
-        )
-        blocks = [
+
+
+def _sparring_hint(lang: str) -> dict[str, Any]:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": t(lang, "between.sparring_hint")}],
+    }
+
+
+def _start(facts: BetweenFacts, until: str) -> dict[str, Any] | None:
+    lang, number = facts.lang, facts.meeting.number
+    return {
+        "text": t(lang, "between.start.text", number=number),
+        "blocks": [
             mrkdwn_section(
-                t(lang, "between.halfway_sparring", until=until, **sparring), "between_intro"
-            )
-        ]
-        if askers:
-            blocks.append(
-                mrkdwn_section(
-                    t(
-                        lang,
-                        "between.halfway_sparring.who",
-                        people=markup_join(", ", (mention(a) for a in askers[:MAX_ASKERS])),
-                        more=t(
-                            lang, "between.halfway_sparring.more", count=len(askers) - MAX_ASKERS
-                        )
-                        if len(askers) > MAX_ASKERS
-                        else "",
-                    )
+                t(lang, "between.start", number=number, until=until, **facts.sparring),
+                Block.BETWEEN_INTRO,
+            ),
+            _sparring_hint(lang),
+            _buttons(lang, facts.nudge_id, facts.meeting),
+            _later(facts),
+        ],
+    }
+
+
+def _halfway_sparring(facts: BetweenFacts, until: str) -> dict[str, Any] | None:
+    if not facts.behind:
+        return None
+    lang, askers = facts.lang, facts.askers
+    blocks = [
+        mrkdwn_section(
+            t(lang, "between.halfway_sparring", until=until, **facts.sparring), Block.BETWEEN_INTRO
+        )
+    ]
+    if askers:
+        more = len(askers) - MAX_ASKERS
+        blocks.append(
+            mrkdwn_section(
+                t(
+                    lang,
+                    "between.halfway_sparring.who",
+                    people=markup_join(", ", (mention(a) for a in askers[:MAX_ASKERS])),
+                    more=t(lang, "between.halfway_sparring.more", count=more) if more > 0 else "",
                 )
             )
-        blocks += [
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": t(lang, "between.sparring_hint")}],
-            },
-            later,
-        ]
-        return {"text": t(lang, "between.halfway_sparring.text", **sparring), "blocks": blocks}
-    if kind is NudgeKind.HALFWAY_FOLLOWUP:
-        if followups:
-            return None
-        return {
-            "text": t(lang, "between.halfway_followup.text"),
-            "blocks": [
-                mrkdwn_section(t(lang, "between.halfway_followup", until=until), "between_intro"),
-                _buttons(lang, nudge_id, meeting, with_spread=False),
-                later,
-            ],
-        }
-    # PERIOD_CLOSING: what is still open.
-    spread = [
-        a
-        for a in spread_actions(session=session, member=member)
-        if meeting.starts_at <= a.created_at < end
-    ]
+        )
+    blocks += [_sparring_hint(lang), _later(facts)]
+    return {"text": t(lang, "between.halfway_sparring.text", **facts.sparring), "blocks": blocks}
+
+
+def _halfway_followup(facts: BetweenFacts, until: str) -> dict[str, Any] | None:
+    if facts.followups:
+        return None
+    lang = facts.lang
+    return {
+        "text": t(lang, "between.halfway_followup.text"),
+        "blocks": [
+            mrkdwn_section(t(lang, "between.halfway_followup", until=until), Block.BETWEEN_INTRO),
+            _buttons(lang, facts.nudge_id, facts.meeting, with_spread=False),
+            _later(facts),
+        ],
+    }
+
+
+def _closing(facts: BetweenFacts, until: str) -> dict[str, Any] | None:
+    """What is still open in the period, if anything."""
+    lang, member, now = facts.lang, facts.member, facts.now
     open_items = []
-    if total.given_minutes < total.target_minutes:
-        open_items.append(t(lang, "between.closing.sparring", **sparring))
-    if not followups:
+    if facts.behind:
+        open_items.append(t(lang, "between.closing.sparring", **facts.sparring))
+    if not facts.followups:
         open_items.append(t(lang, "between.closing.followup"))
-    if not spread:
+    if not facts.spread:
         open_items.append(t(lang, "between.closing.spread"))
     if not open_items:
         return None
     # To the next meeting's day, or to the season's last day (it ends at that day's end).
-    if following is not None:
-        days = days_until(member, end, now)
+    if facts.following is not None:
+        days = days_until(member, facts.end, now)
     else:
-        days = (network.season_end - member.today(now)).days
+        days = (member.network.season_end - member.today(now)).days
     return {
         "text": t(lang, "between.closing.text", relative=relative_day(lang, days)),
         "blocks": [
@@ -192,10 +267,18 @@ def build_between_nudge(
                     relative=relative_day(lang, days, capital=True),
                     until=until,
                 ),
-                "between_intro",
+                Block.BETWEEN_INTRO,
             ),
-            mrkdwn_section("\n".join(open_items), "between_open"),
-            _buttons(lang, nudge_id, meeting),
-            later,
+            mrkdwn_section("\n".join(open_items), Block.BETWEEN_OPEN),
+            _buttons(lang, facts.nudge_id, facts.meeting),
+            _later(facts),
         ],
     }
+
+
+BUILDERS: dict[NudgeKind, Callable[[BetweenFacts, str], dict[str, Any] | None]] = {
+    NudgeKind.BETWEEN_START: _start,
+    NudgeKind.HALFWAY_SPARRING: _halfway_sparring,
+    NudgeKind.HALFWAY_FOLLOWUP: _halfway_followup,
+    NudgeKind.PERIOD_CLOSING: _closing,
+}

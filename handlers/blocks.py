@@ -100,14 +100,3 @@ def section_with_button(
         "value": value,
     }
     return block
-
-
-def info_modal(lang: str, *, callback_id: str, title: str, text: str) -> dict[str, Any]:
-    """A modal that only says something (after a form is saved), with a Close button."""
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title[:MAX_MODAL_TITLE]),
-        "close": plain(t(lang, "prep.modal.close")),
-        "blocks": [mrkdwn_section(text)],
-    }

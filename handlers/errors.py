@@ -6,11 +6,10 @@ import json
 import logging
 import traceback
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from slack_bolt import Ack, App, BoltResponse
+from slack_bolt import App, BoltResponse
 
 from handlers.catalogue import DEFAULT_LANGUAGE, plain_text, t
 from handlers.context import RequestScope
@@ -75,36 +74,6 @@ def error_text(error: Exception, lang: str, body: dict[str, Any]) -> str:
 def error_message(lang: str, error: TovholderError) -> str:
     """The error's text; a `field` parameter only says where a form shows it."""
     return t(lang, error.key, **{k: v for k, v in error.params.items() if k != "field"})
-
-
-def form_errors(
-    lang: str, error: TovholderError, values: dict[str, Any], default: str
-) -> dict[str, str]:
-    """`response_action: errors` for a form: on the error's field when the form has it."""
-    field = str(error.params.get("field", default))
-    return {field if field in values else default: plain_text(error_message(lang, error))}
-
-
-def submit_form(
-    ack: Ack,
-    scope: RequestScope,
-    lang: str,
-    values: dict[str, Any],
-    *,
-    default_field: str,
-    save: Callable[[], object],
-    saved_view: dict[str, Any],
-) -> None:
-    """Save a submitted form: its errors go back onto the fields (and nothing is kept), or it
-    is committed and the modal shows `saved_view`."""
-    try:
-        save()
-    except InputError as error:
-        scope.db.rollback()
-        ack(response_action="errors", errors=form_errors(lang, error, values, default_field))
-        return
-    scope.db.commit()
-    ack(response_action="update", view=saved_view)
 
 
 def ephemeral(text: str) -> BoltResponse:

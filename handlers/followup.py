@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import info_modal, mrkdwn_section, plain, section_with_button
+from handlers.blocks import mrkdwn_section, section_with_button
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
-from handlers.errors import submit_form
-from handlers.ids import Action, Callback, Field
+from handlers.forms import (
+    Submitted,
+    date_field,
+    info_modal,
+    metadata_of,
+    modal,
+    submit_form,
+    text_field,
+)
+from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.sparring import open_view_lazy as open_view
-from handlers.sparring import render_period
+from handlers.render import render_period
+from handlers.replies import open_view_lazy as open_view
 from models.followup import (
     MAX_TEXT,
+    FollowupField,
     ManagerFollowUp,
     followups_in_period,
     log_followup,
@@ -31,55 +39,36 @@ MAX_LISTED = 20  # the latest; the rest in /network mydata
 
 
 def build_followup_modal(lang: str, *, today: date, row: ManagerFollowUp | None) -> dict[str, Any]:
-    agreed: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": Field.VALUE,
-        "multiline": True,
-        "max_length": MAX_TEXT,
-    }
-    next_step: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": Field.VALUE,
-        "multiline": True,
-        "max_length": MAX_TEXT,
-    }
-    if row is not None:
-        agreed["initial_value"] = row.agreed
-        if row.next_step:
-            next_step["initial_value"] = row.next_step
-    return {
-        "type": "modal",
-        "callback_id": Callback.FOLLOWUP_MODAL,
-        "title": plain(t(lang, "followup.modal.title")[:24]),
-        "submit": plain(t(lang, "prep.modal.submit")),
-        "close": plain(t(lang, "prep.modal.close")),
-        "private_metadata": json.dumps({"id": row.id if row else None}),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "followup_on",
-                "label": plain(t(lang, "followup.modal.date")),
-                "element": {
-                    "type": "datepicker",
-                    "action_id": Field.VALUE,
-                    "initial_date": (row.followed_up_on if row else today).isoformat(),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "followup_agreed",
-                "label": plain(t(lang, "followup.modal.agreed")),
-                "element": agreed,
-            },
-            {
-                "type": "input",
-                "block_id": "followup_next_step",
-                "optional": True,
-                "label": plain(t(lang, "followup.modal.next_step")),
-                "element": next_step,
-            },
+    """The follow-up form: empty for a new one, filled with `row` to edit it."""
+    return modal(
+        lang,
+        callback_id=Callback.FOLLOWUP_MODAL,
+        title=t(lang, "followup.modal.title"),
+        submit=t(lang, "prep.modal.submit"),
+        metadata={"id": row.id if row else None},
+        blocks=[
+            date_field(
+                FollowupField.ON,
+                t(lang, "followup.modal.date"),
+                initial=row.followed_up_on if row else today,
+            ),
+            text_field(
+                FollowupField.AGREED,
+                t(lang, "followup.modal.agreed"),
+                max_length=MAX_TEXT,
+                multiline=True,
+                initial=row.agreed if row else "",
+            ),
+            text_field(
+                FollowupField.NEXT_STEP,
+                t(lang, "followup.modal.next_step"),
+                max_length=MAX_TEXT,
+                multiline=True,
+                initial=row.next_step if row else "",
+                optional=True,
+            ),
         ],
-    }
+    )
 
 
 def render_followups(
@@ -110,7 +99,7 @@ def render_followups(
         blocks.append(
             section_with_button(
                 text,
-                block_id=f"followup_{row.id}",
+                block_id=f"{Block.FOLLOWUP_ROW}_{row.id}",
                 action_id=Action.FOLLOWUP_EDIT,
                 label=t(lang, "followup.edit"),
                 value=str(row.id),
@@ -181,19 +170,17 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
     scope = scope_of(context)
     member = scope.require_member()
     lang = member.lang
-    values = body["view"]["state"]["values"]
-    meta = json.loads(body["view"].get("private_metadata") or "{}")
-    raw_day = values.get("followup_on", {}).get(Field.VALUE, {}).get("selected_date")
-    on = date.fromisoformat(raw_day) if raw_day else member.today(scope.now)
-    agreed = values.get("followup_agreed", {}).get(Field.VALUE, {}).get("value") or ""
-    next_step = values.get("followup_next_step", {}).get(Field.VALUE, {}).get("value") or ""
+    form = Submitted.of(body)
+    followup_id = metadata_of(body).get("id")
+    on = form.day(FollowupField.ON) or member.today(scope.now)
+    agreed, next_step = form.text(FollowupField.AGREED), form.text(FollowupField.NEXT_STEP)
 
-    def save() -> object:
-        if meta.get("id"):
+    def save() -> ManagerFollowUp:
+        if followup_id:
             return update_followup(
                 session=scope.db,
                 member=member,
-                followup_id=int(meta["id"]),
+                followup_id=int(followup_id),
                 on=on,
                 agreed=agreed,
                 next_step=next_step,
@@ -212,8 +199,8 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
         ack,
         scope,
         lang,
-        values,
-        default_field="followup_agreed",
+        form,
+        default_field=FollowupField.AGREED,
         save=save,
         saved_view=info_modal(
             lang,

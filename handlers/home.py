@@ -18,10 +18,10 @@ from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action
-from handlers.network import DISPUTES_IN_SUMMARY, dispute_overview, render_summary
+from handlers.network.summary import DISPUTES_IN_SUMMARY, dispute_overview, render_summary
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_prep_status
-from handlers.sparring import render_status
+from handlers.render import render_status
 from models.attendance import HeadCount, head_count
 from models.errors import NotAMemberError
 from models.followup import followups_in_period
@@ -37,7 +37,7 @@ from models.network import (
 from models.prep import PrepStatus, prep_status, upcoming_meeting
 from models.sparring import sparring_status
 from models.spread import spread_actions
-from models.summary import meeting_summary, next_meeting_for_summary
+from models.summary import Summary, meeting_summary, next_meeting_for_summary
 
 log = logging.getLogger(__name__)
 
@@ -87,32 +87,12 @@ def build_home_view(
     """The Home tab for a member: network, next meeting, their preparation for it (with a
     button to open the form), sparring this period, help."""
     network = member.network
-    meeting = next_meeting(network, now)
-    if meeting is None:
-        meeting_text = t(lang, "home.no_next_meeting")
-    else:
-        meeting_text = t(
-            lang,
-            "home.next_meeting",
-            number=meeting.number,
-            theme=escape_slack(meeting.theme),
-            when=render_meeting_when(lang, meeting, member.zone, network.zone),
-            place=escape_slack(meeting.place),
-            host=escape_slack(meeting.host),
-        )
     prep_blocks: list[dict[str, Any]] = []
     if prep is not None:
-        button = {
-            "type": "button",
-            "action_id": Action.OPEN_PREP_ALL,
-            "text": {"type": "plain_text", "text": t(lang, "nudge.button.all")},
-            "value": json.dumps({"meeting": prep.meeting.id}),
-            "style": "primary",
-        }
         prep_blocks = [
             {"type": "divider"},
             _section(HomeBlock.PREP, render_prep_status(lang, member, prep, now)),
-            {"type": "actions", "block_id": HomeBlock.PREP_ACTIONS, "elements": [button]},
+            _prep_actions(lang, prep),
         ]
     return {
         "type": "home",
@@ -121,7 +101,7 @@ def build_home_view(
             _section(
                 HomeBlock.NETWORK, t(lang, "home.network", network=escape_slack(network.name))
             ),
-            _section(HomeBlock.NEXT_MEETING, meeting_text),
+            _section(HomeBlock.NEXT_MEETING, _next_meeting_text(lang, member, now)),
             *prep_blocks,
             {"type": "divider"},
             _section(HomeBlock.SPARRING, sparring_text),
@@ -129,28 +109,59 @@ def build_home_view(
                 HomeBlock.BETWEEN,
                 t(lang, "home.between", followup=mark(followups > 0), spread=spread),
             ),
-            {
-                "type": "actions",
-                "block_id": HomeBlock.BETWEEN_ACTIONS,
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": action,
-                        "text": {"type": "plain_text", "text": t(lang, key)},
-                        "value": "{}",
-                    }
-                    for action, key in (
-                        (Action.OPEN_SPARRING, "between.button.sparring"),
-                        (Action.OPEN_FOLLOWUP, "between.button.followup"),
-                        (Action.OPEN_SPREAD, "between.button.spread"),
-                    )
-                ],
-            },
+            _between_actions(lang),
             {
                 "type": "context",
                 "block_id": HomeBlock.HELP,
                 "elements": [{"type": "mrkdwn", "text": t(lang, "home.help")}],
             },
+        ],
+    }
+
+
+def _next_meeting_text(lang: str, member: Member, now: datetime) -> str:
+    network = member.network
+    meeting = next_meeting(network, now)
+    if meeting is None:
+        return t(lang, "home.no_next_meeting")
+    return t(
+        lang,
+        "home.next_meeting",
+        number=meeting.number,
+        theme=escape_slack(meeting.theme),
+        when=render_meeting_when(lang, meeting, member.zone, network.zone),
+        place=escape_slack(meeting.place),
+        host=escape_slack(meeting.host),
+    )
+
+
+def _prep_actions(lang: str, prep: PrepStatus) -> dict[str, Any]:
+    button = {
+        "type": "button",
+        "action_id": Action.OPEN_PREP_ALL,
+        "text": {"type": "plain_text", "text": t(lang, "nudge.button.all")},
+        "value": json.dumps({"meeting": prep.meeting.id}),
+        "style": "primary",
+    }
+    return {"type": "actions", "block_id": HomeBlock.PREP_ACTIONS, "elements": [button]}
+
+
+def _between_actions(lang: str) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": HomeBlock.BETWEEN_ACTIONS,
+        "elements": [
+            {
+                "type": "button",
+                "action_id": action,
+                "text": {"type": "plain_text", "text": t(lang, key)},
+                "value": "{}",
+            }
+            for action, key in (
+                (Action.OPEN_SPARRING, "between.button.sparring"),
+                (Action.OPEN_FOLLOWUP, "between.button.followup"),
+                (Action.OPEN_SPREAD, "between.button.spread"),
+            )
         ],
     }
 
@@ -198,18 +209,14 @@ def build_host_home_view(
     return {"type": "home", "blocks": blocks[:100]}
 
 
-def build_facilitator_home_view(
-    session: Session, facilitator: Member, now: datetime
-) -> dict[str, Any]:
-    """A facilitator's Home tab: the network's overview for the next meeting."""
+def build_facilitator_home_view(facilitator: Member, summary: Summary | None) -> dict[str, Any]:
+    """A facilitator's Home tab: the network's overview for the next meeting (`summary`)."""
     lang, network = facilitator.lang, facilitator.network
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
         _section(HomeBlock.NETWORK, t(lang, "home.network", network=escape_slack(network.name))),
     ]
-    meeting = next_meeting_for_summary(network, now.astimezone(network.zone).date())
-    if meeting is not None:
-        summary = meeting_summary(session=session, network=network, meeting=meeting)
+    if summary is not None:
         overview = render_summary(lang, summary)
         blocks += overview[:2]  # the meeting and the totals; the rest via /network summary
         blocks += dispute_overview(
@@ -240,45 +247,56 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
     scope = scope_of(context)
     user_id = str(event["user"])
     with scope.session_factory() as session:
-        people = find_people(session, user_id)
-        member = pick_member(people, scope.now)
-        facilitator = next((p for p in people if p.role is Role.FACILITATOR), None)
-        host = next((p for p in people if p.role is Role.HOST), None)
-        if member is None and facilitator is not None:
-            view = build_facilitator_home_view(session, facilitator, scope.now)
-        elif member is None and host is not None:
-            hosted = [m for m in host.network.meetings if m.host_contact_id == host.id]
-            view = build_host_home_view(
-                host.lang,
-                host=host,
-                counts=[head_count(session, m) for m in hosted],
-                now=scope.now,
-            )
-        elif member is None:
-            contacts = [f.slack_user_id for f in facilitators_to_contact(session)]
-            view = build_stranger_home_view(scope.lang, list(dict.fromkeys(contacts)))
-        else:
-            status = sparring_status(session=session, member=member, now=scope.now)
-            followups = len(
-                followups_in_period(session=session, member=member, period=status.period)
-            )
-            spread = sum(
-                1
-                for a in spread_actions(session=session, member=member)
-                if status.period.contains(a.created_at.astimezone(member.zone).date())
-            )
-            meeting = upcoming_meeting(member, scope.now)
-            prep = prep_status(session=session, member=member, meeting=meeting) if meeting else None
-            view = build_home_view(
-                member.lang,
-                member=member,
-                now=scope.now,
-                sparring_text=render_status(member.lang, status),
-                prep=prep,
-                followups=followups,
-                spread=spread,
-            )
+        view = home_view_for(session, find_people(session, user_id), scope.now, scope.lang)
     client.views_publish(user_id=user_id, view=view)
+
+
+def home_view_for(
+    session: Session, people: list[Member], now: datetime, lang: str
+) -> dict[str, Any]:
+    """The Home tab of whoever `people` are: a member's own, else a facilitator's, a host
+    contact's, or the one for someone not (yet) in a network."""
+    member = pick_member(people, now)
+    if member is not None:
+        return _member_home(session, member, now)
+    facilitator = next((p for p in people if p.role is Role.FACILITATOR), None)
+    if facilitator is not None:
+        network = facilitator.network
+        meeting = next_meeting_for_summary(network, now.astimezone(network.zone).date())
+        summary = (
+            meeting_summary(session=session, network=network, meeting=meeting)
+            if meeting is not None
+            else None
+        )
+        return build_facilitator_home_view(facilitator, summary)
+    host = next((p for p in people if p.role is Role.HOST), None)
+    if host is not None:
+        hosted = [m for m in host.network.meetings if m.host_contact_id == host.id]
+        counts = [head_count(session, m) for m in hosted]
+        return build_host_home_view(host.lang, host=host, counts=counts, now=now)
+    contacts = [f.slack_user_id for f in facilitators_to_contact(session)]
+    return build_stranger_home_view(lang, list(dict.fromkeys(contacts)))
+
+
+def _member_home(session: Session, member: Member, now: datetime) -> dict[str, Any]:
+    status = sparring_status(session=session, member=member, now=now)
+    followups = len(followups_in_period(session=session, member=member, period=status.period))
+    spread = sum(
+        1
+        for a in spread_actions(session=session, member=member)
+        if status.period.contains(a.created_at.astimezone(member.zone).date())
+    )
+    meeting = upcoming_meeting(member, now)
+    prep = prep_status(session=session, member=member, meeting=meeting) if meeting else None
+    return build_home_view(
+        member.lang,
+        member=member,
+        now=now,
+        sparring_text=render_status(member.lang, status),
+        prep=prep,
+        followups=followups,
+        spread=spread,
+    )
 
 
 def register(app: App) -> None:

@@ -1,4 +1,6 @@
-"""Every action_id and callback_id the app sends or listens for: one place, no repeated literals."""
+"""Every action_id, callback_id and block_id the chat surface sends or listens for: one place,
+no repeated literals. The fields of forms whose errors the domain reports are named beside
+their rules in models/ (`PrepField`, `FollowupField`, `SpreadField`, `SubstituteField`)."""
 
 from __future__ import annotations
 
@@ -45,6 +47,40 @@ class Field(StrEnum):
     # Past Slack's 100 options a picker searches as the member types (an options request).
     MEMBER_SEARCH = "member_search"
     EXAMPLE_SEARCH = "example_search"
+
+
+class Block(StrEnum):
+    """block_ids of messages and of forms only the chat surface reads."""
+
+    NUDGE_INTRO = "nudge_intro"
+    NUDGE_CHECKLIST = "nudge_checklist"
+    NUDGE_PARTS = "nudge_parts"
+    NUDGE_LATER = "nudge_later"
+    MEETING_CHANGED = "meeting_changed"
+    BETWEEN_INTRO = "between_intro"
+    BETWEEN_OPEN = "between_open"
+    BETWEEN_ACTIONS = "between_actions"
+    SPARRING_NOTICE = "sparring_notice"
+    SPREAD_NOTICE = "spread_notice"
+    SPREAD_NOTICE_ACTIONS = "spread_notice_actions"
+    ATTENDANCE_ANSWERS = "attendance_answers"
+    HEAD_COUNT = "head_count"
+    FORGET = "forget"
+    PREP_MEETING = "prep_meeting"
+    AWAY_UNTIL = "away_until"
+    # numbered by the row they show: f"{Block.FOLLOWUP_ROW}_{row.id}"
+    FOLLOWUP_ROW = "followup"
+    SPREAD_ROW = "spread"
+    DISPUTE = "dispute"
+
+
+class SparringField(StrEnum):
+    """The sparring form's fields (its block ids)."""
+
+    DURATION = "sparring_duration"
+    DATE = "sparring_date"
+    RECEIVERS = "sparring_receivers"
+    NOTE = "sparring_note"
 
 
 NUDGE_METADATA_EVENT = "tovholder_nudge"

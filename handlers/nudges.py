@@ -12,14 +12,15 @@ from slack_bolt import Ack, App
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from handlers.blocks import info_modal, mrkdwn_section, plain
+from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import format_weekday, person_mention, relative_day, t
 from handlers.context import scope_of
-from handlers.ids import Action, Callback, Field
+from handlers.forms import Submitted, date_field, info_modal, modal, reject
+from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_time_span, render_when
-from handlers.sparring import open_view_lazy as open_view
-from handlers.sparring import reply_ephemeral
+from handlers.replies import open_view_lazy as open_view
+from handlers.replies import reply_ephemeral
 from models.network import Meeting, MeetingChange, Member
 from models.nudges import Nudge, NudgeKind, snooze_until
 from models.prep import AgendaItem, PrepPart, PrepStatus
@@ -116,12 +117,12 @@ def build_prep_nudge(
             lang, f"nudge.text.{key}", number=meeting.number, relative=relative_day(lang, days)
         ),
         "blocks": [
-            mrkdwn_section(intro, "nudge_intro"),
-            mrkdwn_section("\n".join(items), "nudge_checklist"),
-            {"type": "actions", "block_id": "nudge_parts", "elements": buttons},
+            mrkdwn_section(intro, Block.NUDGE_INTRO),
+            mrkdwn_section("\n".join(items), Block.NUDGE_CHECKLIST),
+            {"type": "actions", "block_id": Block.NUDGE_PARTS, "elements": buttons},
             {
                 "type": "actions",
-                "block_id": "nudge_later",
+                "block_id": Block.NUDGE_LATER,
                 "elements": _later_buttons(
                     lang, value, member=member, now=now, before=meeting.starts_at
                 ),
@@ -238,7 +239,7 @@ def build_meeting_changed(
             place=escape_slack(meeting.place),
         ),
         "blocks": [
-            mrkdwn_section(header + "\n" + "\n".join(lines), "meeting_changed"),
+            mrkdwn_section(header + "\n" + "\n".join(lines), Block.MEETING_CHANGED),
             {
                 "type": "context",
                 "elements": [
@@ -251,26 +252,20 @@ def build_meeting_changed(
 
 def build_away_modal(lang: str, *, today: date, away_until: date | None) -> dict[str, Any]:
     initial = away_until if away_until and away_until >= today else today + timedelta(days=7)
-    return {
-        "type": "modal",
-        "callback_id": Callback.AWAY_MODAL,
-        "title": plain(t(lang, "nudge.away.title")[:24]),
-        "submit": plain(t(lang, "nudge.away.save")),
-        "close": plain(t(lang, "prep.modal.close")),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "away_until",
-                "label": plain(t(lang, "nudge.away.label")),
-                "hint": plain(t(lang, "nudge.away.hint")),
-                "element": {
-                    "type": "datepicker",
-                    "action_id": Field.VALUE,
-                    "initial_date": initial.isoformat(),
-                },
-            }
+    return modal(
+        lang,
+        callback_id=Callback.AWAY_MODAL,
+        title=t(lang, "nudge.away.title"),
+        submit=t(lang, "nudge.away.save"),
+        blocks=[
+            date_field(
+                Block.AWAY_UNTIL,
+                t(lang, "nudge.away.label"),
+                initial=initial,
+                hint=t(lang, "nudge.away.hint"),
+            )
         ],
-    }
+    )
 
 
 def _own_nudge(scope_db: Any, member: Member, body: dict[str, Any]) -> Nudge | None:
@@ -346,14 +341,13 @@ def handle_away_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     scope = scope_of(context)
     member = scope.require_member()
     lang = member.lang
-    raw = body["view"]["state"]["values"]["away_until"][Field.VALUE].get("selected_date")
+    day = Submitted.of(body).day(Block.AWAY_UNTIL)
     today = member.today(scope.now)
-    day = date.fromisoformat(raw) if raw else None
     if day is None or day < today:
-        ack(response_action="errors", errors={"away_until": t(lang, "nudge.away.error_past")})
+        reject(ack, lang, Block.AWAY_UNTIL, "nudge.away.error_past")
         return
     if day > today + timedelta(days=366):
-        ack(response_action="errors", errors={"away_until": t(lang, "nudge.away.error_far")})
+        reject(ack, lang, Block.AWAY_UNTIL, "nudge.away.error_far")
         return
     member.away_until = day
     scope.db.commit()

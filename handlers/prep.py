@@ -10,27 +10,42 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import element_state, mrkdwn_section, option, picker, plain
-from handlers.catalogue import format_date, plain_text, t
+from handlers.blocks import mrkdwn_section, option, picker, plain
+from handlers.catalogue import format_date, t
 from handlers.context import RequestScope, scope_of
-from handlers.ids import Action, Callback, Field
+from handlers.forms import (
+    Submitted,
+    choice_element,
+    input_field,
+    metadata_of,
+    modal,
+    reject,
+    submit_form,
+    text_field,
+)
+from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.sparring import open_view_lazy as open_view
-from models.errors import InputError
+from handlers.replies import open_view_lazy as open_view
+from models.errors import FieldErrors
 from models.network import Meeting, Member
 from models.prep import (
     MAX_TEXT,
     MAX_TITLE,
     QUESTIONS_PER_MEETING,
+    ExampleField,
     ExampleInput,
     ExampleSource,
-    FieldErrors,
+    PrepField,
     PrepPart,
     PrepStatus,
+    QuestionField,
     QuestionInput,
     ensure_editable,
+    example_field,
+    example_keys,
     network_members,
     prep_status,
+    question_field,
     save_examples,
     save_manager_alignment,
     save_questions,
@@ -70,24 +85,15 @@ def render_time_span(lang: str, starts_at: datetime, ends_at: datetime, member: 
 def _text_input(
     block_id: str, label: str, initial: str, *, multiline: bool, max_length: int, hint: str = ""
 ) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": Field.VALUE,
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": plain(label),
-        "element": element,
-    }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
+    return text_field(
+        block_id,
+        label,
+        max_length=max_length,
+        initial=initial,
+        multiline=multiline,
+        optional=True,
+        hint=hint,
+    )
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
@@ -109,35 +115,17 @@ def _person_input(
     )
     if chosen is not None and any(m.id == chosen.id for m in members):
         element["initial_option"] = _option(member_label(chosen), chosen.slack_user_id)
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": plain(label),
-        "element": element,
-    }
+    return input_field(block_id, label, element, optional=True)
 
 
 def _p1_blocks(lang: str, status: PrepStatus) -> list[dict[str, Any]]:
-    option = _option(t(lang, "prep.p1.aligned"), "yes")
-    checkbox: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": Field.VALUE,
-        "options": [option],
-    }
-    if status.manager_aligned:
-        checkbox["initial_options"] = [option]
+    aligned = _option(t(lang, "prep.p1.aligned"), "yes")
+    checkbox = choice_element("checkboxes", [aligned], [aligned] if status.manager_aligned else [])
     return [
         {"type": "header", "text": plain(t(lang, "prep.p1.header"))},
-        {
-            "type": "input",
-            "block_id": "p1_aligned",
-            "optional": True,
-            "label": plain(t(lang, "prep.p1.header")),
-            "element": checkbox,
-        },
+        input_field(PrepField.MANAGER_ALIGNED, t(lang, "prep.p1.header"), checkbox, optional=True),
         _text_input(
-            "p1_agreed",
+            PrepField.MANAGER_AGREED,
             t(lang, "prep.p1.agreed"),
             status.manager_agreed,
             multiline=True,
@@ -157,7 +145,7 @@ def _p2_blocks(lang: str, status: PrepStatus, members: list[Member]) -> list[dic
         q = by_position.get(position)
         blocks.append(
             _text_input(
-                f"p2_q{position}_text",
+                question_field(position, QuestionField.TEXT),
                 t(lang, "prep.p2.question", position=position),
                 q.text if q else "",
                 multiline=True,
@@ -167,7 +155,7 @@ def _p2_blocks(lang: str, status: PrepStatus, members: list[Member]) -> list[dic
         blocks.append(
             _person_input(
                 lang,
-                f"p2_q{position}_primary",
+                question_field(position, QuestionField.PRIMARY),
                 t(lang, "prep.p2.primary"),
                 members,
                 q.primary if q else None,
@@ -176,7 +164,7 @@ def _p2_blocks(lang: str, status: PrepStatus, members: list[Member]) -> list[dic
         blocks.append(
             _person_input(
                 lang,
-                f"p2_q{position}_secondary",
+                question_field(position, QuestionField.SECONDARY),
                 t(lang, "prep.p2.secondary"),
                 members,
                 q.secondary if q else None,
@@ -191,59 +179,54 @@ def _example_blocks(
     own = _option(t(lang, "prep.p3.own"), ExampleSource.OWN)
     colleague = _option(t(lang, "prep.p3.colleague"), ExampleSource.COLLEAGUE)
     failed = _option(t(lang, "prep.p3.did_not_work"), "yes")
-    source: dict[str, Any] = {
-        "type": "radio_buttons",
-        "action_id": Field.VALUE,
-        "options": [own, colleague],
-        "initial_option": colleague if values.get("source") == ExampleSource.COLLEAGUE else own,
-    }
-    flags: dict[str, Any] = {"type": "checkboxes", "action_id": Field.VALUE, "options": [failed]}
-    if values.get("did_not_work"):
-        flags["initial_options"] = [failed]
+    source = choice_element(
+        "radio_buttons",
+        [own, colleague],
+        [colleague if values.get("source") == ExampleSource.COLLEAGUE else own],
+    )
+    flags = choice_element("checkboxes", [failed], [failed] if values.get("did_not_work") else [])
     return [
         mrkdwn_section(f"*{escape_slack(heading)}*"),
         _text_input(
-            f"p3_{key}_title",
+            example_field(key, ExampleField.TITLE),
             t(lang, "prep.p3.title"),
             values.get("title", ""),
             multiline=False,
             max_length=MAX_TITLE,
         ),
         _text_input(
-            f"p3_{key}_idea",
+            example_field(key, ExampleField.IDEA),
             t(lang, "prep.p3.idea"),
             values.get("idea", ""),
             multiline=True,
             max_length=MAX_TEXT,
         ),
         _text_input(
-            f"p3_{key}_effect",
+            example_field(key, ExampleField.EFFECT),
             t(lang, "prep.p3.effect"),
             values.get("effect", ""),
             multiline=True,
             max_length=MAX_TEXT,
         ),
         _text_input(
-            f"p3_{key}_learning",
+            example_field(key, ExampleField.LEARNING),
             t(lang, "prep.p3.learning"),
             values.get("learning", ""),
             multiline=True,
             max_length=MAX_TEXT,
         ),
-        {
-            "type": "input",
-            "block_id": f"p3_{key}_source",
-            "optional": True,
-            "label": plain(t(lang, "prep.p3.source")),
-            "element": source,
-        },
-        {
-            "type": "input",
-            "block_id": f"p3_{key}_flags",
-            "optional": True,
-            "label": plain(t(lang, "prep.p3.did_not_work")),
-            "element": flags,
-        },
+        input_field(
+            example_field(key, ExampleField.SOURCE),
+            t(lang, "prep.p3.source"),
+            source,
+            optional=True,
+        ),
+        input_field(
+            example_field(key, ExampleField.FLAGS),
+            t(lang, "prep.p3.did_not_work"),
+            flags,
+            optional=True,
+        ),
     ]
 
 
@@ -302,22 +285,19 @@ def build_prep_modal(
             when=render_when(lang, meeting, member),
             place=escape_slack(meeting.place),
         ),
-        "prep_meeting",
+        Block.PREP_MEETING,
     )
-    view: dict[str, Any] = {
-        "type": "modal",
-        "callback_id": Callback.PREP_MODAL,
-        "title": plain(t(lang, "prep.modal.title", number=meeting.number)[:24]),
-        "close": plain(t(lang, "prep.modal.close")),
-        "private_metadata": json.dumps({"meeting": meeting.id, "parts": [p.value for p in parts]}),
-    }
+    title = t(lang, "prep.modal.title", number=meeting.number)
+    metadata = {"meeting": meeting.id, "parts": [p.value for p in parts]}
     if meeting.starts_at <= now:
-        view["blocks"] = [
+        blocks = [
             header,
             mrkdwn_section(t(lang, "prep.modal.read_only")),
             mrkdwn_section(render_prep_status(lang, member, status, now)),
         ]
-        return view
+        return modal(
+            lang, callback_id=Callback.PREP_MODAL, title=title, metadata=metadata, blocks=blocks
+        )
     blocks = [header]
     if PrepPart.MANAGER in parts:
         blocks += _p1_blocks(lang, status)
@@ -325,24 +305,28 @@ def build_prep_modal(
         blocks += _p2_blocks(lang, status, members)
     if PrepPart.EXAMPLES in parts:
         blocks += _p3_blocks(lang, status)
-    view["blocks"] = blocks
-    view["submit"] = plain(t(lang, "prep.modal.submit"))
-    return view
+    return modal(
+        lang,
+        callback_id=Callback.PREP_MODAL,
+        title=title,
+        submit=t(lang, "prep.modal.submit"),
+        metadata=metadata,
+        blocks=blocks,
+    )
 
 
 def build_saved_view(
     lang: str, member: Member, status: PrepStatus, now: datetime
 ) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": Callback.PREP_MODAL,
-        "title": plain(t(lang, "prep.saved.title")),
-        "close": plain(t(lang, "prep.modal.close")),
-        "blocks": [
+    return modal(
+        lang,
+        callback_id=Callback.PREP_MODAL,
+        title=t(lang, "prep.saved.title"),
+        blocks=[
             mrkdwn_section(t(lang, "prep.saved.body", number=status.meeting.number)),
             mrkdwn_section(render_prep_status(lang, member, status, now)),
         ],
-    }
+    )
 
 
 def mark(done: bool) -> str:
@@ -375,54 +359,33 @@ def render_prep_status(lang: str, member: Member, status: PrepStatus, now: datet
 # --- reading a submitted modal -------------------------------------------------------------
 
 
-def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return dict(values.get(block_id, {}).get(Field.VALUE, {}))
-
-
-def _text(values: dict[str, Any], block_id: str) -> str:
-    return str(_value(values, block_id).get("value") or "")
-
-
-def _selected(values: dict[str, Any], block_id: str) -> str | None:
-    element = element_state(values, block_id)
-    option = element.get("selected_option")
-    return str(option["value"]) if option else None
-
-
-def _checked(values: dict[str, Any], block_id: str) -> bool:
-    return bool(_value(values, block_id).get("selected_options"))
-
-
-def read_questions(values: dict[str, Any]) -> list[QuestionInput]:
+def read_questions(form: Submitted) -> list[QuestionInput]:
     return [
         QuestionInput(
             position=p,
-            text=_text(values, f"p2_q{p}_text"),
-            primary_slack_id=_selected(values, f"p2_q{p}_primary"),
-            secondary_slack_id=_selected(values, f"p2_q{p}_secondary"),
+            text=form.text(question_field(p, QuestionField.TEXT)),
+            primary_slack_id=form.choice(question_field(p, QuestionField.PRIMARY)),
+            secondary_slack_id=form.choice(question_field(p, QuestionField.SECONDARY)),
         )
         for p in range(1, QUESTIONS_PER_MEETING + 1)
-        if f"p2_q{p}_text" in values
+        if question_field(p, QuestionField.TEXT) in form
     ]
 
 
-def read_examples(values: dict[str, Any]) -> list[ExampleInput]:
-    keys = [
-        b[len("p3_") : -len("_title")]
-        for b in values
-        if b.startswith("p3_") and b.endswith("_title")
-    ]
+def read_examples(form: Submitted) -> list[ExampleInput]:
     return [
         ExampleInput(
             key=key,
-            title=_text(values, f"p3_{key}_title"),
-            idea=_text(values, f"p3_{key}_idea"),
-            effect=_text(values, f"p3_{key}_effect"),
-            learning=_text(values, f"p3_{key}_learning"),
-            source=ExampleSource(_selected(values, f"p3_{key}_source") or ExampleSource.OWN),
-            did_not_work=_checked(values, f"p3_{key}_flags"),
+            title=form.text(example_field(key, ExampleField.TITLE)),
+            idea=form.text(example_field(key, ExampleField.IDEA)),
+            effect=form.text(example_field(key, ExampleField.EFFECT)),
+            learning=form.text(example_field(key, ExampleField.LEARNING)),
+            source=ExampleSource(
+                form.choice(example_field(key, ExampleField.SOURCE)) or ExampleSource.OWN
+            ),
+            did_not_work=form.checked(example_field(key, ExampleField.FLAGS)),
         )
-        for key in keys
+        for key in example_keys(form.fields)
     ]
 
 
@@ -499,68 +462,64 @@ def handle_prep_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     scope = scope_of(context)
     member = scope.require_member()
     lang = member.lang
-    view = body["view"]
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = metadata_of(body)
     meeting = _meeting_for(scope, member, meta.get("meeting"))
     parts = [PrepPart(p) for p in meta.get("parts", [])]
-    values = view["state"]["values"]
-    first_block = next(iter(values), "prep_meeting")
+    form = Submitted.of(body)
+    first_field = form.first_field(Block.PREP_MEETING)
     if meeting is None:
-        ack(response_action="errors", errors={first_block: plain_text(t(lang, "prep.no_meeting"))})
+        reject(ack, lang, first_field, "prep.no_meeting")
         return
-    try:
-        ensure_editable(meeting, scope.now)
-    except InputError as error:
-        ack(
-            response_action="errors",
-            errors={first_block: plain_text(t(lang, error.key, **error.params))},
-        )
-        return
-    collected = FieldErrors()
+    submit_form(
+        ack,
+        scope,
+        lang,
+        form,
+        default_field=first_field,
+        save=lambda: save_prep(scope, member, meeting, parts, form),
+        saved_view=lambda _: build_saved_view(
+            lang, member, prep_status(session=scope.db, member=member, meeting=meeting), scope.now
+        ),
+    )
+
+
+def save_prep(
+    scope: RequestScope, member: Member, meeting: Meeting, parts: list[PrepPart], form: Submitted
+) -> None:
+    """Save the parts the form showed; every part's field errors are reported together."""
+    ensure_editable(meeting, scope.now)
     savers: dict[PrepPart, Callable[[], object]] = {
         PrepPart.MANAGER: lambda: save_manager_alignment(
             session=scope.db,
             member=member,
             meeting=meeting,
             now=scope.now,
-            aligned=_checked(values, "p1_aligned"),
-            agreed=_text(values, "p1_agreed"),
+            aligned=form.checked(PrepField.MANAGER_ALIGNED),
+            agreed=form.text(PrepField.MANAGER_AGREED),
         ),
         PrepPart.QUESTIONS: lambda: save_questions(
             session=scope.db,
             member=member,
             meeting=meeting,
             now=scope.now,
-            questions=read_questions(values),
+            questions=read_questions(form),
         ),
         PrepPart.EXAMPLES: lambda: save_examples(
             session=scope.db,
             member=member,
             meeting=meeting,
             now=scope.now,
-            examples=read_examples(values),
+            examples=read_examples(form),
         ),
     }
+    collected = FieldErrors()
     for part in parts:
         try:
             savers[part]()
         except FieldErrors as errors:
             collected.errors.update(errors.errors)
     if collected.errors:
-        scope.db.rollback()
-        on_fields = {
-            name: plain_text(t(lang, key, **params))
-            for name, (key, params) in collected.errors.items()
-            if name in values
-        }
-        if not on_fields:  # an error for a field not in this form: show it on the first one
-            key, params = next(iter(collected.errors.values()))
-            on_fields = {first_block: plain_text(t(lang, key, **params))}
-        ack(response_action="errors", errors=on_fields)
-        return
-    scope.db.commit()
-    status = prep_status(session=scope.db, member=member, meeting=meeting)
-    ack(response_action="update", view=build_saved_view(lang, member, status, scope.now))
+        raise collected
 
 
 def register(app: App) -> None:

@@ -7,31 +7,44 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
-from handlers.blocks import element_state, info_modal, mrkdwn_section, option, picker
-from handlers.catalogue import format_date, markup_join, person_mention, plain_text, t
+from handlers.blocks import option, picker
+from handlers.catalogue import person_mention, t
 from handlers.context import RequestScope, scope_of
-from handlers.ids import Action, Callback, Field
+from handlers.forms import (
+    Submitted,
+    date_field,
+    info_modal,
+    input_field,
+    modal,
+    submit_form,
+    text_field,
+)
+from handlers.ids import Action, Block, Callback, Field, SparringField
 from handlers.parsing import (
     SparringCommand,
-    escape_slack,
     parse_duration,
     parse_sparring_log,
     split_subcommand,
     unescape_slack,
 )
-from models.errors import InputError
-from models.network import Member, Period, Role
+from handlers.render import (
+    NOTE_PREVIEW,
+    dispute_blocks,
+    render_entry_reply,
+    render_note,
+    render_status,
+)
+from handlers.replies import open_view_lazy, reply_ephemeral
+from models.network import Member, Role
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
     PeriodTotal,
     SparringEntry,
     SparringReceiver,
-    SparringStatus,
     dispute_sparring,
     is_open_dispute,
     log_sparring,
@@ -44,115 +57,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TARGET_MINUTES = 120
 STATUS_ENTRY_LIMIT = 15
-NOTE_PREVIEW = 140
-
-
-def render_period(lang: str, period: Period) -> str:
-    if period.index == 0:
-        return t(lang, "period.before_first")
-    if period.index >= period.meeting_count:
-        return t(lang, "period.after_last", a=period.index)
-    return t(lang, "period.between", a=period.index, b=period.index + 1)
-
-
-def render_progress(lang: str, given_minutes: int, target_minutes: int) -> str:
-    if given_minutes >= target_minutes:
-        return t(
-            lang,
-            "sparring.progress.reached",
-            given_minutes=given_minutes,
-            target_minutes=target_minutes,
-        )
-    return t(
-        lang,
-        "sparring.progress.missing",
-        given_minutes=given_minutes,
-        target_minutes=target_minutes,
-        missing_minutes=target_minutes - given_minutes,
-    )
-
-
-def _receivers(lang: str, entry: SparringEntry) -> str:
-    ids = [m.slack_user_id for m in entry.receiver_members]
-    return t(lang, "sparring.logged.receivers", users=ids) if ids else ""
-
-
-def _note(lang: str, entry: SparringEntry, limit: int | None = None) -> str:
-    if not entry.note:
-        return ""
-    note = entry.note if limit is None or len(entry.note) <= limit else entry.note[:limit] + "…"
-    # Mentions in a note are the entry's receivers: people Slack and the bot resolved.
-    resolved = [m.slack_user_id for m in entry.receiver_members]
-    return t(lang, "sparring.logged.note", note=escape_slack(note, mentions=resolved))
-
-
-def render_entry_reply(key: str, lang: str, entry: SparringEntry, total: PeriodTotal) -> str:
-    """The reply after logging or undoing: the entry, then the period's total against target."""
-    return t(
-        lang,
-        key,
-        minutes=entry.minutes,
-        receivers=_receivers(lang, entry),
-        day=entry.given_on,
-        note=_note(lang, entry),
-        period=render_period(lang, total.period),
-        progress=render_progress(lang, total.given_minutes, total.target_minutes),
-    )
-
-
-def render_status(lang: str, status: SparringStatus) -> str:
-    lines = [
-        t(
-            lang,
-            "sparring.status.header",
-            period=render_period(lang, status.period),
-            start=format_date(lang, status.period.start, short=True),
-            end=status.period.end,
-        )
-    ]
-    if not status.entries:
-        lines.append(t(lang, "sparring.status.none"))
-    hidden = status.entry_count - len(status.entries)
-    if hidden:
-        lines.append(t(lang, "sparring.status.more", count=hidden))
-    for entry in status.entries:
-        lines.append(
-            t(
-                lang,
-                "sparring.status.entry",
-                day=format_date(lang, entry.given_on, short=True),
-                minutes=entry.minutes,
-                receivers=_receivers(lang, entry),
-                note=_note(lang, entry, NOTE_PREVIEW),
-            )
-        )
-    lines.append(
-        t(
-            lang,
-            "sparring.status.given",
-            progress=render_progress(lang, status.given_minutes, status.target_minutes),
-        )
-    )
-    if status.received:
-        people = markup_join(
-            ", ",
-            (
-                t(
-                    lang,
-                    "sparring.status.received_item",
-                    user=person_mention(lang, r.giver.slack_user_id),
-                    minutes=r.minutes,
-                )
-                for r in status.received
-            ),
-        )
-        lines.append(
-            t(lang, "sparring.status.received", minutes=status.received_minutes, people=people)
-        )
-    else:
-        lines.append(t(lang, "sparring.status.received_none"))
-    lines.append(t(lang, "sparring.status.hint"))
-    return "\n".join(lines)
 
 
 def render_help(lang: str, member: Member | None, now: datetime) -> str:
@@ -225,14 +129,14 @@ def build_sparring_received(
         giver=giver,
         minutes=entry.minutes,
         day=entry.given_on,
-        note=_note(lang, entry, NOTE_PREVIEW),
+        note=render_note(lang, entry, NOTE_PREVIEW),
     )
     return {
         "text": t(lang, "notice.sparring.text", giver=giver),
         "blocks": [
             {
                 "type": "section",
-                "block_id": "sparring_notice",
+                "block_id": Block.SPARRING_NOTICE,
                 "text": {"type": "mrkdwn", "text": text},
                 "accessory": {
                     "type": "button",
@@ -243,37 +147,6 @@ def build_sparring_received(
             },
         ],
     }
-
-
-def dispute_blocks(lang: str, receiver: SparringReceiver) -> list[dict[str, Any]]:
-    """A disputed entry for a facilitator, with the two ways to settle it."""
-    entry = receiver.entry
-    text = t(
-        lang,
-        "notice.dispute",
-        receiver=person_mention(lang, receiver.member.slack_user_id),
-        giver=person_mention(lang, entry.giver.slack_user_id),
-        minutes=entry.minutes,
-        day=entry.given_on,
-        note=_note(lang, entry, NOTE_PREVIEW),
-    )
-    buttons = [
-        {
-            "type": "button",
-            "action_id": action,
-            "text": {"type": "plain_text", "text": t(lang, key)},
-            "value": str(receiver.id),
-        }
-        for action, key in (
-            (Action.DISPUTE_KEEP, "notice.dispute.keep"),
-            (Action.DISPUTE_REMOVE, "notice.dispute.remove"),
-        )
-    ]
-    buttons[1]["style"] = "danger"
-    return [
-        mrkdwn_section(text, f"dispute_{receiver.id}"),
-        {"type": "actions", "block_id": f"dispute_{receiver.id}_actions", "elements": buttons},
-    ]
 
 
 def build_dispute_notice(
@@ -300,19 +173,6 @@ def build_dispute_notice(
     }
 
 
-def open_view_lazy(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-    """Lazy listener: open the modal the ack step built, with the request's trigger_id."""
-    view = context.get("view_to_open")
-    if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def reply_ephemeral(respond: Respond, context: dict[str, Any]) -> None:
-    """Lazy listener: tell the member what their click did."""
-    if context.get("reply"):
-        respond(text=context["reply"], response_type="ephemeral", replace_original=False)
-
-
 def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     """ "That's not right": flag the entry for the facilitator; the entry itself stays."""
     scope = scope_of(context)
@@ -329,78 +189,58 @@ def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> N
 
 
 SPARRING_FIELDS = {
-    "sparring.error.bad_duration": "sparring_duration",
-    "sparring.error.not_positive": "sparring_duration",
-    "sparring.error.too_long": "sparring_duration",
-    "sparring.error.future_date": "sparring_date",
-    "sparring.error.outside_season": "sparring_date",
-    "sparring.error.self_receiver": "sparring_receivers",
-    "sparring.error.not_members": "sparring_receivers",
-    "sparring.error.note_too_long": "sparring_note",
+    "sparring.error.bad_duration": SparringField.DURATION,
+    "sparring.error.not_positive": SparringField.DURATION,
+    "sparring.error.too_long": SparringField.DURATION,
+    "sparring.error.future_date": SparringField.DATE,
+    "sparring.error.outside_season": SparringField.DATE,
+    "sparring.error.self_receiver": SparringField.RECEIVERS,
+    "sparring.error.not_members": SparringField.RECEIVERS,
+    "sparring.error.note_too_long": SparringField.NOTE,
 }
 
 
 def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> dict[str, Any]:
     """The form behind the "Log sparring" button: the same rules as `/sparring logged`."""
-
-    def plain(text: str) -> dict[str, Any]:
-        return {"type": "plain_text", "text": plain_text(text)}
-
     blocks: list[dict[str, Any]] = [
-        {
-            "type": "input",
-            "block_id": "sparring_duration",
-            "label": plain(t(lang, "sparring.modal.duration")),
-            "hint": plain(t(lang, "sparring.modal.duration_hint")),
-            "element": {"type": "plain_text_input", "action_id": Field.VALUE, "max_length": 20},
-        },
-        {
-            "type": "input",
-            "block_id": "sparring_date",
-            "label": plain(t(lang, "sparring.modal.date")),
-            "element": {
-                "type": "datepicker",
-                "action_id": Field.VALUE,
-                "initial_date": today.isoformat(),
-            },
-        },
+        text_field(
+            SparringField.DURATION,
+            t(lang, "sparring.modal.duration"),
+            max_length=20,
+            hint=t(lang, "sparring.modal.duration_hint"),
+        ),
+        date_field(SparringField.DATE, t(lang, "sparring.modal.date"), initial=today),
     ]
     if members:
+        receivers = picker(
+            [option(m.name, m.slack_user_id) for m in members],
+            search_action=Field.MEMBER_SEARCH,
+            multi=True,
+        )
         blocks.append(
-            {
-                "type": "input",
-                "block_id": "sparring_receivers",
-                "optional": True,
-                "label": plain(t(lang, "sparring.modal.receivers")),
-                "element": picker(
-                    [option(m.name, m.slack_user_id) for m in members],
-                    search_action=Field.MEMBER_SEARCH,
-                    multi=True,
-                ),
-            }
+            input_field(
+                SparringField.RECEIVERS,
+                t(lang, "sparring.modal.receivers"),
+                receivers,
+                optional=True,
+            )
         )
     blocks.append(
-        {
-            "type": "input",
-            "block_id": "sparring_note",
-            "optional": True,
-            "label": plain(t(lang, "sparring.modal.note")),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": Field.VALUE,
-                "multiline": True,
-                "max_length": MAX_NOTE_LENGTH,
-            },
-        }
+        text_field(
+            SparringField.NOTE,
+            t(lang, "sparring.modal.note"),
+            max_length=MAX_NOTE_LENGTH,
+            multiline=True,
+            optional=True,
+        )
     )
-    return {
-        "type": "modal",
-        "callback_id": Callback.SPARRING_MODAL,
-        "title": plain(t(lang, "sparring.modal.title")[:24]),
-        "submit": plain(t(lang, "prep.modal.submit")),
-        "close": plain(t(lang, "prep.modal.close")),
-        "blocks": blocks,
-    }
+    return modal(
+        lang,
+        callback_id=Callback.SPARRING_MODAL,
+        title=t(lang, "sparring.modal.title"),
+        submit=t(lang, "prep.modal.submit"),
+        blocks=blocks,
+    )
 
 
 def handle_open_sparring_button(ack: Ack, context: dict[str, Any]) -> None:
@@ -416,42 +256,33 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
     scope = scope_of(context)
     member = scope.require_member()
     lang = member.lang
-    values = body["view"]["state"]["values"]
+    form = Submitted.of(body)
 
-    def value(block: str) -> dict[str, Any]:
-        return element_state(values, block)
-
-    try:
-        minutes = parse_duration(value("sparring_duration").get("value") or "")
-        raw_day = value("sparring_date").get("selected_date")
-        given_on = date.fromisoformat(raw_day) if raw_day else member.today(scope.now)
-        receivers = [o["value"] for o in value("sparring_receivers").get("selected_options") or []]
+    def save() -> tuple[SparringEntry, PeriodTotal]:
         entry = log_sparring(
             session=scope.db,
             member=member,
-            minutes=minutes,
-            given_on=given_on,
-            receiver_ids=receivers,
-            note=value("sparring_note").get("value") or "",
+            minutes=parse_duration(form.text(SparringField.DURATION)),
+            given_on=form.day(SparringField.DATE) or member.today(scope.now),
+            receiver_ids=form.choices(SparringField.RECEIVERS),
+            note=form.text(SparringField.NOTE),
             now=scope.now,
         )
-    except InputError as error:
-        scope.db.rollback()
-        field = SPARRING_FIELDS.get(error.key, "sparring_duration")
-        ack(
-            response_action="errors",
-            errors={field: plain_text(t(lang, error.key, **error.params))},
-        )
-        return
-    total = period_total(session=scope.db, member=member, day=entry.given_on)
-    scope.db.commit()
-    ack(
-        response_action="update",
-        view=info_modal(
+        return entry, period_total(session=scope.db, member=member, day=entry.given_on)
+
+    submit_form(
+        ack,
+        scope,
+        lang,
+        form,
+        default_field=SparringField.DURATION,
+        field_of_key=SPARRING_FIELDS,
+        save=save,
+        saved_view=lambda saved: info_modal(
             lang,
             callback_id=Callback.SPARRING_MODAL,
             title=t(lang, "sparring.modal.title"),
-            text=render_entry_reply("sparring.logged", lang, entry, total),
+            text=render_entry_reply("sparring.logged", lang, *saved),
         ),
     )
 

@@ -9,8 +9,6 @@ from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from handlers.blocks import (
-    element_state,
-    info_modal,
     mrkdwn_section,
     option,
     picker,
@@ -20,16 +18,26 @@ from handlers.blocks import (
 )
 from handlers.catalogue import person_mention, t
 from handlers.context import scope_of
-from handlers.errors import submit_form
-from handlers.ids import Action, Callback, Field
+from handlers.forms import (
+    Submitted,
+    choice_element,
+    info_modal,
+    input_field,
+    metadata_of,
+    modal,
+    submit_form,
+    text_field,
+)
+from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.sparring import open_view_lazy as open_view
-from handlers.sparring import reply_ephemeral
+from handlers.replies import open_view_lazy as open_view
+from handlers.replies import reply_ephemeral
 from models.network import Member
 from models.prep import PrepExample, network_members
 from models.spread import (
     MAX_TEXT,
     SpreadAction,
+    SpreadField,
     SpreadInput,
     SpreadStatus,
     log_spread,
@@ -48,37 +56,23 @@ def _option(text: str, value: str) -> dict[str, Any]:
 
 def _status_input(lang: str, current: SpreadStatus | None) -> dict[str, Any]:
     options = [_option(t(lang, f"spread.status.{s.value}"), s.value) for s in SpreadStatus]
-    element: dict[str, Any] = {
-        "type": "radio_buttons",
-        "action_id": Field.VALUE,
-        "options": options,
-    }
-    if current is not None:
-        element["initial_option"] = options[list(SpreadStatus).index(current)]
-    return {
-        "type": "input",
-        "block_id": "spread_status",
-        "label": plain(t(lang, "spread.modal.status")),
-        "element": element,
-    }
+    chosen = [options[list(SpreadStatus).index(current)]] if current is not None else []
+    return input_field(
+        SpreadField.STATUS,
+        t(lang, "spread.modal.status"),
+        choice_element("radio_buttons", options, chosen),
+    )
 
 
 def _effect_input(lang: str, effect: str) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": Field.VALUE,
-        "multiline": True,
-        "max_length": MAX_TEXT,
-    }
-    if effect:
-        element["initial_value"] = effect
-    return {
-        "type": "input",
-        "block_id": "spread_effect",
-        "optional": True,
-        "label": plain(t(lang, "spread.modal.effect")),
-        "element": element,
-    }
+    return text_field(
+        SpreadField.EFFECT,
+        t(lang, "spread.modal.effect"),
+        max_length=MAX_TEXT,
+        multiline=True,
+        initial=effect,
+        optional=True,
+    )
 
 
 def _select(
@@ -88,15 +82,8 @@ def _select(
     options: list[dict[str, Any]],
     search_action: str = Field.VALUE,
 ) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": plain(label),
-        "element": picker(
-            options, search_action=search_action, placeholder=t(lang, "spread.modal.pick")
-        ),
-    }
+    element = picker(options, search_action=search_action, placeholder=t(lang, "spread.modal.pick"))
+    return input_field(block_id, label, element, optional=True)
 
 
 def example_options(examples: list[PrepExample], members: list[Member]) -> list[dict[str, Any]]:
@@ -119,23 +106,18 @@ def build_spread_modal(
 ) -> dict[str, Any]:
     held = [m for m in member.network.meetings if m.starts_at <= now]
     blocks: list[dict[str, Any]] = [
-        {
-            "type": "input",
-            "block_id": "spread_solution",
-            "optional": True,
-            "label": plain(t(lang, "spread.modal.solution")),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": Field.VALUE,
-                "max_length": MAX_TEXT,
-            },
-        },
+        text_field(
+            SpreadField.SOLUTION,
+            t(lang, "spread.modal.solution"),
+            max_length=MAX_TEXT,
+            optional=True,
+        ),
     ]
     if examples:
         blocks.append(
             _select(
                 lang,
-                "spread_example",
+                SpreadField.EXAMPLE,
                 t(lang, "spread.modal.example"),
                 example_options(examples, members),
                 Field.EXAMPLE_SEARCH,
@@ -145,7 +127,7 @@ def build_spread_modal(
         blocks.append(
             _select(
                 lang,
-                "spread_source",
+                SpreadField.SOURCE,
                 t(lang, "spread.modal.source"),
                 member_options(members),
                 Field.MEMBER_SEARCH,
@@ -155,7 +137,7 @@ def build_spread_modal(
         blocks.append(
             _select(
                 lang,
-                "spread_meeting",
+                SpreadField.MEETING,
                 t(lang, "spread.modal.meeting"),
                 [
                     _option(
@@ -167,30 +149,28 @@ def build_spread_modal(
             )
         )
     blocks += [_status_input(lang, None), _effect_input(lang, "")]
-    return {
-        "type": "modal",
-        "callback_id": Callback.SPREAD_MODAL,
-        "title": plain(t(lang, "spread.modal.title")[:24]),
-        "submit": plain(t(lang, "prep.modal.submit")),
-        "close": plain(t(lang, "prep.modal.close")),
-        "blocks": blocks,
-    }
+    return modal(
+        lang,
+        callback_id=Callback.SPREAD_MODAL,
+        title=t(lang, "spread.modal.title"),
+        submit=t(lang, "prep.modal.submit"),
+        blocks=blocks,
+    )
 
 
 def build_spread_update_modal(lang: str, row: SpreadAction) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": Callback.SPREAD_UPDATE_MODAL,
-        "title": plain(t(lang, "spread.modal.title")[:24]),
-        "submit": plain(t(lang, "prep.modal.submit")),
-        "close": plain(t(lang, "prep.modal.close")),
-        "private_metadata": json.dumps({"id": row.id}),
-        "blocks": [
+    return modal(
+        lang,
+        callback_id=Callback.SPREAD_UPDATE_MODAL,
+        title=t(lang, "spread.modal.title"),
+        submit=t(lang, "prep.modal.submit"),
+        metadata={"id": row.id},
+        blocks=[
             mrkdwn_section(f"*{escape_slack(excerpt(row.solution, 300))}*"),
             _status_input(lang, row.status),
             _effect_input(lang, row.effect),
         ],
-    }
+    )
 
 
 def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, Any]]:
@@ -220,22 +200,13 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
         blocks.append(
             section_with_button(
                 text,
-                block_id=f"spread_{row.id}",
+                block_id=f"{Block.SPREAD_ROW}_{row.id}",
                 action_id=Action.SPREAD_UPDATE,
                 label=t(lang, "spread.update"),
                 value=str(row.id),
             )
         )
     return blocks
-
-
-def _selected(values: dict[str, Any], block_id: str) -> str | None:
-    chosen = element_state(values, block_id).get("selected_option")
-    return str(chosen["value"]) if chosen else None
-
-
-def _typed(values: dict[str, Any], block_id: str) -> str:
-    return str(values.get(block_id, {}).get(Field.VALUE, {}).get("value") or "")
 
 
 def build_spread_notice(
@@ -258,10 +229,10 @@ def build_spread_notice(
     return {
         "text": t(lang, "notice.spread.text", solution=solution),
         "blocks": [
-            mrkdwn_section(text, "spread_notice"),
+            mrkdwn_section(text, Block.SPREAD_NOTICE),
             {
                 "type": "actions",
-                "block_id": "spread_notice_actions",
+                "block_id": Block.SPREAD_NOTICE_ACTIONS,
                 "elements": [
                     {
                         "type": "button",
@@ -355,23 +326,23 @@ def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, 
     scope = scope_of(context)
     member = scope.require_member()
     lang = member.lang
-    values = body["view"]["state"]["values"]
-    example = _selected(values, "spread_example")
-    meeting = _selected(values, "spread_meeting")
+    form = Submitted.of(body)
+    example = form.choice(SpreadField.EXAMPLE)
+    meeting = form.choice(SpreadField.MEETING)
     data = SpreadInput(
-        solution=_typed(values, "spread_solution"),
+        solution=form.text(SpreadField.SOLUTION),
         example_id=int(example) if example else None,
-        source_slack_id=_selected(values, "spread_source"),
+        source_slack_id=form.choice(SpreadField.SOURCE),
         meeting_id=int(meeting) if meeting else None,
-        status=_selected(values, "spread_status"),
-        effect=_typed(values, "spread_effect"),
+        status=form.choice(SpreadField.STATUS),
+        effect=form.text(SpreadField.EFFECT),
     )
     submit_form(
         ack,
         scope,
         lang,
-        values,
-        default_field="spread_solution",
+        form,
+        default_field=SpreadField.SOLUTION,
         save=lambda: log_spread(session=scope.db, member=member, data=data, now=scope.now),
         saved_view=_saved_view(lang, Callback.SPREAD_MODAL),
     )
@@ -392,20 +363,20 @@ def handle_spread_update_submission(
     scope = scope_of(context)
     member = scope.require_member()
     lang = member.lang
-    values = body["view"]["state"]["values"]
-    meta = json.loads(body["view"].get("private_metadata") or "{}")
+    form = Submitted.of(body)
+    meta = metadata_of(body)
     submit_form(
         ack,
         scope,
         lang,
-        values,
-        default_field="spread_solution",
+        form,
+        default_field=SpreadField.SOLUTION,
         save=lambda: update_spread(
             session=scope.db,
             member=member,
             action_id=int(meta.get("id") or 0),
-            status=_selected(values, "spread_status"),
-            effect=_typed(values, "spread_effect"),
+            status=form.choice(SpreadField.STATUS),
+            effect=form.text(SpreadField.EFFECT),
             now=scope.now,
         ),
         saved_view=_saved_view(lang, Callback.SPREAD_UPDATE_MODAL),

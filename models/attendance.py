@@ -19,6 +19,13 @@ EMAIL_MAX = 320
 NAME_MAX = 200
 
 
+class SubstituteField(enum.StrEnum):
+    """The substitute form's fields (its block ids): an error names the one it belongs on."""
+
+    NAME = "attendance_name"
+    EMAIL = "attendance_email"
+
+
 class AttendanceStatus(enum.StrEnum):
     YES = "yes"
     SUBSTITUTE = "substitute"
@@ -57,15 +64,17 @@ def set_attendance(
     """Record or change the member's answer, until the meeting starts; a substitute needs a
     name and an e-mail address. Earlier answers stay in the change history."""
     if meeting.starts_at <= now:
-        raise InputError("attendance.error.started", field="attendance_name", number=meeting.number)
+        raise InputError(
+            "attendance.error.started", field=SubstituteField.NAME, number=meeting.number
+        )
     name, email = substitute_name.strip(), substitute_email.strip()
     if status is AttendanceStatus.SUBSTITUTE:
         if not name:
-            raise InputError("attendance.error.name_missing", field="attendance_name")
+            raise InputError("attendance.error.name_missing", field=SubstituteField.NAME)
         if not is_email_address(email) or len(email) > EMAIL_MAX:
-            raise InputError("attendance.error.bad_email", field="attendance_email", value=email)
+            raise InputError("attendance.error.bad_email", field=SubstituteField.EMAIL, value=email)
         if len(name) > NAME_MAX:
-            raise InputError("attendance.error.name_missing", field="attendance_name")
+            raise InputError("attendance.error.name_missing", field=SubstituteField.NAME)
     else:
         name = email = ""
     row = session.scalars(

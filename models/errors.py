@@ -6,6 +6,7 @@ member reads it in their own language.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -31,3 +32,14 @@ class NotAMemberError(TovholderError):
     def __init__(self, contacts: list[str]) -> None:
         key = "error.not_a_member" if contacts else "error.not_a_member.no_contacts"
         super().__init__(key, people=contacts)
+
+
+@dataclass
+class FieldErrors(Exception):
+    """Errors tied to fields of a form, all of them at once: field name -> (catalogue key,
+    params). Nothing was stored."""
+
+    errors: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
+
+    def add(self, name: str, key: str, **params: object) -> None:
+        self.errors.setdefault(name, (key, params))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, Text, select
@@ -13,6 +14,14 @@ from models.history import apply_changes
 from models.network import Member, Period, period_for
 
 MAX_TEXT = 2000
+
+
+class FollowupField(enum.StrEnum):
+    """The follow-up form's fields (its block ids): an error names the one it belongs on."""
+
+    ON = "followup_on"
+    AGREED = "followup_agreed"
+    NEXT_STEP = "followup_next_step"
 
 
 class ManagerFollowUp(Base):
@@ -37,16 +46,16 @@ def _checked(
 ) -> tuple[str, str]:
     agreed, next_step = agreed.strip(), next_step.strip()
     if not agreed:
-        raise InputError("followup.error.empty", field="followup_agreed")
+        raise InputError("followup.error.empty", field=FollowupField.AGREED)
     if len(agreed) > MAX_TEXT or len(next_step) > MAX_TEXT:
-        raise InputError("followup.error.too_long", field="followup_agreed", limit=MAX_TEXT)
+        raise InputError("followup.error.too_long", field=FollowupField.AGREED, limit=MAX_TEXT)
     if on > member.today(now):
-        raise InputError("followup.error.future_date", field="followup_on", day=on)
+        raise InputError("followup.error.future_date", field=FollowupField.ON, day=on)
     network = member.network
     if period_for(network, on) is None:
         raise InputError(
             "followup.error.outside_season",
-            field="followup_on",
+            field=FollowupField.ON,
             day=on,
             start=network.season_start,
             end=network.season_end,
@@ -85,7 +94,7 @@ def update_followup(
     """Change one of the member's own follow-ups, keeping what it said before."""
     row = session.get(ManagerFollowUp, followup_id)
     if row is None or row.member_id != member.id:
-        raise InputError("followup.error.not_found", field="followup_agreed")
+        raise InputError("followup.error.not_found", field=FollowupField.AGREED)
     agreed, next_step = _checked(member, on, agreed, next_step, now)
     if apply_changes(
         session=session,

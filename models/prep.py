@@ -4,8 +4,10 @@ aimed at a primary and a secondary person), innovation examples — and the ques
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import STABLE_IDS, Base, enum_column, utc_now
-from models.errors import InputError
+from models.errors import FieldErrors, InputError
 from models.history import apply_changes, delete_with_history
 from models.network import Meeting, Member, Role
 
@@ -104,6 +106,52 @@ class PrepPart(enum.StrEnum):
     EXAMPLES = "p3"
 
 
+class PrepField(enum.StrEnum):
+    """P1's fields in the preparation form (block ids): errors name the one they belong on."""
+
+    MANAGER_ALIGNED = "p1_aligned"
+    MANAGER_AGREED = "p1_agreed"
+
+
+class QuestionField(enum.StrEnum):
+    """The fields of each of P2's questions; `question_field` names one question's."""
+
+    TEXT = "text"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+class ExampleField(enum.StrEnum):
+    """The fields of each of P3's examples; `example_field` names one example's."""
+
+    TITLE = "title"
+    IDEA = "idea"
+    EFFECT = "effect"
+    LEARNING = "learning"
+    SOURCE = "source"
+    FLAGS = "flags"
+
+
+def question_field(position: int, part: QuestionField) -> str:
+    """The form field of one part of question `position`: `p2_q1_text`."""
+    return f"{PrepPart.QUESTIONS}_q{position}_{part}"
+
+
+def example_field(key: str, part: ExampleField) -> str:
+    """The form field of one part of an example (its id, or "new"): `p3_12_title`."""
+    return f"{PrepPart.EXAMPLES}_{key}_{part}"
+
+
+def example_keys(fields: Iterable[str]) -> list[str]:
+    """The examples a submitted form holds, read from its field names."""
+    head, tail = f"{PrepPart.EXAMPLES}_", f"_{ExampleField.TITLE}"
+    return [
+        name[len(head) : -len(tail)]
+        for name in fields
+        if name.startswith(head) and name.endswith(tail)
+    ]
+
+
 @dataclass(frozen=True)
 class PrepStatus:
     meeting: Meeting
@@ -123,16 +171,6 @@ class PrepStatus:
     @property
     def missing(self) -> list[PrepPart]:
         return [part for part, ok in self.done.items() if not ok]
-
-
-@dataclass
-class FieldErrors(Exception):
-    """Errors tied to fields of a form: field name -> (catalogue key, params)."""
-
-    errors: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
-
-    def add(self, name: str, key: str, **params: object) -> None:
-        self.errors.setdefault(name, (key, params))
 
 
 @dataclass(frozen=True)
@@ -228,9 +266,9 @@ def save_manager_alignment(
     """Record P1; what was agreed is required when the member says it is done."""
     ensure_editable(meeting, now)
     errors = FieldErrors()
-    agreed = _check_text(errors, "p1_agreed", agreed)
+    agreed = _check_text(errors, PrepField.MANAGER_AGREED, agreed)
     if aligned and not agreed:
-        errors.add("p1_agreed", "prep.error.agreed_missing")
+        errors.add(PrepField.MANAGER_AGREED, "prep.error.agreed_missing")
     if errors.errors:
         raise errors
     prep = session.scalars(
@@ -262,6 +300,30 @@ def save_manager_alignment(
     return prep
 
 
+def _question_person(
+    errors: FieldErrors,
+    position: int,
+    role: QuestionField,
+    slack_id: str | None,
+    text: str,
+    member: Member,
+    wanted: Mapping[Any, Member],  # by Slack id
+) -> Member | None:
+    """The member a question's `role` names, or None (with the error when one is due)."""
+    name = question_field(position, role)
+    if not slack_id:
+        if text:
+            errors.add(name, f"prep.error.{role}_missing")
+        return None
+    if slack_id == member.slack_user_id:
+        errors.add(name, "prep.error.self")
+        return None
+    if slack_id not in wanted:
+        errors.add(name, "prep.error.not_member", users=[slack_id])
+        return None
+    return wanted[slack_id]
+
+
 def save_questions(
     *,
     session: Session,
@@ -286,31 +348,22 @@ def save_questions(
     }
     rows: dict[int, tuple[str, Member, Member]] = {}
     for q in questions:
-        prefix = f"p2_q{q.position}"
-        text = _check_text(errors, f"{prefix}_text", q.text)
-        people: list[Member | None] = []
-        for role, slack_id in (
-            ("primary", q.primary_slack_id),
-            ("secondary", q.secondary_slack_id),
-        ):
-            name = f"{prefix}_{role}"
-            if not slack_id:
-                if text:
-                    errors.add(name, f"prep.error.{role}_missing")
-                people.append(None)
-            elif slack_id == member.slack_user_id:
-                errors.add(name, "prep.error.self")
-                people.append(None)
-            elif slack_id not in wanted:
-                errors.add(name, "prep.error.not_member", users=[slack_id])
-                people.append(None)
-            else:
-                people.append(wanted[slack_id])
-        primary, secondary = people
+        text = _check_text(errors, question_field(q.position, QuestionField.TEXT), q.text)
+        primary, secondary = (
+            _question_person(errors, q.position, role, slack_id, text, member, wanted)
+            for role, slack_id in (
+                (QuestionField.PRIMARY, q.primary_slack_id),
+                (QuestionField.SECONDARY, q.secondary_slack_id),
+            )
+        )
         if primary is not None and primary is secondary:
-            errors.add(f"{prefix}_secondary", "prep.error.same_person")
+            errors.add(
+                question_field(q.position, QuestionField.SECONDARY), "prep.error.same_person"
+            )
         if not text and (q.primary_slack_id or q.secondary_slack_id):
-            errors.add(f"{prefix}_text", "prep.error.question_missing")
+            errors.add(
+                question_field(q.position, QuestionField.TEXT), "prep.error.question_missing"
+            )
         if text and primary is not None and secondary is not None:
             rows[q.position] = (text, primary, secondary)
     if errors.errors:
@@ -368,6 +421,21 @@ def save_questions(
     )
 
 
+def _checked_example(errors: FieldErrors, ex: ExampleInput) -> tuple[str, str, str, str]:
+    """An example's title, idea, effect and learning, stripped; an example with any of them
+    needs a title and an idea."""
+    title = _check_text(errors, example_field(ex.key, ExampleField.TITLE), ex.title, MAX_TITLE)
+    idea = _check_text(errors, example_field(ex.key, ExampleField.IDEA), ex.idea)
+    effect = _check_text(errors, example_field(ex.key, ExampleField.EFFECT), ex.effect)
+    learning = _check_text(errors, example_field(ex.key, ExampleField.LEARNING), ex.learning)
+    if any((title, idea, effect, learning)):
+        if not title:
+            errors.add(example_field(ex.key, ExampleField.TITLE), "prep.error.title_missing")
+        if not idea:
+            errors.add(example_field(ex.key, ExampleField.IDEA), "prep.error.idea_missing")
+    return title, idea, effect, learning
+
+
 def save_examples(
     *,
     session: Session,
@@ -391,20 +459,11 @@ def save_examples(
     keep: list[tuple[ExampleInput, str, str, str, str]] = []
     remove: list[PrepExample] = []
     for ex in examples:
-        prefix = f"p3_{ex.key}"
-        title = _check_text(errors, f"{prefix}_title", ex.title, MAX_TITLE)
-        idea = _check_text(errors, f"{prefix}_idea", ex.idea)
-        effect = _check_text(errors, f"{prefix}_effect", ex.effect)
-        learning = _check_text(errors, f"{prefix}_learning", ex.learning)
-        if not any((title, idea, effect, learning)):
-            if ex.key in existing:
-                remove.append(existing[ex.key])
-            continue
-        if not title:
-            errors.add(f"{prefix}_title", "prep.error.title_missing")
-        if not idea:
-            errors.add(f"{prefix}_idea", "prep.error.idea_missing")
-        keep.append((ex, title, idea, effect, learning))
+        texts = _checked_example(errors, ex)
+        if any(texts):
+            keep.append((ex, *texts))
+        elif ex.key in existing:
+            remove.append(existing[ex.key])
     if errors.errors:
         raise errors
     for gone in remove:

@@ -19,6 +19,17 @@ from models.prep import PrepExample
 MAX_TEXT = 2000
 
 
+class SpreadField(enum.StrEnum):
+    """The spread forms' fields (their block ids): an error names the one it belongs on."""
+
+    SOLUTION = "spread_solution"
+    EXAMPLE = "spread_example"
+    SOURCE = "spread_source"
+    MEETING = "spread_meeting"
+    STATUS = "spread_status"
+    EFFECT = "spread_effect"
+
+
 class SpreadStatus(enum.StrEnum):
     PLANNED = "planned"
     ADAPTING = "adapting"
@@ -80,6 +91,35 @@ def shared_examples(*, session: Session, member: Member, now: datetime) -> list[
     )
 
 
+def _status(value: str | None) -> SpreadStatus:
+    """The status chosen in the form; none chosen (or an unknown one) is an error on it."""
+    try:
+        return SpreadStatus(value or "")
+    except ValueError:
+        raise InputError(
+            "spread.error.unknown_status", field=SpreadField.STATUS, value=value or ""
+        ) from None
+
+
+def _shared_example(
+    session: Session, member: Member, example_id: int, now: datetime
+) -> PrepExample:
+    """Another member's example, shared at a meeting of the network that has been held."""
+    example = session.get(PrepExample, example_id)
+    if example is None or example.member_id == member.id:
+        raise InputError("spread.error.unknown_example", field=SpreadField.EXAMPLE)
+    owner = session.get(Member, example.member_id)
+    shared_at = session.get(Meeting, example.meeting_id)
+    if (
+        owner is None
+        or owner.network_id != member.network_id
+        or shared_at is None
+        or shared_at.starts_at > now
+    ):
+        raise InputError("spread.error.unknown_example", field=SpreadField.EXAMPLE)
+    return example
+
+
 def _resolve(
     session: Session, member: Member, data: SpreadInput, now: datetime
 ) -> dict[str, object]:
@@ -87,29 +127,13 @@ def _resolve(
     solution, effect = data.solution.strip(), data.effect.strip()
     example = None
     if data.example_id is not None:
-        example = session.get(PrepExample, data.example_id)
-        if example is None or example.member_id == member.id:
-            raise InputError("spread.error.unknown_example", field="spread_example")
-        owner = session.get(Member, example.member_id)
-        shared_at = session.get(Meeting, example.meeting_id)
-        if (
-            owner is None
-            or owner.network_id != member.network_id
-            or shared_at is None
-            or shared_at.starts_at > now
-        ):
-            raise InputError("spread.error.unknown_example", field="spread_example")
+        example = _shared_example(session, member, data.example_id, now)
         solution = solution or example.title
     if not solution:
-        raise InputError("spread.error.empty", field="spread_solution")
+        raise InputError("spread.error.empty", field=SpreadField.SOLUTION)
     if len(solution) > MAX_TEXT or len(effect) > MAX_TEXT:
-        raise InputError("spread.error.too_long", field="spread_solution", limit=MAX_TEXT)
-    try:
-        status = SpreadStatus(data.status or "")
-    except ValueError:
-        raise InputError(
-            "spread.error.unknown_status", field="spread_status", value=data.status or ""
-        ) from None
+        raise InputError("spread.error.too_long", field=SpreadField.SOLUTION, limit=MAX_TEXT)
+    status = _status(data.status)
     source = None
     if data.source_slack_id:
         source = session.scalars(
@@ -121,17 +145,17 @@ def _resolve(
         ).first()
         if source is None:
             raise InputError(
-                "spread.error.not_member", field="spread_source", users=[data.source_slack_id]
+                "spread.error.not_member", field=SpreadField.SOURCE, users=[data.source_slack_id]
             )
         if source.id == member.id:
-            raise InputError("spread.error.self", field="spread_source")
+            raise InputError("spread.error.self", field=SpreadField.SOURCE)
     elif example is not None:
         source = session.get(Member, example.member_id)
     meeting_id = data.meeting_id or (example.meeting_id if example else None)
     if meeting_id is not None:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None or meeting.network_id != member.network_id or meeting.starts_at > now:
-            raise InputError("spread.error.unknown_meeting", field="spread_meeting")
+            raise InputError("spread.error.unknown_meeting", field=SpreadField.MEETING)
     return {
         "solution": solution,
         "example_id": example.id if example else None,
@@ -172,16 +196,11 @@ def update_spread(
     """Change the status and effect of one of the member's own actions, keeping the history."""
     row = session.get(SpreadAction, action_id)
     if row is None or row.member_id != member.id:
-        raise InputError("spread.error.not_found", field="spread_status")
-    try:
-        new_status = SpreadStatus(status or "")
-    except ValueError:
-        raise InputError(
-            "spread.error.unknown_status", field="spread_status", value=status or ""
-        ) from None
+        raise InputError("spread.error.not_found", field=SpreadField.STATUS)
+    new_status = _status(status)
     effect = effect.strip()
     if len(effect) > MAX_TEXT:
-        raise InputError("spread.error.too_long", field="spread_effect", limit=MAX_TEXT)
+        raise InputError("spread.error.too_long", field=SpreadField.EFFECT, limit=MAX_TEXT)
     if apply_changes(
         session=session,
         obj=row,

@@ -1,0 +1,162 @@
+"""`/network`: the facilitator's view of their network, one module per concern:
+`summary` (overview, disputes, digest), `admin` (add, remove, move a meeting; lists),
+`export` (files), `privacy` (my data, forget); `common` holds what they share."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from handlers.blocks import cut_mrkdwn, mrkdwn_section
+from handlers.catalogue import t
+from handlers.context import RequestScope, scope_of
+from handlers.ids import Action
+from handlers.network.admin import (
+    fees_blocks,
+    handle_admin,
+    meetings_blocks,
+    members_blocks,
+    options_of,
+)
+from handlers.network.common import facilitated_network, member_by_mention, page_of
+from handlers.network.export import send_files
+from handlers.network.privacy import forget_blocks, handle_forget_confirm, handle_mydata
+from handlers.network.summary import (
+    DISPUTES_IN_SUMMARY,
+    build_digest,
+    dispute_overview,
+    disputes_blocks,
+    handle_dispute_decision,
+    render_summary,
+    summary_blocks,
+)
+from handlers.parsing import unescape_slack
+from handlers.replies import reply_ephemeral
+from models.errors import InputError
+from models.network import Network
+from models.sparring import open_disputes
+from models.summary import fees
+
+__all__ = [
+    "DISPUTES_IN_SUMMARY",
+    "build_digest",
+    "dispute_overview",
+    "options_of",
+    "register",
+    "render_summary",
+]
+
+
+@dataclass(frozen=True)
+class NetworkRequest:
+    """One `/network` command from a facilitator, split into its words."""
+
+    scope: RequestScope
+    network: Network
+    args: list[str]  # the words after the subcommand
+    word: str
+    text: str  # all of it, as typed
+    context: dict[str, Any]
+
+    @property
+    def lang(self) -> str:
+        return self.scope.lang
+
+
+Reply = str | list[dict[str, Any]]
+"""A subcommand's answer: a text, or blocks."""
+
+
+def _help(r: NetworkRequest) -> Reply:
+    return [mrkdwn_section(t(r.lang, "network.help"))]
+
+
+def _summary(r: NetworkRequest) -> Reply:
+    return summary_blocks(r.scope, r.lang, r.network, r.args)
+
+
+def _members(r: NetworkRequest) -> Reply:
+    return members_blocks(r.lang, r.network, page_of(r.args))
+
+
+def _disputes(r: NetworkRequest) -> Reply:
+    return disputes_blocks(r.lang, open_disputes(session=r.scope.db, network_id=r.network.id))
+
+
+def _meetings(r: NetworkRequest) -> Reply:
+    return meetings_blocks(r.lang, r.network)
+
+
+def _fees(r: NetworkRequest) -> Reply:
+    rows = fees(session=r.scope.db, network=r.network)
+    return fees_blocks(r.lang, r.network, rows, page_of(r.args))
+
+
+def _admin(r: NetworkRequest) -> Reply:
+    return handle_admin(r.scope, r.lang, r.network, r.word, r.text)
+
+
+def _export(r: NetworkRequest) -> Reply:
+    r.context["export_network_id"] = r.network.id  # built and sent after the ack
+    return t(r.lang, "network.export.sending")
+
+
+def _forget(r: NetworkRequest) -> Reply:
+    target = member_by_mention(r.network, r.args[0]) if r.args else None
+    if target is None:
+        raise InputError("network.error.unknown_member")
+    return forget_blocks(r.lang, target)
+
+
+SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
+    word: answer
+    for words, answer in (
+        (("help", "hjælp", "hjaelp", "?"), _help),
+        (("summary", "overblik"), _summary),
+        (("members", "medlemmer"), _members),
+        (("disputes", "indsigelser"), _disputes),
+        (("meetings", "møder", "moder"), _meetings),
+        (("fees", "gebyr", "gebyrer"), _fees),
+        (("add", "tilføj", "remove", "fjern", "meeting", "møde"), _admin),
+        (("export", "eksport", "eksportér"), _export),
+        (("forget", "glem"), _forget),
+    )
+    for word in words
+}
+
+
+def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    text = str(body.get("text", "")).strip()
+    first = text.split(maxsplit=1)
+    if first and first[0].lower() in {"mydata", "minedata"}:  # anyone, about themselves only
+        ack(response_type="ephemeral", text=handle_mydata(scope, context))
+        return
+    network = facilitated_network(scope)
+    if network is None:
+        ack(response_type="ephemeral", text=t(scope.lang, "network.not_allowed"))
+        return
+    args = re.split(r"\s+", text) if text else []
+    word = args[0].lower() if args else "help"
+    answer = SUBCOMMANDS.get(word)
+    if answer is None:
+        unknown = t(scope.lang, "network.error.unknown_subcommand", word=unescape_slack(word))
+        ack(response_type="ephemeral", text=unknown + "\n\n" + t(scope.lang, "network.help"))
+        return
+    reply = answer(NetworkRequest(scope, network, args[1:], word, text, context))
+    if isinstance(reply, str):
+        ack(response_type="ephemeral", text=reply)
+        return
+    fallback = cut_mrkdwn(reply[0]["text"]["text"], 300)
+    ack(response_type="ephemeral", text=fallback, blocks=reply)
+
+
+def register(app: App) -> None:
+    app.command("/network")(ack=handle_network_command, lazy=[send_files])
+    app.action(Action.FORGET_CONFIRM)(ack=handle_forget_confirm, lazy=[reply_ephemeral])
+    for action in (Action.DISPUTE_KEEP, Action.DISPUTE_REMOVE):
+        app.action(action)(ack=handle_dispute_decision, lazy=[reply_ephemeral])

@@ -1,0 +1,82 @@
+"""`/network mydata` and `forget`: a person's own data, and erasing it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack
+
+from handlers.blocks import mrkdwn_section
+from handlers.catalogue import (
+    t,
+)
+from handlers.context import RequestScope, scope_of
+from handlers.ids import Action, Block
+from handlers.network.common import facilitated_network
+from handlers.parsing import escape_slack
+from models.network import Member, Role, find_people
+from models.privacy import forget_member, people_on_record, personal_data
+
+log = logging.getLogger(__name__)
+
+
+def handle_mydata(scope: RequestScope, context: dict[str, Any]) -> str:
+    people = people_on_record(scope.db, scope.user_id) if scope.user_id else []
+    if not people:
+        return t(scope.lang, "network.mydata.nothing")
+    lang = people[0].lang
+    data = [personal_data(session=scope.db, member=p) for p in people]
+    context["uploads"] = [
+        {
+            "filename": "tovholder-mine-data.json",
+            "content": json.dumps(data, ensure_ascii=False, indent=2),
+            "title": t(lang, "network.mydata.title"),
+            "comment": t(lang, "network.mydata.comment"),
+        }
+    ]
+    return t(lang, "network.mydata.sending")
+
+
+def forget_blocks(lang: str, target: Member) -> list[dict[str, Any]]:
+    return [
+        mrkdwn_section(t(lang, "network.forget.confirm", name=escape_slack(target.name))),
+        {
+            "type": "actions",
+            "block_id": Block.FORGET,
+            "elements": [
+                {
+                    "type": "button",
+                    "style": "danger",
+                    "action_id": Action.FORGET_CONFIRM,
+                    "text": {"type": "plain_text", "text": t(lang, "network.forget.button")},
+                    "value": str(target.id),
+                }
+            ],
+        },
+    ]
+
+
+def handle_forget_confirm(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """The facilitator confirmed: erase the person's personal data (checked again here)."""
+    scope = scope_of(context)
+    network = facilitated_network(scope)
+    ack()
+    if network is None:
+        context["reply"] = t(scope.lang, "network.not_allowed")
+        return
+    target = scope.db.get(Member, int(body["actions"][0]["value"]))
+    if target is None or target.network_id != network.id or target.role is not Role.MEMBER:
+        context["reply"] = t(scope.lang, "network.error.unknown_member")
+        return
+    facilitator = next(
+        p
+        for p in find_people(scope.db, str(scope.user_id))
+        if p.role is Role.FACILITATOR and p.network_id == network.id
+    )
+    name = target.name
+    forget_member(session=scope.db, member=target, by=facilitator, now=scope.now)
+    scope.db.commit()
+    log.info("member %s forgotten by facilitator %s", target.id, facilitator.id)
+    context["reply"] = t(scope.lang, "network.forget.done", name=escape_slack(name))

@@ -1,0 +1,159 @@
+"""Texts several features show: a period, sparring progress and status, a disputed entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.blocks import mrkdwn_section
+from handlers.catalogue import Mrkdwn, format_date, markup_join, person_mention, t
+from handlers.ids import Action, Block
+from handlers.parsing import escape_slack
+from models.network import Period
+from models.sparring import PeriodTotal, SparringEntry, SparringReceiver, SparringStatus
+
+NOTE_PREVIEW = 140
+
+
+def render_period(lang: str, period: Period) -> str:
+    if period.index == 0:
+        return t(lang, "period.before_first")
+    if period.index >= period.meeting_count:
+        return t(lang, "period.after_last", a=period.index)
+    return t(lang, "period.between", a=period.index, b=period.index + 1)
+
+
+def render_progress(lang: str, given_minutes: int, target_minutes: int) -> str:
+    if given_minutes >= target_minutes:
+        return t(
+            lang,
+            "sparring.progress.reached",
+            given_minutes=given_minutes,
+            target_minutes=target_minutes,
+        )
+    return t(
+        lang,
+        "sparring.progress.missing",
+        given_minutes=given_minutes,
+        target_minutes=target_minutes,
+        missing_minutes=target_minutes - given_minutes,
+    )
+
+
+def _receivers(lang: str, entry: SparringEntry) -> str:
+    ids = [m.slack_user_id for m in entry.receiver_members]
+    return t(lang, "sparring.logged.receivers", users=ids) if ids else ""
+
+
+def render_note(lang: str, entry: SparringEntry, limit: int | None = None) -> str:
+    if not entry.note:
+        return ""
+    note = entry.note if limit is None or len(entry.note) <= limit else entry.note[:limit] + "…"
+    # Mentions in a note are the entry's receivers: people Slack and the bot resolved.
+    resolved = [m.slack_user_id for m in entry.receiver_members]
+    return t(lang, "sparring.logged.note", note=escape_slack(note, mentions=resolved))
+
+
+def render_entry_reply(key: str, lang: str, entry: SparringEntry, total: PeriodTotal) -> str:
+    """The reply after logging or undoing: the entry, then the period's total against target."""
+    return t(
+        lang,
+        key,
+        minutes=entry.minutes,
+        receivers=_receivers(lang, entry),
+        day=entry.given_on,
+        note=render_note(lang, entry),
+        period=render_period(lang, total.period),
+        progress=render_progress(lang, total.given_minutes, total.target_minutes),
+    )
+
+
+def render_status(lang: str, status: SparringStatus) -> str:
+    lines = [
+        t(
+            lang,
+            "sparring.status.header",
+            period=render_period(lang, status.period),
+            start=format_date(lang, status.period.start, short=True),
+            end=status.period.end,
+        )
+    ]
+    if not status.entries:
+        lines.append(t(lang, "sparring.status.none"))
+    hidden = status.entry_count - len(status.entries)
+    if hidden:
+        lines.append(t(lang, "sparring.status.more", count=hidden))
+    for entry in status.entries:
+        lines.append(
+            t(
+                lang,
+                "sparring.status.entry",
+                day=format_date(lang, entry.given_on, short=True),
+                minutes=entry.minutes,
+                receivers=_receivers(lang, entry),
+                note=render_note(lang, entry, NOTE_PREVIEW),
+            )
+        )
+    lines.append(
+        t(
+            lang,
+            "sparring.status.given",
+            progress=render_progress(lang, status.given_minutes, status.target_minutes),
+        )
+    )
+    lines.append(_received(lang, status))
+    lines.append(t(lang, "sparring.status.hint"))
+    return "\n".join(lines)
+
+
+def _received(lang: str, status: SparringStatus) -> Mrkdwn:
+    """Who gave the member sparring this period, and how much."""
+    if not status.received:
+        return t(lang, "sparring.status.received_none")
+    people = markup_join(
+        ", ",
+        (
+            t(
+                lang,
+                "sparring.status.received_item",
+                user=person_mention(lang, r.giver.slack_user_id),
+                minutes=r.minutes,
+            )
+            for r in status.received
+        ),
+    )
+    return t(lang, "sparring.status.received", minutes=status.received_minutes, people=people)
+
+
+def dispute_blocks(lang: str, receiver: SparringReceiver) -> list[dict[str, Any]]:
+    """A disputed entry for a facilitator, with the two ways to settle it."""
+    entry = receiver.entry
+    text = t(
+        lang,
+        "notice.dispute",
+        receiver=person_mention(lang, receiver.member.slack_user_id),
+        giver=person_mention(lang, entry.giver.slack_user_id),
+        minutes=entry.minutes,
+        day=entry.given_on,
+        note=render_note(lang, entry, NOTE_PREVIEW),
+    )
+    buttons = [
+        {
+            "type": "button",
+            "action_id": action,
+            "text": {"type": "plain_text", "text": t(lang, key)},
+            "value": str(receiver.id),
+        }
+        for action, key in (
+            (Action.DISPUTE_KEEP, "notice.dispute.keep"),
+            (Action.DISPUTE_REMOVE, "notice.dispute.remove"),
+        )
+    ]
+    buttons[1]["style"] = "danger"
+    return [
+        mrkdwn_section(text, f"{Block.DISPUTE}_{receiver.id}"),
+        {
+            "type": "actions",
+            "block_id": f"{Block.DISPUTE}_{receiver.id}_actions",
+            "elements": buttons,
+        },
+    ]
