@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import make_web_client
 from jobs.nudges import PassReport, run_nudge_pass
+from jobs.slack_messenger import SlackMessenger
 from tests.slack_standin import SlackStandIn, standin_settings
 
 
@@ -35,7 +36,7 @@ def run_pass(
     ) -> PassReport:
         return run_nudge_pass(
             session_factory=session_factory,
-            client=client_ or client,
+            messenger=SlackMessenger(client_ or client),
             now=now,
             instance=instance,
             refresh_zones=False,
