@@ -9,11 +9,14 @@ goes out as one message (`bundle_messages`). Sending is guarded four ways:
    of two instances racing for a row, one wins; small batches, a member's rows together;
 2. fence: right before each send, one transaction renews the claim's lease and counts the
    attempt only if the rows still carry the claim's token (a stalled sender sends nothing);
-3. record: the Slack message carries metadata with its rows' ids, and they are recorded `sent`
-   together right after Slack accepts it (whoever holds them by then);
+3. record: the message carries its rows' ids (its tags), and they are recorded `sent`
+   together right after the platform accepts it (whoever holds them by then);
 4. verify before resend: a row with a counted attempt (a lost or late answer, a 5xx, a crash
-   between "sent to Slack" and "recorded") is only sent again after the DM's history shows no
-   message carrying it. The sender's client never retries by itself.
+   between "posted" and "recorded") is only sent again after the conversation shows no
+   message carrying it. The messenger never retries by itself.
+
+Everything here is platform-neutral: it sends through a `Messenger` (jobs/messenger.py) and
+acts on its typed outcomes; jobs/slack_messenger.py speaks Slack's Web API.
 """
 
 from __future__ import annotations
@@ -419,7 +422,7 @@ def _message_for(session: Session, nudge: Nudge, now: datetime) -> Built:
 
 @dataclass
 class Outgoing:
-    """One Slack message: the outbox rows it carries, its fallback text and blocks."""
+    """One message: the outbox rows it carries, its fallback text and blocks."""
 
     ids: list[int]
     text: str
