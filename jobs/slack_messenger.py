@@ -77,6 +77,8 @@ class SlackMessenger:
                 unfurl_media=False,
             )
         except Exception as exc:
+            if not isinstance(exc, SlackApiError):  # no answer at all: worth a line in the log
+                log.warning("chat.postMessage %s: %r; will retry", tags, exc)
             return classify(exc)
         ts = response.get("ts")
         return Sent(ref=str(ts) if ts is not None else None)
