@@ -28,6 +28,7 @@ from sqlalchemy import delete  # noqa: E402
 
 from bot.app import make_web_client  # noqa: E402
 from jobs.nudges import run_nudge_pass  # noqa: E402
+from jobs.slack_messenger import SlackMessenger  # noqa: E402
 from models.base import Base  # noqa: E402
 from models.db import make_engine, make_session_factory, upgrade_schema  # noqa: E402
 from models.network_import import import_network_file  # noqa: E402
@@ -116,7 +117,7 @@ def bench_rate(url: str, members: int, rate: float) -> None:
     start = time.perf_counter()
     report = run_nudge_pass(
         session_factory=factory,
-        client=client_for(slack, timeout=10),
+        messenger=SlackMessenger(client_for(slack, timeout=10)),
         now=MOMENTS[0],
         refresh_zones=False,
     )

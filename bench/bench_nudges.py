@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from bot.app import make_web_client  # noqa: E402
 from jobs.nudges import plan_due_nudges, run_nudge_pass  # noqa: E402
+from jobs.slack_messenger import SlackMessenger  # noqa: E402
 from models.base import Base  # noqa: E402
 from models.db import make_engine, make_session_factory, upgrade_schema  # noqa: E402
 from models.network import Meeting, Member, Network, Role  # noqa: E402
@@ -156,7 +157,10 @@ def bench_delivery(
     )
     start = time.perf_counter()
     report = run_nudge_pass(
-        session_factory=factory, client=client, now=FIRST_KICKOFF, refresh_zones=False
+        session_factory=factory,
+        messenger=SlackMessenger(client),
+        now=FIRST_KICKOFF,
+        refresh_zones=False,
     )
     seconds = time.perf_counter() - start
     delivered = [

@@ -29,6 +29,8 @@ from handlers import (
     spread,
 )
 from handlers.context import Clock, close_request_scope, make_scope_middleware
+from jobs.messenger import Messenger
+from jobs.slack_messenger import SlackMessenger
 from models.base import utc_now
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,12 @@ def make_web_client(
         ),
     ]
     return client
+
+
+def make_messenger(settings: Settings) -> Messenger:
+    """What the clock side sends through: today Slack, with a client that retries nothing (the
+    outbox retries, looking first). A second platform's messenger is chosen here."""
+    return SlackMessenger(make_web_client(settings, retry_ambiguous=False))
 
 
 class TovholderApp(App):

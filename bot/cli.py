@@ -54,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from slack_bolt.error import BoltError
 
-    from bot.app import create_app, make_web_client
+    from bot.app import create_app, make_messenger
     from bot.run import (
         SlackRefused,
         SlackUnreachable,
@@ -97,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scheduler = start_scheduler(
         session_factory=session_factory,
-        client=make_web_client(settings, retry_ambiguous=False),
+        messenger=make_messenger(settings),
         clock=utc_now,
     )
     serve = serve_socket_mode if settings.socket_mode else serve_http
@@ -318,7 +318,7 @@ def cmd_nudges_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_nudges_send(_args: argparse.Namespace) -> int:
-    from bot.app import make_web_client
+    from bot.app import make_messenger
     from jobs.nudges import run_nudge_pass
 
     settings = settings_from_env()
@@ -327,7 +327,7 @@ def cmd_nudges_send(_args: argparse.Namespace) -> int:
     upgrade_schema(engine)
     report = run_nudge_pass(
         session_factory=make_session_factory(engine),
-        client=make_web_client(settings, retry_ambiguous=False),
+        messenger=make_messenger(settings),
         now=utc_now(),
     )
     print(f"planned {report.planned}, claimed {report.claimed}, outcomes {report.outcomes}")

@@ -8,10 +8,10 @@ from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.context import Clock
+from jobs.messenger import Messenger
 from jobs.nudges import run_nudge_pass
 
 log = logging.getLogger(__name__)
@@ -23,14 +23,14 @@ NUDGE_INTERVAL_S = 60
 MISFIRE_GRACE_S = 120
 
 
-def nudge_job(session_factory: sessionmaker[Session], client: WebClient, clock: Clock) -> None:
-    report = run_nudge_pass(session_factory=session_factory, client=client, now=clock())
+def nudge_job(session_factory: sessionmaker[Session], messenger: Messenger, clock: Clock) -> None:
+    report = run_nudge_pass(session_factory=session_factory, messenger=messenger, now=clock())
     if report.claimed or report.planned:
         log.info("nudge pass: planned %s, %s", report.planned, report.outcomes)
 
 
 def start_scheduler(
-    *, session_factory: sessionmaker[Session], client: WebClient, clock: Clock
+    *, session_factory: sessionmaker[Session], messenger: Messenger, clock: Clock
 ) -> BackgroundScheduler:
     """Run the nudge pass now (catching up on anything due while the bot was down), then
     every minute. One job id, replaced on restart; coalesced, never two at once."""
@@ -40,7 +40,7 @@ def start_scheduler(
         trigger=IntervalTrigger(seconds=NUDGE_INTERVAL_S, timezone=UTC),
         id=NUDGE_JOB_ID,
         name="plan and send due nudges",
-        kwargs={"session_factory": session_factory, "client": client, "clock": clock},
+        kwargs={"session_factory": session_factory, "messenger": messenger, "clock": clock},
         replace_existing=True,
         coalesce=True,
         max_instances=1,

@@ -9,11 +9,14 @@ goes out as one message (`bundle_messages`). Sending is guarded four ways:
    of two instances racing for a row, one wins; small batches, a member's rows together;
 2. fence: right before each send, one transaction renews the claim's lease and counts the
    attempt only if the rows still carry the claim's token (a stalled sender sends nothing);
-3. record: the Slack message carries metadata with its rows' ids, and they are recorded `sent`
-   together right after Slack accepts it (whoever holds them by then);
+3. record: the message carries its rows' ids (its tags), and they are recorded `sent`
+   together right after the platform accepts it (whoever holds them by then);
 4. verify before resend: a row with a counted attempt (a lost or late answer, a 5xx, a crash
-   between "sent to Slack" and "recorded") is only sent again after the DM's history shows no
-   message carrying it. The sender's client never retries by itself.
+   between "posted" and "recorded") is only sent again after the conversation shows no
+   message carrying it. The messenger never retries by itself.
+
+Everything here is platform-neutral: it sends through a `Messenger` (jobs/messenger.py) and
+acts on its typed outcomes; jobs/slack_messenger.py speaks Slack's Web API.
 """
 
 from __future__ import annotations
@@ -29,22 +32,30 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from handlers.attendance import build_attendance_nudge, build_head_count
 from handlers.between import build_between_nudge
-from handlers.ids import NUDGE_METADATA_EVENT
 from handlers.network import build_digest
 from handlers.nudges import build_agenda_nudge, build_meeting_changed, build_prep_nudge
 from handlers.sparring import build_dispute_notice, build_sparring_received
 from handlers.spread import build_spread_notice
+from jobs.messenger import (
+    Ambiguous,
+    Failure,
+    Message,
+    Messenger,
+    MessengerError,
+    RateLimited,
+    Refused,
+    Sent,
+)
 from models.attendance import attendance_of, head_count
 from models.calendar import local_moment, next_working_day
 from models.network import Meeting, MeetingChange, Member, Network, Role
 from models.nudges import (
+    BETWEEN_KINDS,
     DAYS_BEFORE,
     PREP_SEQUENCE,
     Nudge,
@@ -76,19 +87,6 @@ MAX_FALLBACK_TEXT = 3000
 BUNDLE_DIVIDER = "nudge_part_"  # block id of the divider before each further topic of a bundle
 # A meeting this far ahead can have a nudge due (14 days, pushed back over Easter and weekends).
 PLAN_HORIZON = timedelta(days=max(DAYS_BEFORE.values()) + 8)
-# Slack errors that are about this one member: retrying will not help.
-PERMANENT_ERRORS = frozenset(
-    {
-        "user_not_found",
-        "account_inactive",
-        "channel_not_found",
-        "user_disabled",
-        "cannot_dm_bot",
-        "is_archived",
-        "not_in_channel",
-        "user_is_bot",
-    }
-)
 
 
 @dataclass
@@ -317,54 +315,114 @@ def _record_sent(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _message_for(session: Session, nudge: Nudge, now: datetime) -> dict[str, Any] | None:
-    """The message for a nudge from the data as it is now; None when there is nothing to say."""
-    member, meeting, lang, kind = nudge.member, nudge.meeting, nudge.member.lang, nudge.kind
-    if kind is NudgeKind.SPARRING_RECEIVED:
-        return build_sparring_received(
-            session=session, member=member, receiver_id=nudge.seq, nudge_id=nudge.id
-        )
-    if kind is NudgeKind.SPARRING_DISPUTE:
-        return build_dispute_notice(
-            session=session, member=member, receiver_id=nudge.seq, nudge_id=nudge.id
-        )
-    if kind is NudgeKind.WEEKLY_DIGEST:
-        return build_digest(session=session, member=member, meeting=None, now=now)
-    if kind is NudgeKind.MEETING_CHANGED:
-        change = session.get(MeetingChange, nudge.seq)
-        return build_meeting_changed(lang, member=member, change=change, now=now)
-    if kind is NudgeKind.SPREAD_NOTICE:
-        return build_spread_notice(
-            session=session, member=member, action_id=nudge.seq, nudge_id=nudge.id
-        )
-    assert meeting is not None, f"{kind} needs a meeting"
-    if kind is NudgeKind.QUESTION_AGENDA:
-        items = question_agenda(session=session, member=member, meeting=meeting)
-        return build_agenda_nudge(
-            lang, member=member, meeting=meeting, items=items, nudge_id=nudge.id, now=now
-        )
-    if kind in PREP_SEQUENCE:
-        status = prep_status(session=session, member=member, meeting=meeting)
-        return build_prep_nudge(
-            lang, kind=kind, member=member, status=status, nudge_id=nudge.id, now=now
-        )
-    if kind is NudgeKind.ATTENDANCE:
-        answer = attendance_of(session, member, meeting)
-        if answer is not None:
-            return None
-        return build_attendance_nudge(lang, member=member, meeting=meeting, nudge_id=nudge.id)
-    if kind is NudgeKind.READINESS_REPORT:
-        return build_digest(session=session, member=member, meeting=meeting, now=now)
-    if kind is NudgeKind.HEAD_COUNT:
-        return build_head_count(lang, member=member, count=head_count(session, meeting))
-    return build_between_nudge(
-        session=session, kind=kind, member=member, meeting=meeting, nudge_id=nudge.id, now=now
+# --- what each kind of nudge says --------------------------------------------------------------
+# A builder makes a nudge's message from the data as it is now (None: nothing to say). A new
+# kind of nudge adds its builder here (a test checks that every kind has one).
+
+Built = dict[str, Any] | None
+Builder = Callable[[Session, Nudge, datetime], Built]
+
+
+def _meeting(nudge: Nudge) -> Meeting:
+    assert nudge.meeting is not None, f"{nudge.kind} needs a meeting"
+    return nudge.meeting
+
+
+def _sparring_received(session: Session, nudge: Nudge, now: datetime) -> Built:
+    return build_sparring_received(
+        session=session, member=nudge.member, receiver_id=nudge.seq, nudge_id=nudge.id
     )
+
+
+def _sparring_dispute(session: Session, nudge: Nudge, now: datetime) -> Built:
+    return build_dispute_notice(
+        session=session, member=nudge.member, receiver_id=nudge.seq, nudge_id=nudge.id
+    )
+
+
+def _weekly_digest(session: Session, nudge: Nudge, now: datetime) -> Built:
+    return build_digest(session=session, member=nudge.member, meeting=None, now=now)
+
+
+def _readiness_report(session: Session, nudge: Nudge, now: datetime) -> Built:
+    return build_digest(session=session, member=nudge.member, meeting=_meeting(nudge), now=now)
+
+
+def _meeting_changed(session: Session, nudge: Nudge, now: datetime) -> Built:
+    change = session.get(MeetingChange, nudge.seq)
+    return build_meeting_changed(nudge.member.lang, member=nudge.member, change=change, now=now)
+
+
+def _spread_notice(session: Session, nudge: Nudge, now: datetime) -> Built:
+    return build_spread_notice(
+        session=session, member=nudge.member, action_id=nudge.seq, nudge_id=nudge.id
+    )
+
+
+def _question_agenda(session: Session, nudge: Nudge, now: datetime) -> Built:
+    member, meeting = nudge.member, _meeting(nudge)
+    items = question_agenda(session=session, member=member, meeting=meeting)
+    return build_agenda_nudge(
+        member.lang, member=member, meeting=meeting, items=items, nudge_id=nudge.id, now=now
+    )
+
+
+def _prep(session: Session, nudge: Nudge, now: datetime) -> Built:
+    member = nudge.member
+    status = prep_status(session=session, member=member, meeting=_meeting(nudge))
+    return build_prep_nudge(
+        member.lang, kind=nudge.kind, member=member, status=status, nudge_id=nudge.id, now=now
+    )
+
+
+def _attendance(session: Session, nudge: Nudge, now: datetime) -> Built:
+    member, meeting = nudge.member, _meeting(nudge)
+    if attendance_of(session, member, meeting) is not None:
+        return None  # answered already
+    return build_attendance_nudge(member.lang, member=member, meeting=meeting, nudge_id=nudge.id)
+
+
+def _head_count(session: Session, nudge: Nudge, now: datetime) -> Built:
+    meeting = _meeting(nudge)
+    return build_head_count(
+        nudge.member.lang, member=nudge.member, count=head_count(session, meeting)
+    )
+
+
+def _between(session: Session, nudge: Nudge, now: datetime) -> Built:
+    return build_between_nudge(
+        session=session,
+        kind=nudge.kind,
+        member=nudge.member,
+        meeting=_meeting(nudge),
+        nudge_id=nudge.id,
+        now=now,
+    )
+
+
+MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {
+    **dict.fromkeys(PREP_SEQUENCE, _prep),
+    NudgeKind.QUESTION_AGENDA: _question_agenda,
+    NudgeKind.ATTENDANCE: _attendance,
+    NudgeKind.HEAD_COUNT: _head_count,
+    **dict.fromkeys(BETWEEN_KINDS, _between),
+    NudgeKind.READINESS_REPORT: _readiness_report,
+    NudgeKind.WEEKLY_DIGEST: _weekly_digest,
+    NudgeKind.SPARRING_RECEIVED: _sparring_received,
+    NudgeKind.SPREAD_NOTICE: _spread_notice,
+    NudgeKind.MEETING_CHANGED: _meeting_changed,
+    NudgeKind.SPARRING_DISPUTE: _sparring_dispute,
+}
+
+
+def _message_for(session: Session, nudge: Nudge, now: datetime) -> Built:
+    """The message for a nudge from the data as it is now; None when there is nothing to say."""
+    return MESSAGE_BUILDERS[nudge.kind](session, nudge, now)
 
 
 @dataclass
 class Outgoing:
-    """One Slack message: the outbox rows it carries, its fallback text and blocks."""
+    """One message: the outbox rows it carries, its fallback text and blocks."""
 
     ids: list[int]
     text: str
@@ -410,50 +468,6 @@ def _unique_block_ids(
             taken.add(block["block_id"])
         result.append(block)
     return result
-
-
-def _metadata(ids: list[int]) -> dict[str, Any]:
-    payload: dict[str, Any] = {"nudge_id": ids[0]}
-    if len(ids) > 1:
-        payload["nudge_ids"] = ids
-    return {"event_type": NUDGE_METADATA_EVENT, "event_payload": payload}
-
-
-def _ids_in(message: dict[str, Any]) -> set[int]:
-    """The outbox rows a message in a DM carries (one, or several bundled), from its metadata."""
-    metadata = message.get("metadata") or {}
-    if metadata.get("event_type") != NUDGE_METADATA_EVENT:
-        return set()
-    payload = metadata.get("event_payload") or {}
-    ids = payload.get("nudge_ids") or [payload.get("nudge_id")]
-    return {int(i) for i in ids if str(i).isdigit()}
-
-
-def _found_in_slack(client: WebClient, channel: str, since: datetime) -> dict[int, str]:
-    """The outbox rows that messages in the DM since `since` already carry: id -> ts."""
-    oldest = (since - timedelta(minutes=1)).timestamp()  # it cannot have gone out earlier
-    response = client.conversations_history(
-        channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
-    )
-    found: dict[int, str] = {}
-    messages: list[dict[str, Any]] = response.get("messages", [])
-    for message in messages:
-        for nudge_id in _ids_in(message):
-            found[nudge_id] = str(message.get("ts"))
-    return found
-
-
-def _retry_after(exc: SlackApiError) -> float | None:
-    """Seconds Slack asks us to wait (HTTP 429), else None."""
-    if exc.response.status_code != 429:
-        return None
-    value = (exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get(
-        "retry-after"
-    )
-    try:
-        return max(0.0, float(value if value is not None else 1))
-    except ValueError:
-        return 1.0
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -505,7 +519,7 @@ def _head_count_wait(session: Session, nudge: Nudge, now: datetime) -> datetime 
 def deliver_member(
     *,
     session_factory: sessionmaker[Session],
-    client: WebClient,
+    messenger: Messenger,
     ids: list[int],
     clock: PassClock,
     token: str,
@@ -513,7 +527,6 @@ def deliver_member(
     """Send one member's claimed nudges as one message (or settle them without sending)."""
     done = Delivery()
     now = clock.now()
-    in_flight: list[int] = []  # rows of the message being posted (their attempt counted)
     with session_factory() as session:
         rows = []
         for nudge in session.scalars(select(Nudge).where(Nudge.id.in_(ids)).order_by(Nudge.id)):
@@ -566,85 +579,93 @@ def deliver_member(
             if not live:
                 return done
         try:
-            # A nudge tried before may be in Slack already (a lost answer, a crash, a stalled
-            # instance): look before sending again.
-            channel = next((n.channel_id for n in live if n.channel_id), None)
-            tried = [n for n in live if n.attempts]
-            if tried and not channel:  # e.g. after a restore: find the DM to look in
-                opened = client.conversations_open(users=member.slack_user_id)
-                channel = str(opened["channel"]["id"])
-            if tried and channel:
-                found = _found_in_slack(client, channel, min(n.due_at for n in tried))
-                seen = [n for n in tried if n.id in found]
-                for nudge in seen:
-                    done.add(nudge, "sent")
-                    live.remove(nudge)
-                for ts in {found[n.id] for n in seen}:
-                    group = [n.id for n in seen if found[n.id] == ts]
-                    _record_sent(
-                        session,
-                        group,
-                        channel=channel,
-                        ts=ts,
-                        now=clock.start,
-                        detail="found in Slack",
-                    )
-                if not live:
-                    return done
-            parts: list[tuple[int, dict[str, Any]]] = []
-            for nudge in live:
-                message = _message_for(session, nudge, now)
-                if message is None:
-                    done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "nothing to do"))
-                else:
-                    parts.append((nudge.id, message))
-            session.commit()
-            if not parts:
-                return done
-            if not channel:
-                channel = str(
-                    client.conversations_open(users=member.slack_user_id)["channel"]["id"]
-                )
-            by_id = {n.id: n for n in live}
-            for outgoing in bundle_messages(parts):
-                if not _fence(session, outgoing.ids, token, clock.now(), channel):
-                    for nudge_id in outgoing.ids:
-                        done.add(by_id[nudge_id], "not-ours")
-                    continue
-                in_flight = outgoing.ids
-                response = client.chat_postMessage(
-                    channel=channel,
-                    text=outgoing.text,
-                    blocks=outgoing.blocks,
-                    metadata=_metadata(outgoing.ids),
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-                recorded = _record_sent(
-                    session,
-                    outgoing.ids,
-                    channel=channel,
-                    ts=response.get("ts"),
-                    now=clock.start,
-                    detail="",
-                )
-                in_flight = []
-                if recorded != len(outgoing.ids):
-                    log.warning("nudges %s were recorded by someone else", outgoing.ids)
-                for nudge_id in outgoing.ids:
-                    done.add(by_id[nudge_id], "sent")
-        except SlackApiError as exc:
-            session.rollback()
-            error = str(exc.response.get("error", "unknown_error"))
-            pause = _retry_after(exc)
-            if pause is not None and in_flight:  # Slack took nothing: not a possible send
-                _set_rows(session, in_flight, attempts=Nudge.attempts - 1)
-            _after_failure(session, done, ids, token, clock.now(), error, pause)
+            failed = _send(session, messenger, member, live, done, token, clock, now)
+        except MessengerError as exc:  # opening the DM or looking in it failed
+            failed = (exc.outcome, [])
         except Exception as exc:  # one member's trouble never stops the others
             log.warning("nudges %s: %r; will retry", ids, exc)
-            session.rollback()
-            _after_failure(session, done, ids, token, clock.now(), type(exc).__name__, None)
+            failed = (Ambiguous(type(exc).__name__), [])
+        if failed is None:
+            return done
+        outcome, in_flight = failed
+        session.rollback()
+        if isinstance(outcome, RateLimited) and in_flight:
+            # The platform took nothing: not a possible send.
+            _set_rows(session, in_flight, attempts=Nudge.attempts - 1)
+        _after_failure(session, done, ids, token, clock.now(), outcome)
     return done
+
+
+def _send(
+    session: Session,
+    messenger: Messenger,
+    member: Member,
+    live: list[Nudge],
+    done: Delivery,
+    token: str,
+    clock: PassClock,
+    now: datetime,
+) -> tuple[Failure, list[int]] | None:
+    """Deliver `live` (one member's claimed rows) as few messages as fit: look first for those
+    tried before, build the rest, post each message behind the fence and record it. None when
+    all is done; else how a post failed and the rows of that message."""
+    # A nudge tried before may be posted already (a lost answer, a crash, a stalled
+    # instance): look before sending again.
+    conversation = next((n.channel_id for n in live if n.channel_id), None)
+    tried = [n for n in live if n.attempts]
+    if tried:
+        if not conversation:  # e.g. after a restore: find the conversation to look in
+            conversation = messenger.open_conversation(member)
+        found = messenger.find_posted(
+            conversation, [n.id for n in tried], min(n.due_at for n in tried)
+        )
+        seen = [n for n in tried if n.id in found]
+        for nudge in seen:
+            done.add(nudge, "sent")
+            live.remove(nudge)
+        for ref in {found[n.id] for n in seen}:
+            group = [n.id for n in seen if found[n.id] == ref]
+            _record_sent(
+                session,
+                group,
+                channel=conversation,
+                ts=ref,
+                now=clock.start,
+                detail="found posted",
+            )
+        if not live:
+            return None
+    parts: list[tuple[int, dict[str, Any]]] = []
+    for nudge in live:
+        message = _message_for(session, nudge, now)
+        if message is None:
+            done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "nothing to do"))
+        else:
+            parts.append((nudge.id, message))
+    session.commit()
+    if not parts:
+        return None
+    if not conversation:
+        conversation = messenger.open_conversation(member)
+    by_id = {n.id: n for n in live}
+    for outgoing in bundle_messages(parts):
+        if not _fence(session, outgoing.ids, token, clock.now(), conversation):
+            for nudge_id in outgoing.ids:
+                done.add(by_id[nudge_id], "not-ours")
+            continue
+        receipt = messenger.post(
+            conversation, Message(outgoing.text, outgoing.blocks), outgoing.ids
+        )
+        if not isinstance(receipt, Sent):
+            return receipt, outgoing.ids
+        recorded = _record_sent(
+            session, outgoing.ids, channel=conversation, ts=receipt.ref, now=clock.start, detail=""
+        )
+        if recorded != len(outgoing.ids):
+            log.warning("nudges %s were recorded by someone else", outgoing.ids)
+        for nudge_id in outgoing.ids:
+            done.add(by_id[nudge_id], "sent")
+    return None
 
 
 def _after_failure(
@@ -653,12 +674,11 @@ def _after_failure(
     ids: list[int],
     token: str,
     now: datetime,
-    error: str,
-    retry_after: float | None,
+    outcome: Failure,
 ) -> None:
-    """Whatever of this claim is still unsent: failed for good (Slack said no for this member),
-    or back to pending — soon after a 429 (Slack took nothing), after a back-off otherwise (it
-    may be in Slack: the next try looks first)."""
+    """Whatever of this claim is still unsent: failed for good (the platform said no for this
+    member), or back to pending — soon after a 429 (it took nothing), after a back-off
+    otherwise (it may have been posted: the next try looks first)."""
     settled = {i for i, _, _ in done.outcomes}
     rows = session.scalars(
         select(Nudge).where(
@@ -668,20 +688,21 @@ def _after_failure(
         )
     ).all()
     for nudge in rows:
-        if error in PERMANENT_ERRORS:
-            done.add(nudge, _settle(session, nudge, NudgeStatus.FAILED, error))
+        if isinstance(outcome, Refused):
+            done.add(nudge, _settle(session, nudge, NudgeStatus.FAILED, outcome.reason))
             continue
         nudge.status = NudgeStatus.PENDING
-        nudge.detail = "ratelimited" if retry_after is not None else error
-        if retry_after is not None:
-            nudge.next_attempt_at = now + timedelta(seconds=retry_after)
+        if isinstance(outcome, RateLimited):
+            nudge.detail = "ratelimited"
+            nudge.next_attempt_at = now + timedelta(seconds=outcome.retry_after)
             done.add(nudge, "ratelimited")
         else:
+            nudge.detail = outcome.reason
             nudge.next_attempt_at = now + _backoff(nudge.attempts)
             done.add(nudge, "retry")
     session.commit()
-    if retry_after is not None:
-        done.rate_limited = retry_after
+    if isinstance(outcome, RateLimited):
+        done.rate_limited = outcome.retry_after
 
 
 def release_stuck_nudges(*, session: Session, now: datetime) -> int:
@@ -717,10 +738,10 @@ def reconcile_after_restore(*, session: Session, now: datetime) -> int:
 
 
 def refresh_time_zones(
-    *, session: Session, client: WebClient, now: datetime, limit: int = 50
+    *, session: Session, messenger: Messenger, now: datetime, limit: int = 50
 ) -> int:
-    """Cache each member's time zone from Slack (users.info), at most weekly per member. A
-    member Slack cannot tell us about now is asked again next pass; the pass goes on."""
+    """Cache each member's time zone from their platform, at most weekly per member. When the
+    platform is busy or unreachable the rest are asked next pass; the pass goes on."""
     stale_before = now - timedelta(days=7)
     members = session.scalars(
         select(Member)
@@ -736,15 +757,9 @@ def refresh_time_zones(
     checked = 0
     for member in members:
         try:
-            user = client.users_info(user=member.slack_user_id).get("user") or {}
-            member.slack_timezone = user.get("tz") or member.slack_timezone
-        except SlackApiError as exc:
-            log.info("users.info %s: %s", member.slack_user_id, exc.response.get("error"))
-            if exc.response.status_code == 429 or exc.response.status_code >= 500:
-                break  # Slack is busy or down: try the rest another time
-        except Exception as exc:  # a dropped connection, a timeout: not this member's fault
-            log.info("users.info %s: %r; later", member.slack_user_id, exc)
-            break
+            member.slack_timezone = messenger.time_zone(member) or member.slack_timezone
+        except MessengerError:
+            break  # busy or down: try the rest another time
         member.slack_timezone_checked_at = now
         checked += 1
     session.commit()
@@ -754,7 +769,7 @@ def refresh_time_zones(
 def run_nudge_pass(
     *,
     session_factory: sessionmaker[Session],
-    client: WebClient,
+    messenger: Messenger,
     now: datetime,
     instance: str = INSTANCE_ID,
     refresh_zones: bool = True,
@@ -768,7 +783,7 @@ def run_nudge_pass(
     with session_factory() as session:
         release_stuck_nudges(session=session, now=now)
         if refresh_zones:
-            refresh_time_zones(session=session, client=client, now=now)
+            refresh_time_zones(session=session, messenger=messenger, now=now)
         report.planned = plan_due_nudges(session=session, now=now)
     batch = CLAIM_BATCH
     deadline = now + budget if budget is not None else datetime.max.replace(tzinfo=UTC)
@@ -806,7 +821,11 @@ def run_nudge_pass(
         limited_in_a_row = 0
         for ids in by_member.values():
             done = deliver_member(
-                session_factory=session_factory, client=client, ids=ids, clock=clock, token=token
+                session_factory=session_factory,
+                messenger=messenger,
+                ids=ids,
+                clock=clock,
+                token=token,
             )
             for nudge_id, kind, outcome in done.outcomes:
                 report.count(outcome.split(":")[0], kind)

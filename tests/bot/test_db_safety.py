@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from jobs.nudges import reconcile_after_restore, run_nudge_pass
+from jobs.slack_messenger import SlackMessenger
 from models.db import make_engine, make_session_factory, upgrade_schema
 from models.network import Member
 from models.network_import import import_network_file
@@ -57,7 +58,7 @@ def test_a_second_process_waits_or_is_refused_clearly(tmp_path: Path) -> None:
         for i in range(20):
             run_nudge_pass(
                 session_factory=factory,
-                client=standin_client(slack),
+                messenger=SlackMessenger(standin_client(slack)),
                 now=KICKOFF + timedelta(minutes=i),
                 refresh_zones=False,
             )
@@ -104,8 +105,8 @@ def test_after_restoring_an_older_backup_nothing_is_sent_twice(
         import_network_file(s, EXAMPLE_NETWORK, now=KICKOFF - timedelta(days=30))
     with sqlite3.connect(live) as source, sqlite3.connect(backup) as copy:
         source.backup(copy)  # last night's backup: before the kick-off went out
-    client = standin_client(slack)
-    run_nudge_pass(session_factory=factory, client=client, now=KICKOFF, refresh_zones=False)
+    messenger = SlackMessenger(standin_client(slack))
+    run_nudge_pass(session_factory=factory, messenger=messenger, now=KICKOFF, refresh_zones=False)
     sent_before = len(slack.accepted())
     assert sent_before > 0
     engine.dispose()
@@ -119,7 +120,7 @@ def test_after_restoring_an_older_backup_nothing_is_sent_twice(
     later = KICKOFF + timedelta(hours=2)
     with factory() as s:
         assert reconcile_after_restore(session=s, now=later) > 0
-    run_nudge_pass(session_factory=factory, client=client, now=later, refresh_zones=False)
+    run_nudge_pass(session_factory=factory, messenger=messenger, now=later, refresh_zones=False)
     ids = [p["metadata"]["event_payload"]["nudge_id"] for m in slack.accepted() for p in explode(m)]
     assert len(slack.accepted()) == sent_before  # nothing went out again …
     with factory() as s:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import make_web_client
 from handlers.ids import Action
 from jobs.nudges import run_nudge_pass
+from jobs.slack_messenger import SlackMessenger
 from models.attendance import Attendance, AttendanceStatus
 from models.history import ChangeRecord
 from models.nudges import Nudge, NudgeKind
@@ -186,7 +187,10 @@ def test_a_dispute_reaches_the_facilitators_who_settle_it(
         standin_settings(bot.slack.url, slack_bot_token="xoxb-e2e"), retry_ambiguous=False
     )
     run_nudge_pass(
-        session_factory=session_factory, client=client, now=bot.clock.now, refresh_zones=False
+        session_factory=session_factory,
+        messenger=SlackMessenger(client),
+        now=bot.clock.now,
+        refresh_zones=False,
     )
     to_facilitators = [  # each topic of a bundled DM as if sent alone
         part

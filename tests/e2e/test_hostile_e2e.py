@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import make_web_client
 from handlers.ids import Action
 from jobs.nudges import run_nudge_pass
+from jobs.slack_messenger import SlackMessenger
 from models.attendance import Attendance
 from models.followup import ManagerFollowUp
 from models.network import Member
@@ -187,7 +188,10 @@ def test_hostile_text_reaches_no_one_as_markup(
     moment = bot.clock.now
     while moment < datetime(2015, 11, 17, 9, 0, tzinfo=UTC):
         run_nudge_pass(
-            session_factory=session_factory, client=client, now=moment, refresh_zones=False
+            session_factory=session_factory,
+            messenger=SlackMessenger(client),
+            now=moment,
+            refresh_zones=False,
         )
         moment += timedelta(days=1)
     for user in (ANNA, BO, CAMILLA, FACILITATOR, "U0HOST0001"):

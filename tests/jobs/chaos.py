@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.nudges import run_nudge_pass
+from jobs.slack_messenger import SlackMessenger
 from models.network import Member, Network, Role
 from models.nudges import FINAL_STATUSES, Nudge, NudgeStatus
 from models.sparring import log_sparring
@@ -159,7 +160,7 @@ def drive(
         for _ in range(MAX_PASSES):
             run_nudge_pass(
                 session_factory=session_factory,
-                client=client,
+                messenger=SlackMessenger(client),
                 now=clock.now,
                 instance=instance,
                 refresh_zones=False,

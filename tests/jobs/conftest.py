@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import make_web_client
 from jobs.nudges import PassReport, run_nudge_pass
+from jobs.slack_messenger import SlackMessenger
+from tests.jobs.fake_messenger import FakeMessenger
 from tests.slack_standin import SlackStandIn, standin_settings
 
 
@@ -35,7 +37,30 @@ def run_pass(
     ) -> PassReport:
         return run_nudge_pass(
             session_factory=session_factory,
-            client=client_ or client,
+            messenger=SlackMessenger(client_ or client),
+            now=now,
+            instance=instance,
+            refresh_zones=False,
+        )
+
+    return run
+
+
+@pytest.fixture
+def fake() -> FakeMessenger:
+    return FakeMessenger()
+
+
+@pytest.fixture
+def run_fake_pass(
+    session_factory: sessionmaker[Session], fake: FakeMessenger, network: object
+) -> Runner:
+    """A nudge pass that sends through the in-memory messenger (no HTTP)."""
+
+    def run(now: datetime, *, instance: str = "test-1") -> PassReport:
+        return run_nudge_pass(
+            session_factory=session_factory,
+            messenger=fake,
             now=now,
             instance=instance,
             refresh_zones=False,

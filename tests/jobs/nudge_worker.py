@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.app import make_web_client
 from jobs.nudges import run_nudge_pass
+from jobs.slack_messenger import SlackMessenger
 from models.db import make_engine, make_session_factory
 from tests.slack_standin import standin_settings
 
@@ -21,6 +22,7 @@ def main(argv: list[str]) -> None:
         standin_settings(slack_url, database_url=database_url, log_level="WARNING"),
         retry_ambiguous=False,
     )
+    messenger = SlackMessenger(client)
     session_factory = make_session_factory(make_engine(database_url))
     now = datetime.fromisoformat(now_iso)
     time.sleep(max(0.0, float(start_at) - time.time()))  # both instances start together
@@ -28,7 +30,7 @@ def main(argv: list[str]) -> None:
     for _ in range(int(passes)):
         report = run_nudge_pass(
             session_factory=session_factory,
-            client=client,
+            messenger=messenger,
             now=now,
             instance=instance,
             refresh_zones=False,

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.nudges import LEASE, run_nudge_pass
+from jobs.slack_messenger import SlackMessenger
 from models.db import make_engine, make_session_factory
 from tests.jobs.chaos import (
     CLIENT_TIMEOUT_S,
@@ -78,7 +79,7 @@ def test_three_instances_on_postgresql(
         try:
             run_nudge_pass(
                 session_factory=factory,
-                client=client,
+                messenger=SlackMessenger(client),
                 now=clock.now,
                 instance=f"instance-{index}",
                 refresh_zones=False,

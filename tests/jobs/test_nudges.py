@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.nudges import LEASE, run_nudge_pass
+from jobs.slack_messenger import SlackMessenger
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.prep import (
     ExampleInput,
@@ -313,7 +314,10 @@ def test_a_timeout_after_slack_took_the_message_is_not_sent_twice(
     impatient = standin_client(slack, timeout=0.5)
     slack.slow_down("chat.postMessage", 1.5)  # Slack posts it, but answers too late
     report = run_nudge_pass(
-        session_factory=session_factory, client=impatient, now=KICKOFF_CPH, refresh_zones=False
+        session_factory=session_factory,
+        messenger=SlackMessenger(impatient),
+        now=KICKOFF_CPH,
+        refresh_zones=False,
     )
     assert report.outcomes == {"retry": 1, "sent": COPENHAGEN_MEMBERS - 1}
     with session_factory() as s:  # looked at again two minutes later (as the README says)
@@ -322,16 +326,16 @@ def test_a_timeout_after_slack_took_the_message_is_not_sent_twice(
         assert waiting.next_attempt_at - KICKOFF_CPH < timedelta(minutes=2, seconds=10)
     later = run_nudge_pass(
         session_factory=session_factory,
-        client=impatient,
+        messenger=SlackMessenger(impatient),
         now=KICKOFF_CPH + timedelta(minutes=2, seconds=10),
         refresh_zones=False,
     )
     assert later.outcomes == {"sent": 1}
     ids = nudge_ids(slack)
-    assert len(ids) == len(set(ids)) == COPENHAGEN_MEMBERS  # found in Slack, not re-sent
+    assert len(ids) == len(set(ids)) == COPENHAGEN_MEMBERS  # found posted, not re-sent
     with session_factory() as s:
         details = s.scalars(select(Nudge.detail).where(Nudge.status == NudgeStatus.SENT)).all()
-    assert details.count("found in Slack") == 1
+    assert details.count("found posted") == 1
 
 
 def test_time_zones_come_from_slack_and_the_file_wins(
@@ -340,13 +344,14 @@ def test_time_zones_come_from_slack_and_the_file_wins(
     from jobs.nudges import refresh_time_zones
 
     slack.script("users.info", *[Reply(body={"ok": True, "user": {"tz": "Europe/London"}})] * 20)
+    zones = SlackMessenger(standin_client(slack))
     with session_factory() as s:
-        assert refresh_time_zones(session=s, client=standin_client(slack), now=KICKOFF_CPH) == 13
+        assert refresh_time_zones(session=s, messenger=zones, now=KICKOFF_CPH) == 13
         anna, jens = person(s, ANNA), person(s, JENS)
         assert anna.slack_timezone == "Europe/London" and anna.zone.key == "Europe/London"
         assert jens.zone.key == "America/New_York"  # set in the network file
         # Checked at most weekly.
-        assert refresh_time_zones(session=s, client=standin_client(slack), now=KICKOFF_CPH) == 0
+        assert refresh_time_zones(session=s, messenger=zones, now=KICKOFF_CPH) == 0
 
 
 def test_away_members_get_nothing(
@@ -440,7 +445,9 @@ def test_a_dropped_users_info_does_not_stop_the_pass(
 ) -> None:
     slack.script("users.info", Reply(accept=True, drop=True))
     report = run_nudge_pass(
-        session_factory=session_factory, client=standin_client(slack), now=KICKOFF_CPH
+        session_factory=session_factory,
+        messenger=SlackMessenger(standin_client(slack)),
+        now=KICKOFF_CPH,
     )
     assert report.outcomes == {"sent": COPENHAGEN_MEMBERS}
     with session_factory() as s:  # nobody marked as checked: all asked again next time
