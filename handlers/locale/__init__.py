@@ -1,0 +1,320 @@
+"""The catalogue's files: standard gettext catalogues, one per language, kept with Babel.
+
+    handlers/locale/tovholder.pot                  the template (made by `extract`)
+    handlers/locale/en/LC_MESSAGES/tovholder.po    English, the source language
+    handlers/locale/da/LC_MESSAGES/tovholder.po    Danish
+    handlers/locale/*/LC_MESSAGES/tovholder.mo     compiled (`compile`); not committed
+
+Every entry is one catalogue key: `msgctxt` is the key the code names (`t(lang,
+"sparring.help")`), `msgid` the English text, `msgstr` the translation. The English
+catalogue leaves `msgstr` empty: its text is the `msgid`. To add or change a text, edit the
+English `.po`, run `extract` and `update`, then translate the Danish entries that `update`
+added (empty) or marked fuzzy (English changed) — in any .po editor.
+
+Texts are neutral, with no platform's markup: `**bold**` and `` `code` ``; mentions, links
+and people's names only ever come in as `{placeholders}`. Each surface's renderer formats
+them (handlers/catalogue.py: Slack mrkdwn). A placeholder may carry a plural spec,
+`{count:# medlem|# medlemmer}` (one|other, `#` is the number).
+
+The .mo files are only a faster start: without one (a fresh clone), or when the .po is newer,
+the .po is read instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po, write_po
+
+DOMAIN = "tovholder"
+SOURCE_LANGUAGE = "en"
+LANGUAGES = ("da", "en")
+LOCALE_DIR = Path(__file__).resolve().parent
+POT_PATH = LOCALE_DIR / f"{DOMAIN}.pot"
+CODE_ROOT = LOCALE_DIR.parents[1]  # where bot/ handlers/ jobs/ models/ are
+CODE_PACKAGES = ("bot", "handlers", "jobs", "models")
+
+# The first part of every key: a string literal in the code that looks like a key with one of
+# these prefixes is taken as a catalogue key (and must exist).
+KEY_PREFIXES = frozenset(
+    {
+        "error",
+        "sparring",
+        "network",
+        "period",
+        "home",
+        "meeting",
+        "prep",
+        "nudge",
+        "between",
+        "attendance",
+        "headcount",
+        "notice",
+        "followup",
+        "spread",
+        "when",
+    }
+)
+_KEY_RE = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
+_HEADER_COMMENT = (
+    "# Tovholder's texts. msgctxt is the key the code names; msgid the English text.\n"
+    "# Markup: **bold** and `code` only. Keep every {placeholder} as it is; a plural spec\n"
+    "# {count:# one|# other} is translated inside the braces (`#` is the number).\n"
+    "#"
+)
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_path(lang: str) -> Path:
+    return po_path(lang).with_suffix(".mo")
+
+
+def read_catalogue(path: Path) -> Catalog:
+    with path.open("rb") as f:
+        if path.suffix == ".mo":
+            return read_mo(f)
+        return read_po(f, abort_invalid=True)
+
+
+def texts(catalog: Catalog) -> dict[str, str]:
+    """key -> text: the translation, or the English `msgid` where there is none (the source
+    language, a new entry, or a fuzzy one that waits for review, as gettext does)."""
+    out: dict[str, str] = {}
+    for message in catalog:
+        key = message.context
+        if not key or not isinstance(message.id, str):
+            continue  # the header
+        string_ = message.string if isinstance(message.string, str) else ""
+        out[key] = string_ if string_ and not message.fuzzy else message.id
+    return out
+
+
+def load(lang: str) -> dict[str, str]:
+    """The texts of `lang` (neutral markup), from the compiled .mo when it is at least as new as
+    the .po, else from the .po."""
+    po, mo = po_path(lang), mo_path(lang)
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        return texts(read_catalogue(mo))
+    return texts(read_catalogue(po))
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def keys_used_in_code(root: Path = CODE_ROOT) -> dict[str, set[str]]:
+    """Every catalogue key the code names as a string literal, with the files naming it."""
+    used: dict[str, set[str]] = {}
+    for package in CODE_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            if path.name == "catalogue.py" or "locale" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and _KEY_RE.match(node.value)
+                    and node.value.split(".")[0] in KEY_PREFIXES
+                    and not node.value.endswith(".id")  # ForeignKey("meeting.id")
+                ):
+                    used.setdefault(node.value, set()).add(path.relative_to(root).as_posix())
+    return used
+
+
+def _new_catalog(lang: str | None) -> Catalog:
+    return Catalog(
+        locale=lang,
+        domain=DOMAIN,
+        project="Tovholder",
+        version="1",
+        header_comment=_HEADER_COMMENT,
+        copyright_holder="Tovholder",
+        charset="utf-8",
+        fuzzy=False,
+    )
+
+
+def _entries(catalog: Catalog) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [
+        (m.context, m.id, tuple(m.auto_comments))
+        for m in catalog
+        if m.context and isinstance(m.id, str)
+    ]
+
+
+def _plural_spec(text: str) -> bool:
+    return any(
+        spec and ("|" in spec or "#" in spec) for _, _, spec, _ in string.Formatter().parse(text)
+    )
+
+
+def _format_flags(catalog: Catalog) -> None:
+    """Flag entries so that msgfmt, Poedit and Weblate check the placeholders of
+    `python-brace-format` texts; a plural spec is no standard format spec (msgfmt would reject
+    it), so texts with one are flagged `no-python-brace-format` (`check` covers them)."""
+    for m in catalog:
+        if not m.context or not isinstance(m.id, str):
+            continue
+        m.flags.discard("python-format")  # no %-formatting here; a "%" is just a percent sign
+        if _plural_spec(m.id) or (isinstance(m.string, str) and _plural_spec(m.string)):
+            m.flags.discard("python-brace-format")
+            m.flags.add("no-python-brace-format")
+
+
+def _write_po(path: Path, catalog: Catalog) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _format_flags(catalog)
+    with path.open("wb") as f:
+        write_po(f, catalog, width=0, no_location=True, include_previous=True)
+
+
+def extract() -> bool:
+    """Write the template from the English (source) catalogue; False when it was up to date."""
+    source = read_catalogue(po_path(SOURCE_LANGUAGE))
+    template = _new_catalog(None)
+    for message in source:
+        if message.context and isinstance(message.id, str):
+            template.add(message.id, context=message.context, auto_comments=message.auto_comments)
+    if POT_PATH.exists() and _entries(read_catalogue(POT_PATH)) == _entries(template):
+        return False
+    template.creation_date = datetime.now(UTC)
+    _write_po(POT_PATH, template)
+    return True
+
+
+def update(languages: Iterable[str] = LANGUAGES) -> dict[str, tuple[int, int, int]]:
+    """Bring each translation in line with the template: new keys added untranslated, keys
+    whose English changed keep their old translation marked fuzzy (with the previous English
+    beside it), keys gone are dropped. Returns lang -> (added, fuzzy, dropped)."""
+    template = read_catalogue(POT_PATH)
+    report: dict[str, tuple[int, int, int]] = {}
+    for lang in languages:
+        if lang == SOURCE_LANGUAGE:
+            continue
+        old = read_catalogue(po_path(lang))
+        by_key = {m.context: m for m in old if m.context}
+        new = _new_catalog(lang)
+        new.creation_date = old.creation_date
+        new.revision_date = old.revision_date
+        new.last_translator = old.last_translator
+        new.language_team = old.language_team
+        added = fuzzy = 0
+        for message in template:
+            if not message.context or not isinstance(message.id, str):
+                continue
+            was = by_key.get(message.context)
+            string_, flags, previous = "", set(), []
+            if was is None:
+                added += 1
+            else:
+                string_ = was.string if isinstance(was.string, str) else ""
+                if was.fuzzy or was.id != message.id:
+                    flags, previous = {"fuzzy"}, list(was.previous_id)
+                    fuzzy += 1
+                    if was.id != message.id:
+                        previous = [str(was.id)]
+            new.add(
+                message.id,
+                string_,
+                flags=flags,
+                auto_comments=message.auto_comments,
+                user_comments=was.user_comments if was else (),
+                previous_id=previous,
+                context=message.context,
+            )
+        dropped = len(set(by_key) - {m.context for m in template if m.context})
+        if (added, fuzzy, dropped) != (0, 0, 0) or _entries(new) != _entries(old):
+            _write_po(po_path(lang), new)
+        report[lang] = (added, fuzzy, dropped)
+    return report
+
+
+def compiled(lang: str) -> Catalog:
+    """The catalogue as it is compiled: the source language's texts are its msgids."""
+    catalog = read_catalogue(po_path(lang))
+    if lang == SOURCE_LANGUAGE:
+        for message in catalog:
+            if message.context and isinstance(message.id, str) and not message.string:
+                message.string = message.id
+    return catalog
+
+
+def compile_all(languages: Iterable[str] = LANGUAGES) -> list[Path]:
+    paths = []
+    for lang in languages:
+        with mo_path(lang).open("wb") as f:
+            write_mo(f, compiled(lang))
+        paths.append(mo_path(lang))
+    return paths
+
+
+_BOLD_RE = re.compile(r"\*\*[^*\n]+?\*\*")
+_CODE_RE = re.compile(r"`[^`\n]+`")
+
+
+def markup_problems(text: str) -> list[str]:
+    """What in a text is not the neutral markup: stray `*`, unpaired backticks, `<…>` or `&`
+    (a mention or link written into the text instead of coming in as a placeholder)."""
+    problems = []
+    rest = _CODE_RE.sub("", _BOLD_RE.sub("", text))
+    if "*" in rest:
+        problems.append("a `*` outside **bold**")
+    if "`" in rest:
+        problems.append("an unpaired backtick")
+    if re.search(r"[<>&]", text):
+        problems.append("`<`, `>` or `&` (mentions and links come in as placeholders)")
+    return problems
+
+
+def check(root: Path = CODE_ROOT) -> list[str]:
+    """Everything that is wrong with the catalogues (empty when all is well)."""
+    problems: list[str] = []
+    try:
+        template = read_catalogue(POT_PATH)
+        catalogs = {lang: read_catalogue(po_path(lang)) for lang in LANGUAGES}
+    except Exception as exc:  # a broken file: say which and stop
+        return [f"cannot read a catalogue: {exc}"]
+    source = catalogs[SOURCE_LANGUAGE]
+    if _entries(template) != _entries(source):
+        problems.append(f"{POT_PATH.name} is not up to date: run `python -m bot i18n extract`")
+    template_texts = {m.context: m.id for m in template if m.context}
+    for lang, catalog in catalogs.items():
+        name = f"{lang}/{po_path(lang).name}"
+        if lang != SOURCE_LANGUAGE and {m.context: m.id for m in catalog if m.context} != (
+            template_texts
+        ):
+            problems.append(f"{name} is not up to date: run `python -m bot i18n update`")
+        for m in catalog:
+            if not m.context or not isinstance(m.id, str):
+                continue
+            text = m.string if isinstance(m.string, str) else ""
+            where = f"{name} {m.context}"
+            if lang != SOURCE_LANGUAGE and (not text or m.fuzzy):
+                problems.append(f"{where}: {'fuzzy' if text else 'untranslated'}")
+                continue
+            for t in {m.id, text} - {""}:
+                try:
+                    fields = placeholders(t)
+                except ValueError as exc:
+                    problems.append(f"{where}: {exc}")
+                    continue
+                if fields != placeholders(m.id):
+                    problems.append(f"{where}: placeholders {sorted(fields)} differ from English")
+                problems.extend(f"{where}: {p}" for p in markup_problems(t))
+        if mo_path(lang).exists() and texts(read_catalogue(mo_path(lang))) != texts(compiled(lang)):
+            problems.append(
+                f"{mo_path(lang).name} of {lang} is stale: run `python -m bot i18n compile`"
+            )
+    missing = sorted(set(keys_used_in_code(root)) - set(template_texts))
+    problems.extend(f"key used in the code but not in the catalogue: {key}" for key in missing)
+    return problems
