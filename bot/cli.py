@@ -341,7 +341,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
 
     if args.i18n_command == "extract":
         changed = catalogues.extract()
-        print(f"{catalogues.POT_PATH.name}: {'written' if changed else 'up to date'}")
+        print(f"{catalogues.pot_path().name}: {'written' if changed else 'up to date'}")
     elif args.i18n_command == "update":
         for lang, (added, fuzzy, dropped) in catalogues.update().items():
             print(

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -37,7 +37,6 @@ DOMAIN = "tovholder"
 SOURCE_LANGUAGE = "en"
 LANGUAGES = ("da", "en")
 LOCALE_DIR = Path(__file__).resolve().parent
-POT_PATH = LOCALE_DIR / f"{DOMAIN}.pot"
 CODE_ROOT = LOCALE_DIR.parents[1]  # where bot/ handlers/ jobs/ models/ are
 CODE_PACKAGES = ("bot", "handlers", "jobs", "models")
 
@@ -71,12 +70,16 @@ _HEADER_COMMENT = (
 )
 
 
-def po_path(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def pot_path(directory: Path = LOCALE_DIR) -> Path:
+    return directory / f"{DOMAIN}.pot"
 
 
-def mo_path(lang: str) -> Path:
-    return po_path(lang).with_suffix(".mo")
+def po_path(lang: str, directory: Path = LOCALE_DIR) -> Path:
+    return directory / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_path(lang: str, directory: Path = LOCALE_DIR) -> Path:
+    return po_path(lang, directory).with_suffix(".mo")
 
 
 def read_catalogue(path: Path) -> Catalog:
@@ -99,10 +102,10 @@ def texts(catalog: Catalog) -> dict[str, str]:
     return out
 
 
-def load(lang: str) -> dict[str, str]:
+def load(lang: str, directory: Path = LOCALE_DIR) -> dict[str, str]:
     """The texts of `lang` (neutral markup), from the compiled .mo when it is at least as new as
     the .po, else from the .po."""
-    po, mo = po_path(lang), mo_path(lang)
+    po, mo = po_path(lang, directory), mo_path(lang, directory)
     if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
         return texts(read_catalogue(mo))
     return texts(read_catalogue(po))
@@ -178,70 +181,69 @@ def _write_po(path: Path, catalog: Catalog) -> None:
         write_po(f, catalog, width=0, no_location=True, include_previous=True)
 
 
-def extract() -> bool:
+def extract(directory: Path = LOCALE_DIR) -> bool:
     """Write the template from the English (source) catalogue; False when it was up to date."""
-    source = read_catalogue(po_path(SOURCE_LANGUAGE))
+    source = read_catalogue(po_path(SOURCE_LANGUAGE, directory))
     template = _new_catalog(None)
     for message in source:
         if message.context and isinstance(message.id, str):
             template.add(message.id, context=message.context, auto_comments=message.auto_comments)
-    if POT_PATH.exists() and _entries(read_catalogue(POT_PATH)) == _entries(template):
+    pot = pot_path(directory)
+    if pot.exists() and _entries(read_catalogue(pot)) == _entries(template):
         return False
     template.creation_date = datetime.now(UTC)
-    _write_po(POT_PATH, template)
+    _write_po(pot, template)
     return True
 
 
-def update(languages: Iterable[str] = LANGUAGES) -> dict[str, tuple[int, int, int]]:
+def _carry_over(message: Message, was: Message | None) -> Message:
+    """The entry for the template's `message` in a translation whose entry was `was`: its
+    translation kept, and marked fuzzy (with the English it translated) when the English
+    changed since."""
+    entry = Message(message.id, context=message.context, auto_comments=message.auto_comments)
+    if was is None:
+        return entry
+    entry.string = was.string if isinstance(was.string, str) else ""
+    entry.user_comments = list(was.user_comments)
+    if was.id != message.id:
+        entry.flags.add("fuzzy")
+        entry.previous_id = [str(was.id)]
+    elif was.fuzzy:
+        entry.flags.add("fuzzy")
+        entry.previous_id = list(was.previous_id)
+    return entry
+
+
+def update(
+    directory: Path = LOCALE_DIR, languages: Iterable[str] = LANGUAGES
+) -> dict[str, tuple[int, int, int]]:
     """Bring each translation in line with the template: new keys added untranslated, keys
     whose English changed keep their old translation marked fuzzy (with the previous English
     beside it), keys gone are dropped. Returns lang -> (added, fuzzy, dropped)."""
-    template = read_catalogue(POT_PATH)
+    template = [m for m in read_catalogue(pot_path(directory)) if m.context]
     report: dict[str, tuple[int, int, int]] = {}
     for lang in languages:
         if lang == SOURCE_LANGUAGE:
             continue
-        old = read_catalogue(po_path(lang))
+        old = read_catalogue(po_path(lang, directory))
         by_key = {m.context: m for m in old if m.context}
         new = _new_catalog(lang)
-        new.creation_date = old.creation_date
-        new.revision_date = old.revision_date
-        new.last_translator = old.last_translator
-        new.language_team = old.language_team
-        added = fuzzy = 0
+        for attribute in ("creation_date", "revision_date", "last_translator", "language_team"):
+            setattr(new, attribute, getattr(old, attribute))
         for message in template:
-            if not message.context or not isinstance(message.id, str):
-                continue
-            was = by_key.get(message.context)
-            string_, flags, previous = "", set(), []
-            if was is None:
-                added += 1
-            else:
-                string_ = was.string if isinstance(was.string, str) else ""
-                if was.fuzzy or was.id != message.id:
-                    flags, previous = {"fuzzy"}, list(was.previous_id)
-                    fuzzy += 1
-                    if was.id != message.id:
-                        previous = [str(was.id)]
-            new.add(
-                message.id,
-                string_,
-                flags=flags,
-                auto_comments=message.auto_comments,
-                user_comments=was.user_comments if was else (),
-                previous_id=previous,
-                context=message.context,
-            )
-        dropped = len(set(by_key) - {m.context for m in template if m.context})
-        if (added, fuzzy, dropped) != (0, 0, 0) or _entries(new) != _entries(old):
-            _write_po(po_path(lang), new)
+            new[message.id] = _carry_over(message, by_key.get(str(message.context)))
+        added = len({m.context for m in template} - set(by_key))
+        dropped = len(set(by_key) - {m.context for m in template})
+        fuzzy = sum(1 for m in new if m.context and m.fuzzy)
+        if _entries(new) != _entries(old) or fuzzy:
+            _write_po(po_path(lang, directory), new)
         report[lang] = (added, fuzzy, dropped)
     return report
 
 
-def compiled(lang: str) -> Catalog:
+def compiled(lang: str, directory: Path = LOCALE_DIR) -> Catalog:
     """The catalogue as it is compiled: the source language's texts are its msgids."""
-    catalog = read_catalogue(po_path(lang))
+    catalog = read_catalogue(po_path(lang, directory))
     if lang == SOURCE_LANGUAGE:
         for message in catalog:
             if message.context and isinstance(message.id, str) and not message.string:
@@ -249,12 +251,12 @@ def compiled(lang: str) -> Catalog:
     return catalog
 
 
-def compile_all(languages: Iterable[str] = LANGUAGES) -> list[Path]:
+def compile_all(directory: Path = LOCALE_DIR, languages: Iterable[str] = LANGUAGES) -> list[Path]:
     paths = []
     for lang in languages:
-        with mo_path(lang).open("wb") as f:
-            write_mo(f, compiled(lang))
-        paths.append(mo_path(lang))
+        with mo_path(lang, directory).open("wb") as f:
+            write_mo(f, compiled(lang, directory))
+        paths.append(mo_path(lang, directory))
     return paths
 
 
@@ -276,45 +278,59 @@ def markup_problems(text: str) -> list[str]:
     return problems
 
 
-def check(root: Path = CODE_ROOT) -> list[str]:
-    """Everything that is wrong with the catalogues (empty when all is well)."""
-    problems: list[str] = []
+def _text_problems(english: str, text: str) -> list[str]:
+    """What is wrong with one text (English or its translation) of an entry."""
     try:
-        template = read_catalogue(POT_PATH)
-        catalogs = {lang: read_catalogue(po_path(lang)) for lang in LANGUAGES}
+        fields, english_fields = placeholders(text), placeholders(english)
+    except ValueError as exc:  # an unmatched brace
+        return [str(exc)]
+    problems = markup_problems(text)
+    if fields != english_fields:
+        problems.append(
+            f"placeholders {sorted(fields)} differ from English {sorted(english_fields)}"
+        )
+    return problems
+
+
+def _catalogue_problems(lang: str, catalog: Catalog, directory: Path) -> list[str]:
+    name = f"{lang}/{po_path(lang, directory).name}"
+    problems = []
+    for m in catalog:
+        if not m.context or not isinstance(m.id, str):
+            continue
+        text = m.string if isinstance(m.string, str) else ""
+        if lang != SOURCE_LANGUAGE and (not text or m.fuzzy):
+            problems.append(f"{name} {m.context}: {'fuzzy' if text else 'untranslated'}")
+            continue
+        for one in {m.id, text} - {""}:
+            problems.extend(f"{name} {m.context}: {p}" for p in _text_problems(m.id, one))
+    mo = mo_path(lang, directory)
+    if mo.exists() and texts(read_catalogue(mo)) != texts(compiled(lang, directory)):
+        problems.append(f"{lang}/{mo.name} is stale: run `python -m bot i18n compile`")
+    return problems
+
+
+def check(directory: Path = LOCALE_DIR, root: Path = CODE_ROOT) -> list[str]:
+    """Everything that is wrong with the catalogues (empty when all is well): a file that does
+    not parse, a template or translation not up to date, an entry untranslated or fuzzy,
+    placeholders that differ from the English, markup that is not the neutral one, a stale
+    .mo, a key the code uses that has no entry."""
+    try:
+        template = read_catalogue(pot_path(directory))
+        catalogs = {lang: read_catalogue(po_path(lang, directory)) for lang in LANGUAGES}
     except Exception as exc:  # a broken file: say which and stop
         return [f"cannot read a catalogue: {exc}"]
-    source = catalogs[SOURCE_LANGUAGE]
-    if _entries(template) != _entries(source):
-        problems.append(f"{POT_PATH.name} is not up to date: run `python -m bot i18n extract`")
-    template_texts = {m.context: m.id for m in template if m.context}
+    problems: list[str] = []
+    if _entries(template) != _entries(catalogs[SOURCE_LANGUAGE]):
+        problems.append(
+            f"{pot_path(directory).name} is not up to date: run `python -m bot i18n extract`"
+        )
+    english = {m.context: m.id for m in template if m.context}
     for lang, catalog in catalogs.items():
-        name = f"{lang}/{po_path(lang).name}"
-        if lang != SOURCE_LANGUAGE and {m.context: m.id for m in catalog if m.context} != (
-            template_texts
-        ):
-            problems.append(f"{name} is not up to date: run `python -m bot i18n update`")
-        for m in catalog:
-            if not m.context or not isinstance(m.id, str):
-                continue
-            text = m.string if isinstance(m.string, str) else ""
-            where = f"{name} {m.context}"
-            if lang != SOURCE_LANGUAGE and (not text or m.fuzzy):
-                problems.append(f"{where}: {'fuzzy' if text else 'untranslated'}")
-                continue
-            for t in {m.id, text} - {""}:
-                try:
-                    fields = placeholders(t)
-                except ValueError as exc:
-                    problems.append(f"{where}: {exc}")
-                    continue
-                if fields != placeholders(m.id):
-                    problems.append(f"{where}: placeholders {sorted(fields)} differ from English")
-                problems.extend(f"{where}: {p}" for p in markup_problems(t))
-        if mo_path(lang).exists() and texts(read_catalogue(mo_path(lang))) != texts(compiled(lang)):
-            problems.append(
-                f"{mo_path(lang).name} of {lang} is stale: run `python -m bot i18n compile`"
-            )
-    missing = sorted(set(keys_used_in_code(root)) - set(template_texts))
+        if lang != SOURCE_LANGUAGE and {m.context: m.id for m in catalog if m.context} != english:
+            name = po_path(lang, directory).name
+            problems.append(f"{lang}/{name} is not up to date: run `python -m bot i18n update`")
+        problems.extend(_catalogue_problems(lang, catalog, directory))
+    missing = sorted(set(keys_used_in_code(root)) - set(english))
     problems.extend(f"key used in the code but not in the catalogue: {key}" for key in missing)
     return problems
