@@ -347,6 +347,10 @@ def cmd_i18n(args: argparse.Namespace) -> int:
             print(
                 f"{lang}: {added} new (to translate), {fuzzy} fuzzy (to review), {dropped} dropped"
             )
+    elif args.i18n_command == "absorb":
+        new, edited = catalogues.absorb(catalogues.legacy_messages(Path(args.file)))
+        catalogues.extract()
+        print(f"added {len(new)}: {' '.join(new)}\nchanged {len(edited)}: {' '.join(edited)}")
     elif args.i18n_command == "compile":
         for path in catalogues.compile_all():
             print(f"compiled {path.parent.parent.name}/{path.name}")
@@ -427,6 +431,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("check", "every text translated, placeholders and markup right, .mo up to date"),
     ):
         i18n_sub.add_parser(name, help=text).set_defaults(func=cmd_i18n)
+    absorb = i18n_sub.add_parser(
+        "absorb",
+        help="take new and changed texts from a MESSAGES dict in a catalogue.py written before "
+        "the .po files (e.g. another branch's), *bold* as **bold**; removes nothing",
+    )
+    absorb.add_argument("file", help="the old catalogue.py")
+    absorb.set_defaults(func=cmd_i18n)
     return parser
 
 

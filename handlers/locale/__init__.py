@@ -241,6 +241,79 @@ def update(
     return report
 
 
+_SLACK_BOLD_RE = re.compile(r"\*([^*\n]+)\*")
+
+
+def legacy_messages(path: Path) -> dict[str, dict[str, str]]:
+    """The `MESSAGES = {"da": {...}, "en": {...}}` dict of a catalogue.py from before the .po
+    files (a branch written against it), read without running the file."""
+    target: ast.expr
+    value: ast.expr | None
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "MESSAGES" and value is not None:
+            messages: dict[str, dict[str, str]] = ast.literal_eval(value)
+            return messages
+    raise ValueError(f"{path}: no MESSAGES dict")
+
+
+def _absorbed(
+    messages: dict[str, dict[str, str]], entries: dict[str, dict[str, Message]]
+) -> tuple[list[str], list[str], list[str]]:
+    """(order, added, changed), and `entries` updated with the texts of `messages`."""
+    source = entries[SOURCE_LANGUAGE]
+    order, added, changed = list(source), [], []
+    previous = ""
+    for key in messages[SOURCE_LANGUAGE]:
+        new = {lang: _SLACK_BOLD_RE.sub(r"**\1**", messages[lang][key]) for lang in LANGUAGES}
+        if key not in source:
+            order.insert(order.index(previous) + 1 if previous in order else len(order), key)
+            added.append(key)
+        elif any(
+            new[lang] != (source[key].id if lang == SOURCE_LANGUAGE else entries[lang][key].string)
+            for lang in LANGUAGES
+        ):
+            changed.append(key)
+        else:
+            previous = key
+            continue
+        like = source.get(key) or source.get(previous)
+        comments = list(like.auto_comments) if like else []
+        for lang in LANGUAGES:
+            text = "" if lang == SOURCE_LANGUAGE else new[lang]
+            entries[lang][key] = Message(
+                new[SOURCE_LANGUAGE], text, context=key, auto_comments=comments
+            )
+        previous = key
+    return order, added, changed
+
+
+def absorb(
+    messages: dict[str, dict[str, str]], directory: Path = LOCALE_DIR
+) -> tuple[list[str], list[str]]:
+    """Take into the catalogues the keys of an old-style `MESSAGES` dict that they lack (placed
+    after the key before them there) and the texts it has changed, with Slack's `*bold*` turned
+    into `**bold**`. Returns (added, changed); nothing is removed. Run `extract` after."""
+    catalogs = {lang: read_catalogue(po_path(lang, directory)) for lang in LANGUAGES}
+    entries = {
+        lang: {m.context: m for m in catalog if m.context} for lang, catalog in catalogs.items()
+    }
+    order, added, changed = _absorbed(messages, entries)
+    for lang, catalog in catalogs.items():
+        rebuilt = _new_catalog(lang)
+        for attribute in ("creation_date", "revision_date", "last_translator", "language_team"):
+            setattr(rebuilt, attribute, getattr(catalog, attribute))
+        for key in order:
+            rebuilt[entries[lang][key].id] = entries[lang][key]
+        _write_po(po_path(lang, directory), rebuilt)
+    return added, changed
+
+
 def compiled(lang: str, directory: Path = LOCALE_DIR) -> Catalog:
     """The catalogue as it is compiled: the source language's texts are its msgids."""
     catalog = read_catalogue(po_path(lang, directory))

@@ -275,3 +275,28 @@ def test_a_cut_never_leaves_half_an_escape_or_mention() -> None:
     assert cut_mrkdwn(text, 14) == "a" * 10 + "…"
     assert cut_mrkdwn("hej <@U0ANNA0001>", 10) == "hej …"
     assert cut_mrkdwn("kort", 10) == "kort"
+
+
+def test_texts_from_a_branch_written_against_the_old_dict_can_be_taken_in(
+    tmp_path: Path,
+) -> None:
+    # Another branch may still add keys to the old `MESSAGES = {...}` in catalogue.py.
+    directory = _copy_catalogues(tmp_path / "locale")
+    old = {lang: {key: template(lang, key) for key in MESSAGES[lang]} for lang in MESSAGES}
+    for lang, soon in (("da", "*snart*, {name}"), ("en", "*soon*, {name}")):
+        items = list(old[lang].items())
+        at = [key for key, _ in items].index("when.tomorrow") + 1
+        old[lang] = dict([*items[:at], ("when.soon", soon), *items[at:]])
+    old["en"]["home.network"] = "*Network:* {network}"
+    legacy = tmp_path / "catalogue.py"
+    legacy.write_text(f"MESSAGES: dict[str, dict[str, str]] = {old!r}\n", encoding="utf-8")
+
+    added, changed = catalogues.absorb(catalogues.legacy_messages(legacy), directory)
+    assert (added, changed) == (["when.soon"], ["home.network"])
+    assert catalogues.extract(directory) is True
+    assert catalogues.check(directory, root=tmp_path) == []
+    da = catalogues.load("da", directory)
+    assert list(da)[list(da).index("when.tomorrow") + 1] == "when.soon"
+    assert da["when.soon"] == "**snart**, {name}"
+    assert catalogues.load("en", directory)["home.network"] == "**Network:** {network}"
+    assert catalogues.absorb(catalogues.legacy_messages(legacy), directory) == ([], [])
