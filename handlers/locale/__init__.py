@@ -337,17 +337,25 @@ _BOLD_RE = re.compile(r"\*\*[^*\n]+?\*\*")
 _CODE_RE = re.compile(r"`[^`\n]+`")
 
 
+_SLACK_MARKUP_RE = re.compile(r"<[@!#]|<(?:https?|mailto):|&(?:amp|lt|gt);")
+_ITALIC_RE = re.compile(r"(?<![\w`])_[^_\s][^_\n]*_(?![\w`])")
+
+
 def markup_problems(text: str) -> list[str]:
-    """What in a text is not the neutral markup: stray `*`, unpaired backticks, `<…>` or `&`
-    (a mention or link written into the text instead of coming in as a placeholder)."""
+    """What in a text is not the neutral markup: a stray `*` or backtick, Slack's `_italic_`,
+    or a mention, link or entity of Slack's own (`<@…>`, `<!here>`, `<https://…|…>`, `&lt;`):
+    mentions and links come in as placeholders. A plain `&`, `<` or `>` is just text (each
+    renderer escapes it)."""
     problems = []
     rest = _CODE_RE.sub("", _BOLD_RE.sub("", text))
     if "*" in rest:
         problems.append("a `*` outside **bold**")
     if "`" in rest:
         problems.append("an unpaired backtick")
-    if re.search(r"[<>&]", text):
-        problems.append("`<`, `>` or `&` (mentions and links come in as placeholders)")
+    if _ITALIC_RE.search(rest):
+        problems.append("Slack's _italic_ (the markup is **bold** and `code` only)")
+    if _SLACK_MARKUP_RE.search(text):
+        problems.append("a Slack mention, link or entity (these come in as placeholders)")
     return problems
 
 

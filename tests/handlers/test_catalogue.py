@@ -63,7 +63,7 @@ def test_texts_carry_no_slack_markup() -> None:
 
 
 def test_the_slack_renderer_turns_neutral_markup_into_mrkdwn() -> None:
-    neutral = "**Møde {number}:** `/prep` & <{a}> {{x}} {n:# dag|# dage}"
+    neutral = "**Møde {number}:** `/prep` & <{a}> {{x}} {n:# dag|# dage}"  # & < > are text
     assert (
         slack_text(neutral) == "*Møde {number}:* `/prep` &amp; &lt;{a}&gt; {{x}} {n:# dag|# dage}"
     )
@@ -126,10 +126,14 @@ def test_a_wrong_translation_is_reported(tmp_path: Path) -> None:
         catalogues.po_path("da", directory), 'msgstr "om {days:# dag|# dage}"', 'msgstr "om {dage}"'
     )
     _edit(catalogues.po_path("da", directory), 'msgstr "i morgen"', 'msgstr "*i morgen* <!here>"')
+    _edit(catalogues.po_path("da", directory), 'msgstr "i dag"', 'msgstr "_i dag_ & <3"')
     problems = catalogues.check(directory, root=tmp_path)
     assert any("when.in_days: placeholders ['dage'] differ" in p for p in problems), problems
     assert any("when.tomorrow: a `*` outside **bold**" in p for p in problems), problems
-    assert any("when.tomorrow: `<`, `>` or `&`" in p for p in problems), problems
+    assert any("when.tomorrow: a Slack mention, link or entity" in p for p in problems), problems
+    assert [p for p in problems if "when.today" in p] == [
+        "da/tovholder.po when.today: Slack's _italic_ (the markup is **bold** and `code` only)"
+    ]  # a plain & or < is text
     catalogues.po_path("en", directory).write_text('msgid "unclosed\n', encoding="utf-8")
     assert catalogues.check(directory, root=tmp_path)[0].startswith("cannot read a catalogue")
 
