@@ -1,4 +1,5 @@
-"""The command line: `python -m bot run | db upgrade|backup|reconcile | network import FILE`."""
+"""The command line: `python -m bot run | db upgrade|backup|reconcile | network import FILE |
+i18n extract|update|compile|check`."""
 
 from __future__ import annotations
 
@@ -334,6 +335,33 @@ def cmd_nudges_send(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_i18n(args: argparse.Namespace) -> int:
+    """The message catalogues (handlers/locale): see handlers/locale/__init__.py."""
+    from handlers import locale as catalogues
+
+    if args.i18n_command == "extract":
+        changed = catalogues.extract()
+        print(f"{catalogues.pot_path().name}: {'written' if changed else 'up to date'}")
+    elif args.i18n_command == "update":
+        for lang, (added, fuzzy, dropped) in catalogues.update().items():
+            print(
+                f"{lang}: {added} new (to translate), {fuzzy} fuzzy (to review), {dropped} dropped"
+            )
+    elif args.i18n_command == "absorb":
+        new, edited = catalogues.absorb(catalogues.legacy_messages(Path(args.file)))
+        catalogues.extract()
+        print(f"added {len(new)}: {' '.join(new)}\nchanged {len(edited)}: {' '.join(edited)}")
+    elif args.i18n_command == "compile":
+        for path in catalogues.compile_all():
+            print(f"compiled {path.parent.parent.name}/{path.name}")
+    problems = catalogues.check()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if args.i18n_command == "check" and not problems:
+        print("the catalogues are complete and consistent")
+    return 1 if problems and args.i18n_command in ("check", "compile") else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Tovholder, the network bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -392,6 +420,24 @@ def build_parser() -> argparse.ArgumentParser:
     preview.set_defaults(func=cmd_nudges_preview)
     send = nudge_sub.add_parser("send", help="send what is due now, once (the bot does this)")
     send.set_defaults(func=cmd_nudges_send)
+    i18n = sub.add_parser(
+        "i18n", help="the message catalogues (gettext .po files, for translators)"
+    )
+    i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
+    for name, text in (
+        ("extract", "write handlers/locale/tovholder.pot from the English catalogue"),
+        ("update", "bring the translations in line with the template (new, changed, dropped)"),
+        ("compile", "compile every .po to .mo (optional: the bot reads the .po without one)"),
+        ("check", "every text translated, placeholders and markup right, .mo up to date"),
+    ):
+        i18n_sub.add_parser(name, help=text).set_defaults(func=cmd_i18n)
+    absorb = i18n_sub.add_parser(
+        "absorb",
+        help="take new and changed texts from a MESSAGES dict in a catalogue.py written before "
+        "the .po files (e.g. another branch's), *bold* as **bold**; removes nothing",
+    )
+    absorb.add_argument("file", help="the old catalogue.py")
+    absorb.set_defaults(func=cmd_i18n)
     return parser
 
 
