@@ -255,7 +255,7 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
                 now=scope.now,
             )
         elif member is None:
-            contacts = [f.slack_user_id for f in facilitators_to_contact(session)]
+            contacts = [f.slack_user_id or "" for f in facilitators_to_contact(session)]
             view = build_stranger_home_view(scope.lang, list(dict.fromkeys(contacts)))
         else:
             status = sparring_status(session=session, member=member, now=scope.now)

@@ -82,7 +82,7 @@ def _note(lang: str, entry: SparringEntry, limit: int | None = None) -> str:
         return ""
     note = entry.note if limit is None or len(entry.note) <= limit else entry.note[:limit] + "…"
     # Mentions in a note are the entry's receivers: people Slack and the bot resolved.
-    resolved = [m.slack_user_id for m in entry.receiver_members]
+    resolved = [m.slack_user_id or "" for m in entry.receiver_members]
     return t(lang, "sparring.logged.note", note=escape_slack(note, mentions=resolved))
 
 
@@ -373,7 +373,7 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> di
                 "optional": True,
                 "label": plain(t(lang, "sparring.modal.receivers")),
                 "element": picker(
-                    [option(m.name, m.slack_user_id) for m in members],
+                    [option(m.name, m.slack_user_id) for m in members if m.slack_user_id],
                     search_action=Field.MEMBER_SEARCH,
                     multi=True,
                 ),

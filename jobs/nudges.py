@@ -736,7 +736,7 @@ def refresh_time_zones(
     checked = 0
     for member in members:
         try:
-            user = client.users_info(user=member.slack_user_id).get("user") or {}
+            user = client.users_info(user=member.slack_user_id or "").get("user") or {}
             member.slack_timezone = user.get("tz") or member.slack_timezone
         except SlackApiError as exc:
             log.info("users.info %s: %s", member.slack_user_id, exc.response.get("error"))

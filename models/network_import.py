@@ -565,7 +565,7 @@ def _load(session: Session, key: str) -> Network | None:
     ).first()
 
 
-def _person_label(slack_user_id: str, name: str, role: Role) -> str:
+def _person_label(slack_user_id: str | None, name: str, role: Role) -> str:
     return f'person {slack_user_id} "{name}" ({role.value})'
 
 
