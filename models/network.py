@@ -206,6 +206,16 @@ class Member(Base):
         elif current.external_id != external_id:
             current.external_id = external_id
 
+    @property
+    def teams_user_id(self) -> str | None:
+        """The person's Teams user id, None when not on Teams."""
+        identity = self.identity(Platform.TEAMS)
+        return identity.external_id if identity else None
+
+    @teams_user_id.setter
+    def teams_user_id(self, value: str | None) -> None:
+        self.set_identity(Platform.TEAMS, value)
+
     @hybrid_property
     def slack_user_id(self) -> str | None:
         """The person's Slack user id (their Slack identity), None when not on Slack."""

@@ -111,7 +111,7 @@ def test_unknown_field_names_entry_and_field() -> None:
     data["members"][2]["manger"] = "typo"
     assert _problems(data) == [
         'members[3] (slack_id "U0CAMILLA3", "Camilla Østergaard"): unknown field "manger" '
-        "(allowed: email, language, manager, name, organisation, slack_id, timezone)"
+        "(allowed: email, language, manager, name, organisation, slack_id, teams_id, timezone)"
     ]
 
 
