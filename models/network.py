@@ -16,9 +16,11 @@ from sqlalchemy import (
     ColumnElement,
     ForeignKey,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     event,
     func,
     select,
@@ -29,7 +31,6 @@ from sqlalchemy.orm import (
     Mapped,
     Mapper,
     Session,
-    aliased,
     contains_eager,
     mapped_column,
     relationship,
@@ -328,20 +329,31 @@ def period_for(network: Network, day: date) -> Period | None:
     return None
 
 
+def _people_on() -> Select[Member]:
+    found = select(Identity.member_id).where(
+        Identity.platform == bindparam("platform"),
+        Identity.external_id == bindparam("external_id"),
+    )
+    return (
+        select(Member)
+        .join(Member.network)
+        .outerjoin(Member.identities)
+        .where(Member.id.in_(found), Member.active.is_(True))
+        .options(contains_eager(Member.network), contains_eager(Member.identities))
+        .order_by(Network.season_end.desc(), Network.id, Member.id, Identity.id)
+    )
+
+
+# Built once: every request resolves its person with it (building it anew cost more than
+# running it).
+_PEOPLE_ON = _people_on()
+
+
 def find_people_on(session: Session, platform: Platform, external_id: str) -> list[Member]:
     """Every active network role of the person with this id on `platform`, newest season
     first. One indexed query, with each member's network and identities loaded."""
-    found = aliased(Identity)
-    stmt = (
-        select(Member)
-        .join(found, (found.member_id == Member.id) & (found.platform == platform))
-        .join(Member.network)
-        .outerjoin(Member.identities)
-        .where(found.external_id == external_id, Member.active.is_(True))
-        .options(contains_eager(Member.network), contains_eager(Member.identities))
-        .order_by(Network.season_end.desc(), Network.id, Identity.id)
-    )
-    return list(session.scalars(stmt).unique())
+    params = {"platform": platform, "external_id": external_id}
+    return list(session.scalars(_PEOPLE_ON, params).unique())
 
 
 def find_people(session: Session, slack_user_id: str) -> list[Member]:
