@@ -31,7 +31,7 @@ from jobs.nudges import plan_due_nudges, run_nudge_pass  # noqa: E402
 from jobs.slack_messenger import SlackMessenger  # noqa: E402
 from models.base import Base  # noqa: E402
 from models.db import make_engine, make_session_factory, upgrade_schema  # noqa: E402
-from models.network import Meeting, Member, Network, Role  # noqa: E402
+from models.network import Identity, Meeting, Member, Network, Platform, Role  # noqa: E402
 from models.nudges import Nudge, NudgeStatus  # noqa: E402
 from tests.pgtemp import temporary_database  # noqa: E402
 from tests.slack_standin import Reply, SlackStandIn, standin_settings  # noqa: E402
@@ -100,7 +100,6 @@ def build(session_factory: sessionmaker[Session], networks: int, members: int) -
         rows = [
             {
                 "network_id": nid,
-                "slack_user_id": f"U{n:04d}{i:05d}",
                 "role": Role.MEMBER,
                 "name": f"Medlem {n}-{i}",
                 "organisation": "Kommune",
@@ -113,6 +112,19 @@ def build(session_factory: sessionmaker[Session], networks: int, members: int) -
             for i in range(per_network)
         ]
         s.execute(insert(Member), rows)
+        s.execute(
+            insert(Identity),
+            [
+                {
+                    "member_id": mid,
+                    "network_id": nid,
+                    "platform": Platform.SLACK,
+                    "external_id": f"U{mid:09d}",
+                    "created_at": KICKOFF,
+                }
+                for mid, nid in s.execute(select(Member.id, Member.network_id))
+            ],
+        )
 
 
 def bench_planning(

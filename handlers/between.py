@@ -122,7 +122,7 @@ def between_facts(
     askers: list[str] = []
     if kind is NudgeKind.HALFWAY_SPARRING:
         agenda = question_agenda(session=session, member=member, meeting=meeting)
-        askers = list(dict.fromkeys(i.asker.slack_user_id for i in agenda))
+        askers = list(dict.fromkeys(i.asker.slack_user_id or "" for i in agenda))
     spread = 0
     if BUILDERS.get(kind, _closing) is _closing:
         actions = spread_actions(session=session, member=member)

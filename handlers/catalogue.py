@@ -233,16 +233,18 @@ def markup_join(separator: str, parts: Iterable[str]) -> Mrkdwn:
     return Mrkdwn(separator.join(escape(p) for p in parts))
 
 
-def mention(slack_user_id: str) -> Mrkdwn:
+def mention(slack_user_id: str | None) -> Mrkdwn:
     """A live mention of a Slack user the bot knows (never built from typed text)."""
+    if slack_user_id is None:  # a person not on Slack
+        return Mrkdwn("")
     if not SLACK_USER_ID_RE.fullmatch(slack_user_id):
         return escape(slack_user_id)
     return Mrkdwn(f"<@{slack_user_id}>")
 
 
-def person_mention(lang: str, slack_user_id: str) -> Mrkdwn:
+def person_mention(lang: str, slack_user_id: str | None) -> Mrkdwn:
     """A member as a Slack mention; an erased member as the words "an erased member"."""
-    if slack_user_id.startswith(FORGOTTEN_PREFIX):
+    if slack_user_id is not None and slack_user_id.startswith(FORGOTTEN_PREFIX):
         return t(lang, "network.forget.erased_person")
     return mention(slack_user_id)
 

@@ -44,7 +44,7 @@ class RequestScope:
         """The member making the request, or NotAMemberError naming whom to contact."""
         if self.member is None:
             contacts = list(
-                dict.fromkeys(f.slack_user_id for f in facilitators_to_contact(self.db))
+                dict.fromkeys(f.slack_user_id or "" for f in facilitators_to_contact(self.db))
             )
             raise NotAMemberError(contacts)
         return self.member

@@ -274,7 +274,7 @@ def home_view_for(
         hosted = [m for m in host.network.meetings if m.host_contact_id == host.id]
         counts = [head_count(session, m) for m in hosted]
         return build_host_home_view(host.lang, host=host, counts=counts, now=now)
-    contacts = [f.slack_user_id for f in facilitators_to_contact(session)]
+    contacts = [f.slack_user_id or "" for f in facilitators_to_contact(session)]
     return build_stranger_home_view(lang, list(dict.fromkeys(contacts)))
 
 

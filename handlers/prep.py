@@ -109,11 +109,11 @@ def _person_input(
 ) -> dict[str, Any]:
     # Only members of the network are offered; past Slack's 100 options, by type-ahead.
     element = picker(
-        [_option(member_label(m), m.slack_user_id) for m in members],
+        [_option(member_label(m), m.slack_user_id) for m in members if m.slack_user_id],
         search_action=Field.MEMBER_SEARCH,
         placeholder=t(lang, "prep.p2.pick"),
     )
-    if chosen is not None and any(m.id == chosen.id for m in members):
+    if chosen is not None and chosen.slack_user_id and any(m.id == chosen.id for m in members):
         element["initial_option"] = _option(member_label(chosen), chosen.slack_user_id)
     return input_field(block_id, label, element, optional=True)
 

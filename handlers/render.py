@@ -49,7 +49,7 @@ def render_note(lang: str, entry: SparringEntry, limit: int | None = None) -> st
         return ""
     note = entry.note if limit is None or len(entry.note) <= limit else entry.note[:limit] + "…"
     # Mentions in a note are the entry's receivers: people Slack and the bot resolved.
-    resolved = [m.slack_user_id for m in entry.receiver_members]
+    resolved = [m.slack_user_id or "" for m in entry.receiver_members]
     return t(lang, "sparring.logged.note", note=escape_slack(note, mentions=resolved))
 
 

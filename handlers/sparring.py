@@ -213,7 +213,7 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> di
     ]
     if members:
         receivers = picker(
-            [option(m.name, m.slack_user_id) for m in members],
+            [option(m.name, m.slack_user_id) for m in members if m.slack_user_id],
             search_action=Field.MEMBER_SEARCH,
             multi=True,
         )

@@ -98,7 +98,7 @@ def example_options(examples: list[PrepExample], members: list[Member]) -> list[
 
 
 def member_options(members: list[Member]) -> list[dict[str, Any]]:
-    return [_option(m.name, m.slack_user_id) for m in members]
+    return [_option(m.name, m.slack_user_id) for m in members if m.slack_user_id]
 
 
 def build_spread_modal(

@@ -104,6 +104,8 @@ class SlackMessenger:
         return found
 
     def time_zone(self, person: Member) -> str | None:
+        if not person.slack_user_id:  # not on Slack: nothing to ask
+            return None
         try:
             user = self.client.users_info(user=person.slack_user_id).get("user") or {}
         except SlackApiError as exc:

@@ -4,20 +4,37 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    bindparam,
+    event,
+    func,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, contains_eager, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import (
+    Mapped,
+    Mapper,
+    Session,
+    contains_eager,
+    mapped_column,
+    relationship,
+)
 
 from models.base import STABLE_IDS, Base, enum_column, utc_now
 
@@ -38,8 +55,16 @@ def is_email_address(text: str) -> bool:
     return bool(EMAIL_RE.match(text)) and "_" not in text.rsplit("@", 1)[-1]
 
 
-# An erased member's Slack id is replaced by this prefix and the row's id: it names nobody.
+# An erased member's Slack id (and every other identity's id) is replaced by this prefix and
+# the row's id: it names nobody.
 FORGOTTEN_PREFIX = "FORGOTTEN"
+
+
+class Platform(enum.StrEnum):
+    """A chat platform a person is reached on."""
+
+    SLACK = "slack"
+    TEAMS = "teams"
 
 
 class Role(enum.StrEnum):
@@ -137,7 +162,6 @@ class Member(Base):
     network_id: Mapped[int] = mapped_column(
         ForeignKey("network.id", ondelete="CASCADE"), index=True
     )
-    slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
     role: Mapped[Role] = mapped_column(enum_column(Role, 16))
     name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str | None] = mapped_column(String(200))
@@ -157,8 +181,61 @@ class Member(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     network: Mapped[Network] = relationship(back_populates="people", foreign_keys=[network_id])
+    # Loaded with the member (one query for a whole list of members), so reading a
+    # person's Slack id never costs a query per person.
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="member",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="Identity.id",
+    )
 
-    __table_args__ = (UniqueConstraint("network_id", "slack_user_id"), STABLE_IDS)
+    __table_args__ = (STABLE_IDS,)
+
+    def identity(self, platform: Platform) -> Identity | None:
+        """This person's identity on `platform`, if they have one."""
+        return next((i for i in self.identities if i.platform is platform), None)
+
+    def set_identity(self, platform: Platform, external_id: str | None) -> None:
+        """Reach this person on `platform` as `external_id` (None: not on that platform)."""
+        current = self.identity(platform)
+        if external_id is None:
+            if current is not None:
+                self.identities.remove(current)
+        elif current is None:
+            self.identities.append(Identity(platform=platform, external_id=external_id))
+        elif current.external_id != external_id:
+            current.external_id = external_id
+
+    @property
+    def teams_user_id(self) -> str | None:
+        """The person's Teams user id, None when not on Teams."""
+        identity = self.identity(Platform.TEAMS)
+        return identity.external_id if identity else None
+
+    @teams_user_id.setter
+    def teams_user_id(self, value: str | None) -> None:
+        self.set_identity(Platform.TEAMS, value)
+
+    @hybrid_property
+    def slack_user_id(self) -> str | None:
+        """The person's Slack user id (their Slack identity), None when not on Slack."""
+        identity = self.identity(Platform.SLACK)
+        return identity.external_id if identity else None
+
+    @slack_user_id.inplace.setter
+    def _slack_user_id_setter(self, value: str | None) -> None:
+        self.set_identity(Platform.SLACK, value)
+
+    @slack_user_id.inplace.expression
+    @classmethod
+    def _slack_user_id_expression(cls) -> ColumnElement[str | None]:
+        # For ad-hoc filters (tests, scripts); the models' own queries join Identity instead.
+        return (
+            select(Identity.external_id)
+            .where(Identity.member_id == cls.id, Identity.platform == Platform.SLACK)
+            .scalar_subquery()
+        )
 
     @property
     def lang(self) -> str:
@@ -174,6 +251,39 @@ class Member(Base):
     def today(self, now: datetime) -> date:
         """The calendar date in this person's own time zone at `now`."""
         return now.astimezone(self.zone).date()
+
+
+class Identity(Base):
+    """How a person is reached on a platform: their id there and, for a platform that needs
+    a stored conversation before the bot may write first (Teams), its conversation
+    reference. One per platform per person; an id is one person's within a network."""
+
+    __tablename__ = "identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    # The member's network, kept here so the database holds an id unique within a network.
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    platform: Mapped[Platform] = mapped_column(enum_column(Platform, 16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    conversation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    member: Mapped[Member] = relationship(back_populates="identities")
+
+    __table_args__ = (
+        # Leading (platform, external_id): the index every request's lookup uses.
+        UniqueConstraint("platform", "external_id", "network_id"),
+        UniqueConstraint("member_id", "platform"),
+    )
+
+
+@event.listens_for(Identity, "before_insert")
+def _identity_network(_mapper: Mapper[Identity], _conn: Connection, identity: Identity) -> None:
+    """An identity made through its member (`Member(slack_user_id=…)`) gets the member's
+    network; the member row is written first, so its network id is known by now."""
+    if identity.network_id is None:
+        identity.network_id = identity.member.network_id
 
 
 @dataclass(frozen=True)
@@ -219,16 +329,58 @@ def period_for(network: Network, day: date) -> Period | None:
     return None
 
 
+def _people_on() -> Select[Member]:
+    found = select(Identity.member_id).where(
+        Identity.platform == bindparam("platform"),
+        Identity.external_id == bindparam("external_id"),
+    )
+    return (
+        select(Member)
+        .join(Member.network)
+        .outerjoin(Member.identities)
+        .where(Member.id.in_(found), Member.active.is_(True))
+        .options(contains_eager(Member.network), contains_eager(Member.identities))
+        .order_by(Network.season_end.desc(), Network.id, Member.id, Identity.id)
+    )
+
+
+# Built once: every request resolves its person with it (building it anew cost more than
+# running it).
+_PEOPLE_ON = _people_on()
+
+
+def find_people_on(session: Session, platform: Platform, external_id: str) -> list[Member]:
+    """Every active network role of the person with this id on `platform`, newest season
+    first. One indexed query, with each member's network and identities loaded."""
+    params = {"platform": platform, "external_id": external_id}
+    return list(session.scalars(_PEOPLE_ON, params).unique())
+
+
 def find_people(session: Session, slack_user_id: str) -> list[Member]:
     """Every active network role the Slack user has, newest season first."""
+    return find_people_on(session, Platform.SLACK, slack_user_id)
+
+
+def find_people_by_email(session: Session, email: str) -> list[Member]:
+    """Every active network role of the person with this e-mail address (as the network
+    file gives it; case does not matter), newest season first."""
     stmt = (
         select(Member)
         .join(Member.network)
-        .where(Member.slack_user_id == slack_user_id, Member.active.is_(True))
+        .where(func.lower(Member.email) == email.strip().lower(), Member.active.is_(True))
         .options(contains_eager(Member.network))
         .order_by(Network.season_end.desc(), Network.id)
     )
     return list(session.scalars(stmt))
+
+
+def reached_as(platform: Platform, external_ids: Collection[str]) -> ColumnElement[bool]:
+    """A filter on Member: the people with one of these ids on `platform` (indexed)."""
+    return Member.id.in_(
+        select(Identity.member_id).where(
+            Identity.platform == platform, Identity.external_id.in_(list(external_ids))
+        )
+    )
 
 
 def pick_member(people: list[Member], now: datetime) -> Member | None:
@@ -259,10 +411,12 @@ def members_elsewhere(
     if not slack_user_ids:
         return {}
     rows = session.execute(
-        select(Member.slack_user_id, Network)
+        select(Identity.external_id, Network)
+        .join(Member, Member.id == Identity.member_id)
         .join(Member.network)
         .where(
-            Member.slack_user_id.in_(slack_user_ids),
+            Identity.platform == Platform.SLACK,
+            Identity.external_id.in_(slack_user_ids),
             Member.role == Role.MEMBER,
             Member.active.is_(True),
             Network.id != (network_id if network_id is not None else -1),

@@ -17,8 +17,10 @@ from models.network import (
     MeetingChange,
     Member,
     Network,
+    Platform,
     Role,
     members_elsewhere,
+    reached_as,
 )
 from models.nudges import Nudge, NudgeKind, NudgeStatus, enqueue_notice
 
@@ -47,7 +49,9 @@ def add_member(
     if language is not None and language not in LANGUAGES:
         raise InputError("network.error.add_form", missing="lang")
     existing = session.scalars(
-        select(Member).where(Member.network_id == network.id, Member.slack_user_id == slack_user_id)
+        select(Member).where(
+            Member.network_id == network.id, reached_as(Platform.SLACK, [slack_user_id])
+        )
     ).first()
     if existing is not None and existing.role is not Role.MEMBER:
         raise InputError("network.error.not_a_member_role")
@@ -94,7 +98,7 @@ def remove_member(
     member = session.scalars(
         select(Member).where(
             Member.network_id == network.id,
-            Member.slack_user_id == slack_user_id,
+            reached_as(Platform.SLACK, [slack_user_id]),
             Member.role == Role.MEMBER,
             Member.active.is_(True),
         )

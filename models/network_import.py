@@ -28,6 +28,11 @@ from models.network import (
 from models.network_admin import apply_meeting_change
 
 SLACK_USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# A Teams user id as the Bot Framework gives it ("29:1…"), or an Entra (AAD) object id.
+TEAMS_USER_ID_RE = re.compile(
+    r"^(?:29:[\w.:@-]{1,120}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
+    re.IGNORECASE,
+)
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
@@ -63,6 +68,7 @@ class PersonSpec:
     email: str | None
     language: str | None
     timezone: str | None
+    teams_user_id: str | None = None  # for the Teams surface to come; stored, not used yet
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ NETWORK_FIELDS = {
     "sparring_target_hours",
 }
 MEETING_FIELDS = {"number", "theme", "starts", "ends", "host", "place", "host_contact"}
-FACILITATOR_FIELDS = {"slack_id", "name", "email", "language", "timezone"}
+FACILITATOR_FIELDS = {"slack_id", "teams_id", "name", "email", "language", "timezone"}
 MEMBER_FIELDS = FACILITATOR_FIELDS | {"organisation", "manager"}
 TOP_LEVEL = {"network", "meetings", "facilitators", "members", "hosts"}
 
@@ -295,6 +301,7 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
 
     people: list[PersonSpec] = []
     seen: dict[str, str] = {}
+    seen_teams: dict[str, str] = {}
     for kind, role, allowed in (
         ("facilitators", Role.FACILITATOR, FACILITATOR_FIELDS),
         ("members", Role.MEMBER, MEMBER_FIELDS),
@@ -324,6 +331,23 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
                     )
                 else:
                     seen[slack_id] = where
+            teams_id = c.text(where, p, "teams_id", required=False)
+            if teams_id is not None and not TEAMS_USER_ID_RE.match(teams_id):
+                c.problem(
+                    where,
+                    '"teams_id" must be a Teams user id such as "29:1a2b…" or an Entra object id '
+                    f'such as "8f0e2c1a-5b7d-4c3e-9a61-2d4f6b8e0c17", got "{teams_id}"',
+                )
+                teams_id = None
+            if teams_id is not None:
+                if teams_id in seen_teams:
+                    c.problem(
+                        where,
+                        f'duplicate: teams_id "{teams_id}" is already used by '
+                        f"{seen_teams[teams_id]}",
+                    )
+                else:
+                    seen_teams[teams_id] = where
             person_name = c.text(where, p, "name", required=True)
             organisation = c.text(where, p, "organisation", required=role is Role.MEMBER)
             manager = c.text(where, p, "manager", required=role is Role.MEMBER)
@@ -343,6 +367,7 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
                         email,
                         person_language,
                         person_zone,
+                        teams_id,
                     )
                 )
 
@@ -433,6 +458,7 @@ def _person_values(ps: PersonSpec) -> dict[str, Any]:
         "email": ps.email,
         "language": ps.language,
         "timezone": ps.timezone,
+        "teams_user_id": ps.teams_user_id,
         "active": True,
     }
 
@@ -565,7 +591,7 @@ def _load(session: Session, key: str) -> Network | None:
     ).first()
 
 
-def _person_label(slack_user_id: str, name: str, role: Role) -> str:
+def _person_label(slack_user_id: str | None, name: str, role: Role) -> str:
     return f'person {slack_user_id} "{name}" ({role.value})'
 
 

@@ -14,7 +14,7 @@ from models.attendance import Attendance
 from models.base import Base
 from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
-from models.network import FORGOTTEN_PREFIX, Meeting, Member
+from models.network import FORGOTTEN_PREFIX, Meeting, Member, Platform, reached_as
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.prep import Preparation, PrepExample, PrepQuestion
 from models.sparring import SparringEntry, SparringReceiver
@@ -39,7 +39,7 @@ def people_on_record(session: Session, slack_user_id: str) -> list[Member]:
     is still stored and theirs to see); an erased person has none."""
     return list(
         session.scalars(
-            select(Member).where(Member.slack_user_id == slack_user_id).order_by(Member.id)
+            select(Member).where(reached_as(Platform.SLACK, [slack_user_id])).order_by(Member.id)
         )
     )
 
@@ -52,6 +52,9 @@ def personal_data(*, session: Session, member: Member) -> dict[str, Any]:
     data: dict[str, Any] = {
         "profile": {
             "slack_user_id": member.slack_user_id,
+            "identities": [
+                {"platform": i.platform.value, "id": i.external_id} for i in member.identities
+            ],
             "name": member.name,
             "organisation": member.organisation,
             "manager": member.manager_name,
@@ -186,7 +189,9 @@ def personal_data(*, session: Session, member: Member) -> dict[str, Any]:
 
 
 REDACTED = "[—]"  # stands where someone else's text named an erased person
-_NOT_SCANNED = {"member"}  # the erased row is blanked field by field; other rows are people
+# The erased row is blanked field by field, and so are their identities; other rows there
+# are other people (their ids are not text about anyone).
+_NOT_SCANNED = {"member", "identity"}
 
 
 def _unique_to(session: Session, member: Member, attr: str) -> str | None:
@@ -205,21 +210,22 @@ def _unique_to(session: Session, member: Member, attr: str) -> str | None:
 
 
 def identifiers_of(session: Session, member: Member) -> list[str]:
-    """What names this person in text: Slack id, name, e-mail, and the organisation and
-    manager when no one else in the database shares them. Longest first."""
-    found = {member.slack_user_id, member.name.strip(), (member.email or "").strip()}
+    """What names this person in text: their id on each platform, name, e-mail, and the
+    organisation and manager when no one else in the database shares them. Longest first."""
+    found = {i.external_id for i in member.identities}
+    found |= {member.name.strip(), (member.email or "").strip()}
     for attr in ("organisation", "manager_name"):
         found.add(_unique_to(session, member, attr) or "")
     return sorted((f for f in found if len(f) >= 3), key=len, reverse=True)
 
 
-def redactor(identifiers: list[str], slack_user_id: str) -> re.Pattern[str]:
+def redactor(identifiers: list[str], slack_user_id: str | None) -> re.Pattern[str]:
     """What to replace: a mention as Slack writes it (<@U…> or <@U…|label>) whole, then each
     identifier as a whole word (so "Ida" leaves "Idag" alone), also in the genitive ("Anna
     Lunds"). Case does not matter."""
-    mention = rf"<@{re.escape(slack_user_id)}(?:\|[^>]*)?>"
+    mention = [rf"<@{re.escape(slack_user_id)}(?:\|[^>]*)?>"] if slack_user_id else []
     words = [rf"(?<!\w){re.escape(i)}s?(?!\w)" for i in identifiers]
-    return re.compile("|".join([mention, *words]), re.IGNORECASE)
+    return re.compile("|".join([*mention, *words]), re.IGNORECASE)
 
 
 def _text_columns(table: Table) -> list[Column[Any]]:
@@ -230,7 +236,7 @@ def _text_columns(table: Table) -> list[Column[Any]]:
     ]
 
 
-def redact_everywhere(session: Session, identifiers: list[str], slack_user_id: str) -> int:
+def redact_everywhere(session: Session, identifiers: list[str], slack_user_id: str | None) -> int:
     """Replace every mention of the person in every text column of every table (other
     people's notes, questions, examples, change history, outbox details, …); returns the
     number of rows changed. Rows are found in SQL, rewritten in Python."""
@@ -314,7 +320,9 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
     slack_user_id = member.slack_user_id
     cancel_outbox_for(session, mid, now)
     member.name = f"Slettet medlem {mid}"
-    member.slack_user_id = f"{FORGOTTEN_PREFIX}{mid}"
+    for identity in member.identities:  # reachable nowhere, and named by no id any more
+        identity.external_id = f"{FORGOTTEN_PREFIX}{mid}"
+        identity.conversation = None
     for attr in (
         "organisation",
         "manager_name",

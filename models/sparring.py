@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 from models.base import Base, utc_now
 from models.errors import InputError
 from models.history import apply_changes
-from models.network import Member, Period, Role, period_for
+from models.network import Member, Period, Platform, Role, period_for, reached_as
 from models.nudges import NudgeKind, enqueue_notice
 
 MAX_MINUTES_PER_ENTRY = 12 * 60
@@ -152,7 +152,7 @@ def _resolve_receivers(session: Session, giver: Member, slack_ids: list[str]) ->
         for m in session.scalars(
             select(Member).where(
                 Member.network_id == giver.network_id,
-                Member.slack_user_id.in_(unique_ids),
+                reached_as(Platform.SLACK, unique_ids),
                 Member.role == Role.MEMBER,
                 Member.active.is_(True),
             )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import STABLE_IDS, Base, enum_column, utc_now
 from models.errors import InputError
 from models.history import apply_changes
-from models.network import Meeting, Member, Role
+from models.network import Meeting, Member, Platform, Role, reached_as
 from models.nudges import NudgeKind, enqueue_notice
 from models.prep import PrepExample
 
@@ -139,7 +139,7 @@ def _resolve(
         source = session.scalars(
             select(Member).where(
                 Member.network_id == member.network_id,
-                Member.slack_user_id == data.source_slack_id,
+                reached_as(Platform.SLACK, [data.source_slack_id]),
                 Member.role == Role.MEMBER,
             )
         ).first()

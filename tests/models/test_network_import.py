@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.network import Meeting, Member, Network, Role
+from models.base import Base
+from models.network import Identity, Meeting, Member, Network, Role
 from models.network_import import (
     ImportNotApplied,
     NetworkFileError,
@@ -26,10 +27,16 @@ def example() -> dict[str, Any]:
 
 def snapshot(session: Session) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
-    for model in (Network, Meeting, Member):
+    for model in (Network, Meeting, Member, Identity):
         for obj in session.scalars(select(model).order_by(model.id)):
-            rows.append(
-                tuple(sorted((k, v) for k, v in vars(obj).items() if not k.startswith("_")))
+            rows.append(  # columns only (a loaded relationship holds objects)
+                tuple(
+                    sorted(
+                        (k, v)
+                        for k, v in vars(obj).items()
+                        if not k.startswith("_") and not isinstance(v, list | Base)
+                    )
+                )
             )
     return rows
 
@@ -104,7 +111,7 @@ def test_unknown_field_names_entry_and_field() -> None:
     data["members"][2]["manger"] = "typo"
     assert _problems(data) == [
         'members[3] (slack_id "U0CAMILLA3", "Camilla Østergaard"): unknown field "manger" '
-        "(allowed: email, language, manager, name, organisation, slack_id, timezone)"
+        "(allowed: email, language, manager, name, organisation, slack_id, teams_id, timezone)"
     ]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.attendance import AttendanceStatus, set_attendance
 from models.followup import log_followup
 from models.history import ChangeRecord
-from models.network import Meeting, Member
+from models.network import Meeting, Member, Platform
 from models.network_admin import add_member, remove_member
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.prep import (
@@ -27,7 +27,14 @@ from models.sparring import SparringEntry, log_sparring
 from models.spread import SpreadInput, log_spread
 from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
 
-ANNA_IDS = ("U0ANNA0001", "Anna Lund", "anna.lund@example.org", "Lejre Kommune", "Mette Unik")
+ANNA_IDS = (
+    "U0ANNA0001",
+    "29:1AnnaTeams",
+    "Anna Lund",
+    "anna.lund@example.org",
+    "Lejre Kommune",
+    "Mette Unik",
+)
 
 
 def dump_database(engine: Engine) -> list[tuple[str, str]]:
@@ -121,6 +128,11 @@ def busy_anna(s: Session) -> None:
         substitute_email="ib@example.org",
         now=now,
     )
+    # Reachable on Teams too, with the conversation Teams needs stored to write first.
+    anna.set_identity(Platform.TEAMS, "29:1AnnaTeams")
+    teams = anna.identity(Platform.TEAMS)
+    assert teams is not None
+    teams.conversation = {"id": "a:1AnnaConv", "user": {"id": "29:1AnnaTeams", "name": "Anna Lund"}}
     s.add_all(
         [  # a snoozed reminder, and a sent nudge whose detail named her
             Nudge(
@@ -177,6 +189,10 @@ def test_forget_leaves_no_trace_in_any_table(
         assert s.scalars(select(PrepExample).where(PrepExample.member_id == anna_id)).one()
         erased = s.get(Member, anna_id)
         assert erased is not None and not erased.active
+        assert [(i.platform, i.external_id, i.conversation) for i in erased.identities] == [
+            (Platform.SLACK, f"FORGOTTEN{anna_id}", None),
+            (Platform.TEAMS, f"FORGOTTEN{anna_id}", None),
+        ]
         assert erased.name == f"Slettet medlem {anna_id}"
         (log,) = s.scalars(select(ChangeRecord).where(ChangeRecord.field == "forgotten"))
         assert log.entity_id == anna_id
