@@ -51,6 +51,7 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL")
     parser.add_argument("--kind", choices=["ours", "same-work"], default="ours")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--time-only", action="store_true", help="no profiler: ms per request")
     args = parser.parse_args()
 
     from bot.app import create_app
@@ -94,6 +95,14 @@ def main() -> None:
         for i in range(50):
             b"".join(wsgi(_environ(i), start_response))
         environs = [_environ(i) for i in range(args.requests)]
+        if args.time_only:
+            t0, c0 = time.perf_counter(), time.process_time()
+            for environ in environs:
+                b"".join(wsgi(environ, start_response))
+            wall = (time.perf_counter() - t0) / args.requests * 1000
+            cpu = (time.process_time() - c0) / args.requests * 1000
+            print(f"{args.kind}: {wall:.3f} ms per request, {cpu:.3f} ms CPU (one thread)")
+            return
         profiler = cProfile.Profile()
         t0 = time.perf_counter()
         profiler.enable()
