@@ -103,7 +103,7 @@ def main() -> None:
             cpu = (time.process_time() - c0) / args.requests * 1000
             print(f"{args.kind}: {wall:.3f} ms per request, {cpu:.3f} ms CPU (one thread)")
             return
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)
         t0 = time.perf_counter()
         profiler.enable()
         for environ in environs:
