@@ -74,9 +74,7 @@ def main() -> None:
         with factory.begin() as session:
             import_network_file(session, ROOT / "examples" / "network-2015-16.toml", now=NOW)
         if args.kind == "ours":
-            settings = standin_settings(
-                slack.url, slack_signing_secret=SECRET, database_url=url
-            )
+            settings = standin_settings(slack.url, slack_signing_secret=SECRET, database_url=url)
             app = create_app(settings, factory, clock=lambda: NOW)
             guard: ReplayGuard | None = ReplayGuard(factory)
         else:

@@ -27,7 +27,8 @@ class SeenRequest(Base):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
-_INSERT_SEEN = insert(SeenRequest.__table__)
+# Core, not the ORM entity: the ORM bulk-insert path costs more than the insert itself.
+_INSERT_SEEN = insert(Base.metadata.tables[SeenRequest.__tablename__])
 
 
 def first_time_seen(session_factory: sessionmaker[Session], keys: list[str], now: datetime) -> bool:

@@ -33,7 +33,6 @@ def test_old_keys_are_forgotten(session_factory: sessionmaker[Session]) -> None:
     assert first_time_seen(session_factory, ["old"], NOW)
 
 
-
 def test_a_statement_through_a_session_takes_the_sqlite_write_lock(tmp_path: object) -> None:
     """The replay guard's one-statement insert (no flush) queues behind this process's other
     SQLite writers like a flush does, instead of sleeping in SQLite's busy handler."""
@@ -45,7 +44,7 @@ def test_a_statement_through_a_session_takes_the_sqlite_write_lock(tmp_path: obj
     upgrade_schema(engine)
     factory = make_session_factory(engine)
     with factory() as session:
-        session.execute(insert(SeenRequest.__table__).values(key="k", seen_at=NOW))
+        session.execute(insert(SeenRequest).values(key="k", seen_at=NOW))
         assert session.info.get("sqlite_write_lock")
         session.commit()
         assert not session.info.get("sqlite_write_lock")
