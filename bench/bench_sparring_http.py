@@ -1,12 +1,21 @@
-"""Throughput and latency of `/sparring logged 2h` over HTTP: our app vs a bare Bolt app.
+"""Throughput and latency of `/sparring logged 2h` over HTTP: ours vs the same work done minimally.
 
-Both are served by waitress with the same settings (bot.server.server_options); the bare app's
-`/sparring` only acks. A separate load process sends signed slash commands on loopback from
-several keep-alive connections, and the figures are printed:
+Three servers, one after the other, each one process served by waitress with the same
+settings (bot.server.server_options):
 
-    .venv/bin/python bench/bench_sparring_http.py [--seconds 10] [--concurrency 8]
+- `ours`: the bot (`create_app` behind `make_wsgi_app`, with the replay guard);
+- `same-work`: the anchor, a bare Bolt app whose `/sparring` looks the member up, inserts the
+  entry and sums the period with the driver directly (sqlite3 or psycopg) and acks with the
+  total (bench/anchor_app.py);
+- `ack-only`: a bare Bolt app that only acks, the ceiling.
 
-Target: our app at >= 0.8x the bare app's throughput, p99 under 100 ms.
+Two load processes (like wrk's 2 threads) send signed `/sparring logged 2h` commands, each
+with a fresh trigger_id, on loopback from keep-alive connections, and the figures are printed:
+
+    .venv/bin/python bench/bench_sparring_http.py [--seconds 10] [--connections 16]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+Target: ours at >= 0.8x the same-work anchor's throughput, p99 under 50 ms at 16 connections.
 """
 
 from __future__ import annotations
@@ -44,12 +53,12 @@ MEMBERS = [
     "U0IDA00009",
 ]
 NOW = datetime(2015, 10, 5, 8, 0, tzinfo=UTC)
+KINDS = ("ours", "same-work", "ack-only")
 
 
 def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int) -> None:
     """Run one server in this process until it is terminated."""
-    from slack_bolt import Ack, App
-    from slack_sdk import WebClient
+    from slack_bolt import App
 
     from bot.app import create_app
     from bot.server import ReplayGuard, make_server, make_wsgi_app
@@ -72,17 +81,15 @@ def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int)
         session_factory = make_session_factory(engine)
         app: App = create_app(settings, session_factory, clock=lambda: NOW)
         guard: ReplayGuard | None = ReplayGuard(session_factory)
+    elif kind == "same-work":
+        from bench.anchor_app import same_work_app
+
+        app = same_work_app(database_url, SECRET, slack_url, NOW)
+        guard = None
     else:
-        app = App(
-            client=WebClient(token="xoxb-bench", base_url=slack_url),
-            signing_secret=SECRET,
-            process_before_response=True,
-        )
+        from bench.anchor_app import ack_only_app
 
-        @app.command("/sparring")
-        def ack_only(ack: Ack) -> None:
-            ack()
-
+        app = ack_only_app(SECRET, slack_url)
         guard = None
 
     import logging
@@ -159,13 +166,20 @@ def _load_worker(
 
 
 def _load(
-    port: int, seconds: float, warmup: float, concurrency: int, queue: multiprocessing.Queue
-) -> None:  # type: ignore[type-arg]
-    latencies: list[list[float]] = [[] for _ in range(concurrency)]
+    port: int,
+    seconds: float,
+    warmup: float,
+    first: int,
+    count: int,
+    queue: multiprocessing.Queue,  # type: ignore[type-arg]
+) -> None:
+    latencies: list[list[float]] = [[] for _ in range(count)]
     errors: list[str] = []
     workers = [
-        threading.Thread(target=_load_worker, args=(port, seconds, warmup, i, latencies[i], errors))
-        for i in range(concurrency)
+        threading.Thread(
+            target=_load_worker, args=(port, seconds, warmup, first + i, latencies[i], errors)
+        )
+        for i in range(count)
     ]
     for w in workers:
         w.start()
@@ -207,12 +221,24 @@ def measure(
         if proc.stdout.readline().strip() != "READY":
             raise SystemExit(f"{kind} server did not start")
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-        loader = multiprocessing.Process(
-            target=_load, args=(port, args.seconds, args.warmup, args.concurrency, queue)
-        )
-        loader.start()
-        latencies, errors = queue.get()
-        loader.join()
+        shares = [args.connections // args.workers] * args.workers
+        shares[0] += args.connections - sum(shares)
+        loaders = [
+            multiprocessing.Process(
+                target=_load,
+                args=(port, args.seconds, args.warmup, sum(shares[:w]), shares[w], queue),
+            )
+            for w in range(args.workers)
+        ]
+        for loader in loaders:
+            loader.start()
+        latencies, errors = [], 0
+        for _ in loaders:
+            part, part_errors = queue.get()
+            latencies += part
+            errors += part_errors
+        for loader in loaders:
+            loader.join()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -231,8 +257,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=1.0)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads (both apps)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="load processes")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads (all apps)")
+    parser.add_argument("--only", choices=KINDS, action="append", help="measure only these servers")
     parser.add_argument(
         "--postgres",
         metavar="URL",
@@ -240,7 +268,7 @@ def main() -> None:
         "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test",
     )
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
-    parser.add_argument("--serve", choices=["ours", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--slack-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -267,25 +295,35 @@ def main() -> None:
         engine.dispose()
         backend = database_url.split(":", 1)[0]
         print(
-            f"/sparring logged 2h over HTTP on loopback — {backend}, {args.concurrency} "
-            f"connections, {args.threads} server threads, {args.seconds:.0f} s each, "
-            f"{os.cpu_count()} cores"
+            f"/sparring logged 2h over HTTP on loopback — {backend}, {args.connections} "
+            f"connections from {args.workers} load processes, {args.threads} server threads, "
+            f"{args.seconds:.0f} s each, {os.cpu_count()} cores, load average "
+            f"{os.getloadavg()[0]:.2f}"
         )
-        results = {kind: measure(kind, args, database_url, slack.url) for kind in ("bare", "ours")}
+        kinds = [k for k in KINDS if not args.only or k in args.only]
+        results = {kind: measure(kind, args, database_url, slack.url) for kind in kinds}
     slack.stop()
-    print(f"{'app':<6}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
-    for kind, r in results.items():
-        print(
-            f"{kind:<6}{r['requests']:>10.0f}{r['errors']:>8.0f}{r['rps']:>10.1f}"
-            f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
-        )
-    ratio = results["ours"]["rps"] / results["bare"]["rps"]
-    p99 = results["ours"]["p99_ms"]
     print(
-        f"throughput ratio ours/bare: {ratio:.2f} (target >= 0.80: "
-        f"{'met' if ratio >= 0.8 else 'NOT met'})"
+        f"{'app':<10}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'x same-work':>13}{'x ack-only':>12}"
     )
-    print(f"our p99: {p99:.1f} ms (target < 100 ms: {'met' if p99 < 100 else 'NOT met'})")
+    for kind, r in results.items():
+        ratios = "".join(
+            f"{r['rps'] / results[k]['rps']:>{w}.2f}" if k in results else f"{'-':>{w}}"
+            for k, w in (("same-work", 13), ("ack-only", 12))
+        )
+        print(
+            f"{kind:<10}{r['requests']:>10.0f}{r['errors']:>8.0f}{r['rps']:>10.1f}"
+            f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{ratios}"
+        )
+    if "ours" in results and "same-work" in results:
+        ratio = results["ours"]["rps"] / results["same-work"]["rps"]
+        p99 = results["ours"]["p99_ms"]
+        print(
+            f"throughput ours/same-work: {ratio:.2f} (target >= 0.80: "
+            f"{'met' if ratio >= 0.8 else 'NOT met'}); our p99: {p99:.1f} ms "
+            f"(target < 50 ms: {'met' if p99 < 50 else 'NOT met'})"
+        )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 import migrations
 from models.base import clean_parameters
@@ -87,19 +87,25 @@ def _serialise_sqlite_writes(factory: sessionmaker[Session], lock: threading.RLo
     SQLite allows one writer; a second one waits in SQLite's busy handler, which sleeps in
     steps of up to 100 ms. Queueing writers on a lock instead hands over at once, which keeps
     the tail latency of concurrent requests low. The lock is taken at a session's first
-    flush and released when its transaction ends (commit, rollback or close).
+    flush or first INSERT/UPDATE/DELETE statement run through it, and released when its
+    transaction ends (commit, rollback or close).
     """
 
-    def take(session: Session, _flush_context: Any, _instances: Any) -> None:
+    def take(session: Session, _flush_context: Any = None, _instances: Any = None) -> None:
         if not session.info.get("sqlite_write_lock"):
             lock.acquire()
             session.info["sqlite_write_lock"] = True
+
+    def take_for_statement(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            take(state.session)
 
     def release(session: Session, transaction: SessionTransaction) -> None:
         if transaction.parent is None and session.info.pop("sqlite_write_lock", False):
             lock.release()
 
     event.listen(factory, "before_flush", take)
+    event.listen(factory, "do_orm_execute", take_for_statement)
     event.listen(factory, "after_transaction_end", release)
 
 

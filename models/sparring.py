@@ -7,11 +7,13 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     ForeignKey,
     Index,
     Integer,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     select,
 )
@@ -115,17 +117,25 @@ def _in_period(period: Period) -> tuple[ColumnElement[bool], ...]:
     )
 
 
+# Built once: the reply to every `/sparring` runs it, and a prebuilt statement skips building
+# the expression and its cache key each time.
+_PERIOD_SUM = select(func.coalesce(func.sum(SparringEntry.minutes), 0)).where(
+    SparringEntry.giver_id == bindparam("giver_id"),
+    SparringEntry.removed_at.is_(None),
+    SparringEntry.given_on >= bindparam("start", type_=Date),
+    SparringEntry.given_on <= bindparam("end", type_=Date),
+)
+
+
 def period_total(*, session: Session, member: Member, day: date) -> PeriodTotal:
     """The member's total given in the period of `day` (a day outside the season counts as
     its nearest end)."""
     network = member.network
     period = _period_or_error(member, min(max(day, network.season_start), network.season_end))
     given = session.scalar(
-        select(func.coalesce(func.sum(SparringEntry.minutes), 0)).where(
-            SparringEntry.giver_id == member.id, *_in_period(period)
-        )
+        _PERIOD_SUM, {"giver_id": member.id, "start": period.start, "end": period.end}
     )
-    return PeriodTotal(period, int(given or 0), member.network.sparring_target_minutes)
+    return PeriodTotal(period, int(given or 0), network.sparring_target_minutes)
 
 
 def _period_or_error(member: Member, day: date) -> Period:
@@ -186,8 +196,10 @@ def log_sparring(
     if len(note) > MAX_NOTE_LENGTH:
         raise InputError("sparring.error.note_too_long", limit=MAX_NOTE_LENGTH, length=len(note))
     receivers = _resolve_receivers(session, member, receiver_ids)
+    # By id, not `giver=member`: the relationship's bookkeeping costs more than the insert,
+    # and `entry.giver` still comes from the session's identity map without a query.
     entry = SparringEntry(
-        giver=member,
+        giver_id=member.id,
         given_on=given_on,
         minutes=minutes,
         note=note,

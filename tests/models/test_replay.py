@@ -31,3 +31,21 @@ def test_old_keys_are_forgotten(session_factory: sessionmaker[Session]) -> None:
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(SeenRequest)) == 1
     assert first_time_seen(session_factory, ["old"], NOW)
+
+
+def test_a_statement_through_a_session_takes_the_sqlite_write_lock(tmp_path: object) -> None:
+    """The replay guard's one-statement insert (no flush) queues behind this process's other
+    SQLite writers like a flush does, instead of sleeping in SQLite's busy handler."""
+    from sqlalchemy import insert
+
+    from models.db import make_engine, make_session_factory, upgrade_schema
+
+    engine = make_engine(f"sqlite:///{tmp_path}/replay.db")
+    upgrade_schema(engine)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        session.execute(insert(SeenRequest).values(key="k", seen_at=NOW))
+        assert session.info.get("sqlite_write_lock")
+        session.commit()
+        assert not session.info.get("sqlite_write_lock")
+    engine.dispose()
