@@ -6,8 +6,8 @@ the total — the entry committed before the ack. It talks to the database with 
 directly: the standard library's `sqlite3` (WAL, synchronous=NORMAL, like ours) or psycopg,
 one connection per server thread. SQLite writes are queued on one lock, as ours are.
 
-It reads the schema as it is at the time of writing (`member.slack_user_id`); it is a bench
-fixture, not product code.
+It reads the schema directly (the person found through their Slack identity, as ours is);
+it is a bench fixture, not product code.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from slack_sdk import WebClient
 
 MEMBER_SQL = (
     "SELECT m.id, m.timezone, n.timezone, n.id, n.season_start, n.season_end, "
-    "n.sparring_target_minutes FROM member m JOIN network n ON n.id = m.network_id "
-    "WHERE m.slack_user_id = {p} AND m.active AND m.role = 'member' "
+    "n.sparring_target_minutes FROM identity i JOIN member m ON m.id = i.member_id "
+    "JOIN network n ON n.id = m.network_id "
+    "WHERE i.platform = 'slack' AND i.external_id = {p} AND m.active AND m.role = 'member' "
     "ORDER BY n.season_end DESC LIMIT 1"
 )
 MEETINGS_SQL = "SELECT starts_at FROM meeting WHERE network_id = {p} ORDER BY number"
