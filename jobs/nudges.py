@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from handlers.attendance import build_attendance_nudge, build_head_count
@@ -112,6 +112,20 @@ class PassReport:
 # --- planning --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """What planning needs of a person (Member.zone's rule, without loading the Member)."""
+
+    id: int
+    network_id: int
+    role: Role
+    zone: ZoneInfo
+
+
+def _zone(name: str | None, network: Network) -> ZoneInfo:
+    return ZoneInfo(name) if name else network.zone
+
+
 def plan_due_nudges(*, session: Session, now: datetime) -> int:
     """Put every scheduled nudge that is due by `now` and not stale into the outbox (once).
     Of several due preparation nudges for one meeting only the latest is sent; earlier ones
@@ -137,9 +151,16 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
     ]
     if not in_season:
         return 0
-    people = session.scalars(
-        select(Member).where(Member.network_id.in_(in_season), Member.active.is_(True))
-    ).all()
+    networks_by_id = {n.id: n for n in networks}
+    # Plain rows, not Member objects: a pass runs every minute and most find nothing new.
+    people = [
+        _Planned(member_id, network_id, role, _zone(own or slack, networks_by_id[network_id]))
+        for member_id, network_id, role, own, slack in session.execute(
+            select(
+                Member.id, Member.network_id, Member.role, Member.timezone, Member.slack_timezone
+            ).where(Member.network_id.in_(in_season), Member.active.is_(True))
+        )
+    ]
     existing = {
         (member_id, meeting_id, kind)
         for member_id, meeting_id, kind in session.execute(
@@ -150,7 +171,6 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
     }
     # What is due depends only on the network, the person's zone and their role: work it out
     # once per such group, then only match people against it.
-    networks_by_id = {n.id: n for n in networks}
     due_by_group: dict[tuple[int, str, Role], list[tuple[Meeting, NudgeKind, Window, bool]]] = {}
 
     def due_for(
@@ -199,7 +219,7 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
         if person.role is not Role.FACILITATOR:
             continue
         week = weekly_digest_window(
-            networks_by_id[person.network_id], person.zone, person.today(now)
+            networks_by_id[person.network_id], person.zone, now.astimezone(person.zone).date()
         )
         if week is not None and week[1].due <= now < week[1].stale_at:
             rows.append(
@@ -248,18 +268,22 @@ def _due(now: datetime) -> Any:
     )
 
 
+# Built once: a pass runs every minute, and most passes find nothing due.
+_DUE_MEMBERS = (
+    select(Nudge.member_id)
+    .where(_due(bindparam("now")))
+    .group_by(Nudge.member_id)
+    .order_by(func.min(Nudge.due_at), Nudge.member_id)
+    .limit(bindparam("limit"))
+)
+
+
 def claim_due_nudges(*, session: Session, now: datetime, instance: str, limit: int) -> list[int]:
     """Mark as ours (`instance` is the claim token) every due pending nudge of up to `limit`
     members, the longest-waiting first; a member's due nudges are claimed together, to go out
     as one message. A row another instance claimed first is not returned (the UPDATE
     re-checks `status` under the row lock)."""
-    members = session.scalars(
-        select(Nudge.member_id)
-        .where(_due(now))
-        .group_by(Nudge.member_id)
-        .order_by(func.min(Nudge.due_at), Nudge.member_id)
-        .limit(limit)
-    ).all()
+    members = session.scalars(_DUE_MEMBERS, {"now": now, "limit": limit}).all()
     if not members:
         return []
     claimed = session.scalars(
@@ -708,6 +732,8 @@ def _after_failure(
 def release_stuck_nudges(*, session: Session, now: datetime) -> int:
     """Claims older than the lease (an instance died or stalled mid-send) go back to pending;
     delivery then checks Slack before sending again, and the stalled instance's fence fails."""
+    if session.scalar(_STUCK, {"before": now - LEASE}) is None:
+        return 0  # the usual case: no write, no transaction to commit
     result = session.execute(
         update(Nudge)
         .where(Nudge.status == NudgeStatus.SENDING, Nudge.claimed_at < now - LEASE)
@@ -715,6 +741,13 @@ def release_stuck_nudges(*, session: Session, now: datetime) -> int:
     )
     session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+_STUCK = (
+    select(Nudge.id)
+    .where(Nudge.status == NudgeStatus.SENDING, Nudge.claimed_at < bindparam("before"))
+    .limit(1)
+)
 
 
 def reconcile_after_restore(*, session: Session, now: datetime) -> int:
