@@ -126,12 +126,22 @@ def _zone(name: str | None, network: Network) -> ZoneInfo:
     return ZoneInfo(name) if name else network.zone
 
 
+# The planner's statements, built once: the pass runs every minute.
+_NETWORKS = select(Network).options(selectinload(Network.meetings))
+_PEOPLE = select(
+    Member.id, Member.network_id, Member.role, Member.timezone, Member.slack_timezone
+).where(Member.network_id.in_(bindparam("networks", expanding=True)), Member.active.is_(True))
+_EXISTING = select(Nudge.member_id, Nudge.meeting_id, Nudge.kind).where(
+    Nudge.meeting_id.in_(bindparam("meetings", expanding=True)), Nudge.seq == 0
+)
+
+
 def plan_due_nudges(*, session: Session, now: datetime) -> int:
     """Put every scheduled nudge that is due by `now` and not stale into the outbox (once).
     Of several due preparation nudges for one meeting only the latest is sent; earlier ones
     are recorded as superseded. A constant number of statements, whatever the number of
     members."""
-    networks = session.scalars(select(Network).options(selectinload(Network.meetings))).all()
+    networks = session.scalars(_NETWORKS).all()
     # Meetings a nudge can be due for now: coming up soon, or whose period is running.
     live: dict[int, list[tuple[Meeting, Meeting | None]]] = {}
     for network in networks:
@@ -156,18 +166,12 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
     people = [
         _Planned(member_id, network_id, role, _zone(own or slack, networks_by_id[network_id]))
         for member_id, network_id, role, own, slack in session.execute(
-            select(
-                Member.id, Member.network_id, Member.role, Member.timezone, Member.slack_timezone
-            ).where(Member.network_id.in_(in_season), Member.active.is_(True))
+            _PEOPLE, {"networks": in_season}
         )
     ]
     existing = {
         (member_id, meeting_id, kind)
-        for member_id, meeting_id, kind in session.execute(
-            select(Nudge.member_id, Nudge.meeting_id, Nudge.kind).where(
-                Nudge.meeting_id.in_(meeting_ids), Nudge.seq == 0
-            )
-        )
+        for member_id, meeting_id, kind in session.execute(_EXISTING, {"meetings": meeting_ids})
     }
     # What is due depends only on the network, the person's zone and their role: work it out
     # once per such group, then only match people against it.
