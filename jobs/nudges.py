@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from handlers.attendance import build_attendance_nudge, build_head_count
@@ -264,7 +264,7 @@ def new_claim_token(instance: str) -> str:
     return f"{instance[:50]}#{uuid.uuid4().hex[:12]}"
 
 
-def _due(now: datetime) -> Any:
+def _due(now: datetime | ColumnElement[Any]) -> Any:
     return and_(
         Nudge.status == NudgeStatus.PENDING,
         Nudge.due_at <= now,
