@@ -141,10 +141,14 @@ def period_total(*, session: Session, member: Member, day: date) -> PeriodTotal:
     its nearest end)."""
     network = member.network
     period = _period_or_error(member, min(max(day, network.season_start), network.season_end))
+    return _total_in(session, member, period)
+
+
+def _total_in(session: Session, member: Member, period: Period) -> PeriodTotal:
     given = session.scalar(
         _PERIOD_SUM, {"giver_id": member.id, "start": period.start, "end": period.end}
     )
-    return PeriodTotal(period, int(given or 0), network.sparring_target_minutes)
+    return PeriodTotal(period, int(given or 0), member.network.sparring_target_minutes)
 
 
 def _period_or_error(member: Member, day: date) -> Period:
@@ -194,19 +198,48 @@ def log_sparring(
     now: datetime,
 ) -> SparringEntry:
     """Record sparring the member gave; raises InputError and stores nothing on a bad entry."""
+    entry, _ = _log_sparring(session, member, minutes, given_on, receiver_ids, note, now)
+    return entry
+
+
+def log_sparring_with_total(
+    *,
+    session: Session,
+    member: Member,
+    minutes: int,
+    given_on: date,
+    receiver_ids: list[str],
+    note: str,
+    now: datetime,
+) -> tuple[SparringEntry, PeriodTotal]:
+    """`log_sparring`, and the member's total for the entry's period (as `period_total` gives
+    it), working out the period once."""
+    entry, period = _log_sparring(session, member, minutes, given_on, receiver_ids, note, now)
+    return entry, _total_in(session, member, period)
+
+
+def _log_sparring(
+    session: Session,
+    member: Member,
+    minutes: int,
+    given_on: date,
+    receiver_ids: list[str],
+    note: str,
+    now: datetime,
+) -> tuple[SparringEntry, Period]:
     if minutes <= 0:
         raise InputError("sparring.error.not_positive")
     if minutes > MAX_MINUTES_PER_ENTRY:
         raise InputError("sparring.error.too_long", minutes=minutes, today=member.today(now))
     if given_on > member.today(now):
         raise InputError("sparring.error.future_date", day=given_on)
-    _period_or_error(member, given_on)
+    period = _period_or_error(member, given_on)
     note = note.strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise InputError("sparring.error.note_too_long", limit=MAX_NOTE_LENGTH, length=len(note))
     receivers = _resolve_receivers(session, member, receiver_ids)
     if not receivers:
-        return _insert_plain_entry(session, member, given_on, minutes, note, now)
+        return _insert_plain_entry(session, member, given_on, minutes, note, now), period
     # By id, not `giver=member`: the relationship's bookkeeping costs more than the insert,
     # and `entry.giver` still comes from the session's identity map without a query.
     entry = SparringEntry(
@@ -227,7 +260,7 @@ def log_sparring(
             ref=receiver.id,
             now=now,
         )
-    return entry
+    return entry, period
 
 
 # Built once: an entry without receivers goes in with one Core insert (the common
