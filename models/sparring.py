@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -198,7 +198,9 @@ def log_sparring(
     now: datetime,
 ) -> SparringEntry:
     """Record sparring the member gave; raises InputError and stores nothing on a bad entry."""
-    entry, _ = _log_sparring(session, member, minutes, given_on, receiver_ids, note, now)
+    entry, _ = _log_sparring(
+        session, member, minutes, given_on, receiver_ids, note, now, with_total=False
+    )
     return entry
 
 
@@ -214,8 +216,11 @@ def log_sparring_with_total(
 ) -> tuple[SparringEntry, PeriodTotal]:
     """`log_sparring`, and the member's total for the entry's period (as `period_total` gives
     it), working out the period once."""
-    entry, period = _log_sparring(session, member, minutes, given_on, receiver_ids, note, now)
-    return entry, _total_in(session, member, period)
+    entry, total = _log_sparring(
+        session, member, minutes, given_on, receiver_ids, note, now, with_total=True
+    )
+    assert total is not None
+    return entry, total
 
 
 def _log_sparring(
@@ -226,7 +231,9 @@ def _log_sparring(
     receiver_ids: list[str],
     note: str,
     now: datetime,
-) -> tuple[SparringEntry, Period]:
+    *,
+    with_total: bool,
+) -> tuple[SparringEntry, PeriodTotal | None]:
     if minutes <= 0:
         raise InputError("sparring.error.not_positive")
     if minutes > MAX_MINUTES_PER_ENTRY:
@@ -238,8 +245,14 @@ def _log_sparring(
     if len(note) > MAX_NOTE_LENGTH:
         raise InputError("sparring.error.note_too_long", limit=MAX_NOTE_LENGTH, length=len(note))
     receivers = _resolve_receivers(session, member, receiver_ids)
+    total = None
+    if with_total:
+        # Summed before the insert, plus this entry: the read needs no write lock, so the
+        # write that follows holds SQLite's (one) writer slot for less time.
+        before = _total_in(session, member, period)
+        total = replace(before, given_minutes=before.given_minutes + minutes)
     if not receivers:
-        return _insert_plain_entry(session, member, given_on, minutes, note, now), period
+        return _insert_plain_entry(session, member, given_on, minutes, note, now), total
     # By id, not `giver=member`: the relationship's bookkeeping costs more than the insert,
     # and `entry.giver` still comes from the session's identity map without a query.
     entry = SparringEntry(
@@ -260,7 +273,7 @@ def _log_sparring(
             ref=receiver.id,
             now=now,
         )
-    return entry, period
+    return entry, total
 
 
 # Built once: an entry without receivers goes in with one Core insert (the common
