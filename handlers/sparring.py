@@ -47,7 +47,7 @@ from models.sparring import (
     SparringReceiver,
     dispute_sparring,
     is_open_dispute,
-    log_sparring,
+    log_sparring_with_total,
     period_total,
     sparring_status,
     undo_latest_sparring,
@@ -91,7 +91,7 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
         scope.db.commit()
         return render_entry_reply("sparring.undo.done", lang, removed, total)
     parsed = parse_sparring_log(rest, today=member.today(scope.now))
-    entry = log_sparring(
+    entry, total = log_sparring_with_total(
         session=scope.db,
         member=member,
         minutes=parsed.minutes,
@@ -100,7 +100,6 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
         note=parsed.note,
         now=scope.now,
     )
-    total = period_total(session=scope.db, member=member, day=entry.given_on)
     scope.db.commit()
     log.info("sparring logged member=%s entry=%s minutes=%s", member.id, entry.id, entry.minutes)
     return render_entry_reply("sparring.logged", lang, entry, total)
@@ -259,7 +258,7 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
     form = Submitted.of(body)
 
     def save() -> tuple[SparringEntry, PeriodTotal]:
-        entry = log_sparring(
+        return log_sparring_with_total(
             session=scope.db,
             member=member,
             minutes=parse_duration(form.text(SparringField.DURATION)),
@@ -268,7 +267,6 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
             note=form.text(SparringField.NOTE),
             now=scope.now,
         )
-        return entry, period_total(session=scope.db, member=member, day=entry.given_on)
 
     submit_form(
         ack,

@@ -6,13 +6,13 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 NUDGE_HOUR = time(9, 0)
 
 
 @lru_cache(maxsize=64)
 def _holidays(country: str, year: int) -> frozenset[date]:
+    import holidays  # here, not at the top: a few MB the HTTP side never needs
+
     return frozenset(holidays.country_holidays(country, years=year))
 
 

@@ -81,6 +81,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
+def sqlite_write_lock(engine: Engine) -> threading.RLock | None:
+    """The lock this process's sessions on a SQLite `engine` write under (None elsewhere), for
+    a write that goes through a bare connection instead of a session."""
+    return _SQLITE_WRITE_LOCKS.get(engine)
+
+
 def _serialise_sqlite_writes(factory: sessionmaker[Session], lock: threading.RLock) -> None:
     """Let one session at a time write to a SQLite file from this process.
 

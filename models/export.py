@@ -9,7 +9,6 @@ import zipfile
 from datetime import date, datetime
 from typing import Any
 
-import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -231,6 +230,8 @@ def _write_cell(sheet: Any, r: int, c: int, value: Any, fmt: Any) -> None:
 def to_xlsx(tables: dict[str, Table]) -> bytes:
     """One worksheet per table, header row in bold, frozen. Member text is written as text."""
     buffer = io.BytesIO()
+    import xlsxwriter  # here, not at the top: only an export needs it
+
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_urls": False})
     bold = workbook.add_format({"bold": True})
     for kind, rows in tables.items():

@@ -33,6 +33,7 @@ from sqlalchemy.orm import (
     Session,
     contains_eager,
     mapped_column,
+    object_session,
     relationship,
 )
 
@@ -306,10 +307,27 @@ def meeting_local_date(meeting: Meeting, zone: ZoneInfo) -> date:
     return meeting.starts_at.astimezone(zone).date()
 
 
+# Built once: the meeting start times of one network, in meeting order.
+_MEETING_STARTS = (
+    select(Meeting.starts_at)
+    .where(Meeting.network_id == bindparam("network_id"))
+    .order_by(Meeting.number)
+)
+
+
+def _meeting_starts(network: Network) -> list[datetime]:
+    """The network's meeting start times, in order. When its meetings are not loaded yet (a
+    request's path) one Core query reads just the times instead of building Meeting objects."""
+    session = object_session(network)
+    if session is None or network.id is None or "meetings" in network.__dict__:
+        return [m.starts_at for m in network.meetings]
+    return list(session.scalars(_MEETING_STARTS, {"network_id": network.id}))
+
+
 def periods(network: Network) -> list[Period]:
     """All periods of the network's season, in order; they cover the season without gaps."""
     zone = network.zone
-    days = [meeting_local_date(m, zone) for m in network.meetings]
+    days = [start.astimezone(zone).date() for start in _meeting_starts(network)]
     bounds = [network.season_start, *days]
     result: list[Period] = []
     for index, start in enumerate(bounds):

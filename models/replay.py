@@ -8,6 +8,7 @@ by their timestamp anyway).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, delete, insert
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from models.base import Base
+from models.db import sqlite_write_lock
 
 # Slack refuses to sign requests older than five minutes; keep keys a little longer.
 SEEN_REQUEST_TTL = timedelta(minutes=10)
@@ -34,15 +36,17 @@ _INSERT_SEEN = insert(Base.metadata.tables[SeenRequest.__tablename__])
 def first_time_seen(session_factory: sessionmaker[Session], keys: list[str], now: datetime) -> bool:
     """Record `keys`; False when any of them was recorded before (the request is a repeat).
 
-    One statement inserts them all (it is on every request's path, so it skips the ORM's unit
-    of work): either every key is new and stored, or none is stored."""
-    with session_factory() as session:
-        try:
-            session.execute(_INSERT_SEEN, [{"key": key, "seen_at": now} for key in keys])
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            return False
+    One statement inserts them all (it is on every request's path, so it skips the session
+    and runs on a connection, under the same SQLite write lock as sessions): either every key
+    is new and stored, or none is stored."""
+    engine = session_factory.kw["bind"]
+    lock = sqlite_write_lock(engine)
+    rows = [{"key": key, "seen_at": now} for key in keys]
+    try:
+        with lock or nullcontext(), engine.begin() as connection:
+            connection.execute(_INSERT_SEEN, rows)
+    except IntegrityError:
+        return False
     return True
 
 

@@ -128,6 +128,28 @@ def test_undo_removes_the_latest_entered_and_keeps_the_row(
     assert bo.given_minutes == 45
 
 
+def test_an_entry_without_receivers_is_the_sessions_own_object(
+    session: Session, network: Network
+) -> None:
+    """The common entry (no receivers) goes in without a flush; it must still be the row,
+    the session's object, undoable at once, and gone on a rollback."""
+    entry = _log(session, ANNA, 45, note="  kaffe  ")
+    assert entry in session and entry.receivers == [] and entry.giver.slack_user_id == ANNA
+    assert session.get(SparringEntry, entry.id) is entry
+    assert session.scalars(select(SparringEntry)).one() is entry
+    assert (entry.minutes, entry.note, entry.removed_at) == (45, "kaffe", None)
+    removed = undo_latest_sparring(session=session, member=person(session, ANNA), now=SEASON_NOW)
+    assert removed is entry and entry.removed_at == SEASON_NOW
+    session.rollback()
+    assert _count(session) == 0
+    kept = _log(session, ANNA, 30)
+    session.commit()
+    session.expunge_all()
+    row = session.get(SparringEntry, kept.id)
+    assert row is not None and (row.minutes, row.note, row.removed_at) == (30, "", None)
+    assert row.created_at == SEASON_NOW and row.given_on == date(2015, 10, 2)
+
+
 def test_status_shows_the_latest_entries_and_sums_them_all(
     session: Session, network: Network
 ) -> None:
