@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from handlers.catalogue import Mrkdwn, escape
+from models.base import clean_text
 from models.errors import InputError
 
 _WORD_END = r"(?![a-zæøå])"
@@ -191,14 +192,10 @@ def _next_word(text: str, pos: int) -> str:
     return text[pos:].split(maxsplit=1)[0] if text[pos:].strip() else ""
 
 
-# Control characters other than tab and newline, and halves of surrogate pairs: no one types
-# them on purpose, PostgreSQL refuses NUL, and a lone surrogate cannot be stored as UTF-8.
-_UNTYPABLE_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
-
-
 def clean_typed(text: str) -> str:
-    """What a member typed, without characters that cannot be stored or shown."""
-    return _UNTYPABLE_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """What a member typed, without characters that cannot be stored or shown (the same rule
+    the database layer applies to every text written), line breaks as newlines."""
+    return clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def clean_payload(body: dict[str, Any]) -> None:
