@@ -281,7 +281,7 @@ def _render(lang: str, name: str, value: Any) -> Any:
     if isinstance(value, date):
         return format_date(lang, value)
     if isinstance(value, list):
-        return format_list(lang, [mention(v) for v in value])
+        return format_list(lang, [person_mention(lang, v) for v in value])
     if name.endswith("minutes") and isinstance(value, int):
         return format_minutes(lang, value)
     if isinstance(value, int) and not isinstance(value, bool):
