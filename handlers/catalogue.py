@@ -22,7 +22,10 @@ from __future__ import annotations
 import functools
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -77,13 +80,53 @@ def markdown_text(text: str) -> str:
     return text
 
 
-# How each surface shows the neutral markup of a catalogue text (a format string).
-SURFACES: dict[str, Callable[[str], str]] = {"slack": slack_text, "markdown": markdown_text}
+_MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
+
+
+def escape_markdown(text: str) -> str:
+    """Typed text as Markdown that shows exactly what was typed: every character Markdown
+    (or HTML) could read as markup is backslash-escaped, so nothing becomes a link."""
+    return _MARKDOWN_SPECIAL_RE.sub(r"\\\1", text)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """How one chat platform shows text: the catalogue's neutral markup in its format
+    (`text`, applied to a whole template) and typed text made inert (`escape`)."""
+
+    text: Callable[[str], str]
+    escape: Callable[[str], str]
+
+
+# Every surface the catalogue renders for; a new platform adds its entry here.
+SURFACES: dict[str, Surface] = {
+    "slack": Surface(text=slack_text, escape=_escape_all),
+    "markdown": Surface(text=markdown_text, escape=escape_markdown),
+    "teams": Surface(text=markdown_text, escape=escape_markdown),
+}
+
+_SURFACE: ContextVar[str] = ContextVar("surface", default="slack")
+
+
+@contextmanager
+def surface(name: str) -> Iterator[None]:
+    """Build texts for surface `name` inside this block (t() and everything built on it)."""
+    if name not in SURFACES:
+        raise ValueError(f"unknown surface {name!r}")
+    token = _SURFACE.set(name)
+    try:
+        yield
+    finally:
+        _SURFACE.reset(token)
+
+
+def current_surface() -> str:
+    return _SURFACE.get()
 
 
 def render_text(text: str, surface: str = "slack") -> str:
     """A neutral catalogue text (or template) in the format of `surface`."""
-    return SURFACES[surface](text)
+    return SURFACES[surface].text(text)
 
 
 @functools.cache
@@ -193,8 +236,9 @@ def example_dates(today: date) -> dict[str, str]:
 
 
 class Mrkdwn(str):
-    """Text that is safe to send as Slack mrkdwn: the catalogue's own texts with their
-    parameters escaped, escaped member text, and mentions the bot resolved itself."""
+    """Text that is safe to send on the surface it was made for (Slack mrkdwn by default):
+    the catalogue's own texts with their parameters escaped, escaped member text, and
+    mentions the bot resolved itself."""
 
     __slots__ = ()
 
@@ -209,6 +253,9 @@ def escape(text: str, *, mentions: Iterable[str] = ()) -> Mrkdwn:
     (people the bot resolved itself) stay live."""
     if isinstance(text, Mrkdwn):
         return text
+    name = _SURFACE.get()
+    if name != "slack":
+        return Mrkdwn(SURFACES[name].escape(text))
     allowed = set(mentions)
     out, last = [], 0
     for m in _USER_MENTION_RE.finditer(text) if allowed else ():
@@ -294,7 +341,8 @@ def t(lang: str | None, key: str, **params: Any) -> Mrkdwn:
     (and escaped: see the module's docstring). A `today` parameter (a date) provides the
     `example_*` dates of help texts and hints."""
     lang = language(lang)
-    text = _SLACK[lang][key]
+    name = _SURFACE.get()
+    text = _SLACK[lang][key] if name == "slack" else template(lang, key, name)
     today = params.pop("today", None)
     if isinstance(today, date):  # help and hints show dates of this season
         params = {**example_dates(today), **params}

@@ -304,3 +304,22 @@ def test_texts_from_a_branch_written_against_the_old_dict_can_be_taken_in(
     assert da["when.soon"] == "**snart**, {name}"
     assert catalogues.load("en", directory)["home.network"] == "**Network:** {network}"
     assert catalogues.absorb(catalogues.legacy_messages(legacy), directory) == ([], [])
+
+
+def test_texts_are_built_for_the_surface_in_force_and_typed_text_stays_inert_on_each() -> None:
+    from handlers.catalogue import current_surface, escape, surface
+
+    typed = "se [her](https://evil.example) <!channel> **vigtigt**"
+    slack = t("en", "network.forget.erased_person")
+    assert current_surface() == "slack"
+    with surface("teams"):
+        assert current_surface() == "teams"
+        shown = escape(typed)
+        # No Markdown link, bold or HTML survives: each markup character is escaped.
+        assert "[her](" not in shown and "**vigtigt**" not in shown and "<!" not in shown
+        assert shown.replace("\\", "") == typed
+        assert t("en", "network.forget.erased_person") == slack  # same words, other surface
+    assert current_surface() == "slack"
+    assert escape(typed) == typed.replace("<", "&lt;").replace(">", "&gt;")
+    with pytest.raises(ValueError), surface("fax"):
+        pass
