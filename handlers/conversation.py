@@ -38,6 +38,7 @@ class Heading:
     """A title line."""
 
     text: str
+    block: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class Facts:
     """Label/value pairs shown as a small table ("Hvornår" — "i morgen kl. 9")."""
 
     pairs: list[tuple[str, str]]
+    block: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ class Note:
     """Small print under the rest (how to turn something off, what a button does)."""
 
     text: str
+    block: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +158,9 @@ class Form:
 
     kind: str
     title: str
-    close: str
     parts: list[FormPart] = field(default_factory=list)
     submit: str | None = None
+    close: str | None = None  # None: the catalogue's "Close"
     metadata: Mapping[str, Any] | None = None
 
     @property

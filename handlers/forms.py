@@ -40,6 +40,7 @@ def modal(
     title: str,
     blocks: list[dict[str, Any]],
     submit: str | None = None,
+    close: str | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A modal within Slack's limits: a form when it has a `submit` label, else a read-only view
@@ -53,7 +54,7 @@ def modal(
     }
     if submit is not None:
         view["submit"] = plain(submit[:MAX_BUTTON_TEXT])
-    view["close"] = plain(t(lang, "prep.modal.close")[:MAX_BUTTON_TEXT])
+    view["close"] = plain((close or t(lang, "prep.modal.close"))[:MAX_BUTTON_TEXT])
     if metadata is not None:
         text = json.dumps(dict(metadata))
         if len(text) > MAX_METADATA:
