@@ -11,21 +11,14 @@ from slack_bolt import Ack, App
 from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import markup_join, t
 from handlers.context import scope_of
+from handlers.conversation import Form, TextInput
 from handlers.errors import error_message
-from handlers.forms import (
-    Submitted,
-    info_modal,
-    metadata_of,
-    modal,
-    reject,
-    submit_form,
-    text_field,
-)
+from handlers.forms import Submitted, info_form, metadata_of, reject, submit_form
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack
 from handlers.prep import render_when
+from handlers.replies import open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
-from handlers.replies import reply_ephemeral
 from models.attendance import (
     EMAIL_MAX,
     NAME_MAX,
@@ -129,19 +122,16 @@ def render_head_count(lang: str, *, member: Member, count: HeadCount) -> str:
     return "\n".join(lines)
 
 
-def build_substitute_modal(lang: str, meeting_id: int) -> dict[str, Any]:
+def build_substitute_modal(lang: str, meeting_id: int) -> Form:
     """The form for the colleague a member sends in their place."""
-    return modal(
-        lang,
-        callback_id=Callback.SUBSTITUTE_MODAL,
+    return Form(
+        kind=Callback.SUBSTITUTE_MODAL,
         title=t(lang, "attendance.modal.title"),
         submit=t(lang, "prep.modal.submit"),
         metadata={"meeting": meeting_id},
-        blocks=[
-            text_field(SubstituteField.NAME, t(lang, "attendance.modal.name"), max_length=NAME_MAX),
-            text_field(
-                SubstituteField.EMAIL, t(lang, "attendance.modal.email"), max_length=EMAIL_MAX
-            ),
+        parts=[
+            TextInput(SubstituteField.NAME, t(lang, "attendance.modal.name"), NAME_MAX),
+            TextInput(SubstituteField.EMAIL, t(lang, "attendance.modal.email"), EMAIL_MAX),
         ],
     )
 
@@ -161,7 +151,7 @@ def handle_attendance_button(ack: Ack, body: dict[str, Any], context: dict[str, 
         ack()
         return
     if action["action_id"] == Action.ATTEND_SUBSTITUTE:
-        context["view_to_open"] = build_substitute_modal(lang, meeting.id)
+        open_form(context, lang, build_substitute_modal(lang, meeting.id))
         ack()
         return
     status = ANSWERS[Action(action["action_id"])]
@@ -204,11 +194,10 @@ def handle_substitute_submission(ack: Ack, body: dict[str, Any], context: dict[s
             substitute_email=email,
             now=scope.now,
         ),
-        saved_view=info_modal(
-            lang,
-            callback_id=Callback.SUBSTITUTE_MODAL,
-            title=t(lang, "attendance.modal.title"),
-            text=t(
+        saved_view=info_form(
+            Callback.SUBSTITUTE_MODAL,
+            t(lang, "attendance.modal.title"),
+            t(
                 lang,
                 "attendance.saved.substitute",
                 name=escape_slack(name.strip()),

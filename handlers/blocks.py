@@ -1,7 +1,11 @@
-"""Block Kit primitives every feature's builders share."""
+"""Block Kit primitives: the pieces the Slack renderer (handlers/slack_render.py) builds with,
+including a modal's skeleton and its input fields."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from handlers.catalogue import plain_text, t
@@ -12,6 +16,9 @@ MAX_MODAL_TITLE = 24
 MAX_OPTIONS = 100  # a static select, or one answer to a type-ahead search
 MAX_OPTION_TEXT = 75
 MAX_GROUP_LABEL = 75
+MAX_BUTTON_TEXT = 24  # a modal's submit and close labels
+MAX_METADATA = 3000  # private_metadata
+MAX_MODAL_BLOCKS = 100
 
 
 def plain(text: str) -> dict[str, Any]:
@@ -100,3 +107,95 @@ def section_with_button(
         "value": value,
     }
     return block
+
+
+# --- a modal's skeleton and its fields -----------------------------------------------------
+
+
+def modal(
+    lang: str,
+    *,
+    callback_id: str,
+    title: str,
+    blocks: list[dict[str, Any]],
+    submit: str | None = None,
+    close: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A modal within Slack's limits: a form when it has a `submit` label, else a read-only view
+    with only Close. `metadata` comes back with the submission (as `private_metadata`)."""
+    if len(blocks) > MAX_MODAL_BLOCKS:
+        raise ValueError(f"a modal holds {MAX_MODAL_BLOCKS} blocks, not {len(blocks)}")
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title[:MAX_MODAL_TITLE]),
+    }
+    if submit is not None:
+        view["submit"] = plain(submit[:MAX_BUTTON_TEXT])
+    view["close"] = plain((close or t(lang, "prep.modal.close"))[:MAX_BUTTON_TEXT])
+    if metadata is not None:
+        text = json.dumps(dict(metadata))
+        if len(text) > MAX_METADATA:
+            raise ValueError(f"private_metadata holds {MAX_METADATA} characters, not {len(text)}")
+        view["private_metadata"] = text
+    view["blocks"] = blocks
+    return view
+
+
+def input_field(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str = "",
+) -> dict[str, Any]:
+    """One field of a form: its block id names it (the element's action_id is `Field.VALUE`,
+    or a type-ahead's search action)."""
+    block: dict[str, Any] = {"type": "input", "block_id": block_id}
+    if optional:
+        block["optional"] = True
+    block["label"] = plain(label)
+    block["element"] = element
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def text_field(
+    block_id: str,
+    label: str,
+    *,
+    max_length: int,
+    initial: str = "",
+    multiline: bool = False,
+    optional: bool = False,
+    hint: str = "",
+) -> dict[str, Any]:
+    """A typed-text field, filled with `initial` (cut to what the field can hold)."""
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": Field.VALUE}
+    if multiline:
+        element["multiline"] = True
+    element["max_length"] = max_length
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    return input_field(block_id, label, element, optional=optional, hint=hint)
+
+
+def date_field(block_id: str, label: str, *, initial: date, hint: str = "") -> dict[str, Any]:
+    """A date picker, showing `initial`."""
+    element = {"type": "datepicker", "action_id": Field.VALUE, "initial_date": initial.isoformat()}
+    return input_field(block_id, label, element, hint=hint)
+
+
+def choice_element(
+    kind: str, options: list[dict[str, Any]], chosen: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Radio buttons (one of `options`) or checkboxes (any), with `chosen` selected."""
+    element: dict[str, Any] = {"type": kind, "action_id": Field.VALUE, "options": options}
+    if kind == "radio_buttons" and chosen:
+        element["initial_option"] = chosen[0]
+    elif chosen:
+        element["initial_options"] = chosen
+    return element

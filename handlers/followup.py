@@ -10,18 +10,12 @@ from slack_bolt import Ack, App
 from handlers.blocks import mrkdwn_section, section_with_button
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
-from handlers.forms import (
-    Submitted,
-    date_field,
-    info_modal,
-    metadata_of,
-    modal,
-    submit_form,
-    text_field,
-)
+from handlers.conversation import DateInput, Form, TextInput
+from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.render import render_period
+from handlers.replies import open_form
 from handlers.replies import open_view_lazy as open_view
 from models.followup import (
     MAX_TEXT,
@@ -38,31 +32,30 @@ HELP_WORDS = {"help", "hjælp", "hjaelp", "?"}
 MAX_LISTED = 20  # the latest; the rest in /network mydata
 
 
-def build_followup_modal(lang: str, *, today: date, row: ManagerFollowUp | None) -> dict[str, Any]:
+def build_followup_modal(lang: str, *, today: date, row: ManagerFollowUp | None) -> Form:
     """The follow-up form: empty for a new one, filled with `row` to edit it."""
-    return modal(
-        lang,
-        callback_id=Callback.FOLLOWUP_MODAL,
+    return Form(
+        kind=Callback.FOLLOWUP_MODAL,
         title=t(lang, "followup.modal.title"),
         submit=t(lang, "prep.modal.submit"),
         metadata={"id": row.id if row else None},
-        blocks=[
-            date_field(
+        parts=[
+            DateInput(
                 FollowupField.ON,
                 t(lang, "followup.modal.date"),
                 initial=row.followed_up_on if row else today,
             ),
-            text_field(
+            TextInput(
                 FollowupField.AGREED,
                 t(lang, "followup.modal.agreed"),
-                max_length=MAX_TEXT,
+                MAX_TEXT,
                 multiline=True,
                 initial=row.agreed if row else "",
             ),
-            text_field(
+            TextInput(
                 FollowupField.NEXT_STEP,
                 t(lang, "followup.modal.next_step"),
-                max_length=MAX_TEXT,
+                MAX_TEXT,
                 multiline=True,
                 initial=row.next_step if row else "",
                 optional=True,
@@ -119,7 +112,7 @@ def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, A
     lang = member.lang
     today = member.today(scope.now)
     if not text:
-        context["view_to_open"] = build_followup_modal(lang, today=today, row=None)
+        open_form(context, lang, build_followup_modal(lang, today=today, row=None))
         ack()
         return
     if word == "status":
@@ -160,9 +153,8 @@ def handle_followup_edit(ack: Ack, body: dict[str, Any], context: dict[str, Any]
     member = scope.require_member()
     row = scope.db.get(ManagerFollowUp, int(body["actions"][0]["value"]))
     if row is not None and row.member_id == member.id:
-        context["view_to_open"] = build_followup_modal(
-            member.lang, today=member.today(scope.now), row=row
-        )
+        form = build_followup_modal(member.lang, today=member.today(scope.now), row=row)
+        open_form(context, member.lang, form)
     ack()
 
 
@@ -202,11 +194,10 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
         form,
         default_field=FollowupField.AGREED,
         save=save,
-        saved_view=info_modal(
-            lang,
-            callback_id=Callback.FOLLOWUP_MODAL,
-            title=t(lang, "followup.modal.title"),
-            text=t(lang, "followup.modal.saved"),
+        saved_view=info_form(
+            Callback.FOLLOWUP_MODAL,
+            t(lang, "followup.modal.title"),
+            t(lang, "followup.modal.saved"),
         ),
     )
 
@@ -214,9 +205,8 @@ def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str
 def handle_open_followup_button(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    context["view_to_open"] = build_followup_modal(
-        member.lang, today=member.today(scope.now), row=None
-    )
+    form = build_followup_modal(member.lang, today=member.today(scope.now), row=None)
+    open_form(context, member.lang, form)
     ack()
 
 

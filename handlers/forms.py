@@ -1,152 +1,94 @@
-"""The form toolkit every modal is built on: one skeleton, its input fields, one reader of what
-was submitted, and one way to put errors back onto the fields, in the member's language.
+"""Forms: the one way a form is read once submitted (`Submitted`, whichever platform sent it),
+the read-only form shown after one is saved, and on Slack how a submission is answered —
+errors back onto the fields, in the member's language, or the saved view.
 
 A new form: name its fields in an enum (in models/ when the domain's errors name them), build
-it with `modal(...)` and the `*_field` helpers, read the submission with `Submitted`, and save
-it with `submit_form`.
+it as a neutral `conversation.Form`, read the submission with `Submitted`, and save it with
+`submit_form`. Its Block Kit (a modal) is made at the edge by `slack_render.form`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
 from slack_bolt import Ack
 
-from handlers.blocks import MAX_MODAL_TITLE, element_state, mrkdwn_section, plain
+from handlers import slack_render
+from handlers.blocks import element_state
 from handlers.catalogue import plain_text, t
 from handlers.context import RequestScope
-from handlers.ids import Field
+from handlers.conversation import Choice, DateInput, Form, Input, Paragraph
 from models.errors import FieldErrors, InputError
-
-MAX_BUTTON_TEXT = 24  # a modal's submit and close labels
-MAX_METADATA = 3000  # private_metadata
-MAX_MODAL_BLOCKS = 100
 
 T = TypeVar("T")
 Problems = dict[str | None, tuple[str, dict[str, Any]]]
 """What was wrong with a submission: field (None: the form's default) -> (catalogue key, params)."""
 
 
-# --- the skeleton and its fields -------------------------------------------------------------
-
-
-def modal(
-    lang: str,
-    *,
-    callback_id: str,
-    title: str,
-    blocks: list[dict[str, Any]],
-    submit: str | None = None,
-    close: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A modal within Slack's limits: a form when it has a `submit` label, else a read-only view
-    with only Close. `metadata` comes back with the submission (as `private_metadata`)."""
-    if len(blocks) > MAX_MODAL_BLOCKS:
-        raise ValueError(f"a modal holds {MAX_MODAL_BLOCKS} blocks, not {len(blocks)}")
-    view: dict[str, Any] = {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title[:MAX_MODAL_TITLE]),
-    }
-    if submit is not None:
-        view["submit"] = plain(submit[:MAX_BUTTON_TEXT])
-    view["close"] = plain((close or t(lang, "prep.modal.close"))[:MAX_BUTTON_TEXT])
-    if metadata is not None:
-        text = json.dumps(dict(metadata))
-        if len(text) > MAX_METADATA:
-            raise ValueError(f"private_metadata holds {MAX_METADATA} characters, not {len(text)}")
-        view["private_metadata"] = text
-    view["blocks"] = blocks
-    return view
-
-
-def info_modal(lang: str, *, callback_id: str, title: str, text: str) -> dict[str, Any]:
-    """A modal that only says something (after a form is saved), with a Close button."""
-    return modal(lang, callback_id=callback_id, title=title, blocks=[mrkdwn_section(text)])
+def info_form(kind: str, title: str, text: str) -> Form:
+    """A form that only says something (after one is saved), with a Close button."""
+    return Form(kind=kind, title=title, parts=[Paragraph(text)])
 
 
 def metadata_of(body: dict[str, Any]) -> dict[str, Any]:
-    """The `metadata` a submitted modal was built with."""
+    """The `metadata` a submitted Slack modal was built with."""
     return dict(json.loads(body["view"].get("private_metadata") or "{}"))
-
-
-def input_field(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str = "",
-) -> dict[str, Any]:
-    """One field of a form: its block id names it (the element's action_id is `Field.VALUE`,
-    or a type-ahead's search action)."""
-    block: dict[str, Any] = {"type": "input", "block_id": block_id}
-    if optional:
-        block["optional"] = True
-    block["label"] = plain(label)
-    block["element"] = element
-    if hint:
-        block["hint"] = plain(hint)
-    return block
-
-
-def text_field(
-    block_id: str,
-    label: str,
-    *,
-    max_length: int,
-    initial: str = "",
-    multiline: bool = False,
-    optional: bool = False,
-    hint: str = "",
-) -> dict[str, Any]:
-    """A typed-text field, filled with `initial` (cut to what the field can hold)."""
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": Field.VALUE}
-    if multiline:
-        element["multiline"] = True
-    element["max_length"] = max_length
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    return input_field(block_id, label, element, optional=optional, hint=hint)
-
-
-def date_field(block_id: str, label: str, *, initial: date, hint: str = "") -> dict[str, Any]:
-    """A date picker, showing `initial`."""
-    element = {"type": "datepicker", "action_id": Field.VALUE, "initial_date": initial.isoformat()}
-    return input_field(block_id, label, element, hint=hint)
-
-
-def choice_element(
-    kind: str, options: list[dict[str, Any]], chosen: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """Radio buttons (one of `options`) or checkboxes (any), with `chosen` selected."""
-    element: dict[str, Any] = {"type": kind, "action_id": Field.VALUE, "options": options}
-    if kind == "radio_buttons" and chosen:
-        element["initial_option"] = chosen[0]
-    elif chosen:
-        element["initial_options"] = chosen
-    return element
 
 
 # --- reading a submission --------------------------------------------------------------------
 
 FieldValue = str | bool | date | list[str] | None
+"""A field's value: typed text, a day, the chosen value(s), ticked or not; None: nothing."""
+
+
+def _day(value: FieldValue) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:  # not a day: as if none was picked
+        return None
+
+
+def _values(value: FieldValue) -> list[str]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):  # a flat submission joins a multi-select's values with commas
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return ["true"] if value is True else []
 
 
 class Submitted:
-    """What a member submitted in a form (`view.state.values`), read field by field, whichever
-    element the field has. A field the form did not have reads as empty."""
+    """What a member submitted in a form, field name -> value, read field by field; a field
+    the form did not have reads as empty. Slack's view state is read by `of`, a platform that
+    submits a flat dict of strings (a Teams card's Action.Submit) by `from_values`."""
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
+    def __init__(self, values: Mapping[str, FieldValue]) -> None:
+        self.values = dict(values)
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> Submitted:
-        return cls(body["view"]["state"]["values"])
+        """A Slack view_submission."""
+        return cls.from_slack_state(body["view"]["state"]["values"])
+
+    @classmethod
+    def from_slack_state(cls, state: dict[str, Any]) -> Submitted:
+        """Slack's `view.state.values`: each block's one element, typed by its kind."""
+        return cls({field: _slack_value(element_state(state, field)) for field in state})
+
+    @classmethod
+    def from_values(
+        cls, values: Mapping[str, object], inputs: Iterable[Input] | None = None
+    ) -> Submitted:
+        """A flat submission, field name -> text (multi-select values comma-joined, days as
+        YYYY-MM-DD). With the form's `inputs`, exactly its fields, each typed by its input
+        (a field left out reads as empty); without, every string value as it came."""
+        if inputs is None:
+            return cls({k: v for k, v in values.items() if isinstance(v, str)})
+        return cls({i.name: _typed(i, values.get(i.name)) for i in inputs})
 
     @property
     def fields(self) -> list[str]:
@@ -159,46 +101,61 @@ class Submitted:
         return next(iter(self.values), default)
 
     def text(self, field: str) -> str:
-        """A plain_text_input's text ("" when left empty)."""
-        return str(element_state(self.values, field).get("value") or "")
+        """Typed text ("" when left empty)."""
+        value = self.values.get(field)
+        return value if isinstance(value, str) else ""
 
     def day(self, field: str) -> date | None:
-        """A datepicker's date (None when none was picked)."""
-        raw = element_state(self.values, field).get("selected_date")
-        return date.fromisoformat(raw) if raw else None
+        """The day picked (None when none was)."""
+        return _day(self.values.get(field))
 
     def choice(self, field: str) -> str | None:
-        """The value of a static or external select, radio buttons or a users_select."""
-        state = element_state(self.values, field)
-        option = state.get("selected_option")
-        if option:
-            return str(option["value"])
-        user = state.get("selected_user")
-        return str(user) if user else None
+        """The value chosen of one-of choices (None when none was)."""
+        value = self.values.get(field)
+        if isinstance(value, list):
+            return value[0] if value else None
+        return (value or None) if isinstance(value, str) else None
 
     def choices(self, field: str) -> list[str]:
-        """The values of a multi-select, checkboxes or a multi_users_select."""
-        state = element_state(self.values, field)
-        chosen = [str(o["value"]) for o in state.get("selected_options") or []]
-        return chosen + [str(u) for u in state.get("selected_users") or []]
+        """The values chosen of an any-of choice."""
+        return _values(self.values.get(field))
 
     def checked(self, field: str) -> bool:
         """Whether any of a checkbox field's boxes is ticked."""
         return bool(self.choices(field))
 
     def as_dict(self) -> dict[str, FieldValue]:
-        """Every field's value, typed by its element."""
-        return {field: self._typed(field) for field in self.values}
+        """Every field's value."""
+        return dict(self.values)
 
-    def _typed(self, field: str) -> FieldValue:
-        kind = element_state(self.values, field).get("type", "")
-        if kind == "datepicker":
-            return self.day(field)
-        if kind.startswith("multi_") or kind == "checkboxes":
-            return self.choices(field)
-        if kind == "plain_text_input":
-            return self.text(field)
-        return self.choice(field)
+
+def _typed(field: Input, raw: object) -> FieldValue:
+    """A flat submission's text as the value `field` holds."""
+    text = raw if isinstance(raw, str) else ""
+    if isinstance(field, DateInput):
+        return _day(text)
+    if isinstance(field, Choice):
+        chosen = _values(text)
+        return chosen if field.multi else (chosen[0] if chosen else None)
+    return text
+
+
+def _slack_value(state: dict[str, Any]) -> FieldValue:
+    """One Slack element's submitted state as its value, whichever element it is."""
+    kind = str(state.get("type", ""))
+    if kind == "datepicker":
+        raw = state.get("selected_date")
+        return date.fromisoformat(raw) if raw else None
+    if kind.startswith("multi_") or kind == "checkboxes":
+        chosen = [str(o["value"]) for o in state.get("selected_options") or []]
+        return chosen + [str(u) for u in state.get("selected_users") or []]
+    if kind == "plain_text_input":
+        return str(state.get("value") or "")
+    option = state.get("selected_option")
+    if option:
+        return str(option["value"])
+    user = state.get("selected_user")
+    return str(user) if user else None
 
 
 # --- errors onto the fields ------------------------------------------------------------------
@@ -239,7 +196,7 @@ def submit_form(
     *,
     default_field: str,
     save: Callable[[], T],
-    saved_view: dict[str, Any] | Callable[[T], dict[str, Any]],
+    saved_view: Form | Callable[[T], Form],
     field_of_key: Mapping[str, str] | None = None,
 ) -> None:
     """Save a submitted form: its errors go back onto the fields (and nothing is kept), or it
@@ -256,4 +213,4 @@ def submit_form(
         return
     scope.db.commit()
     view = saved_view(saved) if callable(saved_view) else saved_view
-    ack(response_action="update", view=view)
+    ack(response_action="update", view=slack_render.form(lang, view))

@@ -12,15 +12,17 @@ from slack_bolt import Ack, App
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from handlers import slack_render
 from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import format_weekday, person_mention, relative_day, t
 from handlers.context import scope_of
-from handlers.forms import Submitted, date_field, info_modal, modal, reject
+from handlers.conversation import DateInput, Form
+from handlers.forms import Submitted, info_form, reject
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_time_span, render_when
+from handlers.replies import open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
-from handlers.replies import reply_ephemeral
 from models.network import Meeting, MeetingChange, Member
 from models.nudges import Nudge, NudgeKind, snooze_until
 from models.prep import AgendaItem, PrepPart, PrepStatus
@@ -250,15 +252,14 @@ def build_meeting_changed(
     }
 
 
-def build_away_modal(lang: str, *, today: date, away_until: date | None) -> dict[str, Any]:
+def build_away_modal(lang: str, *, today: date, away_until: date | None) -> Form:
     initial = away_until if away_until and away_until >= today else today + timedelta(days=7)
-    return modal(
-        lang,
-        callback_id=Callback.AWAY_MODAL,
+    return Form(
+        kind=Callback.AWAY_MODAL,
         title=t(lang, "nudge.away.title"),
         submit=t(lang, "nudge.away.save"),
-        blocks=[
-            date_field(
+        parts=[
+            DateInput(
                 Block.AWAY_UNTIL,
                 t(lang, "nudge.away.label"),
                 initial=initial,
@@ -331,9 +332,10 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> No
 def handle_away_button(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    context["view_to_open"] = build_away_modal(
+    form = build_away_modal(
         member.lang, today=member.today(scope.now), away_until=member.away_until
     )
+    open_form(context, member.lang, form)
     ack()
 
 
@@ -351,15 +353,10 @@ def handle_away_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
         return
     member.away_until = day
     scope.db.commit()
-    ack(
-        response_action="update",
-        view=info_modal(
-            lang,
-            callback_id=Callback.AWAY_MODAL,
-            title=t(lang, "nudge.away.title"),
-            text=t(lang, "nudge.away.saved", day=day),
-        ),
+    saved = info_form(
+        Callback.AWAY_MODAL, t(lang, "nudge.away.title"), t(lang, "nudge.away.saved", day=day)
     )
+    ack(response_action="update", view=slack_render.form(lang, saved))
 
 
 def register(app: App) -> None:

@@ -5,26 +5,28 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import mrkdwn_section, option, picker, plain
-from handlers.catalogue import format_date, t
+from handlers.catalogue import format_date, markup_join, t
 from handlers.context import RequestScope, scope_of
-from handlers.forms import (
-    Submitted,
-    choice_element,
-    input_field,
-    metadata_of,
-    modal,
-    reject,
-    submit_form,
-    text_field,
+from handlers.conversation import (
+    Choice,
+    Form,
+    FormPart,
+    Heading,
+    Note,
+    Option,
+    Paragraph,
+    TextInput,
 )
+from handlers.forms import Submitted, metadata_of, reject, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
+from handlers.replies import open_form
 from handlers.replies import open_view_lazy as open_view
 from models.errors import FieldErrors
 from models.network import Meeting, Member
@@ -35,8 +37,10 @@ from models.prep import (
     ExampleField,
     ExampleInput,
     ExampleSource,
+    PrepExample,
     PrepField,
     PrepPart,
+    PrepQuestion,
     PrepStatus,
     QuestionField,
     QuestionInput,
@@ -83,21 +87,9 @@ def render_time_span(lang: str, starts_at: datetime, ends_at: datetime, member: 
 
 
 def _text_input(
-    block_id: str, label: str, initial: str, *, multiline: bool, max_length: int, hint: str = ""
-) -> dict[str, Any]:
-    return text_field(
-        block_id,
-        label,
-        max_length=max_length,
-        initial=initial,
-        multiline=multiline,
-        optional=True,
-        hint=hint,
-    )
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return option(text, value)
+    name: str, label: str, initial: str, *, multiline: bool = True, max_length: int = MAX_TEXT
+) -> TextInput:
+    return TextInput(name, label, max_length, initial=initial, multiline=multiline, optional=True)
 
 
 def member_label(member: Member) -> str:
@@ -105,163 +97,148 @@ def member_label(member: Member) -> str:
 
 
 def _person_input(
-    lang: str, block_id: str, label: str, members: list[Member], chosen: Member | None
-) -> dict[str, Any]:
-    # Only members of the network are offered; past Slack's 100 options, by type-ahead.
-    element = picker(
-        [_option(member_label(m), m.slack_user_id) for m in members if m.slack_user_id],
-        search_action=Field.MEMBER_SEARCH,
+    lang: str, name: str, label: str, members: list[Member], chosen: Member | None
+) -> Choice:
+    # Only members of the network are offered; past a platform's cap on a drop-down, searched.
+    known = chosen and chosen.slack_user_id and any(m.id == chosen.id for m in members)
+    return Choice(
+        name,
+        label,
+        [Option(m.slack_user_id, member_label(m)) for m in members if m.slack_user_id],
+        chosen=[chosen.slack_user_id] if chosen and chosen.slack_user_id and known else [],
+        optional=True,
         placeholder=t(lang, "prep.p2.pick"),
+        search_action=Field.MEMBER_SEARCH,
     )
-    if chosen is not None and chosen.slack_user_id and any(m.id == chosen.id for m in members):
-        element["initial_option"] = _option(member_label(chosen), chosen.slack_user_id)
-    return input_field(block_id, label, element, optional=True)
 
 
-def _p1_blocks(lang: str, status: PrepStatus) -> list[dict[str, Any]]:
-    aligned = _option(t(lang, "prep.p1.aligned"), "yes")
-    checkbox = choice_element("checkboxes", [aligned], [aligned] if status.manager_aligned else [])
+def _p1_parts(lang: str, status: PrepStatus) -> list[FormPart]:
     return [
-        {"type": "header", "text": plain(t(lang, "prep.p1.header"))},
-        input_field(PrepField.MANAGER_ALIGNED, t(lang, "prep.p1.header"), checkbox, optional=True),
-        _text_input(
-            PrepField.MANAGER_AGREED,
-            t(lang, "prep.p1.agreed"),
-            status.manager_agreed,
-            multiline=True,
-            max_length=MAX_TEXT,
+        Heading(t(lang, "prep.p1.header")),
+        Choice(
+            PrepField.MANAGER_ALIGNED,
+            t(lang, "prep.p1.header"),
+            [Option("yes", t(lang, "prep.p1.aligned"))],
+            chosen=["yes"] if status.manager_aligned else [],
+            multi=True,
+            expanded=True,
+            optional=True,
+        ),
+        replace(
+            _text_input(PrepField.MANAGER_AGREED, t(lang, "prep.p1.agreed"), status.manager_agreed),
             hint=t(lang, "prep.p1.agreed_hint"),
         ),
     ]
 
 
-def _p2_blocks(lang: str, status: PrepStatus, members: list[Member]) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": plain(t(lang, "prep.p2.header"))}]
+def _question_parts(
+    lang: str, position: int, question: PrepQuestion | None, members: list[Member]
+) -> list[FormPart]:
+    def person(role: QuestionField, key: str, chosen: Member | None) -> Choice:
+        name = question_field(position, role)
+        return _person_input(lang, name, t(lang, key), members, chosen)
+
+    return [
+        _text_input(
+            question_field(position, QuestionField.TEXT),
+            t(lang, "prep.p2.question", position=position),
+            question.text if question else "",
+        ),
+        person(QuestionField.PRIMARY, "prep.p2.primary", question.primary if question else None),
+        person(
+            QuestionField.SECONDARY,
+            "prep.p2.secondary",
+            question.secondary if question else None,
+        ),
+    ]
+
+
+def _p2_parts(lang: str, status: PrepStatus, members: list[Member]) -> list[FormPart]:
+    parts: list[FormPart] = [Heading(t(lang, "prep.p2.header"))]
     if not members:
-        blocks.append(mrkdwn_section(t(lang, "prep.p2.nobody")))
-        return blocks
+        return [*parts, Paragraph(t(lang, "prep.p2.nobody"))]
     by_position = {q.position: q for q in status.questions}
     for position in range(1, QUESTIONS_PER_MEETING + 1):
-        q = by_position.get(position)
-        blocks.append(
-            _text_input(
-                question_field(position, QuestionField.TEXT),
-                t(lang, "prep.p2.question", position=position),
-                q.text if q else "",
-                multiline=True,
-                max_length=MAX_TEXT,
-            )
-        )
-        blocks.append(
-            _person_input(
-                lang,
-                question_field(position, QuestionField.PRIMARY),
-                t(lang, "prep.p2.primary"),
-                members,
-                q.primary if q else None,
-            )
-        )
-        blocks.append(
-            _person_input(
-                lang,
-                question_field(position, QuestionField.SECONDARY),
-                t(lang, "prep.p2.secondary"),
-                members,
-                q.secondary if q else None,
-            )
-        )
-    return blocks
+        parts += _question_parts(lang, position, by_position.get(position), members)
+    return parts
 
 
-def _example_blocks(
-    lang: str, key: str, heading: str, values: dict[str, Any]
-) -> list[dict[str, Any]]:
-    own = _option(t(lang, "prep.p3.own"), ExampleSource.OWN)
-    colleague = _option(t(lang, "prep.p3.colleague"), ExampleSource.COLLEAGUE)
-    failed = _option(t(lang, "prep.p3.did_not_work"), "yes")
-    source = choice_element(
-        "radio_buttons",
-        [own, colleague],
-        [colleague if values.get("source") == ExampleSource.COLLEAGUE else own],
+def _example_texts(lang: str, key: str, example: PrepExample | None) -> list[FormPart]:
+    fields = (
+        (ExampleField.TITLE, "prep.p3.title", example.title if example else "", MAX_TITLE),
+        (ExampleField.IDEA, "prep.p3.idea", example.idea if example else "", MAX_TEXT),
+        (ExampleField.EFFECT, "prep.p3.effect", example.effect if example else "", MAX_TEXT),
+        (ExampleField.LEARNING, "prep.p3.learning", example.learning if example else "", MAX_TEXT),
     )
-    flags = choice_element("checkboxes", [failed], [failed] if values.get("did_not_work") else [])
     return [
-        mrkdwn_section(f"*{escape_slack(heading)}*"),
         _text_input(
-            example_field(key, ExampleField.TITLE),
-            t(lang, "prep.p3.title"),
-            values.get("title", ""),
-            multiline=False,
-            max_length=MAX_TITLE,
-        ),
-        _text_input(
-            example_field(key, ExampleField.IDEA),
-            t(lang, "prep.p3.idea"),
-            values.get("idea", ""),
-            multiline=True,
-            max_length=MAX_TEXT,
-        ),
-        _text_input(
-            example_field(key, ExampleField.EFFECT),
-            t(lang, "prep.p3.effect"),
-            values.get("effect", ""),
-            multiline=True,
-            max_length=MAX_TEXT,
-        ),
-        _text_input(
-            example_field(key, ExampleField.LEARNING),
-            t(lang, "prep.p3.learning"),
-            values.get("learning", ""),
-            multiline=True,
-            max_length=MAX_TEXT,
-        ),
-        input_field(
+            example_field(key, name),
+            t(lang, label),
+            initial,
+            multiline=name is not ExampleField.TITLE,
+            max_length=max_length,
+        )
+        for name, label, initial, max_length in fields
+    ]
+
+
+def _example_choices(lang: str, key: str, example: PrepExample | None) -> list[FormPart]:
+    source = example.source if example else ExampleSource.OWN
+    return [
+        Choice(
             example_field(key, ExampleField.SOURCE),
             t(lang, "prep.p3.source"),
-            source,
+            [
+                Option(ExampleSource.OWN, t(lang, "prep.p3.own")),
+                Option(ExampleSource.COLLEAGUE, t(lang, "prep.p3.colleague")),
+            ],
+            chosen=[source],
+            expanded=True,
             optional=True,
         ),
-        input_field(
+        Choice(
             example_field(key, ExampleField.FLAGS),
             t(lang, "prep.p3.did_not_work"),
-            flags,
+            [Option("yes", t(lang, "prep.p3.did_not_work"))],
+            chosen=["yes"] if example and example.did_not_work else [],
+            multi=True,
+            expanded=True,
             optional=True,
         ),
     ]
 
 
-def _p3_blocks(lang: str, status: PrepStatus) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(t(lang, "prep.p3.header"))},
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": t(lang, "prep.p3.hint")},
-                {"type": "mrkdwn", "text": t(lang, "prep.p3.clear_to_remove")},
-            ],
-        },
+def _example_parts(lang: str, key: str, example: PrepExample | None) -> list[FormPart]:
+    """One example's fields under its title ("Example: …", or "New example")."""
+    heading = (
+        t(lang, "prep.p3.existing", title=example.title) if example else t(lang, "prep.p3.new")
+    )
+    return [
+        Paragraph(heading),
+        *_example_texts(lang, key, example),
+        *_example_choices(lang, key, example),
+    ]
+
+
+def _p3_parts(lang: str, status: PrepStatus) -> list[FormPart]:
+    parts: list[FormPart] = [
+        Heading(t(lang, "prep.p3.header")),
+        Note(markup_join(" ", [t(lang, "prep.p3.hint"), t(lang, "prep.p3.clear_to_remove")])),
     ]
     editable = status.examples[:MAX_EDITABLE_EXAMPLES]
     if len(status.examples) > len(editable):
-        blocks.append(
-            mrkdwn_section(t(lang, "prep.p3.more", count=len(status.examples), shown=len(editable)))
-        )
+        more = t(lang, "prep.p3.more", count=len(status.examples), shown=len(editable))
+        parts.append(Paragraph(more))
     for example in editable:
-        blocks += _example_blocks(
-            lang,
-            str(example.id),
-            t(lang, "prep.p3.existing", title=example.title),
-            {
-                "title": example.title,
-                "idea": example.idea,
-                "effect": example.effect,
-                "learning": example.learning,
-                "source": example.source,
-                "did_not_work": example.did_not_work,
-            },
-        )
-    blocks += _example_blocks(lang, "new", t(lang, "prep.p3.new"), {})
-    return blocks
+        parts += _example_parts(lang, str(example.id), example)
+    return parts + _example_parts(lang, "new", None)
+
+
+PART_FIELDS: dict[PrepPart, Callable[[str, PrepStatus, list[Member]], list[FormPart]]] = {
+    PrepPart.MANAGER: lambda lang, status, _: _p1_parts(lang, status),
+    PrepPart.QUESTIONS: _p2_parts,
+    PrepPart.EXAMPLES: lambda lang, status, _: _p3_parts(lang, status),
+}
 
 
 def build_prep_modal(
@@ -272,59 +249,48 @@ def build_prep_modal(
     members: list[Member],
     parts: list[PrepPart],
     now: datetime,
-) -> dict[str, Any]:
+) -> Form:
     """The preparation form for one meeting, with the parts asked for, filled with what the
     member saved before. Read-only once the meeting has started."""
     meeting = status.meeting
-    header = mrkdwn_section(
-        t(
-            lang,
-            "prep.modal.meeting",
-            number=meeting.number,
-            theme=escape_slack(meeting.theme),
-            when=render_when(lang, meeting, member),
-            place=escape_slack(meeting.place),
-        ),
-        Block.PREP_MEETING,
+    form = Form(
+        kind=Callback.PREP_MODAL,
+        title=t(lang, "prep.modal.title", number=meeting.number),
+        parts=[_meeting_paragraph(lang, meeting, member)],
+        metadata={"meeting": meeting.id, "parts": [p.value for p in parts]},
     )
-    title = t(lang, "prep.modal.title", number=meeting.number)
-    metadata = {"meeting": meeting.id, "parts": [p.value for p in parts]}
     if meeting.starts_at <= now:
-        blocks = [
-            header,
-            mrkdwn_section(t(lang, "prep.modal.read_only")),
-            mrkdwn_section(render_prep_status(lang, member, status, now)),
+        form.parts += [
+            Paragraph(t(lang, "prep.modal.read_only")),
+            Paragraph(render_prep_status(lang, member, status, now)),
         ]
-        return modal(
-            lang, callback_id=Callback.PREP_MODAL, title=title, metadata=metadata, blocks=blocks
-        )
-    blocks = [header]
-    if PrepPart.MANAGER in parts:
-        blocks += _p1_blocks(lang, status)
-    if PrepPart.QUESTIONS in parts:
-        blocks += _p2_blocks(lang, status, members)
-    if PrepPart.EXAMPLES in parts:
-        blocks += _p3_blocks(lang, status)
-    return modal(
+        return form
+    for part in PrepPart:
+        if part in parts:
+            form.parts += PART_FIELDS[part](lang, status, members)
+    form.submit = t(lang, "prep.modal.submit")
+    return form
+
+
+def _meeting_paragraph(lang: str, meeting: Meeting, member: Member) -> Paragraph:
+    text = t(
         lang,
-        callback_id=Callback.PREP_MODAL,
-        title=title,
-        submit=t(lang, "prep.modal.submit"),
-        metadata=metadata,
-        blocks=blocks,
+        "prep.modal.meeting",
+        number=meeting.number,
+        theme=escape_slack(meeting.theme),
+        when=render_when(lang, meeting, member),
+        place=escape_slack(meeting.place),
     )
+    return Paragraph(text, block=Block.PREP_MEETING)
 
 
-def build_saved_view(
-    lang: str, member: Member, status: PrepStatus, now: datetime
-) -> dict[str, Any]:
-    return modal(
-        lang,
-        callback_id=Callback.PREP_MODAL,
+def build_saved_view(lang: str, member: Member, status: PrepStatus, now: datetime) -> Form:
+    return Form(
+        kind=Callback.PREP_MODAL,
         title=t(lang, "prep.saved.title"),
-        blocks=[
-            mrkdwn_section(t(lang, "prep.saved.body", number=status.meeting.number)),
-            mrkdwn_section(render_prep_status(lang, member, status, now)),
+        parts=[
+            Paragraph(t(lang, "prep.saved.body", number=status.meeting.number)),
+            Paragraph(render_prep_status(lang, member, status, now)),
         ],
     )
 
@@ -400,7 +366,7 @@ def _meeting_for(scope: RequestScope, member: Member, meeting_id: int | None) ->
 
 def prep_modal_for(
     scope: RequestScope, member: Member, meeting: Meeting, parts: list[PrepPart]
-) -> dict[str, Any]:
+) -> Form:
     status = prep_status(session=scope.db, member=member, meeting=meeting)
     return build_prep_modal(
         member.lang,
@@ -440,7 +406,7 @@ def handle_prep_command(ack: Ack, body: dict[str, Any], context: dict[str, Any])
             text=render_prep_status(member.lang, member, status, scope.now),
         )
         return
-    context["view_to_open"] = prep_modal_for(scope, member, meeting, list(PrepPart))
+    open_form(context, member.lang, prep_modal_for(scope, member, meeting, list(PrepPart)))
     ack()
 
 
@@ -453,7 +419,7 @@ def handle_prep_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) 
     meeting = _meeting_for(scope, member, value.get("meeting"))
     if meeting is not None:
         parts = PART_ACTIONS[Action(action["action_id"])]
-        context["view_to_open"] = prep_modal_for(scope, member, meeting, parts)
+        open_form(context, member.lang, prep_modal_for(scope, member, meeting, parts))
     ack()
 
 

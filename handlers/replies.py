@@ -7,6 +7,14 @@ from typing import Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
+from handlers import slack_render
+from handlers.conversation import Form
+
+
+def open_form(context: dict[str, Any], lang: str, form: Form) -> None:
+    """Have `open_view_lazy` open `form` (a modal needs the request acknowledged first)."""
+    context["view_to_open"] = slack_render.form(lang, form)
+
 
 def open_view_lazy(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
     """Lazy listener: open the modal the ack step built, with the request's trigger_id."""

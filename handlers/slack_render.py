@@ -3,7 +3,7 @@
 This is the one place that knows Block Kit's shapes and keeps its limits: a section's 3,000
 characters (cut at a safe point, never inside an escape or a mention), a header's 150, a
 button's 75-character label and 2,000-character value, ten fields in a section, 25 buttons in
-an actions block, and through `handlers.forms.modal` a modal's title, button labels, 100
+an actions block, and through `handlers.blocks.modal` a modal's title, button labels, 100
 blocks and metadata.
 """
 
@@ -13,8 +13,18 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers import conversation as c
-from handlers.blocks import cut_mrkdwn, mrkdwn_section, option, picker, plain
-from handlers.forms import choice_element, date_field, input_field, modal, text_field
+from handlers.blocks import (
+    choice_element,
+    cut_mrkdwn,
+    date_field,
+    input_field,
+    modal,
+    mrkdwn_section,
+    option,
+    picker,
+    plain,
+    text_field,
+)
 from handlers.ids import Field
 
 MAX_HEADER_TEXT = 150

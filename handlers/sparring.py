@@ -10,18 +10,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
-from handlers.blocks import option, picker
 from handlers.catalogue import person_mention, t
 from handlers.context import RequestScope, scope_of
-from handlers.forms import (
-    Submitted,
-    date_field,
-    info_modal,
-    input_field,
-    modal,
-    submit_form,
-    text_field,
-)
+from handlers.conversation import Choice, DateInput, Form, FormPart, Option, TextInput
+from handlers.forms import Submitted, info_form, submit_form
 from handlers.ids import Action, Block, Callback, Field, SparringField
 from handlers.parsing import (
     SparringCommand,
@@ -37,7 +29,7 @@ from handlers.render import (
     render_note,
     render_status,
 )
-from handlers.replies import open_view_lazy, reply_ephemeral
+from handlers.replies import open_form, open_view_lazy, reply_ephemeral
 from models.network import Member, Role
 from models.prep import network_members
 from models.sparring import (
@@ -199,55 +191,52 @@ SPARRING_FIELDS = {
 }
 
 
-def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> dict[str, Any]:
+def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> Form:
     """The form behind the "Log sparring" button: the same rules as `/sparring logged`."""
-    blocks: list[dict[str, Any]] = [
-        text_field(
+    parts: list[FormPart] = [
+        TextInput(
             SparringField.DURATION,
             t(lang, "sparring.modal.duration"),
-            max_length=20,
+            20,
             hint=t(lang, "sparring.modal.duration_hint"),
         ),
-        date_field(SparringField.DATE, t(lang, "sparring.modal.date"), initial=today),
+        DateInput(SparringField.DATE, t(lang, "sparring.modal.date"), initial=today),
     ]
     if members:
-        receivers = picker(
-            [option(m.name, m.slack_user_id) for m in members if m.slack_user_id],
-            search_action=Field.MEMBER_SEARCH,
-            multi=True,
-        )
-        blocks.append(
-            input_field(
+        parts.append(
+            Choice(
                 SparringField.RECEIVERS,
                 t(lang, "sparring.modal.receivers"),
-                receivers,
+                [Option(m.slack_user_id, m.name) for m in members if m.slack_user_id],
+                multi=True,
                 optional=True,
+                search_action=Field.MEMBER_SEARCH,
             )
         )
-    blocks.append(
-        text_field(
+    parts.append(
+        TextInput(
             SparringField.NOTE,
             t(lang, "sparring.modal.note"),
-            max_length=MAX_NOTE_LENGTH,
+            MAX_NOTE_LENGTH,
             multiline=True,
             optional=True,
         )
     )
-    return modal(
-        lang,
-        callback_id=Callback.SPARRING_MODAL,
+    return Form(
+        kind=Callback.SPARRING_MODAL,
         title=t(lang, "sparring.modal.title"),
         submit=t(lang, "prep.modal.submit"),
-        blocks=blocks,
+        parts=parts,
     )
 
 
 def handle_open_sparring_button(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    context["view_to_open"] = build_sparring_modal(
+    form = build_sparring_modal(
         member.lang, today=member.today(scope.now), members=network_members(scope.db, member)
     )
+    open_form(context, member.lang, form)
     ack()
 
 
@@ -276,11 +265,10 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
         default_field=SparringField.DURATION,
         field_of_key=SPARRING_FIELDS,
         save=save,
-        saved_view=lambda saved: info_modal(
-            lang,
-            callback_id=Callback.SPARRING_MODAL,
-            title=t(lang, "sparring.modal.title"),
-            text=render_entry_reply("sparring.logged", lang, *saved),
+        saved_view=lambda saved: info_form(
+            Callback.SPARRING_MODAL,
+            t(lang, "sparring.modal.title"),
+            render_entry_reply("sparring.logged", lang, *saved),
         ),
     )
 

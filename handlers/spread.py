@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -11,28 +12,19 @@ from sqlalchemy.orm import Session
 from handlers.blocks import (
     mrkdwn_section,
     option,
-    picker,
     plain,
     search_options,
     section_with_button,
 )
 from handlers.catalogue import person_mention, t
-from handlers.context import scope_of
-from handlers.forms import (
-    Submitted,
-    choice_element,
-    info_modal,
-    input_field,
-    metadata_of,
-    modal,
-    submit_form,
-    text_field,
-)
+from handlers.context import RequestScope, scope_of
+from handlers.conversation import Choice, Form, FormPart, Option, Paragraph, TextInput
+from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
+from handlers.replies import open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
-from handlers.replies import reply_ephemeral
-from models.network import Member
+from models.network import Meeting, Member
 from models.prep import PrepExample, network_members
 from models.spread import (
     MAX_TEXT,
@@ -50,123 +42,111 @@ HELP_WORDS = {"help", "hjælp", "hjaelp", "?"}
 MAX_LISTED = 20
 
 
-def _option(text: str, value: str) -> dict[str, Any]:
-    return option(text, value)
-
-
-def _status_input(lang: str, current: SpreadStatus | None) -> dict[str, Any]:
-    options = [_option(t(lang, f"spread.status.{s.value}"), s.value) for s in SpreadStatus]
-    chosen = [options[list(SpreadStatus).index(current)]] if current is not None else []
-    return input_field(
+def _status_input(lang: str, current: SpreadStatus | None) -> Choice:
+    return Choice(
         SpreadField.STATUS,
         t(lang, "spread.modal.status"),
-        choice_element("radio_buttons", options, chosen),
+        [Option(s.value, t(lang, f"spread.status.{s.value}")) for s in SpreadStatus],
+        chosen=[current.value] if current is not None else [],
+        expanded=True,
     )
 
 
-def _effect_input(lang: str, effect: str) -> dict[str, Any]:
-    return text_field(
+def _effect_input(lang: str, effect: str) -> TextInput:
+    return TextInput(
         SpreadField.EFFECT,
         t(lang, "spread.modal.effect"),
-        max_length=MAX_TEXT,
-        multiline=True,
+        MAX_TEXT,
         initial=effect,
+        multiline=True,
         optional=True,
     )
 
 
 def _select(
-    lang: str,
-    block_id: str,
-    label: str,
-    options: list[dict[str, Any]],
-    search_action: str = Field.VALUE,
-) -> dict[str, Any]:
-    element = picker(options, search_action=search_action, placeholder=t(lang, "spread.modal.pick"))
-    return input_field(block_id, label, element, optional=True)
+    lang: str, name: str, label: str, options: list[Option], search_action: str | None = None
+) -> Choice:
+    placeholder = t(lang, "spread.modal.pick")
+    return Choice(
+        name, label, options, optional=True, placeholder=placeholder, search_action=search_action
+    )
 
 
-def example_options(examples: list[PrepExample], members: list[Member]) -> list[dict[str, Any]]:
+def example_options(examples: list[PrepExample], members: list[Member]) -> list[Option]:
     by_id = {m.id: m for m in members}
     return [
-        _option(
-            f"{e.title} ({by_id[e.member_id].name})" if e.member_id in by_id else e.title,
+        Option(
             str(e.id),
+            f"{e.title} ({by_id[e.member_id].name})" if e.member_id in by_id else e.title,
         )
         for e in examples
     ]
 
 
-def member_options(members: list[Member]) -> list[dict[str, Any]]:
-    return [_option(m.name, m.slack_user_id) for m in members if m.slack_user_id]
+def member_options(members: list[Member]) -> list[Option]:
+    return [Option(m.slack_user_id, m.name) for m in members if m.slack_user_id]
+
+
+def _meeting_options(lang: str, held: list[Meeting]) -> list[Option]:
+    return [
+        Option(str(m.id), t(lang, "spread.modal.meeting_option", number=m.number, theme=m.theme))
+        for m in held
+    ]
+
+
+def _where_from(
+    lang: str, examples: list[PrepExample], members: list[Member], held: list[Meeting]
+) -> list[FormPart]:
+    """Where the solution came from: an example shared, a member, a meeting — each only when
+    there is one to pick."""
+    parts: list[FormPart] = []
+    if examples:
+        options = example_options(examples, members)
+        label = t(lang, "spread.modal.example")
+        parts.append(_select(lang, SpreadField.EXAMPLE, label, options, Field.EXAMPLE_SEARCH))
+    if members:
+        options = member_options(members)
+        label = t(lang, "spread.modal.source")
+        parts.append(_select(lang, SpreadField.SOURCE, label, options, Field.MEMBER_SEARCH))
+    if held:
+        label = t(lang, "spread.modal.meeting")
+        parts.append(_select(lang, SpreadField.MEETING, label, _meeting_options(lang, held)))
+    return parts
 
 
 def build_spread_modal(
-    lang: str, *, member: Member, examples: list[Any], members: list[Member], now: Any
-) -> dict[str, Any]:
+    lang: str,
+    *,
+    member: Member,
+    examples: list[PrepExample],
+    members: list[Member],
+    now: datetime,
+) -> Form:
     held = [m for m in member.network.meetings if m.starts_at <= now]
-    blocks: list[dict[str, Any]] = [
-        text_field(
-            SpreadField.SOLUTION,
-            t(lang, "spread.modal.solution"),
-            max_length=MAX_TEXT,
-            optional=True,
-        ),
-    ]
-    if examples:
-        blocks.append(
-            _select(
-                lang,
-                SpreadField.EXAMPLE,
-                t(lang, "spread.modal.example"),
-                example_options(examples, members),
-                Field.EXAMPLE_SEARCH,
-            )
-        )
-    if members:
-        blocks.append(
-            _select(
-                lang,
-                SpreadField.SOURCE,
-                t(lang, "spread.modal.source"),
-                member_options(members),
-                Field.MEMBER_SEARCH,
-            )
-        )
-    if held:
-        blocks.append(
-            _select(
-                lang,
-                SpreadField.MEETING,
-                t(lang, "spread.modal.meeting"),
-                [
-                    _option(
-                        t(lang, "spread.modal.meeting_option", number=m.number, theme=m.theme),
-                        str(m.id),
-                    )
-                    for m in held
-                ],
-            )
-        )
-    blocks += [_status_input(lang, None), _effect_input(lang, "")]
-    return modal(
-        lang,
-        callback_id=Callback.SPREAD_MODAL,
+    solution = TextInput(
+        SpreadField.SOLUTION, t(lang, "spread.modal.solution"), MAX_TEXT, optional=True
+    )
+    return Form(
+        kind=Callback.SPREAD_MODAL,
         title=t(lang, "spread.modal.title"),
         submit=t(lang, "prep.modal.submit"),
-        blocks=blocks,
+        parts=[
+            solution,
+            *_where_from(lang, examples, members, held),
+            _status_input(lang, None),
+            _effect_input(lang, ""),
+        ],
     )
 
 
-def build_spread_update_modal(lang: str, row: SpreadAction) -> dict[str, Any]:
-    return modal(
-        lang,
-        callback_id=Callback.SPREAD_UPDATE_MODAL,
+def build_spread_update_modal(lang: str, row: SpreadAction) -> Form:
+    return Form(
+        kind=Callback.SPREAD_UPDATE_MODAL,
         title=t(lang, "spread.modal.title"),
         submit=t(lang, "prep.modal.submit"),
         metadata={"id": row.id},
-        blocks=[
-            mrkdwn_section(f"*{escape_slack(excerpt(row.solution, 300))}*"),
+        parts=[
+            Paragraph(t(lang, "spread.modal.solution_shown", solution=excerpt(row.solution, 300))),
             _status_input(lang, row.status),
             _effect_input(lang, row.effect),
         ],
@@ -255,7 +235,7 @@ def handle_spread_notices_off(ack: Ack, context: dict[str, Any]) -> None:
     ack()
 
 
-def open_spread_form(scope: Any, member: Member) -> dict[str, Any]:
+def open_spread_form(scope: RequestScope, member: Member) -> Form:
     return build_spread_modal(
         member.lang,
         member=member,
@@ -265,12 +245,18 @@ def open_spread_form(scope: Any, member: Member) -> dict[str, Any]:
     )
 
 
+def _search(lang: str, options: list[Option], body: dict[str, Any]) -> dict[str, Any]:
+    """Slack's answer to a type-ahead (an options request) over `options`."""
+    slack_options = [option(o.label, o.value) for o in options]
+    return search_options(lang, slack_options, str(body.get("value") or ""))
+
+
 def handle_member_options(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     """Type-ahead over the other members of the network (a picker past Slack's 100)."""
     scope = scope_of(context)
     member = scope.require_member()
     options = member_options(network_members(scope.db, member))
-    ack(**search_options(member.lang, options, str(body.get("value") or "")))
+    ack(**_search(member.lang, options, body))
 
 
 def handle_example_options(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -279,12 +265,13 @@ def handle_example_options(ack: Ack, body: dict[str, Any], context: dict[str, An
     member = scope.require_member()
     examples = shared_examples(session=scope.db, member=member, now=scope.now)
     options = example_options(examples, network_members(scope.db, member))
-    ack(**search_options(member.lang, options, str(body.get("value") or "")))
+    ack(**_search(member.lang, options, body))
 
 
 def handle_open_spread_button(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
-    context["view_to_open"] = open_spread_form(scope, scope.require_member())
+    member = scope.require_member()
+    open_form(context, member.lang, open_spread_form(scope, member))
     ack()
 
 
@@ -309,17 +296,12 @@ def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any
         blocks = render_spread_list(lang, spread_actions(session=scope.db, member=member))
         ack(response_type="ephemeral", text=t(lang, "spread.list.header"), blocks=blocks)
         return
-    context["view_to_open"] = open_spread_form(scope, member)
+    open_form(context, lang, open_spread_form(scope, member))
     ack()
 
 
-def _saved_view(lang: str, callback: Callback) -> dict[str, Any]:
-    return info_modal(
-        lang,
-        callback_id=callback,
-        title=t(lang, "spread.modal.title"),
-        text=t(lang, "spread.modal.saved"),
-    )
+def _saved_view(lang: str, callback: Callback) -> Form:
+    return info_form(callback, t(lang, "spread.modal.title"), t(lang, "spread.modal.saved"))
 
 
 def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -353,7 +335,7 @@ def handle_spread_update_button(ack: Ack, body: dict[str, Any], context: dict[st
     member = scope.require_member()
     row = scope.db.get(SpreadAction, int(body["actions"][0]["value"]))
     if row is not None and row.member_id == member.id:
-        context["view_to_open"] = build_spread_update_modal(member.lang, row)
+        open_form(context, member.lang, build_spread_update_modal(member.lang, row))
     ack()
 
 

@@ -6,16 +6,9 @@ from datetime import date
 
 import pytest
 
+from handlers.blocks import MAX_METADATA, modal, text_field
 from handlers.catalogue import plain_text, t
-from handlers.forms import (
-    MAX_METADATA,
-    Problems,
-    Submitted,
-    field_errors,
-    modal,
-    problems_of,
-    text_field,
-)
+from handlers.forms import Problems, Submitted, field_errors, problems_of
 from models.errors import FieldErrors, InputError
 
 STATE = {
@@ -38,7 +31,7 @@ STATE = {
 
 
 def test_reads_every_element_type() -> None:
-    form = Submitted(STATE)
+    form = Submitted.from_slack_state(STATE)
     assert form.as_dict() == {
         "text": "Hej",
         "empty": "",
