@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -87,9 +86,17 @@ def render_time_span(lang: str, starts_at: datetime, ends_at: datetime, member: 
 
 
 def _text_input(
-    name: str, label: str, initial: str, *, multiline: bool = True, max_length: int = MAX_TEXT
+    name: str,
+    label: str,
+    initial: str,
+    *,
+    multiline: bool = True,
+    max_length: int = MAX_TEXT,
+    hint: str = "",
 ) -> TextInput:
-    return TextInput(name, label, max_length, initial=initial, multiline=multiline, optional=True)
+    return TextInput(
+        name, label, max_length, initial=initial, multiline=multiline, optional=True, hint=hint
+    )
 
 
 def member_label(member: Member) -> str:
@@ -100,12 +107,13 @@ def _person_input(
     lang: str, name: str, label: str, members: list[Member], chosen: Member | None
 ) -> Choice:
     # Only members of the network are offered; past a platform's cap on a drop-down, searched.
-    known = chosen and chosen.slack_user_id and any(m.id == chosen.id for m in members)
+    options = [Option(m.slack_user_id, member_label(m)) for m in members if m.slack_user_id]
+    picked = chosen.slack_user_id if chosen else None
     return Choice(
         name,
         label,
-        [Option(m.slack_user_id, member_label(m)) for m in members if m.slack_user_id],
-        chosen=[chosen.slack_user_id] if chosen and chosen.slack_user_id and known else [],
+        options,
+        chosen=[o.value for o in options if o.value == picked],
         optional=True,
         placeholder=t(lang, "prep.p2.pick"),
         search_action=Field.MEMBER_SEARCH,
@@ -124,8 +132,10 @@ def _p1_parts(lang: str, status: PrepStatus) -> list[FormPart]:
             expanded=True,
             optional=True,
         ),
-        replace(
-            _text_input(PrepField.MANAGER_AGREED, t(lang, "prep.p1.agreed"), status.manager_agreed),
+        _text_input(
+            PrepField.MANAGER_AGREED,
+            t(lang, "prep.p1.agreed"),
+            status.manager_agreed,
             hint=t(lang, "prep.p1.agreed_hint"),
         ),
     ]
