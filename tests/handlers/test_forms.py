@@ -11,15 +11,21 @@ import pytest
 
 from handlers import conversation as c
 from handlers import forms, slack_render
+from handlers.attendance import build_substitute_modal
 from handlers.blocks import MAX_METADATA, modal, text_field
 from handlers.catalogue import plain_text, surface, t
 from handlers.context import RequestScope
 from handlers.followup import build_followup_modal
 from handlers.forms import Problems, Submitted, field_errors, problems_of
+from handlers.ids import Field
+from handlers.nudges import build_away_modal
+from handlers.sparring import build_sparring_modal
 from handlers.spread import build_spread_update_modal
 from models.errors import FieldErrors, InputError
 from models.followup import FollowupField
+from models.network import Member
 from models.spread import SpreadAction, SpreadStatus
+from tests.blockkit import check_view
 
 STATE = {
     "text": {"value": {"type": "plain_text_input", "value": "Hej"}},
@@ -238,3 +244,34 @@ def test_a_saved_form_is_answered_with_its_modal_and_errors_go_on_fields() -> No
             "errors": {"day": plain_text(t("en", "followup.error.empty"))},
         },
     ]
+
+
+def _simple_forms() -> list[c.Form]:
+    """Every form builder that needs no database, as the current surface builds it."""
+    people = [Member(id=i, name=f"Navn {i} <b>", slack_user_id=f"U{i:09d}") for i in range(150)]
+    today = date(2015, 10, 2)
+    return [
+        build_followup_modal("da", today=today, row=None),
+        build_sparring_modal("en", today=today, members=people[:3]),
+        build_sparring_modal("da", today=today, members=people),
+        build_away_modal("da", today=today, away_until=None),
+        build_substitute_modal("en", 7),
+        forms.info_form("x", "Saved", "Saved it"),
+    ]
+
+
+def test_every_form_is_the_same_on_each_surface_and_a_modal_within_slacks_limits() -> None:
+    slack = _simple_forms()
+    with surface("teams"):
+        teams = _simple_forms()
+    for on_slack, on_teams in zip(slack, teams, strict=True):
+        assert [type(p) for p in on_teams.parts] == [type(p) for p in on_slack.parts]
+        assert [i.name for i in on_teams.inputs] == [i.name for i in on_slack.inputs]
+        assert check_view(slack_render.form("da", on_slack), "modal") == []
+    # Past Slack's 100 options the receivers are searched as the member types.
+    receivers = slack_render.form("da", slack[2])["blocks"][2]["element"]
+    assert receivers["type"] == "multi_external_select"
+    assert receivers["action_id"] == Field.MEMBER_SEARCH
+    few = slack_render.form("en", slack[1])["blocks"][2]["element"]
+    assert few["type"] == "multi_static_select" and len(few["options"]) == 3
+    assert few["options"][0]["text"]["text"] == "Navn 0 <b>"  # a name is shown as typed
