@@ -98,7 +98,9 @@ def escape_markdown(text: str) -> str:
 # everywhere: inline markup characters always; list, heading and quote markers only at the
 # start of a line; `&` only where it begins an entity reference (`&lt;` would be decoded).
 _TEAMS_INLINE_RE = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
-_TEAMS_LINE_START_RE = re.compile(r"(?:^|(?<=\r))([ \t]*)(?:([-+#=|])|(\d+)([.)]))", re.MULTILINE)
+_TEAMS_LINE_START_RE = re.compile(
+    r"(?:^|(?<=\r))([ \t]*)(?:([-+#=])(?=[-#=\s]|$)|(\d+)([.)])(?=\s|$))", re.MULTILINE
+)
 _TEAMS_MARKUP_RE = re.compile(r"\*\*(.+?)\*\*|`([^`\n]*)`")
 _BOLD_MARK = "\ue000"  # stands for `**` while the template's own text is escaped
 

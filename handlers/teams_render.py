@@ -59,7 +59,6 @@ from handlers import conversation as c
 from handlers.catalogue import Mrkdwn, t, teams_plain
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 MAX_CARD_SIZE = 28_000  # characters of the card as ASCII-escaped JSON (Teams: ~28 KB)
 MAX_DATA_SIZE = 3_000  # one Action.Submit's data as JSON (what fits Slack's metadata fits)
@@ -263,7 +262,7 @@ def elements(parts: list[c.Part]) -> list[Element]:
 
 
 def _card(body: list[Element], fallback: str | None = None) -> Card:
-    card: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION}
+    card: Card = {"type": "AdaptiveCard", "version": VERSION}  # no "$schema": hosts ignore it
     if fallback:
         card["fallbackText"] = plain(fallback)
     card["body"] = body
