@@ -99,7 +99,8 @@ def escape_markdown(text: str) -> str:
 # start of a line; `&` only where it begins an entity reference (`&lt;` would be decoded).
 _TEAMS_INLINE_RE = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
 _TEAMS_LINE_START_RE = re.compile(
-    r"(?:^|(?<=\r))([ \t]*)(?:([-+#=])(?=[-#=\s]|$)|(\d+)([.)])(?=\s|$))", re.MULTILINE
+    r"(?:^|(?<=\r))([ \t]*)(?:([-+#=])(?=[-#= \t\r\n]|$)|(\d+)([.)])(?=[ \t\r\n]|$))",
+    re.MULTILINE,
 )
 _TEAMS_MARKUP_RE = re.compile(r"\*\*(.+?)\*\*|`([^`\n]*)`")
 _BOLD_MARK = "\ue000"  # stands for `**` while the template's own text is escaped
@@ -111,6 +112,11 @@ def _teams_line_starts(text: str) -> str:
     )
 
 
+# The catalogue's own "1. Forventninger" (a title, not a list): a no-break space after the
+# marker is no list or heading to any client's parser, and shows no backslash on any.
+_TEAMS_MARKER_SPACE_RE = re.compile(r"(?:^|(?<=\r))([ \t]*(?:[-+#]|\d+[.)])) ", re.MULTILINE)
+
+
 def escape_teams(text: str) -> str:
     """Typed text as a Teams card shows it, inert: no link, bold, italic, list, heading,
     code or `<at>` mention can start in it (see the rules above)."""
@@ -120,12 +126,13 @@ def escape_teams(text: str) -> str:
 def teams_text(text: str) -> str:
     """Neutral markup for a Teams TextBlock: `**bold**` stays (Teams renders it), a code
     span becomes its plain words (TextBlock has no code), and every other character of the
-    template is literal — escaped like typed text, placeholders untouched."""
+    template is literal — escaped like typed text (a line's "1. " kept apart by a no-break
+    space instead), placeholders untouched."""
 
     def protect(m: re.Match[str]) -> str:
         return f"{_BOLD_MARK}{m[1]}{_BOLD_MARK}" if m[1] is not None else m[2]
 
-    protected = _TEAMS_MARKUP_RE.sub(protect, text)
+    protected = _TEAMS_MARKER_SPACE_RE.sub("\\1\u00a0", _TEAMS_MARKUP_RE.sub(protect, text))
     escaped = _rebuild(protected, lambda part: _TEAMS_INLINE_RE.sub(r"\\\1", part))
     return _teams_line_starts(escaped).replace(_BOLD_MARK, "**")
 

@@ -63,7 +63,7 @@ VERSION = "1.5"
 MAX_CARD_SIZE = 28_000  # characters of the card as ASCII-escaped JSON (Teams: ~28 KB)
 MAX_DATA_SIZE = 3_000  # one Action.Submit's data as JSON (what fits Slack's metadata fits)
 MAX_ACTIONS = 6  # Teams shows six actions in a row; more go to an overflow menu
-MAX_TEXT = 3_500  # characters of one TextBlock; a longer text continues in the next
+MAX_TEXT = 2_000  # characters of one TextBlock (at most 12 each as escaped JSON); more go on
 MAX_STATIC_CHOICES = 100  # beyond this a Choice with a search action types ahead remotely
 FILTER_FROM = 16  # a single-choice drop-down with more options than this filters as typed
 RESERVED = frozenset({"form", "metadata", "close", "action", "value", "msteams"})
@@ -99,10 +99,10 @@ def _open_bold(text: str) -> bool:
 
 
 def _cut_at(text: str, limit: int) -> int:
-    """Where to end a piece of at most `limit` characters: a line break, else a space, else
-    the limit itself moved off an escape's backslash."""
-    for separator in ("\n", " "):
-        at = text.rfind(separator, 0, limit)
+    """Where to end a piece of at most `limit` characters: a line break in its second half,
+    else a space, else the limit itself moved off an escape's backslash and a `**`."""
+    for separator, start in (("\n", limit // 2), (" ", 1), ("\n", 1)):
+        at = text.rfind(separator, start, limit)
         if at > 0:
             return at
     at = limit

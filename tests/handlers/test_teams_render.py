@@ -196,7 +196,8 @@ def test_a_huge_message_is_split_into_cards_within_teams_size_and_nothing_is_cut
     words = " ".join(f"**ord{i}** og_{i}" for i in range(6000))  # ~90,000 characters
     pairs = [(f"navn {i}", f"værdi {i} ø" * 3) for i in range(1500)]
     buttons = [c.Button(f"knap {i}", "act", value=str(i)) for i in range(400)]
-    msg = c.Message("lang", [c.Paragraph(words), c.Facts(pairs), c.Buttons(buttons)])
+    emoji = c.Note("🙂" * 5000)  # 12 characters each as escaped JSON
+    msg = c.Message("lang", [c.Paragraph(words), c.Facts(pairs), c.Buttons(buttons), emoji])
     with pytest.raises(ValueError, match="28000"):
         tr.card(msg)
     cards = tr.message_cards(msg)
@@ -206,7 +207,8 @@ def test_a_huge_message_is_split_into_cards_within_teams_size_and_nothing_is_cut
     texts = [e["text"] for e in body if e["type"] == "TextBlock"]
     # Every piece of text keeps its bold balanced, and together they are the whole text.
     assert all(text.count("**") % 2 == 0 for text in texts)
-    assert " ".join(texts).replace("** **", " ") == words
+    assert " ".join(texts[:-3]).replace("** **", " ") == words
+    assert "".join(texts[-3:]) == "🙂" * 5000
     facts = [f for e in body if e["type"] == "FactSet" for f in e["facts"]]
     assert [(f["title"], f["value"]) for f in facts] == pairs
     values = [a["data"]["value"] for e in body if e["type"] == "ActionSet" for a in e["actions"]]
@@ -223,7 +225,7 @@ def test_long_text_splits_at_a_space_or_line_never_inside_an_escape_or_bold() ->
     long_value = "word " * 2000
     card = tr.card(c.Message("s", [c.Facts([("Langt", long_value)])]))
     facts = card["body"][0]["facts"]
-    assert [f["title"] for f in facts] == ["Langt", "", ""]
+    assert [f["title"] for f in facts] == ["Langt"] + [""] * 5  # 10,000 characters
     assert " ".join(f["value"] for f in facts) == long_value
 
 
@@ -291,8 +293,14 @@ def test_plain_text_is_exactly_what_was_typed(typed: str) -> None:
 def test_catalogue_markup_becomes_teams_markdown() -> None:
     neutral = "**Møde {number}:** `/prep_x {word}` & <{a}> [x] {{y}} {n:# dag|# dage}\n- 1. z"
     assert teams_text(neutral) == (
-        "**Møde {number}:** /prep\\_x {word} & \\<{a}\\> \\[x\\] {{y}} {n:# dag|# dage}\n\\- 1. z"
+        "**Møde {number}:** /prep\\_x {word} & \\<{a}\\> \\[x\\] {{y}} {n:# dag|# dage}"
+        "\n-\u00a01. z"
     )
+    # The catalogue's "1. Forventninger" is a title, not a list, and shows no backslash.
+    with surface("teams"):
+        header = t("da", "prep.p1.header")
+    assert header == "1.\u00a0Forventninger med din leder"
+    assert _html(header) == "<p>1.\u00a0Forventninger med din leder</p>\n"
     with surface("teams"):
         text = t("en", "prep.error.unknown_subcommand", word="**x**")
         assert isinstance(text, Mrkdwn)
