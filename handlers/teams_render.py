@@ -474,6 +474,19 @@ def form_card(
     return _checked(card_)
 
 
+def dialog(
+    lang: str,
+    form: c.Form,
+    errors: Mapping[str, str] | None = None,
+    *,
+    values: Mapping[str, FieldValue] | None = None,
+) -> dict[str, Any]:
+    """A form as a dialog (the task info a `task/fetch` or `task/submit` answer continues
+    with): the form's title on the dialog's frame, the form card inside it."""
+    card_ = form_card(lang, form, errors, values=values)
+    return {"title": plain(form.title), "card": attachment(card_)}
+
+
 # --- reading a submission ---------------------------------------------------------------------
 
 

@@ -404,6 +404,27 @@ def test_a_form_with_every_input_is_a_dialog_card_microsoft_accepts() -> None:
     assert tr.is_close(card["actions"][1]["data"]) and not tr.is_close(card["actions"][0]["data"])
 
 
+def test_a_form_shows_typed_text_in_its_plain_places_exactly_and_opens_as_a_dialog() -> None:
+    with surface("teams"):
+        typed = escape(HOSTILE)
+        form = _form(
+            title=t("da", "home.network", network="A_B"),
+            parts=[
+                c.TextInput("note", typed, max_length=5, placeholder=typed, hint=typed),
+                c.Choice("pick", typed, [c.Option("o", typed)], placeholder=typed),
+            ],
+        )
+    task = tr.dialog("da", form)
+    assert task["title"] == "A_B"
+    assert task["card"] == tr.attachment(tr.form_card("da", form))
+    card = task["card"]["content"]
+    assert check_card(card) == []
+    inputs = _inputs(card)
+    assert inputs["note"]["label"] == inputs["note"]["placeholder"] == HOSTILE
+    assert inputs["pick"]["label"] == inputs["pick"]["choices"][0]["title"] == HOSTILE
+    assert all(MARKUP_TAGS.findall(_html(text)) == [] for text in _texts(card))
+
+
 def test_a_read_only_form_has_only_its_close() -> None:
     card = tr.form_card("en", _form(submit=None, close="Done", parts=[c.Paragraph("saved")]))
     assert check_card(card) == []
