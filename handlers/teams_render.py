@@ -98,15 +98,24 @@ def _open_bold(text: str) -> bool:
     return sum(m[0] == "**" for m in _MARK_RE.finditer(text)) % 2 == 1
 
 
+# What may not begin a piece: it would begin a line there, and become a list or a heading.
+_MARKER_RE = re.compile(r"[-+#=>|]|\d+[.)]")
+
+
 def _cut_at(text: str, limit: int) -> int:
     """Where to end a piece of at most `limit` characters: a line break in its second half,
-    else a space, else the limit itself moved off an escape's backslash and a `**`."""
+    else a space, else the limit itself moved off an escape's backslash and a `**` — and
+    never where the next piece would start with a list or heading marker."""
     for separator, start in (("\n", limit // 2), (" ", 1), ("\n", 1)):
         at = text.rfind(separator, start, limit)
+        while at > 0 and _MARKER_RE.match(text[at:].lstrip()):
+            at = text.rfind(separator, start, at)
         if at > 0:
             return at
     at = limit
-    while at > 1 and (_escapes_open(text[:at]) or text[at - 1 : at + 1] == "**"):
+    while at > 1 and (
+        _escapes_open(text[:at]) or text[at - 1 : at + 1] == "**" or _MARKER_RE.match(text[at:])
+    ):
         at -= 1
     return at
 

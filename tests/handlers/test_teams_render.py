@@ -222,6 +222,9 @@ def test_long_text_splits_at_a_space_or_line_never_inside_an_escape_or_bold() ->
     pieces = tr.split_text(escaped, 7)
     assert "".join(pieces) == escaped and all(not tr._escapes_open(p) for p in pieces)
     assert tr.split_text("**one two three**", 12) == ["**one two**", "**three**"]
+    # A piece begins a line: never with what would make it a list or a heading there.
+    assert tr.split_text("aa bb - cc 1. dd", 9) == ["aa", "bb -", "cc 1. dd"]
+    assert tr.split_text("aaaa-bbbbbbb", 7) == ["aaaa-", "bbbbbbb"]
     long_value = "word " * 2000
     card = tr.card(c.Message("s", [c.Facts([("Langt", long_value)])]))
     facts = card["body"][0]["facts"]
