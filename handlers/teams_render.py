@@ -113,9 +113,11 @@ def _cut_at(text: str, limit: int) -> int:
         if at > 0:
             return at
     at = limit
-    while at > 1 and (
+    while at > limit // 2 and (
         _escapes_open(text[:at]) or text[at - 1 : at + 1] == "**" or _MARKER_RE.match(text[at:])
     ):
+        at -= 1
+    while at > 1 and _escapes_open(text[:at]):  # a run of dashes has no better place
         at -= 1
     return at
 
