@@ -29,7 +29,12 @@ What maps to what:
   that sends {"form": kind, "close": true} without the inputs (associatedInputs "none", so
   a required field does not hold it back). Teams has no `response_action: errors`: the bot
   answers a submit with `form_card(..., errors=..., values=submitted_values(...))`, the
-  same card with what was typed kept and each error under its field.
+  same card with what was typed kept and each error under its field. `dialog()` wraps it
+  as a dialog's task info, the title on the dialog's frame.
+- A long text goes on in the next TextBlock (or fact), cut at a line break or a space,
+  never inside an escape, never where the next piece would begin a list or heading, a bold
+  span closed and reopened; a message too big for one card becomes several
+  (`message_cards`) — nothing is cut off. A form cannot be split: too big is a ValueError.
 
 Relied on (Microsoft's Teams platform docs, "Format cards in Microsoft Teams", "Typeahead
 search in Adaptive Cards", "Cards and dialogs"; the Adaptive Cards issue tracker): Teams
@@ -42,8 +47,12 @@ card under 28,000 characters of ASCII-escaped JSON, whatever the serializer); Te
 most six actions in a row and folds the rest into an overflow menu (we start a new row
 instead); typeahead: style "filtered" (static), `choices.data` with a Data.Query dataset
 answered through the `application/search` invoke (dynamic, at most 15 results shown);
-Input.ChoiceSet multi-select values travel comma-joined. Backslash escapes behave
-differently on the mobile clients (see `catalogue.escape_teams`).
+Input.ChoiceSet multi-select values travel comma-joined; inputs have label, isRequired
+and errorMessage since schema 1.3; Action.Submit is what a dialog's card submits with (the
+docs now suggest Action.Execute for message cards; Submit still works there). Backslash
+escapes behave differently on the mobile clients (see `catalogue.escape_teams`). The tests
+check every card against Microsoft's own models (the microsoft-teams-cards package), which
+know no "$schema" property: cards carry none (hosts ignore it).
 """
 
 from __future__ import annotations
