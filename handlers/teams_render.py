@@ -74,6 +74,7 @@ MAX_DATA_SIZE = 3_000  # one Action.Submit's data as JSON (what fits Slack's met
 MAX_ACTIONS = 6  # Teams shows six actions in a row; more go to an overflow menu
 MAX_TEXT = 2_000  # characters of one TextBlock (at most 12 each as escaped JSON); more go on
 MAX_STATIC_CHOICES = 100  # beyond this a Choice with a search action types ahead remotely
+FACTS_SIZE = MAX_CARD_SIZE // 8  # facts in one FactSet, so a card fills up with few gaps
 FILTER_FROM = 16  # a single-choice drop-down with more options than this filters as typed
 RESERVED = frozenset({"form", "metadata", "close", "action", "value", "msteams"})
 
@@ -219,12 +220,15 @@ def _facts(part: c.Facts) -> list[Element]:
     used = 0
     for fact in facts:
         size = _size(fact)
-        if sets[-1] and used + size > MAX_CARD_SIZE // 2:
+        if sets[-1] and used + size > FACTS_SIZE:
             sets.append([])
             used = 0
         sets[-1].append(fact)
         used += size
-    return _with_id([{"type": "FactSet", "facts": s} for s in sets if s], part.block)
+    elements = [{"type": "FactSet", "facts": s} for s in sets if s]
+    for more in elements[1:]:
+        more["spacing"] = "None"  # one table to the eye, in pieces a card can take
+    return _with_id(elements, part.block)
 
 
 def _buttons(part: c.Buttons) -> list[Element]:

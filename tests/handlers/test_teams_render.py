@@ -227,8 +227,10 @@ def test_long_text_splits_at_a_space_or_line_never_inside_an_escape_or_bold() ->
     assert tr.split_text("aaaa-bbbbbbb", 7) == ["aaaa-", "bbbbbbb"]
     long_value = "word " * 2000
     card = tr.card(c.Message("s", [c.Facts([("Langt", long_value)])]))
-    facts = card["body"][0]["facts"]
+    facts = [f for e in card["body"] for f in e["facts"]]
     assert [f["title"] for f in facts] == ["Langt"] + [""] * 5  # 10,000 characters
+    # Pieces of one table follow each other without a gap.
+    assert [e.get("spacing") for e in card["body"]] == [None] + ["None"] * (len(card["body"]) - 1)
     assert " ".join(f["value"] for f in facts) == long_value
 
 
