@@ -92,11 +92,12 @@ def escape_markdown(text: str) -> str:
 # Teams. What an Adaptive Card's TextBlock (and FactSet) renders of Markdown, by Microsoft's
 # card-formatting reference: **bold**, _italic_, lists ("- x", "1. x") and [links](url); no
 # headings, code, quotes, tables, images or HTML, and a mention only where the card's
-# msteams.entities names that exact `<at>…</at>` text. The clients' parsers differ (desktop
-# reads CommonMark escapes; the mobile one drops a backslash only before `*`, `_`, `[`, `]`,
-# `)` and shows it elsewhere), so typed text is escaped where markup could start, not
-# everywhere: inline markup characters always; list, heading and quote markers only at the
-# start of a line; `&` only where it begins an entity reference (`&lt;` would be decoded).
+# msteams.entities names that exact `<at>…</at>` text. The clients' parsers differ: desktop
+# reads CommonMark escapes; the mobile one (Adaptive Cards' shared C++ model) drops a
+# backslash before `[`, `]`, `)` (and, since a 2023 fix, `*`, `_`) but shows it before
+# anything else. So typed text is escaped where markup could start, not everywhere: inline
+# markup characters always; list and heading markers only at the start of a line; `&` only
+# where it begins an entity reference (`&lt;` would be decoded).
 _TEAMS_INLINE_RE = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
 _TEAMS_LINE_START_RE = re.compile(
     r"(?:^|(?<=\r))([ \t]*)(?:([-+#=])(?=[-#= \t\r\n]|$)|(\d+)([.)])(?=[ \t\r\n]|$))",
