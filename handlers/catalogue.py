@@ -89,6 +89,65 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL_RE.sub(r"\\\1", text)
 
 
+# Teams. What an Adaptive Card's TextBlock (and FactSet) renders of Markdown, by Microsoft's
+# card-formatting reference: **bold**, _italic_, lists ("- x", "1. x") and [links](url); no
+# headings, code, quotes, tables, images or HTML, and a mention only where the card's
+# msteams.entities names that exact `<at>…</at>` text. The clients' parsers differ: desktop
+# reads CommonMark escapes; the mobile one (Adaptive Cards' shared C++ model) drops a
+# backslash before `[`, `]`, `)` (and, since a 2023 fix, `*`, `_`) but shows it before
+# anything else. So typed text is escaped where markup could start, not everywhere: inline
+# markup characters always; list and heading markers only at the start of a line; `&` only
+# where it begins an entity reference (`&lt;` would be decoded).
+_TEAMS_INLINE_RE = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
+_TEAMS_LINE_START_RE = re.compile(
+    r"(?:^|(?<=\r))([ \t]*)(?:([-+#=])(?=[-#= \t\r\n]|$)|(\d+)([.)])(?=[ \t\r\n]|$))",
+    re.MULTILINE,
+)
+_TEAMS_MARKUP_RE = re.compile(r"\*\*(.+?)\*\*|`([^`\n]*)`")
+_BOLD_MARK = "\ue000"  # stands for `**` while the template's own text is escaped
+
+
+def _teams_line_starts(text: str) -> str:
+    return _TEAMS_LINE_START_RE.sub(
+        lambda m: m[1] + (f"\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}"), text
+    )
+
+
+# The catalogue's own "1. Forventninger" (a title, not a list): a no-break space after the
+# marker is no list or heading to any client's parser, and shows no backslash on any.
+_TEAMS_MARKER_SPACE_RE = re.compile(r"(?:^|(?<=\r))([ \t]*(?:[-+#]|\d+[.)])) ", re.MULTILINE)
+
+
+def escape_teams(text: str) -> str:
+    """Typed text as a Teams card shows it, inert: no link, bold, italic, list, heading,
+    code or `<at>` mention can start in it (see the rules above)."""
+    return _teams_line_starts(_TEAMS_INLINE_RE.sub(r"\\\1", text))
+
+
+def teams_text(text: str) -> str:
+    """Neutral markup for a Teams TextBlock: `**bold**` stays (Teams renders it), a code
+    span becomes its plain words (TextBlock has no code), and every other character of the
+    template is literal — escaped like typed text (a line's "1. " kept apart by a no-break
+    space instead), placeholders untouched."""
+
+    def protect(m: re.Match[str]) -> str:
+        return f"{_BOLD_MARK}{m[1]}{_BOLD_MARK}" if m[1] is not None else m[2]
+
+    protected = _TEAMS_MARKER_SPACE_RE.sub("\\1\u00a0", _TEAMS_MARKUP_RE.sub(protect, text))
+    escaped = _rebuild(protected, lambda part: _TEAMS_INLINE_RE.sub(r"\\\1", part))
+    return _teams_line_starts(escaped).replace(_BOLD_MARK, "**")
+
+
+_TEAMS_PLAIN_RE = re.compile(r"\\(.)|\*\*", re.DOTALL)
+
+
+def teams_plain(text: str) -> str:
+    """What Teams text from `t()` reads as where a card shows plain text (a label, a
+    button, an option): escapes undone, bold marks dropped. Every backslash in such text
+    is an escape (a typed one was doubled), so this is exact."""
+    return _TEAMS_PLAIN_RE.sub(lambda m: m[1] or "", text)
+
+
 @dataclass(frozen=True)
 class Surface:
     """How one chat platform shows text: the catalogue's neutral markup in its format
@@ -102,7 +161,7 @@ class Surface:
 SURFACES: dict[str, Surface] = {
     "slack": Surface(text=slack_text, escape=_escape_all),
     "markdown": Surface(text=markdown_text, escape=escape_markdown),
-    "teams": Surface(text=markdown_text, escape=escape_markdown),
+    "teams": Surface(text=teams_text, escape=escape_teams),
 }
 
 _SURFACE: ContextVar[str] = ContextVar("surface", default="slack")
