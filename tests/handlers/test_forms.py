@@ -198,7 +198,7 @@ def test_typed_text_shown_in_a_form_is_data_on_every_surface() -> None:
     with surface("teams"):
         teams = build_spread_update_modal("en", row)
     assert isinstance(teams.parts[0], c.Paragraph)
-    assert teams.parts[0].text == r"**\*Klage\* \<@U1\> \& \_co\_**"
+    assert teams.parts[0].text == r"**\*Klage\* \<@U1\> & \_co\_**"
     # The same fields, the status chosen, on both.
     assert [i.name for i in teams.inputs] == [i.name for i in slack.inputs]
     status = slack.inputs[0]
