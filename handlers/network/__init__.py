@@ -11,7 +11,9 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import cut_mrkdwn, mrkdwn_section
+from handlers import conversation as c
+from handlers import slack_render
+from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
@@ -67,12 +69,12 @@ class NetworkRequest:
         return self.scope.lang
 
 
-Reply = str | list[dict[str, Any]]
-"""A subcommand's answer: a text, or blocks."""
+Reply = str | list[c.Part]
+"""A subcommand's answer: a text, or the parts of a message (its first paragraph its summary)."""
 
 
 def _help(r: NetworkRequest) -> Reply:
-    return [mrkdwn_section(t(r.lang, "network.help"))]
+    return [c.Paragraph(t(r.lang, "network.help"))]
 
 
 def _summary(r: NetworkRequest) -> Reply:
@@ -151,8 +153,13 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
     if isinstance(reply, str):
         ack(response_type="ephemeral", text=reply)
         return
-    fallback = cut_mrkdwn(reply[0]["text"]["text"], 300)
-    ack(response_type="ephemeral", text=fallback, blocks=reply)
+    ack(response_type="ephemeral", **slack_render.message(_message(reply)))
+
+
+def _message(parts: list[c.Part]) -> c.Message:
+    """A reply's parts as a message whose summary is its first paragraph, cut short."""
+    first = next((p.text for p in parts if isinstance(p, c.Paragraph)), "")
+    return c.Message(cut_mrkdwn(first, 300), parts)
 
 
 def register(app: App) -> None:
