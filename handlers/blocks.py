@@ -86,17 +86,3 @@ def mrkdwn_section(text: str, block_id: str | None = None) -> dict[str, Any]:
     if block_id:
         block["block_id"] = block_id
     return block
-
-
-def section_with_button(
-    text: str, *, block_id: str, action_id: str, label: str, value: str
-) -> dict[str, Any]:
-    """A line of text with a button beside it (an Edit / Update in a list)."""
-    block = mrkdwn_section(text, block_id)
-    block["accessory"] = {
-        "type": "button",
-        "action_id": action_id,
-        "text": plain(label),
-        "value": value,
-    }
-    return block
