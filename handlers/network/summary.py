@@ -11,6 +11,7 @@ from slack_bolt import Ack
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
+from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import (
     Mrkdwn,
     format_date,
@@ -316,9 +317,4 @@ def render_digest(lang: str, digest: Digest) -> c.Message:
         *render_summary(lang, digest.summary, budget=MAX_BLOCKS - len(head) + 1 - len(tail)),
         *tail,
     ]
-    return c.Message(_cut(t(lang, f"{key}.text", network=network.name), 300), parts)
-
-
-def _cut(text: str, limit: int) -> str:
-    """`text` in at most `limit` characters, ending in "…" when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return c.Message(cut_mrkdwn(t(lang, f"{key}.text", network=network.name), 300), parts)
