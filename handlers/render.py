@@ -122,7 +122,7 @@ def _received(lang: str, status: SparringStatus) -> Mrkdwn:
     return t(lang, "sparring.status.received", minutes=status.received_minutes, people=people)
 
 
-def dispute_blocks(lang: str, receiver: SparringReceiver) -> list[c.Part]:
+def dispute_parts(lang: str, receiver: SparringReceiver) -> list[c.Part]:
     """A disputed entry for a facilitator, with the two ways to settle it."""
     entry = receiver.entry
     text = t(

@@ -33,7 +33,7 @@ from handlers.parsing import (
 )
 from handlers.render import (
     NOTE_PREVIEW,
-    dispute_blocks,
+    dispute_parts,
     render_entry_reply,
     render_note,
     render_status,
@@ -164,7 +164,7 @@ def build_dispute_notice(lang: str, *, receiver: SparringReceiver) -> c.Message:
     summary = t(
         lang, "notice.dispute.text", receiver=person_mention(lang, receiver.member.slack_user_id)
     )
-    return c.Message(summary, dispute_blocks(lang, receiver))
+    return c.Message(summary, dispute_parts(lang, receiver))
 
 
 def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

@@ -18,23 +18,23 @@ from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
 from handlers.network.admin import (
-    fees_blocks,
+    fees_parts,
     handle_admin,
-    meetings_blocks,
-    members_blocks,
+    meetings_parts,
+    members_parts,
     options_of,
 )
 from handlers.network.common import facilitated_network, member_by_mention, page_of
 from handlers.network.export import send_files
-from handlers.network.privacy import forget_blocks, handle_forget_confirm, handle_mydata
+from handlers.network.privacy import forget_parts, handle_forget_confirm, handle_mydata
 from handlers.network.summary import (
     DISPUTES_IN_SUMMARY,
     build_digest,
     dispute_overview,
-    disputes_blocks,
+    disputes_parts,
     handle_dispute_decision,
     render_summary,
-    summary_blocks,
+    summary_parts,
 )
 from handlers.parsing import unescape_slack
 from handlers.replies import reply_ephemeral
@@ -78,24 +78,24 @@ def _help(r: NetworkRequest) -> Reply:
 
 
 def _summary(r: NetworkRequest) -> Reply:
-    return summary_blocks(r.scope, r.lang, r.network, r.args)
+    return summary_parts(r.scope, r.lang, r.network, r.args)
 
 
 def _members(r: NetworkRequest) -> Reply:
-    return members_blocks(r.lang, r.network, page_of(r.args))
+    return members_parts(r.lang, r.network, page_of(r.args))
 
 
 def _disputes(r: NetworkRequest) -> Reply:
-    return disputes_blocks(r.lang, open_disputes(session=r.scope.db, network_id=r.network.id))
+    return disputes_parts(r.lang, open_disputes(session=r.scope.db, network_id=r.network.id))
 
 
 def _meetings(r: NetworkRequest) -> Reply:
-    return meetings_blocks(r.lang, r.network)
+    return meetings_parts(r.lang, r.network)
 
 
 def _fees(r: NetworkRequest) -> Reply:
     rows = fees(session=r.scope.db, network=r.network)
-    return fees_blocks(r.lang, r.network, rows, page_of(r.args))
+    return fees_parts(r.lang, r.network, rows, page_of(r.args))
 
 
 def _admin(r: NetworkRequest) -> Reply:
@@ -111,7 +111,7 @@ def _forget(r: NetworkRequest) -> Reply:
     target = member_by_mention(r.network, r.args[0]) if r.args else None
     if target is None:
         raise InputError("network.error.unknown_member")
-    return forget_blocks(r.lang, target)
+    return forget_parts(r.lang, target)
 
 
 SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {

@@ -129,7 +129,7 @@ def _move_meeting(scope: RequestScope, lang: str, network: Network, by: Member, 
     )
 
 
-def members_blocks(lang: str, network: Network, page: int = 1) -> list[c.Part]:
+def members_parts(lang: str, network: Network, page: int = 1) -> list[c.Part]:
     people = [p for p in network.people if p.role is Role.MEMBER and p.active]
     people.sort(key=lambda p: p.name)
     lines = [
@@ -152,7 +152,7 @@ def members_blocks(lang: str, network: Network, page: int = 1) -> list[c.Part]:
     ]
 
 
-def meetings_blocks(lang: str, network: Network) -> list[c.Part]:
+def meetings_parts(lang: str, network: Network) -> list[c.Part]:
     lines = []
     for m in network.meetings:
         start, end = m.starts_at.astimezone(network.zone), m.ends_at.astimezone(network.zone)
@@ -173,7 +173,7 @@ def meetings_blocks(lang: str, network: Network) -> list[c.Part]:
     return [c.Paragraph(header), *sections(lang, lines, MAX_BLOCKS)]
 
 
-def fees_blocks(lang: str, network: Network, rows: list[FeeLine], page: int = 1) -> list[c.Part]:
+def fees_parts(lang: str, network: Network, rows: list[FeeLine], page: int = 1) -> list[c.Part]:
     lines = []
     for row in rows:
         warning = t(lang, "network.fees.warning") if len(row.members) > MAX_PER_WORKPLACE else ""

@@ -39,7 +39,7 @@ def handle_mydata(scope: RequestScope, context: dict[str, Any]) -> str:
     return t(lang, "network.mydata.sending")
 
 
-def forget_blocks(lang: str, target: Member) -> list[c.Part]:
+def forget_parts(lang: str, target: Member) -> list[c.Part]:
     """`/network forget @member`: what it erases, and the button that does it."""
     forget = c.Button(
         t(lang, "network.forget.button"), Action.FORGET_CONFIRM, str(target.id), "danger"

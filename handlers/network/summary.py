@@ -29,7 +29,7 @@ from handlers.network.common import (
     sections,
 )
 from handlers.parsing import escape_slack
-from handlers.render import dispute_blocks, render_period
+from handlers.render import dispute_parts, render_period
 from models.errors import InputError
 from models.network import Meeting, Member, Network, sister_of
 from models.nudges import unreached_members
@@ -86,13 +86,13 @@ def dispute_overview(
         return []
     parts: list[c.Part] = [c.Paragraph(t(lang, "network.disputes.header", count=len(disputes)))]
     for receiver in disputes[:shown]:
-        parts += dispute_blocks(lang, receiver)
+        parts += dispute_parts(lang, receiver)
     if len(disputes) > shown:
         parts.append(c.Paragraph(t(lang, more_key, count=len(disputes) - shown)))
     return parts
 
 
-def disputes_blocks(lang: str, disputes: list[SparringReceiver]) -> list[c.Part]:
+def disputes_parts(lang: str, disputes: list[SparringReceiver]) -> list[c.Part]:
     """`/network disputes`: every open dispute (as many as fit), to settle one by one."""
     if not disputes:
         return [c.Paragraph(t(lang, "network.disputes.none"))]
@@ -180,7 +180,7 @@ def _meeting_by_number(network: Network, text: str) -> Any:
     return meeting
 
 
-def summary_blocks(
+def summary_parts(
     scope: RequestScope, lang: str, network: Network, args: list[str]
 ) -> list[c.Part]:
     """`/network summary [meeting N | season | @member]`: fetch the summaries asked for, then
