@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import mrkdwn_section, plain
+from handlers import conversation as c
 from handlers.catalogue import markup_join, t
 from handlers.context import scope_of
 from handlers.conversation import Form, TextInput
@@ -38,34 +38,28 @@ ANSWERS = {
 
 def build_attendance_nudge(
     lang: str, *, member: Member, meeting: Meeting, nudge_id: int
-) -> dict[str, Any]:
+) -> c.Message:
     value = json.dumps({"nudge": nudge_id, "meeting": meeting.id})
     buttons = [
-        {"type": "button", "action_id": action, "text": plain(t(lang, key)), "value": value}
-        for action, key in (
-            (Action.ATTEND_YES, "attendance.yes"),
-            (Action.ATTEND_SUBSTITUTE, "attendance.substitute"),
-            (Action.ATTEND_NO, "attendance.no"),
-        )
+        c.Button(t(lang, "attendance.yes"), Action.ATTEND_YES, value, "primary"),
+        c.Button(t(lang, "attendance.substitute"), Action.ATTEND_SUBSTITUTE, value),
+        c.Button(t(lang, "attendance.no"), Action.ATTEND_NO, value),
     ]
-    buttons[0]["style"] = "primary"
-    return {
-        "text": t(lang, "attendance.text", number=meeting.number),
-        "blocks": [
-            mrkdwn_section(
-                t(
-                    lang,
-                    "attendance.ask",
-                    number=meeting.number,
-                    theme=escape_slack(meeting.theme),
-                    when=render_when(lang, meeting, member),
-                    place=escape_slack(meeting.place),
-                ),
-                "attendance_ask",
-            ),
-            {"type": "actions", "block_id": Block.ATTENDANCE_ANSWERS, "elements": buttons},
+    ask = t(
+        lang,
+        "attendance.ask",
+        number=meeting.number,
+        theme=escape_slack(meeting.theme),
+        when=render_when(lang, meeting, member),
+        place=escape_slack(meeting.place),
+    )
+    return c.Message(
+        t(lang, "attendance.text", number=meeting.number),
+        [
+            c.Paragraph(ask, block="attendance_ask"),
+            c.Buttons(buttons, block=Block.ATTENDANCE_ANSWERS),
         ],
-    }
+    )
 
 
 def _names(lang: str, names: list[str]) -> str:
@@ -76,14 +70,12 @@ def _names(lang: str, names: list[str]) -> str:
     )
 
 
-def build_head_count(lang: str, *, member: Member, count: HeadCount) -> dict[str, Any]:
+def build_head_count(lang: str, *, member: Member, count: HeadCount) -> c.Message:
     meeting = count.meeting
-    return {
-        "text": t(lang, "headcount.text", number=meeting.number, total=count.total),
-        "blocks": [
-            mrkdwn_section(render_head_count(lang, member=member, count=count), Block.HEAD_COUNT)
-        ],
-    }
+    return c.Message(
+        t(lang, "headcount.text", number=meeting.number, total=count.total),
+        [c.Paragraph(render_head_count(lang, member=member, count=count), block=Block.HEAD_COUNT)],
+    )
 
 
 def render_head_count(lang: str, *, member: Member, count: HeadCount) -> str:

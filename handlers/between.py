@@ -7,11 +7,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers.blocks import mrkdwn_section, plain
+from handlers import conversation as c
 from handlers.catalogue import format_date, markup_join, mention, relative_day, t
 from handlers.ids import Action, Block
 from handlers.nudges import _later_buttons, days_until
@@ -38,34 +37,15 @@ def _until(lang: str, member: Member, meeting: Meeting) -> tuple[str, Meeting | 
     ), None
 
 
-def _buttons(
-    lang: str, nudge_id: int, meeting: Meeting, with_spread: bool = True
-) -> dict[str, Any]:
+def _buttons(lang: str, nudge_id: int, meeting: Meeting, with_spread: bool = True) -> c.Buttons:
     value = json.dumps({"nudge": nudge_id, "meeting": meeting.id})
-    elements = [
-        {
-            "type": "button",
-            "action_id": Action.OPEN_SPARRING,
-            "text": plain(t(lang, "between.button.sparring")),
-            "value": value,
-        },
-        {
-            "type": "button",
-            "action_id": Action.OPEN_FOLLOWUP,
-            "text": plain(t(lang, "between.button.followup")),
-            "value": value,
-        },
+    buttons = [
+        c.Button(t(lang, "between.button.sparring"), Action.OPEN_SPARRING, value),
+        c.Button(t(lang, "between.button.followup"), Action.OPEN_FOLLOWUP, value),
     ]
     if with_spread:
-        elements.append(
-            {
-                "type": "button",
-                "action_id": Action.OPEN_SPREAD,
-                "text": plain(t(lang, "between.button.spread")),
-                "value": value,
-            }
-        )
-    return {"type": "actions", "block_id": Block.BETWEEN_ACTIONS, "elements": elements}
+        buttons.append(c.Button(t(lang, "between.button.spread"), Action.OPEN_SPREAD, value))
+    return c.Buttons(buttons, block=Block.BETWEEN_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -151,7 +131,7 @@ def build_between_nudge(
     meeting: Meeting,
     nudge_id: int,
     now: datetime,
-) -> dict[str, Any] | None:
+) -> c.Message | None:
     """The between-meetings nudge of `kind`; None when there is nothing to say."""
     facts = between_facts(
         session=session, kind=kind, member=member, meeting=meeting, nudge_id=nudge_id, now=now
@@ -159,88 +139,76 @@ def build_between_nudge(
     return render_between_nudge(facts) if facts is not None else None
 
 
-def render_between_nudge(facts: BetweenFacts) -> dict[str, Any] | None:
+def render_between_nudge(facts: BetweenFacts) -> c.Message | None:
     until, _ = _until(facts.lang, facts.member, facts.meeting)
     return BUILDERS.get(facts.kind, _closing)(facts, until)
 
 
-def _later(facts: BetweenFacts) -> dict[str, Any]:
-    return {
-        "type": "actions",
-        "block_id": Block.NUDGE_LATER,
-        "elements": _later_buttons(
-            facts.lang,
-            {"nudge": facts.nudge_id, "meeting": facts.meeting.id},
-            member=facts.member,
-            now=facts.now,
-            before=facts.stale_at,
-        ),
-    }
+def _later(facts: BetweenFacts) -> c.Buttons:
+    buttons = _later_buttons(
+        facts.lang,
+        {"nudge": facts.nudge_id, "meeting": facts.meeting.id},
+        member=facts.member,
+        now=facts.now,
+        before=facts.stale_at,
+    )
+    return c.Buttons(buttons, block=Block.NUDGE_LATER)
 
 
-def _sparring_hint(lang: str) -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": t(lang, "between.sparring_hint")}],
-    }
+def _sparring_hint(lang: str) -> c.Note:
+    return c.Note(t(lang, "between.sparring_hint"))
 
 
-def _start(facts: BetweenFacts, until: str) -> dict[str, Any] | None:
+def _start(facts: BetweenFacts, until: str) -> c.Message | None:
     lang, number = facts.lang, facts.meeting.number
-    return {
-        "text": t(lang, "between.start.text", number=number),
-        "blocks": [
-            mrkdwn_section(
-                t(lang, "between.start", number=number, until=until, **facts.sparring),
-                Block.BETWEEN_INTRO,
-            ),
+    intro = t(lang, "between.start", number=number, until=until, **facts.sparring)
+    return c.Message(
+        t(lang, "between.start.text", number=number),
+        [
+            c.Paragraph(intro, block=Block.BETWEEN_INTRO),
             _sparring_hint(lang),
             _buttons(lang, facts.nudge_id, facts.meeting),
             _later(facts),
         ],
-    }
+    )
 
 
-def _halfway_sparring(facts: BetweenFacts, until: str) -> dict[str, Any] | None:
+def _halfway_sparring(facts: BetweenFacts, until: str) -> c.Message | None:
     if not facts.behind:
         return None
     lang, askers = facts.lang, facts.askers
-    blocks = [
-        mrkdwn_section(
-            t(lang, "between.halfway_sparring", until=until, **facts.sparring), Block.BETWEEN_INTRO
-        )
-    ]
+    intro = t(lang, "between.halfway_sparring", until=until, **facts.sparring)
+    parts: list[c.Part] = [c.Paragraph(intro, block=Block.BETWEEN_INTRO)]
     if askers:
         more = len(askers) - MAX_ASKERS
-        blocks.append(
-            mrkdwn_section(
-                t(
-                    lang,
-                    "between.halfway_sparring.who",
-                    people=markup_join(", ", (mention(a) for a in askers[:MAX_ASKERS])),
-                    more=t(lang, "between.halfway_sparring.more", count=more) if more > 0 else "",
-                )
-            )
+        who = t(
+            lang,
+            "between.halfway_sparring.who",
+            people=markup_join(", ", (mention(a) for a in askers[:MAX_ASKERS])),
+            more=t(lang, "between.halfway_sparring.more", count=more) if more > 0 else "",
         )
-    blocks += [_sparring_hint(lang), _later(facts)]
-    return {"text": t(lang, "between.halfway_sparring.text", **facts.sparring), "blocks": blocks}
+        parts.append(c.Paragraph(who))
+    parts += [_sparring_hint(lang), _later(facts)]
+    return c.Message(t(lang, "between.halfway_sparring.text", **facts.sparring), parts)
 
 
-def _halfway_followup(facts: BetweenFacts, until: str) -> dict[str, Any] | None:
+def _halfway_followup(facts: BetweenFacts, until: str) -> c.Message | None:
     if facts.followups:
         return None
     lang = facts.lang
-    return {
-        "text": t(lang, "between.halfway_followup.text"),
-        "blocks": [
-            mrkdwn_section(t(lang, "between.halfway_followup", until=until), Block.BETWEEN_INTRO),
+    return c.Message(
+        t(lang, "between.halfway_followup.text"),
+        [
+            c.Paragraph(
+                t(lang, "between.halfway_followup", until=until), block=Block.BETWEEN_INTRO
+            ),
             _buttons(lang, facts.nudge_id, facts.meeting, with_spread=False),
             _later(facts),
         ],
-    }
+    )
 
 
-def _closing(facts: BetweenFacts, until: str) -> dict[str, Any] | None:
+def _closing(facts: BetweenFacts, until: str) -> c.Message | None:
     """What is still open in the period, if anything."""
     lang, member, now = facts.lang, facts.member, facts.now
     open_items = []
@@ -257,26 +225,19 @@ def _closing(facts: BetweenFacts, until: str) -> dict[str, Any] | None:
         days = days_until(member, facts.end, now)
     else:
         days = (member.network.season_end - member.today(now)).days
-    return {
-        "text": t(lang, "between.closing.text", relative=relative_day(lang, days)),
-        "blocks": [
-            mrkdwn_section(
-                t(
-                    lang,
-                    "between.closing",
-                    relative=relative_day(lang, days, capital=True),
-                    until=until,
-                ),
-                Block.BETWEEN_INTRO,
-            ),
-            mrkdwn_section("\n".join(open_items), Block.BETWEEN_OPEN),
+    intro = t(lang, "between.closing", relative=relative_day(lang, days, capital=True), until=until)
+    return c.Message(
+        t(lang, "between.closing.text", relative=relative_day(lang, days)),
+        [
+            c.Paragraph(intro, block=Block.BETWEEN_INTRO),
+            c.Paragraph("\n".join(open_items), block=Block.BETWEEN_OPEN),
             _buttons(lang, facts.nudge_id, facts.meeting),
             _later(facts),
         ],
-    }
+    )
 
 
-BUILDERS: dict[NudgeKind, Callable[[BetweenFacts, str], dict[str, Any] | None]] = {
+BUILDERS: dict[NudgeKind, Callable[[BetweenFacts, str], c.Message | None]] = {
     NudgeKind.BETWEEN_START: _start,
     NudgeKind.HALFWAY_SPARRING: _halfway_sparring,
     NudgeKind.HALFWAY_FOLLOWUP: _halfway_followup,

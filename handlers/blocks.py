@@ -95,20 +95,6 @@ def mrkdwn_section(text: str, block_id: str | None = None) -> dict[str, Any]:
     return block
 
 
-def section_with_button(
-    text: str, *, block_id: str, action_id: str, label: str, value: str
-) -> dict[str, Any]:
-    """A line of text with a button beside it (an Edit / Update in a list)."""
-    block = mrkdwn_section(text, block_id)
-    block["accessory"] = {
-        "type": "button",
-        "action_id": action_id,
-        "text": plain(label),
-        "value": value,
-    }
-    return block
-
-
 # --- a modal's skeleton and its fields -----------------------------------------------------
 
 

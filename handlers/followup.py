@@ -7,7 +7,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import mrkdwn_section, section_with_button
+from handlers import conversation as c
+from handlers import slack_render
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.conversation import DateInput, Form, TextInput
@@ -66,12 +67,14 @@ def build_followup_modal(lang: str, *, today: date, row: ManagerFollowUp | None)
 
 def render_followups(
     lang: str, member: Member, rows: list[ManagerFollowUp], period_text: str
-) -> list[dict[str, Any]]:
-    blocks = [mrkdwn_section(t(lang, "followup.status.header", period=period_text))]
+) -> c.Message:
+    """`/followup status`: this period's follow-ups, each with a button to edit it."""
+    header = t(lang, "followup.status.header", period=period_text)
+    parts: list[c.Part] = [c.Paragraph(header)]
     if not rows:
-        blocks.append(mrkdwn_section(t(lang, "followup.status.none")))
+        parts.append(c.Paragraph(t(lang, "followup.status.none")))
     if len(rows) > MAX_LISTED:
-        blocks.append(mrkdwn_section(t(lang, "followup.status.more", count=len(rows) - MAX_LISTED)))
+        parts.append(c.Paragraph(t(lang, "followup.status.more", count=len(rows) - MAX_LISTED)))
     for row in rows[-MAX_LISTED:]:
         next_step = (
             t(
@@ -89,16 +92,9 @@ def render_followups(
             agreed=escape_slack(excerpt(row.agreed, 600)),
             next_step=next_step,
         )
-        blocks.append(
-            section_with_button(
-                text,
-                block_id=f"{Block.FOLLOWUP_ROW}_{row.id}",
-                action_id=Action.FOLLOWUP_EDIT,
-                label=t(lang, "followup.edit"),
-                value=str(row.id),
-            )
-        )
-    return blocks
+        edit = c.Button(t(lang, "followup.edit"), Action.FOLLOWUP_EDIT, str(row.id))
+        parts.append(c.Paragraph(text, button=edit, block=f"{Block.FOLLOWUP_ROW}_{row.id}"))
+    return c.Message(header, parts)
 
 
 def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -121,12 +117,8 @@ def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, A
             ack(response_type="ephemeral", text=t(lang, "followup.status.none"))
             return
         rows = followups_in_period(session=scope.db, member=member, period=period)
-        blocks = render_followups(lang, member, rows, render_period(lang, period))
-        ack(
-            response_type="ephemeral",
-            text=t(lang, "followup.status.header", period=render_period(lang, period)),
-            blocks=blocks,
-        )
+        listed = render_followups(lang, member, rows, render_period(lang, period))
+        ack(response_type="ephemeral", **slack_render.message(listed))
         return
     row = log_followup(
         session=scope.db,

@@ -1,4 +1,5 @@
-"""App Home: a member sees their next meeting and this period's sparring."""
+"""App Home: a member sees their next meeting and this period's sparring. The views are
+neutral `Overview`s; `publish_home` renders them for Slack (`slack_render.home`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from handlers import conversation as c
+from handlers import slack_render
 from handlers.attendance import render_head_count
-from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action
@@ -41,8 +43,7 @@ from models.summary import Summary, meeting_summary, next_meeting_for_summary
 
 log = logging.getLogger(__name__)
 
-# Slack's limits for a Home tab: 100 blocks, 3,000 characters in a section's text.
-MAX_SECTION_TEXT = 3000
+MAX_PARTS = 100  # a Home tab shows at most 100 blocks; each part here is one
 
 
 class HomeBlock(StrEnum):
@@ -69,9 +70,8 @@ def render_meeting_when(lang: str, meeting: Meeting, zone: ZoneInfo, network_zon
     return t(lang, "meeting.when_zone", zone=zone.key, **params)
 
 
-def _section(block_id: HomeBlock, text: str) -> dict[str, Any]:
-    text = cut_mrkdwn(text, MAX_SECTION_TEXT)
-    return {"type": "section", "block_id": block_id, "text": {"type": "mrkdwn", "text": text}}
+def _section(block_id: str, text: str) -> c.Paragraph:
+    return c.Paragraph(text, block=block_id)
 
 
 def build_home_view(
@@ -83,40 +83,33 @@ def build_home_view(
     prep: PrepStatus | None = None,
     followups: int = 0,
     spread: int = 0,
-) -> dict[str, Any]:
+) -> c.Overview:
     """The Home tab for a member: network, next meeting, their preparation for it (with a
     button to open the form), sparring this period, help."""
     network = member.network
-    prep_blocks: list[dict[str, Any]] = []
+    prep_parts: list[c.Part] = []
     if prep is not None:
-        prep_blocks = [
-            {"type": "divider"},
+        prep_parts = [
+            c.Divider(),
             _section(HomeBlock.PREP, render_prep_status(lang, member, prep, now)),
             _prep_actions(lang, prep),
         ]
-    return {
-        "type": "home",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
+    between = t(lang, "home.between", followup=mark(followups > 0), spread=spread)
+    return c.Overview(
+        [
+            c.Heading(t(lang, "home.title")),
             _section(
                 HomeBlock.NETWORK, t(lang, "home.network", network=escape_slack(network.name))
             ),
             _section(HomeBlock.NEXT_MEETING, _next_meeting_text(lang, member, now)),
-            *prep_blocks,
-            {"type": "divider"},
+            *prep_parts,
+            c.Divider(),
             _section(HomeBlock.SPARRING, sparring_text),
-            _section(
-                HomeBlock.BETWEEN,
-                t(lang, "home.between", followup=mark(followups > 0), spread=spread),
-            ),
+            _section(HomeBlock.BETWEEN, between),
             _between_actions(lang),
-            {
-                "type": "context",
-                "block_id": HomeBlock.HELP,
-                "elements": [{"type": "mrkdwn", "text": t(lang, "home.help")}],
-            },
-        ],
-    }
+            c.Note(t(lang, "home.help"), block=HomeBlock.HELP),
+        ]
+    )
 
 
 def _next_meeting_text(lang: str, member: Member, now: datetime) -> str:
@@ -135,105 +128,67 @@ def _next_meeting_text(lang: str, member: Member, now: datetime) -> str:
     )
 
 
-def _prep_actions(lang: str, prep: PrepStatus) -> dict[str, Any]:
-    button = {
-        "type": "button",
-        "action_id": Action.OPEN_PREP_ALL,
-        "text": {"type": "plain_text", "text": t(lang, "nudge.button.all")},
-        "value": json.dumps({"meeting": prep.meeting.id}),
-        "style": "primary",
-    }
-    return {"type": "actions", "block_id": HomeBlock.PREP_ACTIONS, "elements": [button]}
+def _prep_actions(lang: str, prep: PrepStatus) -> c.Buttons:
+    value = json.dumps({"meeting": prep.meeting.id})
+    button = c.Button(t(lang, "nudge.button.all"), Action.OPEN_PREP_ALL, value, "primary")
+    return c.Buttons([button], block=HomeBlock.PREP_ACTIONS)
 
 
-def _between_actions(lang: str) -> dict[str, Any]:
-    return {
-        "type": "actions",
-        "block_id": HomeBlock.BETWEEN_ACTIONS,
-        "elements": [
-            {
-                "type": "button",
-                "action_id": action,
-                "text": {"type": "plain_text", "text": t(lang, key)},
-                "value": "{}",
-            }
-            for action, key in (
-                (Action.OPEN_SPARRING, "between.button.sparring"),
-                (Action.OPEN_FOLLOWUP, "between.button.followup"),
-                (Action.OPEN_SPREAD, "between.button.spread"),
-            )
-        ],
-    }
+def _between_actions(lang: str) -> c.Buttons:
+    buttons = [
+        c.Button(t(lang, key), action, "{}")
+        for action, key in (
+            (Action.OPEN_SPARRING, "between.button.sparring"),
+            (Action.OPEN_FOLLOWUP, "between.button.followup"),
+            (Action.OPEN_SPREAD, "between.button.spread"),
+        )
+    ]
+    return c.Buttons(buttons, block=HomeBlock.BETWEEN_ACTIONS)
 
 
-def build_stranger_home_view(lang: str, contacts: list[str]) -> dict[str, Any]:
+def build_stranger_home_view(lang: str, contacts: list[str]) -> c.Overview:
     error = NotAMemberError(contacts)
-    return {
-        "type": "home",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
+    return c.Overview(
+        [
+            c.Heading(t(lang, "home.title")),
             _section(HomeBlock.NETWORK, t(lang, error.key, **error.params)),
-        ],
-    }
+        ]
+    )
 
 
 def build_host_home_view(
     lang: str, *, host: Member, counts: list[HeadCount], now: datetime
-) -> dict[str, Any]:
+) -> c.Overview:
     """A meeting host's contact: their meeting(s) to come — when, where, and who is coming."""
     network = host.network
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
-        _section(
-            HomeBlock.NETWORK,
-            t(lang, "home.host.intro", count=len(counts), network=escape_slack(network.name)),
-        ),
-    ]
-    coming = [c for c in counts if c.meeting.ends_at > now]
+    intro = t(lang, "home.host.intro", count=len(counts), network=escape_slack(network.name))
+    parts: list[c.Part] = [c.Heading(t(lang, "home.title")), _section(HomeBlock.NETWORK, intro)]
+    coming = [count for count in counts if count.meeting.ends_at > now]
     if not coming:
-        blocks.append(_section(HomeBlock.NEXT_MEETING, t(lang, "home.host.none")))
+        parts.append(_section(HomeBlock.NEXT_MEETING, t(lang, "home.host.none")))
     for count in coming:
         meeting = count.meeting
         place = t(lang, "home.host.place", place=meeting.place, host=meeting.host)
-        blocks += [
-            {"type": "divider"},
-            {
-                "type": "section",
-                "block_id": f"{HomeBlock.HOSTED}_{meeting.number}",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": render_head_count(lang, member=host, count=count) + "\n" + place,
-                },
-            },
-        ]
-    return {"type": "home", "blocks": blocks[:100]}
+        text = render_head_count(lang, member=host, count=count) + "\n" + place
+        parts += [c.Divider(), _section(f"{HomeBlock.HOSTED}_{meeting.number}", text)]
+    return c.Overview(parts[:MAX_PARTS])
 
 
-def build_facilitator_home_view(facilitator: Member, summary: Summary | None) -> dict[str, Any]:
+def build_facilitator_home_view(facilitator: Member, summary: Summary | None) -> c.Overview:
     """A facilitator's Home tab: the network's overview for the next meeting (`summary`)."""
     lang, network = facilitator.lang, facilitator.network
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": t(lang, "home.title")}},
+    parts: list[c.Part] = [
+        c.Heading(t(lang, "home.title")),
         _section(HomeBlock.NETWORK, t(lang, "home.network", network=escape_slack(network.name))),
     ]
     if summary is not None:
         overview = render_summary(lang, summary)
-        blocks += overview[:2]  # the meeting and the totals; the rest via /network summary
-        blocks += dispute_overview(
+        parts += overview[:2]  # the meeting and the totals; the rest via /network summary
+        parts += dispute_overview(
             lang, summary.disputes, DISPUTES_IN_SUMMARY, "network.disputes.more"
         )
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": t(lang, "home.facilitator_hint", behind=len(summary.behind)),
-                    }
-                ],
-            }
-        )
-    return {"type": "home", "blocks": blocks}
+        parts.append(c.Note(t(lang, "home.facilitator_hint", behind=len(summary.behind))))
+    return c.Overview(parts)
 
 
 def ack_home_opened(ack: Ack) -> None:
@@ -248,12 +203,10 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
     user_id = str(event["user"])
     with scope.session_factory() as session:
         view = home_view_for(session, find_people(session, user_id), scope.now, scope.lang)
-    client.views_publish(user_id=user_id, view=view)
+    client.views_publish(user_id=user_id, view=slack_render.home(view))
 
 
-def home_view_for(
-    session: Session, people: list[Member], now: datetime, lang: str
-) -> dict[str, Any]:
+def home_view_for(session: Session, people: list[Member], now: datetime, lang: str) -> c.Overview:
     """The Home tab of whoever `people` are: a member's own, else a facilitator's, a host
     contact's, or the one for someone not (yet) in a network."""
     member = pick_member(people, now)
@@ -278,7 +231,7 @@ def home_view_for(
     return build_stranger_home_view(lang, list(dict.fromkeys(contacts)))
 
 
-def _member_home(session: Session, member: Member, now: datetime) -> dict[str, Any]:
+def _member_home(session: Session, member: Member, now: datetime) -> c.Overview:
     status = sparring_status(session=session, member=member, now=now)
     followups = len(followups_in_period(session=session, member=member, period=status.period))
     spread = sum(

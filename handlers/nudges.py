@@ -12,8 +12,8 @@ from slack_bolt import Ack, App
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from handlers import conversation as c
 from handlers import slack_render
-from handlers.blocks import mrkdwn_section, plain
 from handlers.catalogue import format_weekday, person_mention, relative_day, t
 from handlers.context import scope_of
 from handlers.conversation import DateInput, Form
@@ -45,23 +45,13 @@ KIND_KEYS = {
 SNOOZE_DAYS = {Action.SNOOZE_TOMORROW: 1, Action.SNOOZE_THREE_DAYS: 3}
 
 
-def _button(
-    text: str, action: Action, value: dict[str, Any], primary: bool = False
-) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": plain(text[:75]),
-        "action_id": action,
-        "value": json.dumps(value),
-    }
-    if primary:
-        button["style"] = "primary"
-    return button
+def _button(text: str, action: Action, value: dict[str, Any], primary: bool = False) -> c.Button:
+    return c.Button(text, action, json.dumps(value), "primary" if primary else None)
 
 
 def _later_buttons(
     lang: str, value: dict[str, Any], *, member: Member, now: datetime, before: datetime
-) -> list[dict[str, Any]]:
+) -> list[c.Button]:
     """ "Remind me tomorrow" / "in 3 days" only where that reminder would still come before
     `before` (the meeting, or the end of what the nudge is about); "I'm away" always."""
     buttons = [
@@ -88,7 +78,7 @@ def build_prep_nudge(
     status: PrepStatus,
     nudge_id: int,
     now: datetime,
-) -> dict[str, Any] | None:
+) -> c.Message | None:
     """Kick-off (the whole checklist), reminder and last call (only what is missing); None when
     there is nothing left to do."""
     missing = status.missing
@@ -114,23 +104,16 @@ def build_prep_nudge(
         _button(t(lang, PART_BUTTONS[p][1]), PART_BUTTONS[p][0], value, primary=i == 0)
         for i, p in enumerate(missing)
     ]
-    return {
-        "text": t(
-            lang, f"nudge.text.{key}", number=meeting.number, relative=relative_day(lang, days)
-        ),
-        "blocks": [
-            mrkdwn_section(intro, Block.NUDGE_INTRO),
-            mrkdwn_section("\n".join(items), Block.NUDGE_CHECKLIST),
-            {"type": "actions", "block_id": Block.NUDGE_PARTS, "elements": buttons},
-            {
-                "type": "actions",
-                "block_id": Block.NUDGE_LATER,
-                "elements": _later_buttons(
-                    lang, value, member=member, now=now, before=meeting.starts_at
-                ),
-            },
+    later = _later_buttons(lang, value, member=member, now=now, before=meeting.starts_at)
+    return c.Message(
+        t(lang, f"nudge.text.{key}", number=meeting.number, relative=relative_day(lang, days)),
+        [
+            c.Paragraph(intro, block=Block.NUDGE_INTRO),
+            c.Paragraph("\n".join(items), block=Block.NUDGE_CHECKLIST),
+            c.Buttons(buttons, block=Block.NUDGE_PARTS),
+            c.Buttons(later, block=Block.NUDGE_LATER),
         ],
-    }
+    )
 
 
 def build_agenda_nudge(
@@ -141,7 +124,7 @@ def build_agenda_nudge(
     items: list[AgendaItem],
     nudge_id: int,
     now: datetime,
-) -> dict[str, Any] | None:
+) -> c.Message | None:
     """The day before: the questions others bring for this member. None when there are none."""
     if not items:
         return None
@@ -163,44 +146,38 @@ def build_agenda_nudge(
             lines.append(t(lang, "nudge.agenda.primary", **params))
         else:
             lines.append(t(lang, "nudge.agenda.secondary", **params))
-    blocks = [
-        mrkdwn_section(
-            t(
-                lang,
-                "nudge.agenda.intro",
-                number=meeting.number,
-                theme=escape_slack(meeting.theme),
-                relative=relative,
-            ),
-            "agenda_intro",
-        )
-    ]
-    # Questions are packed into sections of at most 3,000 characters, in at most 50 blocks.
+    intro = t(
+        lang,
+        "nudge.agenda.intro",
+        number=meeting.number,
+        theme=escape_slack(meeting.theme),
+        relative=relative,
+    )
+    parts: list[c.Part] = [c.Paragraph(intro, block="agenda_intro")]
+    # Questions are packed into paragraphs of at most 3,000 characters, at most 50 in all.
     chunk: list[str] = []
     shown = 0
     for line in lines:
         if chunk and len("\n".join([*chunk, line])) > MAX_SECTION_CHARS:
-            if len(blocks) == MAX_MESSAGE_BLOCKS - 2:
+            if len(parts) == MAX_MESSAGE_BLOCKS - 2:
                 break
-            blocks.append(mrkdwn_section("\n".join(chunk), f"agenda_{len(blocks)}"))
+            parts.append(c.Paragraph("\n".join(chunk), block=f"agenda_{len(parts)}"))
             chunk = []
         chunk.append(line)
         shown += 1
     if chunk:
-        blocks.append(mrkdwn_section("\n".join(chunk), f"agenda_{len(blocks)}"))
+        parts.append(c.Paragraph("\n".join(chunk), block=f"agenda_{len(parts)}"))
     if shown < len(lines):
-        blocks.append(mrkdwn_section(t(lang, "nudge.agenda.more", count=len(lines) - shown)))
-    return {
-        "text": t(
-            lang, "nudge.text.agenda", count=len(items), number=meeting.number, relative=relative
-        ),
-        "blocks": blocks,
-    }
+        parts.append(c.Paragraph(t(lang, "nudge.agenda.more", count=len(lines) - shown)))
+    summary = t(
+        lang, "nudge.text.agenda", count=len(items), number=meeting.number, relative=relative
+    )
+    return c.Message(summary, parts)
 
 
 def build_meeting_changed(
     lang: str, *, member: Member, change: MeetingChange | None, now: datetime
-) -> dict[str, Any] | None:
+) -> c.Message | None:
     """The notice that a meeting moved or got a place: old → new. None when the change is
     gone, the meeting has begun, or it is back where it was."""
     if change is None:
@@ -232,24 +209,20 @@ def build_meeting_changed(
     header = t(
         lang, "notice.meeting_changed", number=meeting.number, theme=escape_slack(meeting.theme)
     )
-    return {
-        "text": t(
-            lang,
-            "notice.meeting_changed.text",
-            number=meeting.number,
-            when=render_when(lang, meeting, member),
-            place=escape_slack(meeting.place),
-        ),
-        "blocks": [
-            mrkdwn_section(header + "\n" + "\n".join(lines), Block.MEETING_CHANGED),
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": t(lang, "notice.meeting_changed.reminders")}
-                ],
-            },
+    summary = t(
+        lang,
+        "notice.meeting_changed.text",
+        number=meeting.number,
+        when=render_when(lang, meeting, member),
+        place=escape_slack(meeting.place),
+    )
+    return c.Message(
+        summary,
+        [
+            c.Paragraph(header + "\n" + "\n".join(lines), block=Block.MEETING_CHANGED),
+            c.Note(t(lang, "notice.meeting_changed.reminders")),
         ],
-    }
+    )
 
 
 def build_away_modal(lang: str, *, today: date, away_until: date | None) -> Form:

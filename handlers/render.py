@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from handlers.blocks import mrkdwn_section
+from handlers import conversation as c
 from handlers.catalogue import Mrkdwn, format_date, markup_join, person_mention, t
 from handlers.ids import Action, Block
 from handlers.parsing import escape_slack
@@ -124,7 +122,7 @@ def _received(lang: str, status: SparringStatus) -> Mrkdwn:
     return t(lang, "sparring.status.received", minutes=status.received_minutes, people=people)
 
 
-def dispute_blocks(lang: str, receiver: SparringReceiver) -> list[dict[str, Any]]:
+def dispute_parts(lang: str, receiver: SparringReceiver) -> list[c.Part]:
     """A disputed entry for a facilitator, with the two ways to settle it."""
     entry = receiver.entry
     text = t(
@@ -136,24 +134,12 @@ def dispute_blocks(lang: str, receiver: SparringReceiver) -> list[dict[str, Any]
         day=entry.given_on,
         note=render_note(lang, entry, NOTE_PREVIEW),
     )
+    value = str(receiver.id)
     buttons = [
-        {
-            "type": "button",
-            "action_id": action,
-            "text": {"type": "plain_text", "text": t(lang, key)},
-            "value": str(receiver.id),
-        }
-        for action, key in (
-            (Action.DISPUTE_KEEP, "notice.dispute.keep"),
-            (Action.DISPUTE_REMOVE, "notice.dispute.remove"),
-        )
+        c.Button(t(lang, "notice.dispute.keep"), Action.DISPUTE_KEEP, value),
+        c.Button(t(lang, "notice.dispute.remove"), Action.DISPUTE_REMOVE, value, "danger"),
     ]
-    buttons[1]["style"] = "danger"
     return [
-        mrkdwn_section(text, f"{Block.DISPUTE}_{receiver.id}"),
-        {
-            "type": "actions",
-            "block_id": f"{Block.DISPUTE}_{receiver.id}_actions",
-            "elements": buttons,
-        },
+        c.Paragraph(text, block=f"{Block.DISPUTE}_{receiver.id}"),
+        c.Buttons(buttons, block=f"{Block.DISPUTE}_{receiver.id}_actions"),
     ]

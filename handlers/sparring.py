@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
+from handlers import conversation as c
 from handlers.catalogue import person_mention, t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import Choice, DateInput, Form, FormPart, Option, TextInput
@@ -24,7 +25,7 @@ from handlers.parsing import (
 )
 from handlers.render import (
     NOTE_PREVIEW,
-    dispute_blocks,
+    dispute_parts,
     render_entry_reply,
     render_note,
     render_status,
@@ -103,15 +104,19 @@ def handle_sparring_command(ack: Ack, body: dict[str, Any], context: dict[str, A
     ack(response_type="ephemeral", text=reply)
 
 
-def build_sparring_received(
-    *, session: Session, member: Member, receiver_id: int, nudge_id: int
-) -> dict[str, Any] | None:
-    """ "Anna logged 2 h of sparring with you" with a "that's not right" button; None when the
-    entry was undone in the meantime."""
+def sparring_received_facts(
+    *, session: Session, member: Member, receiver_id: int
+) -> SparringReceiver | None:
+    """The entry `member` received (their receiver row) that a notice tells of; None when it
+    is not theirs or was undone in the meantime."""
     receiver = session.get(SparringReceiver, receiver_id)
     if receiver is None or receiver.member_id != member.id or receiver.entry.removed_at:
         return None
-    lang = member.lang
+    return receiver
+
+
+def build_sparring_received(lang: str, *, receiver: SparringReceiver, nudge_id: int) -> c.Message:
+    """ "Anna logged 2 h of sparring with you" with a "that's not right" button."""
     entry = receiver.entry
     giver = person_mention(lang, entry.giver.slack_user_id)
     text = t(
@@ -122,29 +127,19 @@ def build_sparring_received(
         day=entry.given_on,
         note=render_note(lang, entry, NOTE_PREVIEW),
     )
-    return {
-        "text": t(lang, "notice.sparring.text", giver=giver),
-        "blocks": [
-            {
-                "type": "section",
-                "block_id": Block.SPARRING_NOTICE,
-                "text": {"type": "mrkdwn", "text": text},
-                "accessory": {
-                    "type": "button",
-                    "action_id": Action.DISPUTE_SPARRING,
-                    "text": {"type": "plain_text", "text": t(lang, "notice.sparring.dispute")},
-                    "value": json.dumps({"nudge": nudge_id, "receiver": receiver.id}),
-                },
-            },
-        ],
-    }
+    value = json.dumps({"nudge": nudge_id, "receiver": receiver.id})
+    dispute = c.Button(t(lang, "notice.sparring.dispute"), Action.DISPUTE_SPARRING, value)
+    return c.Message(
+        t(lang, "notice.sparring.text", giver=giver),
+        [c.Paragraph(text, button=dispute, block=Block.SPARRING_NOTICE)],
+    )
 
 
-def build_dispute_notice(
-    *, session: Session, member: Member, receiver_id: int, nudge_id: int
-) -> dict[str, Any] | None:
-    """To a facilitator: a receiver disputes an entry. None once it is settled (or when the
-    facilitator is not one of that network's)."""
+def dispute_notice_facts(
+    *, session: Session, member: Member, receiver_id: int
+) -> SparringReceiver | None:
+    """The disputed receiver row a facilitator is told of. None once it is settled (or when
+    the facilitator is not one of that network's)."""
     receiver = session.get(SparringReceiver, receiver_id)
     if (
         receiver is None
@@ -153,15 +148,15 @@ def build_dispute_notice(
         or receiver.member.network_id != member.network_id
     ):
         return None
-    lang = member.lang
-    return {
-        "text": t(
-            lang,
-            "notice.dispute.text",
-            receiver=person_mention(lang, receiver.member.slack_user_id),
-        ),
-        "blocks": dispute_blocks(lang, receiver),
-    }
+    return receiver
+
+
+def build_dispute_notice(lang: str, *, receiver: SparringReceiver) -> c.Message:
+    """To a facilitator: a receiver disputes an entry, with the two ways to settle it."""
+    summary = t(
+        lang, "notice.dispute.text", receiver=person_mention(lang, receiver.member.slack_user_id)
+    )
+    return c.Message(summary, dispute_parts(lang, receiver))
 
 
 def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

@@ -9,12 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
+from handlers import conversation as c
+from handlers import slack_render
 from handlers.blocks import (
-    mrkdwn_section,
     option,
-    plain,
     search_options,
-    section_with_button,
 )
 from handlers.catalogue import person_mention, t
 from handlers.context import RequestScope, scope_of
@@ -153,12 +152,13 @@ def build_spread_update_modal(lang: str, row: SpreadAction) -> Form:
     )
 
 
-def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, Any]]:
-    blocks = [mrkdwn_section(t(lang, "spread.list.header"))]
+def render_spread_list(lang: str, rows: list[SpreadAction]) -> c.Message:
+    """`/spread status`: the member's spread actions, each with a button to update it."""
+    parts: list[c.Part] = [c.Paragraph(t(lang, "spread.list.header"))]
     if not rows:
-        blocks.append(mrkdwn_section(t(lang, "spread.list.none")))
+        parts.append(c.Paragraph(t(lang, "spread.list.none")))
     if len(rows) > MAX_LISTED:
-        blocks.append(mrkdwn_section(t(lang, "spread.list.more", count=len(rows) - MAX_LISTED)))
+        parts.append(c.Paragraph(t(lang, "spread.list.more", count=len(rows) - MAX_LISTED)))
     for row in rows[:MAX_LISTED]:
         text = t(
             lang,
@@ -177,26 +177,22 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> list[dict[str, An
             if row.effect
             else "",
         )
-        blocks.append(
-            section_with_button(
-                text,
-                block_id=f"{Block.SPREAD_ROW}_{row.id}",
-                action_id=Action.SPREAD_UPDATE,
-                label=t(lang, "spread.update"),
-                value=str(row.id),
-            )
-        )
-    return blocks
+        update = c.Button(t(lang, "spread.update"), Action.SPREAD_UPDATE, str(row.id))
+        parts.append(c.Paragraph(text, button=update, block=f"{Block.SPREAD_ROW}_{row.id}"))
+    return c.Message(t(lang, "spread.list.header"), parts)
 
 
-def build_spread_notice(
-    *, session: Session, member: Member, action_id: int, nudge_id: int
-) -> dict[str, Any] | None:
-    """Tell a member that someone took up their solution; None if they turned this off."""
+def spread_notice_facts(*, session: Session, member: Member, action_id: int) -> SpreadAction | None:
+    """The spread action a notice tells `member` of (their solution, taken up); None if it is
+    not theirs or they turned these notices off."""
     row = session.get(SpreadAction, action_id)
     if row is None or row.source_member_id != member.id or not member.notify_spread:
         return None
-    lang = member.lang
+    return row
+
+
+def build_spread_notice(lang: str, *, row: SpreadAction, nudge_id: int) -> c.Message:
+    """Tell a member that someone took up their solution."""
     solution = escape_slack(excerpt(row.solution, 300))
     text = t(
         lang,
@@ -206,24 +202,16 @@ def build_spread_notice(
         status=t(lang, f"spread.status.{row.status.value}").lower(),
         effect=escape_slack(" " + excerpt(row.effect, 600)) if row.effect else "",
     )
-    return {
-        "text": t(lang, "notice.spread.text", solution=solution),
-        "blocks": [
-            mrkdwn_section(text, Block.SPREAD_NOTICE),
-            {
-                "type": "actions",
-                "block_id": Block.SPREAD_NOTICE_ACTIONS,
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": Action.SPREAD_NOTICES_OFF,
-                        "text": plain(t(lang, "notice.spread.off")),
-                        "value": json.dumps({"nudge": nudge_id}),
-                    }
-                ],
-            },
+    off = c.Button(
+        t(lang, "notice.spread.off"), Action.SPREAD_NOTICES_OFF, json.dumps({"nudge": nudge_id})
+    )
+    return c.Message(
+        t(lang, "notice.spread.text", solution=solution),
+        [
+            c.Paragraph(text, block=Block.SPREAD_NOTICE),
+            c.Buttons([off], block=Block.SPREAD_NOTICE_ACTIONS),
         ],
-    }
+    )
 
 
 def handle_spread_notices_off(ack: Ack, context: dict[str, Any]) -> None:
@@ -293,8 +281,8 @@ def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any
     member = scope.require_member()
     lang = member.lang
     if word == "status":
-        blocks = render_spread_list(lang, spread_actions(session=scope.db, member=member))
-        ack(response_type="ephemeral", text=t(lang, "spread.list.header"), blocks=blocks)
+        listed = render_spread_list(lang, spread_actions(session=scope.db, member=member))
+        ack(response_type="ephemeral", **slack_render.message(listed))
         return
     open_form(context, lang, open_spread_form(scope, member))
     ack()

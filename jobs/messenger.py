@@ -6,29 +6,24 @@ and gets typed outcomes back. One implementation per platform does the talking:
 `jobs/slack_messenger.py` for Slack (its Web API); a second platform adds its own module
 beside it. Tests use an in-memory one (`tests/jobs/fake_messenger.py`).
 
-A message is today's built message (fallback text and Block Kit blocks, from `handlers/`);
-the neutral message model comes with the second platform.
+A message is the neutral `handlers.conversation.Message` the builders in `handlers/` return;
+each messenger renders it for its platform when it posts it (Slack: `handlers/slack_render`).
+The builders run under `catalogue.surface(messenger.surface)`, so their text is already in
+that platform's format, and `messenger.fits` says what one message of it may hold.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
+from handlers.conversation import Message as Message  # what `post` takes
 from models.network import Member
 
 Conversation = str  # the platform's id of the one-to-one conversation with a person
 Tag = int  # an outbox row (`models.nudges.Nudge.id`) a posted message carries
-
-
-@dataclass(frozen=True)
-class Message:
-    """What to post: one line of fallback text per topic, and the blocks to show."""
-
-    text: str
-    blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -76,6 +71,14 @@ class Messenger(Protocol):
     """Everything the clock side sends or asks a chat platform. Methods never retry by
     themselves: the outbox decides (see jobs/nudges.py). All but `post` raise
     `MessengerError` when they fail; `post` returns its outcome."""
+
+    surface: str
+    """The catalogue surface (`handlers.catalogue.surface`) the messages are built for."""
+
+    def fits(self, message: Message) -> bool:
+        """Whether `message` fits in one message of the platform, as it would be posted (its
+        blocks or card, its notification text). Asks nothing of the platform."""
+        ...
 
     def open_conversation(self, person: Member) -> Conversation:
         """The one-to-one conversation with `person` (opened if need be)."""

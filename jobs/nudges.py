@@ -27,7 +27,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,12 +35,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from handlers import conversation as c
 from handlers.attendance import build_attendance_nudge, build_head_count
 from handlers.between import build_between_nudge
+from handlers.catalogue import surface
 from handlers.network import build_digest
 from handlers.nudges import build_agenda_nudge, build_meeting_changed, build_prep_nudge
-from handlers.sparring import build_dispute_notice, build_sparring_received
-from handlers.spread import build_spread_notice
+from handlers.sparring import (
+    build_dispute_notice,
+    build_sparring_received,
+    dispute_notice_facts,
+    sparring_received_facts,
+)
+from handlers.spread import build_spread_notice, spread_notice_facts
 from jobs.messenger import (
     Ambiguous,
     Failure,
@@ -82,8 +89,6 @@ LEASE = timedelta(minutes=10)
 CLAIM_BATCH = 20  # members claimed at once; halved after a 429, so a claim never waits long
 MAX_PAUSE = timedelta(seconds=30)  # the longest a pass waits for Slack's Retry-After
 MAX_MESSAGES_PER_DAY = 3  # to one person; the rest waits for the next working day
-MAX_MESSAGE_BLOCKS = 50  # Block Kit
-MAX_FALLBACK_TEXT = 3000
 BUNDLE_DIVIDER = "nudge_part_"  # block id of the divider before each further topic of a bundle
 # A meeting this far ahead can have a nudge due (14 days, pushed back over Easter and weekends).
 PLAN_HORIZON = timedelta(days=max(DAYS_BEFORE.values()) + 8)
@@ -347,7 +352,7 @@ def _record_sent(
 # A builder makes a nudge's message from the data as it is now (None: nothing to say). A new
 # kind of nudge adds its builder here (a test checks that every kind has one).
 
-Built = dict[str, Any] | None
+Built = Message | None
 Builder = Callable[[Session, Nudge, datetime], Built]
 
 
@@ -357,15 +362,19 @@ def _meeting(nudge: Nudge) -> Meeting:
 
 
 def _sparring_received(session: Session, nudge: Nudge, now: datetime) -> Built:
-    return build_sparring_received(
-        session=session, member=nudge.member, receiver_id=nudge.seq, nudge_id=nudge.id
-    )
+    member = nudge.member
+    receiver = sparring_received_facts(session=session, member=member, receiver_id=nudge.seq)
+    if receiver is None:  # undone in the meantime
+        return None
+    return build_sparring_received(member.lang, receiver=receiver, nudge_id=nudge.id)
 
 
 def _sparring_dispute(session: Session, nudge: Nudge, now: datetime) -> Built:
-    return build_dispute_notice(
-        session=session, member=nudge.member, receiver_id=nudge.seq, nudge_id=nudge.id
-    )
+    member = nudge.member
+    receiver = dispute_notice_facts(session=session, member=member, receiver_id=nudge.seq)
+    if receiver is None:  # settled already
+        return None
+    return build_dispute_notice(member.lang, receiver=receiver)
 
 
 def _weekly_digest(session: Session, nudge: Nudge, now: datetime) -> Built:
@@ -382,9 +391,11 @@ def _meeting_changed(session: Session, nudge: Nudge, now: datetime) -> Built:
 
 
 def _spread_notice(session: Session, nudge: Nudge, now: datetime) -> Built:
-    return build_spread_notice(
-        session=session, member=nudge.member, action_id=nudge.seq, nudge_id=nudge.id
-    )
+    member = nudge.member
+    row = spread_notice_facts(session=session, member=member, action_id=nudge.seq)
+    if row is None:  # not theirs, or they turned these notices off
+        return None
+    return build_spread_notice(member.lang, row=row, nudge_id=nudge.id)
 
 
 def _question_agenda(session: Session, nudge: Nudge, now: datetime) -> Built:
@@ -443,58 +454,75 @@ MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {
 }
 
 
-def _message_for(session: Session, nudge: Nudge, now: datetime) -> Built:
-    """The message for a nudge from the data as it is now; None when there is nothing to say."""
-    return MESSAGE_BUILDERS[nudge.kind](session, nudge, now)
+def _message_for(session: Session, nudge: Nudge, now: datetime, on: str = "slack") -> Built:
+    """The message for a nudge from the data as it is now, its text built for surface `on`
+    (the messenger's platform); None when there is nothing to say."""
+    with surface(on):
+        return MESSAGE_BUILDERS[nudge.kind](session, nudge, now)
 
 
 @dataclass
 class Outgoing:
-    """One message: the outbox rows it carries, its fallback text and blocks."""
+    """One message: the outbox rows it carries, and the neutral message carrying them."""
 
     ids: list[int]
-    text: str
-    blocks: list[dict[str, Any]]
+    message: Message
 
 
-def bundle_messages(parts: list[tuple[int, dict[str, Any]]]) -> list[Outgoing]:
+def bundle_messages(
+    parts: list[tuple[int, Message]], fits: Callable[[Message], bool]
+) -> list[Outgoing]:
     """What is due for one member at one moment as one message: each nudge's own message (as
-    its builder made it) one after another, a divider between topics. Past Block Kit's limits
-    (50 blocks, 3000 characters of fallback text) the rest goes in a next message, never cut."""
+    its builder made it) one after another, a divider between topics, one line of summary per
+    topic. A topic joins the message before it only if the two still `fits` in one message
+    of the platform; else it starts the next message: split between topics, never cut.
+
+    Why ask `fits` (the messenger's: it renders the bundle as it would post it) instead of
+    counting parts here: the limits are the platform's (Slack: 50 blocks and 3,000 characters
+    of fallback text; a Teams card has others), and only its renderer knows what a part
+    becomes (ten facts are one Slack section, twelve are two). The bundle stays neutral until
+    the messenger posts it. A topic alone always goes: each builder keeps its own message
+    within the limits."""
     out: list[Outgoing] = []
     for nudge_id, message in parts:
-        blocks = list(message["blocks"])
         current = out[-1] if out else None
-        if current is not None and (
-            len(current.blocks) + 1 + len(blocks) <= MAX_MESSAGE_BLOCKS
-            and len(current.text) + 1 + len(message["text"]) <= MAX_FALLBACK_TEXT
-        ):
-            current.ids.append(nudge_id)
-            current.text += "\n" + message["text"]
-            divider = {"type": "divider", "block_id": f"{BUNDLE_DIVIDER}{len(current.ids)}"}
-            current.blocks += [divider, *_unique_block_ids(current.blocks, blocks)]
-        else:
-            out.append(Outgoing([nudge_id], message["text"], blocks))
+        if current is not None:
+            joined = _joined(current.message, message, len(current.ids) + 1)
+            if fits(joined):
+                current.ids.append(nudge_id)
+                current.message = joined
+                continue
+        out.append(Outgoing([nudge_id], Message(message.summary, list(message.parts))))
     return out
 
 
-def _unique_block_ids(
-    before: list[dict[str, Any]], blocks: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """`blocks` with block ids that do not repeat one in `before` (Slack refuses a message
+def _joined(before: Message, topic: Message, n: int) -> Message:
+    """`topic` after `before`, a divider (block `nudge_part_<n>`) between them."""
+    return Message(
+        before.summary + "\n" + topic.summary,
+        [
+            *before.parts,
+            c.Divider(block=f"{BUNDLE_DIVIDER}{n}"),
+            *_unique_block_ids(before.parts, topic.parts),
+        ],
+    )
+
+
+def _unique_block_ids(before: list[c.Part], parts: list[c.Part]) -> list[c.Part]:
+    """`parts` with block names that do not repeat one in `before` (Slack refuses a message
     with a block id twice; the buttons answer by their action id and value, not block id)."""
-    taken = {b.get("block_id") for b in before} - {None}
+    taken = {p.block for p in before} - {None}
     result = []
-    for block in blocks:
-        block_id = block.get("block_id")
-        if block_id is not None and block_id in taken:
+    for part in parts:
+        block = part.block
+        if block is not None and block in taken:
             n = 2
-            while f"{block_id}_{n}" in taken:
+            while f"{block}_{n}" in taken:
                 n += 1
-            block = {**block, "block_id": f"{block_id}_{n}"}
-        if block.get("block_id") is not None:
-            taken.add(block["block_id"])
-        result.append(block)
+            part = replace(part, block=f"{block}_{n}")
+        if part.block is not None:
+            taken.add(part.block)
+        result.append(part)
     return result
 
 
@@ -663,9 +691,9 @@ def _send(
             )
         if not live:
             return None
-    parts: list[tuple[int, dict[str, Any]]] = []
+    parts: list[tuple[int, Message]] = []
     for nudge in live:
-        message = _message_for(session, nudge, now)
+        message = _message_for(session, nudge, now, messenger.surface)
         if message is None:
             done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "nothing to do"))
         else:
@@ -676,14 +704,12 @@ def _send(
     if not conversation:
         conversation = messenger.open_conversation(member)
     by_id = {n.id: n for n in live}
-    for outgoing in bundle_messages(parts):
+    for outgoing in bundle_messages(parts, messenger.fits):
         if not _fence(session, outgoing.ids, token, clock.now(), conversation):
             for nudge_id in outgoing.ids:
                 done.add(by_id[nudge_id], "not-ours")
             continue
-        receipt = messenger.post(
-            conversation, Message(outgoing.text, outgoing.blocks), outgoing.ids
-        )
+        receipt = messenger.post(conversation, outgoing.message, outgoing.ids)
         if not isinstance(receipt, Sent):
             return receipt, outgoing.ids
         recorded = _record_sent(

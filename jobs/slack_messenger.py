@@ -1,7 +1,8 @@
 """The `Messenger` for Slack: the Web API calls the clock side makes, and what their answers
 mean for the outbox. The only module of `jobs/` that knows Slack.
 
-- post: `chat.postMessage` with metadata naming the outbox rows the message carries;
+- post: `chat.postMessage` of the neutral message rendered as Block Kit
+  (`handlers.slack_render.message`), with metadata naming the outbox rows it carries;
 - find_posted: `conversations.history` with that metadata (the check before a resend);
 - open_conversation: `conversations.open` (the DM); time_zone: `users.info`.
 
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers import slack_render
 from handlers.ids import NUDGE_METADATA_EVENT
 from jobs.messenger import (
     Ambiguous,
@@ -54,24 +56,41 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 HISTORY_LIMIT = 200  # messages read back from a DM; nudges are a few a day at most
+MAX_MESSAGE_BLOCKS = 50  # Block Kit, in one message
+MAX_FALLBACK_TEXT = 3000  # characters of a message's notification text
+
+
+def fits(message: Message) -> bool:
+    """Whether `message`, rendered as Block Kit, is one message Slack takes: at most 50 blocks
+    and 3,000 characters of fallback text (the renderer keeps each block's own limits)."""
+    rendered = slack_render.message(message)
+    return (
+        len(rendered["blocks"]) <= MAX_MESSAGE_BLOCKS and len(rendered["text"]) <= MAX_FALLBACK_TEXT
+    )
 
 
 class SlackMessenger:
     """Reaches members in their Slack DM through `client` (which must not retry by itself)."""
 
+    surface = "slack"
+
     def __init__(self, client: WebClient) -> None:
         self.client = client
+
+    def fits(self, message: Message) -> bool:
+        return fits(message)
 
     def open_conversation(self, person: Member) -> Conversation:
         opened = self._call(lambda: self.client.conversations_open(users=person.slack_user_id))
         return str(opened["channel"]["id"])
 
     def post(self, conversation: Conversation, message: Message, tags: list[Tag]) -> Receipt:
+        rendered = slack_render.message(message)
         try:
             response = self.client.chat_postMessage(
                 channel=conversation,
-                text=message.text,
-                blocks=message.blocks,
+                text=rendered["text"],
+                blocks=rendered["blocks"],
                 metadata=metadata_for(tags),
                 unfurl_links=False,
                 unfurl_media=False,

@@ -11,28 +11,30 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import cut_mrkdwn, mrkdwn_section
+from handlers import conversation as c
+from handlers import slack_render
+from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
 from handlers.network.admin import (
-    fees_blocks,
+    fees_parts,
     handle_admin,
-    meetings_blocks,
-    members_blocks,
+    meetings_parts,
+    members_parts,
     options_of,
 )
 from handlers.network.common import facilitated_network, member_by_mention, page_of
 from handlers.network.export import send_files
-from handlers.network.privacy import forget_blocks, handle_forget_confirm, handle_mydata
+from handlers.network.privacy import forget_parts, handle_forget_confirm, handle_mydata
 from handlers.network.summary import (
     DISPUTES_IN_SUMMARY,
     build_digest,
     dispute_overview,
-    disputes_blocks,
+    disputes_parts,
     handle_dispute_decision,
     render_summary,
-    summary_blocks,
+    summary_parts,
 )
 from handlers.parsing import unescape_slack
 from handlers.replies import reply_ephemeral
@@ -67,33 +69,33 @@ class NetworkRequest:
         return self.scope.lang
 
 
-Reply = str | list[dict[str, Any]]
-"""A subcommand's answer: a text, or blocks."""
+Reply = str | list[c.Part]
+"""A subcommand's answer: a text, or the parts of a message (its first paragraph its summary)."""
 
 
 def _help(r: NetworkRequest) -> Reply:
-    return [mrkdwn_section(t(r.lang, "network.help"))]
+    return [c.Paragraph(t(r.lang, "network.help"))]
 
 
 def _summary(r: NetworkRequest) -> Reply:
-    return summary_blocks(r.scope, r.lang, r.network, r.args)
+    return summary_parts(r.scope, r.lang, r.network, r.args)
 
 
 def _members(r: NetworkRequest) -> Reply:
-    return members_blocks(r.lang, r.network, page_of(r.args))
+    return members_parts(r.lang, r.network, page_of(r.args))
 
 
 def _disputes(r: NetworkRequest) -> Reply:
-    return disputes_blocks(r.lang, open_disputes(session=r.scope.db, network_id=r.network.id))
+    return disputes_parts(r.lang, open_disputes(session=r.scope.db, network_id=r.network.id))
 
 
 def _meetings(r: NetworkRequest) -> Reply:
-    return meetings_blocks(r.lang, r.network)
+    return meetings_parts(r.lang, r.network)
 
 
 def _fees(r: NetworkRequest) -> Reply:
     rows = fees(session=r.scope.db, network=r.network)
-    return fees_blocks(r.lang, r.network, rows, page_of(r.args))
+    return fees_parts(r.lang, r.network, rows, page_of(r.args))
 
 
 def _admin(r: NetworkRequest) -> Reply:
@@ -109,7 +111,7 @@ def _forget(r: NetworkRequest) -> Reply:
     target = member_by_mention(r.network, r.args[0]) if r.args else None
     if target is None:
         raise InputError("network.error.unknown_member")
-    return forget_blocks(r.lang, target)
+    return forget_parts(r.lang, target)
 
 
 SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
@@ -151,8 +153,13 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
     if isinstance(reply, str):
         ack(response_type="ephemeral", text=reply)
         return
-    fallback = cut_mrkdwn(reply[0]["text"]["text"], 300)
-    ack(response_type="ephemeral", text=fallback, blocks=reply)
+    ack(response_type="ephemeral", **slack_render.message(_message(reply)))
+
+
+def _message(parts: list[c.Part]) -> c.Message:
+    """A reply's parts as a message whose summary is its first paragraph, cut short."""
+    first = next((p.text for p in parts if isinstance(p, c.Paragraph)), "")
+    return c.Message(cut_mrkdwn(first, 300), parts)
 
 
 def register(app: App) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from typing import Any
 
-from handlers.blocks import mrkdwn_section
+from handlers import conversation as c
 from handlers.catalogue import (
     format_date,
     format_money,
@@ -130,7 +129,7 @@ def _move_meeting(scope: RequestScope, lang: str, network: Network, by: Member, 
     )
 
 
-def members_blocks(lang: str, network: Network, page: int = 1) -> list[dict[str, Any]]:
+def members_parts(lang: str, network: Network, page: int = 1) -> list[c.Part]:
     people = [p for p in network.people if p.role is Role.MEMBER and p.active]
     people.sort(key=lambda p: p.name)
     lines = [
@@ -148,12 +147,12 @@ def members_blocks(lang: str, network: Network, page: int = 1) -> list[dict[str,
         lang, "network.members.header", network=escape_slack(network.name), count=len(people)
     )
     return [
-        mrkdwn_section(header),
+        c.Paragraph(header),
         *sections(lang, lines, MAX_BLOCKS, page=page, command=t(lang, "network.command.members")),
     ]
 
 
-def meetings_blocks(lang: str, network: Network) -> list[dict[str, Any]]:
+def meetings_parts(lang: str, network: Network) -> list[c.Part]:
     lines = []
     for m in network.meetings:
         start, end = m.starts_at.astimezone(network.zone), m.ends_at.astimezone(network.zone)
@@ -171,12 +170,10 @@ def meetings_blocks(lang: str, network: Network) -> list[dict[str, Any]]:
             )
         )
     header = t(lang, "network.meetings.header", network=escape_slack(network.name))
-    return [mrkdwn_section(header), *sections(lang, lines, MAX_BLOCKS)]
+    return [c.Paragraph(header), *sections(lang, lines, MAX_BLOCKS)]
 
 
-def fees_blocks(
-    lang: str, network: Network, rows: list[FeeLine], page: int = 1
-) -> list[dict[str, Any]]:
+def fees_parts(lang: str, network: Network, rows: list[FeeLine], page: int = 1) -> list[c.Part]:
     lines = []
     for row in rows:
         warning = t(lang, "network.fees.warning") if len(row.members) > MAX_PER_WORKPLACE else ""
@@ -205,7 +202,7 @@ def fees_blocks(
         count=sum(len(r.members) for r in rows),
     )
     return [
-        mrkdwn_section(header),
+        c.Paragraph(header),
         *sections(lang, lines, MAX_BLOCKS - 2, page=page, command=t(lang, "network.command.fees")),
-        mrkdwn_section(total),
+        c.Paragraph(total),
     ]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from handlers.blocks import mrkdwn_section
+from handlers import conversation as c
 from handlers.catalogue import (
     t,
 )
@@ -66,23 +65,23 @@ def sections(
     *,
     page: int = 1,
     command: str | None = None,
-) -> list[dict[str, Any]]:
-    """Lines packed into sections, at most `budget` blocks. A list that does not fit says how
+) -> list[c.Part]:
+    """Lines packed into paragraphs, at most `budget` of them. A list that does not fit says how
     many are left out and where to see them: the next `page` of `command`, or the export."""
     chunks = _pack(lines)
     if len(chunks) <= budget and page == 1:
-        return [mrkdwn_section("\n".join(c)) for c in chunks]
+        return [c.Paragraph("\n".join(chunk)) for chunk in chunks]
     per_page = budget - 1
     first = (max(page, 1) - 1) * per_page
     shown = chunks[first : first + per_page]
-    blocks = [mrkdwn_section("\n".join(c)) for c in shown]
-    left = sum(len(c) for c in chunks[first + per_page :])
+    parts: list[c.Part] = [c.Paragraph("\n".join(chunk)) for chunk in shown]
+    left = sum(len(chunk) for chunk in chunks[first + per_page :])
     if left and command is not None:
         more = t(lang, "network.list.more_page", count=left, command=f"{command} {page + 1}")
-        blocks.append(mrkdwn_section(more))
+        parts.append(c.Paragraph(more))
     elif left:
-        blocks.append(mrkdwn_section(t(lang, "network.list.more_export", count=left)))
-    return blocks
+        parts.append(c.Paragraph(t(lang, "network.list.more_export", count=left)))
+    return parts
 
 
 def page_of(args: list[str]) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack
 
-from handlers.blocks import mrkdwn_section
+from handlers import conversation as c
 from handlers.catalogue import (
     t,
 )
@@ -39,22 +39,14 @@ def handle_mydata(scope: RequestScope, context: dict[str, Any]) -> str:
     return t(lang, "network.mydata.sending")
 
 
-def forget_blocks(lang: str, target: Member) -> list[dict[str, Any]]:
+def forget_parts(lang: str, target: Member) -> list[c.Part]:
+    """`/network forget @member`: what it erases, and the button that does it."""
+    forget = c.Button(
+        t(lang, "network.forget.button"), Action.FORGET_CONFIRM, str(target.id), "danger"
+    )
     return [
-        mrkdwn_section(t(lang, "network.forget.confirm", name=escape_slack(target.name))),
-        {
-            "type": "actions",
-            "block_id": Block.FORGET,
-            "elements": [
-                {
-                    "type": "button",
-                    "style": "danger",
-                    "action_id": Action.FORGET_CONFIRM,
-                    "text": {"type": "plain_text", "text": t(lang, "network.forget.button")},
-                    "value": str(target.id),
-                }
-            ],
-        },
+        c.Paragraph(t(lang, "network.forget.confirm", name=escape_slack(target.name))),
+        c.Buttons([forget], block=Block.FORGET),
     ]
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from slack_bolt import Ack
 from sqlalchemy.orm import Session
 
-from handlers.blocks import cut_mrkdwn, mrkdwn_section
+from handlers import conversation as c
+from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import (
     Mrkdwn,
     format_date,
@@ -28,7 +29,7 @@ from handlers.network.common import (
     sections,
 )
 from handlers.parsing import escape_slack
-from handlers.render import dispute_blocks, render_period
+from handlers.render import dispute_parts, render_period
 from models.errors import InputError
 from models.network import Meeting, Member, Network, sister_of
 from models.nudges import unreached_members
@@ -79,22 +80,22 @@ def render_line(lang: str, line: MemberLine) -> str:
 
 def dispute_overview(
     lang: str, disputes: list[SparringReceiver], shown: int, more_key: str
-) -> list[dict[str, Any]]:
+) -> list[c.Part]:
     """Open disputes, each with Keep / Remove, the first `shown` of them; then how many more."""
     if not disputes:
         return []
-    blocks = [mrkdwn_section(t(lang, "network.disputes.header", count=len(disputes)))]
+    parts: list[c.Part] = [c.Paragraph(t(lang, "network.disputes.header", count=len(disputes)))]
     for receiver in disputes[:shown]:
-        blocks += dispute_blocks(lang, receiver)
+        parts += dispute_parts(lang, receiver)
     if len(disputes) > shown:
-        blocks.append(mrkdwn_section(t(lang, more_key, count=len(disputes) - shown)))
-    return blocks
+        parts.append(c.Paragraph(t(lang, more_key, count=len(disputes) - shown)))
+    return parts
 
 
-def disputes_blocks(lang: str, disputes: list[SparringReceiver]) -> list[dict[str, Any]]:
+def disputes_parts(lang: str, disputes: list[SparringReceiver]) -> list[c.Part]:
     """`/network disputes`: every open dispute (as many as fit), to settle one by one."""
     if not disputes:
-        return [mrkdwn_section(t(lang, "network.disputes.none"))]
+        return [c.Paragraph(t(lang, "network.disputes.none"))]
     fit = (MAX_BLOCKS - 2) // 2
     return dispute_overview(lang, disputes, fit, "network.disputes.more_later")
 
@@ -125,8 +126,8 @@ def handle_dispute_decision(ack: Ack, body: dict[str, Any], context: dict[str, A
     context["reply"] = t(scope.lang, key, minutes=entry.minutes, day=entry.given_on)
 
 
-def render_summary(lang: str, summary: Summary, budget: int = MAX_BLOCKS) -> list[dict[str, Any]]:
-    """A meeting's overview in at most `budget` blocks (a longer list says what is left out)."""
+def render_summary(lang: str, summary: Summary, budget: int = MAX_BLOCKS) -> list[c.Part]:
+    """A meeting's overview in at most `budget` parts (a longer list says what is left out)."""
     meeting, network = summary.meeting, summary.network
     members = len(summary.lines)
     answers = [line.attendance.value if line.attendance else None for line in summary.lines]
@@ -157,15 +158,15 @@ def render_summary(lang: str, summary: Summary, budget: int = MAX_BLOCKS) -> lis
         no=answers.count("no"),
         unanswered=answers.count(None),
     )
-    blocks = [mrkdwn_section(header), mrkdwn_section(totals)]
-    blocks += dispute_overview(lang, summary.disputes, DISPUTES_IN_SUMMARY, "network.disputes.more")
+    parts: list[c.Part] = [c.Paragraph(header), c.Paragraph(totals)]
+    parts += dispute_overview(lang, summary.disputes, DISPUTES_IN_SUMMARY, "network.disputes.more")
     behind = summary.behind
     if not behind:
-        blocks.append(mrkdwn_section(t(lang, "network.summary.nobody_behind")))
-        return blocks
-    blocks.append(mrkdwn_section(t(lang, "network.summary.behind")))
+        parts.append(c.Paragraph(t(lang, "network.summary.nobody_behind")))
+        return parts
+    parts.append(c.Paragraph(t(lang, "network.summary.behind")))
     lines = [render_line(lang, line) for line in behind]
-    return blocks + sections(lang, lines, budget - len(blocks))
+    return parts + sections(lang, lines, budget - len(parts))
 
 
 def _meeting_by_number(network: Network, text: str) -> Any:
@@ -179,9 +180,9 @@ def _meeting_by_number(network: Network, text: str) -> Any:
     return meeting
 
 
-def summary_blocks(
+def summary_parts(
     scope: RequestScope, lang: str, network: Network, args: list[str]
-) -> list[dict[str, Any]]:
+) -> list[c.Part]:
     """`/network summary [meeting N | season | @member]`: fetch the summaries asked for, then
     render them."""
 
@@ -203,7 +204,7 @@ def summary_blocks(
     return render_member_season(lang, member, [summary_of(m) for m in network.meetings])
 
 
-def render_season(lang: str, network: Network, summaries: list[Summary]) -> list[dict[str, Any]]:
+def render_season(lang: str, network: Network, summaries: list[Summary]) -> list[c.Part]:
     """The season at a glance: one line per meeting."""
     lines: list[str] = []
     for s in summaries:
@@ -221,18 +222,18 @@ def render_season(lang: str, network: Network, summaries: list[Summary]) -> list
                 yes=answers.count("yes"),
             )
         )
-    return [mrkdwn_section(f"*{escape_slack(network.name)}*"), *sections(lang, lines, MAX_BLOCKS)]
+    title = t(lang, "network.season.header", network=escape_slack(network.name))
+    return [c.Paragraph(title), *sections(lang, lines, MAX_BLOCKS)]
 
 
-def render_member_season(
-    lang: str, member: Member, summaries: list[Summary]
-) -> list[dict[str, Any]]:
+def render_member_season(lang: str, member: Member, summaries: list[Summary]) -> list[c.Part]:
     """One member through the season: their line of each meeting's summary."""
     lines = []
     for s in summaries:
         line = next((ln for ln in s.lines if ln.member.id == member.id), None)
         if line is not None:
-            lines.append(f"*{s.meeting.number}.* " + render_line(lang, line)[2:])
+            text = Mrkdwn(render_line(lang, line)[2:])  # without its bullet
+            lines.append(t(lang, "network.member.line", number=s.meeting.number, line=text))
     header = t(
         lang,
         "network.member.header",
@@ -240,17 +241,17 @@ def render_member_season(
         organisation=escape_slack(member.organisation or "—"),
         manager=escape_slack(member.manager_name or "—"),
     )
-    return [mrkdwn_section(header), *sections(lang, lines, MAX_BLOCKS)]
+    return [c.Paragraph(header), *sections(lang, lines, MAX_BLOCKS)]
 
 
-def render_unreached(lang: str, people: list[tuple[Member, int]]) -> list[dict[str, Any]]:
+def render_unreached(lang: str, people: list[tuple[Member, int]]) -> list[c.Part]:
     """Members whom the bot's messages could not reach this past week, for the facilitator."""
     if not people:
         return []
     names = markup_join(
         ", ", (Mrkdwn(f"{person_mention(lang, m.slack_user_id)} ({n:d})") for m, n in people)
     )
-    return [mrkdwn_section(t(lang, "network.digest.unreached", names=names))]
+    return [c.Paragraph(t(lang, "network.digest.unreached", names=names))]
 
 
 @dataclass(frozen=True)
@@ -289,31 +290,31 @@ def digest_facts(
 
 def build_digest(
     *, session: Session, member: Member, meeting: Meeting | None, now: datetime
-) -> dict[str, Any] | None:
+) -> c.Message | None:
     """The facilitator's readiness report for `meeting`, or (with None) the weekly digest:
     the summary of the next meeting. None outside the season's meetings."""
     digest = digest_facts(session=session, member=member, meeting=meeting, now=now)
     return render_digest(member.lang, digest) if digest is not None else None
 
 
-def render_digest(lang: str, digest: Digest) -> dict[str, Any]:
+def render_digest(lang: str, digest: Digest) -> c.Message:
     key, network = digest.key, digest.network
-    tail: list[dict[str, Any]] = []
+    tail: list[c.Part] = []
     if digest.sister is not None:  # shared: the sister's totals only, no one by name
         sister = digest.sister.network
         tail = [
-            mrkdwn_section(t(lang, "network.digest.sister", network=escape_slack(sister.name))),
+            c.Paragraph(t(lang, "network.digest.sister", network=escape_slack(sister.name))),
             *render_summary(lang, digest.sister)[:2],
         ]
-    # Within Slack's 50 blocks: what does not fit in the overview says so (never cut silently);
-    # the notification's text is plain: no mrkdwn asterisks.
+    # Within 50 parts: what does not fit in the overview says so (never cut silently); the
+    # notification's text is plain: no markup asterisks, and at most 300 characters.
     head = [
-        mrkdwn_section(t(lang, key, network=escape_slack(network.name))),
+        c.Paragraph(t(lang, key, network=escape_slack(network.name))),
         *render_unreached(lang, digest.unreached),
     ]
-    blocks = [
+    parts = [
         *head,
         *render_summary(lang, digest.summary, budget=MAX_BLOCKS - len(head) + 1 - len(tail)),
         *tail,
     ]
-    return {"text": cut_mrkdwn(t(lang, f"{key}.text", network=network.name), 300), "blocks": blocks}
+    return c.Message(cut_mrkdwn(t(lang, f"{key}.text", network=network.name), 300), parts)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers import slack_render
 from handlers.network import build_digest
 from models.attendance import AttendanceStatus, set_attendance
 from models.followup import log_followup
@@ -557,10 +558,9 @@ def test_a_long_digest_stays_in_block_kit_and_says_what_is_left(
 ) -> None:
     add_members(session_factory, 410)
     with session_factory() as s:
-        digest = build_digest(
-            session=s, member=person(s, FACILITATOR), meeting=None, now=SEASON_NOW
-        )
-    assert digest is not None
+        built = build_digest(session=s, member=person(s, FACILITATOR), meeting=None, now=SEASON_NOW)
+    assert built is not None
+    digest = slack_render.message(built)
     assert len(digest["blocks"]) <= 50
     assert digest["blocks"][-1]["text"]["text"].endswith(
         "flere — hele listen er i `/network eksport`."

@@ -238,6 +238,7 @@ def test_away_until(bot: BotUnderTest, session_factory: sessionmaker[Session]) -
 def test_nudge_builders_stay_inside_block_kit_limits(
     bot: BotUnderTest, session_factory: sessionmaker[Session]
 ) -> None:
+    from handlers import slack_render
     from handlers.nudges import build_agenda_nudge, build_prep_nudge
     from models.prep import AgendaItem, prep_status
 
@@ -250,12 +251,14 @@ def test_nudge_builders_stay_inside_block_kit_limits(
                 "da", kind=kind, member=anna, status=status, nudge_id=1, now=bot.clock.now
             )
             assert message is not None
-            assert check_view(message, "message") == []
+            assert check_view(slack_render.message(message), "message") == []
         items = [AgendaItem(anna, "x" * 2000, True, None) for _ in range(120)]
-        agenda = build_agenda_nudge(
+        built = build_agenda_nudge(
             "da", member=anna, meeting=meeting, items=items, nudge_id=1, now=bot.clock.now
         )
-        assert agenda is not None and check_view(agenda, "message") == []
+        assert built is not None
+        agenda = slack_render.message(built)
+        assert check_view(agenda, "message") == []
         shown = "\n".join(b["text"]["text"] for b in agenda["blocks"])
         # Two 1,000-character questions fit a section; 48 sections hold 96, the rest are counted.
         assert shown.endswith("… og 24 flere.")

@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from handlers import slack_render
 from handlers.home import build_home_view, build_stranger_home_view
 from models.network import Network
 from tests.blockkit import check_view
@@ -10,9 +11,10 @@ from tests.conftest import ANNA, person
 
 def test_home_view_stays_inside_block_kit_limits(session: Session, network: Network) -> None:
     anna = person(session, ANNA)
-    view = build_home_view(
+    overview = build_home_view(
         "da", member=anna, now=datetime(2015, 10, 5, tzinfo=UTC), sparring_text="x" * 10_000
     )
+    view = slack_render.home(overview)
     assert check_view(view, "home") == []
     sparring = next(b for b in view["blocks"] if b.get("block_id") == "home_sparring")
     assert len(sparring["text"]["text"]) == 3000
@@ -26,6 +28,6 @@ def test_limits_checker_catches_breaches() -> None:
 
 
 def test_stranger_view() -> None:
-    view = build_stranger_home_view("en", ["U0FACIL001"])
+    view = slack_render.home(build_stranger_home_view("en", ["U0FACIL001"]))
     assert check_view(view, "home") == []
     assert "<@U0FACIL001>" in view["blocks"][1]["text"]["text"]

@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from jobs import slack_messenger
 from jobs.messenger import (
     Ambiguous,
     Conversation,
@@ -43,7 +44,11 @@ class Fault:
 
 @dataclass
 class FakeMessenger:
-    """Each person's conversation is `D<member id>`; every call is logged in `calls`."""
+    """Each person's conversation is `D<member id>`; every call is logged in `calls`. It
+    takes what Slack takes (messages are built for the "slack" surface, and one fits when
+    its Block Kit rendering would)."""
+
+    surface = "slack"
 
     zones: dict[int, str] = field(default_factory=dict)  # member id -> IANA zone
     posted: list[Posted] = field(default_factory=list)
@@ -65,6 +70,9 @@ class FakeMessenger:
         return queue.pop(0) if queue else None
 
     # --- the port --------------------------------------------------------------------------
+
+    def fits(self, message: Message) -> bool:
+        return slack_messenger.fits(message)
 
     def open_conversation(self, person: Member) -> Conversation:
         if (fault := self._fault("open_conversation")) is not None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from jobs.nudges import MAX_MESSAGE_BLOCKS, MAX_MESSAGES_PER_DAY, bundle_messages
+from handlers import conversation as c
+from handlers import slack_render
+from jobs.nudges import MAX_MESSAGES_PER_DAY, bundle_messages
+from jobs.slack_messenger import MAX_FALLBACK_TEXT, MAX_MESSAGE_BLOCKS, fits
 from models.network_admin import move_meeting
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.sparring import log_sparring
@@ -116,22 +118,31 @@ def test_a_daily_cap_defers_the_rest_to_the_next_working_day(
     assert {r.next_attempt_at for r in deferred} == {monday_nine}
 
 
-def _part(i: int, blocks: int) -> tuple[int, dict[str, Any]]:
-    return i, {
-        "text": f"Topic {i}",
-        "blocks": [
-            {"type": "section", "block_id": f"b{j}", "text": {"type": "mrkdwn", "text": "x"}}
-            for j in range(blocks)
-        ],
-    }
+def _part(i: int, blocks: int, summary: str = "") -> tuple[int, c.Message]:
+    parts: list[c.Part] = [c.Paragraph("x", block=f"b{j}") for j in range(blocks)]
+    return i, c.Message(summary or f"Topic {i}", parts)
 
 
 def test_bundles_stay_within_block_kit_limits_and_cut_nothing() -> None:
     parts = [_part(i, 20) for i in range(4)]  # 80 blocks: more than one message may hold
-    messages = bundle_messages(parts)
-    assert [m.ids for m in messages] == [[0, 1], [2, 3]]
+    messages = [slack_render.message(m.message) for m in bundle_messages(parts, fits)]
+    assert [m.ids for m in bundle_messages(parts, fits)] == [[0, 1], [2, 3]]
     for message in messages:
-        assert len(message.blocks) <= MAX_MESSAGE_BLOCKS
-        ids = [b["block_id"] for b in message.blocks]
+        assert len(message["blocks"]) <= MAX_MESSAGE_BLOCKS
+        ids = [b["block_id"] for b in message["blocks"]]
         assert len(ids) == len(set(ids))
-    assert sum(len(m.blocks) for m in messages) == 80 + 2  # every block, plus two dividers
+    assert sum(len(m["blocks"]) for m in messages) == 80 + 2  # every block, plus two dividers
+
+
+def test_a_bundle_is_measured_as_rendered_and_split_by_its_fallback_text_too() -> None:
+    # Eleven facts are two Block Kit sections: 24 such parts would be 48 blocks, not 24.
+    many_facts = c.Facts([(f"l{j}", "v") for j in range(11)])
+    first = (0, c.Message("Topic 0", [many_facts] * 24))
+    bundled = bundle_messages([first, _part(1, 1)], fits)
+    assert [m.ids for m in bundled] == [[0, 1]]  # 48 + divider + 1 = 50 blocks fit…
+    bundled = bundle_messages([first, _part(1, 2)], fits)
+    assert [m.ids for m in bundled] == [[0], [1]]  # …51 does not
+    long = "y" * (MAX_FALLBACK_TEXT // 2)
+    bundled = bundle_messages([_part(0, 1, long), _part(1, 1, long)], fits)
+    assert [m.ids for m in bundled] == [[0], [1]]  # 3,001 characters of fallback text
+    assert [m.message.summary for m in bundled] == [long, long]

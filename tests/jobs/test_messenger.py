@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers import conversation as c
+from handlers.catalogue import current_surface
 from jobs.messenger import Ambiguous, RateLimited, Refused
 from jobs.nudges import MESSAGE_BUILDERS, refresh_time_zones
 from models.nudges import Nudge, NudgeKind, NudgeStatus
@@ -90,6 +92,21 @@ def test_jobs_speak_to_slack_only_through_the_slack_messenger() -> None:
 
 def test_every_kind_of_nudge_has_a_message_builder() -> None:
     assert set(MESSAGE_BUILDERS) == set(NudgeKind)
+
+
+@pytest.mark.usefixtures("since_november")
+def test_messages_are_built_for_the_surface_the_messenger_sends_on(
+    run_fake_pass: Runner, fake: FakeMessenger, session_factory: sessionmaker[Session]
+) -> None:
+    fake.surface = "teams"  # a Markdown platform: the same message, its text as Markdown
+    run_fake_pass(KICKOFF_CPH)
+    with session_factory() as s:
+        anna = f"D{person(s, ANNA).id}"
+    (posted,) = fake.sent_to(anna)
+    intro = posted.message.parts[0]
+    assert isinstance(intro, c.Paragraph)
+    assert intro.text.startswith("**Møde 2 nærmer sig: Klagedrevet innovation**")
+    assert current_surface() == "slack"  # only while building
 
 
 @pytest.mark.usefixtures("since_november")

@@ -121,10 +121,10 @@ def test_walk_the_season(
     assert len(delivered) == bundled
     tags = [t for p in delivered for t in p.tags]
     assert len(tags) == len(set(tags)) == len(sent) + len(digests)
-    assert all(len(p.message.text.split("\n")) == len(p.tags) for p in delivered)
+    assert all(len(p.message.summary.split("\n")) == len(p.tags) for p in delivered)
     # A notification's fallback text is plain words: no stray mrkdwn asterisks; and no
     # relative word is wrong in number.
-    texts = [p.message.text for p in delivered]
+    texts = [p.message.summary for p in delivered]
     assert [t for t in texts if "*" in t] == []
     wrong = ("Om 0 dage", "Om 1 dage", "In 0 days", "In 1 days", "in 1 days", "om 1 dage")
     assert [t for t in texts if any(w in t for w in wrong)] == []
