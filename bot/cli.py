@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -28,6 +29,12 @@ from models.network_import import (
     plan_import,
     read_network_file,
 )
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from bot.settings import Settings
 
 log = logging.getLogger("bot")
 
@@ -51,11 +58,7 @@ def _setup_logging(level: str = "INFO") -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from urllib.error import URLError
-
-    from slack_bolt.error import BoltError
-
-    from bot.app import create_app, make_messenger
+    from bot.app import make_messenger
     from bot.run import (
         SlackRefused,
         SlackUnreachable,
@@ -76,24 +79,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     session_factory = make_session_factory(engine)
-    try:
-        # Slack's client logs every failed attempt of the token check; the outcome is told
-        # below in one line.
-        with _quiet("slack_sdk.web.base_client"):
-            app = create_app(settings, session_factory)
-    except BoltError as exc:
-        if isinstance(exc.__cause__, URLError | OSError):
-            print(_unreachable(settings.slack_api_url, exc.__cause__), file=sys.stderr)
-            return EXIT_UNREACHABLE
-        print(
-            f"Slack did not accept SLACK_BOT_TOKEN ({exc}). Check the token in .env against "
-            "your app's 'OAuth & Permissions' page; see README.md, section 'Create the Slack app'.",
-            file=sys.stderr,
-        )
-        return EXIT_SLACK
-    except (URLError, OSError) as exc:
-        print(_unreachable(settings.slack_api_url, exc), file=sys.stderr)
-        return EXIT_UNREACHABLE
+    app = _create_slack_app(settings, session_factory)
+    if isinstance(app, int):
+        return app
     from bot.scheduler import start_scheduler
 
     scheduler = start_scheduler(
@@ -115,6 +103,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_SLACK
     except SlackUnreachable as exc:
         log.error("%s", exc)
+        return EXIT_UNREACHABLE
+
+
+def _create_slack_app(settings: Settings, session_factory: sessionmaker[Session]) -> App | int:
+    """The Slack app, or the exit code when Slack refuses its token or cannot be reached (told
+    on stderr in one line)."""
+    from urllib.error import URLError
+
+    from slack_bolt.error import BoltError
+
+    from bot.app import create_app
+
+    try:
+        # Slack's client logs every failed attempt of the token check; the outcome is told
+        # below in one line.
+        with _quiet("slack_sdk.web.base_client"):
+            return create_app(settings, session_factory)
+    except BoltError as exc:
+        if isinstance(exc.__cause__, URLError | OSError):
+            print(_unreachable(settings.slack_api_url, exc.__cause__), file=sys.stderr)
+            return EXIT_UNREACHABLE
+        print(
+            f"Slack did not accept SLACK_BOT_TOKEN ({exc}). Check the token in .env against "
+            "your app's 'OAuth & Permissions' page; see README.md, section 'Create the Slack app'.",
+            file=sys.stderr,
+        )
+        return EXIT_SLACK
+    except (URLError, OSError) as exc:
+        print(_unreachable(settings.slack_api_url, exc), file=sys.stderr)
         return EXIT_UNREACHABLE
 
 

@@ -225,7 +225,6 @@ def serve_socket_mode(
         app, settings.slack_app_token, logger=quiet, auto_reconnect_enabled=False
     )
     client = handler.client
-    connected = threading.Event()
     socket_errors: list[str] = []  # what the WebSocket reported; the last one is told
     client.on_error_listeners.append(
         lambda exc: socket_errors.append(f"{type(exc).__name__}: {exc}")
@@ -236,55 +235,10 @@ def serve_socket_mode(
             return False, "not connected to Slack"
         return database_health(session_factory)
 
-    try:
-        health_server: Any = serve_health(settings.host, settings.port, health)
-        where = f"health check on http://{settings.host}:{health_server.effective_port}/healthz"
-    except OSError as exc:  # the port is taken: Slack still works, only the check is missing
-        health_server = None
-        where = f"no health check: cannot listen on {settings.host}:{settings.port} ({exc})"
+    health_server, where = _start_health_check(settings, health)
     log.info("Tovholder starting in Socket Mode (%s)", where)
-    down_since = time.monotonic()
-    attempt = 0
-    last_problem = ""
     try:
-        while not stop.is_set:
-            if client.is_connected():
-                if not connected.is_set():
-                    log.info("connected to Slack (Socket Mode)")
-                    connected.set()
-                down_since, attempt, last_problem = time.monotonic(), 0, ""
-                socket_errors.clear()
-                stop.event.wait(LOOP_TICK_S)
-                continue
-            if connected.is_set():
-                log.warning("lost the connection to Slack; reconnecting")
-                connected.clear()
-            try:
-                client.connect_to_new_endpoint(force=True)
-            except Exception as exc:
-                error = _slack_error(exc)
-                if error in REFUSED_TOKEN_ERRORS:
-                    raise SlackRefused(
-                        f"Slack refused SLACK_APP_TOKEN ({error}). Check the app-level token in "
-                        ".env against your app's 'Basic Information' -> 'App-Level Tokens' "
-                        "(it needs the connections:write scope), and that Socket Mode is "
-                        "enabled; see README.md, section 'Create the Slack app'."
-                    ) from None
-                socket_errors.append(f"{type(exc).__name__}: {error or exc}")
-            if client.is_connected():
-                continue
-            last_problem = socket_errors[-1] if socket_errors else "no answer"
-            waited = time.monotonic() - down_since
-            if waited >= settings.slack_connect_timeout_s:
-                raise SlackUnreachable(
-                    f"Could not connect to Slack for {waited:.0f} s (last error: {last_problem}). "
-                    f"Check this machine's network, DNS and proxy settings, and that outgoing "
-                    f"HTTPS and WebSocket (wss://) connections to {settings.slack_api_url} and "
-                    "wss-primary.slack.com are allowed by the firewall."
-                )
-            delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
-            attempt += 1
-            stop.event.wait(min(delay, max(0.1, settings.slack_connect_timeout_s - waited)))
+        _hold_connection(client, settings=settings, stop=stop, socket_errors=socket_errors)
     finally:
         client.close()  # waits for the requests being handled
         if health_server is not None:
@@ -293,3 +247,72 @@ def serve_socket_mode(
         stop_scheduler(scheduler)
     log.info("Tovholder stopped on %s: the running nudge pass finished", stop.name or "request")
     return 0
+
+
+def _start_health_check(settings: Settings, check: HealthCheck) -> tuple[Any, str]:
+    """The health check's server (None when its port is taken: Slack still works, only the
+    check is missing) and where it is, for the log."""
+    try:
+        server = serve_health(settings.host, settings.port, check)
+    except OSError as exc:
+        return None, f"no health check: cannot listen on {settings.host}:{settings.port} ({exc})"
+    return server, f"health check on http://{settings.host}:{server.effective_port}/healthz"
+
+
+def _hold_connection(
+    client: Any, *, settings: Settings, stop: StopSignal, socket_errors: list[str]
+) -> None:
+    """Keep the Socket Mode client connected until `stop`, backing off between attempts."""
+    connected = False
+    down_since = time.monotonic()
+    attempt = 0
+    while not stop.is_set:
+        if client.is_connected():
+            if not connected:
+                log.info("connected to Slack (Socket Mode)")
+                connected = True
+            down_since, attempt = time.monotonic(), 0
+            socket_errors.clear()
+            stop.event.wait(LOOP_TICK_S)
+            continue
+        if connected:
+            log.warning("lost the connection to Slack; reconnecting")
+            connected = False
+        _connect(client, socket_errors)
+        if client.is_connected():
+            continue
+        waited = time.monotonic() - down_since
+        _raise_if_unreachable(settings, waited, socket_errors)
+        delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
+        attempt += 1
+        stop.event.wait(min(delay, max(0.1, settings.slack_connect_timeout_s - waited)))
+
+
+def _connect(client: Any, socket_errors: list[str]) -> None:
+    """One attempt to open the WebSocket; a refused app token ends the bot (SlackRefused)."""
+    try:
+        client.connect_to_new_endpoint(force=True)
+    except Exception as exc:
+        error = _slack_error(exc)
+        if error in REFUSED_TOKEN_ERRORS:
+            raise SlackRefused(
+                f"Slack refused SLACK_APP_TOKEN ({error}). Check the app-level token in "
+                ".env against your app's 'Basic Information' -> 'App-Level Tokens' "
+                "(it needs the connections:write scope), and that Socket Mode is "
+                "enabled; see README.md, section 'Create the Slack app'."
+            ) from None
+        socket_errors.append(f"{type(exc).__name__}: {error or exc}")
+
+
+def _raise_if_unreachable(settings: Settings, waited: float, socket_errors: list[str]) -> None:
+    """After `slack_connect_timeout_s` without a connection: SlackUnreachable, with the last
+    error the WebSocket reported."""
+    if waited < settings.slack_connect_timeout_s:
+        return
+    last_problem = socket_errors[-1] if socket_errors else "no answer"
+    raise SlackUnreachable(
+        f"Could not connect to Slack for {waited:.0f} s (last error: {last_problem}). "
+        f"Check this machine's network, DNS and proxy settings, and that outgoing "
+        f"HTTPS and WebSocket (wss://) connections to {settings.slack_api_url} and "
+        "wss-primary.slack.com are allowed by the firewall."
+    )

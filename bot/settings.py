@@ -68,6 +68,30 @@ def _int(name: str, default: int, env: dict[str, str]) -> int:
     return value
 
 
+def _check_slack_token_format(bot_token: str, app_token: str | None) -> None:
+    """ConfigError when a Slack token is still the example value or is not of its kind."""
+    placeholders = [
+        name
+        for name, value in (("SLACK_BOT_TOKEN", bot_token), ("SLACK_APP_TOKEN", app_token))
+        if value in PLACEHOLDER_TOKENS
+    ]
+    if placeholders:
+        raise ConfigError(
+            "Tovholder cannot start: "
+            + " and ".join(placeholders)
+            + " still hold the example value from .env.example; put your app's real "
+            + f"token(s) in .env. Where to find them: {README_SETUP}."
+        )
+    if not bot_token.startswith("xoxb-"):
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN must be a bot token starting with xoxb-. See {README_SETUP}."
+        )
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            f"SLACK_APP_TOKEN must be an app-level token starting with xapp-. See {README_SETUP}."
+        )
+
+
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     """Build settings from `env` (default: the process environment plus `.env`).
 
@@ -94,26 +118,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
             + " in the environment or in a .env file (copy .env.example to .env). "
             + f"Where to find them: {README_SETUP}."
         )
-    placeholders = [
-        name
-        for name, value in (("SLACK_BOT_TOKEN", bot_token), ("SLACK_APP_TOKEN", app_token))
-        if value in PLACEHOLDER_TOKENS
-    ]
-    if placeholders:
-        raise ConfigError(
-            "Tovholder cannot start: "
-            + " and ".join(placeholders)
-            + " still hold the example value from .env.example; put your app's real "
-            + f"token(s) in .env. Where to find them: {README_SETUP}."
-        )
-    if not bot_token.startswith("xoxb-"):
-        raise ConfigError(
-            f"SLACK_BOT_TOKEN must be a bot token starting with xoxb-. See {README_SETUP}."
-        )
-    if app_token is not None and not app_token.startswith("xapp-"):
-        raise ConfigError(
-            f"SLACK_APP_TOKEN must be an app-level token starting with xapp-. See {README_SETUP}."
-        )
+    _check_slack_token_format(bot_token, app_token)
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
     if not api_url.endswith("/"):
         api_url += "/"

@@ -246,61 +246,18 @@ def parse_sparring_log(text: str, *, today: date) -> ParsedSparring:
     text = text.strip()
     if not text:
         raise InputError("sparring.error.missing_duration")
-    duration = DURATION_RE.match(text)
-    if duration is None or (
-        duration.end() < len(text)
-        and not (text[duration.end()].isspace() or text[duration.end()] in ",;")
-    ):
-        word = _next_word(text, 0)
-        if MENTION_RE.match(text) or WITH_RE.match(text):
-            raise InputError("sparring.error.missing_duration")
-        raise InputError("sparring.error.bad_duration", value=word)
+    duration = _leading_duration(text)
     minutes = _minutes_of(duration)
-
     receivers: list[str] = []
     given_on: date | None = None
     pos = duration.end()
-    while True:
-        pos = _skip_space(text, pos)
-        if pos >= len(text):
-            break
-        if m := WITH_RE.match(text, pos):
-            after = _skip_space(text, m.end())
-            if not MENTION_RE.match(text, after):
-                name = UNRESOLVED_NAME_RE.match(text, after)
-                if name:
-                    raise InputError("sparring.error.unresolved_name", value=name.group(0))
-                raise InputError("sparring.error.empty_with", value=m.group(0))
-            pos = after
-            continue
-        if m := MENTION_RE.match(text, pos):
-            receivers.append(m["id"])
-            pos = m.end()
-            if glue := LIST_GLUE_RE.match(text, pos):
-                after = glue.end()
-                if MENTION_RE.match(text, after):
-                    pos = after
-            continue
-        if m := UNRESOLVED_NAME_RE.match(text, pos):
-            raise InputError("sparring.error.unresolved_name", value=m.group(0))
-        if given_on is None and (m := ON_RE.match(text, pos)):
-            after = _skip_space(text, m.end())
-            date_match = _match_date_at(text, after)
-            if date_match is not None:
-                given_on = parse_date(date_match.group(0), today=today)
-                pos = date_match.end()
-                continue
-            if text[after : after + 1].isdigit():
-                raise InputError(
-                    "sparring.error.bad_date", value=_next_word(text, after), today=today
-                )
-            break  # "on the survey design …": the note has started
-        if given_on is None and (date_match := _match_date_at(text, pos)):
-            given_on = parse_date(date_match.group(0), today=today)
-            pos = date_match.end()
-            continue
-        break
-
+    while (pos := _skip_space(text, pos)) < len(text):
+        step = _read_receivers(text, pos, receivers)
+        if step is None and given_on is None and (dated := _read_date(text, pos, today=today)):
+            given_on, step = dated
+        if step is None:
+            break  # the note has started
+        pos = step
     note = unescape_slack(text[pos:].strip())
     receivers.extend(m["id"] for m in MENTION_RE.finditer(note))
     return ParsedSparring(
@@ -309,3 +266,53 @@ def parse_sparring_log(text: str, *, today: date) -> ParsedSparring:
         receiver_ids=list(dict.fromkeys(receivers)),
         note=note,
     )
+
+
+def _leading_duration(text: str) -> re.Match[str]:
+    """The duration a log entry starts with, standing alone as a word."""
+    duration = DURATION_RE.match(text)
+    if duration is None or (
+        duration.end() < len(text)
+        and not (text[duration.end()].isspace() or text[duration.end()] in ",;")
+    ):
+        if MENTION_RE.match(text) or WITH_RE.match(text):
+            raise InputError("sparring.error.missing_duration")
+        raise InputError("sparring.error.bad_duration", value=_next_word(text, 0))
+    return duration
+
+
+def _read_receivers(text: str, pos: int, receivers: list[str]) -> int | None:
+    """At `pos`: "with", or a mention (added to `receivers`, with the "and"/"," after it when
+    another mention follows). Where reading goes on, or None when neither is there."""
+    if m := WITH_RE.match(text, pos):
+        after = _skip_space(text, m.end())
+        if not MENTION_RE.match(text, after):
+            if name := UNRESOLVED_NAME_RE.match(text, after):
+                raise InputError("sparring.error.unresolved_name", value=name.group(0))
+            raise InputError("sparring.error.empty_with", value=m.group(0))
+        return after
+    if m := MENTION_RE.match(text, pos):
+        receivers.append(m["id"])
+        glue = LIST_GLUE_RE.match(text, m.end())
+        return glue.end() if glue and MENTION_RE.match(text, glue.end()) else m.end()
+    if m := UNRESOLVED_NAME_RE.match(text, pos):
+        raise InputError("sparring.error.unresolved_name", value=m.group(0))
+    return None
+
+
+def _read_date(text: str, pos: int, *, today: date) -> tuple[date, int] | None:
+    """At `pos`: a date, with or without "on" before it, and where reading goes on; None when
+    there is none ("on the survey design …" starts the note)."""
+    if m := ON_RE.match(text, pos):
+        after = _skip_space(text, m.end())
+        date_match = _match_date_at(text, after)
+        if date_match is None:
+            if text[after : after + 1].isdigit():
+                raise InputError(
+                    "sparring.error.bad_date", value=_next_word(text, after), today=today
+                )
+            return None
+        return parse_date(date_match.group(0), today=today), date_match.end()
+    if date_match := _match_date_at(text, pos):
+        return parse_date(date_match.group(0), today=today), date_match.end()
+    return None

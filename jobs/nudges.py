@@ -26,7 +26,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -141,13 +141,11 @@ _EXISTING = select(Nudge.member_id, Nudge.meeting_id, Nudge.kind).where(
 )
 
 
-def plan_due_nudges(*, session: Session, now: datetime) -> int:
-    """Put every scheduled nudge that is due by `now` and not stale into the outbox (once).
-    Of several due preparation nudges for one meeting only the latest is sent; earlier ones
-    are recorded as superseded. A constant number of statements, whatever the number of
-    members."""
-    networks = session.scalars(_NETWORKS).all()
-    # Meetings a nudge can be due for now: coming up soon, or whose period is running.
+def _live_meetings(
+    networks: Sequence[Network], now: datetime
+) -> dict[int, list[tuple[Meeting, Meeting | None]]]:
+    """Per network, the meetings a nudge can be due for now (each with the meeting after it):
+    coming up soon, or whose period is running."""
     live: dict[int, list[tuple[Meeting, Meeting | None]]] = {}
     for network in networks:
         meetings = list(network.meetings)
@@ -158,6 +156,140 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
             if now < m.starts_at <= now + PLAN_HORIZON
             or m.starts_at <= now < period_end(network, m, nxt)
         ]
+    return live
+
+
+_Due = tuple[Meeting, NudgeKind, Window, bool]  # meeting, kind, window, superseded
+
+
+class _DueByGroup:
+    """What is due depends only on the network, the person's zone and their role: work it out
+    once per such group, then only match people against it."""
+
+    def __init__(
+        self,
+        *,
+        live: dict[int, list[tuple[Meeting, Meeting | None]]],
+        networks_by_id: dict[int, Network],
+        now: datetime,
+    ) -> None:
+        self._live = live
+        self._networks_by_id = networks_by_id
+        self._now = now
+        self._cache: dict[tuple[int, str, Role], list[_Due]] = {}
+
+    def __call__(self, person: _Planned) -> list[_Due]:
+        key = (person.network_id, person.zone.key, person.role)
+        if key not in self._cache:
+            self._cache[key] = [
+                item
+                for meeting, nxt in self._live[person.network_id]
+                for item in self._due_for_meeting(person, meeting, nxt)
+            ]
+        return self._cache[key]
+
+    def _due_for_meeting(
+        self, person: _Planned, meeting: Meeting, nxt: Meeting | None
+    ) -> list[_Due]:
+        network = self._networks_by_id[person.network_id]
+        due: dict[NudgeKind, Window] = {}
+        for kind in kinds_for(person.role):
+            w = schedule(kind, meeting, nxt, network, person.zone)
+            if w is not None and w.due <= self._now < w.stale_at:
+                due[kind] = w
+        latest_prep = max(
+            (k for k in PREP_SEQUENCE if k in due), key=PREP_SEQUENCE.index, default=None
+        )
+        return [
+            (meeting, kind, w, kind in PREP_SEQUENCE and kind is not latest_prep)
+            for kind, w in due.items()
+        ]
+
+
+def _outbox_row(
+    *,
+    member_id: int,
+    meeting_id: int | None,
+    kind: NudgeKind,
+    seq: int,
+    window: Window,
+    status: NudgeStatus,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "member_id": member_id,
+        "meeting_id": meeting_id,
+        "kind": kind,
+        "seq": seq,
+        "due_at": window.due,
+        "stale_at": window.stale_at,
+        "status": status,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+def _meeting_rows(
+    people: list[_Planned],
+    due_for: _DueByGroup,
+    existing: set[tuple[int, int | None, NudgeKind]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    rows = []
+    for person in people:
+        for meeting, kind, w, superseded in due_for(person):
+            if person.role is Role.HOST and meeting.host_contact_id != person.id:
+                continue  # a host contact hears only about their own meeting
+            if (person.id, meeting.id, kind) in existing:
+                continue
+            status = NudgeStatus.SUPERSEDED if superseded else NudgeStatus.PENDING
+            rows.append(
+                _outbox_row(
+                    member_id=person.id,
+                    meeting_id=meeting.id,
+                    kind=kind,
+                    seq=0,
+                    window=w,
+                    status=status,
+                    now=now,
+                )
+            )
+    return rows
+
+
+def _digest_rows(
+    people: list[_Planned], networks_by_id: dict[int, Network], now: datetime
+) -> list[dict[str, Any]]:
+    """The facilitators' weekly digest, when its window is open."""
+    rows = []
+    for person in people:
+        if person.role is not Role.FACILITATOR:
+            continue
+        week = weekly_digest_window(
+            networks_by_id[person.network_id], person.zone, now.astimezone(person.zone).date()
+        )
+        if week is not None and week[1].due <= now < week[1].stale_at:
+            rows.append(
+                _outbox_row(
+                    member_id=person.id,
+                    meeting_id=None,
+                    kind=NudgeKind.WEEKLY_DIGEST,
+                    seq=week[0],
+                    window=week[1],
+                    status=NudgeStatus.PENDING,
+                    now=now,
+                )
+            )
+    return rows
+
+
+def plan_due_nudges(*, session: Session, now: datetime) -> int:
+    """Put every scheduled nudge that is due by `now` and not stale into the outbox (once).
+    Of several due preparation nudges for one meeting only the latest is sent; earlier ones
+    are recorded as superseded. A constant number of statements, whatever the number of
+    members."""
+    networks = session.scalars(_NETWORKS).all()
+    live = _live_meetings(networks, now)
     meeting_ids = [m.id for pairs in live.values() for m, _ in pairs]
     in_season = [
         n.id
@@ -178,72 +310,8 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
         (member_id, meeting_id, kind)
         for member_id, meeting_id, kind in session.execute(_EXISTING, {"meetings": meeting_ids})
     }
-    # What is due depends only on the network, the person's zone and their role: work it out
-    # once per such group, then only match people against it.
-    due_by_group: dict[tuple[int, str, Role], list[tuple[Meeting, NudgeKind, Window, bool]]] = {}
-
-    def due_for(
-        network_id: int, zone: ZoneInfo, role: Role
-    ) -> list[tuple[Meeting, NudgeKind, Window, bool]]:
-        key = (network_id, zone.key, role)
-        if key not in due_by_group:
-            items = []
-            kinds = kinds_for(role)
-            for meeting, nxt in live[network_id]:
-                due: dict[NudgeKind, Window] = {}
-                for kind in kinds:
-                    w = schedule(kind, meeting, nxt, networks_by_id[network_id], zone)
-                    if w is not None and w.due <= now < w.stale_at:
-                        due[kind] = w
-                latest_prep = max(
-                    (k for k in PREP_SEQUENCE if k in due), key=PREP_SEQUENCE.index, default=None
-                )
-                for kind, w in due.items():
-                    superseded = kind in PREP_SEQUENCE and kind is not latest_prep
-                    items.append((meeting, kind, w, superseded))
-            due_by_group[key] = items
-        return due_by_group[key]
-
-    rows: list[dict[str, Any]] = []
-    for person in people:
-        for meeting, kind, w, superseded in due_for(person.network_id, person.zone, person.role):
-            if person.role is Role.HOST and meeting.host_contact_id != person.id:
-                continue  # a host contact hears only about their own meeting
-            if (person.id, meeting.id, kind) in existing:
-                continue
-            rows.append(
-                {
-                    "member_id": person.id,
-                    "meeting_id": meeting.id,
-                    "kind": kind,
-                    "seq": 0,
-                    "due_at": w.due,
-                    "stale_at": w.stale_at,
-                    "status": NudgeStatus.SUPERSEDED if superseded else NudgeStatus.PENDING,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-            )
-    for person in people:  # the facilitators' weekly digest
-        if person.role is not Role.FACILITATOR:
-            continue
-        week = weekly_digest_window(
-            networks_by_id[person.network_id], person.zone, now.astimezone(person.zone).date()
-        )
-        if week is not None and week[1].due <= now < week[1].stale_at:
-            rows.append(
-                {
-                    "member_id": person.id,
-                    "meeting_id": None,
-                    "kind": NudgeKind.WEEKLY_DIGEST,
-                    "seq": week[0],
-                    "due_at": week[1].due,
-                    "stale_at": week[1].stale_at,
-                    "status": NudgeStatus.PENDING,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-            )
+    due_for = _DueByGroup(live=live, networks_by_id=networks_by_id, now=now)
+    rows = _meeting_rows(people, due_for, existing, now) + _digest_rows(people, networks_by_id, now)
     insert_ignoring_duplicates(session, rows)
     session.commit()
     return len(rows)
@@ -572,6 +640,79 @@ def _head_count_wait(session: Session, nudge: Nudge, now: datetime) -> datetime 
     return ready if ready > now else None
 
 
+def _claimed_rows(session: Session, ids: list[int], token: str, done: Delivery) -> list[Nudge]:
+    """The rows of `ids` this claim still holds; the others are noted as not ours."""
+    rows = []
+    for nudge in session.scalars(select(Nudge).where(Nudge.id.in_(ids)).order_by(Nudge.id)):
+        if nudge.status is NudgeStatus.SENDING and nudge.claimed_by == token:
+            rows.append(nudge)
+        else:
+            done.add(nudge, "not-ours")
+    return rows
+
+
+def _hold_back(session: Session, member: Member, nudge: Nudge, now: datetime) -> str | None:
+    """Settle or defer a claimed nudge that should not go out now, and say how (None: send)."""
+    stale_at = nudge.stale_at or (nudge.meeting.starts_at if nudge.meeting is not None else None)
+    if stale_at is not None and stale_at <= now:
+        # Tried and never through (a long outage): the facilitators hear of it.
+        detail = f"unreached: {nudge.detail}" if nudge.detail else None
+        return _settle(session, nudge, NudgeStatus.STALE, detail)
+    if not member.active:
+        return _settle(session, nudge, NudgeStatus.SKIPPED, "inactive")
+    if is_away(member, member.today(now)):
+        return _settle(session, nudge, NudgeStatus.SKIPPED, "away")
+    if nudge.kind is NudgeKind.HEAD_COUNT and (wait := _head_count_wait(session, nudge, now)):
+        if stale_at is not None and wait >= stale_at:
+            # Moved too close: a count now would count unanswered questions.
+            return _settle(session, nudge, NudgeStatus.SKIPPED, "too soon")
+        nudge.status, nudge.next_attempt_at = NudgeStatus.PENDING, wait
+        return "deferred"
+    return None
+
+
+def _defer_over_daily_cap(
+    session: Session, member: Member, live: list[Nudge], now: datetime, done: Delivery
+) -> list[Nudge]:
+    """At most MAX_MESSAGES_PER_DAY messages a day to one person; the rest waits for the next
+    working day (unless it would be stale by then: then it goes now). Returns what goes now."""
+    today = member.today(now)
+    if messages_sent_on(session, member, today) < MAX_MESSAGES_PER_DAY:
+        return live
+    day = next_working_day(today + timedelta(days=1), member.network.country)
+    later = local_moment(day, member.zone)
+    going = []
+    for nudge in live:
+        if nudge.stale_at is None or later < nudge.stale_at:
+            nudge.status, nudge.next_attempt_at = NudgeStatus.PENDING, later
+            done.add(nudge, "deferred")
+        else:
+            going.append(nudge)
+    session.commit()
+    return going
+
+
+def _send_guarded(
+    session: Session,
+    messenger: Messenger,
+    member: Member,
+    live: list[Nudge],
+    done: Delivery,
+    token: str,
+    clock: PassClock,
+    now: datetime,
+) -> tuple[Failure, list[int]] | None:
+    """`_send`, with any trouble turned into a failure outcome: one member's trouble never
+    stops the others."""
+    try:
+        return _send(session, messenger, member, live, done, token, clock, now)
+    except MessengerError as exc:  # opening the DM or looking in it failed
+        return exc.outcome, []
+    except Exception as exc:
+        log.warning("nudges %s: %r; will retry", [n.id for n in live], exc)
+        return Ambiguous(type(exc).__name__), []
+
+
 def deliver_member(
     *,
     session_factory: sessionmaker[Session],
@@ -584,63 +725,23 @@ def deliver_member(
     done = Delivery()
     now = clock.now()
     with session_factory() as session:
-        rows = []
-        for nudge in session.scalars(select(Nudge).where(Nudge.id.in_(ids)).order_by(Nudge.id)):
-            if nudge.status is NudgeStatus.SENDING and nudge.claimed_by == token:
-                rows.append(nudge)
-            else:
-                done.add(nudge, "not-ours")
+        rows = _claimed_rows(session, ids, token, done)
         if not rows:
             return done
         member = rows[0].member
         live: list[Nudge] = []
         for nudge in rows:
-            stale_at = nudge.stale_at or (
-                nudge.meeting.starts_at if nudge.meeting is not None else None
-            )
-            if stale_at is not None and stale_at <= now:
-                # Tried and never through (a long outage): the facilitators hear of it.
-                detail = f"unreached: {nudge.detail}" if nudge.detail else None
-                done.add(nudge, _settle(session, nudge, NudgeStatus.STALE, detail))
-            elif not member.active:
-                done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "inactive"))
-            elif is_away(member, member.today(now)):
-                done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "away"))
-            elif nudge.kind is NudgeKind.HEAD_COUNT and (
-                wait := _head_count_wait(session, nudge, now)
-            ):
-                if stale_at is not None and wait >= stale_at:
-                    # Moved too close: a count now would count unanswered questions.
-                    done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "too soon"))
-                else:
-                    nudge.status, nudge.next_attempt_at = NudgeStatus.PENDING, wait
-                    done.add(nudge, "deferred")
-            else:
+            held = _hold_back(session, member, nudge, now)
+            if held is None:
                 live.append(nudge)
+            else:
+                done.add(nudge, held)
         session.commit()
+        if live:
+            live = _defer_over_daily_cap(session, member, live, now, done)
         if not live:
             return done
-        # At most MAX_MESSAGES_PER_DAY messages a day to one person; the rest waits for the next
-        # working day (unless it would be stale by then: then it goes now).
-        today = member.today(now)
-        if messages_sent_on(session, member, today) >= MAX_MESSAGES_PER_DAY:
-            day = next_working_day(today + timedelta(days=1), member.network.country)
-            later = local_moment(day, member.zone)
-            for nudge in list(live):
-                if nudge.stale_at is None or later < nudge.stale_at:
-                    nudge.status, nudge.next_attempt_at = NudgeStatus.PENDING, later
-                    done.add(nudge, "deferred")
-                    live.remove(nudge)
-            session.commit()
-            if not live:
-                return done
-        try:
-            failed = _send(session, messenger, member, live, done, token, clock, now)
-        except MessengerError as exc:  # opening the DM or looking in it failed
-            failed = (exc.outcome, [])
-        except Exception as exc:  # one member's trouble never stops the others
-            log.warning("nudges %s: %r; will retry", ids, exc)
-            failed = (Ambiguous(type(exc).__name__), [])
+        failed = _send_guarded(session, messenger, member, live, done, token, clock, now)
         if failed is None:
             return done
         outcome, in_flight = failed
@@ -665,61 +766,91 @@ def _send(
     """Deliver `live` (one member's claimed rows) as few messages as fit: look first for those
     tried before, build the rest, post each message behind the fence and record it. None when
     all is done; else how a post failed and the rows of that message."""
-    # A nudge tried before may be posted already (a lost answer, a crash, a stalled
-    # instance): look before sending again.
     conversation = next((n.channel_id for n in live if n.channel_id), None)
-    tried = [n for n in live if n.attempts]
-    if tried:
-        if not conversation:  # e.g. after a restore: find the conversation to look in
-            conversation = messenger.open_conversation(member)
-        found = messenger.find_posted(
-            conversation, [n.id for n in tried], min(n.due_at for n in tried)
-        )
-        seen = [n for n in tried if n.id in found]
-        for nudge in seen:
-            done.add(nudge, "sent")
-            live.remove(nudge)
-        for ref in {found[n.id] for n in seen}:
-            group = [n.id for n in seen if found[n.id] == ref]
-            _record_sent(
-                session,
-                group,
-                channel=conversation,
-                ts=ref,
-                now=clock.start,
-                detail="found posted",
-            )
+    if any(n.attempts for n in live):
+        conversation = _drop_found_posted(session, messenger, member, live, done, clock)
         if not live:
             return None
-    parts: list[tuple[int, Message]] = []
-    for nudge in live:
-        message = _message_for(session, nudge, now, messenger.surface)
-        if message is None:
-            done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "nothing to do"))
-        else:
-            parts.append((nudge.id, message))
-    session.commit()
+    parts = _build_parts(session, live, done, now, messenger.surface)
     if not parts:
         return None
     if not conversation:
         conversation = messenger.open_conversation(member)
     by_id = {n.id: n for n in live}
     for outgoing in bundle_messages(parts, messenger.fits):
-        if not _fence(session, outgoing.ids, token, clock.now(), conversation):
-            for nudge_id in outgoing.ids:
-                done.add(by_id[nudge_id], "not-ours")
-            continue
-        receipt = messenger.post(conversation, outgoing.message, outgoing.ids)
-        if not isinstance(receipt, Sent):
-            return receipt, outgoing.ids
-        recorded = _record_sent(
-            session, outgoing.ids, channel=conversation, ts=receipt.ref, now=clock.start, detail=""
-        )
-        if recorded != len(outgoing.ids):
-            log.warning("nudges %s were recorded by someone else", outgoing.ids)
+        outcome = _post_one(session, messenger, conversation, outgoing, token, clock)
+        if not isinstance(outcome, str):
+            return outcome, outgoing.ids
         for nudge_id in outgoing.ids:
-            done.add(by_id[nudge_id], "sent")
+            done.add(by_id[nudge_id], outcome)
     return None
+
+
+def _post_one(
+    session: Session,
+    messenger: Messenger,
+    conversation: str,
+    outgoing: Outgoing,
+    token: str,
+    clock: PassClock,
+) -> str | Failure:
+    """Post one message behind the fence and record its rows sent: "sent", "not-ours" (the
+    fence failed: nothing was posted), or how the post failed."""
+    if not _fence(session, outgoing.ids, token, clock.now(), conversation):
+        return "not-ours"
+    receipt = messenger.post(conversation, outgoing.message, outgoing.ids)
+    if not isinstance(receipt, Sent):
+        return receipt
+    recorded = _record_sent(
+        session, outgoing.ids, channel=conversation, ts=receipt.ref, now=clock.start, detail=""
+    )
+    if recorded != len(outgoing.ids):
+        log.warning("nudges %s were recorded by someone else", outgoing.ids)
+    return "sent"
+
+
+def _drop_found_posted(
+    session: Session,
+    messenger: Messenger,
+    member: Member,
+    live: list[Nudge],
+    done: Delivery,
+    clock: PassClock,
+) -> str:
+    """A nudge tried before may be posted already (a lost answer, a crash, a stalled
+    instance): look in the conversation before sending again. What is found there is recorded
+    sent and taken out of `live`. Returns the conversation looked in."""
+    conversation = next((n.channel_id for n in live if n.channel_id), None)
+    if not conversation:  # e.g. after a restore: find the conversation to look in
+        conversation = messenger.open_conversation(member)
+    tried = [n for n in live if n.attempts]
+    found = messenger.find_posted(conversation, [n.id for n in tried], min(n.due_at for n in tried))
+    seen = [n for n in tried if n.id in found]
+    for nudge in seen:
+        done.add(nudge, "sent")
+        live.remove(nudge)
+    for ref in {found[n.id] for n in seen}:
+        group = [n.id for n in seen if found[n.id] == ref]
+        _record_sent(
+            session, group, channel=conversation, ts=ref, now=clock.start, detail="found posted"
+        )
+    return conversation
+
+
+def _build_parts(
+    session: Session, live: list[Nudge], done: Delivery, now: datetime, surface: str
+) -> list[tuple[int, Message]]:
+    """Each live nudge's message as it reads now, built for `surface`; one with nothing to say
+    is skipped."""
+    parts: list[tuple[int, Message]] = []
+    for nudge in live:
+        message = _message_for(session, nudge, now, surface)
+        if message is None:
+            done.add(nudge, _settle(session, nudge, NudgeStatus.SKIPPED, "nothing to do"))
+        else:
+            parts.append((nudge.id, message))
+    session.commit()
+    return parts
 
 
 def _after_failure(
@@ -829,6 +960,62 @@ def refresh_time_zones(
     return checked
 
 
+@dataclass
+class _Throttle:
+    """How a pass answers the platform's 429s: a 429 for one member moves on to the next;
+    several in a row mean the whole app is limited: pause as asked (within the pass), and
+    claim smaller batches, growing again after a batch without one."""
+
+    deadline: datetime
+    batch: int = CLAIM_BATCH
+    limited: bool = False  # whether the platform asked this pass to wait (429)
+    in_a_row: int = 0
+
+    def after_member(self, done: Delivery, clock: PassClock) -> None:
+        if done.rate_limited is None:
+            self.in_a_row = 0
+            return
+        self.limited = True
+        self.in_a_row += 1
+        self.batch = max(1, self.batch // 2)
+        if self.in_a_row >= 3:
+            pause = min(done.rate_limited, MAX_PAUSE.total_seconds())
+            time.sleep(max(0.0, min(pause, (self.deadline - clock.now()).total_seconds())))
+            self.in_a_row = 0
+
+    def after_batch(self) -> None:
+        if not self.in_a_row and self.batch < CLAIM_BATCH:
+            self.batch = min(CLAIM_BATCH, self.batch * 2)
+        self.in_a_row = 0
+
+
+def _wait_for_held(session: Session, now: datetime, clock: PassClock, deadline: datetime) -> bool:
+    """Rows the platform asked us to hold a moment: wait for the first of them if the pass has
+    time (True), else say there is nothing to wait for (False)."""
+    soon = session.scalar(
+        select(func.min(Nudge.next_attempt_at)).where(
+            Nudge.status == NudgeStatus.PENDING,
+            Nudge.due_at <= now,
+            Nudge.next_attempt_at > clock.now(),
+            Nudge.next_attempt_at <= min(deadline, clock.now() + MAX_PAUSE),
+            Nudge.detail == "ratelimited",
+        )
+    )
+    if soon is None:
+        return False
+    time.sleep(max(0.0, (soon - clock.now()).total_seconds()))
+    return True
+
+
+def _by_member(session: Session, claimed: list[int]) -> dict[int, list[int]]:
+    by_member: dict[int, list[int]] = {}
+    for nudge_id, member_id in session.execute(
+        select(Nudge.id, Nudge.member_id).where(Nudge.id.in_(claimed))
+    ):
+        by_member.setdefault(member_id, []).append(nudge_id)
+    return by_member
+
+
 def run_nudge_pass(
     *,
     session_factory: sessionmaker[Session],
@@ -848,40 +1035,20 @@ def run_nudge_pass(
         if refresh_zones:
             refresh_time_zones(session=session, messenger=messenger, now=now)
         report.planned = plan_due_nudges(session=session, now=now)
-    batch = CLAIM_BATCH
     deadline = now + budget if budget is not None else datetime.max.replace(tzinfo=UTC)
-    limited = False  # whether Slack asked this pass to wait (429)
+    throttle = _Throttle(deadline=deadline)
     while clock.now() < deadline:
         token = new_claim_token(instance)
         with session_factory() as session:
             claimed = claim_due_nudges(
-                session=session, now=clock.now(), instance=token, limit=batch
+                session=session, now=clock.now(), instance=token, limit=throttle.batch
             )
             if not claimed:
-                if not limited:
-                    break
-                # Rows Slack asked us to hold a moment: wait for them if the pass has time.
-                soon = session.scalar(
-                    select(func.min(Nudge.next_attempt_at)).where(
-                        Nudge.status == NudgeStatus.PENDING,
-                        Nudge.due_at <= now,
-                        Nudge.next_attempt_at > clock.now(),
-                        Nudge.next_attempt_at <= min(deadline, clock.now() + MAX_PAUSE),
-                        Nudge.detail == "ratelimited",
-                    )
-                )
-                if soon is None:
-                    break
-                time.sleep(max(0.0, (soon - clock.now()).total_seconds()))
-                continue
-            rows = session.execute(
-                select(Nudge.id, Nudge.member_id).where(Nudge.id.in_(claimed))
-            ).all()
-        by_member: dict[int, list[int]] = {}
-        for nudge_id, member_id in rows:
-            by_member.setdefault(member_id, []).append(nudge_id)
+                if throttle.limited and _wait_for_held(session, now, clock, deadline):
+                    continue
+                break
+            by_member = _by_member(session, claimed)
         report.claimed += len(claimed)
-        limited_in_a_row = 0
         for ids in by_member.values():
             done = deliver_member(
                 session_factory=session_factory,
@@ -894,20 +1061,8 @@ def run_nudge_pass(
                 report.count(outcome.split(":")[0], kind)
                 if on_delivered is not None:
                     on_delivered(nudge_id, outcome)
-            if done.rate_limited is None:
-                limited_in_a_row = 0
-                continue
-            limited = True
-            # A 429 for one member moves on to the next; several in a row mean the whole app
-            # is limited: pause as Slack asks (within the pass), and claim smaller batches.
-            limited_in_a_row += 1
-            batch = max(1, batch // 2)
-            if limited_in_a_row >= 3:
-                pause = min(done.rate_limited, MAX_PAUSE.total_seconds())
-                time.sleep(max(0.0, min(pause, (deadline - clock.now()).total_seconds())))
-                limited_in_a_row = 0
-        if not limited_in_a_row and batch < CLAIM_BATCH:
-            batch = min(CLAIM_BATCH, batch * 2)
+            throttle.after_member(done, clock)
+        throttle.after_batch()
     return report
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -33,126 +35,40 @@ def _cell(value: Any, zone: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _Source:
+    """What every table of one network's export looks things up in."""
+
+    session: Session
+    network: Network
+    people: dict[int, Member]  # everyone of the network, by id
+    ids: list[int]  # the members' ids (not facilitators or hosts)
+    number: dict[int, int]  # meeting id -> its number
+
+    def name(self, member_id: int | None) -> str:
+        return self.people[member_id].name if member_id in self.people else ""
+
+
 def export_tables(*, session: Session, network: Network) -> dict[str, Table]:
     """Every record of the network, by kind, with a header row; names instead of ids."""
-    zone = network.zone
     people = {
         p.id: p for p in session.scalars(select(Member).where(Member.network_id == network.id))
     }
-    ids = [i for i, p in people.items() if p.role is Role.MEMBER]
-    number = {m.id: m.number for m in network.meetings}
-
-    receivers: dict[int, list[tuple[int, Any]]] = {}
-    for entry_id, member_id, disputed in session.execute(
-        select(SparringReceiver.entry_id, SparringReceiver.member_id, SparringReceiver.disputed_at)
-        .join(SparringEntry, SparringEntry.id == SparringReceiver.entry_id)
-        .where(SparringEntry.giver_id.in_(ids))
-        .order_by(SparringReceiver.id)
-    ):
-        receivers.setdefault(entry_id, []).append((member_id, disputed))
-
-    def name(member_id: int | None) -> str:
-        return people[member_id].name if member_id in people else ""
-
-    tables: dict[str, Table] = {
-        "members": [["name", "slack_id", "organisation", "manager", "email", "language", "active"]]
-        + [
-            [p.name, p.slack_user_id, p.organisation, p.manager_name, p.email, p.language, p.active]
-            for p in sorted(people.values(), key=lambda p: p.name)
-            if p.role is Role.MEMBER
-        ],
-        "meetings": [["number", "theme", "starts", "ends", "host", "place"]]
-        + [[m.number, m.theme, m.starts_at, m.ends_at, m.host, m.place] for m in network.meetings],
-        "manager_alignment": [["meeting", "member", "aligned", "aligned_on", "agreed"]]
-        + [
-            [
-                number.get(p.meeting_id),
-                name(p.member_id),
-                p.manager_aligned,
-                p.manager_aligned_on,
-                p.manager_agreed,
-            ]
-            for p in session.scalars(select(Preparation).where(Preparation.member_id.in_(ids)))
-        ],
-        "questions": [["meeting", "member", "position", "question", "primary", "secondary"]]
-        + [
-            [
-                number.get(q.meeting_id),
-                name(q.member_id),
-                q.position,
-                q.text,
-                name(q.primary_id),
-                name(q.secondary_id),
-            ]
-            for q in session.scalars(select(PrepQuestion).where(PrepQuestion.member_id.in_(ids)))
-        ],
-        "examples": [
-            ["meeting", "member", "title", "idea", "effect", "learning", "source", "did_not_work"]
-        ]
-        + [
-            [
-                number.get(e.meeting_id),
-                name(e.member_id),
-                e.title,
-                e.idea,
-                e.effect,
-                e.learning,
-                e.source,
-                e.did_not_work,
-            ]
-            for e in session.scalars(select(PrepExample).where(PrepExample.member_id.in_(ids)))
-        ],
-        "sparring": [["date", "giver", "minutes", "receivers", "note", "removed", "disputed"]]
-        + [
-            [
-                e.given_on,
-                name(e.giver_id),
-                e.minutes,
-                ", ".join(name(r) for r, _ in receivers.get(e.id, [])),
-                e.note,
-                e.removed_at is not None,
-                any(d for _, d in receivers.get(e.id, [])),
-            ]
-            for e in session.scalars(
-                select(SparringEntry)
-                .where(SparringEntry.giver_id.in_(ids))
-                .order_by(SparringEntry.given_on, SparringEntry.id)
-            )
-        ],
-        "followups": [["date", "member", "agreed", "next_step"]]
-        + [
-            [f.followed_up_on, name(f.member_id), f.agreed, f.next_step]
-            for f in session.scalars(
-                select(ManagerFollowUp)
-                .where(ManagerFollowUp.member_id.in_(ids))
-                .order_by(ManagerFollowUp.followed_up_on)
-            )
-        ],
-        "spreading": [["member", "solution", "from", "meeting", "status", "effect", "created"]]
-        + [
-            [
-                name(a.member_id),
-                a.solution,
-                name(a.source_member_id),
-                number.get(a.meeting_id) if a.meeting_id else None,
-                a.status,
-                a.effect,
-                a.created_at,
-            ]
-            for a in session.scalars(select(SpreadAction).where(SpreadAction.member_id.in_(ids)))
-        ],
-        "attendance": [["meeting", "member", "answer", "substitute_name", "substitute_email"]]
-        + [
-            [
-                number.get(a.meeting_id),
-                name(a.member_id),
-                a.status,
-                a.substitute_name,
-                a.substitute_email,
-            ]
-            for a in session.scalars(select(Attendance).where(Attendance.member_id.in_(ids)))
-        ],
+    source = _Source(
+        session=session,
+        network=network,
+        people=people,
+        ids=[i for i, p in people.items() if p.role is Role.MEMBER],
+        number={m.id: m.number for m in network.meetings},
+    )
+    zone = network.zone
+    return {
+        kind: [[_cell(v, zone) for v in row] for row in table(source)]
+        for kind, table in _TABLES.items()
     }
+
+
+def _summary(s: _Source) -> Table:
     summary: Table = [
         [
             "meeting",
@@ -168,8 +84,8 @@ def export_tables(*, session: Session, network: Network) -> dict[str, Table]:
             "attendance",
         ]
     ]
-    for meeting in network.meetings:
-        for line in meeting_summary(session=session, network=network, meeting=meeting).lines:
+    for meeting in s.network.meetings:
+        for line in meeting_summary(session=s.session, network=s.network, meeting=meeting).lines:
             summary.append(
                 [
                     meeting.number,
@@ -185,8 +101,146 @@ def export_tables(*, session: Session, network: Network) -> dict[str, Table]:
                     line.attendance.value if line.attendance else "",
                 ]
             )
-    tables = {"summary": summary, **tables}
-    return {kind: [[_cell(v, zone) for v in row] for row in rows] for kind, rows in tables.items()}
+    return summary
+
+
+def _members(s: _Source) -> Table:
+    return [["name", "slack_id", "organisation", "manager", "email", "language", "active"]] + [
+        [p.name, p.slack_user_id, p.organisation, p.manager_name, p.email, p.language, p.active]
+        for p in sorted(s.people.values(), key=lambda p: p.name)
+        if p.role is Role.MEMBER
+    ]
+
+
+def _meetings(s: _Source) -> Table:
+    return [["number", "theme", "starts", "ends", "host", "place"]] + [
+        [m.number, m.theme, m.starts_at, m.ends_at, m.host, m.place] for m in s.network.meetings
+    ]
+
+
+def _manager_alignment(s: _Source) -> Table:
+    return [["meeting", "member", "aligned", "aligned_on", "agreed"]] + [
+        [
+            s.number.get(p.meeting_id),
+            s.name(p.member_id),
+            p.manager_aligned,
+            p.manager_aligned_on,
+            p.manager_agreed,
+        ]
+        for p in s.session.scalars(select(Preparation).where(Preparation.member_id.in_(s.ids)))
+    ]
+
+
+def _questions(s: _Source) -> Table:
+    return [["meeting", "member", "position", "question", "primary", "secondary"]] + [
+        [
+            s.number.get(q.meeting_id),
+            s.name(q.member_id),
+            q.position,
+            q.text,
+            s.name(q.primary_id),
+            s.name(q.secondary_id),
+        ]
+        for q in s.session.scalars(select(PrepQuestion).where(PrepQuestion.member_id.in_(s.ids)))
+    ]
+
+
+def _examples(s: _Source) -> Table:
+    header = ["meeting", "member", "title", "idea", "effect", "learning", "source", "did_not_work"]
+    return [header] + [
+        [
+            s.number.get(e.meeting_id),
+            s.name(e.member_id),
+            e.title,
+            e.idea,
+            e.effect,
+            e.learning,
+            e.source,
+            e.did_not_work,
+        ]
+        for e in s.session.scalars(select(PrepExample).where(PrepExample.member_id.in_(s.ids)))
+    ]
+
+
+def _sparring(s: _Source) -> Table:
+    receivers: dict[int, list[tuple[int, Any]]] = {}
+    for entry_id, member_id, disputed in s.session.execute(
+        select(SparringReceiver.entry_id, SparringReceiver.member_id, SparringReceiver.disputed_at)
+        .join(SparringEntry, SparringEntry.id == SparringReceiver.entry_id)
+        .where(SparringEntry.giver_id.in_(s.ids))
+        .order_by(SparringReceiver.id)
+    ):
+        receivers.setdefault(entry_id, []).append((member_id, disputed))
+    return [["date", "giver", "minutes", "receivers", "note", "removed", "disputed"]] + [
+        [
+            e.given_on,
+            s.name(e.giver_id),
+            e.minutes,
+            ", ".join(s.name(r) for r, _ in receivers.get(e.id, [])),
+            e.note,
+            e.removed_at is not None,
+            any(d for _, d in receivers.get(e.id, [])),
+        ]
+        for e in s.session.scalars(
+            select(SparringEntry)
+            .where(SparringEntry.giver_id.in_(s.ids))
+            .order_by(SparringEntry.given_on, SparringEntry.id)
+        )
+    ]
+
+
+def _followups(s: _Source) -> Table:
+    return [["date", "member", "agreed", "next_step"]] + [
+        [f.followed_up_on, s.name(f.member_id), f.agreed, f.next_step]
+        for f in s.session.scalars(
+            select(ManagerFollowUp)
+            .where(ManagerFollowUp.member_id.in_(s.ids))
+            .order_by(ManagerFollowUp.followed_up_on)
+        )
+    ]
+
+
+def _spreading(s: _Source) -> Table:
+    return [["member", "solution", "from", "meeting", "status", "effect", "created"]] + [
+        [
+            s.name(a.member_id),
+            a.solution,
+            s.name(a.source_member_id),
+            s.number.get(a.meeting_id) if a.meeting_id else None,
+            a.status,
+            a.effect,
+            a.created_at,
+        ]
+        for a in s.session.scalars(select(SpreadAction).where(SpreadAction.member_id.in_(s.ids)))
+    ]
+
+
+def _attendance(s: _Source) -> Table:
+    return [["meeting", "member", "answer", "substitute_name", "substitute_email"]] + [
+        [
+            s.number.get(a.meeting_id),
+            s.name(a.member_id),
+            a.status,
+            a.substitute_name,
+            a.substitute_email,
+        ]
+        for a in s.session.scalars(select(Attendance).where(Attendance.member_id.in_(s.ids)))
+    ]
+
+
+# The export's tables, in the order they are written; a new kind of record adds its table here.
+_TABLES: dict[str, Callable[[_Source], Table]] = {
+    "summary": _summary,
+    "members": _members,
+    "meetings": _meetings,
+    "manager_alignment": _manager_alignment,
+    "questions": _questions,
+    "examples": _examples,
+    "sparring": _sparring,
+    "followups": _followups,
+    "spreading": _spreading,
+    "attendance": _attendance,
+}
 
 
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection).

@@ -48,23 +48,7 @@ def add_member(
         raise InputError("network.error.add_form", missing="manager")
     if language is not None and language not in LANGUAGES:
         raise InputError("network.error.add_form", missing="lang")
-    existing = session.scalars(
-        select(Member).where(
-            Member.network_id == network.id, reached_as(Platform.SLACK, [slack_user_id])
-        )
-    ).first()
-    if existing is not None and existing.role is not Role.MEMBER:
-        raise InputError("network.error.not_a_member_role")
-    if existing is not None and existing.active:
-        raise InputError("network.error.already_member", users=[slack_user_id])
-    if members_elsewhere(
-        session,
-        slack_user_ids=[slack_user_id],
-        network_id=network.id,
-        season_start=network.season_start,
-        season_end=network.season_end,
-    ):
-        raise InputError("network.error.member_elsewhere", users=[slack_user_id])
+    existing = _joining_member(session, network, slack_user_id)
     values = {
         "name": name or slack_user_id,
         "organisation": organisation,
@@ -88,6 +72,30 @@ def add_member(
             session=session, obj=existing, entity="member", member_id=by.id, values=values, now=now
         )
         existing.updated_at = now
+    return existing
+
+
+def _joining_member(session: Session, network: Network, slack_user_id: str) -> Member | None:
+    """The network's earlier row for a person who may join as a member (None: new to it);
+    InputError when they cannot: not a member's role, a member already, or an active member
+    of another network this season."""
+    existing = session.scalars(
+        select(Member).where(
+            Member.network_id == network.id, reached_as(Platform.SLACK, [slack_user_id])
+        )
+    ).first()
+    if existing is not None and existing.role is not Role.MEMBER:
+        raise InputError("network.error.not_a_member_role")
+    if existing is not None and existing.active:
+        raise InputError("network.error.already_member", users=[slack_user_id])
+    if members_elsewhere(
+        session,
+        slack_user_ids=[slack_user_id],
+        network_id=network.id,
+        season_start=network.season_start,
+        season_end=network.season_end,
+    ):
+        raise InputError("network.error.member_elsewhere", users=[slack_user_id])
     return existing
 
 
@@ -229,39 +237,7 @@ def _notify_meeting_change(
     """One notice per member: old → new. A notice of an earlier change of this meeting that
     has not gone out yet is replaced, and the new one starts from what that one said was
     before, so a member reads one notice from what they knew to what is true now."""
-    earlier = session.scalars(
-        select(MeetingChange)
-        .where(MeetingChange.meeting_id == meeting.id)
-        .order_by(MeetingChange.id)
-    ).all()
-    unsent = [
-        change
-        for change in earlier
-        if session.scalar(
-            select(Nudge.id)
-            .where(
-                Nudge.kind == NudgeKind.MEETING_CHANGED,
-                Nudge.meeting_id.is_(None),
-                Nudge.seq == change.id,
-                Nudge.status == NudgeStatus.PENDING,
-            )
-            .limit(1)
-        )
-        is not None
-    ]
-    if unsent:
-        first = unsent[0]
-        old = (first.old_starts_at, first.old_ends_at, first.old_place)
-        session.execute(
-            update(Nudge)
-            .where(
-                Nudge.kind == NudgeKind.MEETING_CHANGED,
-                Nudge.meeting_id.is_(None),
-                Nudge.seq.in_([c.id for c in unsent]),
-                Nudge.status == NudgeStatus.PENDING,
-            )
-            .values(status=NudgeStatus.SUPERSEDED, detail="a later change of the meeting")
-        )
+    old = _supersede_unsent_changes(session, meeting) or old
     change = MeetingChange(
         meeting_id=meeting.id,
         old_starts_at=old[0],
@@ -287,3 +263,44 @@ def _notify_meeting_change(
             now=now,
             stale_at=meeting.starts_at,
         )
+
+
+def _supersede_unsent_changes(
+    session: Session, meeting: Meeting
+) -> tuple[datetime, datetime, str] | None:
+    """Mark the notices of earlier changes of `meeting` that have not gone out as superseded;
+    returns what the first of them said was before (None when all went out)."""
+    earlier = session.scalars(
+        select(MeetingChange)
+        .where(MeetingChange.meeting_id == meeting.id)
+        .order_by(MeetingChange.id)
+    ).all()
+    unsent = [
+        change
+        for change in earlier
+        if session.scalar(
+            select(Nudge.id)
+            .where(
+                Nudge.kind == NudgeKind.MEETING_CHANGED,
+                Nudge.meeting_id.is_(None),
+                Nudge.seq == change.id,
+                Nudge.status == NudgeStatus.PENDING,
+            )
+            .limit(1)
+        )
+        is not None
+    ]
+    if not unsent:
+        return None
+    session.execute(
+        update(Nudge)
+        .where(
+            Nudge.kind == NudgeKind.MEETING_CHANGED,
+            Nudge.meeting_id.is_(None),
+            Nudge.seq.in_([c.id for c in unsent]),
+            Nudge.status == NudgeStatus.PENDING,
+        )
+        .values(status=NudgeStatus.SUPERSEDED, detail="a later change of the meeting")
+    )
+    first = unsent[0]
+    return first.old_starts_at, first.old_ends_at, first.old_place

@@ -215,12 +215,64 @@ def _where_person(kind: str, index: int, table: Any) -> str:
     return label
 
 
+@dataclass(frozen=True)
+class _NetworkTable:
+    """What [network] says, each field checked (None where it was missing or wrong)."""
+
+    key: str | None
+    name: str | None
+    timezone: str
+    country: str
+    language: str
+    season_start: date | None
+    season_end: date | None
+    target_hours: int | float
+    sister: str | None
+    fee_per_member: int
+    colleague_discount: int
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
 def parse_network(data: dict[str, Any], source: str = "network file") -> NetworkSpec:
     """Check a parsed TOML document and return the network it describes, or raise
     NetworkFileError listing every problem."""
     c = _Checker()
     for table_name in sorted(set(data) - TOP_LEVEL):
         c.problem(source, f'unknown table "{table_name}" (allowed: {", ".join(sorted(TOP_LEVEL))})')
+    net = _network_table(c, data, source)
+    meetings = _meetings(c, data, source, net)
+    people, slack_ids = _people(c, data, source)
+    for mt in meetings:
+        if mt.host_contact is not None and mt.host_contact not in slack_ids:
+            c.problem(
+                f"meetings[{mt.number}] (number {mt.number})",
+                f'"host_contact" "{mt.host_contact}" is not a person in this file '
+                "(add them under [[hosts]], [[facilitators]] or [[members]])",
+            )
+    if c.problems:
+        raise NetworkFileError(source, c.problems)
+    assert net.key and net.name and net.season_start and net.season_end
+    return NetworkSpec(
+        key=net.key,
+        name=net.name,
+        timezone=net.timezone,
+        country=net.country,
+        language=net.language,
+        season_start=net.season_start,
+        season_end=net.season_end,
+        sparring_target_minutes=round(float(net.target_hours) * 60),
+        meetings=meetings,
+        fee_per_member=net.fee_per_member,
+        sister_key=net.sister,
+        colleague_discount=net.colleague_discount,
+        people=people,
+    )
+
+
+def _network_table(c: _Checker, data: dict[str, Any], source: str) -> _NetworkTable:
     net = c.fields("[network]", data.get("network", {}), NETWORK_FIELDS)
     if "network" not in data:
         c.problem(source, "missing table [network]")
@@ -229,7 +281,6 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         c.problem("[network]", f'"key" must be lower-case letters, digits and dashes, got "{key}"')
     name = c.text("[network]", net, "name", required=True)
     timezone = c.zone("[network]", net, "timezone") or "Europe/Copenhagen"
-    zone = ZoneInfo(timezone)
     country = c.text("[network]", net, "country", required=False) or "DK"
     if not COUNTRY_RE.match(country):
         c.problem("[network]", f'"country" must be a two-letter code such as "DK", got "{country}"')
@@ -238,6 +289,26 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
     season_end = c.day("[network]", net, "season_end")
     if season_start and season_end and season_start > season_end:
         c.problem("[network]", "season_start must not be after season_end")
+    target_hours = _target_hours(c, net)
+    sister = c.text("[network]", net, "sister", required=False)
+    if sister is not None and (not KEY_RE.match(sister) or sister == key):
+        c.problem("[network]", f'"sister" must be the key of another network, got "{sister}"')
+    return _NetworkTable(
+        key=key,
+        name=name,
+        timezone=timezone,
+        country=country,
+        language=language,
+        season_start=season_start,
+        season_end=season_end,
+        target_hours=target_hours,
+        sister=sister,
+        fee_per_member=_amount(c, net, "fee_per_member_dkk", 6000),
+        colleague_discount=_amount(c, net, "colleague_discount_dkk", 500),
+    )
+
+
+def _target_hours(c: _Checker, net: dict[str, Any]) -> int | float:
     target_hours = net.get("sparring_target_hours", 2)
     if (
         isinstance(target_hours, bool)
@@ -247,58 +318,74 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         c.problem(
             "[network]", f'"sparring_target_hours" must be a number above 0, got {target_hours!r}'
         )
-        target_hours = 2
+        return 2
+    return target_hours
 
-    sister = c.text("[network]", net, "sister", required=False)
-    if sister is not None and (not KEY_RE.match(sister) or sister == key):
-        c.problem("[network]", f'"sister" must be the key of another network, got "{sister}"')
-    amounts = {}
-    for field_name, default in (("fee_per_member_dkk", 6000), ("colleague_discount_dkk", 500)):
-        amount = net.get(field_name, default)
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-            c.problem("[network]", f'"{field_name}" must be a whole number of DKK, got {amount!r}')
-            amount = default
-        amounts[field_name] = amount
-    meetings: list[MeetingSpec] = []
+
+def _amount(c: _Checker, net: dict[str, Any], field_name: str, default: int) -> int:
+    amount = net.get(field_name, default)
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        c.problem("[network]", f'"{field_name}" must be a whole number of DKK, got {amount!r}')
+        return default
+    return amount
+
+
+def _meetings(
+    c: _Checker, data: dict[str, Any], source: str, net: _NetworkTable
+) -> list[MeetingSpec]:
+    """The [[meetings]], numbered in order, in time order and inside the season."""
     raw_meetings = data.get("meetings", [])
     if not isinstance(raw_meetings, list) or not raw_meetings:
         c.problem(source, "at least one [[meetings]] entry is needed")
         raw_meetings = []
-    for i, raw in enumerate(raw_meetings):
-        where = f"meetings[{i + 1}]"
-        if isinstance(raw, dict) and isinstance(raw.get("number"), int):
-            where += f" (number {raw['number']})"
-        m = c.fields(where, raw, MEETING_FIELDS)
-        number = m.get("number")
-        if number is None:
-            c.problem(where, 'missing field "number"')
-        elif isinstance(number, bool) or not isinstance(number, int) or number != i + 1:
-            c.problem(where, f'"number" must be {i + 1} (meetings are numbered 1, 2, … in order)')
-        theme = c.text(where, m, "theme", required=True)
-        host = c.text(where, m, "host", required=True)
-        place = c.text(where, m, "place", required=True)
-        starts = c.moment(where, m, "starts", zone)
-        ends = c.moment(where, m, "ends", zone)
-        contact = c.text(where, m, "host_contact", required=False)
-        if starts and ends and starts >= ends:
-            c.problem(where, '"ends" must be after "starts"')
-        if starts and ends and theme and host and place and isinstance(number, int):
-            meetings.append(MeetingSpec(number, theme, starts, ends, host, place, contact))
+    zone = net.zone
+    meetings = [
+        mt for i, raw in enumerate(raw_meetings) if (mt := _meeting(c, i, raw, zone)) is not None
+    ]
     for prev, cur in itertools.pairwise(meetings):
         if cur.starts_at < prev.ends_at:
             c.problem(
                 f"meetings[{cur.number}] (number {cur.number})",
                 f"starts before meeting {prev.number} ends: meetings must be in time order",
             )
-    if season_start and season_end:
+    if net.season_start and net.season_end:
         for mt in meetings:
             local_day = mt.starts_at.astimezone(zone).date()
-            if not season_start <= local_day <= season_end:
+            if not net.season_start <= local_day <= net.season_end:
                 c.problem(
                     f"meetings[{mt.number}] (number {mt.number})",
-                    f"is on {local_day}, outside the season {season_start} – {season_end}",
+                    f"is on {local_day}, outside the season {net.season_start} – {net.season_end}",
                 )
+    return meetings
 
+
+def _meeting(c: _Checker, i: int, raw: Any, zone: ZoneInfo) -> MeetingSpec | None:
+    where = f"meetings[{i + 1}]"
+    if isinstance(raw, dict) and isinstance(raw.get("number"), int):
+        where += f" (number {raw['number']})"
+    m = c.fields(where, raw, MEETING_FIELDS)
+    number = m.get("number")
+    if number is None:
+        c.problem(where, 'missing field "number"')
+    elif isinstance(number, bool) or not isinstance(number, int) or number != i + 1:
+        c.problem(where, f'"number" must be {i + 1} (meetings are numbered 1, 2, … in order)')
+    theme = c.text(where, m, "theme", required=True)
+    host = c.text(where, m, "host", required=True)
+    place = c.text(where, m, "place", required=True)
+    starts = c.moment(where, m, "starts", zone)
+    ends = c.moment(where, m, "ends", zone)
+    contact = c.text(where, m, "host_contact", required=False)
+    if starts and ends and starts >= ends:
+        c.problem(where, '"ends" must be after "starts"')
+    if starts and ends and theme and host and place and isinstance(number, int):
+        return MeetingSpec(number, theme, starts, ends, host, place, contact)
+    return None
+
+
+def _people(
+    c: _Checker, data: dict[str, Any], source: str
+) -> tuple[list[PersonSpec], dict[str, str]]:
+    """The facilitators, members and hosts, and where each Slack id was seen."""
     people: list[PersonSpec] = []
     seen: dict[str, str] = {}
     seen_teams: dict[str, str] = {}
@@ -315,87 +402,88 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
             c.problem(source, f"at least one [[{kind}]] entry is needed")
         for i, raw in enumerate(raw_people):
             where = _where_person(kind, i, raw)
-            p = c.fields(where, raw, allowed)
-            slack_id = c.text(where, p, "slack_id", required=True)
-            if slack_id is not None and not SLACK_USER_ID_RE.match(slack_id):
-                c.problem(
-                    where,
-                    f'"slack_id" must be a Slack user id such as "U024BE7LH", got "{slack_id}"',
-                )
-                slack_id = None
-            if slack_id is not None:
-                if slack_id in seen:
-                    c.problem(
-                        where,
-                        f'duplicate: slack_id "{slack_id}" is already used by {seen[slack_id]}',
-                    )
-                else:
-                    seen[slack_id] = where
-            teams_id = c.text(where, p, "teams_id", required=False)
-            if teams_id is not None and not TEAMS_USER_ID_RE.match(teams_id):
-                c.problem(
-                    where,
-                    '"teams_id" must be a Teams user id such as "29:1a2b…" or an Entra object id '
-                    f'such as "8f0e2c1a-5b7d-4c3e-9a61-2d4f6b8e0c17", got "{teams_id}"',
-                )
-                teams_id = None
-            if teams_id is not None:
-                if teams_id in seen_teams:
-                    c.problem(
-                        where,
-                        f'duplicate: teams_id "{teams_id}" is already used by '
-                        f"{seen_teams[teams_id]}",
-                    )
-                else:
-                    seen_teams[teams_id] = where
-            person_name = c.text(where, p, "name", required=True)
-            organisation = c.text(where, p, "organisation", required=role is Role.MEMBER)
-            manager = c.text(where, p, "manager", required=role is Role.MEMBER)
-            email = c.text(where, p, "email", required=False)
-            if email is not None and not is_email_address(email):
-                c.problem(where, f'"email" is not an e-mail address: "{email}"')
-            person_language = c.choice(where, p, "language", LANGUAGES)
-            person_zone = c.zone(where, p, "timezone")
-            if slack_id and person_name:
-                people.append(
-                    PersonSpec(
-                        slack_id,
-                        role,
-                        person_name,
-                        organisation,
-                        manager,
-                        email,
-                        person_language,
-                        person_zone,
-                        teams_id,
-                    )
-                )
+            person = _person(c, where, c.fields(where, raw, allowed), role, seen, seen_teams)
+            if person is not None:
+                people.append(person)
+    return people, seen
 
-    for mt in meetings:
-        if mt.host_contact is not None and mt.host_contact not in seen:
-            c.problem(
-                f"meetings[{mt.number}] (number {mt.number})",
-                f'"host_contact" "{mt.host_contact}" is not a person in this file '
-                "(add them under [[hosts]], [[facilitators]] or [[members]])",
-            )
-    if c.problems:
-        raise NetworkFileError(source, c.problems)
-    assert key and name and season_start and season_end
-    return NetworkSpec(
-        key=key,
-        name=name,
-        timezone=timezone,
-        country=country,
-        language=language,
-        season_start=season_start,
-        season_end=season_end,
-        sparring_target_minutes=round(float(target_hours) * 60),
-        meetings=meetings,
-        fee_per_member=amounts["fee_per_member_dkk"],
-        sister_key=sister,
-        colleague_discount=amounts["colleague_discount_dkk"],
-        people=people,
+
+def _person(
+    c: _Checker,
+    where: str,
+    p: dict[str, Any],
+    role: Role,
+    seen: dict[str, str],
+    seen_teams: dict[str, str],
+) -> PersonSpec | None:
+    slack_id = _unique_id(
+        c,
+        where,
+        p,
+        "slack_id",
+        SLACK_USER_ID_RE,
+        '"slack_id" must be a Slack user id such as "U024BE7LH", got "{}"',
+        seen,
+        required=True,
     )
+    teams_id = _unique_id(
+        c,
+        where,
+        p,
+        "teams_id",
+        TEAMS_USER_ID_RE,
+        '"teams_id" must be a Teams user id such as "29:1a2b…" or an Entra object id '
+        'such as "8f0e2c1a-5b7d-4c3e-9a61-2d4f6b8e0c17", got "{}"',
+        seen_teams,
+        required=False,
+    )
+    person_name = c.text(where, p, "name", required=True)
+    organisation = c.text(where, p, "organisation", required=role is Role.MEMBER)
+    manager = c.text(where, p, "manager", required=role is Role.MEMBER)
+    email = c.text(where, p, "email", required=False)
+    if email is not None and not is_email_address(email):
+        c.problem(where, f'"email" is not an e-mail address: "{email}"')
+    person_language = c.choice(where, p, "language", LANGUAGES)
+    person_zone = c.zone(where, p, "timezone")
+    if not (slack_id and person_name):
+        return None
+    return PersonSpec(
+        slack_id,
+        role,
+        person_name,
+        organisation,
+        manager,
+        email,
+        person_language,
+        person_zone,
+        teams_id,
+    )
+
+
+def _unique_id(
+    c: _Checker,
+    where: str,
+    p: dict[str, Any],
+    name: str,
+    pattern: re.Pattern[str],
+    malformed: str,  # the problem when it is not well formed, "{}" for the value
+    seen: dict[str, str],
+    *,
+    required: bool,
+) -> str | None:
+    """A person's id on a platform: well formed and used by no one else in the file (`seen`:
+    where each id was met first)."""
+    value = c.text(where, p, name, required=required)
+    if value is None:
+        return None
+    if not pattern.match(value):
+        c.problem(where, malformed.format(value))
+        return None
+    if value in seen:
+        c.problem(where, f'duplicate: {name} "{value}" is already used by {seen[value]}')
+    else:
+        seen[value] = where
+    return value
 
 
 def read_network_file(path: str | Path) -> NetworkSpec:
@@ -600,10 +688,25 @@ def plan_import(session: Session, spec: NetworkSpec) -> ImportPlan:
     and deactivation; changes nothing."""
     network = _load(session, spec.key)
     plan = ImportPlan(network_key=spec.key, created=network is None)
-    meetings = {m.number: m for m in network.meetings} if network else {}
-    people = {p.slack_user_id: p for p in network.people} if network else {}
     if network is not None:
         plan.network_fields = tuple(_differing(network, _network_values(spec)))
+    _plan_meetings(session, plan, spec, network)
+    joining = _plan_people(session, plan, spec, network)
+    elsewhere = members_elsewhere(
+        session,
+        slack_user_ids=joining,
+        network_id=network.id if network else None,
+        season_start=spec.season_start,
+        season_end=spec.season_end,
+    )
+    plan.shared = {sid: other.key for sid, other in elsewhere.items()}
+    return plan
+
+
+def _plan_meetings(
+    session: Session, plan: ImportPlan, spec: NetworkSpec, network: Network | None
+) -> None:
+    meetings = {m.number: m for m in network.meetings} if network else {}
     for ms in spec.meetings:
         label = f'meeting {ms.number} "{ms.theme}" ({ms.starts_at:%Y-%m-%d})'
         existing = meetings.pop(ms.number, None)
@@ -623,16 +726,21 @@ def plan_import(session: Session, spec: NetworkSpec) -> ImportPlan:
                 records=_meeting_records(session, gone.id),
             )
         )
+
+
+def _plan_people(
+    session: Session, plan: ImportPlan, spec: NetworkSpec, network: Network | None
+) -> list[str]:
+    """Plan the people's changes; returns the Slack ids of the members who join (again)."""
+    people = {p.slack_user_id: p for p in network.people} if network else {}
     joining: list[str] = []
     for ps in spec.people:
         label = _person_label(ps.slack_user_id, ps.name, ps.role)
         person = people.pop(ps.slack_user_id, None)
         if person is None:
             plan.added.append(PlannedChange(label))
-        else:
-            fields = _differing(person, _person_values(ps))
-            if fields:
-                plan.changed.append(PlannedChange(label, tuple(fields)))
+        elif fields := _differing(person, _person_values(ps)):
+            plan.changed.append(PlannedChange(label, tuple(fields)))
         if ps.role is Role.MEMBER and (person is None or not person.active):
             joining.append(ps.slack_user_id)
     for left in people.values():
@@ -643,15 +751,7 @@ def plan_import(session: Session, spec: NetworkSpec) -> ImportPlan:
                     records=_person_records(session, left.id),
                 )
             )
-    elsewhere = members_elsewhere(
-        session,
-        slack_user_ids=joining,
-        network_id=network.id if network else None,
-        season_start=spec.season_start,
-        season_end=spec.season_end,
-    )
-    plan.shared = {sid: other.key for sid, other in elsewhere.items()}
-    return plan
+    return joining
 
 
 def apply_network(
@@ -677,6 +777,18 @@ def apply_network(
         raise ImportNotApplied(ImportNotApplied.NEEDS_CONFIRMATION, plan)
     now = now or utc_now()
     report = ImportReport(network_key=spec.key, plan=plan)
+    network = _apply_network_settings(session, spec, now, report)
+    _apply_meetings(session, network, spec, now, report)
+    _apply_people(network, spec, now, report)
+    session.flush()
+    _apply_host_contacts(network, spec, report)
+    session.flush()
+    return report
+
+
+def _apply_network_settings(
+    session: Session, spec: NetworkSpec, now: datetime, report: ImportReport
+) -> Network:
     network = _load(session, spec.key)
     values = _network_values(spec)
     if network is None:
@@ -686,7 +798,12 @@ def apply_network(
     elif _assign(network, values):
         network.updated_at = now
         report.changed["network"] += 1
+    return network
 
+
+def _apply_meetings(
+    session: Session, network: Network, spec: NetworkSpec, now: datetime, report: ImportReport
+) -> None:
     by_number = {m.number: m for m in network.meetings}
     for ms in spec.meetings:
         meeting_values = _meeting_values(ms)
@@ -702,6 +819,8 @@ def apply_network(
         network.meetings.remove(leftover)
         report.removed["meeting"] += 1
 
+
+def _apply_people(network: Network, spec: NetworkSpec, now: datetime, report: ImportReport) -> None:
     by_slack_id = {p.slack_user_id: p for p in network.people}
     for ps in spec.people:
         person_values = _person_values(ps)
@@ -721,7 +840,10 @@ def apply_network(
             gone.active = False
             gone.updated_at = now
             report.removed["person"] += 1
-    session.flush()
+
+
+def _apply_host_contacts(network: Network, spec: NetworkSpec, report: ImportReport) -> None:
+    """After a flush, when everyone in the file has an id."""
     people = {p.slack_user_id: p for p in network.people}
     for ms in spec.meetings:
         meeting = next(m for m in network.meetings if m.number == ms.number)
@@ -729,8 +851,6 @@ def apply_network(
         if meeting.host_contact_id != contact_id:
             meeting.host_contact_id = contact_id
             report.changed["meeting"] += 1
-    session.flush()
-    return report
 
 
 def import_network_file(

@@ -335,6 +335,43 @@ def save_questions(
     """Record P2. A slot with text needs a primary and a secondary — two different members
     of the network, neither oneself; an empty slot is left open for later."""
     ensure_editable(meeting, now)
+    rows = _checked_questions(session, member, questions)
+    existing = {
+        q.position: q
+        for q in session.scalars(
+            select(PrepQuestion).where(
+                PrepQuestion.member_id == member.id, PrepQuestion.meeting_id == meeting.id
+            )
+        )
+    }
+    for position in range(1, QUESTIONS_PER_MEETING + 1):
+        current = existing.get(position)
+        if position in rows:
+            _store_question(session, member, meeting, position, current, rows[position], now)
+        elif current is not None:
+            delete_with_history(
+                session=session,
+                obj=current,
+                entity="question",
+                member_id=member.id,
+                fields=QUESTION_FIELDS,
+                now=now,
+            )
+    session.flush()
+    return list(
+        session.scalars(
+            select(PrepQuestion)
+            .where(PrepQuestion.member_id == member.id, PrepQuestion.meeting_id == meeting.id)
+            .order_by(PrepQuestion.position)
+        )
+    )
+
+
+def _checked_questions(
+    session: Session, member: Member, questions: list[QuestionInput]
+) -> dict[int, tuple[str, Member, Member]]:
+    """The filled slots, by position: text, primary, secondary. Raises FieldErrors naming
+    every field in error."""
     errors = FieldErrors()
     wanted = {
         m.slack_user_id: m
@@ -368,57 +405,41 @@ def save_questions(
             rows[q.position] = (text, primary, secondary)
     if errors.errors:
         raise errors
-    existing = {
-        q.position: q
-        for q in session.scalars(
-            select(PrepQuestion).where(
-                PrepQuestion.member_id == member.id, PrepQuestion.meeting_id == meeting.id
-            )
+    return rows
+
+
+def _store_question(
+    session: Session,
+    member: Member,
+    meeting: Meeting,
+    position: int,
+    current: PrepQuestion | None,
+    row: tuple[str, Member, Member],
+    now: datetime,
+) -> None:
+    """Add the question in slot `position`, or change it (the earlier text in the history)."""
+    text, primary, secondary = row
+    if current is None:
+        current = PrepQuestion(
+            member_id=member.id,
+            meeting_id=meeting.id,
+            position=position,
+            text=text,
+            primary=primary,
+            secondary=secondary,
         )
-    }
-    for position in range(1, QUESTIONS_PER_MEETING + 1):
-        current = existing.get(position)
-        if position not in rows:
-            if current is not None:
-                delete_with_history(
-                    session=session,
-                    obj=current,
-                    entity="question",
-                    member_id=member.id,
-                    fields=QUESTION_FIELDS,
-                    now=now,
-                )
-            continue
-        text, primary, secondary = rows[position]
-        if current is None:
-            current = PrepQuestion(
-                member_id=member.id,
-                meeting_id=meeting.id,
-                position=position,
-                text=text,
-                primary=primary,
-                secondary=secondary,
-            )
-            session.add(current)
-        else:
-            apply_changes(
-                session=session,
-                obj=current,
-                entity="question",
-                member_id=member.id,
-                values={"text": text, "primary_id": primary.id, "secondary_id": secondary.id},
-                now=now,
-            )
-            session.expire(current, ["primary", "secondary"])  # reload from the new ids
-        current.updated_at = now
-    session.flush()
-    return list(
-        session.scalars(
-            select(PrepQuestion)
-            .where(PrepQuestion.member_id == member.id, PrepQuestion.meeting_id == meeting.id)
-            .order_by(PrepQuestion.position)
+        session.add(current)
+    else:
+        apply_changes(
+            session=session,
+            obj=current,
+            entity="question",
+            member_id=member.id,
+            values={"text": text, "primary_id": primary.id, "secondary_id": secondary.id},
+            now=now,
         )
-    )
+        session.expire(current, ["primary", "secondary"])  # reload from the new ids
+    current.updated_at = now
 
 
 def _checked_example(errors: FieldErrors, ex: ExampleInput) -> tuple[str, str, str, str]:
@@ -456,12 +477,12 @@ def save_examples(
             )
         )
     }
-    keep: list[tuple[ExampleInput, str, str, str, str]] = []
+    keep: list[tuple[ExampleInput, tuple[str, str, str, str]]] = []
     remove: list[PrepExample] = []
     for ex in examples:
         texts = _checked_example(errors, ex)
         if any(texts):
-            keep.append((ex, *texts))
+            keep.append((ex, texts))
         elif ex.key in existing:
             remove.append(existing[ex.key])
     if errors.errors:
@@ -475,30 +496,8 @@ def save_examples(
             fields=EXAMPLE_FIELDS,
             now=now,
         )
-    for ex, title, idea, effect, learning in keep:
-        values = {
-            "title": title,
-            "idea": idea,
-            "effect": effect,
-            "learning": learning,
-            "source": ex.source,
-            "did_not_work": ex.did_not_work,
-        }
-        row = existing.get(ex.key)
-        if row is None:
-            session.add(
-                PrepExample(
-                    member_id=member.id,
-                    meeting_id=meeting.id,
-                    created_at=now,
-                    updated_at=now,
-                    **values,
-                )
-            )
-        elif apply_changes(
-            session=session, obj=row, entity="example", member_id=member.id, values=values, now=now
-        ):
-            row.updated_at = now
+    for ex, texts in keep:
+        _store_example(session, member, meeting, existing.get(ex.key), ex, texts, now)
     session.flush()
     return list(
         session.scalars(
@@ -507,6 +506,41 @@ def save_examples(
             .order_by(PrepExample.id)
         )
     )
+
+
+def _store_example(
+    session: Session,
+    member: Member,
+    meeting: Meeting,
+    row: PrepExample | None,
+    ex: ExampleInput,
+    texts: tuple[str, str, str, str],
+    now: datetime,
+) -> None:
+    """Add an example, or change it (the earlier text in the history)."""
+    title, idea, effect, learning = texts
+    values = {
+        "title": title,
+        "idea": idea,
+        "effect": effect,
+        "learning": learning,
+        "source": ex.source,
+        "did_not_work": ex.did_not_work,
+    }
+    if row is None:
+        session.add(
+            PrepExample(
+                member_id=member.id,
+                meeting_id=meeting.id,
+                created_at=now,
+                updated_at=now,
+                **values,
+            )
+        )
+    elif apply_changes(
+        session=session, obj=row, entity="example", member_id=member.id, values=values, now=now
+    ):
+        row.updated_at = now
 
 
 def is_away(member: Member, day: date) -> bool:

@@ -4,6 +4,7 @@ anonymous counts kept, the erasure itself logged."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -47,145 +48,228 @@ def people_on_record(session: Session, slack_user_id: str) -> list[Member]:
 def personal_data(*, session: Session, member: Member) -> dict[str, Any]:
     """Everything stored about `member`: what they entered, and what others entered about
     them (questions addressed to them, sparring logged with them, their solutions spread)."""
-    mid = member.id
     meeting_no = {m.id: m.number for m in member.network.meetings}
-    data: dict[str, Any] = {
-        "profile": {
-            "slack_user_id": member.slack_user_id,
-            "identities": [
-                {"platform": i.platform.value, "id": i.external_id} for i in member.identities
-            ],
-            "name": member.name,
-            "organisation": member.organisation,
-            "manager": member.manager_name,
-            "email": member.email,
-            "language": member.language,
-            "timezone": member.timezone,
-            "slack_timezone": member.slack_timezone,
-            "away_until": _iso(member.away_until),
-            "network": member.network.name,
-            "role": member.role.value,
-            "active": member.active,
-            "created_at": _iso(member.created_at),
-        },
-        "manager_alignment": [
-            {
-                "meeting": meeting_no.get(p.meeting_id),
-                "aligned": p.manager_aligned,
-                "aligned_on": _iso(p.manager_aligned_on),
-                "agreed": p.manager_agreed,
-            }
-            for p in session.scalars(select(Preparation).where(Preparation.member_id == mid))
+    return {kind: section(session, member, meeting_no) for kind, section in _SECTIONS.items()}
+
+
+_MeetingNumbers = dict[int, int]  # meeting id -> its number
+
+
+def _profile(session: Session, member: Member, meeting_no: _MeetingNumbers) -> dict[str, Any]:
+    return {
+        "slack_user_id": member.slack_user_id,
+        "identities": [
+            {"platform": i.platform.value, "id": i.external_id} for i in member.identities
         ],
-        "my_questions": [
-            {
-                "meeting": meeting_no.get(q.meeting_id),
-                "position": q.position,
-                "text": q.text,
-                "primary": _name(session, q.primary_id),
-                "secondary": _name(session, q.secondary_id),
-            }
-            for q in session.scalars(select(PrepQuestion).where(PrepQuestion.member_id == mid))
-        ],
-        "questions_for_me": [
-            {
-                "meeting": meeting_no.get(q.meeting_id),
-                "asked_by": _name(session, q.member_id),
-                "text": q.text,
-                "as": "primary" if q.primary_id == mid else "secondary",
-            }
-            for q in session.scalars(
-                select(PrepQuestion).where(
-                    or_(PrepQuestion.primary_id == mid, PrepQuestion.secondary_id == mid)
-                )
-            )
-        ],
-        "examples": [
-            {
-                "meeting": meeting_no.get(e.meeting_id),
-                "title": e.title,
-                "idea": e.idea,
-                "effect": e.effect,
-                "learning": e.learning,
-                "source": e.source.value,
-                "did_not_work": e.did_not_work,
-            }
-            for e in session.scalars(select(PrepExample).where(PrepExample.member_id == mid))
-        ],
-        "sparring_given": [
-            {
-                "date": _iso(e.given_on),
-                "minutes": e.minutes,
-                "note": e.note,
-                "with": [r.member.name for r in e.receivers],
-                "removed": e.removed_at is not None,
-            }
-            for e in session.scalars(select(SparringEntry).where(SparringEntry.giver_id == mid))
-        ],
-        "sparring_received": [
-            {
-                "date": _iso(r.entry.given_on),
-                "minutes": r.entry.minutes,
-                "from": r.entry.giver.name,
-                "note": r.entry.note,
-                "disputed": r.disputed_at is not None,
-            }
-            for r in session.scalars(
-                select(SparringReceiver).where(SparringReceiver.member_id == mid)
-            )
-        ],
-        "manager_followups": [
-            {"date": _iso(f.followed_up_on), "agreed": f.agreed, "next_step": f.next_step}
-            for f in session.scalars(
-                select(ManagerFollowUp).where(ManagerFollowUp.member_id == mid)
-            )
-        ],
-        "spreading": [
-            {
-                "solution": a.solution,
-                "from": _name(session, a.source_member_id),
-                "meeting": meeting_no.get(a.meeting_id) if a.meeting_id else None,
-                "status": a.status.value,
-                "effect": a.effect,
-            }
-            for a in session.scalars(select(SpreadAction).where(SpreadAction.member_id == mid))
-        ],
-        "my_solutions_spread": [
-            {"solution": a.solution, "by": _name(session, a.member_id), "status": a.status.value}
-            for a in session.scalars(
-                select(SpreadAction).where(SpreadAction.source_member_id == mid)
-            )
-        ],
-        "attendance": [
-            {
-                "meeting": meeting_no.get(a.meeting_id),
-                "answer": a.status.value,
-                "substitute_name": a.substitute_name,
-                "substitute_email": a.substitute_email,
-            }
-            for a in session.scalars(select(Attendance).where(Attendance.member_id == mid))
-        ],
-        "messages_sent_to_me": [
-            {
-                "kind": n.kind.value,
-                "meeting": meeting_no.get(n.meeting_id) if n.meeting_id else None,
-                "status": n.status.value,
-                "sent_at": _iso(n.sent_at),
-            }
-            for n in session.scalars(select(Nudge).where(Nudge.member_id == mid))
-        ],
-        "my_changes": [
-            {
-                "what": c.entity,
-                "field": c.field,
-                "from": c.old_value,
-                "to": c.new_value,
-                "when": _iso(c.changed_at),
-            }
-            for c in session.scalars(select(ChangeRecord).where(ChangeRecord.member_id == mid))
-        ],
+        "name": member.name,
+        "organisation": member.organisation,
+        "manager": member.manager_name,
+        "email": member.email,
+        "language": member.language,
+        "timezone": member.timezone,
+        "slack_timezone": member.slack_timezone,
+        "away_until": _iso(member.away_until),
+        "network": member.network.name,
+        "role": member.role.value,
+        "active": member.active,
+        "created_at": _iso(member.created_at),
     }
-    return data
+
+
+def _manager_alignment(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting": meeting_no.get(p.meeting_id),
+            "aligned": p.manager_aligned,
+            "aligned_on": _iso(p.manager_aligned_on),
+            "agreed": p.manager_agreed,
+        }
+        for p in session.scalars(select(Preparation).where(Preparation.member_id == member.id))
+    ]
+
+
+def _my_questions(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting": meeting_no.get(q.meeting_id),
+            "position": q.position,
+            "text": q.text,
+            "primary": _name(session, q.primary_id),
+            "secondary": _name(session, q.secondary_id),
+        }
+        for q in session.scalars(select(PrepQuestion).where(PrepQuestion.member_id == member.id))
+    ]
+
+
+def _questions_for_me(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    mid = member.id
+    return [
+        {
+            "meeting": meeting_no.get(q.meeting_id),
+            "asked_by": _name(session, q.member_id),
+            "text": q.text,
+            "as": "primary" if q.primary_id == mid else "secondary",
+        }
+        for q in session.scalars(
+            select(PrepQuestion).where(
+                or_(PrepQuestion.primary_id == mid, PrepQuestion.secondary_id == mid)
+            )
+        )
+    ]
+
+
+def _examples(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting": meeting_no.get(e.meeting_id),
+            "title": e.title,
+            "idea": e.idea,
+            "effect": e.effect,
+            "learning": e.learning,
+            "source": e.source.value,
+            "did_not_work": e.did_not_work,
+        }
+        for e in session.scalars(select(PrepExample).where(PrepExample.member_id == member.id))
+    ]
+
+
+def _sparring_given(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": _iso(e.given_on),
+            "minutes": e.minutes,
+            "note": e.note,
+            "with": [r.member.name for r in e.receivers],
+            "removed": e.removed_at is not None,
+        }
+        for e in session.scalars(select(SparringEntry).where(SparringEntry.giver_id == member.id))
+    ]
+
+
+def _sparring_received(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": _iso(r.entry.given_on),
+            "minutes": r.entry.minutes,
+            "from": r.entry.giver.name,
+            "note": r.entry.note,
+            "disputed": r.disputed_at is not None,
+        }
+        for r in session.scalars(
+            select(SparringReceiver).where(SparringReceiver.member_id == member.id)
+        )
+    ]
+
+
+def _manager_followups(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {"date": _iso(f.followed_up_on), "agreed": f.agreed, "next_step": f.next_step}
+        for f in session.scalars(
+            select(ManagerFollowUp).where(ManagerFollowUp.member_id == member.id)
+        )
+    ]
+
+
+def _spreading(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "solution": a.solution,
+            "from": _name(session, a.source_member_id),
+            "meeting": meeting_no.get(a.meeting_id) if a.meeting_id else None,
+            "status": a.status.value,
+            "effect": a.effect,
+        }
+        for a in session.scalars(select(SpreadAction).where(SpreadAction.member_id == member.id))
+    ]
+
+
+def _my_solutions_spread(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {"solution": a.solution, "by": _name(session, a.member_id), "status": a.status.value}
+        for a in session.scalars(
+            select(SpreadAction).where(SpreadAction.source_member_id == member.id)
+        )
+    ]
+
+
+def _attendance(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting": meeting_no.get(a.meeting_id),
+            "answer": a.status.value,
+            "substitute_name": a.substitute_name,
+            "substitute_email": a.substitute_email,
+        }
+        for a in session.scalars(select(Attendance).where(Attendance.member_id == member.id))
+    ]
+
+
+def _messages_sent_to_me(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": n.kind.value,
+            "meeting": meeting_no.get(n.meeting_id) if n.meeting_id else None,
+            "status": n.status.value,
+            "sent_at": _iso(n.sent_at),
+        }
+        for n in session.scalars(select(Nudge).where(Nudge.member_id == member.id))
+    ]
+
+
+def _my_changes(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "what": c.entity,
+            "field": c.field,
+            "from": c.old_value,
+            "to": c.new_value,
+            "when": _iso(c.changed_at),
+        }
+        for c in session.scalars(select(ChangeRecord).where(ChangeRecord.member_id == member.id))
+    ]
+
+
+# The sections of a member's own data, in the order they are given; a new kind of record about
+# a person adds its section here.
+_SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
+    "profile": _profile,
+    "manager_alignment": _manager_alignment,
+    "my_questions": _my_questions,
+    "questions_for_me": _questions_for_me,
+    "examples": _examples,
+    "sparring_given": _sparring_given,
+    "sparring_received": _sparring_received,
+    "manager_followups": _manager_followups,
+    "spreading": _spreading,
+    "my_solutions_spread": _my_solutions_spread,
+    "attendance": _attendance,
+    "messages_sent_to_me": _messages_sent_to_me,
+    "my_changes": _my_changes,
+}
 
 
 REDACTED = "[—]"  # stands where someone else's text named an erased person
@@ -319,23 +403,52 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
     identifiers = identifiers_of(session, member)
     slack_user_id = member.slack_user_id
     cancel_outbox_for(session, mid, now)
+    _blank_profile(member, now)
+    _erase_what_they_wrote(session, mid)
+    session.flush()
+    redact_everywhere(session, identifiers, slack_user_id)
+    session.add(
+        ChangeRecord(
+            member_id=by.id,
+            entity="member",
+            entity_id=mid,
+            field="forgotten",
+            old_value=None,
+            new_value=None,
+            changed_at=now,
+        )
+    )
+    session.flush()
+    session.expire_all()
+
+
+_PROFILE_ERASED = (
+    "organisation",
+    "manager_name",
+    "email",
+    "language",
+    "timezone",
+    "slack_timezone",
+    "slack_timezone_checked_at",
+    "away_until",
+)
+
+
+def _blank_profile(member: Member, now: datetime) -> None:
+    """The person's row keeps only a placeholder name; they take part no more."""
+    mid = member.id
     member.name = f"Slettet medlem {mid}"
     for identity in member.identities:  # reachable nowhere, and named by no id any more
         identity.external_id = f"{FORGOTTEN_PREFIX}{mid}"
         identity.conversation = None
-    for attr in (
-        "organisation",
-        "manager_name",
-        "email",
-        "language",
-        "timezone",
-        "slack_timezone",
-        "slack_timezone_checked_at",
-        "away_until",
-    ):
+    for attr in _PROFILE_ERASED:
         setattr(member, attr, None)
     member.active = False
     member.updated_at = now
+
+
+def _erase_what_they_wrote(session: Session, mid: int) -> None:
+    """Blank the text of every record the person entered (the rows stay, as counts)."""
     session.execute(
         update(Meeting).where(Meeting.host_contact_id == mid).values(host_contact_id=None)
     )
@@ -373,18 +486,3 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
         )
         .values(old_value=None, new_value=None)
     )
-    session.flush()
-    redact_everywhere(session, identifiers, slack_user_id)
-    session.add(
-        ChangeRecord(
-            member_id=by.id,
-            entity="member",
-            entity_id=mid,
-            field="forgotten",
-            old_value=None,
-            new_value=None,
-            changed_at=now,
-        )
-    )
-    session.flush()
-    session.expire_all()

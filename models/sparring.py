@@ -234,6 +234,25 @@ def _log_sparring(
     *,
     with_total: bool,
 ) -> tuple[SparringEntry, PeriodTotal | None]:
+    period, note = _checked_entry(member, minutes, given_on, note, now)
+    receivers = _resolve_receivers(session, member, receiver_ids)
+    total = None
+    if with_total:
+        # Summed before the insert, plus this entry: the read needs no write lock, so the
+        # write that follows holds SQLite's (one) writer slot for less time.
+        before = _total_in(session, member, period)
+        total = replace(before, given_minutes=before.given_minutes + minutes)
+    if not receivers:
+        return _insert_plain_entry(session, member, given_on, minutes, note, now), total
+    return _insert_entry_with_receivers(
+        session, member, given_on, minutes, note, receivers, now
+    ), total
+
+
+def _checked_entry(
+    member: Member, minutes: int, given_on: date, note: str, now: datetime
+) -> tuple[Period, str]:
+    """The entry's period and its note, stripped; InputError when the entry cannot be."""
     if minutes <= 0:
         raise InputError("sparring.error.not_positive")
     if minutes > MAX_MINUTES_PER_ENTRY:
@@ -244,15 +263,19 @@ def _log_sparring(
     note = note.strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise InputError("sparring.error.note_too_long", limit=MAX_NOTE_LENGTH, length=len(note))
-    receivers = _resolve_receivers(session, member, receiver_ids)
-    total = None
-    if with_total:
-        # Summed before the insert, plus this entry: the read needs no write lock, so the
-        # write that follows holds SQLite's (one) writer slot for less time.
-        before = _total_in(session, member, period)
-        total = replace(before, given_minutes=before.given_minutes + minutes)
-    if not receivers:
-        return _insert_plain_entry(session, member, given_on, minutes, note, now), total
+    return period, note
+
+
+def _insert_entry_with_receivers(
+    session: Session,
+    member: Member,
+    given_on: date,
+    minutes: int,
+    note: str,
+    receivers: list[Member],
+    now: datetime,
+) -> SparringEntry:
+    """Insert an entry with its receivers; each receiver is told, once (through the outbox)."""
     # By id, not `giver=member`: the relationship's bookkeeping costs more than the insert,
     # and `entry.giver` still comes from the session's identity map without a query.
     entry = SparringEntry(
@@ -265,7 +288,7 @@ def _log_sparring(
     )
     session.add(entry)
     session.flush()
-    for receiver in entry.receivers:  # each receiver is told, once (through the outbox)
+    for receiver in entry.receivers:
         enqueue_notice(
             session=session,
             member_id=receiver.member_id,
@@ -273,7 +296,7 @@ def _log_sparring(
             ref=receiver.id,
             now=now,
         )
-    return entry, total
+    return entry
 
 
 # Built once: an entry without receivers goes in with one Core insert (the common
@@ -334,20 +357,7 @@ def sparring_status(
             func.count(SparringEntry.id), func.coalesce(func.sum(SparringEntry.minutes), 0)
         ).where(SparringEntry.giver_id == member.id, *in_period)
     ).one()
-    entries: list[SparringEntry] = []
-    if entry_limit and count:
-        latest = (
-            session.scalars(
-                select(SparringEntry)
-                .where(SparringEntry.giver_id == member.id, *in_period)
-                .options(
-                    selectinload(SparringEntry.receivers).selectinload(SparringReceiver.member)
-                )
-                .order_by(SparringEntry.given_on.desc(), SparringEntry.id.desc())
-                .limit(entry_limit)
-            )
-        ).all()
-        entries = list(reversed(latest))
+    entries = _latest_entries(session, member, in_period, entry_limit) if count else []
     received_rows = session.execute(
         select(Member, func.sum(SparringEntry.minutes))
         .join(SparringEntry, SparringEntry.giver_id == Member.id)
@@ -364,6 +374,22 @@ def sparring_status(
         given_minutes=int(given),
         received=[ReceivedFrom(giver=g, minutes=int(m)) for g, m in received_rows],
     )
+
+
+def _latest_entries(
+    session: Session, member: Member, in_period: tuple[ColumnElement[bool], ...], limit: int
+) -> list[SparringEntry]:
+    """The member's latest `limit` entries in the period, oldest first."""
+    if not limit:
+        return []
+    latest = session.scalars(
+        select(SparringEntry)
+        .where(SparringEntry.giver_id == member.id, *in_period)
+        .options(selectinload(SparringEntry.receivers).selectinload(SparringReceiver.member))
+        .order_by(SparringEntry.given_on.desc(), SparringEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(latest))
 
 
 def undo_latest_sparring(

@@ -91,61 +91,10 @@ def meeting_summary(*, session: Session, network: Network, meeting: Meeting) -> 
         .order_by(Member.name)
     ).all()
     ids = [m.id for m in members]
-    aligned = set(
-        session.scalars(
-            select(Preparation.member_id).where(
-                Preparation.meeting_id == meeting.id, Preparation.manager_aligned.is_(True)
-            )
-        )
-    )
-    questions = _sums(
-        session,
-        select(PrepQuestion.member_id, func.count())
-        .where(PrepQuestion.meeting_id == meeting.id)
-        .group_by(PrepQuestion.member_id),
-    )
-    examples = _sums(
-        session,
-        select(PrepExample.member_id, func.count())
-        .where(PrepExample.meeting_id == meeting.id)
-        .group_by(PrepExample.member_id),
-    )
-    in_period = (
-        SparringEntry.removed_at.is_(None),
-        SparringEntry.given_on >= period.start,
-        SparringEntry.given_on <= period.end,
-    )
-    given = _sums(
-        session,
-        select(SparringEntry.giver_id, func.sum(SparringEntry.minutes))
-        .where(SparringEntry.giver_id.in_(ids), *in_period)
-        .group_by(SparringEntry.giver_id),
-    )
-    received = _sums(
-        session,
-        select(SparringReceiver.member_id, func.sum(SparringEntry.minutes))
-        .join(SparringEntry, SparringEntry.id == SparringReceiver.entry_id)
-        .where(SparringReceiver.member_id.in_(ids), *in_period)
-        .group_by(SparringReceiver.member_id),
-    )
-    followups = _sums(
-        session,
-        select(ManagerFollowUp.member_id, func.count())
-        .where(
-            ManagerFollowUp.member_id.in_(ids),
-            ManagerFollowUp.followed_up_on >= period.start,
-            ManagerFollowUp.followed_up_on <= period.end,
-        )
-        .group_by(ManagerFollowUp.member_id),
-    )
-    spread: dict[int, int] = defaultdict(int)
-    for member_id, created in session.execute(
-        select(SpreadAction.member_id, SpreadAction.created_at).where(
-            SpreadAction.member_id.in_(ids)
-        )
-    ):
-        if period.contains(created.astimezone(network.zone).date()):
-            spread[member_id] += 1
+    aligned, questions, examples = _preparation_counts(session, meeting)
+    given, received = _sparring_minutes(session, period, ids)
+    followups = _followup_counts(session, period, ids)
+    spread = _spread_counts(session, network, period, ids)
     answers = {
         a.member_id: a.status
         for a in session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
@@ -171,6 +120,86 @@ def meeting_summary(*, session: Session, network: Network, meeting: Meeting) -> 
             )
         )
     return summary
+
+
+def _preparation_counts(
+    session: Session, meeting: Meeting
+) -> tuple[set[int], dict[int, int], dict[int, int]]:
+    """For `meeting`: who aligned with their manager (P1), and each member's number of
+    questions (P2) and examples (P3)."""
+    aligned = set(
+        session.scalars(
+            select(Preparation.member_id).where(
+                Preparation.meeting_id == meeting.id, Preparation.manager_aligned.is_(True)
+            )
+        )
+    )
+    questions = _sums(
+        session,
+        select(PrepQuestion.member_id, func.count())
+        .where(PrepQuestion.meeting_id == meeting.id)
+        .group_by(PrepQuestion.member_id),
+    )
+    examples = _sums(
+        session,
+        select(PrepExample.member_id, func.count())
+        .where(PrepExample.meeting_id == meeting.id)
+        .group_by(PrepExample.member_id),
+    )
+    return aligned, questions, examples
+
+
+def _sparring_minutes(
+    session: Session, period: Period, ids: list[int]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Minutes of sparring each member gave and received in `period` (removed entries not)."""
+    in_period = (
+        SparringEntry.removed_at.is_(None),
+        SparringEntry.given_on >= period.start,
+        SparringEntry.given_on <= period.end,
+    )
+    given = _sums(
+        session,
+        select(SparringEntry.giver_id, func.sum(SparringEntry.minutes))
+        .where(SparringEntry.giver_id.in_(ids), *in_period)
+        .group_by(SparringEntry.giver_id),
+    )
+    received = _sums(
+        session,
+        select(SparringReceiver.member_id, func.sum(SparringEntry.minutes))
+        .join(SparringEntry, SparringEntry.id == SparringReceiver.entry_id)
+        .where(SparringReceiver.member_id.in_(ids), *in_period)
+        .group_by(SparringReceiver.member_id),
+    )
+    return given, received
+
+
+def _followup_counts(session: Session, period: Period, ids: list[int]) -> dict[int, int]:
+    return _sums(
+        session,
+        select(ManagerFollowUp.member_id, func.count())
+        .where(
+            ManagerFollowUp.member_id.in_(ids),
+            ManagerFollowUp.followed_up_on >= period.start,
+            ManagerFollowUp.followed_up_on <= period.end,
+        )
+        .group_by(ManagerFollowUp.member_id),
+    )
+
+
+def _spread_counts(
+    session: Session, network: Network, period: Period, ids: list[int]
+) -> dict[int, int]:
+    """Solutions each member took up in `period` (by the network's local date)."""
+    spread: dict[int, int] = defaultdict(int)
+    for member_id, created in session.execute(
+        select(SpreadAction.member_id, SpreadAction.created_at).where(
+            SpreadAction.member_id.in_(ids)
+        )
+    ):
+        if period.contains(created.astimezone(network.zone).date()):
+            spread[member_id] += 1
+    return spread
 
 
 def next_meeting_for_summary(network: Network, today: date) -> Meeting | None:
