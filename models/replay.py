@@ -4,6 +4,11 @@ Each handled request leaves a key (its signature, or an event's id) with a uniqu
 second instance or a second thread inserting the same key loses the race and knows it is a
 repeat. Keys expire after Slack's five-minute signature window (older requests are refused
 by their timestamp anyway).
+
+A request's keys go in with the request's own first commit (`remember_on_commit`): what the
+handler wrote and the keys are stored together or not at all, so a handler that fails
+leaves no key behind and Slack's retry is handled, and a request whose write is stored is
+never handled again.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, insert
+from sqlalchemy import String, bindparam, delete, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -29,16 +34,27 @@ class SeenRequest(Base):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class AlreadyHandledError(Exception):
+    """The request's keys were stored by another transaction first: it is a repeat, handled
+    (or being handled) elsewhere; this transaction must not be committed."""
+
+
 # Core, not the ORM entity: the ORM bulk-insert path costs more than the insert itself.
 _INSERT_SEEN = insert(Base.metadata.tables[SeenRequest.__tablename__])
+# Built once: every request with keys asks it before it is handled.
+_ANY_SEEN = (
+    select(SeenRequest.key).where(SeenRequest.key.in_(bindparam("keys", expanding=True))).limit(1)
+)
+_KEYS = "replay_keys"
 
 
 def first_time_seen(session_factory: sessionmaker[Session], keys: list[str], now: datetime) -> bool:
-    """Record `keys`; False when any of them was recorded before (the request is a repeat).
+    """Record `keys` in a transaction of their own; False when any of them was recorded
+    before (the request is a repeat). For work that has no request session; a request
+    records its keys with its own commit (`remember_on_commit`).
 
-    One statement inserts them all (it is on every request's path, so it skips the session
-    and runs on a connection, under the same SQLite write lock as sessions): either every key
-    is new and stored, or none is stored."""
+    One statement inserts them all, on a connection under the same SQLite write lock as
+    sessions: either every key is new and stored, or none is stored."""
     engine = session_factory.kw["bind"]
     lock = sqlite_write_lock(engine)
     rows = [{"key": key, "seen_at": now} for key in keys]
@@ -48,6 +64,47 @@ def first_time_seen(session_factory: sessionmaker[Session], keys: list[str], now
     except IntegrityError:
         return False
     return True
+
+
+def seen_before(session: Session, keys: list[str]) -> bool:
+    """Whether any of `keys` was stored by a request handled before (a read, no lock)."""
+    return session.scalar(_ANY_SEEN, {"keys": keys}) is not None
+
+
+def remember_on_commit(session: Session, keys: list[str], now: datetime) -> None:
+    """Store `keys` in the transaction of the session's next commit (see `record_keys_on_commit`);
+    `remembered` tells afterwards whether they went in."""
+    session.info[_KEYS] = [{"key": key, "seen_at": now} for key in keys]
+
+
+def remembered(session: Session) -> bool:
+    """True once the keys given to `remember_on_commit` are in a committed (or committing)
+    transaction; also when none were given."""
+    return not session.info.get(_KEYS)
+
+
+def _store_keys(session: Session) -> None:
+    rows = session.info.pop(_KEYS, None)
+    if not rows:
+        return
+    try:
+        # Through the session: on SQLite it takes the write lock the session's writes use.
+        session.execute(_INSERT_SEEN, rows)
+    except IntegrityError as error:
+        raise AlreadyHandledError(", ".join(row["key"] for row in rows)) from error
+
+
+def record_keys_on_commit(factory: sessionmaker[Session]) -> None:
+    """Let sessions of `factory` carry replay keys into their next commit (idempotent)."""
+    if not event.contains(factory, "before_commit", _store_keys):
+        event.listen(factory, "before_commit", _store_keys)
+
+
+def store_remembered_keys(session: Session) -> None:
+    """Commit the keys of a request that wrote nothing itself (its handler did not commit)."""
+    if not remembered(session):
+        _store_keys(session)
+        session.commit()
 
 
 def forget_seen_requests(session: Session, now: datetime) -> int:

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.replay import SEEN_REQUEST_TTL, SeenRequest, first_time_seen, forget_seen_requests
+from models.replay import (
+    SEEN_REQUEST_TTL,
+    AlreadyHandledError,
+    SeenRequest,
+    first_time_seen,
+    forget_seen_requests,
+    record_keys_on_commit,
+    remember_on_commit,
+    remembered,
+    seen_before,
+    store_remembered_keys,
+)
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -49,3 +61,75 @@ def test_a_statement_through_a_session_takes_the_sqlite_write_lock(tmp_path: obj
         session.commit()
         assert not session.info.get("sqlite_write_lock")
     engine.dispose()
+
+
+def _keys_stored(session_factory: sessionmaker[Session]) -> set[str]:
+    with session_factory() as s:
+        return set(s.scalars(select(SeenRequest.key)))
+
+
+def _write(session: Session, key: str) -> None:
+    """Stands for what a handler writes (any row in the request's transaction)."""
+    session.add(SeenRequest(key=key, seen_at=NOW))
+
+
+def test_keys_go_in_with_the_requests_own_commit(session_factory: sessionmaker[Session]) -> None:
+    record_keys_on_commit(session_factory)
+    with session_factory() as s:
+        assert not seen_before(s, ["sig:a", "event:E1"])
+        remember_on_commit(s, ["sig:a", "event:E1"], NOW)
+        assert not remembered(s)
+        _write(s, "the handler's row")
+        s.commit()
+        assert remembered(s)
+    assert _keys_stored(session_factory) == {"sig:a", "event:E1", "the handler's row"}
+    with session_factory() as s:
+        assert seen_before(s, ["sig:b", "event:E1"])  # Slack's retry: same event, new signature
+        assert not seen_before(s, ["sig:b"])
+
+
+def test_a_request_that_does_not_commit_leaves_no_key(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """A handler that fails rolls back: its retry is not taken for a repeat."""
+    record_keys_on_commit(session_factory)
+    with session_factory() as s:
+        remember_on_commit(s, ["sig:a"], NOW)
+        _write(s, "half-done")
+        s.rollback()
+    assert _keys_stored(session_factory) == set()
+
+
+def test_a_repeat_that_commits_second_stores_nothing(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Two copies of one request handled at the same time: the second commit is refused
+    whole, its own write included."""
+    record_keys_on_commit(session_factory)
+    record_keys_on_commit(session_factory)  # registering twice still inserts once
+    first, second = session_factory(), session_factory()
+    try:
+        for s in (first, second):
+            assert not seen_before(s, ["sig:a"])
+            remember_on_commit(s, ["sig:a"], NOW)
+        _write(first, "first's row")
+        first.commit()
+        _write(second, "second's row")
+        with pytest.raises(AlreadyHandledError):
+            second.commit()
+    finally:
+        first.close()
+        second.close()
+    assert _keys_stored(session_factory) == {"sig:a", "first's row"}
+
+
+def test_keys_of_a_request_that_wrote_nothing_are_stored_after_it(
+    session_factory: sessionmaker[Session],
+) -> None:
+    record_keys_on_commit(session_factory)
+    with session_factory() as s:
+        remember_on_commit(s, ["sig:a"], NOW)
+        store_remembered_keys(s)
+        assert remembered(s)
+        store_remembered_keys(s)  # once only
+    assert _keys_stored(session_factory) == {"sig:a"}
