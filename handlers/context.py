@@ -16,7 +16,13 @@ from handlers.catalogue import DEFAULT_LANGUAGE
 from handlers.parsing import clean_payload
 from models.base import utc_now
 from models.errors import NotAMemberError
-from models.network import Member, facilitators_to_contact, find_people, pick_member
+from models.network import (
+    Member,
+    Platform,
+    facilitators_to_contact,
+    people_reached_on,
+    pick_member,
+)
 from models.replay import (
     AlreadyHandledError,
     record_keys_on_commit,
@@ -124,7 +130,7 @@ def make_scope_middleware(
                     return _answer_repeat(request)
                 # Wall-clock time, not the injected clock: keys expire with Slack's signatures.
                 remember_on_commit(session, keys, utc_now())
-            people = find_people(session, user_id) if user_id else []
+            people = people_reached_on(session, Platform.SLACK, user_id) if user_id else []
             member = pick_member(people, now)
             lang = (member or people[0]).lang if people else DEFAULT_LANGUAGE
         except Exception:

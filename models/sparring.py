@@ -166,10 +166,10 @@ def _period_or_error(member: Member, day: date) -> Period:
 
 def _resolve_receivers(session: Session, giver: Member, slack_ids: list[str]) -> list[Member]:
     unique_ids = list(dict.fromkeys(slack_ids))
+    if not unique_ids:  # first: the giver's own id may cost a query to read
+        return []
     if giver.slack_user_id in unique_ids:
         raise InputError("sparring.error.self_receiver")
-    if not unique_ids:
-        return []
     found = {
         m.slack_user_id: m
         for m in session.scalars(
