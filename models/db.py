@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
@@ -98,9 +98,7 @@ def _serialise_sqlite_writes(factory: sessionmaker[Session], lock: threading.RLo
     """
 
     def take(session: Session, _flush_context: Any = None, _instances: Any = None) -> None:
-        if not session.info.get("sqlite_write_lock"):
-            lock.acquire()
-            session.info["sqlite_write_lock"] = True
+        _take_write_lock(session, lock)
 
     def take_for_statement(state: ORMExecuteState) -> None:
         if state.is_insert or state.is_update or state.is_delete:
@@ -113,6 +111,31 @@ def _serialise_sqlite_writes(factory: sessionmaker[Session], lock: threading.RLo
     event.listen(factory, "before_flush", take)
     event.listen(factory, "do_orm_execute", take_for_statement)
     event.listen(factory, "after_transaction_end", release)
+
+
+def _take_write_lock(session: Session, lock: threading.RLock) -> None:
+    if not session.info.get("sqlite_write_lock"):
+        lock.acquire()
+        session.info["sqlite_write_lock"] = True
+
+
+def core_connection(session: Session) -> Connection:
+    """The session's connection (its transaction), for a Core statement that needs no ORM:
+    about half the cost of running it through the session. Pending changes are flushed
+    first, as the session's own statements would (unless autoflush is off)."""
+    if session.autoflush:
+        session.flush()  # returns at once when nothing is pending
+    return session.connection()
+
+
+def core_write_connection(session: Session) -> Connection:
+    """`core_connection` for a Core INSERT/UPDATE/DELETE: on SQLite it first takes the write
+    lock the session's flushes take, held until the session's transaction ends."""
+    connection = core_connection(session)
+    lock = sqlite_write_lock(connection.engine)
+    if lock is not None:
+        _take_write_lock(session, lock)
+    return connection
 
 
 def alembic_config(engine: Engine) -> Any:

@@ -40,6 +40,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from models.base import STABLE_IDS, Base, enum_column, utc_now
+from models.db import core_connection
 
 LANGUAGES = ("da", "en")
 # An e-mail address as people write them: a dot-atom local part (no leading, trailing or
@@ -323,7 +324,7 @@ def _meeting_starts(network: Network) -> list[datetime]:
     session = object_session(network)
     if session is None or network.id is None or "meetings" in network.__dict__:
         return [m.starts_at for m in network.meetings]
-    return list(session.scalars(_MEETING_STARTS, {"network_id": network.id}))
+    return list(core_connection(session).scalars(_MEETING_STARTS, {"network_id": network.id}))
 
 
 def periods(network: Network) -> list[Period]:

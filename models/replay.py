@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from models.base import Base
-from models.db import sqlite_write_lock
+from models.db import core_connection, core_write_connection, sqlite_write_lock
 
 # Slack refuses to sign requests older than five minutes; keep keys a little longer.
 SEEN_REQUEST_TTL = timedelta(minutes=10)
@@ -41,9 +41,10 @@ class AlreadyHandledError(Exception):
 
 # Core, not the ORM entity: the ORM bulk-insert path costs more than the insert itself.
 _INSERT_SEEN = insert(Base.metadata.tables[SeenRequest.__tablename__])
-# Built once: every request with keys asks it before it is handled.
-_ANY_SEEN = (
-    select(SeenRequest.key).where(SeenRequest.key.in_(bindparam("keys", expanding=True))).limit(1)
+# Built once: every request with keys asks it before it is handled. Two keys at a time (a
+# request has one or two), so the statement is compiled once, not for each count of keys.
+_ONE_OF_TWO_SEEN = (
+    select(SeenRequest.key).where(SeenRequest.key.in_([bindparam("a"), bindparam("b")])).limit(1)
 )
 _KEYS = "replay_keys"
 
@@ -68,7 +69,11 @@ def first_time_seen(session_factory: sessionmaker[Session], keys: list[str], now
 
 def seen_before(session: Session, keys: list[str]) -> bool:
     """Whether any of `keys` was stored by a request handled before (a read, no lock)."""
-    return session.scalar(_ANY_SEEN, {"keys": keys}) is not None
+    connection = core_connection(session)
+    return any(
+        connection.scalar(_ONE_OF_TWO_SEEN, {"a": pair[0], "b": pair[-1]}) is not None
+        for pair in (keys[i : i + 2] for i in range(0, len(keys), 2))
+    )
 
 
 def remember_on_commit(session: Session, keys: list[str], now: datetime) -> None:
@@ -88,8 +93,7 @@ def _store_keys(session: Session) -> None:
     if not rows:
         return
     try:
-        # Through the session: on SQLite it takes the write lock the session's writes use.
-        session.execute(_INSERT_SEEN, rows)
+        core_write_connection(session).execute(_INSERT_SEEN, rows)
     except IntegrityError as error:
         raise AlreadyHandledError(", ".join(row["key"] for row in rows)) from error
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import (
 )
 
 from models.base import Base, utc_now
+from models.db import core_connection, core_write_connection
 from models.errors import InputError
 from models.history import apply_changes
 from models.network import Member, Period, Platform, Role, period_for, reached_as
@@ -145,7 +146,7 @@ def period_total(*, session: Session, member: Member, day: date) -> PeriodTotal:
 
 
 def _total_in(session: Session, member: Member, period: Period) -> PeriodTotal:
-    given = session.scalar(
+    given = core_connection(session).scalar(
         _PERIOD_SUM, {"giver_id": member.id, "start": period.start, "end": period.end}
     )
     return PeriodTotal(period, int(given or 0), member.network.sparring_target_minutes)
@@ -294,8 +295,10 @@ def _insert_plain_entry(
         "created_at": now,
         "removed_at": None,
     }
-    result = session.execute(_INSERT_ENTRY, values)
-    (entry_id,) = result.inserted_primary_key  # type: ignore[attr-defined]  # a CursorResult
+    result = core_write_connection(session).execute(_INSERT_ENTRY, values)
+    key = result.inserted_primary_key
+    assert key is not None  # an insert of one row
+    (entry_id,) = key
     entry = SparringEntry(id=entry_id, **values)
     entry.receivers = []
     make_transient_to_detached(entry)

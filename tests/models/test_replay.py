@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.replay import (
@@ -48,8 +49,6 @@ def test_old_keys_are_forgotten(session_factory: sessionmaker[Session]) -> None:
 def test_a_statement_through_a_session_takes_the_sqlite_write_lock(tmp_path: object) -> None:
     """The replay guard's one-statement insert (no flush) queues behind this process's other
     SQLite writers like a flush does, instead of sleeping in SQLite's busy handler."""
-    from sqlalchemy import insert
-
     from models.db import make_engine, make_session_factory, upgrade_schema
 
     engine = make_engine(f"sqlite:///{tmp_path}/replay.db")
@@ -133,3 +132,50 @@ def test_keys_of_a_request_that_wrote_nothing_are_stored_after_it(
         assert remembered(s)
         store_remembered_keys(s)  # once only
     assert _keys_stored(session_factory) == {"sig:a"}
+
+
+def test_a_core_write_takes_the_sqlite_write_lock_and_sees_pending_changes(
+    tmp_path: object,
+) -> None:
+    """A Core statement on the session's connection (the request path's) flushes what is
+    pending first, as the session would, and a write queues behind this process's other
+    SQLite writers until the session's transaction ends."""
+    from models.db import (
+        core_connection,
+        core_write_connection,
+        make_engine,
+        make_session_factory,
+        sqlite_write_lock,
+        upgrade_schema,
+    )
+
+    engine = make_engine(f"sqlite:///{tmp_path}/core.db")
+    upgrade_schema(engine)
+    factory = make_session_factory(engine)
+    lock = sqlite_write_lock(engine)
+    assert lock is not None
+    with factory() as session:
+        session.add(SeenRequest(key="pending", seen_at=NOW))
+        assert core_connection(session).scalar(select(func.count(SeenRequest.key))) == 1
+        session.commit()
+        core_write_connection(session).execute(insert(SeenRequest).values(key="k", seen_at=NOW))
+        assert session.info.get("sqlite_write_lock")
+        assert not _another_thread_can_take(lock)
+        session.commit()
+        assert not session.info.get("sqlite_write_lock")
+        assert _another_thread_can_take(lock)
+    engine.dispose()
+
+
+def _another_thread_can_take(lock: threading.RLock) -> bool:
+    got: list[bool] = []
+
+    def try_it() -> None:
+        got.append(lock.acquire(blocking=False))
+        if got[0]:
+            lock.release()
+
+    thread = threading.Thread(target=try_it)
+    thread.start()
+    thread.join()
+    return got[0]
