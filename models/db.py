@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
@@ -24,6 +25,11 @@ SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("TOVHOLDER_SQLITE_BUSY_MS", "5000"))
 # in every pooled connection: the process grew ~0.3 KB per stored request, up to ~30 MB,
 # with no plateau in sight (bench/bench_soak.py). Reads come from the OS's file cache anyway.
 SQLITE_CACHE_KIB = 256
+
+# PostgreSQL: a pooled connection idle this long is pinged before it is used again, and none
+# is kept longer than POOL_RECYCLE_S (see _ping_after_idle).
+PING_AFTER_IDLE_S = 10.0
+POOL_RECYCLE_S = 1800
 
 
 def _clean_text_parameters(
@@ -68,7 +74,35 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **{"pool_recycle": POOL_RECYCLE_S, **kwargs})
+    _ping_after_idle(engine)
+    return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it lay idle for a while.
+
+    `pool_pre_ping` pings on every checkout: a round trip on each request. A connection in
+    steady use is alive (had it died, its last statement failed, and a failure SQLAlchemy
+    recognises as a disconnect retires every older connection of the pool). The ones that
+    go stale are the ones left idle — through a database restart, a failover or a firewall's
+    idle timeout — and those are pinged; a dead one is replaced before the request gets it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _note_idle_since(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs
+        except Exception as error:
+            # The pool throws this connection away and checks out another (or a new one).
+            raise exc.DisconnectionError(f"stale pooled connection: {error!r}") from error
 
 
 _SQLITE_WRITE_LOCKS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
