@@ -7,12 +7,19 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import (
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    make_transient_to_detached,
+    sessionmaker,
+)
+from sqlalchemy.orm.attributes import instance_dict
 
 import migrations
 from models.base import clean_parameters
@@ -25,6 +32,8 @@ SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("TOVHOLDER_SQLITE_BUSY_MS", "5000"))
 # in every pooled connection: the process grew ~0.3 KB per stored request, up to ~30 MB,
 # with no plateau in sight (bench/bench_soak.py). Reads come from the OS's file cache anyway.
 SQLITE_CACHE_KIB = 256
+
+E = TypeVar("E")
 
 # PostgreSQL: a pooled connection idle this long is pinged before it is used again, and none
 # is kept longer than POOL_RECYCLE_S (see _ping_after_idle).
@@ -170,6 +179,22 @@ def core_write_connection(session: Session) -> Connection:
     if lock is not None:
         _take_write_lock(session, lock)
     return connection
+
+
+def as_loaded(session: Session, entity: type[E], values: dict[str, Any]) -> E:
+    """An entity of `session` made from a whole row, as a query loads it: the values set
+    straight into a new instance (no constructor, no change events), then made persistent
+    in the session; relationships load when first read. The session's own, if it has one
+    with this id. For rows read (or written) with Core on the request path."""
+    key = session.identity_key(entity, values["id"])
+    if key in session.identity_map:
+        found: E = session.identity_map[key]
+        return found
+    instance: E = entity.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    instance_dict(instance).update(values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 def alembic_config(engine: Engine) -> Any:

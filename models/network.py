@@ -32,15 +32,14 @@ from sqlalchemy.orm import (
     Mapper,
     Session,
     contains_eager,
-    make_transient_to_detached,
     mapped_column,
     object_session,
     relationship,
 )
-from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.base import STABLE_IDS, Base, enum_column, utc_now
-from models.db import core_connection
+from models.db import as_loaded, core_connection
 
 LANGUAGES = ("da", "en")
 # An e-mail address as people write them: a dot-atom local part (no leading, trailing or
@@ -401,20 +400,6 @@ _MEMBER_KEYS = [Member.__mapper__.get_property_by_column(c).key for c in Member.
 _NETWORK_KEYS = [Network.__mapper__.get_property_by_column(c).key for c in Network.__table__.c]
 
 
-def _as_loaded(session: Session, entity: type[Base], values: dict[str, Any]) -> Any:
-    """An entity of `session` made from a whole row, as a query loads it: the values set
-    straight into a new instance (no constructor, no change events), then made persistent
-    in the session; relationships load when first read. The session's own, if it has it."""
-    key = session.identity_key(entity, values["id"])
-    if key in session.identity_map:
-        return session.identity_map[key]
-    instance = entity.__mapper__.class_manager.new_instance()
-    instance_dict(instance).update(values)
-    make_transient_to_detached(instance)
-    session.add(instance)
-    return instance
-
-
 def people_reached_on(session: Session, platform: Platform, external_id: str) -> list[Member]:
     """`find_people_on` for every request: one Core query (a plain row per role), its
     members and networks made into the session's entities without the ORM's loading
@@ -425,8 +410,8 @@ def people_reached_on(session: Session, platform: Platform, external_id: str) ->
     people: list[Member] = []
     width = len(_MEMBER_KEYS)
     for row in result:
-        network = _as_loaded(session, Network, dict(zip(_NETWORK_KEYS, row[width:], strict=True)))
-        member = _as_loaded(session, Member, dict(zip(_MEMBER_KEYS, row[:width], strict=True)))
+        network = as_loaded(session, Network, dict(zip(_NETWORK_KEYS, row[width:], strict=True)))
+        member = as_loaded(session, Member, dict(zip(_MEMBER_KEYS, row[:width], strict=True)))
         # The member holds its network, as a loaded relationship (the session's map is weak).
         set_committed_value(member, "network", network)
         people.append(member)

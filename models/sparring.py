@@ -22,14 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import (
     Mapped,
     Session,
-    make_transient_to_detached,
     mapped_column,
     relationship,
     selectinload,
 )
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.base import Base, utc_now
-from models.db import core_connection, core_write_connection
+from models.db import as_loaded, core_connection, core_write_connection
 from models.errors import InputError
 from models.history import apply_changes
 from models.network import Member, Period, Platform, Role, period_for, reached_as
@@ -299,10 +299,8 @@ def _insert_plain_entry(
     key = result.inserted_primary_key
     assert key is not None  # an insert of one row
     (entry_id,) = key
-    entry = SparringEntry(id=entry_id, **values)
-    entry.receivers = []
-    make_transient_to_detached(entry)
-    session.add(entry)
+    entry = as_loaded(session, SparringEntry, {"id": entry_id, **values})
+    set_committed_value(entry, "receivers", [])
     # Like a flushed insert, a rollback must take it out of the session again (the id may be
     # given to another row): the transaction remembers it as one of its new objects.
     transaction = session.get_transaction()
