@@ -47,6 +47,7 @@ _ONE_OF_TWO_SEEN = (
     select(SeenRequest.key).where(SeenRequest.key.in_([bindparam("a"), bindparam("b")])).limit(1)
 )
 _KEYS = "replay_keys"
+_IN_TRANSACTION = "replay_keys_in_transaction"
 
 
 def first_time_seen(session_factory: sessionmaker[Session], keys: list[str], now: datetime) -> bool:
@@ -77,38 +78,56 @@ def seen_before(session: Session, keys: list[str]) -> bool:
 
 
 def remember_on_commit(session: Session, keys: list[str], now: datetime) -> None:
-    """Store `keys` in the transaction of the session's next commit (see `record_keys_on_commit`);
-    `remembered` tells afterwards whether they went in."""
+    """Store `keys` in the transaction of the session's next successful commit (see
+    `record_keys_on_commit`); `remembered` tells afterwards whether they went in."""
     session.info[_KEYS] = [{"key": key, "seen_at": now} for key in keys]
 
 
 def remembered(session: Session) -> bool:
-    """True once the keys given to `remember_on_commit` are in a committed (or committing)
-    transaction; also when none were given."""
+    """True once the keys given to `remember_on_commit` are committed; also when none were
+    given."""
     return not session.info.get(_KEYS)
 
 
 def _store_keys(session: Session) -> None:
-    rows = session.info.pop(_KEYS, None)
-    if not rows:
+    rows = session.info.get(_KEYS)
+    if not rows or session.info.get(_IN_TRANSACTION):
         return
+    connection = core_write_connection(session)  # flushes: its errors are the handler's
     try:
-        core_write_connection(session).execute(_INSERT_SEEN, rows)
+        connection.execute(_INSERT_SEEN, rows)
     except IntegrityError as error:
         raise AlreadyHandledError(", ".join(row["key"] for row in rows)) from error
+    session.info[_IN_TRANSACTION] = True
+
+
+def _kept(session: Session) -> None:
+    if session.info.pop(_IN_TRANSACTION, False):
+        session.info.pop(_KEYS, None)
+
+
+def _rolled_back(session: Session) -> None:
+    # A commit that failed after the keys went in (its flush broke a unique key, say) took
+    # them out again: they wait for the next commit.
+    session.info.pop(_IN_TRANSACTION, None)
+
+
+_HOOKS = (("before_commit", _store_keys), ("after_commit", _kept), ("after_rollback", _rolled_back))
 
 
 def record_keys_on_commit(factory: sessionmaker[Session]) -> None:
     """Let sessions of `factory` carry replay keys into their next commit (idempotent)."""
-    if not event.contains(factory, "before_commit", _store_keys):
-        event.listen(factory, "before_commit", _store_keys)
+    for name, hook in _HOOKS:
+        if not event.contains(factory, name, hook):
+            event.listen(factory, name, hook)
 
 
 def store_remembered_keys(session: Session) -> None:
-    """Commit the keys of a request that wrote nothing itself (its handler did not commit)."""
+    """Commit the keys of a request that committed nothing itself."""
     if not remembered(session):
         _store_keys(session)
         session.commit()
+        _kept(session)
 
 
 def forget_seen_requests(session: Session, now: datetime) -> int:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.replay import (
@@ -120,6 +121,26 @@ def test_a_repeat_that_commits_second_stores_nothing(
         first.close()
         second.close()
     assert _keys_stored(session_factory) == {"sig:a", "first's row"}
+
+
+def test_keys_wait_for_the_next_commit_when_a_commit_fails(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """A handler whose commit breaks a unique key, rolls back and answers anyway (a double
+    click) was handled: its keys go in after it, not lost with the failed commit."""
+    record_keys_on_commit(session_factory)
+    with session_factory.begin() as s:
+        _write(s, "taken")
+    with session_factory() as s:
+        remember_on_commit(s, ["sig:a"], NOW)
+        _write(s, "taken")
+        with pytest.raises(IntegrityError):
+            s.commit()
+        s.rollback()
+        assert not remembered(s)
+        store_remembered_keys(s)
+        assert remembered(s)
+    assert _keys_stored(session_factory) == {"taken", "sig:a"}
 
 
 def test_keys_of_a_request_that_wrote_nothing_are_stored_after_it(
