@@ -27,7 +27,7 @@ from models.replay import (
     AlreadyHandledError,
     record_keys_on_commit,
     remember_on_commit,
-    seen_before,
+    seen_and_people,
     store_remembered_keys,
 )
 
@@ -124,13 +124,15 @@ def make_scope_middleware(
         user_id = _user_id(body)
         keys = _replay_keys(request)
         try:
-            if keys:
-                if seen_before(session, keys):
+            if keys:  # one statement: was it handled before, and who is asking
+                seen, people = seen_and_people(session, keys, Platform.SLACK, user_id)
+                if seen:
                     session.close()
                     return _answer_repeat(request)
                 # Wall-clock time, not the injected clock: keys expire with Slack's signatures.
                 remember_on_commit(session, keys, utc_now())
-            people = people_reached_on(session, Platform.SLACK, user_id) if user_id else []
+            else:
+                people = people_reached_on(session, Platform.SLACK, user_id) if user_id else []
             member = pick_member(people, now)
             lang = (member or people[0]).lang if people else DEFAULT_LANGUAGE
         except Exception:

@@ -16,12 +16,13 @@ from __future__ import annotations
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, bindparam, delete, event, insert, select
+from sqlalchemy import String, bindparam, delete, event, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from models.base import Base
 from models.db import core_connection, core_write_connection, sqlite_write_lock
+from models.network import Member, Platform, people_of_rows, people_reached_on, people_rows_after
 
 # Slack refuses to sign requests older than five minutes; keep keys a little longer.
 SEEN_REQUEST_TTL = timedelta(minutes=10)
@@ -75,6 +76,26 @@ def seen_before(session: Session, keys: list[str]) -> bool:
         connection.scalar(_ONE_OF_TWO_SEEN, {"a": pair[0], "b": pair[-1]}) is not None
         for pair in (keys[i : i + 2] for i in range(0, len(keys), 2))
     )
+
+
+# Whether either of two keys was seen, as a one-row query to put before the people query.
+_SEEN_FLAG = select(
+    exists().where(SeenRequest.key.in_([bindparam("a"), bindparam("b")])).label("seen")
+).subquery("asked")
+_SEEN_AND_PEOPLE = people_rows_after(_SEEN_FLAG)
+
+
+def seen_and_people(
+    session: Session, keys: list[str], platform: Platform, external_id: str | None
+) -> tuple[bool, list[Member]]:
+    """`seen_before` and `people_reached_on` (nobody when `external_id` is None) in one
+    statement: what every request with keys asks first."""
+    if not keys or len(keys) > 2:
+        seen = seen_before(session, keys)
+        return seen, people_reached_on(session, platform, external_id) if external_id else []
+    params = {"a": keys[0], "b": keys[-1], "platform": platform, "external_id": external_id}
+    rows = core_connection(session).execute(_SEEN_AND_PEOPLE, params).all()
+    return bool(rows[0][0]), people_of_rows(session, rows, skip=1)
 
 
 def remember_on_commit(session: Session, keys: list[str], now: datetime) -> None:

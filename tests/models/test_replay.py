@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.network import Network, Platform, find_people
 from models.replay import (
     SEEN_REQUEST_TTL,
     AlreadyHandledError,
@@ -19,9 +20,11 @@ from models.replay import (
     record_keys_on_commit,
     remember_on_commit,
     remembered,
+    seen_and_people,
     seen_before,
     store_remembered_keys,
 )
+from tests.conftest import ANNA
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -200,3 +203,21 @@ def _another_thread_can_take(lock: threading.RLock) -> bool:
     thread.start()
     thread.join()
     return got[0]
+
+
+def test_seen_and_people_answer_both_questions_in_one_statement(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    record_keys_on_commit(session_factory)
+    with session_factory.begin() as s:
+        remember_on_commit(s, ["sig:old"], NOW)
+    with session_factory() as s:
+        seen, people = seen_and_people(s, ["sig:new"], Platform.SLACK, ANNA)
+        assert not seen
+        assert [p.slack_user_id for p in people] == [ANNA]
+        assert [p.id for p in people] == [p.id for p in find_people(s, ANNA)]
+        assert seen_and_people(s, ["sig:new", "sig:old"], Platform.SLACK, ANNA)[0]
+        assert seen_and_people(s, ["sig:old"], Platform.SLACK, "U0NOBODY00") == (True, [])
+        assert seen_and_people(s, ["sig:new"], Platform.SLACK, None) == (False, [])
+        many = ["sig:a", "sig:b", "sig:old"]  # more than two keys: asked the long way
+        assert seen_and_people(s, many, Platform.SLACK, ANNA)[0]
