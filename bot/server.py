@@ -4,7 +4,8 @@ Before Bolt sees a request, the gate here refuses what is not Slack's: a body ov
 `MAX_BODY_BYTES` gets 413, a missing or wrong signature or an old or malformed timestamp gets
 401 — before anything is parsed or stored, and without logging the body. A signed request
 that was handled already (Slack's retry, or an exact replay) is answered once more with an
-empty 200 and not handled twice.
+empty 200 and not handled twice: the gate works out its keys, the app checks and stores them
+in the request's own transaction (handlers/context.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.replay import first_time_seen, forget_seen_requests
+from handlers.context import REPLAY_KEYS_HEADER
+from models.replay import forget_seen_requests
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,9 @@ MAX_BODY_BYTES = 1024 * 1024
 SIGNATURE_MAX_AGE_S = 300
 # How often an instance deletes expired replay keys.
 REPLAY_PURGE_INTERVAL_S = 60
+
+# How the keys reach the app: as a header of the request Bolt is given.
+REPLAY_KEYS_ENVIRON = "HTTP_" + REPLAY_KEYS_HEADER.upper().replace("-", "_")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 JSON_HEADERS = [("Content-Type", "application/json; charset=utf-8")]
@@ -136,26 +141,23 @@ def request_shape_problem(body: str, content_type: str) -> str | None:
 
 
 class ReplayGuard:
-    """Remembers handled requests in the database (so several instances share it)."""
+    """Turns on the replay check: the gate hands each request's keys to the app, which stores
+    them with the request's own commit (handlers/context.py); this deletes expired keys now
+    and then (the database is shared, so several instances share the keys)."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
         self._lock = threading.Lock()
         self._next_purge = 0.0
 
-    def first_time(self, keys: list[str]) -> bool:
-        now = datetime.now(UTC)
-        self._purge(now)
-        return first_time_seen(self._session_factory, keys, now)
-
-    def _purge(self, now: datetime) -> None:
+    def purge_if_due(self) -> None:
         with self._lock:
             if time.monotonic() < self._next_purge:
                 return
             self._next_purge = time.monotonic() + REPLAY_PURGE_INTERVAL_S
         try:
             with self._session_factory.begin() as session:
-                forget_seen_requests(session, now)
+                forget_seen_requests(session, datetime.now(UTC))
         except Exception:  # only housekeeping; the next purge tries again
             log.warning("could not delete expired replay keys", exc_info=True)
 
@@ -227,16 +229,12 @@ def make_wsgi_app(
         if problem is not None:
             log.warning("acknowledged a signed request Slack would not send (%s)", problem)
             return _answer(start_response, "200 OK", None)
-        if replay_guard is not None:
-            keys = replay_keys(signature, body, environ.get("CONTENT_TYPE", ""))
-            if not replay_guard.first_time(keys):
-                retry = environ.get("HTTP_X_SLACK_RETRY_NUM")
-                log.info(
-                    "answered a repeated request without handling it again (%s)",
-                    f"Slack's retry {retry}" if retry else "a replay",
-                )
-                return _answer(start_response, "200 OK", None)
         environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        environ.pop(REPLAY_KEYS_ENVIRON, None)  # only the gate says which keys a request has
+        if replay_guard is not None:
+            replay_guard.purge_if_due()
+            keys = replay_keys(signature, body, environ.get("CONTENT_TYPE", ""))
+            environ[REPLAY_KEYS_ENVIRON] = json.dumps(keys)
         handled: Iterable[bytes] = slack(environ, start_response)
         return handled
 

@@ -15,6 +15,7 @@ from handlers.catalogue import DEFAULT_LANGUAGE, plain_text, t
 from handlers.context import RequestScope
 from handlers.parsing import MENTION_RE, escape_slack, unescape_slack
 from models.errors import InputError, TovholderError
+from models.replay import AlreadyHandledError
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,13 @@ def handle_listener_error(
     """Bolt's app-wide error handler. A slash command's reply is the response itself; a form
     shows the error on its first field; a button click gets an ephemeral reply."""
     scope = context.get("scope")
+    if isinstance(scope, RequestScope):
+        scope.failed = True  # its replay keys are not kept: Slack's retry is handled
+    if isinstance(error, AlreadyHandledError):
+        # A repeat that ran at the same time as the request it repeats, and lost: nothing
+        # it did was committed; it is answered as a repeat is.
+        log.info("answered a repeated request that lost the race to its original")
+        return BoltResponse(status=200, body="")
     lang = scope.lang if isinstance(scope, RequestScope) else DEFAULT_LANGUAGE
     text = error_text(error, lang, body)
     if "command" in body:

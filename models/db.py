@@ -5,13 +5,21 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import (
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    make_transient_to_detached,
+    sessionmaker,
+)
+from sqlalchemy.orm.attributes import instance_dict
 
 import migrations
 from models.base import clean_parameters
@@ -24,6 +32,13 @@ SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("TOVHOLDER_SQLITE_BUSY_MS", "5000"))
 # in every pooled connection: the process grew ~0.3 KB per stored request, up to ~30 MB,
 # with no plateau in sight (bench/bench_soak.py). Reads come from the OS's file cache anyway.
 SQLITE_CACHE_KIB = 256
+
+E = TypeVar("E")
+
+# PostgreSQL: a pooled connection idle this long is pinged before it is used again, and none
+# is kept longer than POOL_RECYCLE_S (see _ping_after_idle).
+PING_AFTER_IDLE_S = 10.0
+POOL_RECYCLE_S = 1800
 
 
 def _clean_text_parameters(
@@ -68,7 +83,35 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **{"pool_recycle": POOL_RECYCLE_S, **kwargs})
+    _ping_after_idle(engine)
+    return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it lay idle for a while.
+
+    `pool_pre_ping` pings on every checkout: a round trip on each request. A connection in
+    steady use is alive (had it died, its last statement failed, and a failure SQLAlchemy
+    recognises as a disconnect retires every older connection of the pool). The ones that
+    go stale are the ones left idle — through a database restart, a failover or a firewall's
+    idle timeout — and those are pinged; a dead one is replaced before the request gets it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _note_idle_since(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs
+        except Exception as error:
+            # The pool throws this connection away and checks out another (or a new one).
+            raise exc.DisconnectionError(f"stale pooled connection: {error!r}") from error
 
 
 _SQLITE_WRITE_LOCKS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
@@ -98,9 +141,7 @@ def _serialise_sqlite_writes(factory: sessionmaker[Session], lock: threading.RLo
     """
 
     def take(session: Session, _flush_context: Any = None, _instances: Any = None) -> None:
-        if not session.info.get("sqlite_write_lock"):
-            lock.acquire()
-            session.info["sqlite_write_lock"] = True
+        _take_write_lock(session, lock)
 
     def take_for_statement(state: ORMExecuteState) -> None:
         if state.is_insert or state.is_update or state.is_delete:
@@ -113,6 +154,47 @@ def _serialise_sqlite_writes(factory: sessionmaker[Session], lock: threading.RLo
     event.listen(factory, "before_flush", take)
     event.listen(factory, "do_orm_execute", take_for_statement)
     event.listen(factory, "after_transaction_end", release)
+
+
+def _take_write_lock(session: Session, lock: threading.RLock) -> None:
+    if not session.info.get("sqlite_write_lock"):
+        lock.acquire()
+        session.info["sqlite_write_lock"] = True
+
+
+def core_connection(session: Session) -> Connection:
+    """The session's connection (its transaction), for a Core statement that needs no ORM:
+    about half the cost of running it through the session. Pending changes are flushed
+    first, as the session's own statements would (unless autoflush is off)."""
+    if session.autoflush:
+        session.flush()  # returns at once when nothing is pending
+    return session.connection()
+
+
+def core_write_connection(session: Session) -> Connection:
+    """`core_connection` for a Core INSERT/UPDATE/DELETE: on SQLite it first takes the write
+    lock the session's flushes take, held until the session's transaction ends."""
+    connection = core_connection(session)
+    lock = sqlite_write_lock(connection.engine)
+    if lock is not None:
+        _take_write_lock(session, lock)
+    return connection
+
+
+def as_loaded(session: Session, entity: type[E], values: dict[str, Any]) -> E:
+    """An entity of `session` made from a whole row, as a query loads it: the values set
+    straight into a new instance (no constructor, no change events), then made persistent
+    in the session; relationships load when first read. The session's own, if it has one
+    with this id. For rows read (or written) with Core on the request path."""
+    key = session.identity_key(entity, values["id"])
+    if key in session.identity_map:
+        found: E = session.identity_map[key]
+        return found
+    instance: E = entity.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    instance_dict(instance).update(values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 def alembic_config(engine: Engine) -> Any:

@@ -4,6 +4,11 @@ Each handled request leaves a key (its signature, or an event's id) with a uniqu
 second instance or a second thread inserting the same key loses the race and knows it is a
 repeat. Keys expire after Slack's five-minute signature window (older requests are refused
 by their timestamp anyway).
+
+A request's keys go in with the request's own first commit (`remember_on_commit`): what the
+handler wrote and the keys are stored together or not at all, so a handler that fails
+leaves no key behind and Slack's retry is handled, and a request whose write is stored is
+never handled again.
 """
 
 from __future__ import annotations
@@ -11,12 +16,13 @@ from __future__ import annotations
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, insert
+from sqlalchemy import String, bindparam, delete, event, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from models.base import Base
-from models.db import sqlite_write_lock
+from models.db import core_connection, core_write_connection, sqlite_write_lock
+from models.network import Member, Platform, people_of_rows, people_reached_on, people_rows_after
 
 # Slack refuses to sign requests older than five minutes; keep keys a little longer.
 SEEN_REQUEST_TTL = timedelta(minutes=10)
@@ -29,16 +35,29 @@ class SeenRequest(Base):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class AlreadyHandledError(Exception):
+    """The request's keys were stored by another transaction first: it is a repeat, handled
+    (or being handled) elsewhere; this transaction must not be committed."""
+
+
 # Core, not the ORM entity: the ORM bulk-insert path costs more than the insert itself.
 _INSERT_SEEN = insert(Base.metadata.tables[SeenRequest.__tablename__])
+# Built once: every request with keys asks it before it is handled. Two keys at a time (a
+# request has one or two), so the statement is compiled once, not for each count of keys.
+_ONE_OF_TWO_SEEN = (
+    select(SeenRequest.key).where(SeenRequest.key.in_([bindparam("a"), bindparam("b")])).limit(1)
+)
+_KEYS = "replay_keys"
+_IN_TRANSACTION = "replay_keys_in_transaction"
 
 
 def first_time_seen(session_factory: sessionmaker[Session], keys: list[str], now: datetime) -> bool:
-    """Record `keys`; False when any of them was recorded before (the request is a repeat).
+    """Record `keys` in a transaction of their own; False when any of them was recorded
+    before (the request is a repeat). For work that has no request session; a request
+    records its keys with its own commit (`remember_on_commit`).
 
-    One statement inserts them all (it is on every request's path, so it skips the session
-    and runs on a connection, under the same SQLite write lock as sessions): either every key
-    is new and stored, or none is stored."""
+    One statement inserts them all, on a connection under the same SQLite write lock as
+    sessions: either every key is new and stored, or none is stored."""
     engine = session_factory.kw["bind"]
     lock = sqlite_write_lock(engine)
     rows = [{"key": key, "seen_at": now} for key in keys]
@@ -48,6 +67,88 @@ def first_time_seen(session_factory: sessionmaker[Session], keys: list[str], now
     except IntegrityError:
         return False
     return True
+
+
+def seen_before(session: Session, keys: list[str]) -> bool:
+    """Whether any of `keys` was stored by a request handled before (a read, no lock)."""
+    connection = core_connection(session)
+    return any(
+        connection.scalar(_ONE_OF_TWO_SEEN, {"a": pair[0], "b": pair[-1]}) is not None
+        for pair in (keys[i : i + 2] for i in range(0, len(keys), 2))
+    )
+
+
+# Whether either of two keys was seen, as a one-row query to put before the people query.
+_SEEN_FLAG = select(
+    exists().where(SeenRequest.key.in_([bindparam("a"), bindparam("b")])).label("seen")
+).subquery("asked")
+_SEEN_AND_PEOPLE = people_rows_after(_SEEN_FLAG)
+
+
+def seen_and_people(
+    session: Session, keys: list[str], platform: Platform, external_id: str | None
+) -> tuple[bool, list[Member]]:
+    """`seen_before` and `people_reached_on` (nobody when `external_id` is None) in one
+    statement: what every request with keys asks first."""
+    if not keys or len(keys) > 2:
+        seen = seen_before(session, keys)
+        return seen, people_reached_on(session, platform, external_id) if external_id else []
+    params = {"a": keys[0], "b": keys[-1], "platform": platform, "external_id": external_id}
+    rows = core_connection(session).execute(_SEEN_AND_PEOPLE, params).all()
+    return bool(rows[0][0]), people_of_rows(session, rows, skip=1)
+
+
+def remember_on_commit(session: Session, keys: list[str], now: datetime) -> None:
+    """Store `keys` in the transaction of the session's next successful commit (see
+    `record_keys_on_commit`); `remembered` tells afterwards whether they went in."""
+    session.info[_KEYS] = [{"key": key, "seen_at": now} for key in keys]
+
+
+def remembered(session: Session) -> bool:
+    """True once the keys given to `remember_on_commit` are committed; also when none were
+    given."""
+    return not session.info.get(_KEYS)
+
+
+def _store_keys(session: Session) -> None:
+    rows = session.info.get(_KEYS)
+    if not rows or session.info.get(_IN_TRANSACTION):
+        return
+    connection = core_write_connection(session)  # flushes: its errors are the handler's
+    try:
+        connection.execute(_INSERT_SEEN, rows)
+    except IntegrityError as error:
+        raise AlreadyHandledError(", ".join(row["key"] for row in rows)) from error
+    session.info[_IN_TRANSACTION] = True
+
+
+def _kept(session: Session) -> None:
+    if session.info.pop(_IN_TRANSACTION, False):
+        session.info.pop(_KEYS, None)
+
+
+def _rolled_back(session: Session) -> None:
+    # A commit that failed after the keys went in (its flush broke a unique key, say) took
+    # them out again: they wait for the next commit.
+    session.info.pop(_IN_TRANSACTION, None)
+
+
+_HOOKS = (("before_commit", _store_keys), ("after_commit", _kept), ("after_rollback", _rolled_back))
+
+
+def record_keys_on_commit(factory: sessionmaker[Session]) -> None:
+    """Let sessions of `factory` carry replay keys into their next commit (idempotent)."""
+    for name, hook in _HOOKS:
+        if not event.contains(factory, name, hook):
+            event.listen(factory, name, hook)
+
+
+def store_remembered_keys(session: Session) -> None:
+    """Commit the keys of a request that committed nothing itself."""
+    if not remembered(session):
+        _store_keys(session)
+        session.commit()
+        _kept(session)
 
 
 def forget_seen_requests(session: Session, now: datetime) -> int:

@@ -22,13 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import (
     Mapped,
     Session,
-    make_transient_to_detached,
     mapped_column,
     relationship,
     selectinload,
 )
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.base import Base, utc_now
+from models.db import as_loaded, core_connection, core_write_connection
 from models.errors import InputError
 from models.history import apply_changes
 from models.network import Member, Period, Platform, Role, period_for, reached_as
@@ -145,7 +146,7 @@ def period_total(*, session: Session, member: Member, day: date) -> PeriodTotal:
 
 
 def _total_in(session: Session, member: Member, period: Period) -> PeriodTotal:
-    given = session.scalar(
+    given = core_connection(session).scalar(
         _PERIOD_SUM, {"giver_id": member.id, "start": period.start, "end": period.end}
     )
     return PeriodTotal(period, int(given or 0), member.network.sparring_target_minutes)
@@ -166,10 +167,10 @@ def _period_or_error(member: Member, day: date) -> Period:
 
 def _resolve_receivers(session: Session, giver: Member, slack_ids: list[str]) -> list[Member]:
     unique_ids = list(dict.fromkeys(slack_ids))
+    if not unique_ids:  # first: the giver's own id may cost a query to read
+        return []
     if giver.slack_user_id in unique_ids:
         raise InputError("sparring.error.self_receiver")
-    if not unique_ids:
-        return []
     found = {
         m.slack_user_id: m
         for m in session.scalars(
@@ -317,12 +318,12 @@ def _insert_plain_entry(
         "created_at": now,
         "removed_at": None,
     }
-    result = session.execute(_INSERT_ENTRY, values)
-    (entry_id,) = result.inserted_primary_key  # type: ignore[attr-defined]  # a CursorResult
-    entry = SparringEntry(id=entry_id, **values)
-    entry.receivers = []
-    make_transient_to_detached(entry)
-    session.add(entry)
+    result = core_write_connection(session).execute(_INSERT_ENTRY, values)
+    key = result.inserted_primary_key
+    assert key is not None  # an insert of one row
+    (entry_id,) = key
+    entry = as_loaded(session, SparringEntry, {"id": entry_id, **values})
+    set_committed_value(entry, "receivers", [])
     # Like a flushed insert, a rollback must take it out of the session again (the id may be
     # given to another row): the transaction remembers it as one of its new objects.
     transaction = session.get_transaction()

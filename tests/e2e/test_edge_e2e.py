@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.server import MAX_BODY_BYTES
+from bot.server import MAX_BODY_BYTES, replay_keys
 from handlers.ids import Action, Callback
 from models.replay import SeenRequest
 from models.sparring import SparringEntry
@@ -139,6 +139,44 @@ def test_a_replayed_command_is_stored_once(
     assert [r.status for r in replies] == [200, 200, 200]
     assert replies[0].text.startswith("✅")
     assert stored(session_factory)[0] == 1
+
+
+def test_a_command_that_failed_is_handled_again_when_repeated(
+    bot: BotUnderTest, session_factory: sessionmaker[Session]
+) -> None:
+    """A request whose handler failed keeps no replay key: Slack's retry is handled."""
+    body = bot.command_body("/sparring", "logged 13h", user=ANNA)
+    headers = signed_headers(body, int(time.time()))
+    replies = [bot.post(body, headers) for _ in range(2)]
+    assert [r.status for r in replies] == [200, 200]
+    assert all("12 timer" in r.text for r in replies)  # "more than 12 hours", both times
+    assert stored(session_factory) == (0, 0)
+
+
+def test_a_replayed_command_that_wrote_nothing_is_answered_empty(
+    bot: BotUnderTest, session_factory: sessionmaker[Session]
+) -> None:
+    body = bot.command_body("/sparring", "help", user=ANNA)
+    headers = signed_headers(body, int(time.time()))
+    first, again = bot.post(body, headers), bot.post(body, headers)
+    assert "/sparring" in first.text
+    assert (again.status, again.body) == (200, "")
+    assert stored(session_factory) == (0, 1)
+
+
+def test_replay_keys_sent_by_the_caller_are_ignored(bot: BotUnderTest) -> None:
+    """Only the gate says which keys a request has: a caller cannot pass a new request off
+    as the repeat of an earlier one."""
+    earlier = bot.command_body("/sparring", "help", user=ANNA)
+    earlier_headers = signed_headers(earlier, int(time.time()))
+    assert "/sparring" in bot.post(earlier, earlier_headers).text
+    keys = replay_keys(earlier_headers["X-Slack-Signature"], earlier.encode(), "")
+    body = bot.command_body("/sparring", "help", user=ANNA)
+    headers = {
+        **signed_headers(body, int(time.time())),
+        "X-Tovholder-Replay-Keys": json.dumps(keys),
+    }
+    assert "/sparring" in bot.post(body, headers).text
 
 
 def test_slacks_retry_of_an_event_is_handled_once(bot: BotUnderTest) -> None:

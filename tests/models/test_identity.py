@@ -5,11 +5,12 @@ migration 0010 moves the old column's data there and back."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, event, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,7 @@ from models.network import (
     find_people,
     find_people_by_email,
     find_people_on,
+    people_reached_on,
 )
 from models.network_import import NetworkFileError, apply_network, parse_network
 from tests.conftest import ANNA, BO, SEASON_NOW, add_second_network, person
@@ -258,3 +260,54 @@ def test_migration_moves_slack_ids_into_identities_and_back(empty_engine: Engine
     assert back == [(mid, sid) for mid, _, sid in old] + [(new.id, "U0NEW00003")]
     command.upgrade(config, "head")
     command.check(config)
+
+
+@contextmanager
+def _statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on `engine` inside the block."""
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_people_reached_on_are_find_people_on_from_one_plain_query(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    """The request path's lookup gives the same people as `find_people_on`, as entities of
+    the session with nothing pending, their networks loaded, in one statement."""
+    with session_factory() as s:
+        other = add_second_network(
+            s,
+            key="aarhus",
+            name="Aarhus",
+            people=[(ANNA, Role.FACILITATOR, "Anna Lund")],
+            theme="T",
+        )
+        s.commit()
+        expected = [
+            (p.id, p.role, p.network.key, p.name) for p in find_people_on(s, Platform.SLACK, ANNA)
+        ]
+        assert {key for _, _, key, _ in expected} == {network.key, other.key}
+    engine = session_factory.kw["bind"]
+    with session_factory() as s:
+        with _statements(engine) as seen:
+            people = people_reached_on(s, Platform.SLACK, ANNA)
+            found = [(p.id, p.role, p.network.key, p.name) for p in people]
+        assert len(seen) == 1  # the networks came with the people
+        assert found == expected
+        assert all(p in s and not s.is_modified(p) for p in people)
+        assert not (s.new or s.dirty)
+        assert people[0].slack_user_id == ANNA  # identities load when read
+        assert people_reached_on(s, Platform.SLACK, ANNA)[0] is people[0]  # the session's own
+        assert people_reached_on(s, Platform.TEAMS, ANNA) == []
+        people[0].name = "Anna L."  # and they change as loaded entities do
+        s.commit()
+    with session_factory() as s:
+        assert {p.name for p in find_people(s, ANNA)} == {"Anna L.", "Anna Lund"}
