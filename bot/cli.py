@@ -12,11 +12,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import ConfigError, database_url_from_env, settings_from_env
+from bot.settings import ConfigError, Settings, database_url_from_env, settings_from_env
 from models.base import utc_now
 from models.db import make_engine, make_session_factory, upgrade_schema
 from models.network_import import (
@@ -50,12 +52,50 @@ def _setup_logging(level: str = "INFO") -> None:
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _slack_app(settings: Settings, session_factory: sessionmaker[Session]) -> Any:
+    """Slack's Bolt app (its token checked), or the exit code when Slack refuses or is out of
+    reach."""
     from urllib.error import URLError
 
     from slack_bolt.error import BoltError
 
-    from bot.app import create_app, make_messenger
+    from bot.app import create_app
+
+    try:
+        # Slack's client logs every failed attempt of the token check; the outcome is told
+        # below in one line.
+        with _quiet("slack_sdk.web.base_client"):
+            return create_app(settings, session_factory)
+    except BoltError as exc:
+        if isinstance(exc.__cause__, URLError | OSError):
+            print(_unreachable(settings.slack_api_url, exc.__cause__), file=sys.stderr)
+            return EXIT_UNREACHABLE
+        print(
+            f"Slack did not accept SLACK_BOT_TOKEN ({exc}). Check the token in .env against "
+            "your app's 'OAuth & Permissions' page; see README.md, section 'Create the Slack app'.",
+            file=sys.stderr,
+        )
+        return EXIT_SLACK
+    except (URLError, OSError) as exc:
+        print(_unreachable(settings.slack_api_url, exc), file=sys.stderr)
+        return EXIT_UNREACHABLE
+
+
+def _teams_routes(settings: Settings, session_factory: sessionmaker[Session]) -> dict[str, Any]:
+    """Teams' endpoint when Teams is configured (only then is its SDK imported)."""
+    if settings.teams is None:
+        return {}
+    from bot.server import ReplayGuard
+    from bot.teams_server import MESSAGES_PATH, teams_endpoint
+
+    endpoint = teams_endpoint(
+        settings.teams, session_factory, replay_guard=ReplayGuard(session_factory), clock=utc_now
+    )
+    return {MESSAGES_PATH: endpoint}
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import make_messenger
     from bot.run import (
         SlackRefused,
         SlackUnreachable,
@@ -76,40 +116,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     session_factory = make_session_factory(engine)
-    try:
-        # Slack's client logs every failed attempt of the token check; the outcome is told
-        # below in one line.
-        with _quiet("slack_sdk.web.base_client"):
-            app = create_app(settings, session_factory)
-    except BoltError as exc:
-        if isinstance(exc.__cause__, URLError | OSError):
-            print(_unreachable(settings.slack_api_url, exc.__cause__), file=sys.stderr)
-            return EXIT_UNREACHABLE
-        print(
-            f"Slack did not accept SLACK_BOT_TOKEN ({exc}). Check the token in .env against "
-            "your app's 'OAuth & Permissions' page; see README.md, section 'Create the Slack app'.",
-            file=sys.stderr,
-        )
-        return EXIT_SLACK
-    except (URLError, OSError) as exc:
-        print(_unreachable(settings.slack_api_url, exc), file=sys.stderr)
-        return EXIT_UNREACHABLE
+    app = _slack_app(settings, session_factory) if settings.slack else None
+    if isinstance(app, int):
+        return app
+    routes = _teams_routes(settings, session_factory)
     from bot.scheduler import start_scheduler
 
     scheduler = start_scheduler(
         session_factory=session_factory,
-        messenger=make_messenger(settings),
+        messenger=make_messenger(settings, session_factory),
         clock=utc_now,
     )
-    serve = serve_socket_mode if settings.socket_mode else serve_http
+    serving: dict[str, Any] = {
+        "settings": settings,
+        "session_factory": session_factory,
+        "scheduler": scheduler,
+        "stop": stop,
+        "routes": routes,
+    }
     try:
-        return serve(
-            app,
-            settings=settings,
-            session_factory=session_factory,
-            scheduler=scheduler,
-            stop=stop,
-        )
+        if app is not None and settings.socket_mode:
+            return serve_socket_mode(app, **serving)
+        return serve_http(app, **serving)
     except SlackRefused as exc:
         log.error("%s", exc)
         return EXIT_SLACK
@@ -326,9 +354,10 @@ def cmd_nudges_send(_args: argparse.Namespace) -> int:
     _setup_logging(settings.log_level)
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
+    session_factory = make_session_factory(engine)
     report = run_nudge_pass(
-        session_factory=make_session_factory(engine),
-        messenger=make_messenger(settings),
+        session_factory=session_factory,
+        messenger=make_messenger(settings, session_factory),
         now=utc_now(),
     )
     print(f"planned {report.planned}, claimed {report.claimed}, outcomes {report.outcomes}")

@@ -243,6 +243,34 @@ def make_wsgi_app(
     return wsgi
 
 
+def mount(
+    routes: dict[str, WSGIApp],
+    fallback: WSGIApp | None,
+    *,
+    health: Callable[[], tuple[bool, str]] | None = None,
+) -> WSGIApp:
+    """Another platform's endpoints beside Slack's: a request for one of `routes`' paths goes
+    to its app, any other to `fallback` (Slack's `make_wsgi_app`, which also answers /healthz);
+    without Slack (`fallback` None) /healthz is answered here and anything else is 404."""
+
+    def not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            ok, detail = health() if health is not None else (True, "ok")
+            status = "200 OK" if ok else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [(detail + "\n").encode()]
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"not found\n"]
+
+    rest: WSGIApp = fallback or not_found
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        route = routes.get(environ.get("PATH_INFO", ""))
+        return (route or rest)(environ, start_response)
+
+    return wsgi
+
+
 def server_options(threads: int) -> dict[str, Any]:
     """The waitress settings we serve with (also used by the benchmark's bare app)."""
     return {

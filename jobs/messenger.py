@@ -72,6 +72,12 @@ class MessengerError(Exception):
         self.outcome = outcome
 
 
+class CannotLook(Exception):
+    """`find_posted` on a platform that cannot show what the bot posted (Teams): whether a
+    message whose answer was lost arrived cannot be known, so it is not sent again (see
+    jobs/nudges.py; README, "Exactly once on Teams")."""
+
+
 class Messenger(Protocol):
     """Everything the clock side sends or asks a chat platform. Methods never retry by
     themselves: the outbox decides (see jobs/nudges.py). All but `post` raise
@@ -89,7 +95,7 @@ class Messenger(Protocol):
         self, conversation: Conversation, tags: Collection[Tag], since: datetime
     ) -> Mapping[Tag, str | None]:
         """Which of `tags` messages posted in `conversation` since `since` carry: tag -> the
-        message's ref."""
+        message's ref. Raises `CannotLook` where the platform cannot tell."""
         ...
 
     def time_zone(self, person: Member) -> str | None:

@@ -43,6 +43,7 @@ from handlers.sparring import build_dispute_notice, build_sparring_received
 from handlers.spread import build_spread_notice
 from jobs.messenger import (
     Ambiguous,
+    CannotLook,
     Failure,
     Message,
     Messenger,
@@ -624,6 +625,9 @@ def deliver_member(
     return done
 
 
+UNCONFIRMED = "unconfirmed"  # the detail of a row that may or may not have arrived
+
+
 def _send(
     session: Session,
     messenger: Messenger,
@@ -644,9 +648,13 @@ def _send(
     if tried:
         if not conversation:  # e.g. after a restore: find the conversation to look in
             conversation = messenger.open_conversation(member)
-        found = messenger.find_posted(
-            conversation, [n.id for n in tried], min(n.due_at for n in tried)
-        )
+        try:
+            found = messenger.find_posted(
+                conversation, [n.id for n in tried], min(n.due_at for n in tried)
+            )
+        except CannotLook:
+            _unconfirmed(session, tried, live, done)
+            found = {}
         seen = [n for n in tried if n.id in found]
         for nudge in seen:
             done.add(nudge, "sent")
@@ -694,6 +702,22 @@ def _send(
         for nudge_id in outgoing.ids:
             done.add(by_id[nudge_id], "sent")
     return None
+
+
+def _unconfirmed(session: Session, tried: list[Nudge], live: list[Nudge], done: Delivery) -> None:
+    """Rows tried before on a platform that cannot show what was posted: the member may have
+    the message, so it is not sent again (at most once); each is settled failed, "unconfirmed",
+    for a person to look at."""
+    for nudge in tried:
+        log.warning(
+            "nudge %s to member %s may or may not have arrived (the platform's answer was "
+            "lost, and it cannot be asked): not sent again",
+            nudge.id,
+            nudge.member_id,
+        )
+        done.add(nudge, _settle(session, nudge, NudgeStatus.FAILED, UNCONFIRMED))
+        live.remove(nudge)
+    session.commit()
 
 
 def _after_failure(
