@@ -62,6 +62,9 @@ class InboundAuth:
         self._lock = threading.Lock()
         self._validator: TokenValidator | None = None
         self._loaded_at = 0.0
+        # The SDK logs every refused token at ERROR, with its reason: anyone on the internet
+        # could fill the log. The endpoint logs one line per refusal itself.
+        logging.getLogger("microsoft_teams.apps.auth.token_validator").setLevel(logging.CRITICAL)
 
     def validator(self) -> TokenValidator:
         with self._lock:
@@ -103,6 +106,8 @@ class InboundAuth:
             claims = asyncio.run(validator.validate_token(token.strip(), service_url))
         except jwt.PyJWKClientConnectionError as exc:
             raise AuthUnavailable(f"signing keys: {exc}") from exc
+        except jwt.PyJWKClientError as exc:  # e.g. no published key has the token's key id
+            raise jwt.InvalidTokenError(str(exc)) from exc
         return claims
 
 

@@ -104,9 +104,7 @@ class TeamsMessenger:
             )
         except Exception as exc:
             raise MessengerError(classify(exc)) from exc
-        reference.update(
-            service_url=service_url, conversation_id=conversation_id, tenant_id=tenant
-        )
+        reference.update(service_url=service_url, conversation_id=conversation_id, tenant_id=tenant)
         identity.conversation = reference  # saved with the pass's transaction
         handle = handle_of(identity.id)
         self._opened[handle] = reference

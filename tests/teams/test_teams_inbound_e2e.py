@@ -1,0 +1,148 @@
+"""Teams' POST /api/messages through the real server: who may call it, what is stored, what
+the bot answers (read from the Teams stand-in acting as the Bot Connector)."""
+
+from __future__ import annotations
+
+import json
+
+import jwt
+import pytest
+
+from tests.teams.conftest import (
+    ANNA_AAD,
+    ANNA_TEAMS,
+    BO_AAD,
+    BO_TEAMS,
+    STRANGER,
+    TeamsBot,
+    personal_conversation,
+)
+from tests.teams_standin import new_key
+
+WELCOME_DA = "Hej! Jeg er Tovholder"
+HELP_DA = "Her i Teams sender jeg dig"
+STRANGER_DA = "Jeg kan ikke finde dig"
+
+
+def test_installing_the_app_stores_the_conversation_and_welcomes(teams_bot: TeamsBot) -> None:
+    reply = teams_bot.send(
+        teams_bot.activity(ANNA_TEAMS, ANNA_AAD, type="installationUpdate", action="add")
+    )
+    assert reply.status == 200
+    sent = teams_bot.teams.messages(personal_conversation(ANNA_TEAMS))
+    assert [m["text"][: len(WELCOME_DA)] for m in sent] == [WELCOME_DA]
+    assert teams_bot.conversation_of("U0ANNA0001") == {
+        "service_url": teams_bot.teams.service_url,
+        "conversation_id": personal_conversation(ANNA_TEAMS),
+        "tenant_id": "11111111-2222-4333-8444-555555555555",
+        "bot_id": "28:00000000-0000-4000-8000-0000000a11d0",
+        "user_id": ANNA_TEAMS,
+        "aad_object_id": ANNA_AAD,
+    }
+
+
+def test_a_member_known_by_entra_id_is_found_and_answered_help(teams_bot: TeamsBot) -> None:
+    reply = teams_bot.send(teams_bot.activity(BO_TEAMS, BO_AAD, text="hjælp"))
+    assert reply.status == 200
+    (answer,) = teams_bot.teams.messages(personal_conversation(BO_TEAMS))
+    assert answer["text"].startswith(HELP_DA)
+    assert answer["replyToId"]
+    reference = teams_bot.conversation_of("U0BO000002")
+    assert reference is not None and reference["user_id"] == BO_TEAMS
+
+
+@pytest.mark.parametrize("text", ["help", "<at>Tovholder</at> Hjælp!"])
+def test_help_in_either_language_and_with_a_mention(teams_bot: TeamsBot, text: str) -> None:
+    teams_bot.send(teams_bot.activity(ANNA_TEAMS, text=text))
+    (answer,) = teams_bot.teams.messages()
+    assert answer["text"].startswith(HELP_DA)
+
+
+def test_other_text_is_not_understood_and_never_echoed(teams_bot: TeamsBot) -> None:
+    teams_bot.send(teams_bot.activity(ANNA_TEAMS, text="**bold** <script>x</script>"))
+    (answer,) = teams_bot.teams.messages()
+    assert answer["text"].startswith("Det forstår jeg ikke endnu")
+    assert "script" not in answer["text"]
+
+
+def test_a_stranger_gets_a_friendly_answer_in_their_language(teams_bot: TeamsBot) -> None:
+    teams_bot.send(teams_bot.activity(STRANGER, text="hello", locale="en-GB"))
+    teams_bot.send(
+        teams_bot.activity(STRANGER, type="installationUpdate", action="add", locale=None)
+    )
+    english, danish = (m["text"] for m in teams_bot.teams.messages())
+    assert english.startswith("Hi! I am Tovholder, the assistant of a peer-learning network.")
+    assert STRANGER_DA in danish  # no locale given: Danish, the default
+
+
+def test_teams_retry_of_an_activity_is_handled_once(teams_bot: TeamsBot) -> None:
+    activity = teams_bot.activity(ANNA_TEAMS, text="help")
+    assert teams_bot.send(activity).status == 200
+    assert teams_bot.send(activity).status == 200  # Teams' retry: a new token, same activity
+    assert len(teams_bot.teams.messages()) == 1
+
+
+def _refused(teams_bot: TeamsBot, token: str | None, activity: dict[str, object]) -> None:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    reply = teams_bot.post(json.dumps(activity).encode(), headers)
+    assert reply.status == 401
+    assert teams_bot.teams.messages() == []
+    assert teams_bot.conversation_of("U0ANNA0001") is None
+
+
+def test_without_a_token_nothing_is_stored(teams_bot: TeamsBot) -> None:
+    _refused(teams_bot, None, teams_bot.activity(ANNA_TEAMS, text="help"))
+    _refused(teams_bot, "not-a-jwt", teams_bot.activity(ANNA_TEAMS, text="help"))
+
+
+def test_a_forged_token_is_refused(teams_bot: TeamsBot) -> None:
+    # Signed with another key under the published key's id.
+    forged = teams_bot.teams.token_for(key=new_key())
+    _refused(teams_bot, forged, teams_bot.activity(ANNA_TEAMS, text="help"))
+
+
+def test_an_unsigned_token_is_refused(teams_bot: TeamsBot) -> None:
+    claims = jwt.decode(teams_bot.teams.token_for(), options={"verify_signature": False})
+    unsigned = jwt.encode(claims, key=None, algorithm="none")
+    _refused(teams_bot, unsigned, teams_bot.activity(ANNA_TEAMS, text="help"))
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"expires_in": -600},  # expired (beyond the allowed clock skew)
+        {"audience": "99999999-0000-4000-8000-000000000000"},  # for another bot
+        {"issuer": "https://sts.windows.net/evil/"},  # not the Bot Framework
+        {"service_url": "https://evil.example/teams/"},  # for another service URL
+    ],
+)
+def test_a_token_not_for_this_request_is_refused(
+    teams_bot: TeamsBot, claims: dict[str, object]
+) -> None:
+    token = teams_bot.teams.token_for(**claims)  # type: ignore[arg-type]
+    _refused(teams_bot, token, teams_bot.activity(ANNA_TEAMS, text="help"))
+
+
+def test_an_activity_naming_another_service_url_than_its_token_is_refused(
+    teams_bot: TeamsBot,
+) -> None:
+    activity = teams_bot.activity(ANNA_TEAMS, text="help", serviceUrl="https://evil.example/")
+    token = teams_bot.teams.token_for()  # for the real service URL
+    _refused(teams_bot, token, activity)
+
+
+def test_a_body_over_the_limit_is_413(teams_bot: TeamsBot) -> None:
+    body = b'{"type":"message","text":"' + b"x" * (1024 * 1024) + b'"}'
+    reply = teams_bot.post(body, {"Authorization": f"Bearer {teams_bot.teams.token_for()}"})
+    assert reply.status == 413
+    assert teams_bot.teams.messages() == []
+
+
+def test_an_authenticated_odd_body_is_acknowledged_and_not_handled(teams_bot: TeamsBot) -> None:
+    token = teams_bot.teams.token_for()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    assert teams_bot.post(b"[1, 2]", headers).status == 200
+    assert teams_bot.post(b"{not json", headers).status == 200
+    assert teams_bot.teams.messages() == []
