@@ -49,8 +49,11 @@ from models.network import Identity, Member, Platform
 log = logging.getLogger(__name__)
 
 PREFIX = "teams:"  # a Teams conversation handle is "teams:<identity id>" (fits the outbox)
-# Nothing was sent; how long to wait when the service did not say.
-NOT_TAKEN_PAUSE_S = 30.0
+# Nothing was sent; how long to wait when the service did not say. Longer than a pass waits
+# (jobs.nudges.MAX_PAUSE): the next pass tries again, this one goes on with the others.
+NOT_TAKEN_PAUSE_S = 60.0
+# The login endpoint refused the bot's credentials: a setting to fix, not a passing fault.
+TOKEN_REFUSED_PAUSE_S = 300.0
 NOT_TAKEN_STATUSES = frozenset({429, 503})
 REFUSED_STATUSES = frozenset({403, 404})
 # No request left this machine (httpx raises these before sending anything).
@@ -167,7 +170,10 @@ def classify(exc: Exception) -> Failure:
             return Refused(f"HTTP {exc.status} {exc.code}".strip())
         return Ambiguous(f"HTTP {exc.status} {exc.code}".strip())
     if isinstance(exc, TokenError):
-        log.error("Teams: no token for the bot (%s); check TEAMS_APP_ID/TEAMS_APP_PASSWORD", exc)
+        if exc.status in (400, 401):
+            log.error("Teams refused the bot's credentials (%s): check TEAMS_APP_PASSWORD", exc)
+            return RateLimited(TOKEN_REFUSED_PAUSE_S)
+        log.warning("Teams: no token for the bot now (%s); later", exc)
         return RateLimited(NOT_TAKEN_PAUSE_S)
     if isinstance(exc, NOT_SENT_ERRORS):
         return RateLimited(NOT_TAKEN_PAUSE_S)
