@@ -364,6 +364,24 @@ def cmd_nudges_send(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teams_package(args: argparse.Namespace) -> int:
+    """Write the Teams app package for this bot's registration (TEAMS_APP_ID)."""
+    from bot.settings import teams_app_id_from_env
+    from bot.teams_package import build_package
+
+    domain = args.domain.strip().removeprefix("https://").rstrip("/")
+    if not domain or "/" in domain or ":" in domain:
+        raise ConfigError(
+            f"--domain must be the bot's public host name, such as tovholder.example.org, "
+            f"got {args.domain!r}."
+        )
+    data = build_package(app_id=teams_app_id_from_env(), domain=domain, website=args.website)
+    out = Path(args.out)
+    out.write_bytes(data)
+    print(f"wrote {out} ({len(data)} bytes): upload it in Teams, see README.md, 'Microsoft Teams'")
+    return 0
+
+
 def cmd_i18n(args: argparse.Namespace) -> int:
     """The message catalogues (handlers/locale): see handlers/locale/__init__.py."""
     from handlers import locale as catalogues
@@ -449,6 +467,21 @@ def build_parser() -> argparse.ArgumentParser:
     preview.set_defaults(func=cmd_nudges_preview)
     send = nudge_sub.add_parser("send", help="send what is due now, once (the bot does this)")
     send.set_defaults(func=cmd_nudges_send)
+    teams = sub.add_parser("teams", help="Microsoft Teams")
+    teams_sub = teams.add_subparsers(dest="teams_command", required=True)
+    package = teams_sub.add_parser(
+        "package", help="write the Teams app package (manifest and icons) to upload to Teams"
+    )
+    package.add_argument("--out", default="tovholder-teams.zip", help="the zip file to write")
+    package.add_argument(
+        "--domain",
+        required=True,
+        help="the public host name the bot answers on (https://HOST/api/messages)",
+    )
+    package.add_argument(
+        "--website", help="your organisation's page about the bot (default: https://HOST/)"
+    )
+    package.set_defaults(func=cmd_teams_package)
     i18n = sub.add_parser(
         "i18n", help="the message catalogues (gettext .po files, for translators)"
     )

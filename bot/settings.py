@@ -236,3 +236,18 @@ def teams_settings_from_env(env: dict[str, str]) -> TeamsSettings | None:
         token_url=_url("TEAMS_TOKEN_URL", env, ""),
         service_url=service_url if service_url.endswith("/") else service_url + "/",
     )
+
+
+def teams_app_id_from_env(env: dict[str, str] | None = None) -> str:
+    """TEAMS_APP_ID alone (the app package needs no secret)."""
+    if env is None:
+        load_env_file()
+        env = dict(os.environ)
+    app_id = env.get("TEAMS_APP_ID", "").strip()
+    if not TEAMS_APP_ID_RE.match(app_id):
+        raise ConfigError(
+            "Set TEAMS_APP_ID to the bot's Microsoft app id (a GUID such as "
+            "8f0e2c1a-5b7d-4c3e-9a61-2d4f6b8e0c17) in the environment or in .env. "
+            f"See {README_TEAMS}."
+        )
+    return app_id

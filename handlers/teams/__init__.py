@@ -16,13 +16,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers.catalogue import template
+from handlers.catalogue import MESSAGES, template
 from handlers.teams.connector import Connector
 from models.network import Member, Platform, find_people_on, pick_member
 
 log = logging.getLogger(__name__)
 
-HELP_WORDS = frozenset({"hjælp", "hjaelp", "help", "?"})
+# The help command in every language (as the app package lists it), and what people type for it.
+HELP_WORDS = frozenset({texts["teams.command.help"] for texts in MESSAGES.values()}) | {
+    "hjaelp",
+    "?",
+}
 _MENTION_RE = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 Activity = dict[str, Any]
