@@ -253,3 +253,21 @@ def test_make_messenger_serves_the_configured_platforms(
     routed = make_messenger(teams_only, session_factory)
     assert isinstance(routed, ByPlatform) and routed.slack is None
     assert isinstance(routed.teams, TeamsMessenger)
+
+
+def test_a_stored_conversation_is_written_to_without_opening_one(
+    teams: TeamsStandIn, session_factory: sessionmaker[Session], anna_on_teams_only: int
+) -> None:
+    """Anna installed the app (handlers/teams stored where her chat is): the nudge goes there."""
+    with session_factory.begin() as session:
+        identity = session.scalars(
+            select(Identity).where(Identity.member_id == anna_on_teams_only)
+        ).one()
+        identity.conversation = {
+            "service_url": teams.service_url,
+            "conversation_id": "a:1stored-chat",
+            "tenant_id": TENANT_ID,
+        }
+    report = run(teams_messenger(teams, session_factory), session_factory, HALFWAY)
+    assert report.outcomes == {"sent": report.claimed}
+    assert [s.path for s in teams.sent] == ["/teams/v3/conversations/a:1stored-chat/activities"]
