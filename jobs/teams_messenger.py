@@ -103,7 +103,11 @@ class TeamsMessenger:
         service_url = reference.get("service_url") or self._service_url
         try:
             conversation_id = self.connector.create_conversation(
-                service_url, bot_id=self._app_id, member_id=identity.external_id, tenant_id=tenant
+                service_url,
+                bot_id=self._app_id,
+                # Their Teams user id as Teams told it, else the network file's id for them.
+                member_id=reference.get("user_id") or identity.external_id,
+                tenant_id=tenant,
             )
         except Exception as exc:
             raise MessengerError(classify(exc)) from exc
