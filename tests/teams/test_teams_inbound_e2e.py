@@ -3,11 +3,17 @@ the bot answers (read from the Teams stand-in acting as the Bot Connector)."""
 
 from __future__ import annotations
 
+import io
 import json
+import socket
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
 
+from bot.server import MAX_BODY_BYTES
+from bot.teams_server import MESSAGES_PATH, teams_endpoint
+from models.base import utc_now
 from tests.teams.conftest import (
     ANNA_AAD,
     ANNA_TEAMS,
@@ -133,11 +139,52 @@ def test_an_activity_naming_another_service_url_than_its_token_is_refused(
     _refused(teams_bot, token, activity)
 
 
+def _post_raw(teams_bot: TeamsBot, body: bytes, token: str) -> str:
+    """The status line for `body`, sent as a client that does not wait to be refused would."""
+    url = urlsplit(teams_bot.url)
+    with socket.create_connection((url.hostname or "", url.port or 0), timeout=10) as sock:
+        head = (
+            f"POST {MESSAGES_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        try:
+            sock.sendall(head.encode())
+            for start in range(0, len(body), 65536):
+                sock.sendall(body[start : start + 65536])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = b""
+        try:
+            while b"\r\n" not in answer:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    return answer.split(b"\r\n")[0].decode()
+
+
 def test_a_body_over_the_limit_is_413(teams_bot: TeamsBot) -> None:
-    body = b'{"type":"message","text":"' + b"x" * (1024 * 1024) + b'"}'
-    reply = teams_bot.post(body, {"Authorization": f"Bearer {teams_bot.teams.token_for()}"})
-    assert reply.status == 413
+    body = b'{"type":"message","text":"' + b"x" * MAX_BODY_BYTES + b'"}'
+    assert _post_raw(teams_bot, body, teams_bot.teams.token_for()).startswith("HTTP/1.1 413")
     assert teams_bot.teams.messages() == []
+
+
+def test_the_endpoint_itself_refuses_a_body_over_the_limit(teams_bot: TeamsBot) -> None:
+    """Behind a server without waitress's own limit, the endpoint refuses before reading."""
+    statuses: list[str] = []
+    endpoint = teams_endpoint(
+        teams_bot.teams.settings(), teams_bot.session_factory, replay_guard=None, clock=utc_now
+    )
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": str(MAX_BODY_BYTES + 1),
+        "wsgi.input": io.BytesIO(b""),  # never read
+        "HTTP_AUTHORIZATION": f"Bearer {teams_bot.teams.token_for()}",
+    }
+    list(endpoint(environ, lambda status, headers: statuses.append(status)))
+    assert statuses == ["413 Payload Too Large"]
 
 
 def test_an_authenticated_odd_body_is_acknowledged_and_not_handled(teams_bot: TeamsBot) -> None:
