@@ -23,15 +23,20 @@ import json
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 import httpx
 import jwt
-from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
-from microsoft_teams.apps.auth.token_validator import JwtValidationOptions, TokenValidator
 from sqlalchemy.orm import Session, sessionmaker
+
+with warnings.catch_warnings():
+    # The SDK's package warns at import about a preview feature we do not use.
+    warnings.simplefilter("ignore")
+    from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
+    from microsoft_teams.apps.auth.token_validator import JwtValidationOptions, TokenValidator
 
 from bot.server import MAX_BODY_BYTES, ReplayGuard, WSGIApp
 from bot.settings import TeamsSettings

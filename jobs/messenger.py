@@ -3,8 +3,9 @@
 `jobs/` speaks only these terms — open a person's conversation, post a message carrying some
 outbox rows (its tags), find which tags were already posted there, ask a person's time zone —
 and gets typed outcomes back. One implementation per platform does the talking:
-`jobs/slack_messenger.py` for Slack (its Web API); a second platform adds its own module
-beside it. Tests use an in-memory one (`tests/jobs/fake_messenger.py`).
+`jobs/slack_messenger.py` for Slack (its Web API), `jobs/teams_messenger.py` for Teams (its
+Bot Connector); `jobs/platforms.py` routes between them when the bot serves both. Tests use
+an in-memory one (`tests/jobs/fake_messenger.py`).
 
 A message is today's built message (fallback text and Block Kit blocks, from `handlers/`);
 the neutral message model comes with the second platform.

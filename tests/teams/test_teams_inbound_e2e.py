@@ -193,3 +193,23 @@ def test_an_authenticated_odd_body_is_acknowledged_and_not_handled(teams_bot: Te
     assert teams_bot.post(b"[1, 2]", headers).status == 200
     assert teams_bot.post(b"{not json", headers).status == 200
     assert teams_bot.teams.messages() == []
+
+
+def test_without_microsofts_keys_nothing_is_let_in(teams_bot: TeamsBot) -> None:
+    """The OpenID metadata cannot be read: 503 (Teams tries again later), nothing handled."""
+    statuses: list[str] = []
+    dead = teams_bot.teams.settings(
+        openid_metadata_url="http://127.0.0.1:9/v1/.well-known/openidconfiguration"
+    )
+    endpoint = teams_endpoint(dead, teams_bot.session_factory, replay_guard=None, clock=utc_now)
+    body = json.dumps(teams_bot.activity(ANNA_TEAMS, text="help")).encode()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "HTTP_AUTHORIZATION": f"Bearer {teams_bot.teams.token_for()}",
+    }
+    list(endpoint(environ, lambda status, headers: statuses.append(status)))
+    assert statuses == ["503 Service Unavailable"]
+    assert teams_bot.teams.messages() == []
+    assert teams_bot.conversation_of("U0ANNA0001") is None
