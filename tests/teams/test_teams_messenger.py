@@ -271,3 +271,43 @@ def test_a_stored_conversation_is_written_to_without_opening_one(
     report = run(teams_messenger(teams, session_factory), session_factory, HALFWAY)
     assert report.outcomes == {"sent": report.claimed}
     assert [s.path for s in teams.sent] == ["/teams/v3/conversations/a:1stored-chat/activities"]
+
+
+def test_through_every_kind_of_fault_no_nudge_reaches_anyone_twice(
+    teams: TeamsStandIn, session_factory: sessionmaker[Session], network: object
+) -> None:
+    """Every member on Teams only; the connector answers with each fault once. Afterwards
+    every row is settled, and each row is in the chats once (sent) or at most once (failed:
+    unconfirmed, when the answer was lost) — never twice."""
+    with session_factory.begin() as session:
+        for member in session.scalars(select(Member)):
+            slack_id = member.slack_user_id or f"x{member.id}"
+            member.slack_user_id = None
+            member.teams_user_id = f"29:1{slack_id.lower()}"
+    teams.fail_next(
+        "send",
+        Fault(accept=True, hang=1.5),  # taken, answer lost
+        Fault(500, accept=True),  # taken, then an error
+        Fault(503, {"Retry-After": "1"}),  # not taken
+        Fault(429, {"Retry-After": "1"}),  # not taken
+        Fault(502),  # not taken, but it cannot be known
+    )
+    messenger = teams_messenger(teams, session_factory)
+    now = HALFWAY
+    for _ in range(6):
+        run(messenger, session_factory, now)
+        now += LEASE + timedelta(minutes=5)
+    with session_factory() as session:
+        settled = {
+            n.id: (n.status, n.detail)
+            for n in session.scalars(select(Nudge).where(Nudge.due_at <= HALFWAY))
+        }
+    carried = [i for m in teams.messages() for i in m["channelData"]["tovholder"]["nudge_ids"]]
+    assert len(carried) == len(set(carried))  # never twice
+    for nudge_id, (status, detail) in settled.items():
+        if status is NudgeStatus.SENT:
+            assert carried.count(nudge_id) == 1
+        else:
+            assert (status, detail) == (NudgeStatus.FAILED, "unconfirmed"), nudge_id
+    unconfirmed = [i for i, (s, _) in settled.items() if s is NudgeStatus.FAILED]
+    assert 0 < len(unconfirmed) < len(settled)
