@@ -1,5 +1,5 @@
 """The command line: `python -m bot run | db upgrade|backup|reconcile | network import FILE |
-i18n extract|update|compile|check`."""
+teams package | i18n extract|update|compile|check`."""
 
 from __future__ import annotations
 
@@ -412,7 +412,11 @@ def cmd_i18n(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Tovholder, the network bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    run = sub.add_parser(
+        "run",
+        help="run the bot: Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP), Teams "
+        "(with TEAMS_APP_ID), or both",
+    )
     run.add_argument("--host", help="address to listen on (default: $HOST, else 127.0.0.1)")
     run.set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database schema")

@@ -158,7 +158,8 @@ def authenticate(auth: InboundAuth, authorization: str, body: bytes) -> tuple[st
         # checked in full, and the shape check then refuses the body.
         auth.check(authorization, service_url if isinstance(service_url, str) else None)
     except jwt.InvalidTokenError as exc:
-        return "401 Unauthorized", str(exc)[:200]
+        # Only the kind: the message may quote the token's claims, which the sender chose.
+        return "401 Unauthorized", type(exc).__name__
     except AuthUnavailable as exc:
         log.error("cannot check Teams requests: %s", exc)
         return "503 Service Unavailable", str(exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import socket
 from urllib.parse import urlsplit
 
@@ -213,3 +214,16 @@ def test_without_microsofts_keys_nothing_is_let_in(teams_bot: TeamsBot) -> None:
     assert statuses == ["503 Service Unavailable"]
     assert teams_bot.teams.messages() == []
     assert teams_bot.conversation_of("U0ANNA0001") is None
+
+
+def test_a_refusal_is_one_line_without_what_the_sender_wrote(
+    teams_bot: TeamsBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = teams_bot.teams.token_for(service_url="https://evil.example/\nFAKE LOG LINE")
+    activity = teams_bot.activity(ANNA_TEAMS, text="SECRET-TEXT")
+    with caplog.at_level(logging.DEBUG):
+        _refused(teams_bot, token, activity)
+    assert "FAKE LOG LINE" not in caplog.text and "SECRET-TEXT" not in caplog.text
+    assert token not in caplog.text
+    refusals = [r for r in caplog.records if "refused a Teams request" in r.getMessage()]
+    assert len(refusals) == 1
