@@ -106,16 +106,12 @@ def _language(member: Member | None, activity: Activity) -> str:
 
 
 def _installed(activity: Activity) -> bool:
-    kind = activity.get("type")
-    if kind == "installationUpdate":
-        return str(activity.get("action", "")).startswith("add")
-    if kind == "conversationUpdate":  # the older signal: the bot joined the chat
-        bot = _str(activity, "recipient", "id")
-        added = activity.get("membersAdded")
-        return isinstance(added, list) and any(
-            isinstance(m, dict) and m.get("id") == bot for m in added
-        )
-    return False
+    """The app was installed for this person. Teams also sends a conversationUpdate (the bot
+    joined the chat) for the same install: that one only stores where to write, so the
+    welcome comes once."""
+    return activity.get("type") == "installationUpdate" and str(
+        activity.get("action", "")
+    ).startswith("add")
 
 
 def answer_for(member: Member | None, activity: Activity) -> str | None:

@@ -227,3 +227,19 @@ def test_a_refusal_is_one_line_without_what_the_sender_wrote(
     assert token not in caplog.text
     refusals = [r for r in caplog.records if "refused a Teams request" in r.getMessage()]
     assert len(refusals) == 1
+
+
+def test_one_install_is_one_welcome(teams_bot: TeamsBot) -> None:
+    """Installing a personal app, Teams sends a conversationUpdate (the bot joined the chat)
+    and an installationUpdate: the first stores where to write, the second welcomes."""
+    joined = teams_bot.activity(
+        ANNA_TEAMS,
+        ANNA_AAD,
+        type="conversationUpdate",
+        membersAdded=[{"id": "28:00000000-0000-4000-8000-0000000a11d0"}],
+    )
+    assert teams_bot.send(joined).status == 200
+    assert teams_bot.teams.messages() == []
+    assert teams_bot.conversation_of("U0ANNA0001") is not None
+    teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="add"))
+    assert len(teams_bot.teams.messages()) == 1
