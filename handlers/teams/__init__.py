@@ -79,15 +79,18 @@ def people_of(session: Session, activity: Activity) -> list[Member]:
 
 def remember_conversation(people: list[Member], activity: Activity) -> int:
     """Store the conversation reference on each role's Teams identity (only a personal chat:
-    that is where the bot writes); how many changed."""
+    that is where the bot writes), or forget it when they removed the app; how many changed."""
     if _str(activity, "conversation", "conversationType") not in (None, "personal"):
         return 0
-    reference = conversation_reference(activity)
+    removed = activity.get("type") == "installationUpdate" and str(
+        activity.get("action", "")
+    ).startswith("remove")
+    reference = None if removed else conversation_reference(activity)  # uninstalled: forget
     changed = 0
     for person in people:
         identity = person.identity(Platform.TEAMS)
         if identity is not None and identity.conversation != reference:
-            identity.conversation = dict(reference)
+            identity.conversation = dict(reference) if reference else None
             changed += 1
     return changed
 

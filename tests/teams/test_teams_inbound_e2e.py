@@ -243,3 +243,11 @@ def test_one_install_is_one_welcome(teams_bot: TeamsBot) -> None:
     assert teams_bot.conversation_of("U0ANNA0001") is not None
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="add"))
     assert len(teams_bot.teams.messages()) == 1
+
+
+def test_removing_the_app_forgets_where_to_write(teams_bot: TeamsBot) -> None:
+    teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="add"))
+    assert teams_bot.conversation_of("U0ANNA0001") is not None
+    teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="remove"))
+    assert teams_bot.conversation_of("U0ANNA0001") is None
+    assert len(teams_bot.teams.messages()) == 1  # the welcome; no goodbye
