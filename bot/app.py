@@ -68,10 +68,29 @@ def make_web_client(
     return client
 
 
-def make_messenger(settings: Settings) -> Messenger:
-    """What the clock side sends through: today Slack, with a client that retries nothing (the
-    outbox retries, looking first). A second platform's messenger is chosen here."""
-    return SlackMessenger(make_web_client(settings, retry_ambiguous=False))
+def make_messenger(
+    settings: Settings, session_factory: sessionmaker[Session] | None = None
+) -> Messenger:
+    """What the clock side sends through: Slack, Teams or both (by the person), with clients
+    that retry nothing (the outbox retries, looking first where the platform can be asked)."""
+    slack = SlackMessenger(make_web_client(settings, retry_ambiguous=False))
+    if settings.teams is None:
+        return slack
+    if session_factory is None:
+        raise ValueError("sending on Teams needs the session factory")
+    # Imported only with Teams configured: the SDK and httpx cost memory.
+    from bot.teams_server import make_connector
+    from jobs.platforms import ByPlatform
+    from jobs.teams_messenger import TeamsMessenger
+
+    teams = TeamsMessenger(
+        make_connector(settings.teams),
+        session_factory,
+        app_id=settings.teams.app_id,
+        tenant_id=settings.teams.tenant_id,
+        service_url=settings.teams.service_url,
+    )
+    return ByPlatform(slack=slack if settings.slack else None, teams=teams)
 
 
 class TovholderApp(App):

@@ -1,5 +1,5 @@
 """The command line: `python -m bot run | db upgrade|backup|reconcile | network import FILE |
-i18n extract|update|compile|check`."""
+teams package | i18n extract|update|compile|check`."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import ConfigError, database_url_from_env, settings_from_env
+from bot.settings import ConfigError, Settings, database_url_from_env, settings_from_env
 from models.base import utc_now
 from models.db import make_engine, make_session_factory, upgrade_schema
 from models.network_import import (
@@ -57,6 +58,19 @@ def _setup_logging(level: str = "INFO") -> None:
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
 
+def _teams_routes(settings: Settings, session_factory: sessionmaker[Session]) -> dict[str, Any]:
+    """Teams' endpoint when Teams is configured (only then is its SDK imported)."""
+    if settings.teams is None:
+        return {}
+    from bot.server import ReplayGuard
+    from bot.teams_server import MESSAGES_PATH, teams_endpoint
+
+    endpoint = teams_endpoint(
+        settings.teams, session_factory, replay_guard=ReplayGuard(session_factory), clock=utc_now
+    )
+    return {MESSAGES_PATH: endpoint}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import make_messenger
     from bot.run import (
@@ -79,25 +93,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     session_factory = make_session_factory(engine)
-    app = _create_slack_app(settings, session_factory)
+    app = _create_slack_app(settings, session_factory) if settings.slack else None
     if isinstance(app, int):
         return app
+    routes = _teams_routes(settings, session_factory)
     from bot.scheduler import start_scheduler
 
     scheduler = start_scheduler(
         session_factory=session_factory,
-        messenger=make_messenger(settings),
+        messenger=make_messenger(settings, session_factory),
         clock=utc_now,
     )
-    serve = serve_socket_mode if settings.socket_mode else serve_http
+    serving: dict[str, Any] = {
+        "settings": settings,
+        "session_factory": session_factory,
+        "scheduler": scheduler,
+        "stop": stop,
+        "routes": routes,
+    }
     try:
-        return serve(
-            app,
-            settings=settings,
-            session_factory=session_factory,
-            scheduler=scheduler,
-            stop=stop,
-        )
+        if app is not None and settings.socket_mode:
+            return serve_socket_mode(app, **serving)
+        return serve_http(app, **serving)
     except SlackRefused as exc:
         log.error("%s", exc)
         return EXIT_SLACK
@@ -343,12 +360,31 @@ def cmd_nudges_send(_args: argparse.Namespace) -> int:
     _setup_logging(settings.log_level)
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
+    session_factory = make_session_factory(engine)
     report = run_nudge_pass(
-        session_factory=make_session_factory(engine),
-        messenger=make_messenger(settings),
+        session_factory=session_factory,
+        messenger=make_messenger(settings, session_factory),
         now=utc_now(),
     )
     print(f"planned {report.planned}, claimed {report.claimed}, outcomes {report.outcomes}")
+    return 0
+
+
+def cmd_teams_package(args: argparse.Namespace) -> int:
+    """Write the Teams app package for this bot's registration (TEAMS_APP_ID)."""
+    from bot.settings import teams_app_id_from_env
+    from bot.teams_package import build_package
+
+    domain = args.domain.strip().removeprefix("https://").rstrip("/")
+    if not domain or "/" in domain or ":" in domain:
+        raise ConfigError(
+            f"--domain must be the bot's public host name, such as tovholder.example.org, "
+            f"got {args.domain!r}."
+        )
+    data = build_package(app_id=teams_app_id_from_env(), domain=domain, website=args.website)
+    out = Path(args.out)
+    out.write_bytes(data)
+    print(f"wrote {out} ({len(data)} bytes): upload it in Teams, see README.md, 'Microsoft Teams'")
     return 0
 
 
@@ -382,7 +418,11 @@ def cmd_i18n(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Tovholder, the network bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    run = sub.add_parser(
+        "run",
+        help="run the bot: Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP), Teams "
+        "(with TEAMS_APP_ID), or both",
+    )
     run.add_argument("--host", help="address to listen on (default: $HOST, else 127.0.0.1)")
     run.set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database schema")
@@ -437,6 +477,21 @@ def build_parser() -> argparse.ArgumentParser:
     preview.set_defaults(func=cmd_nudges_preview)
     send = nudge_sub.add_parser("send", help="send what is due now, once (the bot does this)")
     send.set_defaults(func=cmd_nudges_send)
+    teams = sub.add_parser("teams", help="Microsoft Teams")
+    teams_sub = teams.add_subparsers(dest="teams_command", required=True)
+    package = teams_sub.add_parser(
+        "package", help="write the Teams app package (manifest and icons) to upload to Teams"
+    )
+    package.add_argument("--out", default="tovholder-teams.zip", help="the zip file to write")
+    package.add_argument(
+        "--domain",
+        required=True,
+        help="the public host name the bot answers on (https://HOST/api/messages)",
+    )
+    package.add_argument(
+        "--website", help="your organisation's page about the bot (default: https://HOST/)"
+    )
+    package.set_defaults(func=cmd_teams_package)
     i18n = sub.add_parser(
         "i18n", help="the message catalogues (gettext .po files, for translators)"
     )

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from waitress import wasyncore
 
-from bot.server import EVENTS_PATH, ReplayGuard, make_server, make_wsgi_app
+from bot.server import EVENTS_PATH, ReplayGuard, WSGIApp, make_server, make_wsgi_app, mount
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -86,7 +86,7 @@ def database_health(session_factory: sessionmaker[Session]) -> tuple[bool, str]:
     return True, "ok"
 
 
-def finish_work_after_acks(app: App) -> None:
+def finish_work_after_acks(app: App | None) -> None:
     """Wait for what listeners do after their ack (e.g. publishing a Home tab)."""
     executor = getattr(app, "listener_executor", None)
     if executor is not None:
@@ -100,28 +100,40 @@ def stop_scheduler(scheduler: BaseScheduler | None) -> None:
 
 
 def serve_http(
-    app: App,
+    app: App | None,
     *,
     settings: Settings,
     session_factory: sessionmaker[Session],
     scheduler: BaseScheduler | None,
     stop: StopSignal,
+    routes: dict[str, WSGIApp] | None = None,
 ) -> int:
-    """Serve until `stop`, then drain: close the port, finish requests in flight, stop."""
-    wsgi = make_wsgi_app(
-        app,
-        signing_secret=settings.slack_signing_secret or "",
-        replay_guard=ReplayGuard(session_factory),
-        health=lambda: database_health(session_factory),
+    """Serve until `stop`, then drain: close the port, finish requests in flight, stop.
+    `app` is Slack's (None: Teams only); `routes` are other platforms' endpoints."""
+
+    def health() -> tuple[bool, str]:
+        return database_health(session_factory)
+
+    slack = (
+        make_wsgi_app(
+            app,
+            signing_secret=settings.slack_signing_secret or "",
+            replay_guard=ReplayGuard(session_factory),
+            health=health,
+        )
+        if app is not None
+        else None
     )
+    wsgi = mount(routes or {}, slack, health=health)
     server = make_server(
         wsgi, host=settings.host, port=settings.port, threads=settings.server_threads
     )
+    paths = ([EVENTS_PATH] if app is not None else []) + list(routes or {})
     log.info(
-        "Tovholder listening on http://%s:%s%s (%s threads)",
+        "Tovholder listening on http://%s:%s (%s; %s threads)",
         settings.host,
         server.effective_port,
-        EVENTS_PATH,
+        ", ".join(paths),
         settings.server_threads,
     )
     while not stop.is_set:
@@ -176,10 +188,20 @@ class SlackUnreachable(Exception):
     """No connection to Slack for longer than allowed; the message says what to check."""
 
 
-def serve_health(host: str, port: int, check: HealthCheck) -> Any:
-    """`GET /healthz` on host:port in a background thread (Socket Mode has no other port)."""
+def serve_health(
+    host: str,
+    port: int,
+    check: HealthCheck,
+    routes: dict[str, WSGIApp] | None = None,
+    threads: int = 1,
+) -> Any:
+    """`GET /healthz` on host:port in a background thread (Socket Mode has no other port),
+    with `routes` (Teams' endpoint) beside it."""
 
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        route = (routes or {}).get(environ.get("PATH_INFO", ""))
+        if route is not None:
+            return route(environ, start_response)
         if environ.get("PATH_INFO") != "/healthz":
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"not found\n"]
@@ -190,7 +212,7 @@ def serve_health(host: str, port: int, check: HealthCheck) -> Any:
         )
         return [(detail + "\n").encode()]
 
-    server = make_server(wsgi, host=host, port=port, threads=1)
+    server = make_server(wsgi, host=host, port=port, threads=threads)
     threading.Thread(target=server.run, name="healthz", daemon=True).start()
     return server
 
@@ -212,6 +234,7 @@ def serve_socket_mode(
     session_factory: sessionmaker[Session],
     scheduler: BaseScheduler | None,
     stop: StopSignal,
+    routes: dict[str, WSGIApp] | None = None,
 ) -> int:
     """Hold the WebSocket to Slack until `stop`. Reconnects on its own; raises SlackRefused when
     Slack refuses the app token and SlackUnreachable after `slack_connect_timeout_s` without a
@@ -235,7 +258,7 @@ def serve_socket_mode(
             return False, "not connected to Slack"
         return database_health(session_factory)
 
-    health_server, where = _start_health_check(settings, health)
+    health_server, where = _start_health_check(settings, health, routes)
     log.info("Tovholder starting in Socket Mode (%s)", where)
     try:
         _hold_connection(client, settings=settings, stop=stop, socket_errors=socket_errors)
@@ -249,11 +272,15 @@ def serve_socket_mode(
     return 0
 
 
-def _start_health_check(settings: Settings, check: HealthCheck) -> tuple[Any, str]:
-    """The health check's server (None when its port is taken: Slack still works, only the
-    check is missing) and where it is, for the log."""
+def _start_health_check(
+    settings: Settings, check: HealthCheck, routes: dict[str, WSGIApp] | None
+) -> tuple[Any, str]:
+    """The health check's server, serving `routes` too (Teams' endpoint beside Slack's Socket
+    Mode), or None when its port is taken (Slack still works, only the check is missing), and
+    where it is, for the log."""
     try:
-        server = serve_health(settings.host, settings.port, check)
+        threads = settings.server_threads if routes else 1
+        server = serve_health(settings.host, settings.port, check, routes, threads=threads)
     except OSError as exc:
         return None, f"no health check: cannot listen on {settings.host}:{settings.port} ({exc})"
     return server, f"health check on http://{settings.host}:{server.effective_port}/healthz"

@@ -28,7 +28,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.context import REPLAY_KEYS_HEADER
-from models.replay import forget_seen_requests
+from models.replay import first_time_seen, forget_seen_requests
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,12 @@ class ReplayGuard:
         self._lock = threading.Lock()
         self._next_purge = 0.0
 
+    def first_time(self, keys: list[str]) -> bool:
+        """Whether none of `keys` was seen before, recording them in a transaction of its own:
+        for Teams' endpoint, whose handling does not run inside one request transaction."""
+        self.purge_if_due()
+        return first_time_seen(self._session_factory, keys, datetime.now(UTC))
+
     def purge_if_due(self) -> None:
         with self._lock:
             if time.monotonic() < self._next_purge:
@@ -237,6 +243,34 @@ def make_wsgi_app(
             environ[REPLAY_KEYS_ENVIRON] = json.dumps(keys)
         handled: Iterable[bytes] = slack(environ, start_response)
         return handled
+
+    return wsgi
+
+
+def mount(
+    routes: dict[str, WSGIApp],
+    fallback: WSGIApp | None,
+    *,
+    health: Callable[[], tuple[bool, str]] | None = None,
+) -> WSGIApp:
+    """Another platform's endpoints beside Slack's: a request for one of `routes`' paths goes
+    to its app, any other to `fallback` (Slack's `make_wsgi_app`, which also answers /healthz);
+    without Slack (`fallback` None) /healthz is answered here and anything else is 404."""
+
+    def not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            ok, detail = health() if health is not None else (True, "ok")
+            status = "200 OK" if ok else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [(detail + "\n").encode()]
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"not found\n"]
+
+    rest: WSGIApp = fallback or not_found
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        route = routes.get(environ.get("PATH_INFO", ""))
+        return (route or rest)(environ, start_response)
 
     return wsgi
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,20 @@ DEFAULT_SLACK_CONNECT_TIMEOUT_S = 180
 # The example values of .env.example: set, but not tokens.
 PLACEHOLDER_TOKENS = frozenset({"xoxb-your-bot-token", "xapp-your-app-level-token"})
 DEFAULT_SERVER_THREADS = 8
+TEAMS_APP_ID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 README_SETUP = "README.md, section 'Create the Slack app'"
+README_TEAMS = "README.md, section 'Microsoft Teams'"
+# Microsoft's public cloud. Tests point these at a local stand-in; a sovereign cloud sets its own.
+DEFAULT_TEAMS_OPENID_METADATA_URL = (
+    "https://login.botframework.com/v1/.well-known/openidconfiguration"
+)
+DEFAULT_TEAMS_LOGIN_URL = "https://login.microsoftonline.com"
+# The tenant a multi-tenant bot asks its token from (Bot Framework's own).
+TEAMS_MULTI_TENANT = "botframework.com"
+# Where a conversation is opened for someone who never wrote to the bot (no stored reference).
+DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 
 
 class ConfigError(Exception):
@@ -39,10 +53,36 @@ class Settings:
     log_level: str
     host: str = DEFAULT_HOST
     slack_connect_timeout_s: int = DEFAULT_SLACK_CONNECT_TIMEOUT_S
+    teams: TeamsSettings | None = None  # None: no Teams surface
+
+    @property
+    def slack(self) -> bool:
+        """Serve Slack (its credentials are set); False: Teams only."""
+        return bool(self.slack_bot_token)
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """The bot's Azure/Teams registration and the Microsoft endpoints it talks to."""
+
+    app_id: str
+    app_password: str  # the client secret of the app registration
+    tenant_id: str | None = None  # None: a multi-tenant bot
+    openid_metadata_url: str = DEFAULT_TEAMS_OPENID_METADATA_URL
+    token_url: str = ""  # "" : the login endpoint of the tenant (see `login_url`)
+    service_url: str = DEFAULT_TEAMS_SERVICE_URL
+
+    @property
+    def login_url(self) -> str:
+        """Where the bot gets its client-credentials token."""
+        if self.token_url:
+            return self.token_url
+        tenant = self.tenant_id or TEAMS_MULTI_TENANT
+        return f"{DEFAULT_TEAMS_LOGIN_URL}/{tenant}/oauth2/v2.0/token"
 
 
 def load_env_file(path: str | Path = ".env") -> None:
@@ -100,6 +140,13 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     if env is None:
         load_env_file()
         env = dict(os.environ)
+    teams = teams_settings_from_env(env)
+    slack_set = any(
+        env.get(name, "").strip()
+        for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+    )
+    if teams is not None and not slack_set:  # Teams only
+        return _common(env, bot_token="", app_token=None, signing_secret=None, teams=teams)
     bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
     app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
     signing_secret = env.get("SLACK_SIGNING_SECRET", "").strip() or None
@@ -116,13 +163,28 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
             "Tovholder cannot start: set "
             + " and ".join(missing)
             + " in the environment or in a .env file (copy .env.example to .env). "
-            + f"Where to find them: {README_SETUP}."
+            + f"Where to find them: {README_SETUP}. For Microsoft Teams (instead or as well) "
+            + f"set TEAMS_APP_ID and TEAMS_APP_PASSWORD; see {README_TEAMS}."
         )
     _check_slack_token_format(bot_token, app_token)
+    return _common(
+        env, bot_token=bot_token, app_token=app_token, signing_secret=signing_secret, teams=teams
+    )
+
+
+def _common(
+    env: dict[str, str],
+    *,
+    bot_token: str,
+    app_token: str | None,
+    signing_secret: str | None,
+    teams: TeamsSettings | None,
+) -> Settings:
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
     if not api_url.endswith("/"):
         api_url += "/"
     return Settings(
+        teams=teams,
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
         slack_app_token=app_token,
@@ -134,3 +196,63 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         host=env.get("HOST", "").strip() or DEFAULT_HOST,
         slack_connect_timeout_s=_int("SLACK_CONNECT_TIMEOUT", DEFAULT_SLACK_CONNECT_TIMEOUT_S, env),
     )
+
+
+def _url(name: str, env: dict[str, str], default: str) -> str:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.startswith(("https://", "http://")):
+        raise ConfigError(f"{name} must be a URL starting with https://, got {raw!r}.")
+    return raw
+
+
+def teams_settings_from_env(env: dict[str, str]) -> TeamsSettings | None:
+    """The Teams settings, or None when Teams is not configured (TEAMS_APP_ID unset)."""
+    app_id = env.get("TEAMS_APP_ID", "").strip()
+    password = env.get("TEAMS_APP_PASSWORD", "").strip()
+    if not app_id and not password:
+        return None
+    missing = [
+        name
+        for name, value in (("TEAMS_APP_ID", app_id), ("TEAMS_APP_PASSWORD", password))
+        if not value
+    ]
+    if missing:
+        raise ConfigError(
+            "Tovholder cannot start: for Microsoft Teams set "
+            + " and ".join(missing)
+            + " as well (the bot's app id and client secret from its Azure Bot or Teams "
+            + f"Developer Portal registration). See {README_TEAMS}."
+        )
+    if not TEAMS_APP_ID_RE.match(app_id):
+        raise ConfigError(
+            "TEAMS_APP_ID must be the bot's Microsoft app id, a GUID such as "
+            f"8f0e2c1a-5b7d-4c3e-9a61-2d4f6b8e0c17, got {app_id!r}. See {README_TEAMS}."
+        )
+    service_url = _url("TEAMS_SERVICE_URL", env, DEFAULT_TEAMS_SERVICE_URL)
+    return TeamsSettings(
+        app_id=app_id,
+        app_password=password,
+        tenant_id=env.get("TEAMS_TENANT_ID", "").strip() or None,
+        openid_metadata_url=_url(
+            "TEAMS_OPENID_METADATA_URL", env, DEFAULT_TEAMS_OPENID_METADATA_URL
+        ),
+        token_url=_url("TEAMS_TOKEN_URL", env, ""),
+        service_url=service_url if service_url.endswith("/") else service_url + "/",
+    )
+
+
+def teams_app_id_from_env(env: dict[str, str] | None = None) -> str:
+    """TEAMS_APP_ID alone (the app package needs no secret)."""
+    if env is None:
+        load_env_file()
+        env = dict(os.environ)
+    app_id = env.get("TEAMS_APP_ID", "").strip()
+    if not TEAMS_APP_ID_RE.match(app_id):
+        raise ConfigError(
+            "Set TEAMS_APP_ID to the bot's Microsoft app id (a GUID such as "
+            "8f0e2c1a-5b7d-4c3e-9a61-2d4f6b8e0c17) in the environment or in .env. "
+            f"See {README_TEAMS}."
+        )
+    return app_id

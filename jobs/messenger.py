@@ -3,8 +3,9 @@
 `jobs/` speaks only these terms — open a person's conversation, post a message carrying some
 outbox rows (its tags), find which tags were already posted there, ask a person's time zone —
 and gets typed outcomes back. One implementation per platform does the talking:
-`jobs/slack_messenger.py` for Slack (its Web API); a second platform adds its own module
-beside it. Tests use an in-memory one (`tests/jobs/fake_messenger.py`).
+`jobs/slack_messenger.py` for Slack (its Web API), `jobs/teams_messenger.py` for Teams (its
+Bot Connector); `jobs/platforms.py` routes between them when the bot serves both. Tests use
+an in-memory one (`tests/jobs/fake_messenger.py`).
 
 A message is the neutral `handlers.conversation.Message` the builders in `handlers/` return;
 each messenger renders it for its platform when it posts it (Slack: `handlers/slack_render`).
@@ -67,13 +68,27 @@ class MessengerError(Exception):
         self.outcome = outcome
 
 
+class CannotLook(Exception):
+    """`find_posted` on a platform that cannot show what the bot posted (Teams): whether a
+    message whose answer was lost arrived cannot be known, so it is not sent again (see
+    jobs/nudges.py; README, "Exactly once on Teams")."""
+
+
 class Messenger(Protocol):
     """Everything the clock side sends or asks a chat platform. Methods never retry by
     themselves: the outbox decides (see jobs/nudges.py). All but `post` raise
     `MessengerError` when they fail; `post` returns its outcome."""
 
-    surface: str
-    """The catalogue surface (`handlers.catalogue.surface`) the messages are built for."""
+    @property
+    def surface(self) -> str:
+        """The catalogue surface (`handlers.catalogue.surface`) the messages are built for."""
+        ...
+
+    def route(self, person: Member) -> Messenger:
+        """The messenger of the platform `person` is reached on: itself for one platform's
+        messenger; one of several for a network on several platforms (jobs/platforms.py).
+        Raises `MessengerError` (Refused) when `person` is on no platform the bot serves."""
+        ...
 
     def fits(self, message: Message) -> bool:
         """Whether `message` fits in one message of the platform, as it would be posted (its
@@ -92,7 +107,7 @@ class Messenger(Protocol):
         self, conversation: Conversation, tags: Collection[Tag], since: datetime
     ) -> Mapping[Tag, str | None]:
         """Which of `tags` messages posted in `conversation` since `since` carry: tag -> the
-        message's ref."""
+        message's ref. Raises `CannotLook` where the platform cannot tell."""
         ...
 
     def time_zone(self, person: Member) -> str | None:

@@ -50,6 +50,7 @@ from handlers.sparring import (
 from handlers.spread import build_spread_notice, spread_notice_facts
 from jobs.messenger import (
     Ambiguous,
+    CannotLook,
     Failure,
     Message,
     Messenger,
@@ -753,6 +754,9 @@ def deliver_member(
     return done
 
 
+UNCONFIRMED = "unconfirmed"  # the detail of a row that may or may not have arrived
+
+
 def _send(
     session: Session,
     messenger: Messenger,
@@ -766,6 +770,7 @@ def _send(
     """Deliver `live` (one member's claimed rows) as few messages as fit: look first for those
     tried before, build the rest, post each message behind the fence and record it. None when
     all is done; else how a post failed and the rows of that message."""
+    messenger = messenger.route(member)  # the platform this member is reached on
     conversation = next((n.channel_id for n in live if n.channel_id), None)
     if any(n.attempts for n in live):
         conversation = _drop_found_posted(session, messenger, member, live, done, clock)
@@ -809,6 +814,22 @@ def _post_one(
     return "sent"
 
 
+def _unconfirmed(session: Session, tried: list[Nudge], live: list[Nudge], done: Delivery) -> None:
+    """Rows tried before on a platform that cannot show what was posted: the member may have
+    the message, so it is not sent again (at most once); each is settled failed, "unconfirmed",
+    for a person to look at."""
+    for nudge in tried:
+        log.warning(
+            "nudge %s to member %s may or may not have arrived (the platform's answer was "
+            "lost, and it cannot be asked): not sent again",
+            nudge.id,
+            nudge.member_id,
+        )
+        done.add(nudge, _settle(session, nudge, NudgeStatus.FAILED, UNCONFIRMED))
+        live.remove(nudge)
+    session.commit()
+
+
 def _drop_found_posted(
     session: Session,
     messenger: Messenger,
@@ -824,7 +845,13 @@ def _drop_found_posted(
     if not conversation:  # e.g. after a restore: find the conversation to look in
         conversation = messenger.open_conversation(member)
     tried = [n for n in live if n.attempts]
-    found = messenger.find_posted(conversation, [n.id for n in tried], min(n.due_at for n in tried))
+    try:
+        found = messenger.find_posted(
+            conversation, [n.id for n in tried], min(n.due_at for n in tried)
+        )
+    except CannotLook:  # the platform cannot show what was posted: never send twice
+        _unconfirmed(session, tried, live, done)
+        found = {}
     seen = [n for n in tried if n.id in found]
     for nudge in seen:
         done.add(nudge, "sent")

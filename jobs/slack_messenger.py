@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -76,6 +76,9 @@ class SlackMessenger:
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
+
+    def route(self, person: Member) -> Self:
+        return self
 
     def fits(self, message: Message) -> bool:
         return fits(message)

@@ -58,6 +58,7 @@ KEY_PREFIXES = frozenset(
         "notice",
         "followup",
         "spread",
+        "teams",
         "when",
     }
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Self
 
 from jobs import slack_messenger
 from jobs.messenger import (
@@ -70,6 +71,9 @@ class FakeMessenger:
         return queue.pop(0) if queue else None
 
     # --- the port --------------------------------------------------------------------------
+
+    def route(self, person: Member) -> Self:
+        return self
 
     def fits(self, message: Message) -> bool:
         return slack_messenger.fits(message)
