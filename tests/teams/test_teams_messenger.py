@@ -3,6 +3,7 @@ pass — what each answer of the Bot Connector means, and what exactly once mean
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -76,6 +77,9 @@ def rows(session_factory: sessionmaker[Session], member_id: int) -> list[Nudge]:
         )
 
 
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
 def test_nudges_reach_a_teams_member_in_a_conversation_opened_for_them(
     teams: TeamsStandIn, session_factory: sessionmaker[Session], anna_on_teams_only: int
 ) -> None:
@@ -86,7 +90,11 @@ def test_nudges_reach_a_teams_member_in_a_conversation_opened_for_them(
     assert create.body["tenantId"] == TENANT_ID
     chat = teams.conversations[ANNA_TEAMS]  # the 1:1 conversation the stand-in made
     messages = teams.messages(chat)
-    assert messages and all(m["type"] == "message" and m["text"] for m in messages)
+    assert messages and all(m["type"] == "message" and m["summary"] for m in messages)
+    for message in messages:  # Adaptive Cards in Teams' Markdown, no Slack markup
+        assert {a["contentType"] for a in message["attachments"]} == {CARD}
+        shown = json.dumps([a["content"] for a in message["attachments"]])
+        assert "Action.Submit" in shown and "&lt;" not in shown and "<@" not in shown
     sent = rows(session_factory, anna_on_teams_only)
     assert {n.status for n in sent} == {NudgeStatus.SENT}
     assert {n.message_ts for n in sent} <= {s.activity_id for s in teams.sent}
@@ -311,3 +319,37 @@ def test_through_every_kind_of_fault_no_nudge_reaches_anyone_twice(
             assert (status, detail) == (NudgeStatus.FAILED, "unconfirmed"), nudge_id
     unconfirmed = [i for i, (s, _) in settled.items() if s is NudgeStatus.FAILED]
     assert 0 < len(unconfirmed) < len(settled)
+
+
+def test_a_mixed_network_hears_each_member_on_their_platform_in_its_format(
+    teams: TeamsStandIn, session_factory: sessionmaker[Session], network: object
+) -> None:
+    """One pass over a network with members on Slack and on Teams: each gets their nudge
+    once, on their platform, built for it (Slack mrkdwn in Block Kit; Teams cards)."""
+    with session_factory.begin() as session:
+        anna = session.scalars(select(Member).where(Member.slack_user_id == ANNA)).one()
+        anna.slack_user_id = None
+        anna.teams_user_id = ANNA_TEAMS
+        anna_id = anna.id
+        on_slack = [
+            m.id for m in session.scalars(select(Member).where(Member.active)) if m.slack_user_id
+        ]
+    slack = FakeMessenger()
+    both = ByPlatform(slack=slack, teams=teams_messenger(teams, session_factory))
+    report = run_nudge_pass(
+        session_factory=session_factory, messenger=both, now=HALFWAY, refresh_zones=False
+    )
+    assert report.outcomes.get("sent", 0) >= 2
+    cards = teams.messages(teams.conversations[ANNA_TEAMS])
+    assert len(cards) == 1  # one message for Anna's moment, on Teams only
+    assert {a["contentType"] for a in cards[0]["attachments"]} == {CARD}
+    assert f"D{anna_id}" not in {p.conversation for p in slack.posted}
+    reached_on_slack = {p.conversation for p in slack.posted}
+    assert reached_on_slack and reached_on_slack <= {f"D{i}" for i in on_slack}
+    assert len(slack.posted) == len(reached_on_slack)  # one message per member-moment
+    assert {n.status for n in rows(session_factory, anna_id)} == {NudgeStatus.SENT}
+    # The same builder, each surface's markup: ** in the card, * (mrkdwn) on Slack.
+    card_text = json.dumps(cards[0]["attachments"])
+    assert "**" in card_text
+    slack_text = json.dumps([p.message for p in slack.posted], default=str)
+    assert "**" not in slack_text
