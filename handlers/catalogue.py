@@ -188,10 +188,37 @@ def render_text(text: str, surface: str = "slack") -> str:
     return SURFACES[surface].text(text)
 
 
+# The slash commands the texts name, and each one's key for the word that starts the same
+# command on a surface where commands are typed words (Teams: `sparring 2t`, `opfølgning`).
+SLASH_COMMANDS = ("sparring", "prep", "followup", "spread", "network")
+_SLASH_COMMAND_RE = re.compile(r"(?<![\w/])/(" + "|".join(SLASH_COMMANDS) + r")(?![\w-])")
+# Surfaces whose people type a command as a word (key "<surface>.command.<command>").
+COMMAND_WORD_SURFACES = frozenset({"teams"})
+
+
+def command_word(lang: str | None, command: str, surface: str = "slack") -> str:
+    """How a person starts `command` on `surface`: `/sparring` on Slack, `sparring` on
+    Teams (in the language: `opfølgning` for `/followup` in Danish)."""
+    if surface not in COMMAND_WORD_SURFACES:
+        return f"/{command}"
+    return MESSAGES[language(lang)][f"{surface}.command.{command}"]
+
+
+def with_command_words(lang: str | None, text: str, surface: str) -> str:
+    """`text` naming the commands as `surface` takes them: the texts name Slack's slash
+    commands; on Teams `/followup status` reads `opfølgning status`. Only the template's
+    own words change (placeholders are filled later), so typed text is never touched."""
+    if surface not in COMMAND_WORD_SURFACES:
+        return text
+    return _SLASH_COMMAND_RE.sub(lambda m: command_word(lang, m[1], surface), text)
+
+
 @functools.cache
 def template(lang: str | None, key: str, surface: str = "slack") -> str:
-    """The text of `key` in `lang` for `surface`, placeholders unfilled."""
-    return render_text(MESSAGES[language(lang)][key], surface)
+    """The text of `key` in `lang` for `surface`, placeholders unfilled, commands named as
+    that surface takes them (see `with_command_words`)."""
+    text = MESSAGES[language(lang)][key]
+    return render_text(with_command_words(lang, text, surface), surface)
 
 
 # The Slack templates, made once: `t()` is on every request's path.

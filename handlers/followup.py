@@ -8,15 +8,14 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers import conversation as c
-from handlers import slack_render
 from handlers.catalogue import format_date, t
-from handlers.context import scope_of
+from handlers.context import RequestScope, scope_of
 from handlers.conversation import DateInput, Form, TextInput
 from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.render import render_period
-from handlers.replies import open_form
+from handlers.replies import answer_command, open_form
 from handlers.replies import open_view_lazy as open_view
 from models.followup import (
     MAX_TEXT,
@@ -97,29 +96,24 @@ def render_followups(
     return c.Message(header, parts)
 
 
-def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    text = str(body.get("text", "")).strip()
+def followup_command(scope: RequestScope, text: str) -> str | c.Message | Form:
+    """`/followup` (`opfølgning` on Teams): a text is saved as today's follow-up; none opens
+    the form; `status` lists this period's; `help` explains."""
+    text = text.strip()
     word = text.split(maxsplit=1)[0].lower() if text else ""
     if word in HELP_WORDS:
-        ack(response_type="ephemeral", text=t(scope.lang, "followup.help"))
-        return
+        return t(scope.lang, "followup.help")
     member = scope.require_member()
     lang = member.lang
     today = member.today(scope.now)
     if not text:
-        open_form(context, lang, build_followup_modal(lang, today=today, row=None))
-        ack()
-        return
+        return build_followup_modal(lang, today=today, row=None)
     if word == "status":
         period = period_for(member.network, today)
         if period is None:
-            ack(response_type="ephemeral", text=t(lang, "followup.status.none"))
-            return
+            return t(lang, "followup.status.none")
         rows = followups_in_period(session=scope.db, member=member, period=period)
-        listed = render_followups(lang, member, rows, render_period(lang, period))
-        ack(response_type="ephemeral", **slack_render.message(listed))
-        return
+        return render_followups(lang, member, rows, render_period(lang, period))
     row = log_followup(
         session=scope.db,
         member=member,
@@ -129,15 +123,13 @@ def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, A
         now=scope.now,
     )
     scope.db.commit()
-    ack(
-        response_type="ephemeral",
-        text=t(
-            lang,
-            "followup.saved",
-            day=row.followed_up_on,
-            agreed=escape_slack(excerpt(row.agreed, 300)),
-        ),
-    )
+    agreed = escape_slack(excerpt(row.agreed, 300))
+    return t(lang, "followup.saved", day=row.followed_up_on, agreed=agreed)
+
+
+def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    answer_command(ack, context, scope.lang, followup_command(scope, str(body.get("text", ""))))
 
 
 def handle_followup_edit(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

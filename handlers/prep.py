@@ -25,7 +25,7 @@ from handlers.conversation import (
 from handlers.forms import Submitted, metadata_of, reject, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.replies import open_form
+from handlers.replies import answer_command, open_form
 from handlers.replies import open_view_lazy as open_view
 from models.errors import FieldErrors
 from models.network import Meeting, Member
@@ -388,36 +388,32 @@ def prep_modal_for(
     )
 
 
-def handle_prep_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    """`/prep` opens the form (after the ack, see open_view); `status` and `help` answer here."""
-    scope = scope_of(context)
-    word = str(body.get("text", "")).strip().split(maxsplit=1)[0:1]
+def prep_command(scope: RequestScope, text: str) -> str | Form:
+    """`/prep` (or `prep` on Teams): the preparation form; `status` and `help` answer in text."""
+    word = text.strip().split(maxsplit=1)[0:1]
     sub = word[0].lower() if word else ""
     if sub in {"help", "hjælp", "hjaelp", "?"}:
-        ack(response_type="ephemeral", text=t(scope.lang, "prep.help"))
-        return
+        return t(scope.lang, "prep.help")
     if sub not in {"", "status", "open", "åbn"}:
-        ack(
-            response_type="ephemeral",
-            text=t(scope.lang, "prep.error.unknown_subcommand", word=unescape_slack(sub))
+        return (
+            t(scope.lang, "prep.error.unknown_subcommand", word=unescape_slack(sub))
             + "\n\n"
-            + t(scope.lang, "prep.help"),
+            + t(scope.lang, "prep.help")
         )
-        return
     member = scope.require_member()
     meeting = upcoming_meeting(member, scope.now)
     if meeting is None:
-        ack(response_type="ephemeral", text=t(member.lang, "prep.no_meeting"))
-        return
+        return t(member.lang, "prep.no_meeting")
     if sub == "status":
         status = prep_status(session=scope.db, member=member, meeting=meeting)
-        ack(
-            response_type="ephemeral",
-            text=render_prep_status(member.lang, member, status, scope.now),
-        )
-        return
-    open_form(context, member.lang, prep_modal_for(scope, member, meeting, list(PrepPart)))
-    ack()
+        return render_prep_status(member.lang, member, status, scope.now)
+    return prep_modal_for(scope, member, meeting, list(PrepPart))
+
+
+def handle_prep_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """`/prep` opens the form (after the ack, see open_view); `status` and `help` answer here."""
+    scope = scope_of(context)
+    answer_command(ack, context, scope.lang, prep_command(scope, str(body.get("text", ""))))
 
 
 def handle_prep_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from handlers import conversation as c
-from handlers.catalogue import Mrkdwn, format_date, markup_join, person_mention, t
+from handlers.catalogue import (
+    Mrkdwn,
+    current_surface,
+    format_date,
+    markup_join,
+    person_mention,
+    t,
+)
 from handlers.ids import Action, Block
-from handlers.parsing import escape_slack
-from models.network import Period
-from models.sparring import PeriodTotal, SparringEntry, SparringReceiver, SparringStatus
+from handlers.parsing import escape_slack, member_reference
+from models.network import Member, Period
+from models.sparring import (
+    MEMBER_REF_PREFIX,
+    PeriodTotal,
+    SparringEntry,
+    SparringReceiver,
+    SparringStatus,
+)
 
 NOTE_PREVIEW = 140
 
@@ -42,10 +55,23 @@ def _receivers(lang: str, entry: SparringEntry) -> str:
     return t(lang, "sparring.logged.receivers", users=ids) if ids else ""
 
 
+def _member_refs(note: str, receivers: list[Member]) -> str:
+    """A note written on Teams names its receivers as members (`<@member:42>`): on Slack a
+    mention of the member's Slack user, elsewhere (or without one) "@name"."""
+    if MEMBER_REF_PREFIX not in note:
+        return note
+    slack = current_surface() == "slack"
+    for m in receivers:
+        shown = f"<@{m.slack_user_id}>" if slack and m.slack_user_id else f"@{m.name}"
+        note = note.replace(member_reference(m.id), shown)
+    return note
+
+
 def render_note(lang: str, entry: SparringEntry, limit: int | None = None) -> str:
     if not entry.note:
         return ""
     note = entry.note if limit is None or len(entry.note) <= limit else entry.note[:limit] + "…"
+    note = _member_refs(note, entry.receiver_members)
     # Mentions in a note are the entry's receivers: people Slack and the bot resolved.
     resolved = [m.slack_user_id or "" for m in entry.receiver_members]
     return t(lang, "sparring.logged.note", note=escape_slack(note, mentions=resolved))

@@ -10,7 +10,6 @@ from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
-from handlers import slack_render
 from handlers.blocks import (
     option,
     search_options,
@@ -21,7 +20,7 @@ from handlers.conversation import Choice, Form, FormPart, Option, Paragraph, Tex
 from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.replies import open_form, reply_ephemeral
+from handlers.replies import answer_command, open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
 from models.network import Meeting, Member
 from models.prep import PrepExample, network_members
@@ -263,29 +262,27 @@ def handle_open_spread_button(ack: Ack, context: dict[str, Any]) -> None:
     ack()
 
 
-def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    text = str(body.get("text", "")).strip()
+def spread_command(scope: RequestScope, text: str) -> str | c.Message | Form:
+    """`/spread` (`spredning` on Teams): the form; `status` lists what was logged."""
+    text = text.strip()
     word = text.split(maxsplit=1)[0].lower() if text else ""
     if word in HELP_WORDS:
-        ack(response_type="ephemeral", text=t(scope.lang, "spread.help"))
-        return
+        return t(scope.lang, "spread.help")
     if word not in {"", "status"}:
-        ack(
-            response_type="ephemeral",
-            text=t(scope.lang, "spread.error.unknown_subcommand", word=unescape_slack(word))
+        return (
+            t(scope.lang, "spread.error.unknown_subcommand", word=unescape_slack(word))
             + "\n\n"
-            + t(scope.lang, "spread.help"),
+            + t(scope.lang, "spread.help")
         )
-        return
     member = scope.require_member()
-    lang = member.lang
     if word == "status":
-        listed = render_spread_list(lang, spread_actions(session=scope.db, member=member))
-        ack(response_type="ephemeral", **slack_render.message(listed))
-        return
-    open_form(context, lang, open_spread_form(scope, member))
-    ack()
+        return render_spread_list(member.lang, spread_actions(session=scope.db, member=member))
+    return open_spread_form(scope, member)
+
+
+def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    answer_command(ack, context, scope.lang, spread_command(scope, str(body.get("text", ""))))
 
 
 def _saved_view(lang: str, callback: Callback) -> Form:
