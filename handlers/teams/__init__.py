@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.catalogue import MESSAGES, template
+from handlers.teams import commands
 from handlers.teams.connector import Connector
 from models.network import Member, Platform, find_people_on, pick_member
 
@@ -141,6 +142,10 @@ def handle_activity(
     key = answer_for(member, activity)
     if key is None:
         return None
+    if member is not None:  # a member's command, the help or the welcome: cards
+        return commands.answer(
+            activity, key, member=member, session=session, connector=connector, now=now
+        )
     text = template(_language(member, activity), key, "markdown")
     reply: dict[str, Any] = {"type": "message", "text": text, "textFormat": "markdown"}
     if activity.get("type") == "message" and _str(activity, "id"):
