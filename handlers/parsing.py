@@ -267,8 +267,10 @@ def parse_sparring_log(text: str, *, today: date) -> ParsedSparring:
         if step is None:
             break  # the note has started
         pos = step
+    # Mentions in the note are receivers too: found before unescaping, as typed `<@U1>`
+    # arrives as `&lt;@U1&gt;` and must stay text.
+    receivers.extend(m["id"] for m in MENTION_RE.finditer(text, pos))
     note = unescape_slack(text[pos:].strip())
-    receivers.extend(m["id"] for m in MENTION_RE.finditer(note))
     return ParsedSparring(
         minutes=minutes,
         given_on=given_on or today,

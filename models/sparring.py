@@ -202,7 +202,8 @@ def _resolve_receivers(session: Session, giver: Member, refs: list[str]) -> list
     missing = [ref for ref in unique_ids if ref not in found]
     if missing:
         raise InputError("sparring.error.not_members", users=missing)
-    return [found[ref] for ref in unique_ids]
+    # One person may be named both ways (a Slack mention and a member reference): once.
+    return list({m.id: m for m in (found[ref] for ref in unique_ids)}.values())
 
 
 def log_sparring(
