@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from handlers.catalogue import teams_plain
 from handlers.ids import Callback
+from handlers.teams import commands
 from models.followup import ManagerFollowUp
 from models.network import Member
 from models.sparring import SparringEntry
@@ -250,3 +251,19 @@ def test_a_mention_of_the_bot_before_the_command_is_ignored(teams_bot: TeamsBot)
     )
     assert "30 min" in card_text(answer)
     assert [e.minutes for e in entries(teams_bot, "U0ANNA0001")] == [30]
+
+
+def test_an_unexpected_failure_is_answered_with_a_reference_and_nothing_kept(
+    teams_bot: TeamsBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(scope: Any, text: str) -> str:
+        scope.db.add(ManagerFollowUp(member_id=scope.member.id, followed_up_on=YESTERDAY))
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(commands.COMMANDS, "opfølgning", broken)
+    text = card_text(say(teams_bot, ANNA_TEAMS, "opfølgning noget"))
+    ref = re.search(r"\b[0-9a-f]{8}\b", text)
+    assert ref is not None and "boom" not in text
+    assert ref[0] in caplog.text and "RuntimeError('boom')" in caplog.text
+    with teams_bot.session_factory() as session:
+        assert session.scalars(select(ManagerFollowUp)).all() == []
