@@ -216,8 +216,10 @@ def with_command_words(lang: str | None, text: str, surface: str) -> str:
 @functools.cache
 def template(lang: str | None, key: str, surface: str = "slack") -> str:
     """The text of `key` in `lang` for `surface`, placeholders unfilled, commands named as
-    that surface takes them (see `with_command_words`)."""
-    text = MESSAGES[language(lang)][key]
+    that surface takes them (see `with_command_words`). Where a text names the platform
+    itself, the surface's own entry `<key>.<surface>` is taken instead."""
+    texts = MESSAGES[language(lang)]
+    text = texts.get(f"{key}.{surface}", texts[key])  # a text that names the platform
     return render_text(with_command_words(lang, text, surface), surface)
 
 

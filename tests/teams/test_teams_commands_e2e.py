@@ -137,6 +137,7 @@ def test_a_mention_of_someone_outside_the_network_gets_the_friendly_error(
         ("sparring logget 2x", "Jeg forstod ikke varigheden “2x”"),
         ("sparring banan", "Jeg kender ikke sparring banan."),
         ("sparring 2t 1/11", "ligger i fremtiden"),
+        ("sparring 2t med @Bo", "så Teams gør navnet til en omtale"),  # typed, no mention
     ],
 )
 def test_bad_input_gets_the_friendly_error_naming_the_teams_command(
@@ -145,6 +146,7 @@ def test_bad_input_gets_the_friendly_error_naming_the_teams_command(
     text = card_text(say(teams_bot, ANNA_TEAMS, typed))
     assert expected in text
     assert "/sparring" not in text  # the Teams word, not Slack's slash command
+    assert "Slack" not in text
     assert entries(teams_bot, "U0ANNA0001") == []
 
 
