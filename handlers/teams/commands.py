@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import conversation as c
 from handlers import teams_render
-from handlers.catalogue import MESSAGES, surface, t
+from handlers.catalogue import MESSAGES, surface, t, teams_plain
 from handlers.context import RequestScope
 from handlers.errors import error_text
 from handlers.followup import followup_command
@@ -204,7 +204,7 @@ def reply_activity(lang: str, reply: CommandReply) -> dict[str, Any]:
         summary = message.summary
     return {
         "type": "message",
-        "summary": teams_render.plain(summary),
+        "summary": teams_plain(summary),  # Teams text of the catalogue's: exact
         "attachments": [teams_render.attachment(card) for card in cards],
     }
 

@@ -17,7 +17,7 @@ from handlers.catalogue import teams_plain
 from handlers.ids import Callback
 from handlers.teams import commands
 from models.followup import ManagerFollowUp
-from models.network import Member
+from models.network import Member, Platform
 from models.sparring import SparringEntry
 from tests.conftest import BO, CAMILLA, FREDERIK
 from tests.e2e.conftest import BotUnderTest
@@ -269,3 +269,19 @@ def test_an_unexpected_failure_is_answered_with_a_reference_and_nothing_kept(
     assert ref[0] in caplog.text and "RuntimeError('boom')" in caplog.text
     with teams_bot.session_factory() as session:
         assert session.scalars(select(ManagerFollowUp)).all() == []
+
+
+def test_a_member_only_on_teams_can_be_a_receiver(teams_bot: TeamsBot) -> None:
+    with teams_bot.session_factory.begin() as session:
+        bo = session.scalars(select(Member).where(Member.slack_user_id == BO)).one()
+        bo.set_identity(Platform.SLACK, None)
+        bo_id = bo.id
+    say(teams_bot, ANNA_TEAMS, "/sparring 1t <at>Bo</at>", mention("Bo", BO_TEAMS, BO_AAD))
+    (entry,) = entries(teams_bot, "U0ANNA0001")
+    assert [m.id for m in entry.receiver_members] == [bo_id]
+
+
+def test_the_summary_is_plain_text(teams_bot: TeamsBot) -> None:
+    answer = say(teams_bot, ANNA_TEAMS, "sparring 1t *hej*")
+    assert answer["summary"].startswith("✅ Registreret: 1 t sparring")
+    assert "\\" not in answer["summary"] and "**" not in answer["summary"]
