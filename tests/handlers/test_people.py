@@ -273,3 +273,19 @@ def test_a_member_without_an_identity_who_was_erased_is_erased() -> None:
 def _no_leaking_surface() -> Iterator[None]:
     yield
     assert catalogue.current_surface() == "slack"
+
+
+def test_a_note_names_the_receivers_it_mentions() -> None:
+    anna = Person(name="Anna *A*", slack_id="U0ANNA0001")
+    note = "<@U0ANNA0001|anna> - 1. ok <@U0OTHER001>\n- <!here>"
+    with catalogue.surface("slack"):
+        assert catalogue.escape_naming("en", note, [anna]) == (
+            "<@U0ANNA0001> - 1. ok &lt;@U0OTHER001&gt;\n- &lt;!here&gt;"
+        )
+    with catalogue.surface("teams"):
+        # Anna by name; markup starts only where the note's own lines start, as typed.
+        assert catalogue.escape_naming("en", note, [anna]) == (
+            "**Anna \\*A\\*** - 1. ok \\<@U0OTHER001\\>\n\\- \\<!here\\>"
+        )
+        held = "\ue001" + "0" + "\ue001"  # typed text cannot pose as a held place
+        assert catalogue.escape_naming("en", held, [anna]) == "0"
