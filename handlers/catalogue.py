@@ -346,8 +346,8 @@ def mention(slack_user_id: str | None) -> Mrkdwn:
     """A live mention of a Slack user the bot knows (never built from typed text)."""
     if slack_user_id is None:  # a person not on Slack
         return Mrkdwn("")
-    if not SLACK_USER_ID_RE.fullmatch(slack_user_id):
-        return escape(slack_user_id)
+    if _SURFACE.get() != "slack" or not SLACK_USER_ID_RE.fullmatch(slack_user_id):
+        return escape(slack_user_id)  # no live Slack markup off Slack: the id, inert
     return Mrkdwn(f"<@{slack_user_id}>")
 
 

@@ -289,3 +289,13 @@ def test_a_note_names_the_receivers_it_mentions() -> None:
         )
         held = "\ue001" + "0" + "\ue001"  # typed text cannot pose as a held place
         assert catalogue.escape_naming("en", held, [anna]) == "0"
+
+
+def test_a_slack_id_is_no_markup_off_slack() -> None:
+    """Older callers still pass Slack ids (e.g. the ids a member typed that are no members):
+    Slack gets the mention, Teams the id as inert text."""
+    with catalogue.surface("slack"):
+        assert t("en", "sparring.error.not_members", users=["U0NOBODY01"]).count("<@U0NOBODY01>")
+    with catalogue.surface("teams"):
+        text = t("en", "sparring.error.not_members", users=["U0NOBODY01"])
+        assert "U0NOBODY01" in text and "<@" not in text
