@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from handlers import conversation as c
 from handlers import slack_render
-from handlers.catalogue import format_weekday, person_mention, relative_day, t
+from handlers.catalogue import format_weekday, name_of, relative_day, t
 from handlers.context import scope_of
 from handlers.conversation import DateInput, Form
 from handlers.forms import Submitted, info_form, reject
@@ -25,6 +25,7 @@ from handlers.replies import open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
 from models.network import Meeting, MeetingChange, Member
 from models.nudges import Nudge, NudgeKind, snooze_until
+from models.people import person_of
 from models.prep import AgendaItem, PrepPart, PrepStatus
 
 log = logging.getLogger(__name__)
@@ -135,13 +136,12 @@ def build_agenda_nudge(
             item.text if len(item.text) <= QUESTION_SHOWN else item.text[:QUESTION_SHOWN] + "…"
         )
         params = {
-            "asker": person_mention(lang, item.asker.slack_user_id),
+            "asker": person_of(item.asker),
             "text": escape_slack(question),
         }
         if item.handed_over_from is not None:
-            lines.append(
-                t(lang, "nudge.agenda.handed_over", primary=item.handed_over_from.name, **params)
-            )
+            primary = name_of(lang, person_of(item.handed_over_from))
+            lines.append(t(lang, "nudge.agenda.handed_over", primary=primary, **params))
         elif item.as_primary:
             lines.append(t(lang, "nudge.agenda.primary", **params))
         else:

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
-from handlers.catalogue import person_mention, t
+from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import Choice, DateInput, Form, FormPart, Option, TextInput
 from handlers.forms import Submitted, info_form, submit_form
@@ -32,6 +32,7 @@ from handlers.render import (
 )
 from handlers.replies import open_form, open_view_lazy, reply_ephemeral
 from models.network import Member, Role
+from models.people import person_of
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
@@ -118,7 +119,7 @@ def sparring_received_facts(
 def build_sparring_received(lang: str, *, receiver: SparringReceiver, nudge_id: int) -> c.Message:
     """ "Anna logged 2 h of sparring with you" with a "that's not right" button."""
     entry = receiver.entry
-    giver = person_mention(lang, entry.giver.slack_user_id)
+    giver = person_of(entry.giver)
     text = t(
         lang,
         "notice.sparring",
@@ -153,9 +154,7 @@ def dispute_notice_facts(
 
 def build_dispute_notice(lang: str, *, receiver: SparringReceiver) -> c.Message:
     """To a facilitator: a receiver disputes an entry, with the two ways to settle it."""
-    summary = t(
-        lang, "notice.dispute.text", receiver=person_mention(lang, receiver.member.slack_user_id)
-    )
+    summary = t(lang, "notice.dispute.text", receiver=person_of(receiver.member))
     return c.Message(summary, dispute_parts(lang, receiver))
 
 

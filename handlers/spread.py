@@ -14,7 +14,7 @@ from handlers.blocks import (
     option,
     search_options,
 )
-from handlers.catalogue import person_mention, t
+from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import Choice, Form, FormPart, Option, Paragraph, TextInput
 from handlers.forms import Submitted, info_form, metadata_of, submit_form
@@ -23,6 +23,7 @@ from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.replies import answer_command, open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
 from models.network import Meeting, Member
+from models.people import person_of
 from models.prep import PrepExample, network_members
 from models.spread import (
     MAX_TEXT,
@@ -163,11 +164,7 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> c.Message:
             lang,
             "spread.list.entry",
             solution=escape_slack(excerpt(row.solution, 300)),
-            source=t(
-                lang, "spread.list.source", user=person_mention(lang, row.source.slack_user_id)
-            )
-            if row.source
-            else "",
+            source=t(lang, "spread.list.source", user=person_of(row.source)) if row.source else "",
             meeting=t(lang, "spread.list.meeting", number=row.meeting.number)
             if row.meeting
             else "",
@@ -196,7 +193,7 @@ def build_spread_notice(lang: str, *, row: SpreadAction, nudge_id: int) -> c.Mes
     text = t(
         lang,
         "notice.spread",
-        member=person_mention(lang, row.member.slack_user_id),
+        member=person_of(row.member),
         solution=solution,
         status=t(lang, f"spread.status.{row.status.value}").lower(),
         effect=escape_slack(" " + excerpt(row.effect, 600)) if row.effect else "",

@@ -17,6 +17,7 @@ from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
 from models.network import FORGOTTEN_PREFIX, Meeting, Member, Platform, reached_as
 from models.nudges import Nudge, NudgeKind, NudgeStatus
+from models.people import ERASED_NAME
 from models.prep import Preparation, PrepExample, PrepQuestion
 from models.sparring import SparringEntry, SparringReceiver
 from models.spread import SpreadAction
@@ -437,7 +438,7 @@ _PROFILE_ERASED = (
 def _blank_profile(member: Member, now: datetime) -> None:
     """The person's row keeps only a placeholder name; they take part no more."""
     mid = member.id
-    member.name = f"Slettet medlem {mid}"
+    member.name = f"{ERASED_NAME} {mid}"
     for identity in member.identities:  # reachable nowhere, and named by no id any more
         identity.external_id = f"{FORGOTTEN_PREFIX}{mid}"
         identity.conversation = None

@@ -10,7 +10,6 @@ from handlers.catalogue import (
     format_date,
     format_money,
     format_number,
-    mention,
     t,
 )
 from handlers.context import RequestScope
@@ -19,6 +18,7 @@ from handlers.parsing import MENTION_RE, escape_slack, option_name, unescape_sla
 from models.errors import InputError
 from models.network import Member, Network, Role
 from models.network_admin import add_member, move_meeting, remove_member
+from models.people import person_of
 from models.summary import MAX_PER_WORKPLACE, FeeLine
 
 OPTION_RE = re.compile(r'(\w+)=(?:["“”]([^"“”]*)["“”]|(\S+))')
@@ -72,7 +72,7 @@ def _add(scope: RequestScope, lang: str, network: Network, by: Member, text: str
     return t(
         lang,
         "network.added",
-        user=mention(member.slack_user_id),
+        user=person_of(member),
         organisation=escape_slack(member.organisation or ""),
     )
 
@@ -86,7 +86,7 @@ def _remove(scope: RequestScope, lang: str, network: Network, by: Member, text: 
         session=scope.db, network=network, by=by, slack_user_id=found["id"], now=scope.now
     )
     scope.db.commit()
-    return t(lang, "network.removed", user=mention(member.slack_user_id))
+    return t(lang, "network.removed", user=person_of(member))
 
 
 def _move_meeting(scope: RequestScope, lang: str, network: Network, by: Member, text: str) -> str:

@@ -16,7 +16,7 @@ from handlers.catalogue import (
     Mrkdwn,
     format_date,
     markup_join,
-    person_mention,
+    person,
     t,
 )
 from handlers.context import RequestScope, scope_of
@@ -33,6 +33,7 @@ from handlers.render import dispute_parts, render_period
 from models.errors import InputError
 from models.network import Meeting, Member, Network, sister_of
 from models.nudges import unreached_members
+from models.people import person_of
 from models.sparring import SparringReceiver, is_open_dispute, resolve_dispute
 from models.summary import (
     MemberLine,
@@ -248,9 +249,7 @@ def render_unreached(lang: str, people: list[tuple[Member, int]]) -> list[c.Part
     """Members whom the bot's messages could not reach this past week, for the facilitator."""
     if not people:
         return []
-    names = markup_join(
-        ", ", (Mrkdwn(f"{person_mention(lang, m.slack_user_id)} ({n:d})") for m, n in people)
-    )
+    names = markup_join(", ", (Mrkdwn(f"{person(lang, person_of(m))} ({n:d})") for m, n in people))
     return [c.Paragraph(t(lang, "network.digest.unreached", names=names))]
 
 
