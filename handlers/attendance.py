@@ -42,7 +42,9 @@ def build_attendance_nudge(
     value = json.dumps({"nudge": nudge_id, "meeting": meeting.id})
     buttons = [
         c.Button(t(lang, "attendance.yes"), Action.ATTEND_YES, value, "primary"),
-        c.Button(t(lang, "attendance.substitute"), Action.ATTEND_SUBSTITUTE, value),
+        c.Button(
+            t(lang, "attendance.substitute"), Action.ATTEND_SUBSTITUTE, value, opens_form=True
+        ),
         c.Button(t(lang, "attendance.no"), Action.ATTEND_NO, value),
     ]
     ask = t(

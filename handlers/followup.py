@@ -92,7 +92,9 @@ def render_followups(
             agreed=escape_slack(excerpt(row.agreed, 600)),
             next_step=next_step,
         )
-        edit = c.Button(t(lang, "followup.edit"), Action.FOLLOWUP_EDIT, str(row.id))
+        edit = c.Button(
+            t(lang, "followup.edit"), Action.FOLLOWUP_EDIT, str(row.id), opens_form=True
+        )
         parts.append(c.Paragraph(text, button=edit, block=f"{Block.FOLLOWUP_ROW}_{row.id}"))
     return c.Message(header, parts)
 

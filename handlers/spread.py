@@ -177,7 +177,9 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> c.Message:
             if row.effect
             else "",
         )
-        update = c.Button(t(lang, "spread.update"), Action.SPREAD_UPDATE, str(row.id))
+        update = c.Button(
+            t(lang, "spread.update"), Action.SPREAD_UPDATE, str(row.id), opens_form=True
+        )
         parts.append(c.Paragraph(text, button=update, block=f"{Block.SPREAD_ROW}_{row.id}"))
     return c.Message(t(lang, "spread.list.header"), parts)
 
