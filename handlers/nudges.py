@@ -49,7 +49,7 @@ FORM_ACTIONS = frozenset({*(action for action, _, _ in PART_BUTTONS.values()), A
 
 
 def _button(text: str, action: Action, value: dict[str, Any], primary: bool = False) -> c.Button:
-    style = "primary" if primary else None
+    style: c.ButtonStyle | None = "primary" if primary else None
     return c.Button(text, action, json.dumps(value), style, opens_form=action in FORM_ACTIONS)
 
 
