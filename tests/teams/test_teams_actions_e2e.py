@@ -19,10 +19,12 @@ from handlers.catalogue import surface
 from handlers.ids import Action, Callback, Field
 from handlers.nudges import build_prep_nudge
 from models.attendance import Attendance, AttendanceStatus
+from models.followup import ManagerFollowUp
 from models.nudges import Nudge, NudgeKind
 from models.prep import PrepQuestion, prep_status, question_field
 from models.prep import QuestionField as Q
-from tests.conftest import ANNA, BO, CAMILLA, person
+from models.sparring import SparringEntry, SparringReceiver, log_sparring_with_total
+from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
 from tests.handlers.test_teams_render import check_card
 from tests.teams.conftest import (
     ANNA_TEAMS,
@@ -262,8 +264,6 @@ def test_the_sparring_dialog_logs_as_slack_does(
     good = _submit_data(again, {"sparring_duration": "1t30m", "sparring_receivers": BO})
     done = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": good}))
     assert _errors(done) == []
-    from models.sparring import SparringEntry
-
     with session_factory() as s:
         (entry,) = s.scalars(select(SparringEntry)).all()
         assert entry.minutes == 90
@@ -291,3 +291,102 @@ def test_the_dialog_kinds_are_every_slack_form() -> None:
     from handlers.teams.dialogs import KINDS
 
     assert set(KINDS) == set(Callback)
+
+
+FACILITATOR_TEAMS = "29:1facilitator-teams-id"
+
+
+def _disputable(session_factory: sessionmaker[Session]) -> int:
+    """Bo logged an hour of sparring with Anna; the id of Anna's receiver row. The
+    facilitator is on Teams too."""
+    with session_factory() as s:
+        entry, _ = log_sparring_with_total(
+            session=s,
+            member=person(s, BO),
+            minutes=60,
+            given_on=SEASON_NOW.date(),
+            receiver_ids=[ANNA],
+            note="",
+            now=SEASON_NOW,
+        )
+        person(s, FACILITATOR).teams_user_id = FACILITATOR_TEAMS
+        s.commit()
+        (receiver,) = entry.receivers
+        return receiver.id
+
+
+def test_a_dispute_is_raised_by_its_receiver_only_and_settled_by_the_facilitator(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    receiver_id = _disputable(session_factory)
+    dispute = {"action": Action.DISPUTE_SPARRING, "value": json.dumps({"receiver": receiver_id})}
+    _press(teams_bot, BO_TEAMS, dispute, aad=BO_AAD)  # not his to dispute
+    assert teams_bot.teams.messages() == []
+    _press(teams_bot, ANNA_TEAMS, dispute)
+    assert _replies(teams_bot, ANNA_TEAMS) == ["Tak — registreringen er markeret til tovholderen."]
+    keep = {"action": Action.DISPUTE_KEEP, "value": str(receiver_id)}
+    _press(teams_bot, ANNA_TEAMS, keep)  # a member settles nothing
+    assert _replies(teams_bot, ANNA_TEAMS)[-1].startswith("Kun netværkets tovholdere")
+    _press(teams_bot, FACILITATOR_TEAMS, {**keep, "action": Action.DISPUTE_REMOVE})
+    (settled,) = _replies(teams_bot, FACILITATOR_TEAMS)
+    assert settled.startswith("Registreringen er fjernet")
+    with session_factory() as s:
+        receiver = s.get(SparringReceiver, receiver_id)
+        assert receiver is not None and receiver.entry.removed_at is not None
+
+
+def test_turning_spread_notices_off_on_teams(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    _press(teams_bot, ANNA_TEAMS, {"action": Action.SPREAD_NOTICES_OFF, "value": "{}"})
+    assert len(_replies(teams_bot, ANNA_TEAMS)) == 1
+    with session_factory() as s:
+        assert person(s, ANNA).notify_spread is False
+
+
+def test_away_and_substitute_dialogs_save_as_slack_does(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    fetch = {"action": Action.AWAY, "value": "{}", "msteams": {"type": "task/fetch"}}
+    card = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/fetch", {"data": fetch}))
+    past = _submit_data(card, {"away_until": "2015-10-01"})
+    again = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": past}))
+    assert _errors(again) == ["Vælg en dato fra i dag og frem."]
+    assert _inputs(again)["away_until"]["value"] == "2015-10-01"
+    ok = _submit_data(again, {"away_until": "2015-10-20"})
+    _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": ok}))
+    with session_factory() as s:
+        assert str(person(s, ANNA).away_until) == "2015-10-20"
+        meeting = next(m for m in person(s, ANNA).network.meetings if m.number == 2)
+    fetch = {
+        "action": Action.ATTEND_SUBSTITUTE,
+        "value": json.dumps({"meeting": meeting.id}),
+        "msteams": {"type": "task/fetch"},
+    }
+    card = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/fetch", {"data": fetch}))
+    typed = {"attendance_name": "Kim <b>", "attendance_email": "kim@example.dk"}
+    saved = _dialog_card(
+        _invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": _submit_data(card, typed)})
+    )
+    assert _errors(saved) == []
+    with session_factory() as s:
+        (row,) = s.scalars(select(Attendance)).all()
+        assert (row.status, row.substitute_name) == (AttendanceStatus.SUBSTITUTE, "Kim <b>")
+
+
+def test_followup_and_spread_dialogs_edit_only_ones_own(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    fetch = {"action": Action.OPEN_FOLLOWUP, "value": "{}", "msteams": {"type": "task/fetch"}}
+    card = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/fetch", {"data": fetch}))
+    typed = {"followup_agreed": "Vi aftalte *mere* sparring"}
+    _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": _submit_data(card, typed)}))
+    with session_factory() as s:
+        (row,) = s.scalars(select(ManagerFollowUp)).all()
+        assert row.agreed == "Vi aftalte *mere* sparring"
+    edit = {"action": Action.FOLLOWUP_EDIT, "value": str(row.id), "msteams": {"type": "task/fetch"}}
+    bo = teams_bot.activity(BO_TEAMS, BO_AAD, type="invoke", name="task/fetch")
+    answer = teams_bot.send({**bo, "value": {"data": edit}}).json()
+    assert answer["task"] == {"type": "message", "value": "Den formular kan ikke åbnes længere."}
+    mine = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/fetch", {"data": edit}))
+    assert _inputs(mine)["followup_agreed"]["value"] == "Vi aftalte *mere* sparring"
