@@ -145,7 +145,9 @@ def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, A
 
 
 def own_followup(session: Session, member: Member, followup_id: object) -> ManagerFollowUp | None:
-    row = session.get(ManagerFollowUp, int(str(followup_id))) if followup_id else None
+    if not str(followup_id).isdigit():  # a button's value is the sender's to choose
+        return None
+    row = session.get(ManagerFollowUp, int(str(followup_id)))
     return row if row is not None and row.member_id == member.id else None
 
 

@@ -242,7 +242,9 @@ def open_spread_form(*, session: Session, member: Member, now: datetime) -> Form
 
 def spread_update_form(*, session: Session, member: Member, action_id: object) -> Form | None:
     """The form to update the member's own spread action `action_id` (None: not theirs)."""
-    row = session.get(SpreadAction, int(str(action_id))) if action_id else None
+    if not str(action_id).isdigit():  # a button's value is the sender's to choose
+        return None
+    row = session.get(SpreadAction, int(str(action_id)))
     if row is None or row.member_id != member.id:
         return None
     return build_spread_update_modal(member.lang, row)
