@@ -21,7 +21,7 @@ from handlers.nudges import build_prep_nudge
 from models.attendance import Attendance, AttendanceStatus
 from models.followup import ManagerFollowUp
 from models.nudges import Nudge, NudgeKind
-from models.prep import PrepQuestion, prep_status, question_field
+from models.prep import Preparation, PrepQuestion, prep_status, question_field
 from models.prep import QuestionField as Q
 from models.sparring import SparringEntry, SparringReceiver, log_sparring_with_total
 from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
@@ -390,3 +390,25 @@ def test_followup_and_spread_dialogs_edit_only_ones_own(
     assert answer["task"] == {"type": "message", "value": "Den formular kan ikke åbnes længere."}
     mine = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/fetch", {"data": edit}))
     assert _inputs(mine)["followup_agreed"]["value"] == "Vi aftalte *mere* sparring"
+
+
+def test_the_whole_prep_dialog_reads_a_ticked_box_and_names_what_is_missing(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        meeting = next(m for m in person(s, ANNA).network.meetings if m.number == 2)
+    fetch = {
+        "action": Action.OPEN_PREP_ALL,
+        "value": json.dumps({"meeting": meeting.id}),
+        "msteams": {"type": "task/fetch"},
+    }
+    card = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/fetch", {"data": fetch}))
+    ticked = _submit_data(card, {"p1_aligned": "yes"})
+    again = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": ticked}))
+    assert _errors(again) == ["Skriv kort, hvad du og din leder aftalte."]
+    assert _inputs(again)["p1_aligned"]["value"] == "yes"  # still ticked
+    done = _submit_data(again, {"p1_aligned": "yes", "p1_agreed": "Fokus på onboarding"})
+    _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": done}))
+    with session_factory() as s:
+        (prep,) = s.scalars(select(Preparation)).all()
+        assert (prep.manager_aligned, prep.manager_agreed) == (True, "Fokus på onboarding")
