@@ -30,6 +30,7 @@ from tests.teams.conftest import (
     ANNA_TEAMS,
     BO_AAD,
     BO_TEAMS,
+    STRANGER,
     TeamsBot,
     personal_conversation,
 )
@@ -132,6 +133,18 @@ def _submit_data(card: dict[str, Any], typed: dict[str, str]) -> dict[str, Any]:
     return {**send["data"], **shown, **typed}
 
 
+def _under(card: dict[str, Any], field: str) -> list[str]:
+    """The errors shown between `field` and the next input."""
+    body = card["body"]
+    start = next(i for i, e in enumerate(body) if e.get("id") == field)
+    after = []
+    for element in body[start + 1 :]:
+        if str(element.get("type")).startswith("Input."):
+            break
+        after += [element["text"]] if element.get("color") == "Attention" else []
+    return after
+
+
 def _errors(card: dict[str, Any]) -> list[str]:
     return [e["text"] for e in _walk(card) if e.get("color") == "Attention"]
 
@@ -186,6 +199,7 @@ def test_the_prep_dialog_keeps_what_was_typed_with_the_error_and_saves_as_slack_
     )
     again = _dialog_card(answer)
     assert _inputs(again)[text]["value"] == typed  # kept exactly, as data
+    assert _under(again, primary) == ["Vælg, hvem du helst vil spørge."]  # on its field
     assert _errors(again) == [
         "Vælg, hvem du helst vil spørge.",
         "Vælg en sekundær person, hvis den primære ikke kan.",
@@ -412,3 +426,14 @@ def test_the_whole_prep_dialog_reads_a_ticked_box_and_names_what_is_missing(
     with session_factory() as s:
         (prep,) = s.scalars(select(Preparation)).all()
         assert (prep.manager_aligned, prep.manager_agreed) == (True, "Fokus på onboarding")
+
+
+def test_a_stranger_pressing_a_button_is_told_whom_to_ask(teams_bot: TeamsBot) -> None:
+    _press(teams_bot, STRANGER, {"action": Action.SNOOZE_TOMORROW, "value": "{}"})
+    (reply,) = _replies(teams_bot, STRANGER)
+    assert "Jeg kan ikke finde dig" in reply
+    fetch = {"action": Action.OPEN_SPARRING, "value": "", "msteams": {"type": "task/fetch"}}
+    answer = _invoke(teams_bot, STRANGER, "task/fetch", {"data": fetch})
+    assert (
+        answer["task"]["type"] == "message" and "Jeg kan ikke finde dig" in answer["task"]["value"]
+    )
