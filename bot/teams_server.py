@@ -200,11 +200,15 @@ def make_teams_endpoint(
             return _answer(start_response, "200 OK")
         try:
             with session_factory() as session:
-                handle_activity(activity, session=session, connector=connector, now=clock())
+                answer = handle_activity(
+                    activity, session=session, connector=connector, now=clock()
+                )
         except Exception:  # logged with its traceback; the activity is not handled twice
             log.exception("handling a Teams %s activity failed", activity.get("type"))
             return _answer(start_response, "500 Internal Server Error")
-        return _answer(start_response, "200 OK")
+        # An invoke's answer (a dialog, search results) is the response's body.
+        body = json.dumps(answer).encode() if answer is not None else b""
+        return _answer(start_response, "200 OK", body)
 
     return endpoint
 

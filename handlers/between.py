@@ -41,11 +41,14 @@ def _until(lang: str, member: Member, meeting: Meeting) -> tuple[str, Meeting | 
 def _buttons(lang: str, nudge_id: int, meeting: Meeting, with_spread: bool = True) -> c.Buttons:
     value = json.dumps({"nudge": nudge_id, "meeting": meeting.id})
     buttons = [
-        c.Button(t(lang, "between.button.sparring"), Action.OPEN_SPARRING, value),
-        c.Button(t(lang, "between.button.followup"), Action.OPEN_FOLLOWUP, value),
+        c.Button(t(lang, "between.button.sparring"), Action.OPEN_SPARRING, value, opens_form=True),
+        c.Button(t(lang, "between.button.followup"), Action.OPEN_FOLLOWUP, value, opens_form=True),
     ]
     if with_spread:
-        buttons.append(c.Button(t(lang, "between.button.spread"), Action.OPEN_SPREAD, value))
+        spread = c.Button(
+            t(lang, "between.button.spread"), Action.OPEN_SPREAD, value, opens_form=True
+        )
+        buttons.append(spread)
     return c.Buttons(buttons, block=Block.BETWEEN_ACTIONS)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers.catalogue import format_date, t
@@ -91,7 +93,9 @@ def render_followups(
             agreed=escape_slack(excerpt(row.agreed, 600)),
             next_step=next_step,
         )
-        edit = c.Button(t(lang, "followup.edit"), Action.FOLLOWUP_EDIT, str(row.id))
+        edit = c.Button(
+            t(lang, "followup.edit"), Action.FOLLOWUP_EDIT, str(row.id), opens_form=True
+        )
         parts.append(c.Paragraph(text, button=edit, block=f"{Block.FOLLOWUP_ROW}_{row.id}"))
     return c.Message(header, parts)
 
@@ -132,12 +136,66 @@ def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, A
     answer_command(ack, context, scope.lang, followup_command(scope, str(body.get("text", ""))))
 
 
+def own_followup(session: Session, member: Member, followup_id: object) -> ManagerFollowUp | None:
+    if not str(followup_id).isdigit():  # a button's value is the sender's to choose
+        return None
+    row = session.get(ManagerFollowUp, int(str(followup_id)))
+    return row if row is not None and row.member_id == member.id else None
+
+
+def followup_form(
+    *, session: Session, member: Member, now: datetime, followup_id: object = None
+) -> Form | None:
+    """The follow-up form: a new one, or to edit the member's own `followup_id` (None when
+    that is not theirs)."""
+    row = own_followup(session, member, followup_id) if followup_id else None
+    if followup_id and row is None:
+        return None
+    return build_followup_modal(member.lang, today=member.today(now), row=row)
+
+
+def submit_followup(
+    *,
+    session: Session,
+    member: Member,
+    now: datetime,
+    metadata: Mapping[str, Any],
+    form: Submitted,
+) -> Form:
+    """Save a submitted follow-up form (new, or the one `metadata` names); the saved view."""
+    lang = member.lang
+    followup_id = metadata.get("id")
+    on = form.day(FollowupField.ON) or member.today(now)
+    agreed, next_step = form.text(FollowupField.AGREED), form.text(FollowupField.NEXT_STEP)
+    if followup_id:
+        update_followup(
+            session=session,
+            member=member,
+            followup_id=int(followup_id),
+            on=on,
+            agreed=agreed,
+            next_step=next_step,
+            now=now,
+        )
+    else:
+        log_followup(
+            session=session, member=member, on=on, agreed=agreed, next_step=next_step, now=now
+        )
+    return info_form(
+        Callback.FOLLOWUP_MODAL, t(lang, "followup.modal.title"), t(lang, "followup.modal.saved")
+    )
+
+
 def handle_followup_edit(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    row = scope.db.get(ManagerFollowUp, int(body["actions"][0]["value"]))
-    if row is not None and row.member_id == member.id:
-        form = build_followup_modal(member.lang, today=member.today(scope.now), row=row)
+    form = followup_form(
+        session=scope.db,
+        member=member,
+        now=scope.now,
+        followup_id=int(body["actions"][0]["value"]),
+    )
+    if form is not None:
         open_form(context, member.lang, form)
     ack()
 
@@ -145,44 +203,18 @@ def handle_followup_edit(ack: Ack, body: dict[str, Any], context: dict[str, Any]
 def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    lang = member.lang
     form = Submitted.of(body)
-    followup_id = metadata_of(body).get("id")
-    on = form.day(FollowupField.ON) or member.today(scope.now)
-    agreed, next_step = form.text(FollowupField.AGREED), form.text(FollowupField.NEXT_STEP)
-
-    def save() -> ManagerFollowUp:
-        if followup_id:
-            return update_followup(
-                session=scope.db,
-                member=member,
-                followup_id=int(followup_id),
-                on=on,
-                agreed=agreed,
-                next_step=next_step,
-                now=scope.now,
-            )
-        return log_followup(
-            session=scope.db,
-            member=member,
-            on=on,
-            agreed=agreed,
-            next_step=next_step,
-            now=scope.now,
-        )
-
+    meta = metadata_of(body)
     submit_form(
         ack,
         scope,
-        lang,
+        member.lang,
         form,
         default_field=FollowupField.AGREED,
-        save=save,
-        saved_view=info_form(
-            Callback.FOLLOWUP_MODAL,
-            t(lang, "followup.modal.title"),
-            t(lang, "followup.modal.saved"),
+        save=lambda: submit_followup(
+            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
         ),
+        saved_view=lambda saved: saved,
     )
 
 

@@ -131,13 +131,13 @@ def _next_meeting_text(lang: str, member: Member, now: datetime) -> str:
 
 def _prep_actions(lang: str, prep: PrepStatus) -> c.Buttons:
     value = json.dumps({"meeting": prep.meeting.id})
-    button = c.Button(t(lang, "nudge.button.all"), Action.OPEN_PREP_ALL, value, "primary")
+    button = c.Button(t(lang, "nudge.button.all"), Action.OPEN_PREP_ALL, value, "primary", True)
     return c.Buttons([button], block=HomeBlock.PREP_ACTIONS)
 
 
 def _between_actions(lang: str) -> c.Buttons:
     buttons = [
-        c.Button(t(lang, key), action, "{}")
+        c.Button(t(lang, key), action, "{}", opens_form=True)
         for action, key in (
             (Action.OPEN_SPARRING, "between.button.sparring"),
             (Action.OPEN_FOLLOWUP, "between.button.followup"),

@@ -36,8 +36,6 @@ from models.people import person_of
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
-    PeriodTotal,
-    SparringEntry,
     SparringReceiver,
     dispute_sparring,
     is_open_dispute,
@@ -158,19 +156,29 @@ def build_dispute_notice(lang: str, *, receiver: SparringReceiver) -> c.Message:
     return c.Message(summary, dispute_parts(lang, receiver))
 
 
+def dispute_received(
+    *, session: Session, member: Member, value: str | None, now: datetime
+) -> str | None:
+    """ "That's not right" on a notice (its button's `value`): flag the entry for the
+    facilitator, the entry itself stays; what to tell the member (None: not theirs)."""
+    receiver = session.get(SparringReceiver, json.loads(value or "{}").get("receiver"))
+    if receiver is None or receiver.member_id != member.id:
+        return None
+    if dispute_sparring(session=session, receiver=receiver, now=now):
+        session.commit()
+        log.info("sparring entry %s disputed by member %s", receiver.entry_id, member.id)
+    return t(member.lang, "notice.sparring.disputed")
+
+
 def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    """ "That's not right": flag the entry for the facilitator; the entry itself stays."""
+    """ "That's not right" (see `dispute_received`)."""
     scope = scope_of(context)
     member = scope.require_member()
-    value = json.loads(body["actions"][0].get("value") or "{}")
-    receiver = scope.db.get(SparringReceiver, value.get("receiver"))
     ack()
-    if receiver is None or receiver.member_id != member.id:
-        return
-    if dispute_sparring(session=scope.db, receiver=receiver, now=scope.now):
-        scope.db.commit()
-        log.info("sparring entry %s disputed by member %s", receiver.entry_id, member.id)
-    context["reply"] = t(member.lang, "notice.sparring.disputed")
+    value = body["actions"][0].get("value")
+    reply = dispute_received(session=scope.db, member=member, value=value, now=scope.now)
+    if reply is not None:
+        context["reply"] = reply
 
 
 SPARRING_FIELDS = {
@@ -224,46 +232,52 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> Fo
     )
 
 
+def sparring_form(*, session: Session, member: Member, now: datetime) -> Form:
+    return build_sparring_modal(
+        member.lang, today=member.today(now), members=network_members(session, member)
+    )
+
+
+def submit_sparring(*, session: Session, member: Member, now: datetime, form: Submitted) -> Form:
+    """Log the sparring a submitted form gives; the saved view. InputError when it breaks a
+    rule (`SPARRING_FIELDS` names its field)."""
+    lang = member.lang
+    entry, total = log_sparring_with_total(
+        session=session,
+        member=member,
+        minutes=parse_duration(form.text(SparringField.DURATION)),
+        given_on=form.day(SparringField.DATE) or member.today(now),
+        receiver_ids=form.choices(SparringField.RECEIVERS),
+        note=form.text(SparringField.NOTE),
+        now=now,
+    )
+    return info_form(
+        Callback.SPARRING_MODAL,
+        t(lang, "sparring.modal.title"),
+        render_entry_reply("sparring.logged", lang, entry, total),
+    )
+
+
 def handle_open_sparring_button(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    form = build_sparring_modal(
-        member.lang, today=member.today(scope.now), members=network_members(scope.db, member)
-    )
-    open_form(context, member.lang, form)
+    open_form(context, member.lang, sparring_form(session=scope.db, member=member, now=scope.now))
     ack()
 
 
 def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    lang = member.lang
     form = Submitted.of(body)
-
-    def save() -> tuple[SparringEntry, PeriodTotal]:
-        return log_sparring_with_total(
-            session=scope.db,
-            member=member,
-            minutes=parse_duration(form.text(SparringField.DURATION)),
-            given_on=form.day(SparringField.DATE) or member.today(scope.now),
-            receiver_ids=form.choices(SparringField.RECEIVERS),
-            note=form.text(SparringField.NOTE),
-            now=scope.now,
-        )
-
     submit_form(
         ack,
         scope,
-        lang,
+        member.lang,
         form,
         default_field=SparringField.DURATION,
         field_of_key=SPARRING_FIELDS,
-        save=save,
-        saved_view=lambda saved: info_form(
-            Callback.SPARRING_MODAL,
-            t(lang, "sparring.modal.title"),
-            render_entry_reply("sparring.logged", lang, *saved),
-        ),
+        save=lambda: submit_sparring(session=scope.db, member=member, now=scope.now, form=form),
+        saved_view=lambda saved: saved,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -173,7 +174,9 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> c.Message:
             if row.effect
             else "",
         )
-        update = c.Button(t(lang, "spread.update"), Action.SPREAD_UPDATE, str(row.id))
+        update = c.Button(
+            t(lang, "spread.update"), Action.SPREAD_UPDATE, str(row.id), opens_form=True
+        )
         parts.append(c.Paragraph(text, button=update, block=f"{Block.SPREAD_ROW}_{row.id}"))
     return c.Message(t(lang, "spread.list.header"), parts)
 
@@ -210,23 +213,50 @@ def build_spread_notice(lang: str, *, row: SpreadAction, nudge_id: int) -> c.Mes
     )
 
 
+def spread_notices_off(*, session: Session, member: Member) -> str:
+    """No more notices that someone took up the member's solution; what to tell them."""
+    member.notify_spread = False
+    session.commit()
+    return t(member.lang, "notice.spread.turned_off")
+
+
 def handle_spread_notices_off(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
-    member = scope.require_member()
-    member.notify_spread = False
-    scope.db.commit()
-    context["reply"] = t(member.lang, "notice.spread.turned_off")
+    context["reply"] = spread_notices_off(session=scope.db, member=scope.require_member())
     ack()
 
 
-def open_spread_form(scope: RequestScope, member: Member) -> Form:
+def open_spread_form(*, session: Session, member: Member, now: datetime) -> Form:
     return build_spread_modal(
         member.lang,
         member=member,
-        examples=shared_examples(session=scope.db, member=member, now=scope.now),
-        members=network_members(scope.db, member),
-        now=scope.now,
+        examples=shared_examples(session=session, member=member, now=now),
+        members=network_members(session, member),
+        now=now,
     )
+
+
+def spread_update_form(*, session: Session, member: Member, action_id: object) -> Form | None:
+    """The form to update the member's own spread action `action_id` (None: not theirs)."""
+    if not str(action_id).isdigit():  # a button's value is the sender's to choose
+        return None
+    row = session.get(SpreadAction, int(str(action_id)))
+    if row is None or row.member_id != member.id:
+        return None
+    return build_spread_update_modal(member.lang, row)
+
+
+def searched_options(
+    *, session: Session, member: Member, now: datetime, dataset: str
+) -> list[Option] | None:
+    """What a picker past a platform's cap searches (`Field.MEMBER_SEARCH`: the other
+    members, `Field.EXAMPLE_SEARCH`: the examples shared); None for another dataset."""
+    if dataset == Field.MEMBER_SEARCH:
+        return member_options(network_members(session, member))
+    if dataset == Field.EXAMPLE_SEARCH:
+        examples = shared_examples(session=session, member=member, now=now)
+        return example_options(examples, network_members(session, member))
+    return None
 
 
 def _search(lang: str, options: list[Option], body: dict[str, Any]) -> dict[str, Any]:
@@ -239,23 +269,28 @@ def handle_member_options(ack: Ack, body: dict[str, Any], context: dict[str, Any
     """Type-ahead over the other members of the network (a picker past Slack's 100)."""
     scope = scope_of(context)
     member = scope.require_member()
-    options = member_options(network_members(scope.db, member))
-    ack(**_search(member.lang, options, body))
+    options = searched_options(
+        session=scope.db, member=member, now=scope.now, dataset=Field.MEMBER_SEARCH
+    )
+    ack(**_search(member.lang, options or [], body))
 
 
 def handle_example_options(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     """Type-ahead over the examples shared at meetings held (a picker past Slack's 100)."""
     scope = scope_of(context)
     member = scope.require_member()
-    examples = shared_examples(session=scope.db, member=member, now=scope.now)
-    options = example_options(examples, network_members(scope.db, member))
-    ack(**_search(member.lang, options, body))
+    options = searched_options(
+        session=scope.db, member=member, now=scope.now, dataset=Field.EXAMPLE_SEARCH
+    )
+    ack(**_search(member.lang, options or [], body))
 
 
 def handle_open_spread_button(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    open_form(context, member.lang, open_spread_form(scope, member))
+    open_form(
+        context, member.lang, open_spread_form(session=scope.db, member=member, now=scope.now)
+    )
     ack()
 
 
@@ -274,7 +309,7 @@ def spread_command(scope: RequestScope, text: str) -> str | c.Message | Form:
     member = scope.require_member()
     if word == "status":
         return render_spread_list(member.lang, spread_actions(session=scope.db, member=member))
-    return open_spread_form(scope, member)
+    return open_spread_form(session=scope.db, member=member, now=scope.now)
 
 
 def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -286,11 +321,8 @@ def _saved_view(lang: str, callback: Callback) -> Form:
     return info_form(callback, t(lang, "spread.modal.title"), t(lang, "spread.modal.saved"))
 
 
-def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    lang = member.lang
-    form = Submitted.of(body)
+def submit_spread(*, session: Session, member: Member, now: datetime, form: Submitted) -> Form:
+    """Log what a submitted spread form says; the saved view."""
     example = form.choice(SpreadField.EXAMPLE)
     meeting = form.choice(SpreadField.MEETING)
     data = SpreadInput(
@@ -301,23 +333,52 @@ def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, 
         status=form.choice(SpreadField.STATUS),
         effect=form.text(SpreadField.EFFECT),
     )
+    log_spread(session=session, member=member, data=data, now=now)
+    return _saved_view(member.lang, Callback.SPREAD_MODAL)
+
+
+def submit_spread_update(
+    *,
+    session: Session,
+    member: Member,
+    now: datetime,
+    metadata: Mapping[str, Any],
+    form: Submitted,
+) -> Form:
+    """Save a new status (and effect) of the spread action `metadata` names; the saved view."""
+    update_spread(
+        session=session,
+        member=member,
+        action_id=int(metadata.get("id") or 0),
+        status=form.choice(SpreadField.STATUS),
+        effect=form.text(SpreadField.EFFECT),
+        now=now,
+    )
+    return _saved_view(member.lang, Callback.SPREAD_UPDATE_MODAL)
+
+
+def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    form = Submitted.of(body)
     submit_form(
         ack,
         scope,
-        lang,
+        member.lang,
         form,
         default_field=SpreadField.SOLUTION,
-        save=lambda: log_spread(session=scope.db, member=member, data=data, now=scope.now),
-        saved_view=_saved_view(lang, Callback.SPREAD_MODAL),
+        save=lambda: submit_spread(session=scope.db, member=member, now=scope.now, form=form),
+        saved_view=lambda saved: saved,
     )
 
 
 def handle_spread_update_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    row = scope.db.get(SpreadAction, int(body["actions"][0]["value"]))
-    if row is not None and row.member_id == member.id:
-        open_form(context, member.lang, build_spread_update_modal(member.lang, row))
+    action_id = int(body["actions"][0]["value"])
+    form = spread_update_form(session=scope.db, member=member, action_id=action_id)
+    if form is not None:
+        open_form(context, member.lang, form)
     ack()
 
 
@@ -326,24 +387,18 @@ def handle_spread_update_submission(
 ) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    lang = member.lang
     form = Submitted.of(body)
     meta = metadata_of(body)
     submit_form(
         ack,
         scope,
-        lang,
+        member.lang,
         form,
         default_field=SpreadField.SOLUTION,
-        save=lambda: update_spread(
-            session=scope.db,
-            member=member,
-            action_id=int(meta.get("id") or 0),
-            status=form.choice(SpreadField.STATUS),
-            effect=form.text(SpreadField.EFFECT),
-            now=scope.now,
+        save=lambda: submit_spread_update(
+            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
         ),
-        saved_view=_saved_view(lang, Callback.SPREAD_UPDATE_MODAL),
+        saved_view=lambda saved: saved,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.catalogue import MESSAGES, template
-from handlers.teams import commands
+from handlers.teams import actions, commands
 from handlers.teams.connector import Connector
 from models.network import Member, Platform, find_people_on, pick_member
 
@@ -133,22 +133,25 @@ def answer_for(member: Member | None, activity: Activity) -> str | None:
 
 def handle_activity(
     activity: Activity, *, session: Session, connector: Connector, now: datetime
-) -> str | None:
-    """Handle one authenticated activity; the catalogue key answered with (None: none)."""
+) -> dict[str, Any] | None:
+    """Handle one authenticated activity; the body of an invoke's answer (None: none)."""
     people = people_of(session, activity)
     if remember_conversation(people, activity):
         session.commit()
+    if actions.is_card_activity(activity):  # a card's button, a dialog, a picker
+        return actions.handle(
+            activity, people=people, session=session, connector=connector, now=now
+        )
     member = pick_member(people, now) or (people[0] if people else None)
     key = answer_for(member, activity)
     if key is None:
         return None
     if member is not None:  # a member's command, the help or the welcome: cards
-        return commands.answer(
-            activity, key, member=member, session=session, connector=connector, now=now
-        )
+        commands.answer(activity, key, member=member, session=session, connector=connector, now=now)
+        return None
     text = template(_language(member, activity), key, "markdown")
     reply: dict[str, Any] = {"type": "message", "text": text, "textFormat": "markdown"}
     if activity.get("type") == "message" and _str(activity, "id"):
         reply["replyToId"] = activity["id"]
     connector.send(str(activity["serviceUrl"]), str(activity["conversation"]["id"]), reply)
-    return key
+    return None
