@@ -99,7 +99,11 @@ def test_sparring_with_a_mention_is_logged_and_reads_as_the_slack_reply(
     assert [m.slack_user_id for m in entry.receiver_members] == [BO]
     # Camilla logs the same on Slack: the reply reads the same, word for word.
     on_slack = slack_reply(teams_bot, "/sparring", f"2t med <@{BO}> i går", CAMILLA)
-    assert _words(card_text(answer)) == _words(html.unescape(on_slack))
+    # The same reply; Slack mentions Bo where Teams names him.
+    assert _words(card_text(answer)) == _words(
+        html.unescape(on_slack).replace(f"<@{BO}>", "Bo Kjær")
+    )
+    assert f"<@{BO}>" in on_slack and "**Bo Kjær**" in json.dumps(answer, ensure_ascii=False)
     assert "2 t af 2 t" in card_text(answer)
 
 
