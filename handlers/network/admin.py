@@ -13,8 +13,7 @@ from handlers.catalogue import (
     mention,
     t,
 )
-from handlers.context import RequestScope
-from handlers.network.common import MAX_BLOCKS, facilitator_in, sections
+from handlers.network.common import MAX_BLOCKS, Asking, sections
 from handlers.parsing import MENTION_RE, escape_slack, option_name, unescape_slack
 from models.errors import InputError
 from models.network import Member, Network, Role
@@ -34,9 +33,10 @@ def options_of(text: str) -> dict[str, str]:
     }
 
 
-def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, text: str) -> str:
-    """add / remove / meeting: change the network from Slack; returns the reply."""
-    by = facilitator_in(scope, network)
+def handle_admin(
+    scope: Asking, lang: str, network: Network, by: Member, word: str, text: str
+) -> str:
+    """add / remove / meeting by facilitator `by`: change the network; returns the reply."""
     if word in {"add", "tilføj"}:
         return _add(scope, lang, network, by, text)
     if word in {"remove", "fjern"}:
@@ -44,7 +44,7 @@ def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, te
     return _move_meeting(scope, lang, network, by, text)
 
 
-def _add(scope: RequestScope, lang: str, network: Network, by: Member, text: str) -> str:
+def _add(scope: Asking, lang: str, network: Network, by: Member, text: str) -> str:
     """`add @person name="…" org="…" manager="…" lang=en`"""
     options = options_of(text)
     found = MENTION_RE.search(text)
@@ -77,7 +77,7 @@ def _add(scope: RequestScope, lang: str, network: Network, by: Member, text: str
     )
 
 
-def _remove(scope: RequestScope, lang: str, network: Network, by: Member, text: str) -> str:
+def _remove(scope: Asking, lang: str, network: Network, by: Member, text: str) -> str:
     """`remove @person`"""
     found = MENTION_RE.search(text)
     if found is None:
@@ -89,7 +89,7 @@ def _remove(scope: RequestScope, lang: str, network: Network, by: Member, text: 
     return t(lang, "network.removed", user=mention(member.slack_user_id))
 
 
-def _move_meeting(scope: RequestScope, lang: str, network: Network, by: Member, text: str) -> str:
+def _move_meeting(scope: Asking, lang: str, network: Network, by: Member, text: str) -> str:
     """`meeting N date=YYYY-MM-DD time=HH:MM-HH:MM place="…" host="…"`"""
     options = options_of(text)
     today = scope.now.astimezone(network.zone).date()  # the example shows a date ahead

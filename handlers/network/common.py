@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers.catalogue import (
@@ -15,15 +20,30 @@ from models.network import Member, Network, Role, find_people
 MAX_BLOCKS = 45
 
 
+class Asking(Protocol):
+    """What a /network answer needs about the request, on any platform: the session, now."""
+
+    @property
+    def db(self) -> Session: ...
+
+    @property
+    def now(self) -> datetime: ...
+
+
 LINES_PER_SECTION = 8
 
 
+def facilitator_role(people: list[Member]) -> Member | None:
+    """Of one person's roles, the one facilitating a network (the newest season), or None."""
+    return next((p for p in people if p.role is Role.FACILITATOR), None)
+
+
 def facilitated_network(scope: RequestScope) -> Network | None:
-    """The network the user facilitates (the newest season), or None."""
+    """The network the Slack user facilitates (the newest season), or None."""
     if scope.user_id is None:
         return None
-    roles = [p for p in find_people(scope.db, scope.user_id) if p.role is Role.FACILITATOR]
-    return roles[0].network if roles else None
+    role = facilitator_role(find_people(scope.db, scope.user_id))
+    return role.network if role else None
 
 
 def facilitator_in(scope: RequestScope, network: Network) -> Member:
@@ -34,13 +54,23 @@ def facilitator_in(scope: RequestScope, network: Network) -> Member:
     )
 
 
+# A person a Teams message mentioned, as the Teams route writes it into the command's text
+# (their Teams user id, or Entra object id): `<teams:29:1abc…>`.
+TEAMS_REF_RE = re.compile(r"<teams:(?P<id>[^<>\s]+)>")
+
+
 def member_by_mention(network: Network, mention: str) -> Member | None:
+    """The network's member a Slack mention (or a Teams reference) names."""
     found = MENTION_RE.fullmatch(mention)
-    if not found:
-        return None
+    if found:
+        return next(
+            (m for m in network.people if m.slack_user_id == found["id"] and m.role is Role.MEMBER),
+            None,
+        )
+    found = TEAMS_REF_RE.fullmatch(mention)
+    ids = set(found["id"].split("|")) if found else set()
     return next(
-        (m for m in network.people if m.slack_user_id == found["id"] and m.role is Role.MEMBER),
-        None,
+        (m for m in network.people if m.teams_user_id in ids and m.role is Role.MEMBER), None
     )
 
 
