@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.catalogue import MESSAGES, template
+from handlers.teams import network
 from handlers.teams.connector import Connector
 from models.network import Member, Platform, find_people_on, pick_member
 
@@ -132,12 +133,19 @@ def answer_for(member: Member | None, activity: Activity) -> str | None:
 
 def handle_activity(
     activity: Activity, *, session: Session, connector: Connector, now: datetime
-) -> str | None:
-    """Handle one authenticated activity; the catalogue key answered with (None: none)."""
+) -> str | dict[str, Any] | None:
+    """Handle one authenticated activity; the catalogue key answered with (None: none), or
+    an invoke's response (a dict: its status and body, for the HTTP response)."""
     people = people_of(session, activity)
     if remember_conversation(people, activity):
         session.commit()
     member = pick_member(people, now) or (people[0] if people else None)
+    lang = _language(member, activity)
+    routed = network.route(
+        activity, session=session, connector=connector, people=people, lang=lang, now=now
+    )
+    if routed is not None:
+        return routed
     key = answer_for(member, activity)
     if key is None:
         return None
@@ -146,4 +154,8 @@ def handle_activity(
     if activity.get("type") == "message" and _str(activity, "id"):
         reply["replyToId"] = activity["id"]
     connector.send(str(activity["serviceUrl"]), str(activity["conversation"]["id"]), reply)
+    if key == "teams.welcome":  # and their overview below it
+        network.send_overview(
+            connector, activity, session=session, people=people, lang=lang, now=now
+        )
     return key
