@@ -14,7 +14,7 @@ from handlers.catalogue import (
 )
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Block
-from handlers.network.common import facilitated_network
+from handlers.network.common import Asking, facilitator_role
 from handlers.parsing import escape_slack
 from models.network import Member, Role, find_people
 from models.privacy import forget_member, people_on_record, personal_data
@@ -53,22 +53,30 @@ def forget_parts(lang: str, target: Member) -> list[c.Part]:
 def handle_forget_confirm(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     """The facilitator confirmed: erase the person's personal data (checked again here)."""
     scope = scope_of(context)
-    network = facilitated_network(scope)
+    people = find_people(scope.db, scope.user_id) if scope.user_id else []
     ack()
-    if network is None:
+    if facilitator_role(people) is None:
         context["reply"] = t(scope.lang, "network.not_allowed")
         return
-    target = scope.db.get(Member, int(body["actions"][0]["value"]))
-    if target is None or target.network_id != network.id or target.role is not Role.MEMBER:
-        context["reply"] = t(scope.lang, "network.error.unknown_member")
-        return
-    facilitator = next(
-        p
-        for p in find_people(scope.db, str(scope.user_id))
-        if p.role is Role.FACILITATOR and p.network_id == network.id
-    )
+    target_id = int(body["actions"][0]["value"])
+    context["reply"] = forget_confirmed(scope, people, scope.lang, target_id)
+
+
+def forget_confirmed(scope: Asking, people: list[Member], lang: str, target_id: int) -> str:
+    """The person whose roles are `people` confirmed erasing member `target_id`, on any
+    platform: erase their personal data if `people` facilitate their network; the reply."""
+    facilitator = facilitator_role(people)
+    if facilitator is None:
+        return t(lang, "network.not_allowed")
+    target = scope.db.get(Member, target_id)
+    if (
+        target is None
+        or target.network_id != facilitator.network_id
+        or target.role is not Role.MEMBER
+    ):
+        return t(lang, "network.error.unknown_member")
     name = target.name
     forget_member(session=scope.db, member=target, by=facilitator, now=scope.now)
     scope.db.commit()
     log.info("member %s forgotten by facilitator %s", target.id, facilitator.id)
-    context["reply"] = t(scope.lang, "network.forget.done", name=escape_slack(name))
+    return t(lang, "network.forget.done", name=escape_slack(name))

@@ -24,15 +24,14 @@ from handlers.ids import Action
 from handlers.network.common import (
     MAX_BLOCKS,
     Asking,
-    facilitated_network,
-    facilitator_in,
+    facilitator_role,
     member_by_mention,
     sections,
 )
 from handlers.parsing import escape_slack
 from handlers.render import dispute_parts, render_period
 from models.errors import InputError
-from models.network import Meeting, Member, Network, sister_of
+from models.network import Meeting, Member, Network, find_people, sister_of
 from models.nudges import unreached_members
 from models.sparring import SparringReceiver, is_open_dispute, resolve_dispute
 from models.summary import (
@@ -104,27 +103,36 @@ def disputes_parts(lang: str, disputes: list[SparringReceiver]) -> list[c.Part]:
 def handle_dispute_decision(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     """A facilitator keeps or removes a disputed entry (checked again here)."""
     scope = scope_of(context)
-    network = facilitated_network(scope)
+    people = find_people(scope.db, scope.user_id) if scope.user_id else []
     ack()
-    if network is None:
+    if facilitator_role(people) is None:
         context["reply"] = t(scope.lang, "network.not_allowed")
         return
     action = body["actions"][0]
-    receiver = scope.db.get(SparringReceiver, int(action.get("value") or 0))
-    if receiver is None or receiver.member.network_id != network.id:
-        context["reply"] = t(scope.lang, "network.error.unknown_member")
-        return
-    if not is_open_dispute(receiver):
-        context["reply"] = t(scope.lang, "notice.dispute.closed")
-        return
+    receiver_id = int(action.get("value") or 0)
     remove = action["action_id"] == Action.DISPUTE_REMOVE
-    by = facilitator_in(scope, network)
+    context["reply"] = dispute_decided(scope, people, scope.lang, receiver_id, remove=remove)
+
+
+def dispute_decided(
+    scope: Asking, people: list[Member], lang: str, receiver_id: int, *, remove: bool
+) -> str:
+    """The person whose roles are `people` keeps (or removes) disputed entry `receiver_id`,
+    on any platform, if they facilitate its network; the reply."""
+    by = facilitator_role(people)
+    if by is None:
+        return t(lang, "network.not_allowed")
+    receiver = scope.db.get(SparringReceiver, receiver_id)
+    if receiver is None or receiver.member.network_id != by.network_id:
+        return t(lang, "network.error.unknown_member")
+    if not is_open_dispute(receiver):
+        return t(lang, "notice.dispute.closed")
     resolve_dispute(session=scope.db, receiver=receiver, by=by, remove=remove, now=scope.now)
     scope.db.commit()
     log.info("dispute %s settled by %s remove=%s", receiver.id, by.id, remove)
     entry = receiver.entry
     key = "notice.dispute.removed" if remove else "notice.dispute.kept"
-    context["reply"] = t(scope.lang, key, minutes=entry.minutes, day=entry.given_on)
+    return t(lang, key, minutes=entry.minutes, day=entry.given_on)
 
 
 def render_summary(lang: str, summary: Summary, budget: int = MAX_BLOCKS) -> list[c.Part]:

@@ -21,7 +21,10 @@ from handlers import conversation as c
 from handlers.catalogue import surface, t
 from handlers.errors import error_message
 from handlers.home import home_view_for
+from handlers.ids import Action
 from handlers.network import MYDATA_WORDS, network_answer, reply_message
+from handlers.network.privacy import forget_confirmed
+from handlers.network.summary import dispute_decided
 from handlers.teams import files
 from handlers.teams.connector import Connector
 from handlers.teams.files import FileKind, offer_files, reply_with
@@ -30,6 +33,7 @@ from models.network import Member
 
 NETWORK_WORDS = frozenset({"netværk", "netvaerk", "network", "/network"})
 OVERVIEW_WORDS = frozenset({"oversigt", "overview", "hjem", "home"})
+BUTTONS = frozenset({Action.FORGET_CONFIRM, Action.DISPUTE_KEEP, Action.DISPUTE_REMOVE})
 _AT_RE = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 Activity = dict[str, Any]
@@ -115,6 +119,38 @@ def _say(connector: Connector, activity: Activity, lang: str, key: str) -> None:
     reply_with(connector, activity, c.Message(text))
 
 
+def _decision(scope: TeamsAsking, people: list[Member], lang: str, data: dict[str, Any]) -> str:
+    """A facilitator's button on a /network card (erase a member, settle a dispute): the
+    same core as Slack's, the role checked again; the reply."""
+    value = str(data.get("value") or "")
+    target = int(value) if value.isdigit() else 0
+    if data.get("action") == Action.FORGET_CONFIRM:
+        return forget_confirmed(scope, people, lang, target)
+    remove = data.get("action") == Action.DISPUTE_REMOVE
+    return dispute_decided(scope, people, lang, target, remove=remove)
+
+
+def handle_button(
+    activity: Activity,
+    *,
+    session: Session,
+    connector: Connector,
+    people: list[Member],
+    lang: str,
+    now: datetime,
+) -> str | None:
+    """A press of one of the /network buttons (an Action.Submit: a message with a value)."""
+    data = activity.get("value")
+    if activity.get("type") != "message" or not isinstance(data, dict):
+        return None
+    if data.get("action") not in BUTTONS:
+        return None
+    with surface("teams"):
+        reply = _decision(TeamsAsking(session, now), people, lang, data)
+    reply_with(connector, activity, c.Message(reply))
+    return str(data["action"])
+
+
 def handle_command(
     activity: Activity,
     *,
@@ -155,6 +191,10 @@ def route(
         return files.handle_file_consent(
             activity, session=session, connector=connector, people=people, lang=lang, now=now
         )
-    return handle_command(
-        activity, session=session, connector=connector, people=people, lang=lang, now=now
-    )
+    for handle in (handle_button, handle_command):
+        answered = handle(
+            activity, session=session, connector=connector, people=people, lang=lang, now=now
+        )
+        if answered is not None:
+            return answered
+    return None

@@ -16,12 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.catalogue import teams_plain
+from handlers.ids import Action
 from handlers.teams.files import CONSENT_TYPE, INFO_TYPE
 from models.attendance import AttendanceStatus, set_attendance
 from models.network import Member
 from models.prep import save_manager_alignment
 from models.privacy import forget_member
-from models.sparring import log_sparring
+from models.sparring import SparringReceiver, dispute_sparring, log_sparring
 from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
 from tests.e2e.conftest import bot, running_server  # noqa: F401  (Slack's side, to compare)
 from tests.teams.conftest import ANNA_TEAMS, BOT, STRANGER, TeamsBot, personal_conversation
@@ -279,3 +280,62 @@ def test_erased_members_never_appear(
 def test_the_overview_card(mixed: TeamsBot, user: str, words: str, expected: str) -> None:
     (answer,) = say(mixed, user, words)
     assert expected in card_text(answer)
+
+
+def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Submit":
+                found.append(node["data"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("attachments", []))
+    return found
+
+
+def press(teams_bot: TeamsBot, user: str, data: dict[str, Any]) -> str:
+    """`user` presses a card's button (Teams sends its data as a message's value)."""
+    before = len(teams_bot.teams.messages(personal_conversation(user)))
+    assert teams_bot.send(teams_bot.activity(user, value=data)).status == 200
+    (answer,) = teams_bot.teams.messages(personal_conversation(user))[before:]
+    return card_text(answer)
+
+
+def test_forget_a_member_named_by_a_teams_mention(mixed: TeamsBot) -> None:
+    mention = {
+        "type": "mention",
+        "mentioned": {"id": CAMILLA_TEAMS, "name": "Camilla Østergaard"},
+        "text": "<at>Camilla Østergaard</at>",
+    }
+    (ask,) = say(mixed, FACIL_TEAMS, "netværk glem <at>Camilla Østergaard</at>", entities=[mention])
+    assert card_text(ask).startswith("Slet alle personoplysninger om **Camilla Østergaard**?")
+    (button,) = _buttons(ask)
+    assert press(mixed, ANNA_TEAMS, button) == NOT_ALLOWED  # not hers to press
+    assert press(mixed, FACIL_TEAMS, button) == (
+        "Personoplysningerne om Camilla Østergaard er slettet."
+    )
+    assert "— 9 medlemmer" in card_text(say(mixed, FACIL_TEAMS, "netværk resumé")[0])
+
+
+def test_a_facilitator_settles_a_dispute_on_teams(
+    mixed: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        bo = person(s, BO)
+        receiver = s.scalars(
+            select(SparringReceiver).where(SparringReceiver.member_id == bo.id)
+        ).one()
+        dispute_sparring(session=s, receiver=receiver, now=SEASON_NOW)
+        s.commit()
+    (listed,) = say(mixed, FACIL_TEAMS, "netværk indsigelser")
+    keep, remove = _buttons(listed)
+    assert (keep["action"], remove["action"]) == (Action.DISPUTE_KEEP, Action.DISPUTE_REMOVE)
+    assert press(mixed, ANNA_TEAMS, remove) == NOT_ALLOWED
+    assert press(mixed, FACIL_TEAMS, remove).startswith("Registreringen er fjernet (2 t den")
+    assert press(mixed, FACIL_TEAMS, keep) == "Den indsigelse er allerede afgjort."
