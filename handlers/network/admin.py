@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, time
 
 from handlers import conversation as c
 from handlers.catalogue import (
+    Mrkdwn,
     format_date,
     format_money,
     format_number,
     mention,
     t,
 )
-from handlers.network.common import MAX_BLOCKS, Asking, sections
+from handlers.network.common import MAX_BLOCKS, Asking, member_by_mention, sections, teams_ref
 from handlers.parsing import MENTION_RE, escape_slack, option_name, unescape_slack
 from models.errors import InputError
-from models.network import Member, Network, Role
+from models.network import Member, Network, Platform, Role
 from models.network_admin import add_member, move_meeting, remove_member
 from models.summary import MAX_PER_WORKPLACE, FeeLine
 
@@ -44,20 +46,49 @@ def handle_admin(
     return _move_meeting(scope, lang, network, by, text)
 
 
+@dataclass(frozen=True)
+class Person:
+    """Whom an add or remove names: a Slack user, or a person a Teams message mentioned."""
+
+    platform: Platform
+    external_id: str
+    label: str  # their name as the mention showed it ("" when it did not)
+
+    @property
+    def reference(self) -> Mrkdwn:
+        if self.platform is Platform.SLACK:
+            return mention(self.external_id)
+        return escape_slack(self.label or self.external_id)
+
+
+def person_named(network: Network, text: str) -> Person | None:
+    """The first person `text` mentions (a Slack mention or a Teams reference)."""
+    found = MENTION_RE.search(text)
+    if found is not None:
+        label = found.group(0).split("|", 1)[1][:-1] if "|" in found.group(0) else ""
+        return Person(Platform.SLACK, found["id"], label)
+    ref = teams_ref(text, search=True)
+    if ref is None:
+        return None
+    known = member_by_mention(network, ref.token())  # stored under either of their Teams ids
+    external_id = (known.teams_user_id if known else None) or ref.user_id or ref.aad_object_id
+    return Person(Platform.TEAMS, external_id, ref.name)
+
+
 def _add(scope: Asking, lang: str, network: Network, by: Member, text: str) -> str:
     """`add @person name="…" org="…" manager="…" lang=en`"""
     options = options_of(text)
-    found = MENTION_RE.search(text)
-    if found is None:
+    person = person_named(network, text)
+    if person is None:
         raise InputError("network.error.add_form", missing=t(lang, "network.option.mention"))
-    label = found.group(0).split("|", 1)[1][:-1] if "|" in found.group(0) else ""
     try:
         member = add_member(
             session=scope.db,
             network=network,
             by=by,
-            slack_user_id=found["id"],
-            name=options.get("name", label),
+            platform=person.platform,
+            external_id=person.external_id,
+            name=options.get("name", person.label),
             organisation=options.get("org", ""),
             manager=options.get("manager", ""),
             language=options.get("lang"),
@@ -72,21 +103,26 @@ def _add(scope: Asking, lang: str, network: Network, by: Member, text: str) -> s
     return t(
         lang,
         "network.added",
-        user=mention(member.slack_user_id),
+        user=person.reference,
         organisation=escape_slack(member.organisation or ""),
     )
 
 
 def _remove(scope: Asking, lang: str, network: Network, by: Member, text: str) -> str:
     """`remove @person`"""
-    found = MENTION_RE.search(text)
-    if found is None:
+    person = person_named(network, text)
+    if person is None:
         raise InputError("network.error.unknown_member")
-    member = remove_member(
-        session=scope.db, network=network, by=by, slack_user_id=found["id"], now=scope.now
+    remove_member(
+        session=scope.db,
+        network=network,
+        by=by,
+        platform=person.platform,
+        external_id=person.external_id,
+        now=scope.now,
     )
     scope.db.commit()
-    return t(lang, "network.removed", user=mention(member.slack_user_id))
+    return t(lang, "network.removed", user=person.reference)
 
 
 def _move_meeting(scope: Asking, lang: str, network: Network, by: Member, text: str) -> str:

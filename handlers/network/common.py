@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+from urllib.parse import quote, unquote
 
 from sqlalchemy.orm import Session
 
@@ -54,9 +56,37 @@ def facilitator_in(scope: RequestScope, network: Network) -> Member:
     )
 
 
-# A person a Teams message mentioned, as the Teams route writes it into the command's text
-# (their Teams user id, or Entra object id): `<teams:29:1abc…>`.
-TEAMS_REF_RE = re.compile(r"<teams:(?P<id>[^<>\s]+)>")
+# A person a Teams message mentioned, as the Teams route writes it into the command's text:
+# `<teams:ID,AAD,NAME>`, each percent-encoded (so no space or comma is in it).
+TEAMS_REF_RE = re.compile(r"<teams:(?P<fields>[^<>\s]*)>")
+
+
+@dataclass(frozen=True)
+class TeamsRef:
+    """A person a Teams message mentioned: their Teams user id (and Entra object id), as
+    shown."""
+
+    user_id: str
+    aad_object_id: str
+    name: str
+
+    def token(self) -> str:
+        fields = (self.user_id, self.aad_object_id, self.name)
+        return "<teams:" + ",".join(quote(f, safe="") for f in fields) + ">"
+
+    @property
+    def ids(self) -> set[str]:
+        return {i for i in (self.user_id, self.aad_object_id) if i}
+
+
+def teams_ref(text: str, *, search: bool = False) -> TeamsRef | None:
+    """The Teams reference `text` is (or, with `search`, holds)."""
+    found = TEAMS_REF_RE.search(text) if search else TEAMS_REF_RE.fullmatch(text)
+    if found is None:
+        return None
+    fields = [unquote(f) for f in found["fields"].split(",")]
+    user_id, aad, name = [*fields, "", "", ""][:3]
+    return TeamsRef(user_id, aad, name)
 
 
 def member_by_mention(network: Network, mention: str) -> Member | None:
@@ -67,8 +97,8 @@ def member_by_mention(network: Network, mention: str) -> Member | None:
             (m for m in network.people if m.slack_user_id == found["id"] and m.role is Role.MEMBER),
             None,
         )
-    found = TEAMS_REF_RE.fullmatch(mention)
-    ids = set(found["id"].split("|")) if found else set()
+    ref = teams_ref(mention)
+    ids = ref.ids if ref else set()
     return next(
         (m for m in network.people if m.teams_user_id in ids and m.role is Role.MEMBER), None
     )

@@ -23,6 +23,7 @@ from handlers.errors import error_message
 from handlers.home import home_view_for
 from handlers.ids import Action
 from handlers.network import MYDATA_WORDS, network_answer, reply_message
+from handlers.network.common import TeamsRef
 from handlers.network.privacy import forget_confirmed
 from handlers.network.summary import dispute_decided
 from handlers.teams import files
@@ -48,13 +49,13 @@ class TeamsAsking:
 
 
 def _reference(mentioned: dict[str, Any]) -> str:
-    ids = [str(v) for v in (mentioned.get("id"), mentioned.get("aadObjectId")) if v]
-    return "<teams:" + "|".join(ids) + ">" if ids else ""
+    fields = [str(mentioned.get(k) or "") for k in ("id", "aadObjectId", "name")]
+    return TeamsRef(*fields).token() if fields[0] or fields[1] else ""
 
 
 def command_text(activity: Activity) -> str:
     """The words a person wrote, as typed: the bot's own mention dropped, anyone else they
-    mentioned as a Teams reference (`<teams:29:…|aad-id>`)."""
+    mentioned as a Teams reference (`<teams:…>`, see `TeamsRef`)."""
     text = str(activity.get("text") or "")
     bot = (activity.get("recipient") or {}).get("id")
     for entity in activity.get("entities") or []:

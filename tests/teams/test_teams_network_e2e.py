@@ -339,3 +339,33 @@ def test_a_facilitator_settles_a_dispute_on_teams(
     assert press(mixed, ANNA_TEAMS, remove) == NOT_ALLOWED
     assert press(mixed, FACIL_TEAMS, remove).startswith("Registreringen er fjernet (2 t den")
     assert press(mixed, FACIL_TEAMS, keep) == "Den indsigelse er allerede afgjort."
+
+
+def _mention(user_id: str, name: str) -> dict[str, Any]:
+    return {
+        "type": "mention",
+        "mentioned": {"id": user_id, "name": name},
+        "text": f"<at>{name}</at>",
+    }
+
+
+def test_add_and_remove_a_teams_member(mixed: TeamsBot) -> None:
+    newbie = "29:1newbie-on-teams"
+    (missing,) = say(
+        mixed,
+        FACIL_TEAMS,
+        "netværk tilføj <at>Nina Ny</at> org=Lejre",
+        entities=[_mention(newbie, "Nina Ny")],
+    )
+    assert card_text(missing).startswith("Mangler leder.")
+    text = 'netværk tilføj <at>Nina Ny</at> org="Lejre Kommune" leder="Mette Unik"'
+    (added,) = say(mixed, FACIL_TEAMS, text, entities=[_mention(newbie, "Nina Ny")])
+    assert "Nina Ny" in card_text(added) and "Lejre Kommune" in card_text(added)
+    assert "— 11 medlemmer" in card_text(say(mixed, FACIL_TEAMS, "netværk resumé")[0])
+    (hello,) = say(mixed, newbie, "oversigt")  # she is found by her Teams id
+    assert "**Spredningsnetværk for offentlig innovation 2015–16**" in card_text(hello)
+    (removed,) = say(
+        mixed, FACIL_TEAMS, "netværk fjern <at>Nina Ny</at>", entities=[_mention(newbie, "Nina Ny")]
+    )
+    assert "Nina Ny" in card_text(removed)
+    assert "— 10 medlemmer" in card_text(say(mixed, FACIL_TEAMS, "netværk resumé")[0])
