@@ -369,3 +369,12 @@ def test_add_and_remove_a_teams_member(mixed: TeamsBot) -> None:
     )
     assert "Nina Ny" in card_text(removed)
     assert "— 10 medlemmer" in card_text(say(mixed, FACIL_TEAMS, "netværk resumé")[0])
+
+
+def test_an_invoke_is_answered_in_the_http_response(mixed: TeamsBot) -> None:
+    odd = mixed.activity(
+        FACIL_TEAMS, type="invoke", name="fileConsent/invoke", value={"action": "accept"}
+    )
+    reply = mixed.send(odd)  # an accept without an upload URL: nothing to do
+    assert (reply.status, reply.body) == (400, "")
+    assert mixed.teams.messages() == [] and mixed.teams.uploads == {}
