@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers import teams_render
-from handlers.catalogue import surface, t
+from handlers.catalogue import plain_text, surface, t
 from handlers.network.common import facilitator_role
 from handlers.teams.connector import Connector, ConnectorError
 from models.export import export_tables, to_csv_zip, to_xlsx
@@ -61,7 +61,9 @@ def _export(network_member: Member, kind: FileKind, now: datetime, session: Sess
     network = network_member.network
     tables = export_tables(session=session, network=network)
     stamp = now.astimezone(network.zone).strftime("%Y-%m-%d")
-    description = t(network_member.lang, "network.export.comment", network=network.name)
+    description = plain_text(
+        t(network_member.lang, "network.export.comment", network=network.name)
+    )  # a consent card shows plain text
     if kind is FileKind.EXPORT_XLSX:
         return File(f"{network.key}-{stamp}.xlsx", to_xlsx(tables), description)
     return File(f"{network.key}-{stamp}-csv.zip", to_csv_zip(tables), description)
@@ -75,7 +77,8 @@ def _mydata(session: Session, ids: list[str]) -> File | None:
         return None
     data = [personal_data(session=session, member=p) for p in people]
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
-    return File("tovholder-mine-data.json", content, t(people[0].lang, "network.mydata.comment"))
+    description = plain_text(t(people[0].lang, "network.mydata.comment"))
+    return File("tovholder-mine-data.json", content, description)
 
 
 def build_file(
@@ -167,11 +170,8 @@ def handle_file_consent(
 ) -> dict[str, Any]:
     """The person accepted or declined a file: upload it and show it, or say it was not sent.
     The invoke's answer (an HTTP 200 for Teams)."""
-    value = activity.get("value") if isinstance(activity.get("value"), dict) else {}
-    assert isinstance(value, dict)
-    context = value.get("context") if isinstance(value.get("context"), dict) else {}
-    assert isinstance(context, dict)
-    action = value.get("action")
+    value = _dict(activity.get("value"))
+    context, action = _dict(value.get("context")), value.get("action")
     if action == "decline":
         name = str(context.get("name", ""))
         _tell(connector, activity, lang, "teams.file.declined", filename=name)
@@ -185,6 +185,10 @@ def handle_file_consent(
         return {"status": 200}
     _upload_and_show(connector, activity, file, info, lang)
     return {"status": 200}
+
+
+def _dict(data: Any) -> dict[str, Any]:
+    return data if isinstance(data, dict) else {}
 
 
 def _upload_and_show(
