@@ -98,7 +98,7 @@ def _network(
     if rest.split()[:1] and rest.split()[0].lower() in MYDATA_WORDS:  # anyone, their own
         if not offer_files(connector, activity, session, people, [FileKind.MYDATA], now):
             _say(connector, activity, lang, "network.mydata.nothing")
-        return "network.mydata"
+        return "mydata"
     export = None
     with surface("teams"):
         try:
