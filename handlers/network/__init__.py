@@ -137,7 +137,6 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
 
 
 MYDATA_WORDS = frozenset({"mydata", "minedata"})
-EXPORT_WORDS = frozenset({"export", "eksport", "eksportér"})
 
 
 def network_answer(scope: Asking, people: list[Member], lang: str, text: str) -> NetworkAnswer:
@@ -155,7 +154,7 @@ def network_answer(scope: Asking, people: list[Member], lang: str, text: str) ->
         return NetworkAnswer(unknown + "\n\n" + t(lang, "network.help"))
     network = facilitator.network
     request = NetworkRequest(scope, network, facilitator, args[1:], word, text, lang)
-    return NetworkAnswer(answer(request), network if word in EXPORT_WORDS else None)
+    return NetworkAnswer(answer(request), network if answer is _export else None)
 
 
 def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

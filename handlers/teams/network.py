@@ -82,7 +82,8 @@ def send_overview(
     """The person's overview (a member's, host's, facilitator's or a stranger's) as a card."""
     with surface("teams"):
         view = home_view_for(session, people, now, lang)
-    reply_with(connector, activity, c.Message(t(lang, "home.title"), view.parts))
+        title = t(lang, "home.title")
+    reply_with(connector, activity, c.Message(title, view.parts))
 
 
 def _network(
