@@ -129,7 +129,7 @@ def manifest(*, app_id: str, domain: str, website: str | None = None) -> dict[st
             {
                 "botId": app_id,
                 "scopes": ["personal"],
-                "supportsFiles": False,
+                "supportsFiles": True,  # exports and my data: the file consent flow
                 "isNotificationOnly": False,
                 "commandLists": [{"scopes": ["personal"], "commands": _commands(texts)}],
             }

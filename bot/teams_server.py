@@ -26,6 +26,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -130,6 +131,14 @@ def _answer(start_response: Callable[..., Any], status: str, body: bytes = b"") 
     return [body]
 
 
+def _invoke_answer(start_response: Callable[..., Any], response: dict[str, Any]) -> list[bytes]:
+    """An invoke response ({"status": …, "body": …}) as the HTTP response (Bot Framework)."""
+    status = HTTPStatus(int(response.get("status", 200)))
+    body = response.get("body")
+    payload = json.dumps(body).encode() if body is not None else b""
+    return _answer(start_response, f"{status.value} {status.phrase}", payload)
+
+
 def _read_body(environ: dict[str, Any]) -> bytes | None:
     """The request body, None when it is over the limit (or its length is not a number)."""
     try:
@@ -200,15 +209,15 @@ def make_teams_endpoint(
             return _answer(start_response, "200 OK")
         try:
             with session_factory() as session:
-                answer = handle_activity(
+                handled = handle_activity(
                     activity, session=session, connector=connector, now=clock()
                 )
         except Exception:  # logged with its traceback; the activity is not handled twice
             log.exception("handling a Teams %s activity failed", activity.get("type"))
             return _answer(start_response, "500 Internal Server Error")
-        # An invoke's answer (a dialog, search results) is the response's body.
-        body = json.dumps(answer).encode() if answer is not None else b""
-        return _answer(start_response, "200 OK", body)
+        if isinstance(handled, dict):  # an invoke's response: Teams reads it from ours
+            return _invoke_answer(start_response, handled)
+        return _answer(start_response, "200 OK")
 
     return endpoint
 

@@ -36,12 +36,14 @@ def _name(session: Session, member_id: int | None) -> str | None:
     return person.name if person else None
 
 
-def people_on_record(session: Session, slack_user_id: str) -> list[Member]:
-    """Every network row stored for this Slack user, active or not (a removed member's data
-    is still stored and theirs to see); an erased person has none."""
+def people_on_record(
+    session: Session, external_id: str, platform: Platform = Platform.SLACK
+) -> list[Member]:
+    """Every network row stored for this person on `platform`, active or not (a removed
+    member's data is still stored and theirs to see); an erased person has none."""
     return list(
         session.scalars(
-            select(Member).where(reached_as(Platform.SLACK, [slack_user_id])).order_by(Member.id)
+            select(Member).where(reached_as(platform, [external_id])).order_by(Member.id)
         )
     )
 

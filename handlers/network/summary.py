@@ -19,10 +19,11 @@ from handlers.catalogue import (
     person,
     t,
 )
-from handlers.context import RequestScope, scope_of
+from handlers.context import scope_of
 from handlers.ids import Action
 from handlers.network.common import (
     MAX_BLOCKS,
+    Asking,
     facilitated_network,
     facilitator_in,
     member_by_mention,
@@ -192,9 +193,7 @@ def _meeting_by_number(network: Network, text: str) -> Any:
     return meeting
 
 
-def summary_parts(
-    scope: RequestScope, lang: str, network: Network, args: list[str]
-) -> list[c.Part]:
+def summary_parts(scope: Asking, lang: str, network: Network, args: list[str]) -> list[c.Part]:
     """`/network summary [meeting N | season | @member]`: fetch the summaries asked for, then
     render them."""
 

@@ -37,8 +37,11 @@ def test_installing_the_app_stores_the_conversation_and_welcomes(teams_bot: Team
         teams_bot.activity(ANNA_TEAMS, ANNA_AAD, type="installationUpdate", action="add")
     )
     assert reply.status == 200
-    sent = teams_bot.teams.messages(personal_conversation(ANNA_TEAMS))
-    assert [card_text(m)[: len(WELCOME_DA)] for m in sent] == [WELCOME_DA]
+    welcome, overview = teams_bot.teams.messages(personal_conversation(ANNA_TEAMS))
+    assert card_text(welcome)[: len(WELCOME_DA)] == WELCOME_DA
+    (card,) = overview["attachments"]  # her overview below it (Slack's App Home)
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert "Spredningsnetværk" in json.dumps(card["content"], ensure_ascii=False)
     assert teams_bot.conversation_of("U0ANNA0001") == {
         "service_url": teams_bot.teams.service_url,
         "conversation_id": personal_conversation(ANNA_TEAMS),
@@ -243,7 +246,7 @@ def test_one_install_is_one_welcome(teams_bot: TeamsBot) -> None:
     assert teams_bot.teams.messages() == []
     assert teams_bot.conversation_of("U0ANNA0001") is not None
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="add"))
-    assert len(teams_bot.teams.messages()) == 1
+    assert len(teams_bot.teams.messages()) == 2  # the welcome, her overview below it
 
 
 def test_removing_the_app_forgets_where_to_write(teams_bot: TeamsBot) -> None:
@@ -251,4 +254,4 @@ def test_removing_the_app_forgets_where_to_write(teams_bot: TeamsBot) -> None:
     assert teams_bot.conversation_of("U0ANNA0001") is not None
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="remove"))
     assert teams_bot.conversation_of("U0ANNA0001") is None
-    assert len(teams_bot.teams.messages()) == 1  # the welcome; no goodbye
+    assert len(teams_bot.teams.messages()) == 2  # the welcome and overview; no goodbye
