@@ -30,7 +30,8 @@ from tests.teams_standin import Fault
 
 FACIL_TEAMS = "29:1facilitator-teams-id"
 CAMILLA_TEAMS = "29:1camilla-only-on-teams"
-NOT_ALLOWED = "Kun netværkets tovholdere kan bruge /network."
+# On Teams the texts name the chat word, not the slash command.
+NOT_ALLOWED = "Kun netværkets tovholdere kan bruge netværk."
 
 
 @pytest.fixture
