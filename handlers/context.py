@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,18 +16,19 @@ from handlers.catalogue import DEFAULT_LANGUAGE
 from handlers.parsing import clean_payload
 from models.base import utc_now
 from models.errors import NotAMemberError
+from models.hot_path import HotConnection, Person, Row, person_of_row, pick_person
 from models.network import (
     Member,
     Platform,
     facilitators_to_contact,
-    people_reached_on,
+    people_of_rows,
     pick_member,
 )
 from models.replay import (
     AlreadyHandledError,
     record_keys_on_commit,
     remember_on_commit,
-    seen_and_people,
+    seen_before,
     store_remembered_keys,
 )
 
@@ -51,12 +52,27 @@ class RequestScope:
     db: Session
     now: datetime
     user_id: str | None
-    member: Member | None
     lang: str
     session_factory: sessionmaker[Session]
+    # The member asking as plain values, and the driver connection under `db`'s: for the
+    # hot path (models/hot_path.py), which needs no entity.
+    person: Person | None = None
+    hot: HotConnection | None = None
+    # The people rows of who is asking; `member` makes them the session's entities.
+    people_rows: list[Row] = field(default_factory=list)
     # Set by the error handler: the request was not handled, so its replay keys are not kept
     # (Slack's retry is handled).
     failed: bool = False
+    _member: Member | None = None
+    _resolved: bool = False
+
+    @property
+    def member(self) -> Member | None:
+        """The member asking, an entity of `db` (made when first read)."""
+        if not self._resolved:
+            self._member = pick_member(people_of_rows(self.db, self.people_rows), self.now)
+            self._resolved = True
+        return self._member
 
     def __deepcopy__(self, memo: dict[int, Any]) -> RequestScope:
         # Bolt deep-copies the context for lazy listeners. They share this scope; by the time
@@ -96,6 +112,19 @@ def _answer_repeat(request: BoltRequest) -> BoltResponse:
     return BoltResponse(status=200, body="")
 
 
+def _ask(
+    hot: HotConnection | None, session: Session, keys: list[str], user_id: str | None
+) -> tuple[bool, list[Row]]:
+    """Whether the request was handled before, and the people rows of who is asking; one
+    statement for a request with one or two keys (what the gate gives)."""
+    if hot is None:
+        return False, []
+    if 0 < len(keys) <= 2:
+        return hot.seen_and_people(keys, Platform.SLACK, user_id)
+    seen = bool(keys) and seen_before(session, keys)
+    return seen, hot.people(Platform.SLACK, user_id) if user_id and not seen else []
+
+
 def make_scope_middleware(
     session_factory: sessionmaker[Session], clock: Clock
 ) -> Callable[..., Any]:
@@ -124,17 +153,16 @@ def make_scope_middleware(
         user_id = _user_id(body)
         keys = _replay_keys(request)
         try:
-            if keys:  # one statement: was it handled before, and who is asking
-                seen, people = seen_and_people(session, keys, Platform.SLACK, user_id)
-                if seen:
-                    session.close()
-                    return _answer_repeat(request)
-                # Wall-clock time, not the injected clock: keys expire with Slack's signatures.
+            hot = HotConnection(session) if keys or user_id else None
+            seen, rows = _ask(hot, session, keys, user_id)
+            if seen:
+                session.close()
+                return _answer_repeat(request)
+            if keys:  # wall-clock time, not the injected clock: keys expire with signatures
                 remember_on_commit(session, keys, utc_now())
-            else:
-                people = people_reached_on(session, Platform.SLACK, user_id) if user_id else []
-            member = pick_member(people, now)
-            lang = (member or people[0]).lang if people else DEFAULT_LANGUAGE
+            people = [person_of_row(row) for row in rows]
+            person = pick_person(people, now)
+            lang = (person or people[0]).language if people else DEFAULT_LANGUAGE
         except Exception:
             session.close()
             raise
@@ -142,9 +170,11 @@ def make_scope_middleware(
             db=session,
             now=now,
             user_id=user_id,
-            member=member,
             lang=lang,
             session_factory=session_factory,
+            person=person,
+            hot=hot,
+            people_rows=rows,
         )
         next()
         return None
