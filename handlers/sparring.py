@@ -102,9 +102,11 @@ def _log_hot(scope: RequestScope, text: str) -> str | None:
     if parsed.receiver_ids:
         return None
     minutes = parsed.minutes
-    logged = hot.log_plain_entry(person, minutes, parsed.given_on, parsed.note, scope.now)
+    keys = scope.key_rows()
+    logged = hot.log_plain_entry(person, minutes, parsed.given_on, parsed.note, scope.now, keys)
     if logged is None:
         return None
+    scope.keys_stored()
     entry, total = logged
     log.info("sparring logged member=%s entry=%s minutes=%s", person.member_id, entry.id, minutes)
     return render_entry_reply("sparring.logged", scope.lang, entry, total)

@@ -14,6 +14,7 @@ two ways to the same rows, totals and replay semantics.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,12 +24,11 @@ from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ClauseElement, bindparam, insert
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from models.base import Base, clean_parameters
+from models.base import Base, clean_text
 from models.db import sqlite_write_lock
 from models.network import (
     _MEETING_STARTS,
@@ -40,7 +40,7 @@ from models.network import (
     Role,
     periods_between,
 )
-from models.replay import _SEEN_AND_PEOPLE, AlreadyHandledError, keys_stored, keys_to_store
+from models.replay import _SEEN_AND_PEOPLE, AlreadyHandledError
 from models.sparring import (
     _PERIOD_SUM,
     MAX_MINUTES_PER_ENTRY,
@@ -53,10 +53,13 @@ Row = tuple[Any, ...]
 _Processor = Callable[[Any], Any] | None
 
 
+_PYFORMAT = re.compile(r"%\((\w+)\)s")
+
+
 class Prepared:
     """One Core statement compiled once for a dialect, run on a driver cursor."""
 
-    __slots__ = ("binds", "defaults", "named", "names", "results", "sql")
+    __slots__ = ("binds", "named", "names", "results", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -64,10 +67,19 @@ class Prepared:
         self.sql = str(compiled)
         self.named = not compiled.positional
         self.names: list[str] = list(compiled.positiontup or compiled.binds)
-        self.binds: list[_Processor] = [
-            compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in self.names
+        if self.named and dialect.paramstyle == "pyformat":
+            # psycopg: positional %s, as the driver takes them with the least work.
+            self.names = _PYFORMAT.findall(self.sql)
+            self.sql, self.named = _PYFORMAT.sub("%s", self.sql), False
+        # Per parameter: its name, its value when none is given, its type's processor.
+        self.binds: list[tuple[str, Any, _Processor]] = [
+            (
+                name,
+                compiled.binds[name].effective_value,
+                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
+            )
+            for name in self.names
         ]
-        self.defaults = {n: b.effective_value for n, b in compiled.binds.items()}
         self.results: list[tuple[int, Callable[[Any], Any]]] = []
         for index, column in enumerate(compiled._result_columns or ()):
             processor = column[3].dialect_impl(dialect).result_processor(dialect, None)
@@ -75,20 +87,18 @@ class Prepared:
                 self.results.append((index, processor))
 
     def parameters(self, values: dict[str, Any]) -> Any:
+        """The driver's parameters: processed by type, text cleaned (as `models.db` does)."""
         out = []
-        for name, processor in zip(self.names, self.binds, strict=True):
-            value = values[name] if name in values else self.defaults[name]
-            out.append(processor(value) if processor is not None else value)
-        cleaned = clean_parameters(out)
-        return dict(zip(self.names, cleaned, strict=True)) if self.named else tuple(cleaned)
+        for name, default, processor in self.binds:
+            value = values.get(name, default)
+            if processor is not None:
+                value = processor(value)
+            out.append(clean_text(value) if isinstance(value, str) else value)
+        return dict(zip(self.names, out, strict=True)) if self.named else tuple(out)
 
-    def rows(self, connection: Any, values: dict[str, Any]) -> list[Row]:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(self.sql, self.parameters(values))
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+    def rows(self, cursor: Any, values: dict[str, Any]) -> list[Row]:
+        cursor.execute(self.sql, self.parameters(values))
+        rows = cursor.fetchall()
         if not self.results:
             return [tuple(row) for row in rows]
         processed = []
@@ -99,12 +109,8 @@ class Prepared:
             processed.append(tuple(values_))
         return processed
 
-    def run_many(self, connection: Any, rows: Sequence[dict[str, Any]]) -> None:
-        cursor = connection.cursor()
-        try:
-            cursor.executemany(self.sql, [self.parameters(r) for r in rows])
-        finally:
-            cursor.close()
+    def run_many(self, cursor: Any, rows: Sequence[dict[str, Any]]) -> None:
+        cursor.executemany(self.sql, [self.parameters(r) for r in rows])
 
 
 _ENTRY = Base.metadata.tables[SparringEntry.__tablename__]
@@ -195,14 +201,25 @@ def pick_person(people: list[Person], now: datetime) -> Person | None:
 
 
 class HotConnection:
-    """The driver connection under a request session's connection, with its statements."""
+    """A pooled driver connection of `engine`, with the hot path's statements; `release`
+    gives it back (rolling back what was not committed)."""
 
-    def __init__(self, session: Session) -> None:
-        connection = session.connection()
-        self.session = session
-        self.driver: Any = connection.connection.driver_connection
-        self.statements = statements_for(connection.dialect)
-        self.write_lock = sqlite_write_lock(connection.engine)
+    def __init__(self, engine: Engine) -> None:
+        pooled = engine.raw_connection()
+        self._pooled: Any = pooled
+        driver: Any = pooled.driver_connection
+        self.driver = driver
+        self.cursor: Any = driver.cursor()
+        self.statements = statements_for(engine.dialect)
+        self.write_lock = sqlite_write_lock(engine)
+
+    def release(self) -> None:
+        if self._pooled is not None:
+            try:
+                self.cursor.close()
+            finally:
+                self._pooled.close()
+                self._pooled = None
 
     def seen_and_people(
         self, keys: list[str], platform: Platform, external_id: str | None
@@ -210,15 +227,15 @@ class HotConnection:
         """Whether one of (one or two) `keys` was stored before, and the people rows (member
         then network columns, processed) of `external_id` on `platform`."""
         params = {"a": keys[0], "b": keys[-1], "platform": platform, "external_id": external_id}
-        rows = self.statements.seen_and_people.rows(self.driver, params)
+        rows = self.statements.seen_and_people.rows(self.cursor, params)
         return bool(rows[0][0]), [row[1:] for row in rows if row[1] is not None]
 
     def people(self, platform: Platform, external_id: str) -> list[Row]:
         params = {"platform": platform, "external_id": external_id}
-        return self.statements.people.rows(self.driver, params)
+        return self.statements.people.rows(self.cursor, params)
 
     def period_of(self, person: Person, day: date) -> Period | None:
-        starts = self.statements.meeting_starts.rows(self.driver, {"network_id": person.network_id})
+        starts = self.statements.meeting_starts.rows(self.cursor, {"network_id": person.network_id})
         days = [start.astimezone(person.network_zone).date() for (start,) in starts]
         for period in periods_between(person.season_start, person.season_end, days):
             if period.contains(day):
@@ -226,11 +243,18 @@ class HotConnection:
         return None
 
     def log_plain_entry(
-        self, person: Person, minutes: int, given_on: date, note: str, now: datetime
+        self,
+        person: Person,
+        minutes: int,
+        given_on: date,
+        note: str,
+        now: datetime,
+        keys: Sequence[dict[str, Any]] = (),
     ) -> tuple[SparringEntry, PeriodTotal] | None:
-        """Log an entry without receivers and commit it with the request's replay keys; the
-        entry (not in the session) and the period's total. None, with nothing done, when the
-        entry is not valid: the ORM way (`log_sparring_with_total`) says why."""
+        """Log an entry without receivers and commit it with the request's replay `keys`
+        (rows of seen_request): the entry (in no session) and the period's total. None, with
+        nothing done, when the entry is not valid: the ORM way (`log_sparring_with_total`)
+        says why. AlreadyHandledError, with nothing stored, when a key was stored before."""
         note = note.strip()
         if not 0 < minutes <= MAX_MINUTES_PER_ENTRY or len(note) > MAX_NOTE_LENGTH:
             return None
@@ -240,7 +264,7 @@ class HotConnection:
         if period is None:
             return None
         bounds = {"giver_id": person.member_id, "start": period.start, "end": period.end}
-        ((before,),) = self.statements.period_sum.rows(self.driver, bounds)
+        ((before,),) = self.statements.period_sum.rows(self.cursor, bounds)
         values = {
             "giver_id": person.member_id,
             "given_on": given_on,
@@ -249,21 +273,20 @@ class HotConnection:
             "created_at": now,
             "removed_at": None,
         }
-        entry_id = self._insert_and_commit(values)
+        entry_id = self._insert_and_commit(values, keys)
         total = PeriodTotal(period, int(before or 0) + minutes, person.target_minutes)
         return _plain_entry({"id": entry_id, **values, "receivers": []}), total
 
-    def _insert_and_commit(self, values: dict[str, Any]) -> int:
-        """Insert the entry and the session's replay keys, commit: together or not at all."""
-        keys = keys_to_store(self.session)
+    def _insert_and_commit(self, values: dict[str, Any], keys: Sequence[dict[str, Any]]) -> int:
+        """Insert the entry and the replay keys, commit: together or not at all."""
         lock = self.write_lock
         if lock is not None:
             lock.acquire()
         try:
-            ((entry_id,),) = self.statements.insert_entry.rows(self.driver, values)
+            ((entry_id,),) = self.statements.insert_entry.rows(self.cursor, values)
             if keys:
                 try:
-                    self.statements.insert_seen.run_many(self.driver, keys)
+                    self.statements.insert_seen.run_many(self.cursor, keys)
                 except self.statements.integrity_error as error:
                     raise AlreadyHandledError(", ".join(str(k["key"]) for k in keys)) from error
             self.driver.commit()
@@ -273,7 +296,6 @@ class HotConnection:
         finally:
             if lock is not None:
                 lock.release()
-        keys_stored(self.session)
         return int(entry_id)
 
 

@@ -110,17 +110,6 @@ def remembered(session: Session) -> bool:
     return not session.info.get(_KEYS)
 
 
-def keys_to_store(session: Session) -> list[dict[str, object]]:
-    """The rows of the keys given to `remember_on_commit` and not stored yet, for a commit
-    made on the driver (`models.hot_path`); `keys_stored` once that commit is made."""
-    return list(session.info.get(_KEYS) or ())
-
-
-def keys_stored(session: Session) -> None:
-    """The keys went in with a commit made on the driver: the session stores them no more."""
-    session.info.pop(_KEYS, None)
-
-
 def _store_keys(session: Session) -> None:
     rows = session.info.get(_KEYS)
     if not rows or session.info.get(_IN_TRANSACTION):

@@ -1,21 +1,17 @@
 """The hot path on the driver (models/hot_path.py) gives what the ORM way gives: the same
 people, the same stored rows and totals, nothing for bad input, the same replay semantics."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.hot_path import HotConnection, person_of_row, pick_person
+from models.hot_path import HotConnection, Person, person_of_row, pick_person
 from models.network import Member, Network, Platform, people_of_rows, people_reached_on, pick_member
-from models.replay import (
-    AlreadyHandledError,
-    SeenRequest,
-    record_keys_on_commit,
-    remember_on_commit,
-    remembered,
-)
+from models.replay import AlreadyHandledError, SeenRequest
 from models.sparring import MAX_NOTE_LENGTH, SparringEntry, log_sparring_with_total
 from tests.conftest import ANNA, BO, FACILITATOR, SEASON_NOW, person
 
@@ -26,6 +22,26 @@ def _columns(obj: object) -> dict[str, object]:
     return {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs}
 
 
+@contextmanager
+def _hot(session_factory: sessionmaker[Session]) -> Iterator[HotConnection]:
+    hot = HotConnection(session_factory.kw["bind"])
+    try:
+        yield hot
+    finally:
+        hot.release()
+
+
+def _anna(hot: HotConnection, now: datetime = SEASON_NOW) -> Person:
+    anna = pick_person([person_of_row(r) for r in hot.people(Platform.SLACK, ANNA)], now)
+    assert anna is not None
+    return anna
+
+
+def _count(session_factory: sessionmaker[Session]) -> int:
+    with session_factory() as s:
+        return s.scalar(select(func.count()).select_from(SparringEntry)) or 0
+
+
 @pytest.mark.parametrize("who", [ANNA, FACILITATOR, "U0NOBODY99"])
 def test_who_is_asking_is_who_the_orm_way_finds(
     session_factory: sessionmaker[Session], network: Network, who: str
@@ -34,16 +50,17 @@ def test_who_is_asking_is_who_the_orm_way_finds(
         expected = people_reached_on(orm, Platform.SLACK, who)
         expected_columns = [(_columns(m), _columns(m.network)) for m in expected]
         picked = pick_member(expected, SEASON_NOW)
-    with session_factory() as s:
-        seen, rows = HotConnection(s).seen_and_people(KEYS, Platform.SLACK, who)
+        langs, zones = [m.lang for m in expected], [m.zone for m in expected]
+    with _hot(session_factory) as hot, session_factory() as s:
+        seen, rows = hot.seen_and_people(KEYS, Platform.SLACK, who)
         assert not seen
         people = people_of_rows(s, rows)
         assert [(_columns(m), _columns(m.network)) for m in people] == expected_columns
         facts = [person_of_row(row) for row in rows]
         chosen = pick_person(facts, SEASON_NOW)
         assert (chosen.member_id if chosen else None) == (picked.id if picked else None)
-        assert [p.language for p in facts] == [m.lang for m in expected]
-        assert [p.zone for p in facts] == [m.zone for m in expected]
+        assert [p.language for p in facts] == langs
+        assert [p.zone for p in facts] == zones
 
 
 def _stored(session_factory: sessionmaker[Session], entry_id: int) -> dict[str, object]:
@@ -58,17 +75,12 @@ def _stored(session_factory: sessionmaker[Session], entry_id: int) -> dict[str, 
 def test_a_plain_entry_is_stored_as_the_orm_way_stores_it(
     session_factory: sessionmaker[Session], network: Network
 ) -> None:
-    record_keys_on_commit(session_factory)
     note = "  went through\x01 her survey \u00e6\u00f8\u00e5 "
     now = datetime(2015, 10, 5, 8, 0, 1, 123456, tzinfo=UTC)
-    with session_factory() as s:
-        hot = HotConnection(s)
-        _seen, rows = hot.seen_and_people(KEYS, Platform.SLACK, ANNA)
-        remember_on_commit(s, KEYS, now)
-        anna = pick_person([person_of_row(r) for r in rows], now)
-        assert anna is not None
-        logged = hot.log_plain_entry(anna, 90, date(2015, 10, 2), note, now)
-        assert logged is not None and remembered(s)
+    keys = [{"key": key, "seen_at": now} for key in KEYS]
+    with _hot(session_factory) as hot:
+        logged = hot.log_plain_entry(_anna(hot, now), 90, date(2015, 10, 2), note, now, keys)
+        assert logged is not None
         hot_entry, hot_total = logged
     with session_factory() as s:
         orm_entry, orm_total = log_sparring_with_total(
@@ -92,13 +104,11 @@ def test_a_plain_entry_is_stored_as_the_orm_way_stores_it(
     )
     with session_factory() as s:
         assert set(s.scalars(select(SeenRequest.key))) == set(KEYS)
-        # the next one sums what is stored
-        anna = pick_person(
-            [person_of_row(r) for r in HotConnection(s).people(Platform.SLACK, ANNA)], now
-        )
-        assert anna is not None
-        again = HotConnection(s).log_plain_entry(anna, 30, date(2015, 10, 3), "", now)
+    with _hot(session_factory) as hot:  # the next one sums what is stored
+        again = hot.log_plain_entry(_anna(hot), 30, date(2015, 10, 3), "", now)
         assert again is not None and again[1].given_minutes == 120
+        seen, _rows = hot.seen_and_people(["sig:other", KEYS[1]], Platform.SLACK, ANNA)
+        assert seen
 
 
 @pytest.mark.parametrize(
@@ -118,34 +128,25 @@ def test_bad_input_is_left_to_the_orm_way(
     day: date,
     note: str,
 ) -> None:
-    with session_factory() as s:
-        hot = HotConnection(s)
-        anna = pick_person([person_of_row(r) for r in hot.people(Platform.SLACK, ANNA)], SEASON_NOW)
-        assert anna is not None
-        assert hot.log_plain_entry(anna, minutes, day, note, SEASON_NOW) is None
-    with session_factory() as s:
-        assert s.scalar(select(func.count()).select_from(SparringEntry)) == 0
+    with _hot(session_factory) as hot:
+        assert hot.log_plain_entry(_anna(hot), minutes, day, note, SEASON_NOW) is None
+    assert _count(session_factory) == 0
 
 
 def test_a_repeat_stores_nothing_and_the_next_write_goes_through(
     session_factory: sessionmaker[Session], network: Network
 ) -> None:
-    record_keys_on_commit(session_factory)
     with session_factory.begin() as s:
         s.add(SeenRequest(key=KEYS[1], seen_at=SEASON_NOW))
+    keys = [{"key": key, "seen_at": SEASON_NOW} for key in KEYS]
+    # a repeat that raced its original
+    with _hot(session_factory) as hot, pytest.raises(AlreadyHandledError):
+        hot.log_plain_entry(_anna(hot), 60, date(2015, 10, 2), "", SEASON_NOW, keys)
+    assert _count(session_factory) == 0
     with session_factory() as s:
-        hot = HotConnection(s)
-        anna = pick_person([person_of_row(r) for r in hot.people(Platform.SLACK, ANNA)], SEASON_NOW)
-        assert anna is not None
-        remember_on_commit(s, KEYS, SEASON_NOW)  # a repeat that raced its original
-        with pytest.raises(AlreadyHandledError):
-            hot.log_plain_entry(anna, 60, date(2015, 10, 2), "", SEASON_NOW)
-        assert not remembered(s)
-    with session_factory() as s:
-        assert s.scalar(select(func.count()).select_from(SparringEntry)) == 0
         assert set(s.scalars(select(SeenRequest.key))) == {KEYS[1]}
     with session_factory() as s:  # the write lock was let go
-        member = s.scalars(select(Member).where(Member.name != "")).first()
+        member = s.scalars(select(Member)).first()
         assert member is not None
         member.name = member.name + "."
         s.commit()
