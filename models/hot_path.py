@@ -23,7 +23,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ClauseElement, bindparam, insert
+from sqlalchemy import ClauseElement, Insert, bindparam, insert
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -126,6 +126,25 @@ _INSERT_SEEN = insert(_SEEN).values(
 )
 
 
+def _entry_with_keys(count: int) -> Insert:
+    keys = insert(_SEEN).values(
+        [
+            {
+                "key": bindparam(f"key_{i}", type_=_SEEN.c.key.type),
+                "seen_at": bindparam(f"seen_at_{i}", type_=_SEEN.c.seen_at.type),
+            }
+            for i in range(count)
+        ]
+    )
+    return _INSERT_ENTRY.add_cte(keys.cte("seen_keys"))
+
+
+def _is_a_seen_key(error: Exception) -> bool:
+    """Whether a unique violation is a replay key's (PostgreSQL names the constraint)."""
+    diag = getattr(error, "diag", None)
+    return getattr(diag, "constraint_name", None) == _SEEN.primary_key.name
+
+
 class Statements:
     """The hot path's statements, compiled for one dialect."""
 
@@ -136,6 +155,13 @@ class Statements:
         self.period_sum = Prepared(_PERIOD_SUM, dialect)
         self.insert_entry = Prepared(_INSERT_ENTRY, dialect)
         self.insert_seen = Prepared(_INSERT_SEEN, dialect)
+        # PostgreSQL: the entry and one or two keys in one statement (a data-modifying CTE;
+        # SQLite has none), a round trip and a statement less.
+        self.insert_entry_with_keys = (
+            {n: Prepared(_entry_with_keys(n), dialect) for n in (1, 2)}
+            if dialect.name == "postgresql"
+            else {}
+        )
         self.integrity_error: type[Exception] = dialect.loaded_dbapi.IntegrityError
 
 
@@ -283,12 +309,7 @@ class HotConnection:
         if lock is not None:
             lock.acquire()
         try:
-            ((entry_id,),) = self.statements.insert_entry.rows(self.cursor, values)
-            if keys:
-                try:
-                    self.statements.insert_seen.run_many(self.cursor, keys)
-                except self.statements.integrity_error as error:
-                    raise AlreadyHandledError(", ".join(str(k["key"]) for k in keys)) from error
+            entry_id = self._insert(values, keys)
             self.driver.commit()
         except BaseException:
             self.driver.rollback()
@@ -297,6 +318,32 @@ class HotConnection:
             if lock is not None:
                 lock.release()
         return int(entry_id)
+
+    def _insert(self, values: dict[str, Any], keys: Sequence[dict[str, Any]]) -> int:
+        """Insert the entry and the keys; AlreadyHandledError when a key was stored before."""
+        statements = self.statements
+        combined = statements.insert_entry_with_keys.get(len(keys))
+        try:
+            if combined is not None:
+                for i, key in enumerate(keys):
+                    values = {**values, f"key_{i}": key["key"], f"seen_at_{i}": key["seen_at"]}
+                ((entry_id,),) = combined.rows(self.cursor, values)
+                return int(entry_id)
+            ((entry_id,),) = statements.insert_entry.rows(self.cursor, values)
+        except statements.integrity_error as error:
+            if _is_a_seen_key(error):
+                raise AlreadyHandledError(_named(keys)) from error
+            raise
+        if keys:
+            try:
+                statements.insert_seen.run_many(self.cursor, keys)
+            except statements.integrity_error as error:
+                raise AlreadyHandledError(_named(keys)) from error
+        return int(entry_id)
+
+
+def _named(keys: Sequence[dict[str, Any]]) -> str:
+    return ", ".join(str(key["key"]) for key in keys)
 
 
 def _plain_entry(values: dict[str, Any]) -> SparringEntry:

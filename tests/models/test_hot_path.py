@@ -3,6 +3,7 @@ people, the same stored rows and totals, nothing for bad input, the same replay 
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -150,3 +151,19 @@ def test_a_repeat_stores_nothing_and_the_next_write_goes_through(
         assert member is not None
         member.name = member.name + "."
         s.commit()
+
+
+def test_a_broken_entry_is_not_taken_for_a_repeat(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    """Only a replay key's unique violation is a repeat (PostgreSQL inserts the entry and the
+    keys in one statement); anything else is the handler's error, and nothing is stored."""
+    keys = [{"key": key, "seen_at": SEASON_NOW} for key in KEYS]
+    with _hot(session_factory) as hot:
+        gone = replace(_anna(hot), member_id=10**9)  # no such member: a foreign key breaks
+        with pytest.raises(hot.statements.integrity_error) as raised:
+            hot.log_plain_entry(gone, 60, date(2015, 10, 2), "", SEASON_NOW, keys)
+        assert not isinstance(raised.value, AlreadyHandledError)
+    assert _count(session_factory) == 0
+    with session_factory() as s:
+        assert set(s.scalars(select(SeenRequest.key))) == set()
