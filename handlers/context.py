@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,11 +16,12 @@ from handlers.catalogue import DEFAULT_LANGUAGE
 from handlers.parsing import clean_payload
 from models.base import utc_now
 from models.errors import NotAMemberError
+from models.hot_path import HotConnection, Person, Row, person_of_row, pick_person
 from models.network import (
     Member,
     Platform,
     facilitators_to_contact,
-    people_reached_on,
+    people_of_rows,
     pick_member,
 )
 from models.people import person_of
@@ -28,7 +29,6 @@ from models.replay import (
     AlreadyHandledError,
     record_keys_on_commit,
     remember_on_commit,
-    seen_and_people,
     store_remembered_keys,
 )
 
@@ -47,17 +47,83 @@ class RequestScope:
 
     `session_factory` is for work that runs after the response (lazy listeners), whose
     request session is closed by then.
+
+    The session (`db`) is opened when first used. Until then the request holds one pooled
+    driver connection (`hot`), on which the middleware asked who it is and the hot path
+    (models/hot_path.py) works; opening the session gives that connection back first, so a
+    request never holds two.
     """
 
-    db: Session
     now: datetime
     user_id: str | None
-    member: Member | None
     lang: str
     session_factory: sessionmaker[Session]
+    # The member asking as plain values (for the hot path, which needs no entity), and the
+    # people rows of who is asking (`member` makes them the session's entities).
+    person: Person | None = None
+    people_rows: list[Row] = field(default_factory=list)
+    # The request's replay keys, to be stored with its first commit, and when it came.
+    keys: list[str] = field(default_factory=list)
+    keys_seen_at: datetime | None = None
     # Set by the error handler: the request was not handled, so its replay keys are not kept
     # (Slack's retry is handled).
     failed: bool = False
+    _hot: HotConnection | None = None
+    _session: Session | None = None
+    _member: Member | None = None
+    _resolved: bool = False
+
+    @property
+    def db(self) -> Session:
+        """The request's session, opened when first used; the replay keys go with its
+        first commit (models/replay.py)."""
+        if self._session is None:
+            self.release_hot()
+            self._session = self.session_factory()
+            if self.keys:
+                remember_on_commit(self._session, self.keys, self.keys_seen_at or utc_now())
+                self.keys = []
+        return self._session
+
+    @property
+    def hot(self) -> HotConnection | None:
+        """The driver connection, while the session is not open."""
+        return self._hot
+
+    def release_hot(self) -> None:
+        if self._hot is not None:
+            self._hot.release()
+            self._hot = None
+
+    def key_rows(self) -> list[dict[str, Any]]:
+        """The replay keys as rows, for a commit the hot path makes; `keys_stored` after it."""
+        return [{"key": key, "seen_at": self.keys_seen_at} for key in self.keys]
+
+    def keys_stored(self) -> None:
+        self.keys = []
+
+    def close(self) -> None:
+        """Keep the replay keys of a handled request that wrote nothing, roll back whatever
+        was not committed and give the connection back to the pool."""
+        try:
+            if not self.failed and (self.keys or self._session is not None):
+                store_remembered_keys(self.db)
+        except AlreadyHandledError:
+            log.info("a repeat of this request stored its replay keys first")
+        except Exception:  # the reply is made; the keys only spare a repeat
+            log.warning("could not store a request's replay keys", exc_info=True)
+        finally:
+            self.release_hot()
+            if self._session is not None:
+                self._session.close()
+
+    @property
+    def member(self) -> Member | None:
+        """The member asking, an entity of `db` (made when first read)."""
+        if not self._resolved:
+            self._member = pick_member(people_of_rows(self.db, self.people_rows), self.now)
+            self._resolved = True
+        return self._member
 
     def __deepcopy__(self, memo: dict[int, Any]) -> RequestScope:
         # Bolt deep-copies the context for lazy listeners. They share this scope; by the time
@@ -95,6 +161,20 @@ def _answer_repeat(request: BoltRequest) -> BoltResponse:
     return BoltResponse(status=200, body="")
 
 
+def _ask(hot: HotConnection | None, keys: list[str], user_id: str | None) -> tuple[bool, list[Row]]:
+    """Whether the request was handled before, and the people rows of who is asking; one
+    statement for a request with one or two keys (what the gate gives)."""
+    if hot is None:
+        return False, []
+    if 0 < len(keys) <= 2:
+        return hot.seen_and_people(keys, Platform.SLACK, user_id)
+    seen = any(
+        hot.seen_and_people(keys[i : i + 2], Platform.SLACK, None)[0]
+        for i in range(0, len(keys), 2)
+    )
+    return seen, hot.people(Platform.SLACK, user_id) if user_id and not seen else []
+
+
 def make_scope_middleware(
     session_factory: sessionmaker[Session], clock: Clock
 ) -> Callable[..., Any]:
@@ -110,6 +190,7 @@ def make_scope_middleware(
     the same transaction as what it wrote (or, when it writes nothing, once it is done).
     """
     record_keys_on_commit(session_factory)
+    engine = session_factory.kw["bind"]
 
     def scope_middleware(
         request: BoltRequest,
@@ -119,31 +200,33 @@ def make_scope_middleware(
     ) -> BoltResponse | None:
         clean_payload(body)  # nothing a member types may break what follows
         now = clock()
-        session = session_factory()
         user_id = _user_id(body)
         keys = _replay_keys(request)
+        hot = HotConnection(engine) if keys or user_id else None
         try:
-            if keys:  # one statement: was it handled before, and who is asking
-                seen, people = seen_and_people(session, keys, Platform.SLACK, user_id)
-                if seen:
-                    session.close()
-                    return _answer_repeat(request)
-                # Wall-clock time, not the injected clock: keys expire with Slack's signatures.
-                remember_on_commit(session, keys, utc_now())
-            else:
-                people = people_reached_on(session, Platform.SLACK, user_id) if user_id else []
-            member = pick_member(people, now)
-            lang = (member or people[0]).lang if people else DEFAULT_LANGUAGE
-        except Exception:
-            session.close()
+            seen, rows = _ask(hot, keys, user_id)
+            if seen:
+                if hot is not None:
+                    hot.release()
+                return _answer_repeat(request)
+            people = [person_of_row(row) for row in rows]
+            person = pick_person(people, now)
+            lang = (person or people[0]).language if people else DEFAULT_LANGUAGE
+        except BaseException:
+            if hot is not None:
+                hot.release()
             raise
         context["scope"] = RequestScope(
-            db=session,
             now=now,
             user_id=user_id,
-            member=member,
             lang=lang,
             session_factory=session_factory,
+            person=person,
+            people_rows=rows,
+            keys=keys,
+            # Wall-clock time, not the injected clock: keys expire with Slack's signatures.
+            keys_seen_at=utc_now() if keys else None,
+            _hot=hot,
         )
         next()
         return None
@@ -156,15 +239,7 @@ def close_request_scope(context: dict[str, Any]) -> None:
     not committed and give the connection back to the pool."""
     scope = context.get("scope")
     if isinstance(scope, RequestScope):
-        try:
-            if not scope.failed:
-                store_remembered_keys(scope.db)
-        except AlreadyHandledError:
-            log.info("a repeat of this request stored its replay keys first")
-        except Exception:  # the reply is made; the keys only spare a repeat
-            log.warning("could not store a request's replay keys", exc_info=True)
-        finally:
-            scope.db.close()
+        scope.close()
 
 
 def scope_of(context: dict[str, Any]) -> RequestScope:

@@ -17,6 +17,7 @@ from handlers.conversation import Choice, DateInput, Form, FormPart, Option, Tex
 from handlers.forms import Submitted, info_form, submit_form
 from handlers.ids import Action, Block, Callback, Field, SparringField
 from handlers.parsing import (
+    ParsedSparring,
     SparringCommand,
     parse_duration,
     parse_sparring_log,
@@ -59,6 +60,9 @@ def render_help(lang: str, member: Member | None, now: datetime) -> str:
 
 def run_sparring_command(scope: RequestScope, text: str) -> str:
     """Carry out one `/sparring` command and return the reply; InputError on bad input."""
+    hot = _log_hot(scope, text)
+    if hot is not None:
+        return hot
     lang = scope.lang
     command, word, rest = split_subcommand(text)
     if command is None:
@@ -83,6 +87,31 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
         scope.db.commit()
         return render_entry_reply("sparring.undo.done", lang, removed, total)
     parsed = parse_sparring_log(rest, today=member.today(scope.now))
+    return _log(scope, member, parsed)
+
+
+def _log_hot(scope: RequestScope, text: str) -> str | None:
+    """`/sparring logged …` without receivers, on the driver (models/hot_path.py); None when
+    it is not that or not valid (the ORM way then logs it or says what is wrong)."""
+    person, hot = scope.person, scope.hot
+    command, _word, rest = split_subcommand(text)
+    if person is None or hot is None or command is not SparringCommand.LOG:
+        return None
+    parsed = parse_sparring_log(rest, today=person.today(scope.now))
+    if parsed.receiver_ids:
+        return None
+    minutes = parsed.minutes
+    keys = scope.key_rows()
+    logged = hot.log_plain_entry(person, minutes, parsed.given_on, parsed.note, scope.now, keys)
+    if logged is None:
+        return None
+    scope.keys_stored()
+    entry, total = logged
+    log.info("sparring logged member=%s entry=%s minutes=%s", person.member_id, entry.id, minutes)
+    return render_entry_reply("sparring.logged", scope.lang, entry, total)
+
+
+def _log(scope: RequestScope, member: Member, parsed: ParsedSparring) -> str:
     entry, total = log_sparring_with_total(
         session=scope.db,
         member=member,
@@ -94,7 +123,7 @@ def run_sparring_command(scope: RequestScope, text: str) -> str:
     )
     scope.db.commit()
     log.info("sparring logged member=%s entry=%s minutes=%s", member.id, entry.id, entry.minutes)
-    return render_entry_reply("sparring.logged", lang, entry, total)
+    return render_entry_reply("sparring.logged", scope.lang, entry, total)
 
 
 def handle_sparring_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +16,6 @@ from sqlalchemy import (
     ColumnElement,
     ForeignKey,
     Integer,
-    Row,
     Select,
     String,
     Subquery,
@@ -333,13 +332,18 @@ def periods(network: Network) -> list[Period]:
     """All periods of the network's season, in order; they cover the season without gaps."""
     zone = network.zone
     days = [start.astimezone(zone).date() for start in _meeting_starts(network)]
-    bounds = [network.season_start, *days]
+    return periods_between(network.season_start, network.season_end, days)
+
+
+def periods_between(season_start: date, season_end: date, days: list[date]) -> list[Period]:
+    """The periods of a season with meetings on `days` (local dates, in meeting order)."""
+    bounds = [season_start, *days]
     result: list[Period] = []
     for index, start in enumerate(bounds):
         if index + 1 < len(bounds):
             end = date.fromordinal(bounds[index + 1].toordinal() - 1)
         else:
-            end = network.season_end
+            end = season_end
         result.append(Period(index=index, meeting_count=len(days), start=start, end=end))
     return result
 
@@ -414,7 +418,7 @@ def people_rows_after(leading: Subquery) -> Select[Any]:
     )
 
 
-def people_of_rows(session: Session, rows: Iterable[Row[Any]], skip: int = 0) -> list[Member]:
+def people_of_rows(session: Session, rows: Iterable[Sequence[Any]], skip: int = 0) -> list[Member]:
     """The members (with their networks) in rows of the people query, as entities of the
     session made without the ORM's loading; the first `skip` columns are someone else's."""
     people: list[Member] = []

@@ -1,0 +1,354 @@
+"""The request's hot path on the database driver: who is asking (with the replay check) and
+`/sparring logged 2h` (the period, its sum, the entry and the replay keys, one commit).
+
+Through SQLAlchemy each statement costs 40–100 µs of Python; here the same statements — the
+models' own Core statements, compiled once per dialect — run on the driver's cursor of the
+request session's pooled connection, in its transaction. Parameters and results go through
+the columns' own type processors (the same stored text, the same Python values as Core),
+and text parameters are cleaned as the engine's hook cleans them (`models.db`).
+
+Only the common case runs here: a plain entry (no receivers) that passes every check. Any
+other input goes the ORM way (`models.sparring`), which gives the errors; the tests hold the
+two ways to the same rows, totals and replay semantics.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ClauseElement, Insert, bindparam, insert
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm.attributes import instance_dict
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from models.base import Base, clean_text
+from models.db import sqlite_write_lock
+from models.network import (
+    _MEETING_STARTS,
+    _MEMBER_KEYS,
+    _NETWORK_KEYS,
+    _PEOPLE_ROWS,
+    Period,
+    Platform,
+    Role,
+    periods_between,
+)
+from models.replay import _SEEN_AND_PEOPLE, AlreadyHandledError
+from models.sparring import (
+    _PERIOD_SUM,
+    MAX_MINUTES_PER_ENTRY,
+    MAX_NOTE_LENGTH,
+    PeriodTotal,
+    SparringEntry,
+)
+
+Row = tuple[Any, ...]
+_Processor = Callable[[Any], Any] | None
+
+
+_PYFORMAT = re.compile(r"%\((\w+)\)s")
+
+
+class Prepared:
+    """One Core statement compiled once for a dialect, run on a driver cursor."""
+
+    __slots__ = ("binds", "named", "names", "results", "sql")
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = str(compiled)
+        self.named = not compiled.positional
+        self.names: list[str] = list(compiled.positiontup or compiled.binds)
+        if self.named and dialect.paramstyle == "pyformat":
+            # psycopg: positional %s, as the driver takes them with the least work.
+            self.names = _PYFORMAT.findall(self.sql)
+            self.sql, self.named = _PYFORMAT.sub("%s", self.sql), False
+        # Per parameter: its name, its value when none is given, its type's processor.
+        self.binds: list[tuple[str, Any, _Processor]] = [
+            (
+                name,
+                compiled.binds[name].effective_value,
+                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
+            )
+            for name in self.names
+        ]
+        self.results: list[tuple[int, Callable[[Any], Any]]] = []
+        for index, column in enumerate(compiled._result_columns or ()):
+            processor = column[3].dialect_impl(dialect).result_processor(dialect, None)
+            if processor is not None:
+                self.results.append((index, processor))
+
+    def parameters(self, values: dict[str, Any]) -> Any:
+        """The driver's parameters: processed by type, text cleaned (as `models.db` does)."""
+        out = []
+        for name, default, processor in self.binds:
+            value = values.get(name, default)
+            if processor is not None:
+                value = processor(value)
+            out.append(clean_text(value) if isinstance(value, str) else value)
+        return dict(zip(self.names, out, strict=True)) if self.named else tuple(out)
+
+    def rows(self, cursor: Any, values: dict[str, Any]) -> list[Row]:
+        cursor.execute(self.sql, self.parameters(values))
+        rows = cursor.fetchall()
+        if not self.results:
+            return [tuple(row) for row in rows]
+        processed = []
+        for row in rows:
+            values_ = list(row)
+            for index, processor in self.results:
+                values_[index] = processor(values_[index])
+            processed.append(tuple(values_))
+        return processed
+
+    def run_many(self, cursor: Any, rows: Sequence[dict[str, Any]]) -> None:
+        cursor.executemany(self.sql, [self.parameters(r) for r in rows])
+
+
+_ENTRY = Base.metadata.tables[SparringEntry.__tablename__]
+_ENTRY_COLUMNS = ("giver_id", "given_on", "minutes", "note", "created_at", "removed_at")
+_INSERT_ENTRY = (
+    insert(_ENTRY)
+    .values({name: bindparam(name, type_=_ENTRY.c[name].type) for name in _ENTRY_COLUMNS})
+    .returning(_ENTRY.c.id)
+)
+_SEEN = Base.metadata.tables["seen_request"]
+_INSERT_SEEN = insert(_SEEN).values(
+    {name: bindparam(name, type_=_SEEN.c[name].type) for name in ("key", "seen_at")}
+)
+
+
+def _entry_with_keys(count: int) -> Insert:
+    keys = insert(_SEEN).values(
+        [
+            {
+                "key": bindparam(f"key_{i}", type_=_SEEN.c.key.type),
+                "seen_at": bindparam(f"seen_at_{i}", type_=_SEEN.c.seen_at.type),
+            }
+            for i in range(count)
+        ]
+    )
+    return _INSERT_ENTRY.add_cte(keys.cte("seen_keys"))
+
+
+def _is_a_seen_key(error: Exception) -> bool:
+    """Whether a unique violation is a replay key's (PostgreSQL names the constraint)."""
+    diag = getattr(error, "diag", None)
+    return getattr(diag, "constraint_name", None) == _SEEN.primary_key.name
+
+
+class Statements:
+    """The hot path's statements, compiled for one dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.seen_and_people = Prepared(_SEEN_AND_PEOPLE, dialect)
+        self.people = Prepared(_PEOPLE_ROWS, dialect)
+        self.meeting_starts = Prepared(_MEETING_STARTS, dialect)
+        self.period_sum = Prepared(_PERIOD_SUM, dialect)
+        self.insert_entry = Prepared(_INSERT_ENTRY, dialect)
+        self.insert_seen = Prepared(_INSERT_SEEN, dialect)
+        # PostgreSQL: the entry and one or two keys in one statement (a data-modifying CTE;
+        # SQLite has none), a round trip and a statement less.
+        self.insert_entry_with_keys = (
+            {n: Prepared(_entry_with_keys(n), dialect) for n in (1, 2)}
+            if dialect.name == "postgresql"
+            else {}
+        )
+        self.integrity_error: type[Exception] = dialect.loaded_dbapi.IntegrityError
+
+
+_STATEMENTS: WeakKeyDictionary[Dialect, Statements] = WeakKeyDictionary()
+_COMPILE_LOCK = threading.Lock()
+
+
+def statements_for(dialect: Dialect) -> Statements:
+    found = _STATEMENTS.get(dialect)
+    if found is None:
+        with _COMPILE_LOCK:
+            found = _STATEMENTS.setdefault(dialect, Statements(dialect))
+    return found
+
+
+@dataclass(frozen=True)
+class Person:
+    """One role of the person asking, as plain values from the people query's row."""
+
+    member_id: int
+    role: Role
+    language: str
+    zone: ZoneInfo
+    network_id: int
+    network_zone: ZoneInfo
+    season_start: date
+    season_end: date
+    target_minutes: int
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.zone).date()
+
+
+_M = {key: i for i, key in enumerate(_MEMBER_KEYS)}
+_N = {key: i + len(_MEMBER_KEYS) for i, key in enumerate(_NETWORK_KEYS)}
+
+
+def person_of_row(row: Row) -> Person:
+    """The plain facts of a people row (member columns, then the network's)."""
+    network_zone = ZoneInfo(row[_N["timezone"]])
+    own_zone = row[_M["timezone"]] or row[_M["slack_timezone"]]
+    return Person(
+        member_id=row[_M["id"]],
+        role=row[_M["role"]],
+        language=row[_M["language"]] or row[_N["language"]],
+        zone=ZoneInfo(own_zone) if own_zone else network_zone,
+        network_id=row[_N["id"]],
+        network_zone=network_zone,
+        season_start=row[_N["season_start"]],
+        season_end=row[_N["season_end"]],
+        target_minutes=row[_N["sparring_target_minutes"]],
+    )
+
+
+def pick_person(people: list[Person], now: datetime) -> Person | None:
+    """`models.network.pick_member` on plain facts: the member role in a season running now,
+    else the newest season's; None when they are no member."""
+    candidates = [p for p in people if p.role is Role.MEMBER]
+    for person in candidates:
+        if person.season_start <= person.today(now) <= person.season_end:
+            return person
+    return candidates[0] if candidates else None
+
+
+class HotConnection:
+    """A pooled driver connection of `engine`, with the hot path's statements; `release`
+    gives it back (rolling back what was not committed)."""
+
+    def __init__(self, engine: Engine) -> None:
+        pooled = engine.raw_connection()
+        self._pooled: Any = pooled
+        driver: Any = pooled.driver_connection
+        self.driver = driver
+        self.cursor: Any = driver.cursor()
+        self.statements = statements_for(engine.dialect)
+        self.write_lock = sqlite_write_lock(engine)
+
+    def release(self) -> None:
+        if self._pooled is not None:
+            try:
+                self.cursor.close()
+            finally:
+                self._pooled.close()
+                self._pooled = None
+
+    def seen_and_people(
+        self, keys: list[str], platform: Platform, external_id: str | None
+    ) -> tuple[bool, list[Row]]:
+        """Whether one of (one or two) `keys` was stored before, and the people rows (member
+        then network columns, processed) of `external_id` on `platform`."""
+        params = {"a": keys[0], "b": keys[-1], "platform": platform, "external_id": external_id}
+        rows = self.statements.seen_and_people.rows(self.cursor, params)
+        return bool(rows[0][0]), [row[1:] for row in rows if row[1] is not None]
+
+    def people(self, platform: Platform, external_id: str) -> list[Row]:
+        params = {"platform": platform, "external_id": external_id}
+        return self.statements.people.rows(self.cursor, params)
+
+    def period_of(self, person: Person, day: date) -> Period | None:
+        starts = self.statements.meeting_starts.rows(self.cursor, {"network_id": person.network_id})
+        days = [start.astimezone(person.network_zone).date() for (start,) in starts]
+        for period in periods_between(person.season_start, person.season_end, days):
+            if period.contains(day):
+                return period
+        return None
+
+    def log_plain_entry(
+        self,
+        person: Person,
+        minutes: int,
+        given_on: date,
+        note: str,
+        now: datetime,
+        keys: Sequence[dict[str, Any]] = (),
+    ) -> tuple[SparringEntry, PeriodTotal] | None:
+        """Log an entry without receivers and commit it with the request's replay `keys`
+        (rows of seen_request): the entry (in no session) and the period's total. None, with
+        nothing done, when the entry is not valid: the ORM way (`log_sparring_with_total`)
+        says why. AlreadyHandledError, with nothing stored, when a key was stored before."""
+        note = note.strip()
+        if not 0 < minutes <= MAX_MINUTES_PER_ENTRY or len(note) > MAX_NOTE_LENGTH:
+            return None
+        if given_on > person.today(now):
+            return None
+        period = self.period_of(person, given_on)
+        if period is None:
+            return None
+        bounds = {"giver_id": person.member_id, "start": period.start, "end": period.end}
+        ((before,),) = self.statements.period_sum.rows(self.cursor, bounds)
+        values = {
+            "giver_id": person.member_id,
+            "given_on": given_on,
+            "minutes": minutes,
+            "note": note,
+            "created_at": now,
+            "removed_at": None,
+        }
+        entry_id = self._insert_and_commit(values, keys)
+        total = PeriodTotal(period, int(before or 0) + minutes, person.target_minutes)
+        return _plain_entry({"id": entry_id, **values, "receivers": []}), total
+
+    def _insert_and_commit(self, values: dict[str, Any], keys: Sequence[dict[str, Any]]) -> int:
+        """Insert the entry and the replay keys, commit: together or not at all."""
+        lock = self.write_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            entry_id = self._insert(values, keys)
+            self.driver.commit()
+        except BaseException:
+            self.driver.rollback()
+            raise
+        finally:
+            if lock is not None:
+                lock.release()
+        return int(entry_id)
+
+    def _insert(self, values: dict[str, Any], keys: Sequence[dict[str, Any]]) -> int:
+        """Insert the entry and the keys; AlreadyHandledError when a key was stored before."""
+        statements = self.statements
+        combined = statements.insert_entry_with_keys.get(len(keys))
+        try:
+            if combined is not None:
+                for i, key in enumerate(keys):
+                    values = {**values, f"key_{i}": key["key"], f"seen_at_{i}": key["seen_at"]}
+                ((entry_id,),) = combined.rows(self.cursor, values)
+                return int(entry_id)
+            ((entry_id,),) = statements.insert_entry.rows(self.cursor, values)
+        except statements.integrity_error as error:
+            if _is_a_seen_key(error):
+                raise AlreadyHandledError(_named(keys)) from error
+            raise
+        if keys:
+            try:
+                statements.insert_seen.run_many(self.cursor, keys)
+            except statements.integrity_error as error:
+                raise AlreadyHandledError(_named(keys)) from error
+        return int(entry_id)
+
+
+def _named(keys: Sequence[dict[str, Any]]) -> str:
+    return ", ".join(str(key["key"]) for key in keys)
+
+
+def _plain_entry(values: dict[str, Any]) -> SparringEntry:
+    """A SparringEntry holding `values`, outside any session (no constructor, no events):
+    what the reply reads of the entry just stored."""
+    entry: SparringEntry = SparringEntry.__mapper__.class_manager.new_instance()
+    instance_dict(entry).update(values)
+    return entry

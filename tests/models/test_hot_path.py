@@ -1,0 +1,169 @@
+"""The hot path on the driver (models/hot_path.py) gives what the ORM way gives: the same
+people, the same stored rows and totals, nothing for bad input, the same replay semantics."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.hot_path import HotConnection, Person, person_of_row, pick_person
+from models.network import Member, Network, Platform, people_of_rows, people_reached_on, pick_member
+from models.replay import AlreadyHandledError, SeenRequest
+from models.sparring import MAX_NOTE_LENGTH, SparringEntry, log_sparring_with_total
+from tests.conftest import ANNA, BO, FACILITATOR, SEASON_NOW, person
+
+KEYS = ["sig:hot", "event:E-hot"]
+
+
+def _columns(obj: object) -> dict[str, object]:
+    return {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs}
+
+
+@contextmanager
+def _hot(session_factory: sessionmaker[Session]) -> Iterator[HotConnection]:
+    hot = HotConnection(session_factory.kw["bind"])
+    try:
+        yield hot
+    finally:
+        hot.release()
+
+
+def _anna(hot: HotConnection, now: datetime = SEASON_NOW) -> Person:
+    anna = pick_person([person_of_row(r) for r in hot.people(Platform.SLACK, ANNA)], now)
+    assert anna is not None
+    return anna
+
+
+def _count(session_factory: sessionmaker[Session]) -> int:
+    with session_factory() as s:
+        return s.scalar(select(func.count()).select_from(SparringEntry)) or 0
+
+
+@pytest.mark.parametrize("who", [ANNA, FACILITATOR, "U0NOBODY99"])
+def test_who_is_asking_is_who_the_orm_way_finds(
+    session_factory: sessionmaker[Session], network: Network, who: str
+) -> None:
+    with session_factory() as orm:
+        expected = people_reached_on(orm, Platform.SLACK, who)
+        expected_columns = [(_columns(m), _columns(m.network)) for m in expected]
+        picked = pick_member(expected, SEASON_NOW)
+        langs, zones = [m.lang for m in expected], [m.zone for m in expected]
+    with _hot(session_factory) as hot, session_factory() as s:
+        seen, rows = hot.seen_and_people(KEYS, Platform.SLACK, who)
+        assert not seen
+        people = people_of_rows(s, rows)
+        assert [(_columns(m), _columns(m.network)) for m in people] == expected_columns
+        facts = [person_of_row(row) for row in rows]
+        chosen = pick_person(facts, SEASON_NOW)
+        assert (chosen.member_id if chosen else None) == (picked.id if picked else None)
+        assert [p.language for p in facts] == langs
+        assert [p.zone for p in facts] == zones
+
+
+def _stored(session_factory: sessionmaker[Session], entry_id: int) -> dict[str, object]:
+    with session_factory() as s:
+        entry = s.get(SparringEntry, entry_id)
+        assert entry is not None
+        columns = _columns(entry)
+        del columns["id"], columns["giver_id"]
+        return columns
+
+
+def test_a_plain_entry_is_stored_as_the_orm_way_stores_it(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    note = "  went through\x01 her survey \u00e6\u00f8\u00e5 "
+    now = datetime(2015, 10, 5, 8, 0, 1, 123456, tzinfo=UTC)
+    keys = [{"key": key, "seen_at": now} for key in KEYS]
+    with _hot(session_factory) as hot:
+        logged = hot.log_plain_entry(_anna(hot, now), 90, date(2015, 10, 2), note, now, keys)
+        assert logged is not None
+        hot_entry, hot_total = logged
+    with session_factory() as s:
+        orm_entry, orm_total = log_sparring_with_total(
+            session=s,
+            member=person(s, BO),
+            minutes=90,
+            given_on=date(2015, 10, 2),
+            receiver_ids=[],
+            note=note,
+            now=now,
+        )
+        s.commit()
+        orm_id = orm_entry.id
+    assert _stored(session_factory, hot_entry.id) == _stored(session_factory, orm_id)
+    assert _stored(session_factory, hot_entry.id)["note"] == "went through her survey æøå"
+    assert hot_total == orm_total
+    assert (hot_entry.minutes, hot_entry.given_on, hot_entry.receiver_members) == (
+        90,
+        date(2015, 10, 2),
+        [],
+    )
+    with session_factory() as s:
+        assert set(s.scalars(select(SeenRequest.key))) == set(KEYS)
+    with _hot(session_factory) as hot:  # the next one sums what is stored
+        again = hot.log_plain_entry(_anna(hot), 30, date(2015, 10, 3), "", now)
+        assert again is not None and again[1].given_minutes == 120
+        seen, _rows = hot.seen_and_people(["sig:other", KEYS[1]], Platform.SLACK, ANNA)
+        assert seen
+
+
+@pytest.mark.parametrize(
+    ("minutes", "day", "note"),
+    [
+        (0, date(2015, 10, 2), ""),
+        (12 * 60 + 1, date(2015, 10, 2), ""),
+        (60, date(2015, 10, 6), ""),  # the future
+        (60, date(2014, 10, 2), ""),  # outside the season
+        (60, date(2015, 10, 2), "x" * (MAX_NOTE_LENGTH + 1)),
+    ],
+)
+def test_bad_input_is_left_to_the_orm_way(
+    session_factory: sessionmaker[Session],
+    network: Network,
+    minutes: int,
+    day: date,
+    note: str,
+) -> None:
+    with _hot(session_factory) as hot:
+        assert hot.log_plain_entry(_anna(hot), minutes, day, note, SEASON_NOW) is None
+    assert _count(session_factory) == 0
+
+
+def test_a_repeat_stores_nothing_and_the_next_write_goes_through(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    with session_factory.begin() as s:
+        s.add(SeenRequest(key=KEYS[1], seen_at=SEASON_NOW))
+    keys = [{"key": key, "seen_at": SEASON_NOW} for key in KEYS]
+    # a repeat that raced its original
+    with _hot(session_factory) as hot, pytest.raises(AlreadyHandledError):
+        hot.log_plain_entry(_anna(hot), 60, date(2015, 10, 2), "", SEASON_NOW, keys)
+    assert _count(session_factory) == 0
+    with session_factory() as s:
+        assert set(s.scalars(select(SeenRequest.key))) == {KEYS[1]}
+    with session_factory() as s:  # the write lock was let go
+        member = s.scalars(select(Member)).first()
+        assert member is not None
+        member.name = member.name + "."
+        s.commit()
+
+
+def test_a_broken_entry_is_not_taken_for_a_repeat(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    """Only a replay key's unique violation is a repeat (PostgreSQL inserts the entry and the
+    keys in one statement); anything else is the handler's error, and nothing is stored."""
+    keys = [{"key": key, "seen_at": SEASON_NOW} for key in KEYS]
+    with _hot(session_factory) as hot:
+        gone = replace(_anna(hot), member_id=10**9)  # no such member: a foreign key breaks
+        with pytest.raises(hot.statements.integrity_error) as raised:
+            hot.log_plain_entry(gone, 60, date(2015, 10, 2), "", SEASON_NOW, keys)
+        assert not isinstance(raised.value, AlreadyHandledError)
+    assert _count(session_factory) == 0
+    with session_factory() as s:
+        assert set(s.scalars(select(SeenRequest.key))) == set()
