@@ -73,6 +73,22 @@ class RequestScope:
     _member: Member | None = None
     _resolved: bool = False
 
+    @classmethod
+    def of_session(
+        cls, session: Session, member: Member, now: datetime, *, user_id: str | None = None
+    ) -> RequestScope:
+        """A scope over a session already open and a member already known (a Teams
+        activity's handling, which runs outside Bolt's middleware)."""
+        return cls(
+            now=now,
+            user_id=user_id,
+            lang=member.lang,
+            session_factory=sessionmaker(bind=session.get_bind()),
+            _session=session,
+            _member=member,
+            _resolved=True,
+        )
+
     @property
     def db(self) -> Session:
         """The request's session, opened when first used; the replay keys go with its

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers import teams_render
@@ -222,14 +222,7 @@ def error_reply(error: Exception, lang: str, typed: str) -> str:
 
 
 def _scope(session: Session, member: Member, now: datetime) -> RequestScope:
-    return RequestScope(
-        db=session,
-        now=now,
-        user_id=None,
-        member=member,
-        lang=member.lang,
-        session_factory=sessionmaker(bind=session.get_bind()),
-    )
+    return RequestScope.of_session(session, member, now)
 
 
 def run_command(
