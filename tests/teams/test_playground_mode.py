@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 import bot.teams_server as teams_server
 from bot.settings import (
     DEFAULT_PLAYGROUND_SERVICE_URL,
+    README_PLAYGROUND,
     ConfigError,
     settings_from_env,
 )
@@ -146,3 +148,9 @@ def test_anything_else_is_refused_unhandled(
 ) -> None:
     assert _post(endpoint, activity, peer, **headers).startswith("401")
     assert handled == []
+
+
+def test_the_refusals_point_to_a_readme_section_that_exists() -> None:
+    section = README_PLAYGROUND.split("section ", 1)[1].strip("'")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"\n### {section}\n" in readme
