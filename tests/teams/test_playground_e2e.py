@@ -221,6 +221,25 @@ def _write(base: str, text: str) -> None:
         assert response.status == 200
 
 
+def _install(base: str) -> None:
+    """What the page does to install the app in the personal chat (Teams' installationUpdate
+    and conversationUpdate to the bot)."""
+    request = urllib.request.Request(
+        f"{base}/_debug/conversation/{PERSONAL_CHAT}/installation",
+        data=b"{}",
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def _shown(message: dict[str, Any]) -> str:
+    """A message's text and cards, as the page renders them."""
+    cards = json.dumps(message.get("attachments", []), ensure_ascii=False)
+    return str(message.get("text", "")) + cards
+
+
 def _bot_message(stream: ConversationStream) -> dict[str, Any]:
     """The next message the bot posts in Anna's chat (what the page shows as the bot's)."""
     while True:
@@ -234,17 +253,20 @@ def _bot_message(stream: ConversationStream) -> dict[str, Any]:
             return dict(message)
 
 
-def test_help_in_the_agents_playground(playground: str) -> None:
+def test_help_and_welcome_in_the_agents_playground(playground: str) -> None:
     stream = ConversationStream(playground)
     try:
         _write(playground, "hjælp")
-        answer = _bot_message(stream)
+        answer = _shown(_bot_message(stream))
+        _install(playground)
+        welcome = _shown(_bot_message(stream))
     finally:
         stream.close()
-    shown = answer.get("text", "") + json.dumps(answer.get("attachments", []), ensure_ascii=False)
-    assert shown.strip()
     # Anna is recognised (by the Teams id the playground gives her) and `hjælp` understood,
-    # in her network's language.
-    for refusal in ("teams.stranger", "teams.not_understood"):
-        assert template("da", refusal, "markdown") not in shown
-    assert "Teams" in shown
+    # in her network's language; installing the app welcomes her as a member.
+    assert "Teams" in answer
+    for shown in (answer, welcome):
+        assert shown.strip()
+        for refusal in ("teams.stranger", "teams.not_understood"):
+            assert template("da", refusal, "markdown") not in shown
+    assert welcome != answer
