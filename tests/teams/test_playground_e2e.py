@@ -91,8 +91,19 @@ def _stop(process: subprocess.Popen[str]) -> str:
     return out or ""
 
 
+def _readme_awk() -> str:
+    """The README's step that gives Anna and Mette the Teams ids of examples/playground.yml."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"--season current \| awk '(.*?)'", readme, re.DOTALL)
+    assert match, "the README's playground section no longer adds the Teams ids with awk"
+    return match.group(1)
+
+
 def _run_bot(tmp: Path, env: dict[str, str], port: int) -> subprocess.Popen[str]:
-    """`python -m bot run` with the example network moved to this season."""
+    """`python -m bot run` with the example network moved to this season, as the README's
+    playground section has it."""
+    if shutil.which("awk") is None:
+        pytest.skip("awk is not installed (the README's step 1 uses it)")
     bot = [sys.executable, "-m", "bot"]
     network = subprocess.run(
         [*bot, "network", "example", "--season", "current"],
@@ -102,6 +113,10 @@ def _run_bot(tmp: Path, env: dict[str, str], port: int) -> subprocess.Popen[str]
         text=True,
         check=True,
     ).stdout
+    network = subprocess.run(
+        ["awk", _readme_awk()], input=network, capture_output=True, text=True, check=True
+    ).stdout
+    assert f'teams_id = "{PLAYGROUND_USER}"' in network
     (tmp / "network.toml").write_text(network, encoding="utf-8")
     subprocess.run(
         [*bot, "network", "import", "network.toml"], cwd=tmp, env=env, check=True, timeout=60
