@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -41,7 +42,6 @@ DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 DEFAULT_PLAYGROUND_SERVICE_URL = "http://localhost:56150/_connector/"
 # The bot id the playground gives its test bot (in place of an app id nobody registered).
 PLAYGROUND_BOT_ID = "00000000-0000-0000-0000-00000000000011"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class ConfigError(Exception):
@@ -232,9 +232,17 @@ def _url(name: str, env: dict[str, str], default: str) -> str:
 
 
 def is_loopback(host: str) -> bool:
-    """`host` (an address or name, IPv6 with or without brackets) is this machine only."""
+    """`host` (an address, IPv6 with or without brackets, or `localhost`) is this machine only.
+    Any other name is not: `127.0.0.1.example.org` is somewhere else."""
     host = host.strip().strip("[]").lower()
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def _playground_settings(env: dict[str, str]) -> TeamsSettings:

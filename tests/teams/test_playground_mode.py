@@ -41,6 +41,7 @@ def test_playground_runs_teams_alone_on_this_machine() -> None:
     [
         ({"HOST": "0.0.0.0"}, "HOST=127.0.0.1"),
         ({"HOST": "192.168.1.20"}, "HOST=127.0.0.1"),
+        ({"HOST": "127.0.0.1.attacker.example"}, "HOST=127.0.0.1"),
         ({"TEAMS_APP_ID": "8f0e2c1a-5b7d-4c3e-9a61-2d4f6b8e0c17"}, "TEAMS_APP_ID"),
         ({"TEAMS_APP_PASSWORD": "secret"}, "TEAMS_APP_PASSWORD"),
         ({"SLACK_BOT_TOKEN": "xoxb-1-real", "SLACK_APP_TOKEN": "xapp-1-real"}, "Slack"),
@@ -126,7 +127,10 @@ def test_the_playground_is_let_in_without_a_token(
 ) -> None:
     assert _post(endpoint, _activity()).startswith("200")
     assert _post(endpoint, _activity("http://127.0.0.1:56150/_connector"), "::1").startswith("200")
-    assert [a["text"] for a in handled] == ["hjælp", "hjælp"]
+    assert _post(endpoint, _activity("http://[::1]:56150/_connector"), "::ffff:127.0.0.1")[:3] == (
+        "200"
+    )
+    assert [a["text"] for a in handled] == ["hjælp", "hjælp", "hjælp"]
 
 
 @pytest.mark.parametrize(
@@ -137,6 +141,10 @@ def test_the_playground_is_let_in_without_a_token(
         (_activity(), "127.0.0.1", {"HTTP_FORWARDED": "for=203.0.113.9"}),
         (_activity("https://smba.trafficmanager.net/teams/"), "127.0.0.1", {}),  # answer away
         (_activity("http://localhost.attacker.example/_connector"), "127.0.0.1", {}),
+        (_activity("http://127.0.0.1.attacker.example/_connector"), "127.0.0.1", {}),
+        (_activity("http://[::ffff:10.0.0.7]/_connector"), "127.0.0.1", {}),
+        (_activity(), "::ffff:10.0.0.7", {}),
+        (_activity(), "127.0.0.1.attacker.example", {}),
     ],
 )
 def test_anything_else_is_refused_unhandled(
