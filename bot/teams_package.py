@@ -29,6 +29,11 @@ ACCENT = (0x1F, 0x5C, 0x4A)  # a deep green
 COLOR_SIZE, OUTLINE_SIZE = 192, 32
 PACKAGE_VERSION = "1.0.0"
 
+# The commands in the app's command menu, in this order (Teams: at most 10 per list, a title
+# of at most 32 characters, a description of at most 128; the tests hold the texts to it).
+MENU_COMMANDS = ("help", "sparring", "prep", "followup", "spread")
+MAX_COMMANDS, MAX_COMMAND_TITLE, MAX_COMMAND_DESCRIPTION = 10, 32, 128
+
 Pixel = tuple[int, int, int, int]
 
 
@@ -78,11 +83,24 @@ def _texts(lang: str) -> dict[str, str]:
         "name.full": f"{APP_NAME} – {texts['teams.app.description_short'].rstrip('.')}"[:100],
         "description.short": texts["teams.app.description_short"][:80],
         "description.full": texts["teams.app.description_full"][:4000],
-        "bots[0].commandLists[0].commands[0].title": texts["teams.command.help"][:32],
-        "bots[0].commandLists[0].commands[0].description": texts["teams.command.help_description"][
-            :128
-        ],
+        **{
+            f"bots[0].commandLists[0].commands[{i}].{field}": texts[key]
+            for i, command in enumerate(MENU_COMMANDS)
+            for field, key in (
+                ("title", f"teams.command.{command}"),
+                ("description", f"teams.command.{command}_description"),
+            )
+        },
     }
+
+
+def _commands(texts: dict[str, str]) -> list[dict[str, str]]:
+    """The command menu (Teams shows it above the compose box in the personal chat)."""
+    key = "bots[0].commandLists[0].commands[{}].{}"
+    return [
+        {"title": texts[key.format(i, "title")], "description": texts[key.format(i, "description")]}
+        for i in range(len(MENU_COMMANDS))
+    ]
 
 
 def manifest(*, app_id: str, domain: str, website: str | None = None) -> dict[str, Any]:
@@ -111,21 +129,9 @@ def manifest(*, app_id: str, domain: str, website: str | None = None) -> dict[st
             {
                 "botId": app_id,
                 "scopes": ["personal"],
-                "supportsFiles": False,
+                "supportsFiles": True,  # exports and my data: the file consent flow
                 "isNotificationOnly": False,
-                "commandLists": [
-                    {
-                        "scopes": ["personal"],
-                        "commands": [
-                            {
-                                "title": texts["bots[0].commandLists[0].commands[0].title"],
-                                "description": texts[
-                                    "bots[0].commandLists[0].commands[0].description"
-                                ],
-                            }
-                        ],
-                    }
-                ],
+                "commandLists": [{"scopes": ["personal"], "commands": _commands(texts)}],
             }
         ],
         "validDomains": [domain],

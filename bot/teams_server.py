@@ -31,6 +31,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -175,6 +176,14 @@ def _answer(start_response: Callable[..., Any], status: str, body: bytes = b"") 
     return [body]
 
 
+def _invoke_answer(start_response: Callable[..., Any], response: dict[str, Any]) -> list[bytes]:
+    """An invoke response ({"status": …, "body": …}) as the HTTP response (Bot Framework)."""
+    status = HTTPStatus(int(response.get("status", 200)))
+    body = response.get("body")
+    payload = json.dumps(body).encode() if body is not None else b""
+    return _answer(start_response, f"{status.value} {status.phrase}", payload)
+
+
 def _read_body(environ: dict[str, Any]) -> bytes | None:
     """The request body, None when it is over the limit (or its length is not a number)."""
     try:
@@ -251,10 +260,14 @@ def make_teams_endpoint(
             return _answer(start_response, "200 OK")
         try:
             with session_factory() as session:
-                handle_activity(activity, session=session, connector=connector, now=clock())
+                handled = handle_activity(
+                    activity, session=session, connector=connector, now=clock()
+                )
         except Exception:  # logged with its traceback; the activity is not handled twice
             log.exception("handling a Teams %s activity failed", activity.get("type"))
             return _answer(start_response, "500 Internal Server Error")
+        if isinstance(handled, dict):  # an invoke's response: Teams reads it from ours
+            return _invoke_answer(start_response, handled)
         return _answer(start_response, "200 OK")
 
     return endpoint

@@ -4,16 +4,19 @@ for facilitators and the meeting's host contact."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers.catalogue import markup_join, t
 from handlers.context import scope_of
 from handlers.conversation import Form, TextInput
 from handlers.errors import error_message
-from handlers.forms import Submitted, info_form, metadata_of, reject, submit_form
+from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack
 from handlers.prep import render_when
@@ -42,7 +45,9 @@ def build_attendance_nudge(
     value = json.dumps({"nudge": nudge_id, "meeting": meeting.id})
     buttons = [
         c.Button(t(lang, "attendance.yes"), Action.ATTEND_YES, value, "primary"),
-        c.Button(t(lang, "attendance.substitute"), Action.ATTEND_SUBSTITUTE, value),
+        c.Button(
+            t(lang, "attendance.substitute"), Action.ATTEND_SUBSTITUTE, value, opens_form=True
+        ),
         c.Button(t(lang, "attendance.no"), Action.ATTEND_NO, value),
     ]
     ask = t(
@@ -132,70 +137,102 @@ def _meeting(member: Member, meeting_id: Any) -> Meeting | None:
     return next((m for m in member.network.meetings if m.id == meeting_id), None)
 
 
+def substitute_form(*, member: Member, value: str | None) -> Form | None:
+    """The form for the colleague sent instead, to the meeting a button (`value`) names."""
+    meeting = _meeting(member, json.loads(value or "{}").get("meeting"))
+    return build_substitute_modal(member.lang, meeting.id) if meeting else None
+
+
+def answer_attendance(
+    *, session: Session, member: Member, action: str, value: str | None, now: datetime
+) -> str | None:
+    """Yes / can't come (`action`) to the meeting a button (`value`) names, saved at once;
+    what to tell the member (None: no such meeting of theirs)."""
+    lang = member.lang
+    meeting = _meeting(member, json.loads(value or "{}").get("meeting"))
+    if meeting is None:
+        return None
+    status = ANSWERS[Action(action)]
+    try:
+        set_attendance(session=session, member=member, meeting=meeting, status=status, now=now)
+    except InputError as error:
+        session.rollback()
+        return error_message(lang, error)
+    session.commit()
+    return t(lang, f"attendance.saved.{status.value}", number=meeting.number)
+
+
+def submit_substitute(
+    *,
+    session: Session,
+    member: Member,
+    now: datetime,
+    metadata: Mapping[str, Any],
+    form: Submitted,
+) -> Form:
+    """Save the colleague a submitted form names for the meeting in `metadata`; the saved
+    view."""
+    lang = member.lang
+    meeting = _meeting(member, metadata.get("meeting"))
+    if meeting is None:
+        raise InputError("prep.no_meeting", field=SubstituteField.NAME)
+    name, email = form.text(SubstituteField.NAME), form.text(SubstituteField.EMAIL)
+    set_attendance(
+        session=session,
+        member=member,
+        meeting=meeting,
+        status=AttendanceStatus.SUBSTITUTE,
+        substitute_name=name,
+        substitute_email=email,
+        now=now,
+    )
+    return info_form(
+        Callback.SUBSTITUTE_MODAL,
+        t(lang, "attendance.modal.title"),
+        t(
+            lang,
+            "attendance.saved.substitute",
+            name=escape_slack(name.strip()),
+            number=meeting.number,
+        ),
+    )
+
+
 def handle_attendance_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     """Yes / can't come: saved at once. Sending a colleague: a form for their name and e-mail."""
     scope = scope_of(context)
     member = scope.require_member()
-    lang = member.lang
     action = body["actions"][0]
-    meeting = _meeting(member, json.loads(action.get("value") or "{}").get("meeting"))
-    if meeting is None:
-        ack()
-        return
+    value = action.get("value")
     if action["action_id"] == Action.ATTEND_SUBSTITUTE:
-        open_form(context, lang, build_substitute_modal(lang, meeting.id))
+        form = substitute_form(member=member, value=value)
+        if form is not None:
+            open_form(context, member.lang, form)
         ack()
         return
-    status = ANSWERS[Action(action["action_id"])]
-    try:
-        set_attendance(
-            session=scope.db, member=member, meeting=meeting, status=status, now=scope.now
-        )
-    except InputError as error:
-        scope.db.rollback()
-        context["reply"] = error_message(lang, error)
-        ack()
-        return
-    scope.db.commit()
-    context["reply"] = t(lang, f"attendance.saved.{status.value}", number=meeting.number)
+    reply = answer_attendance(
+        session=scope.db, member=member, action=action["action_id"], value=value, now=scope.now
+    )
+    if reply is not None:
+        context["reply"] = reply
     ack()
 
 
 def handle_substitute_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    lang = member.lang
     form = Submitted.of(body)
-    meeting = _meeting(member, metadata_of(body).get("meeting"))
-    if meeting is None:
-        reject(ack, lang, SubstituteField.NAME, "prep.no_meeting")
-        return
-    name, email = form.text(SubstituteField.NAME), form.text(SubstituteField.EMAIL)
+    meta = metadata_of(body)
     submit_form(
         ack,
         scope,
-        lang,
+        member.lang,
         form,
         default_field=SubstituteField.NAME,
-        save=lambda: set_attendance(
-            session=scope.db,
-            member=member,
-            meeting=meeting,
-            status=AttendanceStatus.SUBSTITUTE,
-            substitute_name=name,
-            substitute_email=email,
-            now=scope.now,
+        save=lambda: submit_substitute(
+            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
         ),
-        saved_view=info_form(
-            Callback.SUBSTITUTE_MODAL,
-            t(lang, "attendance.modal.title"),
-            t(
-                lang,
-                "attendance.saved.substitute",
-                name=escape_slack(name.strip()),
-                number=meeting.number,
-            ),
-        ),
+        saved_view=lambda saved: saved,
     )
 
 

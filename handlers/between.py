@@ -11,12 +11,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
-from handlers.catalogue import format_date, markup_join, mention, relative_day, t
+from handlers.catalogue import format_date, markup_join, person, relative_day, t
 from handlers.ids import Action, Block
 from handlers.nudges import _later_buttons, days_until
 from models.followup import followups_in_period
 from models.network import Meeting, Member, period_for
 from models.nudges import NudgeKind, period_end, schedule
+from models.people import Person, person_of
 from models.prep import question_agenda
 from models.sparring import PeriodTotal, period_total
 from models.spread import spread_actions
@@ -40,11 +41,14 @@ def _until(lang: str, member: Member, meeting: Meeting) -> tuple[str, Meeting | 
 def _buttons(lang: str, nudge_id: int, meeting: Meeting, with_spread: bool = True) -> c.Buttons:
     value = json.dumps({"nudge": nudge_id, "meeting": meeting.id})
     buttons = [
-        c.Button(t(lang, "between.button.sparring"), Action.OPEN_SPARRING, value),
-        c.Button(t(lang, "between.button.followup"), Action.OPEN_FOLLOWUP, value),
+        c.Button(t(lang, "between.button.sparring"), Action.OPEN_SPARRING, value, opens_form=True),
+        c.Button(t(lang, "between.button.followup"), Action.OPEN_FOLLOWUP, value, opens_form=True),
     ]
     if with_spread:
-        buttons.append(c.Button(t(lang, "between.button.spread"), Action.OPEN_SPREAD, value))
+        spread = c.Button(
+            t(lang, "between.button.spread"), Action.OPEN_SPREAD, value, opens_form=True
+        )
+        buttons.append(spread)
     return c.Buttons(buttons, block=Block.BETWEEN_ACTIONS)
 
 
@@ -62,7 +66,7 @@ class BetweenFacts:
     now: datetime
     total: PeriodTotal
     followups: int
-    askers: list[str]  # Slack ids of those whose questions aim at the member, in order
+    askers: list[Person]  # those whose questions aim at the member, in order
     spread: int  # spread actions logged since the meeting
 
     @property
@@ -99,10 +103,10 @@ def between_facts(
     following = next((m for m in network.meetings if m.number == meeting.number + 1), None)
     end = period_end(network, meeting, following)
     window = schedule(kind, meeting, following, network, member.zone)
-    askers: list[str] = []
+    askers: list[Person] = []
     if kind is NudgeKind.HALFWAY_SPARRING:
         agenda = question_agenda(session=session, member=member, meeting=meeting)
-        askers = list(dict.fromkeys(i.asker.slack_user_id or "" for i in agenda))
+        askers = list(dict.fromkeys(person_of(i.asker) for i in agenda))
     spread = 0
     if BUILDERS.get(kind, _closing) is _closing:
         actions = spread_actions(session=session, member=member)
@@ -184,7 +188,7 @@ def _halfway_sparring(facts: BetweenFacts, until: str) -> c.Message | None:
         who = t(
             lang,
             "between.halfway_sparring.who",
-            people=markup_join(", ", (mention(a) for a in askers[:MAX_ASKERS])),
+            people=markup_join(", ", (person(lang, a) for a in askers[:MAX_ASKERS])),
             more=t(lang, "between.halfway_sparring.more", count=more) if more > 0 else "",
         )
         parts.append(c.Paragraph(who))

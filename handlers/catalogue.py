@@ -7,9 +7,10 @@ once, when this module is imported, and turned into each surface's format: `t()`
 mrkdwn; `render_text(text, surface)` and `template(lang, key, surface)` serve another surface.
 
 `t(lang, key, **params)` formats an entry. Parameters are rendered for the language (with
-Babel's locale data): a `date` as a long date, a list as Slack mentions joined with "og"/"and",
-any parameter whose name ends in `minutes` as a duration ("1 t 30 min" / "1 h 30 min"), and a
-number with a plural spec picks the language's plural form: `{count:# medlem|# medlemmer}`
+Babel's locale data): a `date` as a long date, a `Person` (models.people) as the surface in
+force names them (`person()`), a list of people joined with "og"/"and", any parameter
+whose name ends in `minutes` as a duration ("1 t 30 min" / "1 h 30 min"), and a number
+with a plural spec picks the language's plural form: `{count:# medlem|# medlemmer}`
 (one|other; `#` is the number).
 
 Text a person typed is data, never markup: every `str` parameter is escaped (`&`, `<`, `>`)
@@ -37,6 +38,7 @@ from babel.numbers import format_currency, format_decimal
 
 from handlers import locale as catalogues
 from models.network import FORGOTTEN_PREFIX
+from models.people import Person
 
 DEFAULT_LANGUAGE = "da"
 
@@ -105,6 +107,7 @@ _TEAMS_LINE_START_RE = re.compile(
 )
 _TEAMS_MARKUP_RE = re.compile(r"\*\*(.+?)\*\*|`([^`\n]*)`")
 _BOLD_MARK = "\ue000"  # stands for `**` while the template's own text is escaped
+_HELD = "\ue001"  # marks where a person goes in typed text while it is escaped
 
 
 def _teams_line_starts(text: str) -> str:
@@ -188,10 +191,39 @@ def render_text(text: str, surface: str = "slack") -> str:
     return SURFACES[surface].text(text)
 
 
+# The slash commands the texts name, and each one's key for the word that starts the same
+# command on a surface where commands are typed words (Teams: `sparring 2t`, `opfølgning`).
+SLASH_COMMANDS = ("sparring", "prep", "followup", "spread", "network")
+_SLASH_COMMAND_RE = re.compile(r"(?<![\w/])/(" + "|".join(SLASH_COMMANDS) + r")(?![\w-])")
+# Surfaces whose people type a command as a word (key "<surface>.command.<command>").
+COMMAND_WORD_SURFACES = frozenset({"teams"})
+
+
+def command_word(lang: str | None, command: str, surface: str = "slack") -> str:
+    """How a person starts `command` on `surface`: `/sparring` on Slack, `sparring` on
+    Teams (in the language: `opfølgning` for `/followup` in Danish)."""
+    if surface not in COMMAND_WORD_SURFACES:
+        return f"/{command}"
+    return MESSAGES[language(lang)][f"{surface}.command.{command}"]
+
+
+def with_command_words(lang: str | None, text: str, surface: str) -> str:
+    """`text` naming the commands as `surface` takes them: the texts name Slack's slash
+    commands; on Teams `/followup status` reads `opfølgning status`. Only the template's
+    own words change (placeholders are filled later), so typed text is never touched."""
+    if surface not in COMMAND_WORD_SURFACES:
+        return text
+    return _SLASH_COMMAND_RE.sub(lambda m: command_word(lang, m[1], surface), text)
+
+
 @functools.cache
 def template(lang: str | None, key: str, surface: str = "slack") -> str:
-    """The text of `key` in `lang` for `surface`, placeholders unfilled."""
-    return render_text(MESSAGES[language(lang)][key], surface)
+    """The text of `key` in `lang` for `surface`, placeholders unfilled, commands named as
+    that surface takes them (see `with_command_words`). Where a text names the platform
+    itself, the surface's own entry `<key>.<surface>` is taken instead."""
+    texts = MESSAGES[language(lang)]
+    text = texts.get(f"{key}.{surface}", texts[key])  # a text that names the platform
+    return render_text(with_command_words(lang, text, surface), surface)
 
 
 # The Slack templates, made once: `t()` is on every request's path.
@@ -343,8 +375,8 @@ def mention(slack_user_id: str | None) -> Mrkdwn:
     """A live mention of a Slack user the bot knows (never built from typed text)."""
     if slack_user_id is None:  # a person not on Slack
         return Mrkdwn("")
-    if not SLACK_USER_ID_RE.fullmatch(slack_user_id):
-        return escape(slack_user_id)
+    if _SURFACE.get() != "slack" or not SLACK_USER_ID_RE.fullmatch(slack_user_id):
+        return escape(slack_user_id)  # no live Slack markup off Slack: the id, inert
     return Mrkdwn(f"<@{slack_user_id}>")
 
 
@@ -353,6 +385,50 @@ def person_mention(lang: str, slack_user_id: str | None) -> Mrkdwn:
     if slack_user_id is not None and slack_user_id.startswith(FORGOTTEN_PREFIX):
         return t(lang, "network.forget.erased_person")
     return mention(slack_user_id)
+
+
+def person(lang: str, who: Person) -> Mrkdwn:
+    """A person a text names, as the surface in force shows them: on Slack a live mention
+    when they are on Slack, else (and on every other surface) their name in bold, escaped
+    (it is typed text); an erased person as the words "an erased member", everywhere."""
+    if who.erased:
+        return t(lang, "network.forget.erased_person")
+    name = _SURFACE.get()
+    if name == "slack" and who.slack_id is not None:
+        return mention(who.slack_id)
+    shown = escape(who.name)
+    if name == "slack":  # mrkdwn has no escape for `*`: such a name is shown without bold
+        return shown if "*" in who.name else Mrkdwn(f"*{shown}*")
+    return Mrkdwn(f"**{shown}**")
+
+
+def name_of(lang: str, who: Person) -> Mrkdwn:
+    """A person's name as plain text (escaped); an erased person as "an erased member"."""
+    return t(lang, "network.forget.erased_person") if who.erased else escape(who.name)
+
+
+def escape_naming(lang: str, text: str, people: Iterable[Person]) -> Mrkdwn:
+    """Typed Slack text (a note) that may hold `<@U…>` mentions of `people`: on Slack those
+    stay live mentions (and every other `<…>` is escaped); on another surface each becomes
+    the person as that surface names them, and the rest is escaped typed text."""
+    known = {p.slack_id: p for p in people if p.slack_id is not None}
+    if _SURFACE.get() == "slack":
+        return escape(text, mentions=known)
+    named: list[Mrkdwn] = []
+
+    def hold(m: re.Match[str]) -> str:  # escaped as a whole, so line starts stay line starts
+        if m["id"] not in known:
+            return m[0]
+        named.append(person(lang, known[m["id"]]))
+        return f"{_HELD}{len(named) - 1}{_HELD}"
+
+    held = escape(_USER_MENTION_RE.sub(hold, text.replace(_HELD, "")))
+    return Mrkdwn(re.sub(f"{_HELD}(\\d+){_HELD}", lambda m: named[int(m[1])], held))
+
+
+def _named(lang: str, item: Person | str) -> Mrkdwn:
+    """A list item that names a person: a Person, or (older callers) a Slack user id."""
+    return person(lang, item) if isinstance(item, Person) else person_mention(lang, item)
 
 
 def format_list(lang: str, items: list[str]) -> Mrkdwn:
@@ -382,12 +458,14 @@ def _count(lang: str, value: int) -> _Count:
 def _render(lang: str, name: str, value: Any) -> Any:
     if isinstance(value, Mrkdwn):
         return value
+    if isinstance(value, Person):
+        return person(lang, value)
     if isinstance(value, str):
         return escape(value)
     if isinstance(value, date):
         return format_date(lang, value)
     if isinstance(value, list):
-        return format_list(lang, [person_mention(lang, v) for v in value])
+        return format_list(lang, [_named(lang, v) for v in value])
     if name.endswith("minutes") and isinstance(value, int):
         return format_minutes(lang, value)
     if isinstance(value, int) and not isinstance(value, bool):

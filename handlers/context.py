@@ -23,6 +23,7 @@ from models.network import (
     people_reached_on,
     pick_member,
 )
+from models.people import person_of
 from models.replay import (
     AlreadyHandledError,
     record_keys_on_commit,
@@ -66,9 +67,7 @@ class RequestScope:
     def require_member(self) -> Member:
         """The member making the request, or NotAMemberError naming whom to contact."""
         if self.member is None:
-            contacts = list(
-                dict.fromkeys(f.slack_user_id or "" for f in facilitators_to_contact(self.db))
-            )
+            contacts = list(dict.fromkeys(person_of(f) for f in facilitators_to_contact(self.db)))
             raise NotAMemberError(contacts)
         return self.member
 

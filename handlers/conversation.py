@@ -25,12 +25,15 @@ ButtonStyle = Literal["primary", "danger"]
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A button: `action` names what it does, `value` what it is about (kept short, opaque)."""
+    """A button: `action` names what it does, `value` what it is about (kept short, opaque);
+    `opens_form` when pressing it opens a form (Teams then asks for a dialog; Slack opens
+    the modal from its listener either way)."""
 
     label: str
     action: str
     value: str = ""
     style: ButtonStyle | None = None
+    opens_form: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlalchemy.orm import Session
 
 from handlers import conversation as c
-from handlers import slack_render
 from handlers.catalogue import format_date, t
-from handlers.context import scope_of
+from handlers.context import RequestScope, scope_of
 from handlers.conversation import DateInput, Form, TextInput
 from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.render import render_period
-from handlers.replies import open_form
+from handlers.replies import answer_command, open_form
 from handlers.replies import open_view_lazy as open_view
 from models.followup import (
     MAX_TEXT,
@@ -92,34 +93,31 @@ def render_followups(
             agreed=escape_slack(excerpt(row.agreed, 600)),
             next_step=next_step,
         )
-        edit = c.Button(t(lang, "followup.edit"), Action.FOLLOWUP_EDIT, str(row.id))
+        edit = c.Button(
+            t(lang, "followup.edit"), Action.FOLLOWUP_EDIT, str(row.id), opens_form=True
+        )
         parts.append(c.Paragraph(text, button=edit, block=f"{Block.FOLLOWUP_ROW}_{row.id}"))
     return c.Message(header, parts)
 
 
-def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    text = str(body.get("text", "")).strip()
+def followup_command(scope: RequestScope, text: str) -> str | c.Message | Form:
+    """`/followup` (`opfølgning` on Teams): a text is saved as today's follow-up; none opens
+    the form; `status` lists this period's; `help` explains."""
+    text = text.strip()
     word = text.split(maxsplit=1)[0].lower() if text else ""
     if word in HELP_WORDS:
-        ack(response_type="ephemeral", text=t(scope.lang, "followup.help"))
-        return
+        return t(scope.lang, "followup.help")
     member = scope.require_member()
     lang = member.lang
     today = member.today(scope.now)
     if not text:
-        open_form(context, lang, build_followup_modal(lang, today=today, row=None))
-        ack()
-        return
+        return build_followup_modal(lang, today=today, row=None)
     if word == "status":
         period = period_for(member.network, today)
         if period is None:
-            ack(response_type="ephemeral", text=t(lang, "followup.status.none"))
-            return
+            return t(lang, "followup.status.none")
         rows = followups_in_period(session=scope.db, member=member, period=period)
-        listed = render_followups(lang, member, rows, render_period(lang, period))
-        ack(response_type="ephemeral", **slack_render.message(listed))
-        return
+        return render_followups(lang, member, rows, render_period(lang, period))
     row = log_followup(
         session=scope.db,
         member=member,
@@ -129,23 +127,75 @@ def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, A
         now=scope.now,
     )
     scope.db.commit()
-    ack(
-        response_type="ephemeral",
-        text=t(
-            lang,
-            "followup.saved",
-            day=row.followed_up_on,
-            agreed=escape_slack(excerpt(row.agreed, 300)),
-        ),
+    agreed = escape_slack(excerpt(row.agreed, 300))
+    return t(lang, "followup.saved", day=row.followed_up_on, agreed=agreed)
+
+
+def handle_followup_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    answer_command(ack, context, scope.lang, followup_command(scope, str(body.get("text", ""))))
+
+
+def own_followup(session: Session, member: Member, followup_id: object) -> ManagerFollowUp | None:
+    if not str(followup_id).isdigit():  # a button's value is the sender's to choose
+        return None
+    row = session.get(ManagerFollowUp, int(str(followup_id)))
+    return row if row is not None and row.member_id == member.id else None
+
+
+def followup_form(
+    *, session: Session, member: Member, now: datetime, followup_id: object = None
+) -> Form | None:
+    """The follow-up form: a new one, or to edit the member's own `followup_id` (None when
+    that is not theirs)."""
+    row = own_followup(session, member, followup_id) if followup_id else None
+    if followup_id and row is None:
+        return None
+    return build_followup_modal(member.lang, today=member.today(now), row=row)
+
+
+def submit_followup(
+    *,
+    session: Session,
+    member: Member,
+    now: datetime,
+    metadata: Mapping[str, Any],
+    form: Submitted,
+) -> Form:
+    """Save a submitted follow-up form (new, or the one `metadata` names); the saved view."""
+    lang = member.lang
+    followup_id = metadata.get("id")
+    on = form.day(FollowupField.ON) or member.today(now)
+    agreed, next_step = form.text(FollowupField.AGREED), form.text(FollowupField.NEXT_STEP)
+    if followup_id:
+        update_followup(
+            session=session,
+            member=member,
+            followup_id=int(followup_id),
+            on=on,
+            agreed=agreed,
+            next_step=next_step,
+            now=now,
+        )
+    else:
+        log_followup(
+            session=session, member=member, on=on, agreed=agreed, next_step=next_step, now=now
+        )
+    return info_form(
+        Callback.FOLLOWUP_MODAL, t(lang, "followup.modal.title"), t(lang, "followup.modal.saved")
     )
 
 
 def handle_followup_edit(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    row = scope.db.get(ManagerFollowUp, int(body["actions"][0]["value"]))
-    if row is not None and row.member_id == member.id:
-        form = build_followup_modal(member.lang, today=member.today(scope.now), row=row)
+    form = followup_form(
+        session=scope.db,
+        member=member,
+        now=scope.now,
+        followup_id=int(body["actions"][0]["value"]),
+    )
+    if form is not None:
         open_form(context, member.lang, form)
     ack()
 
@@ -153,44 +203,18 @@ def handle_followup_edit(ack: Ack, body: dict[str, Any], context: dict[str, Any]
 def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    lang = member.lang
     form = Submitted.of(body)
-    followup_id = metadata_of(body).get("id")
-    on = form.day(FollowupField.ON) or member.today(scope.now)
-    agreed, next_step = form.text(FollowupField.AGREED), form.text(FollowupField.NEXT_STEP)
-
-    def save() -> ManagerFollowUp:
-        if followup_id:
-            return update_followup(
-                session=scope.db,
-                member=member,
-                followup_id=int(followup_id),
-                on=on,
-                agreed=agreed,
-                next_step=next_step,
-                now=scope.now,
-            )
-        return log_followup(
-            session=scope.db,
-            member=member,
-            on=on,
-            agreed=agreed,
-            next_step=next_step,
-            now=scope.now,
-        )
-
+    meta = metadata_of(body)
     submit_form(
         ack,
         scope,
-        lang,
+        member.lang,
         form,
         default_field=FollowupField.AGREED,
-        save=save,
-        saved_view=info_form(
-            Callback.FOLLOWUP_MODAL,
-            t(lang, "followup.modal.title"),
-            t(lang, "followup.modal.saved"),
+        save=lambda: submit_followup(
+            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
         ),
+        saved_view=lambda saved: saved,
     )
 
 

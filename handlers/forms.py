@@ -172,14 +172,19 @@ def problems_of(error: InputError | FieldErrors, field_of_key: Mapping[str, str]
 
 
 def field_errors(
-    lang: str, problems: Problems, fields: Collection[str], default: str
+    lang: str,
+    problems: Problems,
+    fields: Collection[str],
+    default: str,
+    shown: Callable[[str], str] = plain_text,
 ) -> dict[str, str]:
-    """`response_action: errors` for a form: each problem on its field, in `lang`; a problem
-    for a field this form does not show goes on `default`, so none is lost."""
+    """`response_action: errors` for a form: each problem on its field, in `lang` (as
+    `shown`: Slack shows plain text, a Teams card the surface's Markdown); a problem for a
+    field this form does not show goes on `default`, so none is lost."""
     errors: dict[str, str] = {}
     for name, (key, params) in problems.items():
         target = name if name is not None and name in fields else default
-        errors.setdefault(target, plain_text(t(lang, key, **params)))
+        errors.setdefault(target, shown(t(lang, key, **params)))
     return errors
 
 

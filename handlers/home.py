@@ -36,6 +36,7 @@ from models.network import (
     next_meeting,
     pick_member,
 )
+from models.people import Person, person_of
 from models.prep import PrepStatus, prep_status, upcoming_meeting
 from models.sparring import sparring_status
 from models.spread import spread_actions
@@ -130,13 +131,13 @@ def _next_meeting_text(lang: str, member: Member, now: datetime) -> str:
 
 def _prep_actions(lang: str, prep: PrepStatus) -> c.Buttons:
     value = json.dumps({"meeting": prep.meeting.id})
-    button = c.Button(t(lang, "nudge.button.all"), Action.OPEN_PREP_ALL, value, "primary")
+    button = c.Button(t(lang, "nudge.button.all"), Action.OPEN_PREP_ALL, value, "primary", True)
     return c.Buttons([button], block=HomeBlock.PREP_ACTIONS)
 
 
 def _between_actions(lang: str) -> c.Buttons:
     buttons = [
-        c.Button(t(lang, key), action, "{}")
+        c.Button(t(lang, key), action, "{}", opens_form=True)
         for action, key in (
             (Action.OPEN_SPARRING, "between.button.sparring"),
             (Action.OPEN_FOLLOWUP, "between.button.followup"),
@@ -146,7 +147,7 @@ def _between_actions(lang: str) -> c.Buttons:
     return c.Buttons(buttons, block=HomeBlock.BETWEEN_ACTIONS)
 
 
-def build_stranger_home_view(lang: str, contacts: list[str]) -> c.Overview:
+def build_stranger_home_view(lang: str, contacts: list[Person]) -> c.Overview:
     error = NotAMemberError(contacts)
     return c.Overview(
         [
@@ -227,7 +228,7 @@ def home_view_for(session: Session, people: list[Member], now: datetime, lang: s
         hosted = [m for m in host.network.meetings if m.host_contact_id == host.id]
         counts = [head_count(session, m) for m in hosted]
         return build_host_home_view(host.lang, host=host, counts=counts, now=now)
-    contacts = [f.slack_user_id or "" for f in facilitators_to_contact(session)]
+    contacts = [person_of(f) for f in facilitators_to_contact(session)]
     return build_stranger_home_view(lang, list(dict.fromkeys(contacts)))
 
 

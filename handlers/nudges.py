@@ -11,20 +11,22 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from handlers import conversation as c
-from handlers import slack_render
-from handlers.catalogue import format_weekday, person_mention, relative_day, t
+from handlers.catalogue import format_weekday, name_of, relative_day, t
 from handlers.context import scope_of
 from handlers.conversation import DateInput, Form
-from handlers.forms import Submitted, info_form, reject
+from handlers.forms import Submitted, info_form, submit_form
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_time_span, render_when
 from handlers.replies import open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
+from models.errors import InputError
 from models.network import Meeting, MeetingChange, Member
 from models.nudges import Nudge, NudgeKind, snooze_until
+from models.people import person_of
 from models.prep import AgendaItem, PrepPart, PrepStatus
 
 log = logging.getLogger(__name__)
@@ -43,10 +45,13 @@ KIND_KEYS = {
     NudgeKind.PREP_LAST_CALL: "last_call",
 }
 SNOOZE_DAYS = {Action.SNOOZE_TOMORROW: 1, Action.SNOOZE_THREE_DAYS: 3}
+# The nudge buttons that open a form (the rest act at once).
+FORM_ACTIONS = frozenset({*(action for action, _, _ in PART_BUTTONS.values()), Action.AWAY})
 
 
 def _button(text: str, action: Action, value: dict[str, Any], primary: bool = False) -> c.Button:
-    return c.Button(text, action, json.dumps(value), "primary" if primary else None)
+    style: c.ButtonStyle | None = "primary" if primary else None
+    return c.Button(text, action, json.dumps(value), style, opens_form=action in FORM_ACTIONS)
 
 
 def _later_buttons(
@@ -135,13 +140,12 @@ def build_agenda_nudge(
             item.text if len(item.text) <= QUESTION_SHOWN else item.text[:QUESTION_SHOWN] + "…"
         )
         params = {
-            "asker": person_mention(lang, item.asker.slack_user_id),
+            "asker": person_of(item.asker),
             "text": escape_slack(question),
         }
         if item.handed_over_from is not None:
-            lines.append(
-                t(lang, "nudge.agenda.handed_over", primary=item.handed_over_from.name, **params)
-            )
+            primary = name_of(lang, person_of(item.handed_over_from))
+            lines.append(t(lang, "nudge.agenda.handed_over", primary=primary, **params))
         elif item.as_primary:
             lines.append(t(lang, "nudge.agenda.primary", **params))
         else:
@@ -242,31 +246,27 @@ def build_away_modal(lang: str, *, today: date, away_until: date | None) -> Form
     )
 
 
-def _own_nudge(scope_db: Any, member: Member, body: dict[str, Any]) -> Nudge | None:
-    """The nudge a button belongs to, if it is this member's (nobody acts on another's)."""
-    value = json.loads(body["actions"][0].get("value") or "{}")
-    nudge = scope_db.get(Nudge, value.get("nudge"))
+def own_nudge(session: Session, member: Member, value: str | None) -> Nudge | None:
+    """The nudge a button (its `value`) belongs to, if it is this member's (nobody acts on
+    another's)."""
+    nudge_id = json.loads(value or "{}").get("nudge")
+    nudge = session.get(Nudge, nudge_id) if isinstance(nudge_id, int) else None
     return nudge if nudge is not None and nudge.member_id == member.id else None
 
 
-def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    """ "Remind me tomorrow" / "in 3 days": one more nudge of the same kind, once."""
-    scope = scope_of(context)
-    member = scope.require_member()
+def snooze(
+    *, session: Session, member: Member, nudge: Nudge, days: int, now: datetime
+) -> str | None:
+    """ "Remind me tomorrow" / "in 3 days": one more nudge of the same kind, once; what to
+    tell the member (None: nothing, an event notice has no reminders)."""
     lang = member.lang
-    nudge = _own_nudge(scope.db, member, body)
-    ack()
-    if nudge is None:
-        return
-    days = SNOOZE_DAYS[Action(body["actions"][0]["action_id"])]
     stale_at = nudge.stale_at or (nudge.meeting.starts_at if nudge.meeting else None)
-    if stale_at is None:  # an event notice has no reminders
-        return
-    due = snooze_until(member, scope.now, days, before=stale_at)
+    if stale_at is None:
+        return None
+    due = snooze_until(member, now, days, before=stale_at)
     if due is None:
-        context["reply"] = t(lang, "nudge.snooze_too_late")
-        return
-    latest = scope.db.scalar(
+        return t(lang, "nudge.snooze_too_late")
+    latest = session.scalar(
         select(Nudge.seq)
         .where(
             Nudge.member_id == member.id,
@@ -277,9 +277,8 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> No
         .limit(1)
     )
     if latest is not None and latest > nudge.seq:  # already snoozed (a double click)
-        context["reply"] = t(lang, "nudge.snooze_already")
-        return
-    scope.db.add(
+        return t(lang, "nudge.snooze_already")
+    session.add(
         Nudge(
             member_id=member.id,
             meeting_id=nudge.meeting_id,
@@ -287,49 +286,75 @@ def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> No
             seq=nudge.seq + 1,
             due_at=due,
             stale_at=stale_at,
-            created_at=scope.now,
+            created_at=now,
         )
     )
     try:
-        scope.db.commit()
+        session.commit()
     except IntegrityError:  # two clicks raced past the check: the unique key keeps one
-        scope.db.rollback()
-        context["reply"] = t(lang, "nudge.snooze_already")
-        return
+        session.rollback()
+        return t(lang, "nudge.snooze_already")
     local = due.astimezone(member.zone)
-    days = (local.date() - member.today(scope.now)).days
+    days = (local.date() - member.today(now)).days
     day = relative_day(lang, days) if days <= 1 else format_weekday(lang, local.date())
-    context["reply"] = t(lang, "nudge.snoozed", day=day, time=f"{local:%H:%M}")
+    return t(lang, "nudge.snoozed", day=day, time=f"{local:%H:%M}")
+
+
+def handle_snooze(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """ "Remind me tomorrow" / "in 3 days" (see `snooze`)."""
+    scope = scope_of(context)
+    member = scope.require_member()
+    action = body["actions"][0]
+    nudge = own_nudge(scope.db, member, action.get("value"))
+    ack()
+    if nudge is None:
+        return
+    days = SNOOZE_DAYS[Action(action["action_id"])]
+    reply = snooze(session=scope.db, member=member, nudge=nudge, days=days, now=scope.now)
+    if reply is not None:
+        context["reply"] = reply
+
+
+def away_form(member: Member, now: datetime) -> Form:
+    return build_away_modal(member.lang, today=member.today(now), away_until=member.away_until)
+
+
+def save_away(*, member: Member, day: date | None, now: datetime) -> Form:
+    """Away until `day` (no reminders till then); the form saying so. InputError on its field
+    for a day past or too far ahead."""
+    lang = member.lang
+    today = member.today(now)
+    if day is None or day < today:
+        raise InputError("nudge.away.error_past", field=Block.AWAY_UNTIL)
+    if day > today + timedelta(days=366):
+        raise InputError("nudge.away.error_far", field=Block.AWAY_UNTIL)
+    member.away_until = day
+    return info_form(
+        Callback.AWAY_MODAL, t(lang, "nudge.away.title"), t(lang, "nudge.away.saved", day=day)
+    )
 
 
 def handle_away_button(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    form = build_away_modal(
-        member.lang, today=member.today(scope.now), away_until=member.away_until
-    )
-    open_form(context, member.lang, form)
+    open_form(context, member.lang, away_form(member, scope.now))
     ack()
 
 
 def handle_away_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    lang = member.lang
-    day = Submitted.of(body).day(Block.AWAY_UNTIL)
-    today = member.today(scope.now)
-    if day is None or day < today:
-        reject(ack, lang, Block.AWAY_UNTIL, "nudge.away.error_past")
-        return
-    if day > today + timedelta(days=366):
-        reject(ack, lang, Block.AWAY_UNTIL, "nudge.away.error_far")
-        return
-    member.away_until = day
-    scope.db.commit()
-    saved = info_form(
-        Callback.AWAY_MODAL, t(lang, "nudge.away.title"), t(lang, "nudge.away.saved", day=day)
+    form = Submitted.of(body)
+    day = form.day(Block.AWAY_UNTIL)
+    submit_form(
+        ack,
+        scope,
+        member.lang,
+        form,
+        default_field=Block.AWAY_UNTIL,
+        save=lambda: save_away(member=member, day=day, now=scope.now),
+        saved_view=lambda saved: saved,
     )
-    ack(response_action="update", view=slack_render.form(lang, saved))
 
 
 def register(app: App) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from handlers.catalogue import Mrkdwn, escape
 from models.base import clean_text
 from models.errors import InputError
+from models.sparring import MEMBER_REF_PREFIX
 
 _WORD_END = r"(?![a-zæøå])"
 _TOKEN_END = r"(?=$|[\s,;])"
@@ -34,7 +35,10 @@ DURATION_RE = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-MENTION_RE = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# A person in the text: a Slack mention (`<@U123|anna>`), or a member another surface resolved
+# (`<@member:42>`: Teams' mentions, see handlers/teams/commands.py). Typed text can make
+# neither: `<` and `>` in what was typed arrive escaped.
+MENTION_RE = re.compile(r"<@(?P<id>[UW][A-Z0-9]+|member:\d+)(?:\|[^>]*)?>")
 UNRESOLVED_NAME_RE = re.compile(r"@[\wæøåÆØÅ.\-]+")
 ISO_DATE_RE = re.compile(rf"(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_TOKEN_END}")
 DAY_MONTH_RE = re.compile(
@@ -101,6 +105,11 @@ def option_name(word: str) -> str:
     """The option a facilitator named, in either language ("sted" → "place")."""
     word = word.lower()
     return OPTION_WORDS.get(word, word)
+
+
+def member_reference(member_id: int) -> str:
+    """A member the bot resolved itself, as the parser reads a mention of them."""
+    return f"<@{MEMBER_REF_PREFIX}{member_id}>"
 
 
 @dataclass(frozen=True)
@@ -258,8 +267,10 @@ def parse_sparring_log(text: str, *, today: date) -> ParsedSparring:
         if step is None:
             break  # the note has started
         pos = step
+    # Mentions in the note are receivers too: found before unescaping, as typed `<@U1>`
+    # arrives as `&lt;@U1&gt;` and must stay text.
+    receivers.extend(m["id"] for m in MENTION_RE.finditer(text, pos))
     note = unescape_slack(text[pos:].strip())
-    receivers.extend(m["id"] for m in MENTION_RE.finditer(note))
     return ParsedSparring(
         minutes=minutes,
         given_on=given_on or today,

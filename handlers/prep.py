@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlalchemy.orm import Session
 
 from handlers.catalogue import format_date, markup_join, t
 from handlers.context import RequestScope, scope_of
@@ -22,12 +23,12 @@ from handlers.conversation import (
     Paragraph,
     TextInput,
 )
-from handlers.forms import Submitted, metadata_of, reject, submit_form
+from handlers.forms import Submitted, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.replies import open_form
+from handlers.replies import answer_command, open_form
 from handlers.replies import open_view_lazy as open_view
-from models.errors import FieldErrors
+from models.errors import FieldErrors, InputError
 from models.network import Meeting, Member
 from models.prep import (
     MAX_TEXT,
@@ -368,56 +369,85 @@ def read_examples(form: Submitted) -> list[ExampleInput]:
 # --- listeners ------------------------------------------------------------------------------
 
 
-def _meeting_for(scope: RequestScope, member: Member, meeting_id: int | None) -> Meeting | None:
+def _meeting_for(member: Member, now: datetime, meeting_id: object) -> Meeting | None:
     if meeting_id is None:
-        return upcoming_meeting(member, scope.now)
+        return upcoming_meeting(member, now)
     return next((m for m in member.network.meetings if m.id == meeting_id), None)
 
 
 def prep_modal_for(
-    scope: RequestScope, member: Member, meeting: Meeting, parts: list[PrepPart]
+    session: Session, now: datetime, member: Member, meeting: Meeting, parts: list[PrepPart]
 ) -> Form:
-    status = prep_status(session=scope.db, member=member, meeting=meeting)
+    status = prep_status(session=session, member=member, meeting=meeting)
     return build_prep_modal(
         member.lang,
         member=member,
         status=status,
-        members=network_members(scope.db, member),
+        members=network_members(session, member),
         parts=parts,
-        now=scope.now,
+        now=now,
     )
+
+
+def prep_form(
+    *, session: Session, member: Member, now: datetime, meeting_id: object, parts: list[PrepPart]
+) -> Form | None:
+    """The preparation form for `parts` of the meeting `meeting_id` (None: the next one);
+    None when the member's network has no such meeting."""
+    meeting = _meeting_for(member, now, meeting_id)
+    return prep_modal_for(session, now, member, meeting, parts) if meeting else None
+
+
+def form_of_button(
+    *, session: Session, member: Member, now: datetime, action: str, value: str | None
+) -> Form | None:
+    """The form a nudge's (or the overview's) prep button opens."""
+    meeting_id = json.loads(value or "{}").get("meeting")
+    parts = PART_ACTIONS[Action(action)]
+    return prep_form(session=session, member=member, now=now, meeting_id=meeting_id, parts=parts)
+
+
+def submit_prep(
+    *, session: Session, member: Member, now: datetime, metadata: Mapping[str, Any], form: Submitted
+) -> Form:
+    """Save a submitted preparation form (built with `metadata`); the saved view. InputError
+    or FieldErrors (nothing kept) when something is wrong."""
+    meeting = _meeting_for(member, now, metadata.get("meeting"))
+    if meeting is None:
+        raise InputError("prep.no_meeting")
+    parts = [PrepPart(p) for p in metadata.get("parts", [])]
+    save_prep(session, now, member, meeting, parts, form)
+    session.flush()
+    status = prep_status(session=session, member=member, meeting=meeting)
+    return build_saved_view(member.lang, member, status, now)
+
+
+def prep_command(scope: RequestScope, text: str) -> str | Form:
+    """`/prep` (or `prep` on Teams): the preparation form; `status` and `help` answer in text."""
+    word = text.strip().split(maxsplit=1)[0:1]
+    sub = word[0].lower() if word else ""
+    if sub in {"help", "hjælp", "hjaelp", "?"}:
+        return t(scope.lang, "prep.help")
+    if sub not in {"", "status", "open", "åbn"}:
+        return (
+            t(scope.lang, "prep.error.unknown_subcommand", word=unescape_slack(sub))
+            + "\n\n"
+            + t(scope.lang, "prep.help")
+        )
+    member = scope.require_member()
+    meeting = upcoming_meeting(member, scope.now)
+    if meeting is None:
+        return t(member.lang, "prep.no_meeting")
+    if sub == "status":
+        status = prep_status(session=scope.db, member=member, meeting=meeting)
+        return render_prep_status(member.lang, member, status, scope.now)
+    return prep_modal_for(scope.db, scope.now, member, meeting, list(PrepPart))
 
 
 def handle_prep_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     """`/prep` opens the form (after the ack, see open_view); `status` and `help` answer here."""
     scope = scope_of(context)
-    word = str(body.get("text", "")).strip().split(maxsplit=1)[0:1]
-    sub = word[0].lower() if word else ""
-    if sub in {"help", "hjælp", "hjaelp", "?"}:
-        ack(response_type="ephemeral", text=t(scope.lang, "prep.help"))
-        return
-    if sub not in {"", "status", "open", "åbn"}:
-        ack(
-            response_type="ephemeral",
-            text=t(scope.lang, "prep.error.unknown_subcommand", word=unescape_slack(sub))
-            + "\n\n"
-            + t(scope.lang, "prep.help"),
-        )
-        return
-    member = scope.require_member()
-    meeting = upcoming_meeting(member, scope.now)
-    if meeting is None:
-        ack(response_type="ephemeral", text=t(member.lang, "prep.no_meeting"))
-        return
-    if sub == "status":
-        status = prep_status(session=scope.db, member=member, meeting=meeting)
-        ack(
-            response_type="ephemeral",
-            text=render_prep_status(member.lang, member, status, scope.now),
-        )
-        return
-    open_form(context, member.lang, prep_modal_for(scope, member, meeting, list(PrepPart)))
-    ack()
+    answer_command(ack, context, scope.lang, prep_command(scope, str(body.get("text", ""))))
 
 
 def handle_prep_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -425,11 +455,15 @@ def handle_prep_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) 
     scope = scope_of(context)
     action = body["actions"][0]
     member = scope.require_member()
-    value = json.loads(action.get("value") or "{}")
-    meeting = _meeting_for(scope, member, value.get("meeting"))
-    if meeting is not None:
-        parts = PART_ACTIONS[Action(action["action_id"])]
-        open_form(context, member.lang, prep_modal_for(scope, member, meeting, parts))
+    form = form_of_button(
+        session=scope.db,
+        member=member,
+        now=scope.now,
+        action=action["action_id"],
+        value=action.get("value"),
+    )
+    if form is not None:
+        open_form(context, member.lang, form)
     ack()
 
 
@@ -437,54 +471,52 @@ def handle_prep_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
     """Save what was submitted; errors go back onto the fields, and Slack keeps what was typed."""
     scope = scope_of(context)
     member = scope.require_member()
-    lang = member.lang
-    meta = metadata_of(body)
-    meeting = _meeting_for(scope, member, meta.get("meeting"))
-    parts = [PrepPart(p) for p in meta.get("parts", [])]
     form = Submitted.of(body)
-    first_field = form.first_field(Block.PREP_MEETING)
-    if meeting is None:
-        reject(ack, lang, first_field, "prep.no_meeting")
-        return
+    meta = metadata_of(body)
     submit_form(
         ack,
         scope,
-        lang,
+        member.lang,
         form,
-        default_field=first_field,
-        save=lambda: save_prep(scope, member, meeting, parts, form),
-        saved_view=lambda _: build_saved_view(
-            lang, member, prep_status(session=scope.db, member=member, meeting=meeting), scope.now
+        default_field=form.first_field(Block.PREP_MEETING),
+        save=lambda: submit_prep(
+            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
         ),
+        saved_view=lambda saved: saved,
     )
 
 
 def save_prep(
-    scope: RequestScope, member: Member, meeting: Meeting, parts: list[PrepPart], form: Submitted
+    session: Session,
+    now: datetime,
+    member: Member,
+    meeting: Meeting,
+    parts: list[PrepPart],
+    form: Submitted,
 ) -> None:
     """Save the parts the form showed; every part's field errors are reported together."""
-    ensure_editable(meeting, scope.now)
+    ensure_editable(meeting, now)
     savers: dict[PrepPart, Callable[[], object]] = {
         PrepPart.MANAGER: lambda: save_manager_alignment(
-            session=scope.db,
+            session=session,
             member=member,
             meeting=meeting,
-            now=scope.now,
+            now=now,
             aligned=form.checked(PrepField.MANAGER_ALIGNED),
             agreed=form.text(PrepField.MANAGER_AGREED),
         ),
         PrepPart.QUESTIONS: lambda: save_questions(
-            session=scope.db,
+            session=session,
             member=member,
             meeting=meeting,
-            now=scope.now,
+            now=now,
             questions=read_questions(form),
         ),
         PrepPart.EXAMPLES: lambda: save_examples(
-            session=scope.db,
+            session=session,
             member=member,
             meeting=meeting,
-            now=scope.now,
+            now=now,
             examples=read_examples(form),
         ),
     }

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from handlers import conversation as c
-from handlers.catalogue import Mrkdwn, format_date, markup_join, person_mention, t
+from handlers.catalogue import Mrkdwn, escape_naming, format_date, markup_join, t
 from handlers.ids import Action, Block
-from handlers.parsing import escape_slack
-from models.network import Period
-from models.sparring import PeriodTotal, SparringEntry, SparringReceiver, SparringStatus
+from handlers.parsing import member_reference
+from models.network import Member, Period
+from models.people import person_of
+from models.sparring import (
+    MEMBER_REF_PREFIX,
+    PeriodTotal,
+    SparringEntry,
+    SparringReceiver,
+    SparringStatus,
+)
 
 NOTE_PREVIEW = 140
 
@@ -38,17 +45,30 @@ def render_progress(lang: str, given_minutes: int, target_minutes: int) -> str:
 
 
 def _receivers(lang: str, entry: SparringEntry) -> str:
-    ids = [m.slack_user_id for m in entry.receiver_members]
-    return t(lang, "sparring.logged.receivers", users=ids) if ids else ""
+    people = [person_of(m) for m in entry.receiver_members]
+    return t(lang, "sparring.logged.receivers", users=people) if people else ""
+
+
+def _member_refs(note: str, receivers: list[Member]) -> str:
+    """A note written on Teams names its receivers as members (`<@member:42>`): as a mention
+    of the member's Slack user where they have one (which `escape_naming` shows per surface:
+    live on Slack, their name elsewhere), else "@name"."""
+    if MEMBER_REF_PREFIX not in note:
+        return note
+    for m in receivers:
+        shown = f"<@{m.slack_user_id}>" if m.slack_user_id else f"@{m.name}"
+        note = note.replace(member_reference(m.id), shown)
+    return note
 
 
 def render_note(lang: str, entry: SparringEntry, limit: int | None = None) -> str:
     if not entry.note:
         return ""
     note = entry.note if limit is None or len(entry.note) <= limit else entry.note[:limit] + "…"
+    note = _member_refs(note, entry.receiver_members)
     # Mentions in a note are the entry's receivers: people Slack and the bot resolved.
-    resolved = [m.slack_user_id or "" for m in entry.receiver_members]
-    return t(lang, "sparring.logged.note", note=escape_slack(note, mentions=resolved))
+    people = [person_of(m) for m in entry.receiver_members]
+    return t(lang, "sparring.logged.note", note=escape_naming(lang, note, people))
 
 
 def render_entry_reply(key: str, lang: str, entry: SparringEntry, total: PeriodTotal) -> str:
@@ -113,7 +133,7 @@ def _received(lang: str, status: SparringStatus) -> Mrkdwn:
             t(
                 lang,
                 "sparring.status.received_item",
-                user=person_mention(lang, r.giver.slack_user_id),
+                user=person_of(r.giver),
                 minutes=r.minutes,
             )
             for r in status.received
@@ -128,8 +148,8 @@ def dispute_parts(lang: str, receiver: SparringReceiver) -> list[c.Part]:
     text = t(
         lang,
         "notice.dispute",
-        receiver=person_mention(lang, receiver.member.slack_user_id),
-        giver=person_mention(lang, entry.giver.slack_user_id),
+        receiver=person_of(receiver.member),
+        giver=person_of(entry.giver),
         minutes=entry.minutes,
         day=entry.given_on,
         note=render_note(lang, entry, NOTE_PREVIEW),

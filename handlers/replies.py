@@ -1,19 +1,35 @@
-"""Lazy listeners every feature shares: open the form the ack built, reply to a click."""
+"""What every feature shares on Slack: answer a command, open the form the ack built (a lazy
+listener), reply to a click."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from handlers import slack_render
-from handlers.conversation import Form
+from handlers.conversation import Form, Message
+
+# What a command's platform-neutral core answers: a text, a message, or a form to open.
+CommandReply = str | Message | Form
 
 
 def open_form(context: dict[str, Any], lang: str, form: Form) -> None:
     """Have `open_view_lazy` open `form` (a modal needs the request acknowledged first)."""
     context["view_to_open"] = slack_render.form(lang, form)
+
+
+def answer_command(ack: Ack, context: dict[str, Any], lang: str, reply: CommandReply) -> None:
+    """A slash command's answer on Slack: a form opens as a modal (after the ack, see
+    `open_view_lazy`); a text or a message is the ephemeral reply."""
+    if isinstance(reply, Form):
+        open_form(context, lang, reply)
+        ack()
+    elif isinstance(reply, Message):
+        ack(response_type="ephemeral", **slack_render.message(reply))
+    else:
+        ack(response_type="ephemeral", text=reply)
 
 
 def open_view_lazy(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:

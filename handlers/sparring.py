@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
-from handlers.catalogue import person_mention, t
+from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import Choice, DateInput, Form, FormPart, Option, TextInput
 from handlers.forms import Submitted, info_form, submit_form
@@ -32,11 +32,10 @@ from handlers.render import (
 )
 from handlers.replies import open_form, open_view_lazy, reply_ephemeral
 from models.network import Member, Role
+from models.people import person_of
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
-    PeriodTotal,
-    SparringEntry,
     SparringReceiver,
     dispute_sparring,
     is_open_dispute,
@@ -118,7 +117,7 @@ def sparring_received_facts(
 def build_sparring_received(lang: str, *, receiver: SparringReceiver, nudge_id: int) -> c.Message:
     """ "Anna logged 2 h of sparring with you" with a "that's not right" button."""
     entry = receiver.entry
-    giver = person_mention(lang, entry.giver.slack_user_id)
+    giver = person_of(entry.giver)
     text = t(
         lang,
         "notice.sparring",
@@ -153,25 +152,33 @@ def dispute_notice_facts(
 
 def build_dispute_notice(lang: str, *, receiver: SparringReceiver) -> c.Message:
     """To a facilitator: a receiver disputes an entry, with the two ways to settle it."""
-    summary = t(
-        lang, "notice.dispute.text", receiver=person_mention(lang, receiver.member.slack_user_id)
-    )
+    summary = t(lang, "notice.dispute.text", receiver=person_of(receiver.member))
     return c.Message(summary, dispute_parts(lang, receiver))
 
 
+def dispute_received(
+    *, session: Session, member: Member, value: str | None, now: datetime
+) -> str | None:
+    """ "That's not right" on a notice (its button's `value`): flag the entry for the
+    facilitator, the entry itself stays; what to tell the member (None: not theirs)."""
+    receiver = session.get(SparringReceiver, json.loads(value or "{}").get("receiver"))
+    if receiver is None or receiver.member_id != member.id:
+        return None
+    if dispute_sparring(session=session, receiver=receiver, now=now):
+        session.commit()
+        log.info("sparring entry %s disputed by member %s", receiver.entry_id, member.id)
+    return t(member.lang, "notice.sparring.disputed")
+
+
 def handle_dispute(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    """ "That's not right": flag the entry for the facilitator; the entry itself stays."""
+    """ "That's not right" (see `dispute_received`)."""
     scope = scope_of(context)
     member = scope.require_member()
-    value = json.loads(body["actions"][0].get("value") or "{}")
-    receiver = scope.db.get(SparringReceiver, value.get("receiver"))
     ack()
-    if receiver is None or receiver.member_id != member.id:
-        return
-    if dispute_sparring(session=scope.db, receiver=receiver, now=scope.now):
-        scope.db.commit()
-        log.info("sparring entry %s disputed by member %s", receiver.entry_id, member.id)
-    context["reply"] = t(member.lang, "notice.sparring.disputed")
+    value = body["actions"][0].get("value")
+    reply = dispute_received(session=scope.db, member=member, value=value, now=scope.now)
+    if reply is not None:
+        context["reply"] = reply
 
 
 SPARRING_FIELDS = {
@@ -225,46 +232,52 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> Fo
     )
 
 
+def sparring_form(*, session: Session, member: Member, now: datetime) -> Form:
+    return build_sparring_modal(
+        member.lang, today=member.today(now), members=network_members(session, member)
+    )
+
+
+def submit_sparring(*, session: Session, member: Member, now: datetime, form: Submitted) -> Form:
+    """Log the sparring a submitted form gives; the saved view. InputError when it breaks a
+    rule (`SPARRING_FIELDS` names its field)."""
+    lang = member.lang
+    entry, total = log_sparring_with_total(
+        session=session,
+        member=member,
+        minutes=parse_duration(form.text(SparringField.DURATION)),
+        given_on=form.day(SparringField.DATE) or member.today(now),
+        receiver_ids=form.choices(SparringField.RECEIVERS),
+        note=form.text(SparringField.NOTE),
+        now=now,
+    )
+    return info_form(
+        Callback.SPARRING_MODAL,
+        t(lang, "sparring.modal.title"),
+        render_entry_reply("sparring.logged", lang, entry, total),
+    )
+
+
 def handle_open_sparring_button(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    form = build_sparring_modal(
-        member.lang, today=member.today(scope.now), members=network_members(scope.db, member)
-    )
-    open_form(context, member.lang, form)
+    open_form(context, member.lang, sparring_form(session=scope.db, member=member, now=scope.now))
     ack()
 
 
 def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    lang = member.lang
     form = Submitted.of(body)
-
-    def save() -> tuple[SparringEntry, PeriodTotal]:
-        return log_sparring_with_total(
-            session=scope.db,
-            member=member,
-            minutes=parse_duration(form.text(SparringField.DURATION)),
-            given_on=form.day(SparringField.DATE) or member.today(scope.now),
-            receiver_ids=form.choices(SparringField.RECEIVERS),
-            note=form.text(SparringField.NOTE),
-            now=scope.now,
-        )
-
     submit_form(
         ack,
         scope,
-        lang,
+        member.lang,
         form,
         default_field=SparringField.DURATION,
         field_of_key=SPARRING_FIELDS,
-        save=save,
-        saved_view=lambda saved: info_form(
-            Callback.SPARRING_MODAL,
-            t(lang, "sparring.modal.title"),
-            render_entry_reply("sparring.logged", lang, *saved),
-        ),
+        save=lambda: submit_sparring(session=scope.db, member=member, now=scope.now, form=form),
+        saved_view=lambda saved: saved,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,20 +11,20 @@ from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
-from handlers import slack_render
 from handlers.blocks import (
     option,
     search_options,
 )
-from handlers.catalogue import person_mention, t
+from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import Choice, Form, FormPart, Option, Paragraph, TextInput
 from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.replies import open_form, reply_ephemeral
+from handlers.replies import answer_command, open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
 from models.network import Meeting, Member
+from models.people import person_of
 from models.prep import PrepExample, network_members
 from models.spread import (
     MAX_TEXT,
@@ -164,11 +165,7 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> c.Message:
             lang,
             "spread.list.entry",
             solution=escape_slack(excerpt(row.solution, 300)),
-            source=t(
-                lang, "spread.list.source", user=person_mention(lang, row.source.slack_user_id)
-            )
-            if row.source
-            else "",
+            source=t(lang, "spread.list.source", user=person_of(row.source)) if row.source else "",
             meeting=t(lang, "spread.list.meeting", number=row.meeting.number)
             if row.meeting
             else "",
@@ -177,7 +174,9 @@ def render_spread_list(lang: str, rows: list[SpreadAction]) -> c.Message:
             if row.effect
             else "",
         )
-        update = c.Button(t(lang, "spread.update"), Action.SPREAD_UPDATE, str(row.id))
+        update = c.Button(
+            t(lang, "spread.update"), Action.SPREAD_UPDATE, str(row.id), opens_form=True
+        )
         parts.append(c.Paragraph(text, button=update, block=f"{Block.SPREAD_ROW}_{row.id}"))
     return c.Message(t(lang, "spread.list.header"), parts)
 
@@ -197,7 +196,7 @@ def build_spread_notice(lang: str, *, row: SpreadAction, nudge_id: int) -> c.Mes
     text = t(
         lang,
         "notice.spread",
-        member=person_mention(lang, row.member.slack_user_id),
+        member=person_of(row.member),
         solution=solution,
         status=t(lang, f"spread.status.{row.status.value}").lower(),
         effect=escape_slack(" " + excerpt(row.effect, 600)) if row.effect else "",
@@ -214,23 +213,50 @@ def build_spread_notice(lang: str, *, row: SpreadAction, nudge_id: int) -> c.Mes
     )
 
 
+def spread_notices_off(*, session: Session, member: Member) -> str:
+    """No more notices that someone took up the member's solution; what to tell them."""
+    member.notify_spread = False
+    session.commit()
+    return t(member.lang, "notice.spread.turned_off")
+
+
 def handle_spread_notices_off(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
-    member = scope.require_member()
-    member.notify_spread = False
-    scope.db.commit()
-    context["reply"] = t(member.lang, "notice.spread.turned_off")
+    context["reply"] = spread_notices_off(session=scope.db, member=scope.require_member())
     ack()
 
 
-def open_spread_form(scope: RequestScope, member: Member) -> Form:
+def open_spread_form(*, session: Session, member: Member, now: datetime) -> Form:
     return build_spread_modal(
         member.lang,
         member=member,
-        examples=shared_examples(session=scope.db, member=member, now=scope.now),
-        members=network_members(scope.db, member),
-        now=scope.now,
+        examples=shared_examples(session=session, member=member, now=now),
+        members=network_members(session, member),
+        now=now,
     )
+
+
+def spread_update_form(*, session: Session, member: Member, action_id: object) -> Form | None:
+    """The form to update the member's own spread action `action_id` (None: not theirs)."""
+    if not str(action_id).isdigit():  # a button's value is the sender's to choose
+        return None
+    row = session.get(SpreadAction, int(str(action_id)))
+    if row is None or row.member_id != member.id:
+        return None
+    return build_spread_update_modal(member.lang, row)
+
+
+def searched_options(
+    *, session: Session, member: Member, now: datetime, dataset: str
+) -> list[Option] | None:
+    """What a picker past a platform's cap searches (`Field.MEMBER_SEARCH`: the other
+    members, `Field.EXAMPLE_SEARCH`: the examples shared); None for another dataset."""
+    if dataset == Field.MEMBER_SEARCH:
+        return member_options(network_members(session, member))
+    if dataset == Field.EXAMPLE_SEARCH:
+        examples = shared_examples(session=session, member=member, now=now)
+        return example_options(examples, network_members(session, member))
+    return None
 
 
 def _search(lang: str, options: list[Option], body: dict[str, Any]) -> dict[str, Any]:
@@ -243,60 +269,60 @@ def handle_member_options(ack: Ack, body: dict[str, Any], context: dict[str, Any
     """Type-ahead over the other members of the network (a picker past Slack's 100)."""
     scope = scope_of(context)
     member = scope.require_member()
-    options = member_options(network_members(scope.db, member))
-    ack(**_search(member.lang, options, body))
+    options = searched_options(
+        session=scope.db, member=member, now=scope.now, dataset=Field.MEMBER_SEARCH
+    )
+    ack(**_search(member.lang, options or [], body))
 
 
 def handle_example_options(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     """Type-ahead over the examples shared at meetings held (a picker past Slack's 100)."""
     scope = scope_of(context)
     member = scope.require_member()
-    examples = shared_examples(session=scope.db, member=member, now=scope.now)
-    options = example_options(examples, network_members(scope.db, member))
-    ack(**_search(member.lang, options, body))
+    options = searched_options(
+        session=scope.db, member=member, now=scope.now, dataset=Field.EXAMPLE_SEARCH
+    )
+    ack(**_search(member.lang, options or [], body))
 
 
 def handle_open_spread_button(ack: Ack, context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    open_form(context, member.lang, open_spread_form(scope, member))
+    open_form(
+        context, member.lang, open_spread_form(session=scope.db, member=member, now=scope.now)
+    )
     ack()
+
+
+def spread_command(scope: RequestScope, text: str) -> str | c.Message | Form:
+    """`/spread` (`spredning` on Teams): the form; `status` lists what was logged."""
+    text = text.strip()
+    word = text.split(maxsplit=1)[0].lower() if text else ""
+    if word in HELP_WORDS:
+        return t(scope.lang, "spread.help")
+    if word not in {"", "status"}:
+        return (
+            t(scope.lang, "spread.error.unknown_subcommand", word=unescape_slack(word))
+            + "\n\n"
+            + t(scope.lang, "spread.help")
+        )
+    member = scope.require_member()
+    if word == "status":
+        return render_spread_list(member.lang, spread_actions(session=scope.db, member=member))
+    return open_spread_form(session=scope.db, member=member, now=scope.now)
 
 
 def handle_spread_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
-    text = str(body.get("text", "")).strip()
-    word = text.split(maxsplit=1)[0].lower() if text else ""
-    if word in HELP_WORDS:
-        ack(response_type="ephemeral", text=t(scope.lang, "spread.help"))
-        return
-    if word not in {"", "status"}:
-        ack(
-            response_type="ephemeral",
-            text=t(scope.lang, "spread.error.unknown_subcommand", word=unescape_slack(word))
-            + "\n\n"
-            + t(scope.lang, "spread.help"),
-        )
-        return
-    member = scope.require_member()
-    lang = member.lang
-    if word == "status":
-        listed = render_spread_list(lang, spread_actions(session=scope.db, member=member))
-        ack(response_type="ephemeral", **slack_render.message(listed))
-        return
-    open_form(context, lang, open_spread_form(scope, member))
-    ack()
+    answer_command(ack, context, scope.lang, spread_command(scope, str(body.get("text", ""))))
 
 
 def _saved_view(lang: str, callback: Callback) -> Form:
     return info_form(callback, t(lang, "spread.modal.title"), t(lang, "spread.modal.saved"))
 
 
-def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    lang = member.lang
-    form = Submitted.of(body)
+def submit_spread(*, session: Session, member: Member, now: datetime, form: Submitted) -> Form:
+    """Log what a submitted spread form says; the saved view."""
     example = form.choice(SpreadField.EXAMPLE)
     meeting = form.choice(SpreadField.MEETING)
     data = SpreadInput(
@@ -307,23 +333,52 @@ def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, 
         status=form.choice(SpreadField.STATUS),
         effect=form.text(SpreadField.EFFECT),
     )
+    log_spread(session=session, member=member, data=data, now=now)
+    return _saved_view(member.lang, Callback.SPREAD_MODAL)
+
+
+def submit_spread_update(
+    *,
+    session: Session,
+    member: Member,
+    now: datetime,
+    metadata: Mapping[str, Any],
+    form: Submitted,
+) -> Form:
+    """Save a new status (and effect) of the spread action `metadata` names; the saved view."""
+    update_spread(
+        session=session,
+        member=member,
+        action_id=int(metadata.get("id") or 0),
+        status=form.choice(SpreadField.STATUS),
+        effect=form.text(SpreadField.EFFECT),
+        now=now,
+    )
+    return _saved_view(member.lang, Callback.SPREAD_UPDATE_MODAL)
+
+
+def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    form = Submitted.of(body)
     submit_form(
         ack,
         scope,
-        lang,
+        member.lang,
         form,
         default_field=SpreadField.SOLUTION,
-        save=lambda: log_spread(session=scope.db, member=member, data=data, now=scope.now),
-        saved_view=_saved_view(lang, Callback.SPREAD_MODAL),
+        save=lambda: submit_spread(session=scope.db, member=member, now=scope.now, form=form),
+        saved_view=lambda saved: saved,
     )
 
 
 def handle_spread_update_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    row = scope.db.get(SpreadAction, int(body["actions"][0]["value"]))
-    if row is not None and row.member_id == member.id:
-        open_form(context, member.lang, build_spread_update_modal(member.lang, row))
+    action_id = int(body["actions"][0]["value"])
+    form = spread_update_form(session=scope.db, member=member, action_id=action_id)
+    if form is not None:
+        open_form(context, member.lang, form)
     ack()
 
 
@@ -332,24 +387,18 @@ def handle_spread_update_submission(
 ) -> None:
     scope = scope_of(context)
     member = scope.require_member()
-    lang = member.lang
     form = Submitted.of(body)
     meta = metadata_of(body)
     submit_form(
         ack,
         scope,
-        lang,
+        member.lang,
         form,
         default_field=SpreadField.SOLUTION,
-        save=lambda: update_spread(
-            session=scope.db,
-            member=member,
-            action_id=int(meta.get("id") or 0),
-            status=form.choice(SpreadField.STATUS),
-            effect=form.text(SpreadField.EFFECT),
-            now=scope.now,
+        save=lambda: submit_spread_update(
+            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
         ),
-        saved_view=_saved_view(lang, Callback.SPREAD_UPDATE_MODAL),
+        saved_view=lambda saved: saved,
     )
 
 

@@ -12,8 +12,10 @@ What maps to what:
   (an ActionSet of one) beside it.
 - Facts -> FactSet (Markdown in titles and values, as in a TextBlock).
 - Buttons -> ActionSet of Action.Submit; `data` = {"action": id, "value": value}, the key
-  the Teams SDK's dialog-submit routing reads; no `msteams` part (it is optional: the bot
-  gets `data` back as the activity's value).
+  the Teams SDK's dialog-submit routing reads. Pressed, Teams sends the bot a message
+  activity whose `value` is `data`; a button that opens a form (`opens_form`) adds
+  `"msteams": {"type": "task/fetch"}`, and Teams then sends a `task/fetch` invoke with
+  `data` and shows the dialog the bot answers with.
 - Note -> TextBlock, subtle and small. Divider -> `separator` on what follows it (any
   element can draw the line above itself; an empty Container may be dropped by a client).
 - `block` -> the first element's `id`.
@@ -164,10 +166,13 @@ def text_block(text: str, **style: Any) -> Element:
 
 
 def submit(button: c.Button) -> Element:
+    data: dict[str, Any] = {"action": button.action, "value": button.value}
+    if button.opens_form:  # Teams asks the bot for a dialog (an invoke) instead of a message
+        data["msteams"] = {"type": "task/fetch"}
     action: Element = {
         "type": "Action.Submit",
         "title": plain(button.label),
-        "data": _data({"action": button.action, "value": button.value}),
+        "data": _data(data),
     }
     if button.style:
         action["style"] = "positive" if button.style == "primary" else "destructive"

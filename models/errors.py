@@ -7,7 +7,12 @@ member reads it in their own language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from models.people import Person
 
 
 class TovholderError(Exception):
@@ -29,9 +34,9 @@ class InputError(TovholderError):
 class NotAMemberError(TovholderError):
     """The Slack user is not an active member of any network; `contacts` are facilitators."""
 
-    def __init__(self, contacts: list[str]) -> None:
+    def __init__(self, contacts: Sequence[Person]) -> None:
         key = "error.not_a_member" if contacts else "error.not_a_member.no_contacts"
-        super().__init__(key, people=contacts)
+        super().__init__(key, people=list(contacts))
 
 
 @dataclass

@@ -487,9 +487,11 @@ def members_elsewhere(
     network_id: int | None,
     season_start: date,
     season_end: date,
+    platform: Platform = Platform.SLACK,
 ) -> dict[str, Network]:
-    """Of these people, those who are active members of another network whose season
-    overlaps the given one, with that network: a person's commands act on one network."""
+    """Of these people (their ids on `platform`), those who are active members of another
+    network whose season overlaps the given one, with that network: a person's commands act
+    on one network."""
     if not slack_user_ids:
         return {}
     rows = session.execute(
@@ -497,7 +499,7 @@ def members_elsewhere(
         .join(Member, Member.id == Identity.member_id)
         .join(Member.network)
         .where(
-            Identity.platform == Platform.SLACK,
+            Identity.platform == platform,
             Identity.external_id.in_(slack_user_ids),
             Member.role == Role.MEMBER,
             Member.active.is_(True),

@@ -33,14 +33,16 @@ def add_member(
     session: Session,
     network: Network,
     by: Member,
-    slack_user_id: str,
+    external_id: str,
     name: str,
     organisation: str,
     manager: str,
     language: str | None,
     now: datetime,
+    platform: Platform = Platform.SLACK,
 ) -> Member:
-    """Add (or bring back) a member; they get nudges from the next pass on."""
+    """Add (or bring back) the person `external_id` on `platform` as a member; they get
+    nudges from the next pass on."""
     organisation, manager, name = organisation.strip(), manager.strip(), name.strip()
     if not organisation:
         raise InputError("network.error.add_form", missing="org")
@@ -48,9 +50,9 @@ def add_member(
         raise InputError("network.error.add_form", missing="manager")
     if language is not None and language not in LANGUAGES:
         raise InputError("network.error.add_form", missing="lang")
-    existing = _joining_member(session, network, slack_user_id)
+    existing = _joining_member(session, network, platform, external_id)
     values = {
-        "name": name or slack_user_id,
+        "name": name or external_id,
         "organisation": organisation,
         "manager_name": manager,
         "language": language,
@@ -58,13 +60,9 @@ def add_member(
     }
     if existing is None:
         existing = Member(
-            network_id=network.id,
-            slack_user_id=slack_user_id,
-            role=Role.MEMBER,
-            created_at=now,
-            updated_at=now,
-            **values,
+            network_id=network.id, role=Role.MEMBER, created_at=now, updated_at=now, **values
         )
+        existing.set_identity(platform, external_id)
         session.add(existing)
         session.flush()
     else:
@@ -75,38 +73,45 @@ def add_member(
     return existing
 
 
-def _joining_member(session: Session, network: Network, slack_user_id: str) -> Member | None:
+def _joining_member(
+    session: Session, network: Network, platform: Platform, external_id: str
+) -> Member | None:
     """The network's earlier row for a person who may join as a member (None: new to it);
     InputError when they cannot: not a member's role, a member already, or an active member
     of another network this season."""
     existing = session.scalars(
-        select(Member).where(
-            Member.network_id == network.id, reached_as(Platform.SLACK, [slack_user_id])
-        )
+        select(Member).where(Member.network_id == network.id, reached_as(platform, [external_id]))
     ).first()
     if existing is not None and existing.role is not Role.MEMBER:
         raise InputError("network.error.not_a_member_role")
     if existing is not None and existing.active:
-        raise InputError("network.error.already_member", users=[slack_user_id])
+        raise InputError("network.error.already_member", users=[external_id])
     if members_elsewhere(
         session,
-        slack_user_ids=[slack_user_id],
+        slack_user_ids=[external_id],
         network_id=network.id,
         season_start=network.season_start,
         season_end=network.season_end,
+        platform=platform,
     ):
-        raise InputError("network.error.member_elsewhere", users=[slack_user_id])
+        raise InputError("network.error.member_elsewhere", users=[external_id])
     return existing
 
 
 def remove_member(
-    *, session: Session, network: Network, by: Member, slack_user_id: str, now: datetime
+    *,
+    session: Session,
+    network: Network,
+    by: Member,
+    external_id: str,
+    now: datetime,
+    platform: Platform = Platform.SLACK,
 ) -> Member:
     """Stop a member's nudges and take them out of the summaries; their history stays."""
     member = session.scalars(
         select(Member).where(
             Member.network_id == network.id,
-            reached_as(Platform.SLACK, [slack_user_id]),
+            reached_as(platform, [external_id]),
             Member.role == Role.MEMBER,
             Member.active.is_(True),
         )

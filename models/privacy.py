@@ -17,6 +17,7 @@ from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
 from models.network import FORGOTTEN_PREFIX, Meeting, Member, Platform, reached_as
 from models.nudges import Nudge, NudgeKind, NudgeStatus
+from models.people import ERASED_NAME
 from models.prep import Preparation, PrepExample, PrepQuestion
 from models.sparring import SparringEntry, SparringReceiver
 from models.spread import SpreadAction
@@ -35,12 +36,14 @@ def _name(session: Session, member_id: int | None) -> str | None:
     return person.name if person else None
 
 
-def people_on_record(session: Session, slack_user_id: str) -> list[Member]:
-    """Every network row stored for this Slack user, active or not (a removed member's data
-    is still stored and theirs to see); an erased person has none."""
+def people_on_record(
+    session: Session, external_id: str, platform: Platform = Platform.SLACK
+) -> list[Member]:
+    """Every network row stored for this person on `platform`, active or not (a removed
+    member's data is still stored and theirs to see); an erased person has none."""
     return list(
         session.scalars(
-            select(Member).where(reached_as(Platform.SLACK, [slack_user_id])).order_by(Member.id)
+            select(Member).where(reached_as(platform, [external_id])).order_by(Member.id)
         )
     )
 
@@ -437,7 +440,7 @@ _PROFILE_ERASED = (
 def _blank_profile(member: Member, now: datetime) -> None:
     """The person's row keeps only a placeholder name; they take part no more."""
     mid = member.id
-    member.name = f"Slettet medlem {mid}"
+    member.name = f"{ERASED_NAME} {mid}"
     for identity in member.identities:  # reachable nowhere, and named by no id any more
         identity.external_id = f"{FORGOTTEN_PREFIX}{mid}"
         identity.conversation = None

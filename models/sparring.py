@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    or_,
     select,
 )
 from sqlalchemy.orm import (
@@ -165,27 +166,44 @@ def _period_or_error(member: Member, day: date) -> Period:
     return period
 
 
-def _resolve_receivers(session: Session, giver: Member, slack_ids: list[str]) -> list[Member]:
-    unique_ids = list(dict.fromkeys(slack_ids))
+# A receiver given by member id (a surface that resolved the person itself: Teams' mentions)
+# rather than by Slack user id: "member:42".
+MEMBER_REF_PREFIX = "member:"
+
+
+def _receiver_criteria(refs: list[str]) -> ColumnElement[bool]:
+    slack_ids = [r for r in refs if not r.startswith(MEMBER_REF_PREFIX)]
+    member_ids = [int(r.removeprefix(MEMBER_REF_PREFIX)) for r in refs if r not in slack_ids]
+    criteria = [reached_as(Platform.SLACK, slack_ids)] if slack_ids else []
+    if member_ids:
+        criteria.append(Member.id.in_(member_ids))
+    return criteria[0] if len(criteria) == 1 else or_(*criteria)
+
+
+def _resolve_receivers(session: Session, giver: Member, refs: list[str]) -> list[Member]:
+    """The members `refs` name (Slack user ids or "member:<id>"), in order."""
+    unique_ids = list(dict.fromkeys(refs))
     if not unique_ids:  # first: the giver's own id may cost a query to read
         return []
-    if giver.slack_user_id in unique_ids:
+    if f"{MEMBER_REF_PREFIX}{giver.id}" in unique_ids or giver.slack_user_id in unique_ids:
         raise InputError("sparring.error.self_receiver")
-    found = {
-        m.slack_user_id: m
-        for m in session.scalars(
-            select(Member).where(
-                Member.network_id == giver.network_id,
-                reached_as(Platform.SLACK, unique_ids),
-                Member.role == Role.MEMBER,
-                Member.active.is_(True),
-            )
+    found: dict[str, Member] = {}
+    for m in session.scalars(
+        select(Member).where(
+            Member.network_id == giver.network_id,
+            _receiver_criteria(unique_ids),
+            Member.role == Role.MEMBER,
+            Member.active.is_(True),
         )
-    }
-    missing = [sid for sid in unique_ids if sid not in found]
+    ):
+        found[f"{MEMBER_REF_PREFIX}{m.id}"] = m
+        if m.slack_user_id:
+            found[m.slack_user_id] = m
+    missing = [ref for ref in unique_ids if ref not in found]
     if missing:
         raise InputError("sparring.error.not_members", users=missing)
-    return [found[sid] for sid in unique_ids]
+    # One person may be named both ways (a Slack mention and a member reference): once.
+    return list({m.id: m for m in (found[ref] for ref in unique_ids)}.values())
 
 
 def log_sparring(

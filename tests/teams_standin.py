@@ -6,7 +6,9 @@ It plays three parts:
 - the login endpoint (OAuth2 client credentials) that gives the bot its own token;
 - the Bot Connector service: POST /v3/conversations, POST/PUT …/activities — recording what
   the bot sent, with faults on request (429 + Retry-After, 500/503, an answer that never comes
-  after the message was taken).
+  after the message was taken);
+- OneDrive's upload session for a file the person accepted (file consent flow): PUT
+  /upload/<name> records the bytes (`uploads`), with faults on request ("upload").
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class TeamsStandIn:
         self.sent: list[Sent] = []
         self.conversations: dict[str, str] = {}  # member id -> 1:1 conversation id
         self.token_requests: list[dict[str, str]] = []
+        self.uploads: dict[str, bytes] = {}  # file name -> the bytes the bot PUT
+        self.upload_headers: dict[str, dict[str, str]] = {}
         self.bot_token = ""
         self._faults: dict[str, list[Fault]] = {}
         self._ids = itertools.count(1)
@@ -118,12 +122,19 @@ class TeamsStandIn:
         with self._lock:
             self.sent.clear()
             self._faults.clear()
+            self.uploads.clear()
+            self.upload_headers.clear()
             self.token_requests.clear()
 
     def fail_next(self, kind: str, *faults: Fault) -> None:
-        """The next requests of `kind` ("send", "create", "update", "token") get these."""
+        """The next requests of `kind` ("send", "create", "update", "token", "upload") get
+        these."""
         with self._lock:
             self._faults.setdefault(kind, []).extend(faults)
+
+    def upload_url(self, name: str) -> str:
+        """Where Teams would let the bot put the file `name` (a OneDrive upload session)."""
+        return f"{self.url}/upload/{name}"
 
     def messages(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
         """The activities the bot posted (into `conversation_id`), in order."""
@@ -209,6 +220,23 @@ class TeamsStandIn:
             return fault.status, {"error": "temporarily_unavailable"}
         return self._token(dict(parse_qsl(raw)))
 
+    def _upload(self, path: str, headers: dict[str, str], content: bytes) -> Answer:
+        """A file's bytes PUT to its upload URL: no bot token (the URL is the authorisation);
+        one request with the whole file, as its Content-Range says."""
+        if headers.get("authorization"):
+            return Answer(400, {"error": {"code": "TokenNotExpected"}})
+        size = len(content)
+        if headers.get("content-range") != f"bytes 0-{size - 1}/{size}":
+            return Answer(400, {"error": {"code": "InvalidRange"}})
+        fault = self._fault("upload")
+        if fault is not None:
+            return Answer(fault.status, {"error": {"code": "Fault"}}, fault.headers)
+        name = path.removeprefix("/upload/")
+        with self._lock:
+            self.uploads[name] = content
+            self.upload_headers[name] = headers
+        return Answer(201, {"id": name, "name": name, "size": size})
+
     def _call(self, command: str, path: str, auth: str, body: dict[str, Any]) -> Answer:
         """A connector request: checks the bot's token, applies a planned fault."""
         if not self.bot_token or auth != f"Bearer {self.bot_token}":
@@ -267,6 +295,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.do_PUT()
 
     def do_PUT(self) -> None:
+        if self.path.startswith("/upload/"):
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            self._reply(self.standin._upload(unquote(self.path), headers, raw))
+            return
         body = json.loads(self._body() or "{}")
         auth = self.headers.get("Authorization", "")
         self._reply(self.standin._call(self.command, unquote(self.path), auth, body))

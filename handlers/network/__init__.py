@@ -15,7 +15,7 @@ from handlers import conversation as c
 from handlers import slack_render
 from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import t
-from handlers.context import RequestScope, scope_of
+from handlers.context import scope_of
 from handlers.ids import Action
 from handlers.network.admin import (
     fees_parts,
@@ -24,7 +24,7 @@ from handlers.network.admin import (
     members_parts,
     options_of,
 )
-from handlers.network.common import facilitated_network, member_by_mention, page_of
+from handlers.network.common import Asking, facilitator_role, member_by_mention, page_of
 from handlers.network.export import send_files
 from handlers.network.privacy import forget_parts, handle_forget_confirm, handle_mydata
 from handlers.network.summary import (
@@ -39,7 +39,7 @@ from handlers.network.summary import (
 from handlers.parsing import unescape_slack
 from handlers.replies import reply_ephemeral
 from models.errors import InputError
-from models.network import Network
+from models.network import Member, Network, find_people
 from models.sparring import open_disputes
 from models.summary import fees
 
@@ -57,20 +57,26 @@ __all__ = [
 class NetworkRequest:
     """One `/network` command from a facilitator, split into its words."""
 
-    scope: RequestScope
+    scope: Asking
     network: Network
+    facilitator: Member  # who asks: their role in `network`
     args: list[str]  # the words after the subcommand
     word: str
     text: str  # all of it, as typed
-    context: dict[str, Any]
-
-    @property
-    def lang(self) -> str:
-        return self.scope.lang
+    lang: str
 
 
 Reply = str | list[c.Part]
 """A subcommand's answer: a text, or the parts of a message (its first paragraph its summary)."""
+
+
+@dataclass(frozen=True)
+class NetworkAnswer:
+    """What `/network …` answers, on any platform: `reply`, and with `export` the files of
+    the facilitator's network to send after it."""
+
+    reply: Reply
+    export: Network | None = None
 
 
 def _help(r: NetworkRequest) -> Reply:
@@ -99,12 +105,11 @@ def _fees(r: NetworkRequest) -> Reply:
 
 
 def _admin(r: NetworkRequest) -> Reply:
-    return handle_admin(r.scope, r.lang, r.network, r.word, r.text)
+    return handle_admin(r.scope, r.lang, r.network, r.facilitator, r.word, r.text)
 
 
 def _export(r: NetworkRequest) -> Reply:
-    r.context["export_network_id"] = r.network.id  # built and sent after the ack
-    return t(r.lang, "network.export.sending")
+    return t(r.lang, "network.export.sending")  # the files are built and sent after it
 
 
 def _forget(r: NetworkRequest) -> Reply:
@@ -118,7 +123,7 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
     word: answer
     for words, answer in (
         (("help", "hjælp", "hjaelp", "?"), _help),
-        (("summary", "overblik"), _summary),
+        (("summary", "overblik", "resumé", "resume"), _summary),
         (("members", "medlemmer"), _members),
         (("disputes", "indsigelser"), _disputes),
         (("meetings", "møder", "moder"), _meetings),
@@ -131,32 +136,45 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
 }
 
 
-def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    text = str(body.get("text", "")).strip()
-    first = text.split(maxsplit=1)
-    if first and first[0].lower() in {"mydata", "minedata"}:  # anyone, about themselves only
-        ack(response_type="ephemeral", text=handle_mydata(scope, context))
-        return
-    network = facilitated_network(scope)
-    if network is None:
-        ack(response_type="ephemeral", text=t(scope.lang, "network.not_allowed"))
-        return
+MYDATA_WORDS = frozenset({"mydata", "minedata"})
+
+
+def network_answer(scope: Asking, people: list[Member], lang: str, text: str) -> NetworkAnswer:
+    """`/network <text>` from the person whose roles are `people`, on any platform: the
+    facilitators' role check, the subcommand's parsing and its answer (an InputError for a
+    command it cannot use). `mydata` is each platform's own: it sends a file."""
+    facilitator = facilitator_role(people)
+    if facilitator is None:
+        return NetworkAnswer(t(lang, "network.not_allowed"))
     args = re.split(r"\s+", text) if text else []
     word = args[0].lower() if args else "help"
     answer = SUBCOMMANDS.get(word)
     if answer is None:
-        unknown = t(scope.lang, "network.error.unknown_subcommand", word=unescape_slack(word))
-        ack(response_type="ephemeral", text=unknown + "\n\n" + t(scope.lang, "network.help"))
-        return
-    reply = answer(NetworkRequest(scope, network, args[1:], word, text, context))
-    if isinstance(reply, str):
-        ack(response_type="ephemeral", text=reply)
-        return
-    ack(response_type="ephemeral", **slack_render.message(_message(reply)))
+        unknown = t(lang, "network.error.unknown_subcommand", word=unescape_slack(word))
+        return NetworkAnswer(unknown + "\n\n" + t(lang, "network.help"))
+    network = facilitator.network
+    request = NetworkRequest(scope, network, facilitator, args[1:], word, text, lang)
+    return NetworkAnswer(answer(request), network if answer is _export else None)
 
 
-def _message(parts: list[c.Part]) -> c.Message:
+def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    text = str(body.get("text", "")).strip()
+    first = text.split(maxsplit=1)
+    if first and first[0].lower() in MYDATA_WORDS:  # anyone, about themselves only
+        ack(response_type="ephemeral", text=handle_mydata(scope, context))
+        return
+    people = find_people(scope.db, scope.user_id) if scope.user_id else []
+    answer = network_answer(scope, people, scope.lang, text)
+    if answer.export is not None:
+        context["export_network_id"] = answer.export.id  # built and sent after the ack
+    if isinstance(answer.reply, str):
+        ack(response_type="ephemeral", text=answer.reply)
+        return
+    ack(response_type="ephemeral", **slack_render.message(reply_message(answer.reply)))
+
+
+def reply_message(parts: list[c.Part]) -> c.Message:
     """A reply's parts as a message whose summary is its first paragraph, cut short."""
     first = next((p.text for p in parts if isinstance(p, c.Paragraph)), "")
     return c.Message(cut_mrkdwn(first, 300), parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, time
 
 from handlers import conversation as c
@@ -10,15 +11,14 @@ from handlers.catalogue import (
     format_date,
     format_money,
     format_number,
-    mention,
     t,
 )
-from handlers.context import RequestScope
-from handlers.network.common import MAX_BLOCKS, facilitator_in, sections
+from handlers.network.common import MAX_BLOCKS, Asking, member_by_mention, sections, teams_ref
 from handlers.parsing import MENTION_RE, escape_slack, option_name, unescape_slack
 from models.errors import InputError
-from models.network import Member, Network, Role
+from models.network import Member, Network, Platform, Role
 from models.network_admin import add_member, move_meeting, remove_member
+from models.people import person_of
 from models.summary import MAX_PER_WORKPLACE, FeeLine
 
 OPTION_RE = re.compile(r'(\w+)=(?:["“”]([^"“”]*)["“”]|(\S+))')
@@ -34,9 +34,10 @@ def options_of(text: str) -> dict[str, str]:
     }
 
 
-def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, text: str) -> str:
-    """add / remove / meeting: change the network from Slack; returns the reply."""
-    by = facilitator_in(scope, network)
+def handle_admin(
+    scope: Asking, lang: str, network: Network, by: Member, word: str, text: str
+) -> str:
+    """add / remove / meeting by facilitator `by`: change the network; returns the reply."""
     if word in {"add", "tilføj"}:
         return _add(scope, lang, network, by, text)
     if word in {"remove", "fjern"}:
@@ -44,20 +45,43 @@ def handle_admin(scope: RequestScope, lang: str, network: Network, word: str, te
     return _move_meeting(scope, lang, network, by, text)
 
 
-def _add(scope: RequestScope, lang: str, network: Network, by: Member, text: str) -> str:
+@dataclass(frozen=True)
+class Person:
+    """Whom an add or remove names: a Slack user, or a person a Teams message mentioned."""
+
+    platform: Platform
+    external_id: str
+    label: str  # their name as the mention showed it ("" when it did not)
+
+
+def person_named(network: Network, text: str) -> Person | None:
+    """The first person `text` mentions (a Slack mention or a Teams reference)."""
+    found = MENTION_RE.search(text)
+    if found is not None:
+        label = found.group(0).split("|", 1)[1][:-1] if "|" in found.group(0) else ""
+        return Person(Platform.SLACK, found["id"], label)
+    ref = teams_ref(text, search=True)
+    if ref is None:
+        return None
+    known = member_by_mention(network, ref.token())  # stored under either of their Teams ids
+    external_id = (known.teams_user_id if known else None) or ref.user_id or ref.aad_object_id
+    return Person(Platform.TEAMS, external_id, ref.name)
+
+
+def _add(scope: Asking, lang: str, network: Network, by: Member, text: str) -> str:
     """`add @person name="…" org="…" manager="…" lang=en`"""
     options = options_of(text)
-    found = MENTION_RE.search(text)
-    if found is None:
+    person = person_named(network, text)
+    if person is None:
         raise InputError("network.error.add_form", missing=t(lang, "network.option.mention"))
-    label = found.group(0).split("|", 1)[1][:-1] if "|" in found.group(0) else ""
     try:
         member = add_member(
             session=scope.db,
             network=network,
             by=by,
-            slack_user_id=found["id"],
-            name=options.get("name", label),
+            platform=person.platform,
+            external_id=person.external_id,
+            name=options.get("name", person.label),
             organisation=options.get("org", ""),
             manager=options.get("manager", ""),
             language=options.get("lang"),
@@ -72,24 +96,29 @@ def _add(scope: RequestScope, lang: str, network: Network, by: Member, text: str
     return t(
         lang,
         "network.added",
-        user=mention(member.slack_user_id),
+        user=person_of(member),
         organisation=escape_slack(member.organisation or ""),
     )
 
 
-def _remove(scope: RequestScope, lang: str, network: Network, by: Member, text: str) -> str:
+def _remove(scope: Asking, lang: str, network: Network, by: Member, text: str) -> str:
     """`remove @person`"""
-    found = MENTION_RE.search(text)
-    if found is None:
+    person = person_named(network, text)
+    if person is None:
         raise InputError("network.error.unknown_member")
     member = remove_member(
-        session=scope.db, network=network, by=by, slack_user_id=found["id"], now=scope.now
+        session=scope.db,
+        network=network,
+        by=by,
+        platform=person.platform,
+        external_id=person.external_id,
+        now=scope.now,
     )
     scope.db.commit()
-    return t(lang, "network.removed", user=mention(member.slack_user_id))
+    return t(lang, "network.removed", user=person_of(member))
 
 
-def _move_meeting(scope: RequestScope, lang: str, network: Network, by: Member, text: str) -> str:
+def _move_meeting(scope: Asking, lang: str, network: Network, by: Member, text: str) -> str:
     """`meeting N date=YYYY-MM-DD time=HH:MM-HH:MM place="…" host="…"`"""
     options = options_of(text)
     today = scope.now.astimezone(network.zone).date()  # the example shows a date ahead

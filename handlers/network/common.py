@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from urllib.parse import quote, unquote
+
+from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers.catalogue import (
@@ -15,15 +22,30 @@ from models.network import Member, Network, Role, find_people
 MAX_BLOCKS = 45
 
 
+class Asking(Protocol):
+    """What a /network answer needs about the request, on any platform: the session, now."""
+
+    @property
+    def db(self) -> Session: ...
+
+    @property
+    def now(self) -> datetime: ...
+
+
 LINES_PER_SECTION = 8
 
 
+def facilitator_role(people: list[Member]) -> Member | None:
+    """Of one person's roles, the one facilitating a network (the newest season), or None."""
+    return next((p for p in people if p.role is Role.FACILITATOR), None)
+
+
 def facilitated_network(scope: RequestScope) -> Network | None:
-    """The network the user facilitates (the newest season), or None."""
+    """The network the Slack user facilitates (the newest season), or None."""
     if scope.user_id is None:
         return None
-    roles = [p for p in find_people(scope.db, scope.user_id) if p.role is Role.FACILITATOR]
-    return roles[0].network if roles else None
+    role = facilitator_role(find_people(scope.db, scope.user_id))
+    return role.network if role else None
 
 
 def facilitator_in(scope: RequestScope, network: Network) -> Member:
@@ -34,13 +56,51 @@ def facilitator_in(scope: RequestScope, network: Network) -> Member:
     )
 
 
-def member_by_mention(network: Network, mention: str) -> Member | None:
-    found = MENTION_RE.fullmatch(mention)
-    if not found:
+# A person a Teams message mentioned, as the Teams route writes it into the command's text:
+# `<teams:ID,AAD,NAME>`, each percent-encoded (so no space or comma is in it).
+TEAMS_REF_RE = re.compile(r"<teams:(?P<fields>[^<>\s]*)>")
+
+
+@dataclass(frozen=True)
+class TeamsRef:
+    """A person a Teams message mentioned: their Teams user id (and Entra object id), as
+    shown."""
+
+    user_id: str
+    aad_object_id: str
+    name: str
+
+    def token(self) -> str:
+        fields = (self.user_id, self.aad_object_id, self.name)
+        return "<teams:" + ",".join(quote(f, safe="") for f in fields) + ">"
+
+    @property
+    def ids(self) -> set[str]:
+        return {i for i in (self.user_id, self.aad_object_id) if i}
+
+
+def teams_ref(text: str, *, search: bool = False) -> TeamsRef | None:
+    """The Teams reference `text` is (or, with `search`, holds)."""
+    found = TEAMS_REF_RE.search(text) if search else TEAMS_REF_RE.fullmatch(text)
+    if found is None:
         return None
+    fields = [unquote(f) for f in found["fields"].split(",")]
+    user_id, aad, name = [*fields, "", "", ""][:3]
+    return TeamsRef(user_id, aad, name)
+
+
+def member_by_mention(network: Network, mention: str) -> Member | None:
+    """The network's member a Slack mention (or a Teams reference) names."""
+    found = MENTION_RE.fullmatch(mention)
+    if found:
+        return next(
+            (m for m in network.people if m.slack_user_id == found["id"] and m.role is Role.MEMBER),
+            None,
+        )
+    ref = teams_ref(mention)
+    ids = ref.ids if ref else set()
     return next(
-        (m for m in network.people if m.slack_user_id == found["id"] and m.role is Role.MEMBER),
-        None,
+        (m for m in network.people if m.teams_user_id in ids and m.role is Role.MEMBER), None
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack
+from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers.catalogue import (
@@ -14,9 +16,9 @@ from handlers.catalogue import (
 )
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Block
-from handlers.network.common import facilitated_network
+from handlers.network.common import facilitated_network, facilitator_in
 from handlers.parsing import escape_slack
-from models.network import Member, Role, find_people
+from models.network import Member, Role
 from models.privacy import forget_member, people_on_record, personal_data
 
 log = logging.getLogger(__name__)
@@ -50,25 +52,33 @@ def forget_parts(lang: str, target: Member) -> list[c.Part]:
     ]
 
 
+def forget_confirmed(
+    *, session: Session, by: Member, value: str | None, now: datetime, lang: str
+) -> str:
+    """A facilitator (`by`) confirmed: erase the personal data of the member a button
+    (`value`) names, checked again here; what to tell them."""
+    target = session.get(Member, int(value or 0))
+    if target is None or target.network_id != by.network_id or target.role is not Role.MEMBER:
+        return t(lang, "network.error.unknown_member")
+    name = target.name
+    forget_member(session=session, member=target, by=by, now=now)
+    session.commit()
+    log.info("member %s forgotten by facilitator %s", target.id, by.id)
+    return t(lang, "network.forget.done", name=escape_slack(name))
+
+
 def handle_forget_confirm(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    """The facilitator confirmed: erase the person's personal data (checked again here)."""
+    """The facilitator confirmed (see `forget_confirmed`)."""
     scope = scope_of(context)
     network = facilitated_network(scope)
     ack()
     if network is None:
         context["reply"] = t(scope.lang, "network.not_allowed")
         return
-    target = scope.db.get(Member, int(body["actions"][0]["value"]))
-    if target is None or target.network_id != network.id or target.role is not Role.MEMBER:
-        context["reply"] = t(scope.lang, "network.error.unknown_member")
-        return
-    facilitator = next(
-        p
-        for p in find_people(scope.db, str(scope.user_id))
-        if p.role is Role.FACILITATOR and p.network_id == network.id
+    context["reply"] = forget_confirmed(
+        session=scope.db,
+        by=facilitator_in(scope, network),
+        value=body["actions"][0]["value"],
+        now=scope.now,
+        lang=scope.lang,
     )
-    name = target.name
-    forget_member(session=scope.db, member=target, by=facilitator, now=scope.now)
-    scope.db.commit()
-    log.info("member %s forgotten by facilitator %s", target.id, facilitator.id)
-    context["reply"] = t(scope.lang, "network.forget.done", name=escape_slack(name))

@@ -16,13 +16,14 @@ from handlers.catalogue import (
     Mrkdwn,
     format_date,
     markup_join,
-    person_mention,
+    person,
     t,
 )
-from handlers.context import RequestScope, scope_of
+from handlers.context import scope_of
 from handlers.ids import Action
 from handlers.network.common import (
     MAX_BLOCKS,
+    Asking,
     facilitated_network,
     facilitator_in,
     member_by_mention,
@@ -33,6 +34,7 @@ from handlers.render import dispute_parts, render_period
 from models.errors import InputError
 from models.network import Meeting, Member, Network, sister_of
 from models.nudges import unreached_members
+from models.people import person_of
 from models.sparring import SparringReceiver, is_open_dispute, resolve_dispute
 from models.summary import (
     MemberLine,
@@ -100,8 +102,26 @@ def disputes_parts(lang: str, disputes: list[SparringReceiver]) -> list[c.Part]:
     return dispute_overview(lang, disputes, fit, "network.disputes.more_later")
 
 
+def settle_dispute(
+    *, session: Session, by: Member, value: str | None, remove: bool, now: datetime, lang: str
+) -> str:
+    """A facilitator (`by`) keeps or removes the disputed entry a button (`value`) names,
+    checked again here; what to tell them."""
+    receiver = session.get(SparringReceiver, int(value or 0))
+    if receiver is None or receiver.member.network_id != by.network_id:
+        return t(lang, "network.error.unknown_member")
+    if not is_open_dispute(receiver):
+        return t(lang, "notice.dispute.closed")
+    resolve_dispute(session=session, receiver=receiver, by=by, remove=remove, now=now)
+    session.commit()
+    log.info("dispute %s settled by %s remove=%s", receiver.id, by.id, remove)
+    entry = receiver.entry
+    key = "notice.dispute.removed" if remove else "notice.dispute.kept"
+    return t(lang, key, minutes=entry.minutes, day=entry.given_on)
+
+
 def handle_dispute_decision(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    """A facilitator keeps or removes a disputed entry (checked again here)."""
+    """A facilitator keeps or removes a disputed entry (see `settle_dispute`)."""
     scope = scope_of(context)
     network = facilitated_network(scope)
     ack()
@@ -109,21 +129,14 @@ def handle_dispute_decision(ack: Ack, body: dict[str, Any], context: dict[str, A
         context["reply"] = t(scope.lang, "network.not_allowed")
         return
     action = body["actions"][0]
-    receiver = scope.db.get(SparringReceiver, int(action.get("value") or 0))
-    if receiver is None or receiver.member.network_id != network.id:
-        context["reply"] = t(scope.lang, "network.error.unknown_member")
-        return
-    if not is_open_dispute(receiver):
-        context["reply"] = t(scope.lang, "notice.dispute.closed")
-        return
-    remove = action["action_id"] == Action.DISPUTE_REMOVE
-    by = facilitator_in(scope, network)
-    resolve_dispute(session=scope.db, receiver=receiver, by=by, remove=remove, now=scope.now)
-    scope.db.commit()
-    log.info("dispute %s settled by %s remove=%s", receiver.id, by.id, remove)
-    entry = receiver.entry
-    key = "notice.dispute.removed" if remove else "notice.dispute.kept"
-    context["reply"] = t(scope.lang, key, minutes=entry.minutes, day=entry.given_on)
+    context["reply"] = settle_dispute(
+        session=scope.db,
+        by=facilitator_in(scope, network),
+        value=action.get("value"),
+        remove=action["action_id"] == Action.DISPUTE_REMOVE,
+        now=scope.now,
+        lang=scope.lang,
+    )
 
 
 def render_summary(lang: str, summary: Summary, budget: int = MAX_BLOCKS) -> list[c.Part]:
@@ -180,9 +193,7 @@ def _meeting_by_number(network: Network, text: str) -> Any:
     return meeting
 
 
-def summary_parts(
-    scope: RequestScope, lang: str, network: Network, args: list[str]
-) -> list[c.Part]:
+def summary_parts(scope: Asking, lang: str, network: Network, args: list[str]) -> list[c.Part]:
     """`/network summary [meeting N | season | @member]`: fetch the summaries asked for, then
     render them."""
 
@@ -248,9 +259,7 @@ def render_unreached(lang: str, people: list[tuple[Member, int]]) -> list[c.Part
     """Members whom the bot's messages could not reach this past week, for the facilitator."""
     if not people:
         return []
-    names = markup_join(
-        ", ", (Mrkdwn(f"{person_mention(lang, m.slack_user_id)} ({n:d})") for m, n in people)
-    )
+    names = markup_join(", ", (Mrkdwn(f"{person(lang, person_of(m))} ({n:d})") for m, n in people))
     return [c.Paragraph(t(lang, "network.digest.unreached", names=names))]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.catalogue import MESSAGES, template
+from handlers.teams import actions, commands, network
 from handlers.teams.connector import Connector
 from models.network import Member, Platform, find_people_on, pick_member
 
@@ -132,18 +133,48 @@ def answer_for(member: Member | None, activity: Activity) -> str | None:
 
 def handle_activity(
     activity: Activity, *, session: Session, connector: Connector, now: datetime
-) -> str | None:
-    """Handle one authenticated activity; the catalogue key answered with (None: none)."""
+) -> dict[str, Any] | None:
+    """Handle one authenticated activity; an invoke's response ({"status", "body"}: the HTTP
+    response Teams reads) or None (an empty 200)."""
     people = people_of(session, activity)
     if remember_conversation(people, activity):
         session.commit()
     member = pick_member(people, now) or (people[0] if people else None)
+    lang = _language(member, activity)
+    if network.is_file_consent(activity):  # a file offered by /network or mydata
+        return _as_invoke(
+            network.route(
+                activity, session=session, connector=connector, people=people, lang=lang, now=now
+            )
+        )
+    if actions.is_card_activity(activity):  # a card's button, a dialog, a picker
+        body = actions.handle(
+            activity, people=people, session=session, connector=connector, now=now
+        )
+        return {"status": 200, "body": body} if body is not None else None
+    routed = network.route(
+        activity, session=session, connector=connector, people=people, lang=lang, now=now
+    )
+    if routed is not None:  # `netværk …`, `oversigt`, `mydata`
+        return _as_invoke(routed)
     key = answer_for(member, activity)
     if key is None:
         return None
-    text = template(_language(member, activity), key, "markdown")
+    if member is not None:  # a member's command, the help or the welcome: cards
+        commands.answer(activity, key, member=member, session=session, connector=connector, now=now)
+        if key == "teams.welcome":  # and their overview below it
+            network.send_overview(
+                connector, activity, session=session, people=people, lang=lang, now=now
+            )
+        return None
+    text = template(lang, key, "markdown")
     reply: dict[str, Any] = {"type": "message", "text": text, "textFormat": "markdown"}
     if activity.get("type") == "message" and _str(activity, "id"):
         reply["replyToId"] = activity["id"]
     connector.send(str(activity["serviceUrl"]), str(activity["conversation"]["id"]), reply)
-    return key
+    return None
+
+
+def _as_invoke(answered: str | dict[str, Any] | None) -> dict[str, Any] | None:
+    """An invoke's response as it is; what a command answered (its name) needs none."""
+    return answered if isinstance(answered, dict) else None

@@ -160,6 +160,18 @@ class Connector:
             raise ConnectorError(200, None, "no conversation id in the answer")
         return conversation_id
 
+    def upload(self, upload_url: str, content: bytes) -> None:
+        """PUT a file's bytes, whole, to the upload URL Teams gave when the person accepted it
+        (a OneDrive upload session: the URL is the authorisation, so no bot token goes
+        there)."""
+        size = len(content)
+        headers = {"Content-Length": str(size), "Content-Range": f"bytes 0-{size - 1}/{size}"}
+        response = self._http.put(upload_url, content=content, headers=headers)
+        if response.status_code >= 300:
+            raise ConnectorError(
+                response.status_code, _retry_after(response), _error_code(response)
+            )
+
     def _call(self, method: str, url: str, payload: dict[str, Any]) -> dict[str, Any]:
         try:
             token = self.tokens.token()

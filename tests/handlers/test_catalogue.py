@@ -12,6 +12,7 @@ from handlers import locale as catalogues
 from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import (
     MESSAGES,
+    command_word,
     format_date,
     format_list,
     format_minutes,
@@ -21,6 +22,7 @@ from handlers.catalogue import (
     relative_day,
     render_text,
     slack_text,
+    surface,
     t,
     template,
 )
@@ -324,3 +326,17 @@ def test_texts_are_built_for_the_surface_in_force_and_typed_text_stays_inert_on_
     assert escape(typed) == typed.replace("<", "&lt;").replace(">", "&gt;")
     with pytest.raises(ValueError), surface("fax"):
         pass
+
+
+def test_texts_name_commands_and_the_platform_as_the_surface_takes_them() -> None:
+    assert "`/sparring logget 2t med @anna`" in t("da", "home.help")
+    assert "Slack" in t("da", "sparring.error.unresolved_name", value="@bo")
+    with surface("teams"):
+        assert t("da", "followup.help").startswith("**opfølgning** — ")
+        assert "`" not in t("en", "home.help") and "sparring logged 2h" in t("en", "home.help")
+        unresolved = t("da", "sparring.error.unresolved_name", value="/sparring")
+        assert "Teams" in unresolved and "Slack" not in unresolved
+        assert "/sparring" in unresolved  # a typed value is never rewritten
+    assert command_word("da", "spread", "teams") == "spredning"
+    assert command_word("en", "spread", "teams") == "spread"
+    assert command_word("da", "spread") == "/spread"

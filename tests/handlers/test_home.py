@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 from handlers import slack_render
 from handlers.home import build_home_view, build_stranger_home_view
 from models.network import Network
+from models.people import Person
 from tests.blockkit import check_view
 from tests.conftest import ANNA, person
 
@@ -28,6 +29,7 @@ def test_limits_checker_catches_breaches() -> None:
 
 
 def test_stranger_view() -> None:
-    view = slack_render.home(build_stranger_home_view("en", ["U0FACIL001"]))
+    facilitator = Person(name="Mette Holm", slack_id="U0FACIL001")
+    view = slack_render.home(build_stranger_home_view("en", [facilitator]))
     assert check_view(view, "home") == []
     assert "<@U0FACIL001>" in view["blocks"][1]["text"]["text"]

@@ -115,6 +115,9 @@ def test_the_issue_example() -> None:
         ("1h with <@U1> on the survey design", 60, ["U1"], TODAY, "on the survey design"),
         ("1h talked to <@U2> after", 60, ["U2"], TODAY, "talked to <@U2> after"),
         ("1h <@U1> <@U1>", 60, ["U1"], TODAY, ""),
+        # Typed, not a mention: Slack escaped it, and it stays text after unescaping.
+        ("1h hej &lt;@U1&gt; &lt;@member:7&gt;", 60, [], TODAY, "hej <@U1> <@member:7>"),
+        ("1h <@member:7> og <@U2>", 60, ["member:7", "U2"], TODAY, ""),
     ],
 )
 def test_log_forms(text: str, minutes: int, receivers: list[str], day: date, note: str) -> None:

@@ -274,7 +274,7 @@ def test_typed_text_becomes_no_link_bold_list_heading_or_mention_in_a_card() -> 
     button = card["body"][0]["columns"][1]["items"][0]["actions"][0]
     assert button["title"] == HOSTILE
     assert card["fallbackText"] == HOSTILE
-    assert teams_plain(label) == f"I don't know /prep {HOSTILE}."
+    assert teams_plain(label) == f"I don't know prep {HOSTILE}."
 
 
 def test_ordinary_typed_text_is_not_littered_with_backslashes() -> None:
@@ -309,7 +309,7 @@ def test_catalogue_markup_becomes_teams_markdown() -> None:
     with surface("teams"):
         text = t("en", "prep.error.unknown_subcommand", word="**x**")
         assert isinstance(text, Mrkdwn)
-        assert text == "I don't know /prep \\*\\*x\\*\\*."
+        assert text == "I don't know prep \\*\\*x\\*\\*."  # Teams' command word
         assert t("da", "home.network", network="a_b") == "**a\\_b**"
     assert "<code>" not in _html(teams_text("Brug `/prep`."))
 

@@ -54,12 +54,12 @@ def busy_anna(s: Session) -> None:
     m1, m2 = (next(m for m in anna.network.meetings if m.number == n) for n in (1, 2))
     # Taken out and brought back with a new workplace and manager: the change history keeps
     # the old and new values (organisation and manager now unique to her).
-    remove_member(session=s, network=anna.network, by=fac, slack_user_id=ANNA, now=now)
+    remove_member(session=s, network=anna.network, by=fac, external_id=ANNA, now=now)
     add_member(
         session=s,
         network=anna.network,
         by=fac,
-        slack_user_id=ANNA,
+        external_id=ANNA,
         name="Anna Lund",
         organisation="Lejre Kommune",
         manager="Mette Unik",
@@ -208,7 +208,7 @@ def test_mydata_covers_a_removed_member_until_erased(
 ) -> None:
     with session_factory() as s:
         anna, fac = person(s, ANNA), person(s, FACILITATOR)
-        remove_member(session=s, network=anna.network, by=fac, slack_user_id=ANNA, now=SEASON_NOW)
+        remove_member(session=s, network=anna.network, by=fac, external_id=ANNA, now=SEASON_NOW)
         s.commit()
         (row,) = people_on_record(s, ANNA)  # removed, but her data is still stored
         assert personal_data(session=s, member=row)["profile"]["name"] == "Anna Lund"

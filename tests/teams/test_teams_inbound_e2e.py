@@ -15,6 +15,7 @@ import pytest
 from bot.server import MAX_BODY_BYTES
 from bot.teams_server import MESSAGES_PATH, teams_endpoint
 from models.base import utc_now
+from tests.teams.cards import card_text
 from tests.teams.conftest import (
     ANNA_AAD,
     ANNA_TEAMS,
@@ -27,7 +28,7 @@ from tests.teams.conftest import (
 from tests.teams_standin import new_key
 
 WELCOME_DA = "Hej! Jeg er Tovholder"
-HELP_DA = "Her i Teams sender jeg dig"
+HELP_DA = "Skriv en af disse kommandoer her i chatten"
 STRANGER_DA = "Jeg kan ikke finde dig"
 
 
@@ -36,8 +37,11 @@ def test_installing_the_app_stores_the_conversation_and_welcomes(teams_bot: Team
         teams_bot.activity(ANNA_TEAMS, ANNA_AAD, type="installationUpdate", action="add")
     )
     assert reply.status == 200
-    sent = teams_bot.teams.messages(personal_conversation(ANNA_TEAMS))
-    assert [m["text"][: len(WELCOME_DA)] for m in sent] == [WELCOME_DA]
+    welcome, overview = teams_bot.teams.messages(personal_conversation(ANNA_TEAMS))
+    assert card_text(welcome)[: len(WELCOME_DA)] == WELCOME_DA
+    (card,) = overview["attachments"]  # her overview below it (Slack's App Home)
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert "Spredningsnetværk" in json.dumps(card["content"], ensure_ascii=False)
     assert teams_bot.conversation_of("U0ANNA0001") == {
         "service_url": teams_bot.teams.service_url,
         "conversation_id": personal_conversation(ANNA_TEAMS),
@@ -52,7 +56,7 @@ def test_a_member_known_by_entra_id_is_found_and_answered_help(teams_bot: TeamsB
     reply = teams_bot.send(teams_bot.activity(BO_TEAMS, BO_AAD, text="hjælp"))
     assert reply.status == 200
     (answer,) = teams_bot.teams.messages(personal_conversation(BO_TEAMS))
-    assert answer["text"].startswith(HELP_DA)
+    assert card_text(answer).startswith(HELP_DA)
     assert answer["replyToId"]
     reference = teams_bot.conversation_of("U0BO000002")
     assert reference is not None and reference["user_id"] == BO_TEAMS
@@ -62,14 +66,14 @@ def test_a_member_known_by_entra_id_is_found_and_answered_help(teams_bot: TeamsB
 def test_help_in_either_language_and_with_a_mention(teams_bot: TeamsBot, text: str) -> None:
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, text=text))
     (answer,) = teams_bot.teams.messages()
-    assert answer["text"].startswith(HELP_DA)
+    assert card_text(answer).startswith(HELP_DA)
 
 
 def test_other_text_is_not_understood_and_never_echoed(teams_bot: TeamsBot) -> None:
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, text="**bold** <script>x</script>"))
     (answer,) = teams_bot.teams.messages()
-    assert answer["text"].startswith("Det forstår jeg ikke endnu")
-    assert "script" not in answer["text"]
+    assert card_text(answer).startswith("Det forstår jeg ikke endnu")
+    assert "script" not in str(answer)
 
 
 def test_a_stranger_gets_a_friendly_answer_in_their_language(teams_bot: TeamsBot) -> None:
@@ -242,7 +246,7 @@ def test_one_install_is_one_welcome(teams_bot: TeamsBot) -> None:
     assert teams_bot.teams.messages() == []
     assert teams_bot.conversation_of("U0ANNA0001") is not None
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="add"))
-    assert len(teams_bot.teams.messages()) == 1
+    assert len(teams_bot.teams.messages()) == 2  # the welcome, her overview below it
 
 
 def test_removing_the_app_forgets_where_to_write(teams_bot: TeamsBot) -> None:
@@ -250,4 +254,4 @@ def test_removing_the_app_forgets_where_to_write(teams_bot: TeamsBot) -> None:
     assert teams_bot.conversation_of("U0ANNA0001") is not None
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="remove"))
     assert teams_bot.conversation_of("U0ANNA0001") is None
-    assert len(teams_bot.teams.messages()) == 1  # the welcome; no goodbye
+    assert len(teams_bot.teams.messages()) == 2  # the welcome and overview; no goodbye

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from bot.cli import EXIT_CONFIG, main
-from bot.teams_package import MANIFEST_VERSION
+from bot.teams_package import (
+    MANIFEST_VERSION,
+    MAX_COMMAND_DESCRIPTION,
+    MAX_COMMAND_TITLE,
+    MAX_COMMANDS,
+    localization,
+)
+from handlers.teams import commands
 
 APP_ID = "8f0e2c1a-5b7d-4c3e-9a61-2d4f6b8e0c17"
 
@@ -64,10 +71,12 @@ def test_the_manifest_has_what_teams_requires(package: zipfile.ZipFile) -> None:
     (bot,) = manifest["bots"]
     assert bot["botId"] == APP_ID and bot["scopes"] == ["personal"]
     (commands,) = bot["commandLists"]
-    assert [c["title"] for c in commands["commands"]] == ["hjælp"]
+    titles = [c["title"] for c in commands["commands"]]
+    assert titles == ["hjælp", "sparring", "prep", "opfølgning", "spredning"]
     assert manifest["validDomains"] == ["tovholder.example.org"]
     english = json.loads(package.read("en.json"))
     assert english["bots[0].commandLists[0].commands[0].title"] == "help"
+    assert english["bots[0].commandLists[0].commands[3].title"] == "followup"
     assert english["description.short"].startswith("Reminders")
 
 
@@ -90,3 +99,18 @@ def test_without_an_app_id_the_package_is_not_written(
     assert main(["teams", "package", "--out", str(out), "--domain", "x.example.org"]) == EXIT_CONFIG
     assert "TEAMS_APP_ID" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_command_menu_keeps_teams_limits_and_the_words_the_bot_reads(lang: str) -> None:
+    texts = localization(lang)
+    titles = [v for k, v in texts.items() if k.endswith(".title") and "commandLists" in k]
+    descriptions = [
+        v for k, v in texts.items() if k.endswith(".description") and "commandLists" in k
+    ]
+    assert 0 < len(titles) == len(descriptions) <= MAX_COMMANDS
+    assert all(0 < len(t) <= MAX_COMMAND_TITLE for t in titles)
+    assert all(0 < len(d) <= MAX_COMMAND_DESCRIPTION for d in descriptions)
+    # Choosing a command from the menu types its title: each one is a word the bot reads.
+    for title in titles:
+        assert title in commands.HELP_WORDS or title in commands.COMMANDS, title

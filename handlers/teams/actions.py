@@ -1,0 +1,148 @@
+"""The buttons on the bot's cards in Teams: the same domain calls as Slack's listeners.
+
+A card's button is an Action.Submit whose data is {"action": <Action id>, "value": ...}
+(handlers/teams_render.py). Pressed, Teams sends the bot what its docs ("Use dialogs with
+bots", "Typeahead search in Adaptive Cards") describe:
+- a `message` activity without text whose `value` is that data: a button that acts at once
+  (snooze, attendance, dispute, …). The bot answers with a message in the chat, as Slack
+  answers with an ephemeral one (Slack replaces no card either);
+- an `invoke` named `task/fetch` when the button opens a form (its data carries
+  `"msteams": {"type": "task/fetch"}`), then `task/submit` from the dialog, and
+  `application/search` from a picker that types ahead: handlers/teams/dialogs.py, whose
+  answer goes back in the HTTP response.
+
+Who acts is who pressed: the member role `pick_member` gives (nobody acts on another's nudge,
+the domain call checks it, as on Slack); settling a dispute or erasing a member needs a
+facilitator role of that network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from handlers import conversation as c
+from handlers.attendance import answer_attendance
+from handlers.catalogue import surface, t
+from handlers.ids import Action
+from handlers.network.privacy import forget_confirmed
+from handlers.network.summary import settle_dispute
+from handlers.nudges import SNOOZE_DAYS, own_nudge, snooze
+from handlers.sparring import dispute_received
+from handlers.spread import spread_notices_off
+from handlers.teams import dialogs
+from handlers.teams.connector import Connector
+from handlers.teams.turn import Activity, Turn, reply
+from models.network import Member
+
+
+def _snooze(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
+    nudge = own_nudge(turn.session, member, value)
+    if nudge is None:
+        return None
+    days = SNOOZE_DAYS[Action(action)]
+    return snooze(session=turn.session, member=member, nudge=nudge, days=days, now=turn.now)
+
+
+def _dispute(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
+    return dispute_received(session=turn.session, member=member, value=value, now=turn.now)
+
+
+def _attend(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
+    return answer_attendance(
+        session=turn.session, member=member, action=action, value=value, now=turn.now
+    )
+
+
+def _notices_off(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
+    return spread_notices_off(session=turn.session, member=member)
+
+
+def _settle(turn: Turn, by: Member, action: str, value: str | None) -> str | None:
+    remove = action == Action.DISPUTE_REMOVE
+    return settle_dispute(
+        session=turn.session, by=by, value=value, remove=remove, now=turn.now, lang=turn.lang
+    )
+
+
+def _forget(turn: Turn, by: Member, action: str, value: str | None) -> str | None:
+    return forget_confirmed(session=turn.session, by=by, value=value, now=turn.now, lang=turn.lang)
+
+
+Press = Callable[[Turn, Member, str, str | None], str | None]
+
+# A member's buttons that act at once, and what they do.
+MEMBER_ACTIONS: dict[str, Press] = {
+    Action.SNOOZE_TOMORROW: _snooze,
+    Action.SNOOZE_THREE_DAYS: _snooze,
+    Action.DISPUTE_SPARRING: _dispute,
+    Action.ATTEND_YES: _attend,
+    Action.ATTEND_NO: _attend,
+    Action.SPREAD_NOTICES_OFF: _notices_off,
+}
+# A facilitator's (checked again by the domain call: the entry or member is in their network).
+FACILITATOR_ACTIONS: dict[str, Press] = {
+    Action.DISPUTE_KEEP: _settle,
+    Action.DISPUTE_REMOVE: _settle,
+    Action.FORGET_CONFIRM: _forget,
+}
+
+
+def button_data(activity: Activity) -> dict[str, Any] | None:
+    """The data of the card button a `message` activity reports pressed (None: typed text)."""
+    value = activity.get("value")
+    if activity.get("type") != "message" or not isinstance(value, dict):
+        return None
+    return value if isinstance(value.get("action"), str) else None
+
+
+def is_card_activity(activity: Activity) -> bool:
+    """A button pressed on a card, or a dialog or picker of ours asking (an invoke)."""
+    return button_data(activity) is not None or activity.get("type") == "invoke"
+
+
+def press(turn: Turn, action: str, value: str | None) -> c.Message | None:
+    """What pressing `action` (about `value`) says back; None: nothing (not theirs)."""
+    member_press = MEMBER_ACTIONS.get(action)
+    if member_press is not None:
+        if turn.member is None:
+            return _text(t(turn.lang, "teams.stranger"))
+        return _text(member_press(turn, turn.member, action, value))
+    facilitator_press = FACILITATOR_ACTIONS.get(action)
+    if facilitator_press is not None:
+        if turn.facilitator is None:
+            return _text(t(turn.lang, "network.not_allowed"))
+        return _text(facilitator_press(turn, turn.facilitator, action, value))
+    if action in dialogs.OPENERS:  # a button that opens a form, on a card sent before it said so
+        again = c.Button(t(turn.lang, "teams.form.open_button"), action, value or "", None, True)
+        text = t(turn.lang, "teams.form.open")
+        return c.Message(text, [c.Paragraph(text), c.Buttons([again])])
+    return None
+
+
+def _text(text: str | None) -> c.Message | None:
+    return c.Message(text, [c.Paragraph(text)]) if text else None
+
+
+def handle(
+    activity: Activity,
+    *,
+    people: list[Member],
+    session: Session,
+    connector: Connector,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """Handle a card's button or an invoke; an invoke's answer (the HTTP response's body)."""
+    turn = Turn.of(session, people, now, str(activity.get("locale") or ""))
+    with surface("teams"):
+        if activity.get("type") == "invoke":
+            return dialogs.handle_invoke(activity, turn)
+        data = button_data(activity) or {}
+        value = data.get("value")
+        message = press(turn, str(data["action"]), value if isinstance(value, str) else None)
+        if message is not None:
+            reply(connector, activity, message)
+    return None

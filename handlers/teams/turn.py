@@ -1,0 +1,53 @@
+"""One activity's turn on Teams: who acts, when, in which language, and answering in the chat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from handlers import conversation as c
+from handlers import teams_render
+from handlers.teams.connector import Connector
+from models.network import Member, Role, pick_member
+
+Activity = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Who pressed (their roles, the member role they act as), when, in which language."""
+
+    session: Session
+    people: list[Member]
+    member: Member | None
+    now: datetime
+    lang: str
+
+    @classmethod
+    def of(cls, session: Session, people: list[Member], now: datetime, locale: str) -> Turn:
+        member = pick_member(people, now)
+        if member is not None or people:
+            lang = (member or people[0]).lang
+        else:
+            lang = "en" if locale.lower().startswith("en") else "da"
+        return cls(session=session, people=people, member=member, now=now, lang=lang)
+
+    @property
+    def facilitator(self) -> Member | None:
+        """The facilitator role of the newest season, if they have one."""
+        return next((p for p in self.people if p.role is Role.FACILITATOR), None)
+
+
+def reply(connector: Connector, activity: Activity, message: c.Message) -> None:
+    """Answer `activity` in its conversation with `message` as card(s)."""
+    answer: dict[str, Any] = {
+        "type": "message",
+        "summary": teams_render.plain(message.summary),
+        "attachments": [teams_render.attachment(x) for x in teams_render.message_cards(message)],
+    }
+    if activity.get("id"):
+        answer["replyToId"] = activity["id"]
+    connector.send(str(activity["serviceUrl"]), str(activity["conversation"]["id"]), answer)

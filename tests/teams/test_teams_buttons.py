@@ -1,0 +1,97 @@
+"""Every button the bot shows says whether it opens a form, so Teams asks for a dialog
+exactly for those (and Slack, which ignores the flag, is unchanged)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from handlers import conversation as c
+from handlers import teams_render
+from handlers.attendance import build_attendance_nudge
+from handlers.between import _buttons as between_buttons
+from handlers.followup import render_followups
+from handlers.home import _between_actions, _prep_actions
+from handlers.ids import Action
+from handlers.network.privacy import forget_parts
+from handlers.nudges import build_prep_nudge
+from handlers.render import dispute_parts
+from handlers.sparring import build_sparring_received
+from handlers.spread import build_spread_notice, render_spread_list
+from handlers.teams.actions import FACILITATOR_ACTIONS, MEMBER_ACTIONS
+from handlers.teams.dialogs import OPENERS
+from models.followup import ManagerFollowUp
+from models.network import Network
+from models.nudges import NudgeKind
+from models.prep import prep_status
+from models.sparring import SparringEntry, SparringReceiver
+from models.spread import SpreadAction, SpreadStatus
+from tests.conftest import ANNA, BO, SEASON_NOW, person
+
+
+def _buttons(parts: list[c.Part]) -> Iterator[c.Button]:
+    for part in parts:
+        if isinstance(part, c.Buttons):
+            yield from part.buttons
+        elif isinstance(part, c.Paragraph) and part.button is not None:
+            yield part.button
+
+
+def _every_button(session: Session) -> list[c.Button]:
+    anna, bo = person(session, ANNA), person(session, BO)
+    meeting = next(m for m in anna.network.meetings if m.number == 2)
+    status = prep_status(session=session, member=anna, meeting=meeting)
+    kickoff = build_prep_nudge(
+        "da", kind=NudgeKind.PREP_KICKOFF, member=anna, status=status, nudge_id=1, now=SEASON_NOW
+    )
+    assert kickoff is not None
+    followup = ManagerFollowUp(id=1, followed_up_on=date(2015, 10, 1), agreed="x", next_step="")
+    spread = SpreadAction(id=2, solution="x", status=SpreadStatus.PLANNED, effect="", member=bo)
+    entry = SparringEntry(id=3, minutes=60, given_on=date(2015, 10, 1), note="", giver=bo)
+    receiver = SparringReceiver(id=4, entry=entry, member=anna)
+    parts = [
+        *kickoff.parts,
+        *build_attendance_nudge("da", member=anna, meeting=meeting, nudge_id=1).parts,
+        between_buttons("da", 1, meeting),
+        _prep_actions("da", status),
+        _between_actions("da"),
+        *render_followups("da", anna, [followup], "efterår").parts,
+        *render_spread_list("da", [spread]).parts,
+        *build_spread_notice("da", row=spread, nudge_id=1).parts,
+        *dispute_parts("da", receiver),
+        *build_sparring_received("da", receiver=receiver, nudge_id=1).parts,
+        *forget_parts("da", anna),
+    ]
+    session.expunge_all()
+    return list(_buttons(parts))
+
+
+def test_a_button_opens_a_dialog_on_teams_exactly_when_it_opens_a_form(
+    session: Session, network: Network
+) -> None:
+    buttons = _every_button(session)
+    seen = {b.action for b in buttons}
+    handled = set(OPENERS) | set(MEMBER_ACTIONS) | set(FACILITATOR_ACTIONS)
+    assert handled == set(Action)  # every button has its way on Teams
+    assert seen >= set(Action) - {Action.OPEN_PREP_P1, Action.OPEN_PREP_P2}  # kickoff shows
+    for button in buttons:
+        assert button.opens_form == (button.action in OPENERS), button.action
+        data = teams_render.submit(button)["data"]
+        assert ("msteams" in data) == button.opens_form
+        if button.opens_form:
+            assert data["msteams"] == {"type": "task/fetch"}
+
+
+def test_the_flag_costs_slack_nothing() -> None:
+    from handlers import slack_render
+
+    plain, opener = (
+        c.Buttons([c.Button("Åbn", Action.OPEN_SPARRING, "{}", opens_form=flag)])
+        for flag in (False, True)
+    )
+    as_slack = [slack_render.blocks([p]) for p in (plain, opener)]
+    assert as_slack[0] == as_slack[1]
+    assert list(itertools.chain(*as_slack))
