@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -26,6 +28,7 @@ TEAMS_APP_ID_RE = re.compile(
 )
 README_SETUP = "README.md, section 'Create the Slack app'"
 README_TEAMS = "README.md, section 'Microsoft Teams'"
+README_PLAYGROUND = "README.md, section 'Try it without Slack or Teams: the Agents Playground'"
 # Microsoft's public cloud. Tests point these at a local stand-in; a sovereign cloud sets its own.
 DEFAULT_TEAMS_OPENID_METADATA_URL = (
     "https://login.botframework.com/v1/.well-known/openidconfiguration"
@@ -35,6 +38,10 @@ DEFAULT_TEAMS_LOGIN_URL = "https://login.microsoftonline.com"
 TEAMS_MULTI_TENANT = "botframework.com"
 # Where a conversation is opened for someone who never wrote to the bot (no stored reference).
 DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+# TEAMS_PLAYGROUND: Microsoft 365 Agents Playground's own Bot Connector on this machine.
+DEFAULT_PLAYGROUND_SERVICE_URL = "http://localhost:56150/_connector/"
+# The bot id the playground gives its test bot (in place of an app id nobody registered).
+PLAYGROUND_BOT_ID = "00000000-0000-0000-0000-00000000000011"
 
 
 class ConfigError(Exception):
@@ -54,6 +61,15 @@ class Settings:
     host: str = DEFAULT_HOST
     slack_connect_timeout_s: int = DEFAULT_SLACK_CONNECT_TIMEOUT_S
     teams: TeamsSettings | None = None  # None: no Teams surface
+
+    def __post_init__(self) -> None:
+        # Here, not in settings_from_env: `run --host` replaces the host afterwards.
+        if self.teams is not None and self.teams.playground and not is_loopback(self.host):
+            raise ConfigError(
+                "TEAMS_PLAYGROUND=1 lets in requests nobody signed, so the bot must listen on "
+                f"this machine only (HOST=127.0.0.1, no --host), not on {self.host!r}. "
+                f"See {README_PLAYGROUND}."
+            )
 
     @property
     def slack(self) -> bool:
@@ -75,6 +91,8 @@ class TeamsSettings:
     openid_metadata_url: str = DEFAULT_TEAMS_OPENID_METADATA_URL
     token_url: str = ""  # "" : the login endpoint of the tenant (see `login_url`)
     service_url: str = DEFAULT_TEAMS_SERVICE_URL
+    # Microsoft 365 Agents Playground on this machine: unsigned requests from localhost only.
+    playground: bool = False
 
     @property
     def login_url(self) -> str:
@@ -145,6 +163,12 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         env.get(name, "").strip()
         for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
     )
+    if teams is not None and teams.playground and slack_set:
+        raise ConfigError(
+            "TEAMS_PLAYGROUND=1 cannot be combined with Slack credentials: the playground lets "
+            "anyone on this machine act as any member, so it runs alone, on a trial database. "
+            f"See {README_PLAYGROUND}."
+        )
     if teams is not None and not slack_set:  # Teams only
         return _common(env, bot_token="", app_token=None, signing_secret=None, teams=teams)
     bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
@@ -207,8 +231,52 @@ def _url(name: str, env: dict[str, str], default: str) -> str:
     return raw
 
 
+def is_loopback(host: str) -> bool:
+    """`host` (an address, IPv6 with or without brackets, or `localhost`) is this machine only.
+    Any other name is not: `127.0.0.1.example.org` is somewhere else."""
+    host = host.strip().strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def _playground_settings(env: dict[str, str]) -> TeamsSettings:
+    """TEAMS_PLAYGROUND=1: no credentials (there is nothing real to sign in to), and the
+    connector only on this machine."""
+    given = [name for name in ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD") if env.get(name, "").strip()]
+    if given:
+        raise ConfigError(
+            "TEAMS_PLAYGROUND=1 takes no Teams credentials, but "
+            + " and ".join(given)
+            + " are set: a bot with a real registration must check every request's token. "
+            + f"Unset one or the other. See {README_PLAYGROUND}."
+        )
+    service_url = _url("TEAMS_SERVICE_URL", env, DEFAULT_PLAYGROUND_SERVICE_URL)
+    if not is_loopback(urlsplit(service_url).hostname or ""):
+        raise ConfigError(
+            f"With TEAMS_PLAYGROUND=1, TEAMS_SERVICE_URL must be on this machine (localhost), "
+            f"got {service_url!r}. See {README_PLAYGROUND}."
+        )
+    return TeamsSettings(
+        app_id=PLAYGROUND_BOT_ID,
+        app_password="",
+        service_url=service_url if service_url.endswith("/") else service_url + "/",
+        playground=True,
+    )
+
+
 def teams_settings_from_env(env: dict[str, str]) -> TeamsSettings | None:
     """The Teams settings, or None when Teams is not configured (TEAMS_APP_ID unset)."""
+    playground = env.get("TEAMS_PLAYGROUND", "").strip().lower()
+    if playground in {"1", "true", "yes"}:
+        return _playground_settings(env)
+    if playground not in {"", "0", "false", "no"}:
+        raise ConfigError(f"TEAMS_PLAYGROUND must be 1 or 0, got {playground!r}.")
     app_id = env.get("TEAMS_APP_ID", "").strip()
     password = env.get("TEAMS_APP_PASSWORD", "").strip()
     if not app_id and not password:

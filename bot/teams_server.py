@@ -12,6 +12,11 @@ Every request is authenticated before anything is parsed or stored: a body over
 whose `serviceurl` claim is not the activity's serviceUrl 401. An activity seen before (Teams
 retries when our answer is slow) is answered 200 once more and not handled again.
 
+TEAMS_PLAYGROUND=1 (Microsoft 365 Agents Playground on this machine, which signs nothing) swaps
+the token check for `PlaygroundAuth`: only from this machine, not through a proxy, and only for
+activities whose serviceUrl is on this machine; bot/settings.py refuses it with credentials or
+on a public address.
+
 Imported only when Teams is configured: the SDK (pydantic, FastAPI) costs memory.
 """
 
@@ -28,6 +33,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -40,7 +46,7 @@ with warnings.catch_warnings():
     from microsoft_teams.apps.auth.token_validator import JwtValidationOptions, TokenValidator
 
 from bot.server import MAX_BODY_BYTES, ReplayGuard, WSGIApp
-from bot.settings import TeamsSettings
+from bot.settings import TeamsSettings, is_loopback
 from handlers.teams import Activity, handle_activity, shape_problem
 from handlers.teams.connector import Connector, TokenSource, make_http_client
 
@@ -117,6 +123,45 @@ class InboundAuth:
         return claims
 
 
+# Headers a reverse proxy adds: a request through one came from elsewhere, whatever its address.
+FORWARDED_HEADERS = ("HTTP_FORWARDED", "HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP")
+
+
+class PlaygroundAuth:
+    """TEAMS_PLAYGROUND=1: the Agents Playground sends no token (there is no registration to
+    sign for), so what stands in for it is where the request comes from and where the bot would
+    answer: this machine, directly, both ways."""
+
+    def __init__(self) -> None:
+        log.warning(
+            "TEAMS_PLAYGROUND=1: /api/messages takes UNSIGNED requests from this machine; "
+            "anyone who can run a program here can act as any Teams member. For trying the "
+            "bot with Microsoft 365 Agents Playground on a trial database only."
+        )
+
+    def check(self, environ: dict[str, Any], service_url: str | None) -> None:
+        """Raises jwt.InvalidTokenError (refuse) unless the request is the playground's."""
+        if not is_loopback(str(environ.get("REMOTE_ADDR", ""))):
+            raise jwt.InvalidTokenError("playground: not from this machine")
+        if any(environ.get(name) for name in FORWARDED_HEADERS):
+            raise jwt.InvalidTokenError("playground: came through a proxy")
+        if not is_loopback(urlsplit(service_url or "").hostname or ""):
+            raise jwt.InvalidTokenError("playground: serviceUrl not on this machine")
+
+
+class PlaygroundTokens(TokenSource):
+    """The playground's connector asks for no token: a placeholder, never a login."""
+
+    def __init__(self) -> None:
+        pass
+
+    def token(self) -> str:
+        return "playground"
+
+    def forget(self) -> None:
+        pass
+
+
 def activity_key(activity: Activity) -> str:
     """What makes an activity the same one again (Teams' retry): its id in its conversation."""
     raw = f"{activity['conversation']['id']}\n{activity.get('id') or ''}"
@@ -157,15 +202,21 @@ def _parse(body: bytes) -> Any:
         return None
 
 
-def authenticate(auth: InboundAuth, authorization: str, body: bytes) -> tuple[str, str]:
-    """("", "") when the request is Microsoft's, for us, for the activity's serviceUrl; else
-    the status to answer and why (for the log)."""
+def authenticate(
+    auth: InboundAuth | PlaygroundAuth, environ: dict[str, Any], body: bytes
+) -> tuple[str, str]:
+    """("", "") when the request is Microsoft's, for us, for the activity's serviceUrl (or, in
+    playground mode, the local playground's); else the status to answer and why (for the log)."""
     data = _parse(body)
     service_url = data.get("serviceUrl") if isinstance(data, dict) else None
+    service_url = service_url if isinstance(service_url, str) else None
     try:
-        # Without a serviceUrl in the body there is nothing to match: the token is still
-        # checked in full, and the shape check then refuses the body.
-        auth.check(authorization, service_url if isinstance(service_url, str) else None)
+        if isinstance(auth, PlaygroundAuth):
+            auth.check(environ, service_url)
+        else:
+            # Without a serviceUrl in the body there is nothing to match: the token is still
+            # checked in full, and the shape check then refuses the body.
+            auth.check(environ.get("HTTP_AUTHORIZATION", ""), service_url)
     except jwt.InvalidTokenError as exc:
         # Only the kind: the message may quote the token's claims, which the sender chose.
         return "401 Unauthorized", type(exc).__name__
@@ -179,7 +230,7 @@ def make_teams_endpoint(
     *,
     session_factory: sessionmaker[Session],
     connector: Connector,
-    auth: InboundAuth,
+    auth: InboundAuth | PlaygroundAuth,
     replay_guard: ReplayGuard | None,
     clock: Callable[[], datetime],
 ) -> WSGIApp:
@@ -193,7 +244,7 @@ def make_teams_endpoint(
         if body is None:
             log.warning("refused a Teams request from %s over %s bytes", peer, MAX_BODY_BYTES)
             return _answer(start_response, "413 Payload Too Large", b'{"error":"too large"}')
-        status, why = authenticate(auth, environ.get("HTTP_AUTHORIZATION", ""), body)
+        status, why = authenticate(auth, environ, body)
         if status:
             # One line, never the body or the token: whoever sent it controls them.
             log.info("refused a Teams request from %s (%s): %s", peer, status[:3], why)
@@ -224,6 +275,8 @@ def make_teams_endpoint(
 
 def make_connector(teams: TeamsSettings, http: httpx.Client | None = None) -> Connector:
     http = http or make_http_client()
+    if teams.playground:
+        return Connector(PlaygroundTokens(), http)
     tokens = TokenSource(
         token_url=teams.login_url, app_id=teams.app_id, app_password=teams.app_password, http=http
     )
@@ -243,7 +296,7 @@ def teams_endpoint(
     return make_teams_endpoint(
         session_factory=session_factory,
         connector=connector or make_connector(teams, http),
-        auth=InboundAuth(teams, http),
+        auth=PlaygroundAuth() if teams.playground else InboundAuth(teams, http),
         replay_guard=replay_guard,
         clock=clock,
     )
