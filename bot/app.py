@@ -117,6 +117,9 @@ def create_app(
         client=make_web_client(settings),
         listener_executor=executor,
         signing_secret=settings.slack_signing_secret or "",
+        # Every HTTP request is verified once, by the gate in bot/server.py, before Bolt sees
+        # it (the same v0 signature and age check, and more); Socket Mode is not signed.
+        request_verification_enabled=False,
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
