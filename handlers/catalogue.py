@@ -396,6 +396,8 @@ def person(lang: str, who: Person) -> Mrkdwn:
     name = _SURFACE.get()
     if name == "slack" and who.slack_id is not None:
         return mention(who.slack_id)
+    if not who.name:  # someone the bot does not know: no id shown, whatever was sent
+        return t(lang, "people.unknown")
     shown = escape(who.name)
     if name == "slack":  # mrkdwn has no escape for `*`: such a name is shown without bold
         return shown if "*" in who.name else Mrkdwn(f"*{shown}*")

@@ -32,7 +32,7 @@ from handlers.render import (
 )
 from handlers.replies import open_form, open_view_lazy, reply_ephemeral
 from models.network import Member, Role
-from models.people import person_of
+from models.people import member_ref, person_of
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
@@ -209,7 +209,7 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> Fo
             Choice(
                 SparringField.RECEIVERS,
                 t(lang, "sparring.modal.receivers"),
-                [Option(m.slack_user_id, m.name) for m in members if m.slack_user_id],
+                [Option(member_ref(m), m.name) for m in members],
                 multi=True,
                 optional=True,
                 search_action=Field.MEMBER_SEARCH,

@@ -148,7 +148,7 @@ def test_spread_from_an_example_and_status_history(session: Session, network: Ne
         data=SpreadInput(
             solution="",
             example_id=example.id,
-            source_slack_id=None,
+            source_ref=None,
             meeting_id=meeting1.id,
             status="planned",
             effect="",
@@ -181,9 +181,9 @@ def test_spread_from_an_example_and_status_history(session: Session, network: Ne
         (dict(solution=""), "spread.error.empty", "spread_solution"),
         (dict(status="maybe"), "spread.error.unknown_status", "spread_status"),
         (dict(status=None), "spread.error.unknown_status", "spread_status"),
-        (dict(source_slack_id=ANNA), "spread.error.self", "spread_source"),
-        (dict(source_slack_id=FACILITATOR), "spread.error.not_member", "spread_source"),
-        (dict(source_slack_id="U0NOBODY00"), "spread.error.not_member", "spread_source"),
+        (dict(source_ref=ANNA), "spread.error.self", "spread_source"),
+        (dict(source_ref=FACILITATOR), "spread.error.not_member", "spread_source"),
+        (dict(source_ref="U0NOBODY00"), "spread.error.not_member", "spread_source"),
         (dict(example_id=99999), "spread.error.unknown_example", "spread_example"),
     ],
 )
@@ -194,7 +194,7 @@ def test_spread_errors_store_nothing(
     values: dict[str, object] = {
         "solution": "Borgerpanel",
         "example_id": None,
-        "source_slack_id": BO,
+        "source_ref": BO,
         "meeting_id": None,
         "status": "planned",
         "effect": "",
