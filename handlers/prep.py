@@ -30,7 +30,7 @@ from handlers.replies import answer_command, open_form
 from handlers.replies import open_view_lazy as open_view
 from models.errors import FieldErrors, InputError
 from models.network import Meeting, Member
-from models.people import member_ref
+from models.people import member_ref, refs_of
 from models.prep import (
     MAX_TEXT,
     MAX_TITLE,
@@ -105,11 +105,17 @@ def member_label(member: Member) -> str:
     return f"{member.name} ({member.organisation})" if member.organisation else member.name
 
 
+def person_option(member: Member, label: str) -> Option:
+    """A member in a picker, by the value that names them on every platform; a form opened
+    before pickers did so sends their Slack id, which picks them too."""
+    return Option(member_ref(member), label, also=tuple(refs_of(member)[1:]))
+
+
 def _person_input(
     lang: str, name: str, label: str, members: list[Member], chosen: Member | None
 ) -> Choice:
     # Only members of the network are offered; past a platform's cap on a drop-down, searched.
-    options = [Option(member_ref(m), member_label(m)) for m in members]
+    options = [person_option(m, member_label(m)) for m in members]
     return Choice(
         name,
         label,

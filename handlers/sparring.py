@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
-from handlers.conversation import Choice, DateInput, Form, FormPart, Option, TextInput
+from handlers.conversation import Choice, DateInput, Form, FormPart, TextInput
 from handlers.forms import Submitted, info_form, submit_form
 from handlers.ids import Action, Block, Callback, Field, SparringField
 from handlers.parsing import (
@@ -23,6 +23,7 @@ from handlers.parsing import (
     split_subcommand,
     unescape_slack,
 )
+from handlers.prep import person_option
 from handlers.render import (
     NOTE_PREVIEW,
     dispute_parts,
@@ -32,7 +33,7 @@ from handlers.render import (
 )
 from handlers.replies import open_form, open_view_lazy, reply_ephemeral
 from models.network import Member, Role
-from models.people import member_ref, person_of
+from models.people import person_of
 from models.prep import network_members
 from models.sparring import (
     MAX_NOTE_LENGTH,
@@ -209,7 +210,7 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> Fo
             Choice(
                 SparringField.RECEIVERS,
                 t(lang, "sparring.modal.receivers"),
-                [Option(member_ref(m), m.name) for m in members],
+                [person_option(m, m.name) for m in members],
                 multi=True,
                 optional=True,
                 search_action=Field.MEMBER_SEARCH,

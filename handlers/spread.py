@@ -21,10 +21,11 @@ from handlers.conversation import Choice, Form, FormPart, Option, Paragraph, Tex
 from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
+from handlers.prep import person_option
 from handlers.replies import answer_command, open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
 from models.network import Meeting, Member
-from models.people import member_ref, person_of
+from models.people import person_of
 from models.prep import PrepExample, network_members
 from models.spread import (
     MAX_TEXT,
@@ -84,7 +85,7 @@ def example_options(examples: list[PrepExample], members: list[Member]) -> list[
 
 
 def member_options(members: list[Member]) -> list[Option]:
-    return [Option(member_ref(m), m.name) for m in members]
+    return [person_option(m, m.name) for m in members]
 
 
 def _meeting_options(lang: str, held: list[Meeting]) -> list[Option]:
