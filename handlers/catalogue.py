@@ -405,8 +405,11 @@ def person(lang: str, who: Person) -> Mrkdwn:
 
 
 def name_of(lang: str, who: Person) -> Mrkdwn:
-    """A person's name as plain text (escaped); an erased person as "an erased member"."""
-    return t(lang, "network.forget.erased_person") if who.erased else escape(who.name)
+    """A person's name as plain text (escaped); an erased person as "an erased member",
+    someone the bot does not know as "the person picked"."""
+    if who.erased or not who.name:
+        return t(lang, "network.forget.erased_person" if who.erased else "people.unknown")
+    return escape(who.name)
 
 
 def escape_naming(lang: str, text: str, people: Iterable[Person]) -> Mrkdwn:
