@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 from models.errors import InputError
 from models.followup import followups_in_period, log_followup, update_followup
 from models.history import ChangeRecord
-from models.network import Network, period_for
+from models.network import Network, Platform, period_for
+from models.people import Person, member_ref
 from models.prep import ExampleInput, ExampleSource, save_examples, upcoming_meeting
 from models.spread import (
     SpreadInput,
@@ -205,6 +206,20 @@ def test_spread_errors_store_nothing(
     assert (err.value.key, err.value.params["field"]) == (key, field)
     session.rollback()
     assert spread_actions(session=session, member=anna) == []
+
+
+def test_spread_source_by_member_reference(session: Session, network: Network) -> None:
+    """The source is picked platform-neutrally (a member on Teams only too); a value naming
+    nobody is refused without naming anyone."""
+    anna, bo = person(session, ANNA), person(session, BO)
+    bo.set_identity(Platform.SLACK, None)
+    with pytest.raises(InputError) as err:
+        data = SpreadInput("Borgerpanel", None, "member:0", None, "planned", "")
+        log_spread(session=session, member=anna, now=SEASON_NOW, data=data)
+    assert err.value.params["users"] == [Person(name="")]
+    data = SpreadInput("Borgerpanel", None, member_ref(bo), None, "planned", "")
+    row = log_spread(session=session, member=anna, now=SEASON_NOW, data=data)
+    assert row.source_member_id == bo.id
 
 
 def test_spread_meeting_must_have_been_held(session: Session, network: Network) -> None:
