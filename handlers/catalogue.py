@@ -396,6 +396,8 @@ def person(lang: str, who: Person) -> Mrkdwn:
     name = _SURFACE.get()
     if name == "slack" and who.slack_id is not None:
         return mention(who.slack_id)
+    if not who.name:  # someone the bot does not know: no id shown, whatever was sent
+        return t(lang, "people.unknown")
     shown = escape(who.name)
     if name == "slack":  # mrkdwn has no escape for `*`: such a name is shown without bold
         return shown if "*" in who.name else Mrkdwn(f"*{shown}*")
@@ -403,8 +405,11 @@ def person(lang: str, who: Person) -> Mrkdwn:
 
 
 def name_of(lang: str, who: Person) -> Mrkdwn:
-    """A person's name as plain text (escaped); an erased person as "an erased member"."""
-    return t(lang, "network.forget.erased_person") if who.erased else escape(who.name)
+    """A person's name as plain text (escaped); an erased person as "an erased member",
+    someone the bot does not know as "the person picked"."""
+    if who.erased or not who.name:
+        return t(lang, "network.forget.erased_person" if who.erased else "people.unknown")
+    return escape(who.name)
 
 
 def escape_naming(lang: str, text: str, people: Iterable[Person]) -> Mrkdwn:

@@ -104,6 +104,7 @@ class Message:
 class Option:
     value: str
     label: str
+    also: tuple[str, ...] = ()  # values that pick it too (a form opened before values changed)
 
 
 @dataclass(frozen=True, slots=True)

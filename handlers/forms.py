@@ -18,10 +18,11 @@ from slack_bolt import Ack
 
 from handlers import slack_render
 from handlers.blocks import element_state
-from handlers.catalogue import plain_text, t
+from handlers.catalogue import format_list, name_of, plain_text, t
 from handlers.context import RequestScope
 from handlers.conversation import Choice, DateInput, Form, Input, Paragraph
 from models.errors import FieldErrors, InputError
+from models.people import Person
 
 T = TypeVar("T")
 Problems = dict[str | None, tuple[str, dict[str, Any]]]
@@ -188,6 +189,23 @@ def field_errors(
     return errors
 
 
+def named_plainly(lang: str, problems: Problems) -> Problems:
+    """`problems` with the people they name by name: Slack shows a form's errors as plain
+    text, where a mention would show as its `<@U…>` markup."""
+
+    def plainly(value: Any) -> Any:
+        if isinstance(value, Person):
+            return name_of(lang, value)
+        if isinstance(value, list) and any(isinstance(v, Person) for v in value):
+            return format_list(lang, [plainly(v) for v in value])
+        return value
+
+    return {
+        name: (key, {k: plainly(v) for k, v in params.items()})
+        for name, (key, params) in problems.items()
+    }
+
+
 def reject(ack: Ack, lang: str, field: str, key: str, **params: Any) -> None:
     """Answer a submission with one error on `field`; the modal keeps what was typed."""
     ack(response_action="errors", errors=field_errors(lang, {field: (key, params)}, [field], field))
@@ -210,7 +228,7 @@ def submit_form(
         saved = save()
     except (InputError, FieldErrors) as error:
         scope.db.rollback()
-        problems = problems_of(error, field_of_key or {})
+        problems = named_plainly(lang, problems_of(error, field_of_key or {}))
         ack(
             response_action="errors",
             errors=field_errors(lang, problems, form.fields, default_field),

@@ -18,7 +18,7 @@ from typing import Any
 from handlers.catalogue import Mrkdwn, escape
 from models.base import clean_text
 from models.errors import InputError
-from models.sparring import MEMBER_REF_PREFIX
+from models.people import MEMBER_REF_PREFIX
 
 _WORD_END = r"(?![a-zæøå])"
 _TOKEN_END = r"(?=$|[\s,;])"

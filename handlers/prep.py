@@ -30,6 +30,7 @@ from handlers.replies import answer_command, open_form
 from handlers.replies import open_view_lazy as open_view
 from models.errors import FieldErrors, InputError
 from models.network import Meeting, Member
+from models.people import member_ref, refs_of
 from models.prep import (
     MAX_TEXT,
     MAX_TITLE,
@@ -104,17 +105,22 @@ def member_label(member: Member) -> str:
     return f"{member.name} ({member.organisation})" if member.organisation else member.name
 
 
+def person_option(member: Member, label: str) -> Option:
+    """A member in a picker, by the value that names them on every platform; a form opened
+    before pickers did so sends their Slack id, which picks them too."""
+    return Option(member_ref(member), label, also=tuple(refs_of(member)[1:]))
+
+
 def _person_input(
     lang: str, name: str, label: str, members: list[Member], chosen: Member | None
 ) -> Choice:
     # Only members of the network are offered; past a platform's cap on a drop-down, searched.
-    options = [Option(m.slack_user_id, member_label(m)) for m in members if m.slack_user_id]
-    picked = chosen.slack_user_id if chosen else None
+    options = [person_option(m, member_label(m)) for m in members]
     return Choice(
         name,
         label,
         options,
-        chosen=[o.value for o in options if o.value == picked],
+        chosen=[member_ref(chosen)] if chosen in members else [],
         optional=True,
         placeholder=t(lang, "prep.p2.pick"),
         search_action=Field.MEMBER_SEARCH,
@@ -341,8 +347,8 @@ def read_questions(form: Submitted) -> list[QuestionInput]:
         QuestionInput(
             position=p,
             text=form.text(question_field(p, QuestionField.TEXT)),
-            primary_slack_id=form.choice(question_field(p, QuestionField.PRIMARY)),
-            secondary_slack_id=form.choice(question_field(p, QuestionField.SECONDARY)),
+            primary_ref=form.choice(question_field(p, QuestionField.PRIMARY)),
+            secondary_ref=form.choice(question_field(p, QuestionField.SECONDARY)),
         )
         for p in range(1, QUESTIONS_PER_MEETING + 1)
         if question_field(p, QuestionField.TEXT) in form

@@ -7,9 +7,8 @@ from handlers.catalogue import Mrkdwn, escape_naming, format_date, markup_join, 
 from handlers.ids import Action, Block
 from handlers.parsing import member_reference
 from models.network import Member, Period
-from models.people import person_of
+from models.people import MEMBER_REF_PREFIX, person_of
 from models.sparring import (
-    MEMBER_REF_PREFIX,
     PeriodTotal,
     SparringEntry,
     SparringReceiver,

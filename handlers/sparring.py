@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
-from handlers.conversation import Choice, DateInput, Form, FormPart, Option, TextInput
+from handlers.conversation import Choice, DateInput, Form, FormPart, TextInput
 from handlers.forms import Submitted, info_form, submit_form
 from handlers.ids import Action, Block, Callback, Field, SparringField
 from handlers.parsing import (
@@ -24,6 +24,7 @@ from handlers.parsing import (
     split_subcommand,
     unescape_slack,
 )
+from handlers.prep import person_option
 from handlers.render import (
     NOTE_PREVIEW,
     dispute_parts,
@@ -238,7 +239,7 @@ def build_sparring_modal(lang: str, *, today: date, members: list[Member]) -> Fo
             Choice(
                 SparringField.RECEIVERS,
                 t(lang, "sparring.modal.receivers"),
-                [Option(m.slack_user_id, m.name) for m in members if m.slack_user_id],
+                [person_option(m, m.name) for m in members],
                 multi=True,
                 optional=True,
                 search_action=Field.MEMBER_SEARCH,

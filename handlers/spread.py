@@ -21,6 +21,7 @@ from handlers.conversation import Choice, Form, FormPart, Option, Paragraph, Tex
 from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
+from handlers.prep import person_option
 from handlers.replies import answer_command, open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
 from models.network import Meeting, Member
@@ -84,7 +85,7 @@ def example_options(examples: list[PrepExample], members: list[Member]) -> list[
 
 
 def member_options(members: list[Member]) -> list[Option]:
-    return [Option(m.slack_user_id, m.name) for m in members if m.slack_user_id]
+    return [person_option(m, m.name) for m in members]
 
 
 def _meeting_options(lang: str, held: list[Meeting]) -> list[Option]:
@@ -328,7 +329,7 @@ def submit_spread(*, session: Session, member: Member, now: datetime, form: Subm
     data = SpreadInput(
         solution=form.text(SpreadField.SOLUTION),
         example_id=int(example) if example else None,
-        source_slack_id=form.choice(SpreadField.SOURCE),
+        source_ref=form.choice(SpreadField.SOURCE),
         meeting_id=int(meeting) if meeting else None,
         status=form.choice(SpreadField.STATUS),
         effect=form.text(SpreadField.EFFECT),

@@ -534,7 +534,7 @@ def _choice_value(field: c.Choice, raw: Any) -> FieldValue:
     """The chosen values the form offered (in its order): a list for a multi-select, a bool
     for a lone checkbox, else one value or None."""
     picked = set(str(raw or "").split(",")) if field.multi else {str(raw or "")}
-    chosen = [o.value for o in field.options if o.value in picked]
+    chosen = [o.value for o in field.options if picked & {o.value, *o.also}]
     if field.multi and field.expanded and len(field.options) == 1:
         return bool(chosen)
     if field.multi:

@@ -23,6 +23,7 @@ from models.network import (
     reached_as,
 )
 from models.nudges import Nudge, NudgeKind, NudgeStatus, enqueue_notice
+from models.people import Person, person_of
 
 # What members are told about when it changes; theme and host changes are not news to them.
 NOTIFIED_FIELDS = ("starts_at", "ends_at", "place")
@@ -85,16 +86,25 @@ def _joining_member(
     if existing is not None and existing.role is not Role.MEMBER:
         raise InputError("network.error.not_a_member_role")
     if existing is not None and existing.active:
-        raise InputError("network.error.already_member", users=[external_id])
-    if members_elsewhere(
+        raise InputError("network.error.already_member", users=[person_of(existing)])
+    elsewhere = members_elsewhere(
         session,
         slack_user_ids=[external_id],
         network_id=network.id,
         season_start=network.season_start,
         season_end=network.season_end,
         platform=platform,
-    ):
-        raise InputError("network.error.member_elsewhere", users=[external_id])
+    )
+    if elsewhere:
+        there = session.scalars(
+            select(Member).where(
+                Member.network_id == elsewhere[external_id].id,
+                reached_as(platform, [external_id]),
+            )
+        ).first()
+        slack_id = external_id if platform is Platform.SLACK else None
+        person = person_of(there) if there else Person(name="", slack_id=slack_id)
+        raise InputError("network.error.member_elsewhere", users=[person])
     return existing
 
 

@@ -7,7 +7,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import cast
 
 from sqlalchemy import (
     CheckConstraint,
@@ -23,6 +23,7 @@ from models.base import STABLE_IDS, Base, enum_column, utc_now
 from models.errors import FieldErrors, InputError
 from models.history import apply_changes, delete_with_history
 from models.network import Meeting, Member, Role
+from models.people import person_named, refs_of
 
 QUESTIONS_PER_MEETING = 3
 QUESTION_FIELDS = ["text", "primary_id", "secondary_id"]
@@ -177,8 +178,8 @@ class PrepStatus:
 class QuestionInput:
     position: int
     text: str
-    primary_slack_id: str | None
-    secondary_slack_id: str | None
+    primary_ref: str | None  # whom a picker names: "member:<id>" (an old form: a Slack id)
+    secondary_ref: str | None
 
 
 @dataclass(frozen=True)
@@ -304,24 +305,24 @@ def _question_person(
     errors: FieldErrors,
     position: int,
     role: QuestionField,
-    slack_id: str | None,
+    ref: str | None,
     text: str,
     member: Member,
-    wanted: Mapping[Any, Member],  # by Slack id
+    wanted: Mapping[str, Member],  # by every ref that names them (`refs_of`)
 ) -> Member | None:
     """The member a question's `role` names, or None (with the error when one is due)."""
     name = question_field(position, role)
-    if not slack_id:
+    if not ref:
         if text:
             errors.add(name, f"prep.error.{role}_missing")
         return None
-    if slack_id == member.slack_user_id:
+    if ref in refs_of(member):
         errors.add(name, "prep.error.self")
         return None
-    if slack_id not in wanted:
-        errors.add(name, "prep.error.not_member", users=[slack_id])
+    if ref not in wanted:
+        errors.add(name, "prep.error.not_member", users=[ref])
         return None
-    return wanted[slack_id]
+    return wanted[ref]
 
 
 def save_questions(
@@ -374,7 +375,7 @@ def _checked_questions(
     every field in error."""
     errors = FieldErrors()
     wanted = {
-        m.slack_user_id: m
+        ref: m
         for m in session.scalars(
             select(Member).where(
                 Member.network_id == member.network_id,
@@ -382,30 +383,41 @@ def _checked_questions(
                 Member.active.is_(True),
             )
         )
+        for ref in refs_of(m)
     }
     rows: dict[int, tuple[str, Member, Member]] = {}
     for q in questions:
         text = _check_text(errors, question_field(q.position, QuestionField.TEXT), q.text)
         primary, secondary = (
-            _question_person(errors, q.position, role, slack_id, text, member, wanted)
-            for role, slack_id in (
-                (QuestionField.PRIMARY, q.primary_slack_id),
-                (QuestionField.SECONDARY, q.secondary_slack_id),
+            _question_person(errors, q.position, role, ref, text, member, wanted)
+            for role, ref in (
+                (QuestionField.PRIMARY, q.primary_ref),
+                (QuestionField.SECONDARY, q.secondary_ref),
             )
         )
         if primary is not None and primary is secondary:
             errors.add(
                 question_field(q.position, QuestionField.SECONDARY), "prep.error.same_person"
             )
-        if not text and (q.primary_slack_id or q.secondary_slack_id):
+        if not text and (q.primary_ref or q.secondary_ref):
             errors.add(
                 question_field(q.position, QuestionField.TEXT), "prep.error.question_missing"
             )
         if text and primary is not None and secondary is not None:
             rows[q.position] = (text, primary, secondary)
     if errors.errors:
-        raise errors
+        raise _named(session, member, errors)
     return rows
+
+
+def _named(session: Session, member: Member, errors: FieldErrors) -> FieldErrors:
+    """`errors` with whom a "not a member" names as a person (see `person_named`)."""
+    for name, (key, params) in errors.errors.items():
+        if key == "prep.error.not_member":
+            refs = cast("list[str]", params["users"])
+            users = [person_named(session, member.network_id, ref) for ref in refs]
+            errors.errors[name] = (key, {**params, "users": users})
+    return errors
 
 
 def _store_question(

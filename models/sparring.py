@@ -17,7 +17,6 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
-    or_,
     select,
 )
 from sqlalchemy.orm import (
@@ -33,8 +32,9 @@ from models.base import Base, utc_now
 from models.db import as_loaded, core_connection, core_write_connection
 from models.errors import InputError
 from models.history import apply_changes
-from models.network import Member, Period, Platform, Role, period_for, reached_as
+from models.network import Member, Period, Role, period_for
 from models.nudges import NudgeKind, enqueue_notice
+from models.people import person_named, ref_criteria, refs_of
 
 MAX_MINUTES_PER_ENTRY = 12 * 60
 MAX_NOTE_LENGTH = 2000
@@ -166,42 +166,27 @@ def _period_or_error(member: Member, day: date) -> Period:
     return period
 
 
-# A receiver given by member id (a surface that resolved the person itself: Teams' mentions)
-# rather than by Slack user id: "member:42".
-MEMBER_REF_PREFIX = "member:"
-
-
-def _receiver_criteria(refs: list[str]) -> ColumnElement[bool]:
-    slack_ids = [r for r in refs if not r.startswith(MEMBER_REF_PREFIX)]
-    member_ids = [int(r.removeprefix(MEMBER_REF_PREFIX)) for r in refs if r not in slack_ids]
-    criteria = [reached_as(Platform.SLACK, slack_ids)] if slack_ids else []
-    if member_ids:
-        criteria.append(Member.id.in_(member_ids))
-    return criteria[0] if len(criteria) == 1 else or_(*criteria)
-
-
 def _resolve_receivers(session: Session, giver: Member, refs: list[str]) -> list[Member]:
     """The members `refs` name (Slack user ids or "member:<id>"), in order."""
     unique_ids = list(dict.fromkeys(refs))
     if not unique_ids:  # first: the giver's own id may cost a query to read
         return []
-    if f"{MEMBER_REF_PREFIX}{giver.id}" in unique_ids or giver.slack_user_id in unique_ids:
+    if set(refs_of(giver)) & set(unique_ids):
         raise InputError("sparring.error.self_receiver")
     found: dict[str, Member] = {}
     for m in session.scalars(
         select(Member).where(
             Member.network_id == giver.network_id,
-            _receiver_criteria(unique_ids),
+            ref_criteria(unique_ids),
             Member.role == Role.MEMBER,
             Member.active.is_(True),
         )
     ):
-        found[f"{MEMBER_REF_PREFIX}{m.id}"] = m
-        if m.slack_user_id:
-            found[m.slack_user_id] = m
+        found.update(dict.fromkeys(refs_of(m), m))
     missing = [ref for ref in unique_ids if ref not in found]
     if missing:
-        raise InputError("sparring.error.not_members", users=missing)
+        users = [person_named(session, giver.network_id, ref) for ref in missing]
+        raise InputError("sparring.error.not_members", users=users)
     # One person may be named both ways (a Slack mention and a member reference): once.
     return list({m.id: m for m in (found[ref] for ref in unique_ids)}.values())
 

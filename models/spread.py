@@ -12,8 +12,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import STABLE_IDS, Base, enum_column, utc_now
 from models.errors import InputError
 from models.history import apply_changes
-from models.network import Meeting, Member, Platform, Role, reached_as
+from models.network import Meeting, Member, Role
 from models.nudges import NudgeKind, enqueue_notice
+from models.people import person_named, ref_criteria
 from models.prep import PrepExample
 
 MAX_TEXT = 2000
@@ -67,7 +68,7 @@ class SpreadAction(Base):
 class SpreadInput:
     solution: str
     example_id: int | None
-    source_slack_id: str | None
+    source_ref: str | None  # whom a picker names: "member:<id>" (an old form: a Slack id)
     meeting_id: int | None
     status: str | None
     effect: str
@@ -135,18 +136,17 @@ def _resolve(
         raise InputError("spread.error.too_long", field=SpreadField.SOLUTION, limit=MAX_TEXT)
     status = _status(data.status)
     source = None
-    if data.source_slack_id:
+    if data.source_ref:
         source = session.scalars(
             select(Member).where(
                 Member.network_id == member.network_id,
-                reached_as(Platform.SLACK, [data.source_slack_id]),
+                ref_criteria([data.source_ref]),
                 Member.role == Role.MEMBER,
             )
         ).first()
         if source is None:
-            raise InputError(
-                "spread.error.not_member", field=SpreadField.SOURCE, users=[data.source_slack_id]
-            )
+            named = person_named(session, member.network_id, data.source_ref)
+            raise InputError("spread.error.not_member", field=SpreadField.SOURCE, users=[named])
         if source.id == member.id:
             raise InputError("spread.error.self", field=SpreadField.SOURCE)
     elif example is not None:

@@ -42,6 +42,7 @@ from handlers.spread import spread_command
 from handlers.teams.connector import Connector
 from models.errors import InputError, TovholderError
 from models.network import Member, Platform, Role, find_people_on
+from models.people import Person
 from models.prep import network_members
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def resolve_mention(session: Session, member: Member, mentioned: Mentioned) -> M
         reference = identity.conversation if identity else None
         if reference and reference.get("user_id") in mentioned.ids:
             return person
-    raise InputError("sparring.error.not_members", users=[mentioned.name])
+    raise InputError("sparring.error.not_members", users=[Person(name=mentioned.name)])
 
 
 def command_text(parts: list[Piece], resolve: Callable[[Mentioned], Member] | None) -> str:

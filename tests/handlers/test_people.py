@@ -16,6 +16,7 @@ from handlers import catalogue, slack_render, teams_render
 from handlers import conversation as c
 from handlers.between import BetweenFacts, render_between_nudge
 from handlers.catalogue import escape_teams, t
+from handlers.forms import field_errors, named_plainly
 from handlers.home import build_stranger_home_view
 from handlers.network.summary import render_unreached
 from handlers.nudges import build_agenda_nudge
@@ -299,3 +300,36 @@ def test_a_slack_id_is_no_markup_off_slack() -> None:
     with catalogue.surface("teams"):
         text = t("en", "sparring.error.not_members", users=["U0NOBODY01"])
         assert "U0NOBODY01" in text and "<@" not in text
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sparring.error.not_members",
+        "spread.error.not_member",
+        "prep.error.not_member",
+        "network.error.already_member",
+        "network.error.member_elsewhere",
+    ],
+)
+def test_person_errors_name_people_on_every_surface(key: str) -> None:
+    """Whom an error names: a mention on Slack when they are on Slack, else their name,
+    escaped; someone the bot does not know by words, never by the value that was sent."""
+    on_teams = Person(name="Bo *B* <!channel>", teams_id="29:1bo")
+    on_slack = Person(name="Anna", slack_id="U0ANNA0001")
+    unknown, unknown_slack_user = Person(name=""), Person(name="", slack_id="U0NOBODY01")
+    people = [on_slack, on_teams, unknown, unknown_slack_user]
+    with catalogue.surface("slack"):
+        text = t("da", key, users=people)
+        assert text.startswith(
+            "<@U0ANNA0001>, Bo *B* &lt;!channel&gt;, Den valgte person og <@U0NOBODY01> "
+        ), text
+    with catalogue.surface("teams"):
+        text = t("da", key, users=people)
+        assert text.startswith(
+            "**Anna**, **Bo \\*B\\* \\<!channel\\>**, Den valgte person og Den valgte person "
+        ), text
+    # A Slack form's errors are plain text, where a mention would show as markup: names.
+    problems = named_plainly("da", {"f": (key, {"users": people})})
+    shown = field_errors("da", problems, ["f"], "f")["f"]
+    assert shown.startswith("Anna, Bo *B* <!channel>, Den valgte person og Den valgte person ")

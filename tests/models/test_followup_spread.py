@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 from models.errors import InputError
 from models.followup import followups_in_period, log_followup, update_followup
 from models.history import ChangeRecord
-from models.network import Network, period_for
+from models.network import Network, Platform, period_for
+from models.people import Person, member_ref
 from models.prep import ExampleInput, ExampleSource, save_examples, upcoming_meeting
 from models.spread import (
     SpreadInput,
@@ -148,7 +149,7 @@ def test_spread_from_an_example_and_status_history(session: Session, network: Ne
         data=SpreadInput(
             solution="",
             example_id=example.id,
-            source_slack_id=None,
+            source_ref=None,
             meeting_id=meeting1.id,
             status="planned",
             effect="",
@@ -181,9 +182,9 @@ def test_spread_from_an_example_and_status_history(session: Session, network: Ne
         (dict(solution=""), "spread.error.empty", "spread_solution"),
         (dict(status="maybe"), "spread.error.unknown_status", "spread_status"),
         (dict(status=None), "spread.error.unknown_status", "spread_status"),
-        (dict(source_slack_id=ANNA), "spread.error.self", "spread_source"),
-        (dict(source_slack_id=FACILITATOR), "spread.error.not_member", "spread_source"),
-        (dict(source_slack_id="U0NOBODY00"), "spread.error.not_member", "spread_source"),
+        (dict(source_ref=ANNA), "spread.error.self", "spread_source"),
+        (dict(source_ref=FACILITATOR), "spread.error.not_member", "spread_source"),
+        (dict(source_ref="U0NOBODY00"), "spread.error.not_member", "spread_source"),
         (dict(example_id=99999), "spread.error.unknown_example", "spread_example"),
     ],
 )
@@ -194,7 +195,7 @@ def test_spread_errors_store_nothing(
     values: dict[str, object] = {
         "solution": "Borgerpanel",
         "example_id": None,
-        "source_slack_id": BO,
+        "source_ref": BO,
         "meeting_id": None,
         "status": "planned",
         "effect": "",
@@ -205,6 +206,20 @@ def test_spread_errors_store_nothing(
     assert (err.value.key, err.value.params["field"]) == (key, field)
     session.rollback()
     assert spread_actions(session=session, member=anna) == []
+
+
+def test_spread_source_by_member_reference(session: Session, network: Network) -> None:
+    """The source is picked platform-neutrally (a member on Teams only too); a value naming
+    nobody is refused without naming anyone."""
+    anna, bo = person(session, ANNA), person(session, BO)
+    bo.set_identity(Platform.SLACK, None)
+    with pytest.raises(InputError) as err:
+        data = SpreadInput("Borgerpanel", None, "member:0", None, "planned", "")
+        log_spread(session=session, member=anna, now=SEASON_NOW, data=data)
+    assert err.value.params["users"] == [Person(name="")]
+    data = SpreadInput("Borgerpanel", None, member_ref(bo), None, "planned", "")
+    row = log_spread(session=session, member=anna, now=SEASON_NOW, data=data)
+    assert row.source_member_id == bo.id
 
 
 def test_spread_meeting_must_have_been_held(session: Session, network: Network) -> None:

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.errors import InputError
-from models.network import Meeting, Network
+from models.network import Meeting, Network, Platform
+from models.people import Person, member_ref, person_of
 from models.prep import (
     ExampleInput,
     ExampleSource,
@@ -88,6 +89,45 @@ def test_question_errors_are_per_field(session: Session, network: Network) -> No
     }
     session.rollback()
     assert prep_status(session=session, member=anna, meeting=m).questions == []
+
+
+def test_questions_name_people_by_member_reference(session: Session, network: Network) -> None:
+    """A picker names members platform-neutrally, so one on Teams only can be asked; an
+    error names whom it refuses as a person, not by the value sent."""
+    anna, bo, m = person(session, ANNA), person(session, BO), meeting2(session)
+    bo.set_identity(Platform.SLACK, None)  # Bo is on Teams only
+    facilitator = person(session, FACILITATOR)
+    with pytest.raises(FieldErrors) as err:
+        save_questions(
+            session=session,
+            member=anna,
+            meeting=m,
+            now=SEASON_NOW,
+            questions=[
+                q(1, "Hvordan?", member_ref(anna), member_ref(facilitator)),
+                q(2, "Hvem?", "member:x", BO),
+            ],
+        )
+    assert err.value.errors == {
+        "p2_q1_primary": ("prep.error.self", {}),
+        "p2_q1_secondary": ("prep.error.not_member", {"users": [person_of(facilitator)]}),
+        "p2_q2_primary": ("prep.error.not_member", {"users": [Person(name="")]}),
+        "p2_q2_secondary": ("prep.error.not_member", {"users": [Person(name="", slack_id=BO)]}),
+    }
+    session.rollback()  # nothing kept, Bo on Slack again: on Teams only once more
+    bo = person(session, BO)
+    bo.set_identity(Platform.SLACK, None)
+    save_questions(
+        session=session,
+        member=anna,
+        meeting=m,
+        now=SEASON_NOW,
+        questions=[q(1, "Hvordan?", member_ref(bo), CAMILLA)],  # new value, and an old one
+    )
+    status = prep_status(session=session, member=anna, meeting=m)
+    assert [(x.primary_id, x.secondary.slack_user_id) for x in status.questions] == [
+        (bo.id, CAMILLA)
+    ]
 
 
 def test_people_without_a_question(session: Session, network: Network) -> None:

@@ -5,14 +5,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.errors import InputError
-from models.network import Network
+from models.network import Network, Platform, Role
+from models.people import Person, person_of
 from models.sparring import (
     SparringEntry,
     log_sparring,
     sparring_status,
     undo_latest_sparring,
 )
-from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, JENS, SEASON_NOW, person
+from tests.conftest import (
+    ANNA,
+    BO,
+    CAMILLA,
+    FACILITATOR,
+    JENS,
+    SEASON_NOW,
+    add_second_network,
+    person,
+)
 
 
 def _log(session: Session, giver: str, minutes: int, **kw: object) -> SparringEntry:
@@ -88,7 +98,38 @@ def test_bad_entries_store_nothing(
 def test_non_member_receivers_are_named(session: Session, network: Network) -> None:
     with pytest.raises(InputError) as err:
         _log(session, ANNA, 60, receiver_ids=[BO, "U0STRANGER", FACILITATOR])
-    assert err.value.params["users"] == ["U0STRANGER", FACILITATOR]
+    # The facilitator is a person of the network (named); the stranger only Slack knows.
+    facilitator = person_of(person(session, FACILITATOR))
+    assert err.value.params["users"] == [Person(name="", slack_id="U0STRANGER"), facilitator]
+
+
+def test_receivers_picked_by_member_reference(session: Session, network: Network) -> None:
+    """A picker names members platform-neutrally ("member:<id>"), so a member on Teams only
+    can be picked; a form opened before that still sends Slack ids."""
+    bo, camilla = person(session, BO), person(session, CAMILLA)
+    bo.set_identity(Platform.SLACK, None)  # Bo is on Teams only
+    entry = _log(session, ANNA, 60, receiver_ids=[f"member:{bo.id}", CAMILLA])
+    assert [r.member_id for r in entry.receivers] == [bo.id, camilla.id]
+    anna = person(session, ANNA)
+    with pytest.raises(InputError) as err:
+        _log(session, ANNA, 60, receiver_ids=[f"member:{anna.id}"])
+    assert err.value.key == "sparring.error.self_receiver"
+
+
+def test_a_reference_to_nobody_names_nobody(session: Session, network: Network) -> None:
+    """A picked value is the sender's to choose: one that names no member of the network
+    (garbage, or someone of another network) is refused without naming anyone."""
+    other = add_second_network(
+        session, key="other", name="Andet", people=[("U0OTHER001", Role.MEMBER, "Olga")], theme="x"
+    )
+    olga = other.people[0]
+    for ref in (f"member:{olga.id}", "member:abc", "member:2147483648", "member:", "member:١"):
+        with pytest.raises(InputError) as err:
+            _log(session, ANNA, 60, receiver_ids=[ref])
+        assert (err.value.key, err.value.params["users"]) == (
+            "sparring.error.not_members",
+            [Person(name="")],
+        )
 
 
 def test_twelve_hours_is_allowed(session: Session, network: Network) -> None:

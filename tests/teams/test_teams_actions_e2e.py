@@ -21,6 +21,7 @@ from handlers.nudges import build_prep_nudge
 from models.attendance import Attendance, AttendanceStatus
 from models.followup import ManagerFollowUp
 from models.nudges import Nudge, NudgeKind
+from models.people import member_ref
 from models.prep import Preparation, PrepQuestion, prep_status, question_field
 from models.prep import QuestionField as Q
 from models.sparring import SparringEntry, SparringReceiver, log_sparring_with_total
@@ -291,9 +292,11 @@ def test_a_picker_searches_the_network_and_says_how_many_more(teams_bot: TeamsBo
         results: list[dict[str, str]] = answer["value"]["results"]
         return results
 
-    assert search(queryText="bo") == [{"title": "Bo Kjær", "value": BO}]
+    with teams_bot.session_factory() as s:
+        anna, bo = (member_ref(person(s, who)) for who in (ANNA, BO))
+    assert search(queryText="bo") == [{"title": "Bo Kjær", "value": bo}]
     everyone = search(queryText="")
-    assert len(everyone) == 9 and ANNA not in {r["value"] for r in everyone}
+    assert len(everyone) == 9 and anna not in {r["value"] for r in everyone}
     paged = search(queryText="", queryOptions={"skip": 0, "top": 3})
     assert paged[:2] == everyone[:2]
     assert paged[2] == {"title": "2 af 9 vist — skriv mere for at finde flere", "value": ""}
