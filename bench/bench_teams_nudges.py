@@ -55,15 +55,19 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 import jobs.nudges as nudges_module  # noqa: E402
 from bench.bench_nudges import FIRST_KICKOFF, build  # noqa: E402
+from bot.app import make_web_client  # noqa: E402
 from bot.teams_server import make_connector  # noqa: E402
 from handlers.teams.connector import make_http_client  # noqa: E402
 from jobs.messenger import Receipt  # noqa: E402
 from jobs.nudges import UNCONFIRMED, run_nudge_pass  # noqa: E402
+from jobs.slack_messenger import SlackMessenger  # noqa: E402
 from jobs.teams_messenger import TeamsMessenger  # noqa: E402
 from models.db import make_engine, make_session_factory, upgrade_schema  # noqa: E402
 from models.network import Identity, Member, Platform  # noqa: E402
 from models.nudges import Nudge, NudgeStatus  # noqa: E402
+from tests.jobs.chaos import nudge_ids_of  # noqa: E402
 from tests.pgtemp import temporary_database  # noqa: E402
+from tests.slack_standin import Reply, SlackStandIn, standin_settings  # noqa: E402
 from tests.teams_standin import TENANT_ID, Fault, TeamsStandIn  # noqa: E402
 
 READ_TIMEOUT_S = 0.5  # the bot's read timeout here (production: longer); a hang outlasts it
@@ -127,17 +131,25 @@ def build_teams(factory: sessionmaker[Session], members: int, service_url: str) 
         s.execute(insert(Identity), rows)
 
 
-class TimedTeamsMessenger(TeamsMessenger):
-    """The real messenger, timing each post (whatever its outcome)."""
+class Timed:
+    """A messenger (Teams' or Slack's, the real one) whose posts are timed, whatever their
+    outcome; everything else is the messenger's own."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.surface = inner.surface
         self.post_seconds: list[float] = []
         self.outcomes: Counter[str] = Counter()
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def route(self, person: Member) -> Timed:
+        return self
+
     def post(self, conversation: str, message: Any, tags: list[int]) -> Receipt:
         start = time.perf_counter()
-        receipt = super().post(conversation, message, tags)
+        receipt = self.inner.post(conversation, message, tags)
         self.post_seconds.append(time.perf_counter() - start)
         self.outcomes[type(receipt).__name__] += 1
         return receipt
@@ -179,7 +191,7 @@ def next_moment(factory: sessionmaker[Session]) -> datetime | None:
         )
 
 
-def drive(factory: sessionmaker[Session], messenger: TeamsMessenger) -> Drive:
+def drive(factory: sessionmaker[Session], messenger: Timed) -> Drive:
     """Passes until nothing is due; between passes the clock moves to the next row's turn."""
     result = Drive()
     now = FIRST_KICKOFF
@@ -194,7 +206,7 @@ def drive(factory: sessionmaker[Session], messenger: TeamsMessenger) -> Drive:
 
 def _passes(
     factory: sessionmaker[Session],
-    messenger: TeamsMessenger,
+    messenger: Timed,
     result: Drive,
     now: datetime,
     waits: SkippedWaits,
@@ -234,68 +246,100 @@ class Tally:
     lost: int
 
 
-def tally(factory: sessionmaker[Session], teams: TeamsStandIn) -> Tally:
-    carried = Counter(
-        nudge_id
-        for m in teams.messages()
-        for nudge_id in m["channelData"]["tovholder"]["nudge_ids"]
-    )
+def tally(factory: sessionmaker[Session], carried: Counter[int], delivered: int) -> Tally:
+    """The outbox against what the platform took (`carried`: nudge id -> messages with it)."""
     with factory() as s:
         rows = s.execute(select(Nudge.id, Nudge.member_id, Nudge.status, Nudge.detail)).all()
     status = Counter(r.status for r in rows)
-    unconfirmed = [r for r in rows if r.status is NudgeStatus.FAILED and r.detail == UNCONFIRMED]
+    unconfirmed = {r.id for r in rows if r.status is NudgeStatus.FAILED and r.detail == UNCONFIRMED}
     return Tally(
         rows=len(rows),
         sent=status[NudgeStatus.SENT],
         failed=status[NudgeStatus.FAILED],
         unconfirmed=len(unconfirmed),
-        unconfirmed_arrived=sum(1 for r in unconfirmed if r.id in carried),
+        unconfirmed_arrived=len(unconfirmed & set(carried)),
         members_reached=len({r.member_id for r in rows if r.id in carried}),
-        delivered=len(teams.messages()),
+        delivered=delivered,
         doubles=sum(1 for n in carried.values() if n > 1),
-        lost=sum(
-            1
-            for r in rows
-            if r.id not in carried
-            and not (r.status is NudgeStatus.FAILED and r.detail == UNCONFIRMED)
-        ),
+        lost=sum(1 for r in rows if r.id not in carried and r.id not in unconfirmed),
     )
 
 
-def run_profile(url: str, members: int, name: str, seed: int) -> None:
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
+def teams_run(factory: sessionmaker[Session], members: int, profile: Profile, seed: int) -> Any:
     teams = TeamsStandIn().start()
     build_teams(factory, members, teams.service_url)
     for kind in ("send", "create"):
-        teams.plan(kind, planned_faults(PROFILES[name], seed))
+        teams.plan(kind, planned_faults(profile, seed))
     settings = teams.settings()
-    messenger = TimedTeamsMessenger(
-        make_connector(settings, make_http_client(read_timeout=READ_TIMEOUT_S)),
-        factory,
-        app_id=settings.app_id,
-        tenant_id=settings.tenant_id,
-        service_url=settings.service_url,
+    messenger = Timed(
+        TeamsMessenger(
+            make_connector(settings, make_http_client(read_timeout=READ_TIMEOUT_S)),
+            factory,
+            app_id=settings.app_id,
+            tenant_id=settings.tenant_id,
+            service_url=settings.service_url,
+        )
     )
     result = drive(factory, messenger)
-    t = tally(factory, teams)
+    carried = Counter(
+        i for m in teams.messages() for i in m["channelData"]["tovholder"]["nudge_ids"]
+    )
+    t = tally(factory, carried, len(teams.messages()))
     opened = sum(1 for s in teams.sent if s.path == "/teams/v3/conversations")
     teams.stop()
+    return messenger, result, t, f"POST /v3/conversations taken {opened}"
+
+
+def slack_reply(fault: Fault) -> Reply:
+    """The Slack stand-in's answer for a Teams fault: the same status (or timeout)."""
+    if fault.hang:
+        return Reply(accept=True, delay=fault.hang)
+    if fault.status == 429:
+        return Reply(429, {"ok": False, "error": "ratelimited"}, fault.headers)
+    return Reply(fault.status, {"ok": False, "error": "internal_error"}, fault.headers)
+
+
+def slack_run(factory: sessionmaker[Session], members: int, profile: Profile, seed: int) -> Any:
+    """The anchor: the same members on Slack, the same faults, against the Slack stand-in."""
+    build(factory, max(1, members // MEMBERS_PER_NETWORK), members)
+    slack = SlackStandIn().start()
+    for method in ("chat.postMessage", "conversations.open"):
+        plan = planned_faults(profile, seed)
+        slack.plan(method, lambda call, plan=plan: (f := plan(call)) and slack_reply(f))
+    client = make_web_client(
+        standin_settings(slack.url, log_level="WARNING"),
+        retry_ambiguous=False,
+        timeout=READ_TIMEOUT_S,
+    )
+    messenger = Timed(SlackMessenger(client))
+    result = drive(factory, messenger)
+    accepted = slack.accepted()
+    carried = Counter(i for m in accepted for i in nudge_ids_of(m))
+    t = tally(factory, carried, len(accepted))
+    looked = len(slack.calls_to("conversations.history"))
+    slack.stop()
+    return messenger, result, t, f"conversations.history calls {looked}"
+
+
+def run_profile(url: str, members: int, name: str, seed: int, platform: str) -> None:
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    run = teams_run if platform == "teams" else slack_run
+    messenger, result, t, extra = run(factory, members, PROFILES[name], seed)
     engine.dispose()
     posts = sorted(messenger.post_seconds)
     p50 = statistics.median(posts) * 1000
     p99 = posts[min(len(posts) - 1, int(len(posts) * 0.99))] * 1000
     print(
-        f"  {name:<13} {t.delivered / result.seconds:>6.0f} msg/s  p50 {p50:5.1f} ms  "
-        f"p99 {p99:6.1f} ms  reached {t.members_reached:>5}/{members}  "
+        f"  {platform:<5} {name:<13} {t.delivered / result.seconds:>4.0f} msg/s  "
+        f"p50 {p50:5.1f} ms  p99 {p99:5.1f} ms  reached {t.members_reached:>4}/{members}  "
         f"rows {t.rows}: sent {t.sent}, failed {t.failed} (unconfirmed {t.unconfirmed}: "
         f"{t.unconfirmed_arrived} arrived, {t.unconfirmed - t.unconfirmed_arrived} not)  "
         f"doubles {t.doubles}  lost {t.lost}"
     )
     print(
-        f"  {'':<13} {result.passes} passes, {result.seconds:.1f} s real, clock moved on "
-        f"{result.clock_moved:.0f} s; posts {dict(messenger.outcomes)}; "
-        f"POST /v3/conversations taken {opened}"
+        f"  {'':<19} {result.passes} passes, {result.seconds:.1f} s real, pass clock moved on "
+        f"{result.clock_moved:.0f} s; posts {dict(messenger.outcomes)}; {extra}"
     )
 
 
@@ -303,6 +347,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--profiles", nargs="+", default=list(PROFILES), choices=list(PROFILES))
+    parser.add_argument("--slack", action="store_true", help="the anchor: also on Slack")
     parser.add_argument("--seed", type=int, default=2015)
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server")
     args = parser.parse_args()
@@ -326,7 +371,9 @@ def main() -> None:
                     f"ideal: {members} rows sent once each, 0 unconfirmed, 0 doubles, 0 lost"
                 )
                 for profile in args.profiles:
-                    run_profile(url, members, profile, args.seed)
+                    run_profile(url, members, profile, args.seed, "teams")
+                    if args.slack:
+                        run_profile(url, members, profile, args.seed, "slack")
 
 
 if __name__ == "__main__":
