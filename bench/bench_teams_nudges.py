@@ -1,7 +1,7 @@
 """Nudges to Teams members through the Teams stand-in: throughput, and none lost or doubled
 when the Bot Connector answers 429s, 5xx and timeouts.
 
-    .venv/bin/python bench/bench_teams_nudges.py [--members 500 2000] [--postgres URL]
+    .venv/bin/python bench/bench_teams_nudges.py [--members 500 2000] [--slack] [--postgres URL]
 
 Builds N members on Teams only (one in five without a stored conversation reference, so the
 bot opens the 1:1 chat with POST /v3/conversations first), and runs the real nudge pass
@@ -23,12 +23,15 @@ pass, which the bench starts with `now` at the first whole minute after the firs
 real time of the passes), p50/p99 of a post, members reached, the outbox (sent, failed,
 unconfirmed), doubles (a nudge id in two delivered activities, from the stand-in's record of
 `channelData.tovholder.nudge_ids`) and lost (a due row neither delivered nor settled
-failed:unconfirmed), beside the ideal: every row sent exactly once.
+failed:unconfirmed), beside the ideal: every row sent exactly once. With --slack, beside
+the anchor too: the same members on Slack only, the same faults (the same statuses, and a
+reply after the client's timeout) from the Slack stand-in, the real SlackMessenger.
 
 Teams cannot show a bot what it posted, so an ambiguous post is never sent again: its row is
 settled failed:unconfirmed (README, "Exactly once on Teams"). The unconfirmed count is
 therefore the ambiguous posts, split into those the stand-in did take (the member has it) and
-those it did not (the member missed it): never a double.
+those it did not (the member missed it): never a double. On Slack the pass looks in the DM
+(conversations.history) before it sends an ambiguous row again, so none is unconfirmed.
 """
 
 from __future__ import annotations
