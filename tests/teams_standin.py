@@ -6,7 +6,7 @@ It plays three parts:
 - the login endpoint (OAuth2 client credentials) that gives the bot its own token;
 - the Bot Connector service: POST /v3/conversations, POST/PUT …/activities — recording what
   the bot sent, with faults on request (429 + Retry-After, 500/503, an answer that never comes
-  after the message was taken);
+  after the message was taken), one by one or planned (`plan`, e.g. a share at random);
 - OneDrive's upload session for a file the person accepted (file consent flow): PUT
   /upload/<name> records the bytes (`uploads`), with faults on request ("upload").
 """
@@ -18,6 +18,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -68,6 +69,10 @@ class Fault:
     hang: float = 0.0
 
 
+# Says how to answer the n-th request of a kind (from 1): a fault, or None (as usual).
+FaultPlan = Callable[[int], "Fault | None"]
+
+
 class TeamsStandIn:
     def __init__(self) -> None:
         self.key = new_key()
@@ -78,6 +83,8 @@ class TeamsStandIn:
         self.upload_headers: dict[str, dict[str, str]] = {}
         self.bot_token = ""
         self._faults: dict[str, list[Fault]] = {}
+        self._plans: dict[str, FaultPlan] = {}
+        self._calls: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -122,6 +129,8 @@ class TeamsStandIn:
         with self._lock:
             self.sent.clear()
             self._faults.clear()
+            self._plans.clear()
+            self._calls.clear()
             self.uploads.clear()
             self.upload_headers.clear()
             self.token_requests.clear()
@@ -131,6 +140,12 @@ class TeamsStandIn:
         these."""
         with self._lock:
             self._faults.setdefault(kind, []).extend(faults)
+
+    def plan(self, kind: str, plan: FaultPlan) -> None:
+        """Answer the requests of `kind` as `plan(request number)` says (None: as usual) once
+        no fault from `fail_next` is waiting; e.g. a share of them at random, for a bench."""
+        with self._lock:
+            self._plans[kind] = plan
 
     def upload_url(self, name: str) -> str:
         """Where Teams would let the bot put the file `name` (a OneDrive upload session)."""
@@ -179,8 +194,12 @@ class TeamsStandIn:
 
     def _fault(self, kind: str) -> Fault | None:
         with self._lock:
+            self._calls[kind] = self._calls.get(kind, 0) + 1
             queue = self._faults.get(kind)
-            return queue.pop(0) if queue else None
+            if queue:
+                return queue.pop(0)
+            plan = self._plans.get(kind)
+            return plan(self._calls[kind]) if plan is not None else None
 
     def _token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.token_requests.append(form)
