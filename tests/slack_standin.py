@@ -6,6 +6,7 @@ records each call so tests can read what the bot said, and can be told to answer
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -19,6 +20,8 @@ from bot.settings import Settings
 
 BOT_USER_ID = "UBOT000001"
 TEAM_ID = "T0TEST0001"
+
+_MESSAGE_NUMBERS = itertools.count(1)
 
 
 @dataclass
@@ -65,7 +68,9 @@ def _default_body(
         return {"ok": True, "channel": {"id": dm_channel(str(params.get("users", "X")))}}
     if method == "chat.postMessage":
         channel = str(params.get("channel"))
-        ts = f"{1700000000 + sum(len(v) for v in posted.values())}.000100"
+        # Unique and increasing for the stand-in's life, as Slack's are: a reset of what was
+        # posted must not hand out a ts again (the outbox counts messages by their ts).
+        ts = f"{1700000000 + next(_MESSAGE_NUMBERS)}.000100"
         message = {"type": "message", "ts": ts, "text": params.get("text", "")}
         if params.get("metadata"):
             message["metadata"] = params["metadata"]
