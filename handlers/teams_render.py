@@ -352,6 +352,16 @@ def attachment(card: Card) -> dict[str, Any]:
     return {"contentType": CONTENT_TYPE, "content": card}
 
 
+def message_activity(view: c.Message) -> dict[str, Any]:
+    """A message as one Teams activity: its summary as the notification's plain text and its
+    card(s), in order (more than one only when it outgrows a card)."""
+    return {
+        "type": "message",
+        "summary": plain(view.summary),
+        "attachments": [attachment(card) for card in message_cards(view)],
+    }
+
+
 # --- forms ------------------------------------------------------------------------------------
 
 

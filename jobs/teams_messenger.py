@@ -133,13 +133,7 @@ class TeamsMessenger:
         if reference is None:
             return Refused("no conversation reference")
         activity = {
-            "type": "message",
-            # The notification line; the cards show the message (more than one only when a
-            # single topic outgrows a card: then they come in this one activity, in order).
-            "summary": message.summary,
-            "attachments": [
-                teams_render.attachment(c) for c in teams_render.message_cards(message)
-            ],
+            **teams_render.message_activity(message),
             # Which outbox rows it carries, for whoever reads the transcript (Teams keeps it).
             "channelData": {"tovholder": {"nudge_ids": list(tags)}},
         }

@@ -43,11 +43,7 @@ class Turn:
 
 def reply(connector: Connector, activity: Activity, message: c.Message) -> None:
     """Answer `activity` in its conversation with `message` as card(s)."""
-    answer: dict[str, Any] = {
-        "type": "message",
-        "summary": teams_render.plain(message.summary),
-        "attachments": [teams_render.attachment(x) for x in teams_render.message_cards(message)],
-    }
+    answer = teams_render.message_activity(message)
     if activity.get("id"):
         answer["replyToId"] = activity["id"]
     connector.send(str(activity["serviceUrl"]), str(activity["conversation"]["id"]), answer)

@@ -92,6 +92,7 @@ def test_nudges_reach_a_teams_member_in_a_conversation_opened_for_them(
     messages = teams.messages(chat)
     assert messages and all(m["type"] == "message" and m["summary"] for m in messages)
     for message in messages:  # Adaptive Cards in Teams' Markdown, no Slack markup
+        assert "\\" not in message["summary"] and "**" not in message["summary"]  # plain text
         assert {a["contentType"] for a in message["attachments"]} == {CARD}
         shown = json.dumps([a["content"] for a in message["attachments"]])
         assert "Action.Submit" in shown and "&lt;" not in shown and "<@" not in shown
