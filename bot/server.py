@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
 import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.context import REPLAY_KEYS_HEADER
@@ -117,27 +119,76 @@ def _interaction_problem(payload: dict[str, Any]) -> str | None:
     return None
 
 
-def request_shape_problem(body: str, content_type: str) -> str | None:
-    """Why a signed body is not a request Slack sends (None when it is one): Bolt and the
-    handlers rely on these shapes, so an odd one is answered with an ack, not a traceback."""
-    if "json" in content_type:
+def parse_request(body: str, content_type: str) -> tuple[str | None, dict[str, Any]]:
+    """The body of a signed request as Bolt reads it (a JSON object; a form's fields; an
+    interaction's `payload`), parsed once, and why it is not a request Slack sends (None
+    when it is one): Bolt and the handlers rely on these shapes, so an odd one is answered
+    with an ack, not a traceback.
+
+    Unlike Bolt's own parser, a form is an interaction only when it has a `payload` field:
+    Bolt takes any body containing the word "payload" for one, and a slash command whose
+    text says "payload" reached no listener."""
+    if "json" in content_type or body.startswith("{"):
         try:
             data = json.loads(body)
         except ValueError:
-            return "body is not JSON"
-        return None if isinstance(data, dict) else "JSON body is not an object"
+            return "body is not JSON", {}
+        return (None, data) if isinstance(data, dict) else ("JSON body is not an object", {})
     form = dict(parse_qsl(body, keep_blank_values=True))
     if "payload" in form:
         try:
             payload = json.loads(form["payload"])
         except ValueError:
-            return "payload is not JSON"
+            return "payload is not JSON", {}
         if not isinstance(payload, dict):
-            return "payload is not an object"
-        return _interaction_problem(payload)
+            return "payload is not an object", {}
+        return _interaction_problem(payload), payload
     if "command" in form and not form.get("user_id"):
-        return "command without user_id"
-    return None
+        return "command without user_id", {}
+    return None, form
+
+
+def request_shape_problem(body: str, content_type: str) -> str | None:
+    """Why a signed body is not a request Slack sends (None when it is one)."""
+    return parse_request(body, content_type)[0]
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    """The request's headers by their lower-case names (as Bolt's WSGI adapter reads them)."""
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].lower().replace("_", "-")] = value
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            headers[key.lower().replace("_", "-")] = value
+    return headers
+
+
+def _bolt_request(environ: dict[str, Any], body: dict[str, Any]) -> BoltRequest:
+    """A Bolt request of a body the gate verified and parsed. Bolt calls a request whose body
+    comes parsed "socket mode"; its only other effect is that a lazy listener's copy of the
+    request keeps the parsed body instead of parsing the text again."""
+    return BoltRequest(
+        body=body,
+        query=environ.get("QUERY_STRING", ""),
+        headers=_headers(environ),  # type: ignore[arg-type]
+        mode="socket_mode",
+    )
+
+
+def _respond(response: BoltResponse, start_response: Callable[..., Any]) -> list[bytes]:
+    data = response.body.encode("utf-8")
+    status = HTTPStatus(response.status)
+    headers = [
+        (name, value)
+        for name, values in response.headers.items()
+        if name.lower() != "content-length"
+        for value in values
+    ]
+    start_response(
+        f"{status.value} {status.phrase}", [*headers, ("Content-Length", str(len(data)))]
+    )
+    return [data]
 
 
 class ReplayGuard:
@@ -176,29 +227,61 @@ def _answer(
     return [data]
 
 
-def make_wsgi_app(
-    app: App,
-    *,
-    signing_secret: str,
-    replay_guard: ReplayGuard | None = None,
-    health: Callable[[], tuple[bool, str]] | None = None,
-) -> WSGIApp:
-    """`POST /slack/events` for Slack, `GET /healthz` for load balancers and Docker."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+class SlackGate:
+    """`POST /slack/events` for Slack behind the gate, `GET /healthz` for load balancers and
+    Docker; anything else goes to Bolt's own WSGI adapter (which answers 404)."""
 
-    def healthz(start_response: Callable[..., Any]) -> list[bytes]:
-        ok, detail = health() if health is not None else (True, "ok")
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        replay_guard: ReplayGuard | None,
+        health: Callable[[], tuple[bool, str]] | None,
+    ) -> None:
+        self.app = app
+        self.signing_secret = signing_secret
+        self.replay_guard = replay_guard
+        self.health = health
+        self.fallback = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method == "GET":
+            return self.healthz(start_response)
+        if path != EVENTS_PATH or method != "POST":
+            result: Iterable[bytes] = self.fallback(environ, start_response)
+            return result
+        return self.event(environ, start_response)
+
+    def healthz(self, start_response: Callable[..., Any]) -> list[bytes]:
+        ok, detail = self.health() if self.health is not None else (True, "ok")
         status = "200 OK" if ok else "503 Service Unavailable"
         start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
         return [(detail + "\n").encode()]
 
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
-        if path == HEALTH_PATH and method == "GET":
-            return healthz(start_response)
-        if path != EVENTS_PATH or method != "POST":
-            result: Iterable[bytes] = slack(environ, start_response)
-            return result
+    def event(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        """Refuse what is not Slack's, parse the body once, hand it to Bolt with its keys."""
+        body, refusal = self.signed_body(environ)
+        if refusal is not None:
+            status, error = refusal
+            return _answer(start_response, status, {"error": error} if error else None)
+        content_type = environ.get("CONTENT_TYPE", "")
+        problem, parsed = parse_request(body.decode("utf-8"), content_type)
+        if problem is not None:
+            log.warning("acknowledged a signed request Slack would not send (%s)", problem)
+            return _answer(start_response, "200 OK", None)
+        environ.pop(REPLAY_KEYS_ENVIRON, None)  # only the gate says which keys a request has
+        if self.replay_guard is not None:
+            self.replay_guard.purge_if_due()
+            signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+            environ[REPLAY_KEYS_ENVIRON] = json.dumps(replay_keys(signature, body, content_type))
+        return _respond(self.app.dispatch(_bolt_request(environ, parsed)), start_response)
+
+    def signed_body(self, environ: dict[str, Any]) -> tuple[bytes, tuple[str, str] | None]:
+        """The body, or why it is refused (status, error): too large, not signed by Slack,
+        not UTF-8 — before anything is parsed or stored, and without logging the body."""
         peer = environ.get("REMOTE_ADDR", "?")
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -208,14 +291,12 @@ def make_wsgi_app(
             log.warning(
                 "refused a request of %s bytes from %s (limit %s)", length, peer, MAX_BODY_BYTES
             )
-            return _answer(start_response, "413 Payload Too Large", {"error": "too large"})
+            return b"", ("413 Payload Too Large", "too large")
         body = environ["wsgi.input"].read(length) if length else b""
-        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-        signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
         if not signature_is_valid(
-            secret=signing_secret,
-            timestamp=timestamp,
-            signature=signature,
+            secret=self.signing_secret,
+            timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+            signature=environ.get("HTTP_X_SLACK_SIGNATURE", ""),
             body=body,
             now=time.time(),
         ):
@@ -225,26 +306,24 @@ def make_wsgi_app(
                 peer,
                 len(body),
             )
-            return _answer(start_response, "401 Unauthorized", {"error": "invalid request"})
+            return body, ("401 Unauthorized", "invalid request")
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
             log.warning("refused a signed request whose body is not UTF-8 (%s bytes)", len(body))
-            return _answer(start_response, "400 Bad Request", {"error": "body is not UTF-8"})
-        problem = request_shape_problem(body.decode("utf-8"), environ.get("CONTENT_TYPE", ""))
-        if problem is not None:
-            log.warning("acknowledged a signed request Slack would not send (%s)", problem)
-            return _answer(start_response, "200 OK", None)
-        environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        environ.pop(REPLAY_KEYS_ENVIRON, None)  # only the gate says which keys a request has
-        if replay_guard is not None:
-            replay_guard.purge_if_due()
-            keys = replay_keys(signature, body, environ.get("CONTENT_TYPE", ""))
-            environ[REPLAY_KEYS_ENVIRON] = json.dumps(keys)
-        handled: Iterable[bytes] = slack(environ, start_response)
-        return handled
+            return body, ("400 Bad Request", "body is not UTF-8")
+        return body, None
 
-    return wsgi
+
+def make_wsgi_app(
+    app: App,
+    *,
+    signing_secret: str,
+    replay_guard: ReplayGuard | None = None,
+    health: Callable[[], tuple[bool, str]] | None = None,
+) -> WSGIApp:
+    """`POST /slack/events` for Slack, `GET /healthz` for load balancers and Docker."""
+    return SlackGate(app, signing_secret, replay_guard, health)
 
 
 def mount(

@@ -270,7 +270,12 @@ def plural(lang: str, count: int, forms: str) -> str:
 
 def format_minutes(lang: str, minutes: int) -> str:
     """A duration for people: "2 t", "1 t 30 min", "45 min" (Danish) / "2 h", "45 min"."""
-    lang = language(lang)
+    return _format_minutes(language(lang), minutes)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_minutes(lang: str, minutes: int) -> str:
+    # Every sparring reply shows three durations; Babel's number formatting is slow-ish.
     hours, rest = divmod(abs(minutes), 60)
     sign = "-" if minutes < 0 else ""
     h, m = _SLACK[lang]["unit.hours"], _SLACK[lang]["unit.minutes"]

@@ -10,13 +10,21 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.catalogue import DEFAULT_LANGUAGE
 from handlers.parsing import clean_payload
 from models.base import utc_now
 from models.errors import NotAMemberError
-from models.hot_path import HotConnection, Person, Row, person_of_row, pick_person
+from models.hot_path import (
+    HotConnection,
+    Person,
+    Row,
+    hot_connection,
+    person_of_row,
+    pick_person,
+)
 from models.network import (
     Member,
     Platform,
@@ -191,10 +199,9 @@ def _ask(hot: HotConnection | None, keys: list[str], user_id: str | None) -> tup
     return seen, hot.people(Platform.SLACK, user_id) if user_id and not seen else []
 
 
-def make_scope_middleware(
-    session_factory: sessionmaker[Session], clock: Clock
-) -> Callable[..., Any]:
-    """A global Bolt middleware: opens the request's DB session and resolves who is asking.
+class ScopeMiddleware(Middleware):
+    """A global Bolt middleware: resolves who is asking and gives the request its scope (a
+    driver connection now, the DB session when a listener first uses it).
 
     Bolt runs listeners after the middleware chain, so the session is closed by
     `close_request_scope` once the whole request (listener and error handler) is done. A
@@ -204,27 +211,32 @@ def make_scope_middleware(
     A request the gate gave replay keys is answered with an empty 200 when they were stored
     before; otherwise they go in with the listener's commit, on the same connection and in
     the same transaction as what it wrote (or, when it writes nothing, once it is done).
-    """
-    record_keys_on_commit(session_factory)
-    engine = session_factory.kw["bind"]
 
-    def scope_middleware(
-        request: BoltRequest,
-        body: dict[str, Any],
-        context: dict[str, Any],
-        next: Callable[[], None],
+    A `Middleware` subclass, not a function: Bolt calls it directly instead of working out a
+    function's arguments on every request.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+        record_keys_on_commit(session_factory)
+        self.session_factory = session_factory
+        self.engine = session_factory.kw["bind"]
+        self.clock = clock
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
+        body = req.body
         clean_payload(body)  # nothing a member types may break what follows
-        now = clock()
+        now = self.clock()
         user_id = _user_id(body)
-        keys = _replay_keys(request)
-        hot = HotConnection(engine) if keys or user_id else None
+        keys = _replay_keys(req)
+        hot = hot_connection(self.engine) if keys or user_id else None
         try:
             seen, rows = _ask(hot, keys, user_id)
             if seen:
                 if hot is not None:
                     hot.release()
-                return _answer_repeat(request)
+                return _answer_repeat(req)
             people = [person_of_row(row) for row in rows]
             person = pick_person(people, now)
             lang = (person or people[0]).language if people else DEFAULT_LANGUAGE
@@ -232,11 +244,11 @@ def make_scope_middleware(
             if hot is not None:
                 hot.release()
             raise
-        context["scope"] = RequestScope(
+        req.context["scope"] = RequestScope(
             now=now,
             user_id=user_id,
             lang=lang,
-            session_factory=session_factory,
+            session_factory=self.session_factory,
             person=person,
             people_rows=rows,
             keys=keys,
@@ -244,10 +256,12 @@ def make_scope_middleware(
             keys_seen_at=utc_now() if keys else None,
             _hot=hot,
         )
-        next()
-        return None
+        return next()
 
-    return scope_middleware
+
+def make_scope_middleware(session_factory: sessionmaker[Session], clock: Clock) -> ScopeMiddleware:
+    """The request scope's Bolt middleware (see `ScopeMiddleware`)."""
+    return ScopeMiddleware(session_factory, clock)
 
 
 def close_request_scope(context: dict[str, Any]) -> None:

@@ -14,8 +14,11 @@ two ways to the same rows, totals and replay semantics.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,7 +32,7 @@ from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from models.base import Base, clean_text
-from models.db import sqlite_write_lock
+from models.db import PING_AFTER_IDLE_S, sqlite_write_lock
 from models.network import (
     _MEETING_STARTS,
     _MEMBER_KEYS,
@@ -48,6 +51,8 @@ from models.sparring import (
     PeriodTotal,
     SparringEntry,
 )
+
+log = logging.getLogger(__name__)
 
 Row = tuple[Any, ...]
 _Processor = Callable[[Any], Any] | None
@@ -227,25 +232,77 @@ def pick_person(people: list[Person], now: datetime) -> Person | None:
 
 
 class HotConnection:
-    """A pooled driver connection of `engine`, with the hot path's statements; `release`
-    gives it back (rolling back what was not committed)."""
+    """A driver connection of `engine` with the hot path's statements; `release` ends what
+    was not committed. Made by `hot_connection`, one per server thread, or standalone (a
+    pooled connection, given back to the pool by `release`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, resident: bool = False) -> None:
         pooled = engine.raw_connection()
-        self._pooled: Any = pooled
         driver: Any = pooled.driver_connection
+        if resident:
+            # Out of the pool for the thread's life: the pool keeps its connections for the
+            # sessions, so a request that also opens one never waits for a second.
+            pooled.detach()
+        self._pooled: Any = pooled
         self.driver = driver
         self.cursor: Any = driver.cursor()
         self.statements = statements_for(engine.dialect)
         self.write_lock = sqlite_write_lock(engine)
+        self.resident = resident
+        self.in_use = False
+        self.idle_since = time.monotonic()
+        if resident:
+            weakref.finalize(self, _close_quietly, driver)
 
     def release(self) -> None:
+        """Roll back what was not committed; a standalone connection goes back to the pool,
+        a resident one waits for the thread's next request (or is closed when broken)."""
+        if not self.resident:
+            if self._pooled is not None:
+                try:
+                    self.cursor.close()
+                finally:
+                    self._pooled.close()
+                    self._pooled = None
+            return
+        self.in_use = False
+        self.idle_since = time.monotonic()
+        try:
+            self.driver.rollback()  # nothing to do, and no round trip, after a commit
+        except Exception:
+            log.warning("closed a broken hot-path connection", exc_info=True)
+            self.close()
+
+    def close(self) -> None:
+        """Close a resident connection (out of the pool, so the driver's own close)."""
         if self._pooled is not None:
-            try:
-                self.cursor.close()
-            finally:
-                self._pooled.close()
-                self._pooled = None
+            _close_quietly(self.driver)
+            self._pooled = None
+
+    @property
+    def usable(self) -> bool:
+        """Not closed, nor known to be broken (psycopg says so; sqlite3 refuses to answer)."""
+        if self._pooled is None:
+            return False
+        closed = getattr(self.driver, "closed", None)
+        if closed is not None:
+            return not closed and not getattr(self.driver, "broken", False)
+        try:
+            self.driver.in_transaction  # noqa: B018 - sqlite3 raises once it is closed
+        except Exception:
+            return False
+        return True
+
+    def alive_after_idle(self, dialect: Dialect) -> bool:
+        """Whether the connection still answers, asked only after it lay idle a while (as the
+        pool asks its own: models.db)."""
+        if time.monotonic() - self.idle_since < PING_AFTER_IDLE_S:
+            return True
+        try:
+            dialect.do_ping(self.driver)
+        except Exception:
+            return False
+        return True
 
     def seen_and_people(
         self, keys: list[str], platform: Platform, external_id: str | None
@@ -352,3 +409,39 @@ def _plain_entry(values: dict[str, Any]) -> SparringEntry:
     entry: SparringEntry = SparringEntry.__mapper__.class_manager.new_instance()
     instance_dict(entry).update(values)
     return entry
+
+
+class _Resident(threading.local):
+    """Per server thread: its hot-path connection of each engine."""
+
+    def __init__(self) -> None:
+        self.by_engine: WeakKeyDictionary[Engine, HotConnection] = WeakKeyDictionary()
+
+
+_RESIDENT = _Resident()
+
+
+def hot_connection(engine: Engine) -> HotConnection:
+    """This thread's driver connection of `engine` for a request's hot path (`release` it
+    when the request is done): made once per thread, out of the pool (checking one out and
+    back in cost more than the statements of a `/sparring logged`), checked when it lay
+    idle, replaced when broken. While it is in use (a request within a request) a pooled one
+    stands in."""
+    resident = _RESIDENT.by_engine.get(engine)
+    if resident is not None and resident.in_use:
+        return HotConnection(engine)
+    if resident is not None and not (resident.usable and resident.alive_after_idle(engine.dialect)):
+        resident.close()
+        resident = None
+    if resident is None:
+        resident = HotConnection(engine, resident=True)
+        _RESIDENT.by_engine[engine] = resident
+    resident.in_use = True
+    return resident
+
+
+def _close_quietly(driver: Any) -> None:
+    try:
+        driver.close()
+    except Exception:  # closing what may already be gone
+        log.debug("could not close a hot-path connection", exc_info=True)
