@@ -6,8 +6,9 @@ settings (bot.server.server_options):
 - `ours`: the bot (`create_app` behind `make_wsgi_app`, with the replay guard);
 - `same-work`: the anchor, a bare Bolt app whose `/sparring` looks the member up, inserts the
   entry and sums the period with the driver directly (sqlite3 or psycopg) and acks with the
-  total (bench/anchor_app.py);
-- `ack-only`: a bare Bolt app that only acks, the ceiling.
+  total (bench/anchor_app.py), served through Bolt's own WSGI adapter (Bolt checks the
+  signature and parses the body);
+- `ack-only`: a bare Bolt app that only acks, the ceiling, served the same way.
 
 Two load processes (like wrk's 2 threads) send signed `/sparring logged 2h` commands, each
 with a fresh trigger_id, on loopback from keep-alive connections, and the figures are printed:
@@ -59,6 +60,7 @@ KINDS = ("ours", "same-work", "ack-only")
 def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int) -> None:
     """Run one server in this process until it is terminated."""
     from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     from bot.app import create_app
     from bot.server import ReplayGuard, make_server, make_wsgi_app
@@ -96,7 +98,13 @@ def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int)
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" is expected here
-    wsgi = make_wsgi_app(app, signing_secret=SECRET, replay_guard=guard)
+    # The anchors are bare Bolt apps: Bolt's own WSGI adapter, Bolt checking the signature
+    # and parsing the body; ours has the gate (bot/server.py) in front, which does both.
+    wsgi = (
+        make_wsgi_app(app, signing_secret=SECRET, replay_guard=guard)
+        if kind == "ours"
+        else SlackRequestHandler(app)
+    )
     server = make_server(wsgi, host="127.0.0.1", port=port, threads=threads)
     print("READY", flush=True)
     server.run()

@@ -483,12 +483,31 @@ def _render(lang: str, name: str, value: Any) -> Any:
     return value
 
 
+# Parameter types whose text depends on nothing but their value (and the language and
+# surface): a text made of only these is kept and made once. A person or a list is rendered
+# every time (how a person is shown may do more than return text, e.g. note a mention).
+_PURE_TYPES = frozenset({str, Mrkdwn, int, bool, date, type(None)})
+
+
 def t(lang: str | None, key: str, **params: Any) -> Mrkdwn:
     """The catalogue text for `key` in `lang` (Danish when unknown), with `params` filled in
     (and escaped: see the module's docstring). A `today` parameter (a date) provides the
     `example_*` dates of help texts and hints."""
     lang = language(lang)
     name = _SURFACE.get()
+    if all(type(v) in _PURE_TYPES for v in params.values()):
+        # The type is part of the key: Mrkdwn("a") equals "a" but is not escaped.
+        return _t_pure(lang, name, key, tuple((k, type(v), v) for k, v in params.items()))
+    return _t(lang, name, key, params)
+
+
+@functools.lru_cache(maxsize=8192)
+def _t_pure(lang: str, name: str, key: str, params: tuple[tuple[str, type, Any], ...]) -> Mrkdwn:
+    # Replies repeat the same few texts (a period, a total against the target) all day.
+    return _t(lang, name, key, {k: v for k, _type, v in params})
+
+
+def _t(lang: str, name: str, key: str, params: dict[str, Any]) -> Mrkdwn:
     text = _SLACK[lang][key] if name == "slack" else template(lang, key, name)
     today = params.pop("today", None)
     if isinstance(today, date):  # help and hints show dates of this season

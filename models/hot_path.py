@@ -41,7 +41,7 @@ from models.network import (
     Period,
     Platform,
     Role,
-    periods_between,
+    period_containing,
 )
 from models.replay import _SEEN_AND_PEOPLE, AlreadyHandledError
 from models.sparring import (
@@ -114,6 +114,9 @@ class Prepared:
             processed.append(tuple(values_))
         return processed
 
+    def run(self, cursor: Any, values: dict[str, Any]) -> None:
+        cursor.execute(self.sql, self.parameters(values))
+
     def run_many(self, cursor: Any, rows: Sequence[dict[str, Any]]) -> None:
         cursor.executemany(self.sql, [self.parameters(r) for r in rows])
 
@@ -131,8 +134,9 @@ _INSERT_SEEN = insert(_SEEN).values(
 )
 
 
-def _entry_with_keys(count: int) -> Insert:
-    keys = insert(_SEEN).values(
+def _insert_keys(count: int) -> Insert:
+    """`count` replay keys in one INSERT (parameters key_0, seen_at_0, key_1, …)."""
+    return insert(_SEEN).values(
         [
             {
                 "key": bindparam(f"key_{i}", type_=_SEEN.c.key.type),
@@ -141,7 +145,18 @@ def _entry_with_keys(count: int) -> Insert:
             for i in range(count)
         ]
     )
-    return _INSERT_ENTRY.add_cte(keys.cte("seen_keys"))
+
+
+def _entry_with_keys(count: int) -> Insert:
+    return _INSERT_ENTRY.add_cte(_insert_keys(count).cte("seen_keys"))
+
+
+def _numbered(keys: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Replay key rows as the parameters of `_insert_keys`."""
+    values: dict[str, Any] = {}
+    for i, key in enumerate(keys):
+        values[f"key_{i}"], values[f"seen_at_{i}"] = key["key"], key["seen_at"]
+    return values
 
 
 def _is_a_seen_key(error: Exception) -> bool:
@@ -160,6 +175,8 @@ class Statements:
         self.period_sum = Prepared(_PERIOD_SUM, dialect)
         self.insert_entry = Prepared(_INSERT_ENTRY, dialect)
         self.insert_seen = Prepared(_INSERT_SEEN, dialect)
+        # The one or two keys a request has (the gate's), in one statement.
+        self.insert_keys = {n: Prepared(_insert_keys(n), dialect) for n in (1, 2)}
         # PostgreSQL: the entry and one or two keys in one statement (a data-modifying CTE;
         # SQLite has none), a round trip and a statement less.
         self.insert_entry_with_keys = (
@@ -320,10 +337,7 @@ class HotConnection:
     def period_of(self, person: Person, day: date) -> Period | None:
         starts = self.statements.meeting_starts.rows(self.cursor, {"network_id": person.network_id})
         days = [start.astimezone(person.network_zone).date() for (start,) in starts]
-        for period in periods_between(person.season_start, person.season_end, days):
-            if period.contains(day):
-                return period
-        return None
+        return period_containing(person.season_start, person.season_end, days, day)
 
     def log_plain_entry(
         self,
@@ -382,9 +396,7 @@ class HotConnection:
         combined = statements.insert_entry_with_keys.get(len(keys))
         try:
             if combined is not None:
-                for i, key in enumerate(keys):
-                    values = {**values, f"key_{i}": key["key"], f"seen_at_{i}": key["seen_at"]}
-                ((entry_id,),) = combined.rows(self.cursor, values)
+                ((entry_id,),) = combined.rows(self.cursor, {**values, **_numbered(keys)})
                 return int(entry_id)
             ((entry_id,),) = statements.insert_entry.rows(self.cursor, values)
         except statements.integrity_error as error:
@@ -392,8 +404,12 @@ class HotConnection:
                 raise AlreadyHandledError(_named(keys)) from error
             raise
         if keys:
+            together = statements.insert_keys.get(len(keys))
             try:
-                statements.insert_seen.run_many(self.cursor, keys)
+                if together is not None:
+                    together.run(self.cursor, _numbered(keys))
+                else:
+                    statements.insert_seen.run_many(self.cursor, keys)
             except statements.integrity_error as error:
                 raise AlreadyHandledError(_named(keys)) from error
         return int(entry_id)

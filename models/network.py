@@ -348,12 +348,25 @@ def periods_between(season_start: date, season_end: date, days: list[date]) -> l
     return result
 
 
+def period_containing(
+    season_start: date, season_end: date, days: list[date], day: date
+) -> Period | None:
+    """The period of `periods_between(season_start, season_end, days)` that `day` falls in,
+    or None outside the season; made alone, not with all the others (a request's path)."""
+    bounds = [season_start, *days]
+    last = len(bounds) - 1
+    for index, start in enumerate(bounds):
+        end = season_end if index == last else date.fromordinal(bounds[index + 1].toordinal() - 1)
+        if start <= day <= end:
+            return Period(index=index, meeting_count=len(days), start=start, end=end)
+    return None
+
+
 def period_for(network: Network, day: date) -> Period | None:
     """The period that `day` (a local date) falls in, or None outside the season."""
-    for period in periods(network):
-        if period.contains(day):
-            return period
-    return None
+    zone = network.zone
+    days = [start.astimezone(zone).date() for start in _meeting_starts(network)]
+    return period_containing(network.season_start, network.season_end, days, day)
 
 
 def _people_on() -> Select[Member]:

@@ -1,8 +1,15 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from models.network import Network, period_for, periods, resolve_member
+from models.network import (
+    Network,
+    period_containing,
+    period_for,
+    periods,
+    periods_between,
+    resolve_member,
+)
 from tests.conftest import ANNA, FACILITATOR, JENS, SEASON_NOW, person
 
 
@@ -30,6 +37,22 @@ def test_period_for_a_day_and_outside_the_season(session: Session, network: Netw
     assert last is not None and last.index == 0
     assert period_for(net, date(2015, 8, 31)) is None
     assert period_for(net, date(2016, 6, 1)) is None
+
+
+def test_the_period_of_a_day_is_the_one_of_all_periods_that_holds_it() -> None:
+    start, end = date(2015, 9, 1), date(2016, 5, 31)
+    seasons = [
+        [date(2015, 9, 21), date(2015, 11, 17), date(2016, 3, 3), date(2016, 4, 28)],
+        [date(2015, 9, 1)],  # a meeting on the first day: period 0 is empty
+        [date(2016, 5, 31)],  # and on the last
+        [],
+    ]
+    for days in seasons:
+        every = periods_between(start, end, days)
+        for offset in range(-3, (end - start).days + 4):
+            day = start + timedelta(days=offset)
+            expected = next((p for p in every if p.contains(day)), None)
+            assert period_containing(start, end, days, day) == expected, (days, day)
 
 
 def test_meeting_times_are_stored_in_utc_across_dst(session: Session, network: Network) -> None:
