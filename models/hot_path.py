@@ -21,12 +21,13 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ClauseElement, Insert, bindparam, insert
+from sqlalchemy import ClauseElement, Insert, Select, Text, bindparam, cast, func, insert, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -38,6 +39,8 @@ from models.network import (
     _MEMBER_KEYS,
     _NETWORK_KEYS,
     _PEOPLE_ROWS,
+    Meeting,
+    Network,
     Period,
     Platform,
     Role,
@@ -103,6 +106,10 @@ class Prepared:
 
     def rows(self, cursor: Any, values: dict[str, Any]) -> list[Row]:
         cursor.execute(self.sql, self.parameters(values))
+        return self.fetched(cursor)
+
+    def fetched(self, cursor: Any) -> list[Row]:
+        """The rows of this statement, run last on `cursor`, processed by type."""
         rows = cursor.fetchall()
         if not self.results:
             return [tuple(row) for row in rows]
@@ -165,11 +172,43 @@ def _is_a_seen_key(error: Exception) -> bool:
     return getattr(diag, "constraint_name", None) == _SEEN.primary_key.name
 
 
+_MEETING = Base.metadata.tables[Meeting.__tablename__]
+_NETWORK_ID = Base.metadata.tables[Network.__tablename__].c.id
+
+
+def _with_meeting_starts(people: Select[Any], dialect: Dialect) -> Select[Any]:
+    """The people query with one more column: each row's network's meeting start times, so
+    the period of a day needs no statement of its own. PostgreSQL aggregates them into an
+    array in meeting order; SQLite into text, "number start;…", put in order when read."""
+    if dialect.name == "postgresql":
+        starts: Any = func.array_agg(aggregate_order_by(_MEETING.c.starts_at, _MEETING.c.number))
+    else:
+        pair = cast(_MEETING.c.number, Text) + " " + cast(_MEETING.c.starts_at, Text)
+        starts = func.group_concat(pair, ";")
+    column = select(starts).where(_MEETING.c.network_id == _NETWORK_ID).scalar_subquery()
+    return people.add_columns(column.label("meeting_starts"))
+
+
+def _meeting_starts_of(value: Any) -> list[datetime]:
+    """The meeting start times, in meeting order, from `_with_meeting_starts`' column."""
+    if value is None:
+        return []
+    if isinstance(value, list):  # PostgreSQL: an array, in order, processed
+        return value
+    pairs = sorted((int(n), start) for n, _, start in (p.partition(" ") for p in value.split(";")))
+    return [datetime.fromisoformat(start).replace(tzinfo=UTC) for _n, start in pairs]
+
+
 class Statements:
     """The hot path's statements, compiled for one dialect."""
 
     def __init__(self, dialect: Dialect) -> None:
         self.seen_and_people = Prepared(_SEEN_AND_PEOPLE, dialect)
+        self.seen_people_and_meetings = Prepared(
+            _with_meeting_starts(_SEEN_AND_PEOPLE, dialect), dialect
+        )
+        # PostgreSQL: the entry's statements and the commit go in one round trip (a pipeline).
+        self.pipeline = dialect.name == "postgresql"
         self.people = Prepared(_PEOPLE_ROWS, dialect)
         self.meeting_starts = Prepared(_MEETING_STARTS, dialect)
         self.period_sum = Prepared(_PERIOD_SUM, dialect)
@@ -219,6 +258,7 @@ class Person:
 
 _M = {key: i for i, key in enumerate(_MEMBER_KEYS)}
 _N = {key: i + len(_MEMBER_KEYS) for i, key in enumerate(_NETWORK_KEYS)}
+_NETWORK_ID_AT = 1 + _N["id"]  # in a row of the seen-and-people statement
 
 
 def person_of_row(row: Row) -> Person:
@@ -268,6 +308,8 @@ class HotConnection:
         self.resident = resident
         self.in_use = False
         self.idle_since = time.monotonic()
+        # Meeting times read with who is asking, by network id: for this request only.
+        self.meeting_starts: dict[int, list[datetime]] = {}
         if resident:
             weakref.finalize(self, _close_quietly, driver)
 
@@ -284,6 +326,7 @@ class HotConnection:
             return
         self.in_use = False
         self.idle_since = time.monotonic()
+        self.meeting_starts = {}
         try:
             self.driver.rollback()  # nothing to do, and no round trip, after a commit
         except Exception:
@@ -325,18 +368,29 @@ class HotConnection:
         self, keys: list[str], platform: Platform, external_id: str | None
     ) -> tuple[bool, list[Row]]:
         """Whether one of (one or two) `keys` was stored before, and the people rows (member
-        then network columns, processed) of `external_id` on `platform`."""
+        then network columns, processed) of `external_id` on `platform`. Their networks'
+        meeting times come along, kept for `period_of` until `release`."""
         params = {"a": keys[0], "b": keys[-1], "platform": platform, "external_id": external_id}
-        rows = self.statements.seen_and_people.rows(self.cursor, params)
-        return bool(rows[0][0]), [row[1:] for row in rows if row[1] is not None]
+        rows = self.statements.seen_people_and_meetings.rows(self.cursor, params)
+        people = []
+        for row in rows:
+            if row[1] is not None:
+                people.append(row[1:-1])
+                self.meeting_starts[row[_NETWORK_ID_AT]] = _meeting_starts_of(row[-1])
+        return bool(rows[0][0]), people
 
     def people(self, platform: Platform, external_id: str) -> list[Row]:
         params = {"platform": platform, "external_id": external_id}
         return self.statements.people.rows(self.cursor, params)
 
     def period_of(self, person: Person, day: date) -> Period | None:
-        starts = self.statements.meeting_starts.rows(self.cursor, {"network_id": person.network_id})
-        days = [start.astimezone(person.network_zone).date() for (start,) in starts]
+        starts = self.meeting_starts.get(person.network_id)
+        if starts is None:
+            params = {"network_id": person.network_id}
+            starts = [
+                start for (start,) in self.statements.meeting_starts.rows(self.cursor, params)
+            ]
+        days = [start.astimezone(person.network_zone).date() for start in starts]
         return period_containing(person.season_start, person.season_end, days, day)
 
     def log_plain_entry(
@@ -361,7 +415,6 @@ class HotConnection:
         if period is None:
             return None
         bounds = {"giver_id": person.member_id, "start": period.start, "end": period.end}
-        ((before,),) = self.statements.period_sum.rows(self.cursor, bounds)
         values = {
             "giver_id": person.member_id,
             "given_on": given_on,
@@ -370,7 +423,11 @@ class HotConnection:
             "created_at": now,
             "removed_at": None,
         }
-        entry_id = self._insert_and_commit(values, keys)
+        if self.statements.pipeline and len(keys) in self.statements.insert_entry_with_keys:
+            before, entry_id = self._sum_insert_and_commit_at_once(bounds, values, keys)
+        else:
+            ((before,),) = self.statements.period_sum.rows(self.cursor, bounds)
+            entry_id = self._insert_and_commit(values, keys)
         total = PeriodTotal(period, int(before or 0) + minutes, person.target_minutes)
         return _plain_entry({"id": entry_id, **values, "receivers": []}), total
 
@@ -389,6 +446,37 @@ class HotConnection:
             if lock is not None:
                 lock.release()
         return int(entry_id)
+
+    def _sum_insert_and_commit_at_once(
+        self, bounds: dict[str, Any], values: dict[str, Any], keys: Sequence[dict[str, Any]]
+    ) -> tuple[int | None, int]:
+        """PostgreSQL: the period's sum so far, the entry with its replay keys, and the commit
+        sent together in psycopg's pipeline mode — one round trip instead of three, each still
+        run in order in the one transaction (the sum sees the rows before the entry)."""
+        statements, driver = self.statements, self.driver
+        period_sum, insert_entry = (
+            statements.period_sum,
+            statements.insert_entry_with_keys[len(keys)],
+        )
+        try:
+            with driver.pipeline():
+                summed, inserted = driver.cursor(), driver.cursor()
+                summed.execute(statements.period_sum.sql, statements.period_sum.parameters(bounds))
+                inserted.execute(
+                    insert_entry.sql, insert_entry.parameters(values | _numbered(keys))
+                )
+                driver.commit()
+            ((before,),) = period_sum.fetched(summed)
+            ((entry_id,),) = insert_entry.fetched(inserted)
+        except statements.integrity_error as error:
+            driver.rollback()
+            if _is_a_seen_key(error):
+                raise AlreadyHandledError(_named(keys)) from error
+            raise
+        except BaseException:
+            driver.rollback()
+            raise
+        return before, int(entry_id)
 
     def _insert(self, values: dict[str, Any], keys: Sequence[dict[str, Any]]) -> int:
         """Insert the entry and the keys; AlreadyHandledError when a key was stored before."""

@@ -4,7 +4,7 @@ people, the same stored rows and totals, nothing for bad input, the same replay 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -167,3 +167,23 @@ def test_a_broken_entry_is_not_taken_for_a_repeat(
     assert _count(session_factory) == 0
     with session_factory() as s:
         assert set(s.scalars(select(SeenRequest.key))) == set()
+
+
+def test_the_meeting_times_come_with_who_is_asking_and_give_the_same_period(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    with session_factory() as s:
+        expected = [m.starts_at for m in s.get(Network, network.id).meetings]  # type: ignore[union-attr]
+    assert len(expected) == 4
+    with _hot(session_factory) as hot:
+        _seen, rows = hot.seen_and_people(KEYS, Platform.SLACK, ANNA)
+        anna = pick_person([person_of_row(r) for r in rows], SEASON_NOW)
+        assert anna is not None
+        assert hot.meeting_starts[anna.network_id] == expected  # in order, as UTC datetimes
+        folded = [hot.period_of(anna, date(2015, 9, 1) + timedelta(days=d)) for d in range(280)]
+        hot.meeting_starts.clear()  # the statement of its own, as without them
+        queried = [hot.period_of(anna, date(2015, 9, 1) + timedelta(days=d)) for d in range(280)]
+    assert folded == queried and len({p.index for p in folded if p}) == 5
+    with _hot(session_factory) as hot:  # nobody asking: nothing kept
+        hot.seen_and_people(KEYS, Platform.SLACK, "U0NOBODY99")
+        assert hot.meeting_starts == {}
