@@ -98,22 +98,27 @@ def escape_markdown(text: str) -> str:
 # reads CommonMark escapes; the mobile one (Adaptive Cards' shared C++ model) drops a
 # backslash before `[`, `]`, `)` (and, since a 2023 fix, `*`, `_`) but shows it before
 # anything else. So typed text is escaped where markup could start, not everywhere: inline
-# markup characters always; list and heading markers only at the start of a line; `&` only
-# where it begins an entity reference (`&lt;` would be decoded).
+# markup characters always; `&` only where it begins an entity reference (`&lt;` would be
+# decoded). A list or heading marker at the start of a line ("17. nov.", "- x", "# x",
+# "---") gets no backslash, which the mobile clients would show: a word joiner (U+2060,
+# invisible, no space to any parser) after the marker, so that the marker is no longer
+# followed by a space or the line's end — no list, heading, rule or underline in CommonMark
+# or the mobile parser. A word joiner typed after a marker character is doubled, so that
+# `teams_plain` (which drops one after each) gives back exactly what was typed.
 _TEAMS_INLINE_RE = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
 _TEAMS_LINE_START_RE = re.compile(
-    r"(?:^|(?<=\r))([ \t]*)(?:([-+#=])(?=[-#= \t\r\n]|$)|(\d+)([.)])(?=[ \t\r\n]|$))",
+    r"(?:^|(?<=\r))([ \t]*)([-+#=](?=[-#= \t\r\n]|$)|\d+[.)](?=[ \t\r\n]|$))",
     re.MULTILINE,
 )
+JOINER = "\u2060"  # WORD JOINER: keeps a line's "1." or "-" from starting a list
+_AFTER_MARKER_RE = re.compile(f"([-+#=.)]){JOINER}")
 _TEAMS_MARKUP_RE = re.compile(r"\*\*(.+?)\*\*|`([^`\n]*)`")
 _BOLD_MARK = "\ue000"  # stands for `**` while the template's own text is escaped
 _HELD = "\ue001"  # marks where a person goes in typed text while it is escaped
 
 
 def _teams_line_starts(text: str) -> str:
-    return _TEAMS_LINE_START_RE.sub(
-        lambda m: m[1] + (f"\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}"), text
-    )
+    return _TEAMS_LINE_START_RE.sub(lambda m: f"{m[1]}{m[2]}{JOINER}", text)
 
 
 # The catalogue's own "1. Forventninger" (a title, not a list): a no-break space after the
@@ -124,7 +129,8 @@ _TEAMS_MARKER_SPACE_RE = re.compile(r"(?:^|(?<=\r))([ \t]*(?:[-+#]|\d+[.)])) ", 
 def escape_teams(text: str) -> str:
     """Typed text as a Teams card shows it, inert: no link, bold, italic, list, heading,
     code or `<at>` mention can start in it (see the rules above)."""
-    return _teams_line_starts(_TEAMS_INLINE_RE.sub(r"\\\1", text))
+    doubled = _AFTER_MARKER_RE.sub(f"\\1{JOINER}{JOINER}", text)  # see `teams_plain`
+    return _teams_line_starts(_TEAMS_INLINE_RE.sub(r"\\\1", doubled))
 
 
 def teams_text(text: str) -> str:
@@ -146,9 +152,10 @@ _TEAMS_PLAIN_RE = re.compile(r"\\(.)|\*\*", re.DOTALL)
 
 def teams_plain(text: str) -> str:
     """What Teams text from `t()` reads as where a card shows plain text (a label, a
-    button, an option): escapes undone, bold marks dropped. Every backslash in such text
-    is an escape (a typed one was doubled), so this is exact."""
-    return _TEAMS_PLAIN_RE.sub(lambda m: m[1] or "", text)
+    button, an option): escapes undone, bold marks dropped, the word joiner after a marker
+    taken out. Every backslash in such text is an escape (a typed one was doubled), and so
+    is one word joiner after a marker character, so this is exact."""
+    return _AFTER_MARKER_RE.sub(r"\1", _TEAMS_PLAIN_RE.sub(lambda m: m[1] or "", text))
 
 
 @dataclass(frozen=True)

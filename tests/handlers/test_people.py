@@ -286,7 +286,7 @@ def test_a_note_names_the_receivers_it_mentions() -> None:
     with catalogue.surface("teams"):
         # Anna by name; markup starts only where the note's own lines start, as typed.
         assert catalogue.escape_naming("en", note, [anna]) == (
-            "**Anna \\*A\\*** - 1. ok \\<@U0OTHER001\\>\n\\- \\<!here\\>"
+            "**Anna \\*A\\*** - 1. ok \\<@U0OTHER001\\>\n-\u2060 \\<!here\\>"
         )
         held = "\ue001" + "0" + "\ue001"  # typed text cannot pose as a held place
         assert catalogue.escape_naming("en", held, [anna]) == "0"

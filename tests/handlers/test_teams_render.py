@@ -281,12 +281,36 @@ def test_ordinary_typed_text_is_not_littered_with_backslashes() -> None:
     # The mobile clients show a backslash before most characters: escape only what matters.
     for text in ["kl. 9.00 - 10.00 (ca.)", "R&D, Q&A og 3+4=7", "#tag, -5 grader, 50%!", "2.5 t"]:
         assert escape_teams(text) == text
-    assert escape_teams("1. møde") == "1\\. møde" and escape_teams("- x") == "\\- x"
-    assert escape_teams("---\n## x\n=\n+") == "\\---\n\\## x\n\\=\n\\+"
+    assert escape_teams("1. møde") == f"1.{J} møde" and escape_teams("- x") == f"-{J} x"
+    assert escape_teams("---\n## x\n=\n+") == f"-{J}--\n#{J}# x\n={J}\n+{J}"
+
+
+J = "\u2060"  # the word joiner that keeps a line's marker from starting a list
 
 
 @pytest.mark.parametrize(
-    "typed", [HOSTILE, "\\", "\\\\*", "a\\", "**", "x\r\ny", "", "1) 2. - + # > |", "&#42; &amp;"]
+    "typed",
+    ["17. nov.", "17. nov. kl. 9", "3) tre", "- punkt", "+ plus", "# nr", "---", "1.", "==="],
+)
+def test_a_date_or_marker_at_a_line_start_is_inert_without_a_backslash(typed: str) -> None:
+    # Teams mobile shows a backslash before "." or "-": a date that starts a line
+    # ("17. nov.: møde") must not read "17\\. nov.", nor become list item 17.
+    with surface("teams"):
+        for text in (escape(typed), t("da", "home.network", network=typed)):
+            card = tr.card(c.Message(text, [c.Paragraph(text), c.Facts([(text, text)])]))
+            assert check_card(card) == []
+            for shown in _texts(card):
+                assert "\\" not in shown
+                html = _html(shown)
+                assert MARKUP_TAGS.findall(html.replace("<p><strong>", "<p>", 1)) == [], html
+                assert html.replace(J, "").startswith(("<p>" + typed, "<p><strong>" + typed))
+            assert teams_plain(text).replace("**", "") == typed
+    assert teams_plain(escape_teams(f"1.{J}{J} x\n-{J}")) == f"1.{J}{J} x\n-{J}"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [HOSTILE, "\\", "\\\\*", "a\\", "**", "x\r\ny", "", "1) 2. - + # > |", "&#42; &amp;", f"-{J}"],
 )
 def test_plain_text_is_exactly_what_was_typed(typed: str) -> None:
     assert teams_plain(escape_teams(typed)) == typed
