@@ -126,9 +126,32 @@ def _teams_line_starts(text: str) -> str:
 _TEAMS_MARKER_SPACE_RE = re.compile(r"(?:^|(?<=\r))([ \t]*(?:[-+#]|\d+[.)])) ", re.MULTILINE)
 
 
+# A person on Teams whom a card can mention: `teams_render` makes `<at>Name</at>` of this
+# token, with the mention entity (their Teams id) the card's msteams.entities must carry;
+# where a card shows plain text, and on every other surface, it is just the name. Typed
+# text cannot hold one: `escape_teams` drops these three characters (private use, so
+# nothing anyone means to type).
+_AT_OPEN, _AT_ID, _AT_CLOSE = "\ue002", "\ue003", "\ue004"
+_AT_MARKS = f"{_AT_OPEN}-{_AT_CLOSE}"
+MENTION_RE = re.compile(f"{_AT_OPEN}([^{_AT_MARKS}]+){_AT_ID}([^{_AT_MARKS}]+){_AT_CLOSE}")
+_AT_MARKS_RE = re.compile(f"[{_AT_MARKS}]")
+
+
+def teams_mention(teams_id: str, name: str) -> Mrkdwn:
+    """A Teams mention of the person `teams_id` (a Teams user id or an Entra object id, both
+    of which Teams takes), shown as `name` — a name that needs no escaping."""
+    return Mrkdwn(f"{_AT_OPEN}{teams_id}{_AT_ID}{name}{_AT_CLOSE}")
+
+
+def mention_names(text: str) -> str:
+    """`text` with each Teams mention as the person's name (plain text)."""
+    return MENTION_RE.sub(r"\2", text)
+
+
 def escape_teams(text: str) -> str:
     """Typed text as a Teams card shows it, inert: no link, bold, italic, list, heading,
     code or `<at>` mention can start in it (see the rules above)."""
+    text = _AT_MARKS_RE.sub("", text)  # no mention token from typed text
     doubled = _AFTER_MARKER_RE.sub(f"\\1{JOINER}{JOINER}", text)  # see `teams_plain`
     return _teams_line_starts(_TEAMS_INLINE_RE.sub(r"\\\1", doubled))
 
@@ -154,8 +177,10 @@ def teams_plain(text: str) -> str:
     """What Teams text from `t()` reads as where a card shows plain text (a label, a
     button, an option): escapes undone, bold marks dropped, the word joiner after a marker
     taken out. Every backslash in such text is an escape (a typed one was doubled), and so
-    is one word joiner after a marker character, so this is exact."""
-    return _AFTER_MARKER_RE.sub(r"\1", _TEAMS_PLAIN_RE.sub(lambda m: m[1] or "", text))
+    is one word joiner after a marker character, so this is exact. A mention reads as the
+    person's name."""
+    unescaped = _TEAMS_PLAIN_RE.sub(lambda m: m[1] or "", text)
+    return mention_names(_AFTER_MARKER_RE.sub(r"\1", unescaped))
 
 
 @dataclass(frozen=True)
@@ -394,10 +419,17 @@ def person_mention(lang: str, slack_user_id: str | None) -> Mrkdwn:
     return mention(slack_user_id)
 
 
+def _mentionable(name: str, shown: str, teams_id: str) -> bool:
+    """Whether a Teams mention can show `name` (`shown` escaped) as it is: nothing in it is
+    escaped, it is one line, and the id holds no mention mark."""
+    return shown == name and "\n" not in name and not _AT_MARKS_RE.search(teams_id)
+
+
 def person(lang: str, who: Person) -> Mrkdwn:
     """A person a text names, as the surface in force shows them: on Slack a live mention
-    when they are on Slack, else (and on every other surface) their name in bold, escaped
-    (it is typed text); an erased person as the words "an erased member", everywhere."""
+    when they are on Slack, on Teams a Teams mention when they are on Teams (and their name
+    needs no escaping: the mention shows it as it is), else their name in bold, escaped (it
+    is typed text); an erased person as the words "an erased member", everywhere."""
     if who.erased:
         return t(lang, "network.forget.erased_person")
     name = _SURFACE.get()
@@ -406,6 +438,8 @@ def person(lang: str, who: Person) -> Mrkdwn:
     if not who.name:  # someone the bot does not know: no id shown, whatever was sent
         return t(lang, "people.unknown")
     shown = escape(who.name)
+    if name == "teams" and who.teams_id and _mentionable(who.name, shown, who.teams_id):
+        return teams_mention(who.teams_id, who.name)
     if name == "slack":  # mrkdwn has no escape for `*`: such a name is shown without bold
         return shown if "*" in who.name else Mrkdwn(f"*{shown}*")
     return Mrkdwn(f"**{shown}**")

@@ -119,21 +119,24 @@ def _send(connector: Connector, activity: Activity, **message: Any) -> None:
     )
 
 
-def reply_with(connector: Connector, activity: Activity, message: c.Message) -> None:
-    """`message` (built for the Teams surface) as cards in reply to `activity`."""
+def reply_with(
+    connector: Connector, activity: Activity, message: c.Message, lang: str | None = None
+) -> None:
+    """`message` (built for the Teams surface) in reply to `activity`: one message with its
+    summary and cards (`teams_render.message_activities`; more only past Teams' size)."""
     extra = (
         {"replyToId": activity["id"]}
         if activity.get("type") == "message" and activity.get("id")
         else {}
     )
-    for card in teams_render.message_cards(message):
-        _send(connector, activity, attachments=[teams_render.attachment(card)], **extra)
+    for answer in teams_render.message_activities(message, lang):
+        _send(connector, activity, **{**answer, **extra})
 
 
 def _tell(connector: Connector, activity: Activity, lang: str, key: str, **params: Any) -> None:
     with surface("teams"):
         text = t(lang, key, **params)
-    reply_with(connector, activity, c.Message(text))
+    reply_with(connector, activity, c.Message(text), lang)
 
 
 def offer_files(
