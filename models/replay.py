@@ -24,7 +24,19 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Text, bindparam, delete, event, exists, insert, select, update
+from sqlalchemy import (
+    String,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    event,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -34,6 +46,10 @@ from models.network import Member, Platform, people_of_rows, people_reached_on, 
 
 # Slack refuses to sign requests older than five minutes; keep keys a little longer.
 SEEN_REQUEST_TTL = timedelta(minutes=10)
+# A key for something answered once for good (a Teams file consent card), not a request:
+# kept longer, as the thing can be answered again long after (from a card not yet updated).
+KEPT_PREFIX = "kept:"
+KEPT_TTL = timedelta(days=30)
 
 
 class SeenRequest(Base):
@@ -120,6 +136,24 @@ def forget_responses(session: Session) -> None:
     )
 
 
+def claim_once(session: Session, key: str, now: datetime) -> bool:
+    """Record `key` (committed with the session's transaction, which this commits); False
+    when it was recorded before — by this instance or another: the thing was answered."""
+    try:
+        with session.begin_nested():
+            session.add(SeenRequest(key=key, seen_at=now))
+    except IntegrityError:
+        return False
+    session.commit()
+    return True
+
+
+def release(session: Session, key: str) -> None:
+    """Forget `key` (what it claimed did not happen after all), and commit."""
+    session.execute(delete(SeenRequest).where(SeenRequest.key == key))
+    session.commit()
+
+
 def seen_before(session: Session, keys: list[str]) -> bool:
     """Whether any of `keys` was stored by a request handled before (a read, no lock)."""
     connection = core_connection(session)
@@ -203,8 +237,15 @@ def store_remembered_keys(session: Session) -> None:
 
 
 def forget_seen_requests(session: Session, now: datetime) -> int:
-    """Delete keys older than the window; returns how many."""
+    """Delete keys older than the window (`KEPT_PREFIX` keys: older than `KEPT_TTL`);
+    returns how many."""
+    kept = SeenRequest.key.startswith(KEPT_PREFIX, autoescape=True)
     result = session.execute(
-        delete(SeenRequest).where(SeenRequest.seen_at < now - SEEN_REQUEST_TTL)
+        delete(SeenRequest).where(
+            or_(
+                and_(SeenRequest.seen_at < now - SEEN_REQUEST_TTL, ~kept),
+                SeenRequest.seen_at < now - KEPT_TTL,
+            )
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)
