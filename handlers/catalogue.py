@@ -132,6 +132,7 @@ _TEAMS_MARKER_SPACE_RE = re.compile(r"(?:^|(?<=\r))([ \t]*(?:[-+#]|\d+[.)])) ", 
 # text cannot hold one: `escape_teams` drops these three characters (private use, so
 # nothing anyone means to type).
 _AT_OPEN, _AT_ID, _AT_CLOSE = "\ue002", "\ue003", "\ue004"
+MENTION_OPEN, MENTION_CLOSE = _AT_OPEN, _AT_CLOSE
 _AT_MARKS = f"{_AT_OPEN}-{_AT_CLOSE}"
 MENTION_RE = re.compile(f"{_AT_OPEN}([^{_AT_MARKS}]+){_AT_ID}([^{_AT_MARKS}]+){_AT_CLOSE}")
 _AT_MARKS_RE = re.compile(f"[{_AT_MARKS}]")

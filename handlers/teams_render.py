@@ -67,7 +67,16 @@ from datetime import date
 from typing import Any
 
 from handlers import conversation as c
-from handlers.catalogue import MENTION_RE, Mrkdwn, mention_names, surface, t, teams_plain
+from handlers.catalogue import (
+    MENTION_CLOSE,
+    MENTION_OPEN,
+    MENTION_RE,
+    Mrkdwn,
+    mention_names,
+    surface,
+    t,
+    teams_plain,
+)
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 VERSION = "1.5"
@@ -142,12 +151,21 @@ def _escapes_open(head: str) -> bool:
     return (len(head) - len(head.rstrip("\\"))) % 2 == 1
 
 
+def _off_mention(text: str, at: int) -> int:
+    """`at` moved before a person's mention token it would cut (or after it, when the token
+    starts the text): a token must stay whole to become a mention."""
+    start = text.rfind(MENTION_OPEN, 0, at)
+    if start < 0 or text.rfind(MENTION_CLOSE, 0, at) > start:
+        return at
+    return start if start > 0 else text.find(MENTION_CLOSE, at) + 1 or at
+
+
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """`text` in pieces of at most `limit` characters (plus a closing `**`), all of it: a
     bold span cut in two is closed and opened again."""
     pieces: list[str] = []
     while len(text) > limit:
-        at = _cut_at(text, limit - 2)
+        at = _off_mention(text, _cut_at(text, limit - 2))
         head, text = text[:at].rstrip(), text[at:].lstrip()
         if _open_bold(head):
             head, text = head + "**", "**" + text

@@ -683,3 +683,16 @@ def test_a_message_past_teams_size_goes_in_parts_that_say_so() -> None:
     (as_card,) = reply_activities("da", form)
     assert as_card["summary"] == "Titel"
     assert as_card["attachments"] == [tr.attachment(tr.form_card("da", form))]
+
+
+def test_long_text_is_never_cut_inside_a_mention() -> None:
+    with surface("teams"):
+        anna = t("da", "home.network", network=Person(name="Anna Marie Lund", teams_id="29:1a"))
+    for pad in range(0, 40):
+        text = "x" * pad + " ".join([anna] * 300)
+        pieces = tr.split_text(text, 500)
+        assert all(p.count("\ue002") == p.count("\ue004") for p in pieces)
+        assert "".join(re.sub(r"[ *]", "", p) for p in pieces) == re.sub(r"[ *]", "", text)
+        card = tr.card(c.Message("m", [c.Paragraph(text)]))
+        assert check_card(card) == [] and "\ue002" not in json.dumps(card)
+        assert "\\ue002" not in json.dumps(card)
