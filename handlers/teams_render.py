@@ -19,6 +19,12 @@ What maps to what:
 - Note -> TextBlock, subtle and small. Divider -> `separator` on what follows it (any
   element can draw the line above itself; an empty Container may be dropped by a client).
 - `block` -> the first element's `id`.
+- A person on Teams (`catalogue.person`'s mention token) -> `<at>Name</at>` in a TextBlock
+  or a fact, with the mention entity in the card's `msteams.entities` (one per person and
+  card, so a message split into cards keeps each card's own); their name where a card shows
+  plain text; in a dialog's card their name in bold.
+- A message -> one activity (`message_activities`): the summary as the notification's plain
+  text, then the cards; past what Teams takes in one message, parts that say so.
 - TextInput -> Input.Text (label, isRequired, errorMessage, maxLength, isMultiline, value,
   placeholder); DateInput -> Input.Date (value "YYYY-MM-DD"); Choice -> Input.ChoiceSet
   (compact, or expanded for radio buttons / checkboxes; isMultiSelect with the chosen
@@ -43,7 +49,8 @@ search in Adaptive Cards", "Cards and dialogs"; the Adaptive Cards issue tracker
 renders Markdown in TextBlock and in Fact titles/values only — bold, italic, bullet and
 numbered lists, links; not headings, tables, images, preformatted text, blockquotes or HTML;
 one newline is not a break outside lists (use two); a card-based mention needs `<at>…</at>`
-plus a matching entity in the card's `msteams.entities` (we never add one for typed text);
+plus a matching entity in the card's `msteams.entities` with the person's Teams user id or
+Entra object id, in TextBlock and FactSet only (we never add one for typed text);
 a bot message is limited in size (28 KB for incoming webhooks, 40 KB for bots: we keep a
 card under 28,000 characters of ASCII-escaped JSON, whatever the serializer); Teams shows at
 most six actions in a row and folds the rest into an overflow menu (we start a new row
