@@ -30,7 +30,7 @@ from slack_bolt.response import BoltResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.context import REPLAY_KEYS_HEADER
-from models.replay import first_time_seen, forget_seen_requests
+from models.replay import first_time_seen, forget_seen_requests, keep_response, stored_response
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +206,14 @@ class ReplayGuard:
         for Teams' endpoint, whose handling does not run inside one request transaction."""
         self.purge_if_due()
         return first_time_seen(self._session_factory, keys, datetime.now(UTC))
+
+    def keep_response(self, key: str, response: dict[str, Any]) -> None:
+        """Keep an invoke's answer with its key, for a retry of it (`response`)."""
+        keep_response(self._session_factory, key, response)
+
+    def response(self, key: str, wait: float) -> dict[str, Any] | None:
+        """The answer kept for `key`, waiting up to `wait` seconds while it is being made."""
+        return stored_response(self._session_factory, key, wait=wait)
 
     def purge_if_due(self) -> None:
         with self._lock:

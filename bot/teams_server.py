@@ -10,7 +10,9 @@ Every request is authenticated before anything is parsed or stored: a body over
 `MAX_BODY_BYTES` gets 413; a missing, unsigned, forged, expired or wrongly addressed token 401
 (issuer and signing keys from the OpenID metadata document, audience = our app id); a token
 whose `serviceurl` claim is not the activity's serviceUrl 401. An activity seen before (Teams
-retries when our answer is slow) is answered 200 once more and not handled again.
+retries when our answer is slow) is not handled again: a message is answered 200 once more,
+an invoke with the answer the first one got (kept with its key, so any instance can give it;
+while the first is still being handled, the repeat waits for its answer).
 
 TEAMS_PLAYGROUND=1 (Microsoft 365 Agents Playground on this machine, which signs nothing) swaps
 the token check for `PlaygroundAuth`: only from this machine, not through a proxy, and only for
@@ -56,6 +58,8 @@ MESSAGES_PATH = "/api/messages"
 # Microsoft rotates its signing keys; the metadata (issuer, where the keys are) is read again
 # this often. PyJWT's key client refetches the keys itself when a token names an unknown key.
 METADATA_MAX_AGE_S = 24 * 3600
+# How long a repeated invoke waits for the first one's answer (Teams gives up after 15 s).
+INVOKE_REPEAT_WAIT_S = 8.0
 
 
 class AuthUnavailable(Exception):
@@ -184,6 +188,28 @@ def _invoke_answer(start_response: Callable[..., Any], response: dict[str, Any])
     return _answer(start_response, f"{status.value} {status.phrase}", payload)
 
 
+def _repeated(
+    start_response: Callable[..., Any],
+    activity: Activity,
+    response: Callable[[str, float], dict[str, Any] | None],
+    key: str,
+) -> list[bytes]:
+    """The answer to an activity handled before: an invoke gets the answer its first one
+    got (waiting for it a little while that one is still being handled), anything else —
+    and an invoke whose answer never came — an empty 200."""
+    kept = response(key, INVOKE_REPEAT_WAIT_S) if activity.get("type") == "invoke" else None
+    if kept is None:
+        return _answer(start_response, "200 OK")
+    return _invoke_answer(start_response, kept)
+
+
+def _keep(replay_guard: ReplayGuard, key: str, handled: dict[str, Any]) -> None:
+    try:
+        replay_guard.keep_response(key, handled)
+    except Exception:  # the answer still goes out; a retry would get an empty 200
+        log.warning("could not keep a Teams invoke's answer for its retry", exc_info=True)
+
+
 def _read_body(environ: dict[str, Any]) -> bytes | None:
     """The request body, None when it is over the limit (or its length is not a number)."""
     try:
@@ -255,9 +281,10 @@ def make_teams_endpoint(
         if problem is not None:
             log.warning("acknowledged an authenticated Teams request we cannot use (%s)", problem)
             return _answer(start_response, "200 OK")
-        if replay_guard is not None and not replay_guard.first_time([activity_key(activity)]):
+        key = activity_key(activity)
+        if replay_guard is not None and not replay_guard.first_time([key]):
             log.info("answered a repeated Teams activity without handling it again")
-            return _answer(start_response, "200 OK")
+            return _repeated(start_response, activity, replay_guard.response, key)
         try:
             with session_factory() as session:
                 handled = handle_activity(
@@ -266,6 +293,8 @@ def make_teams_endpoint(
         except Exception:  # logged with its traceback; the activity is not handled twice
             log.exception("handling a Teams %s activity failed", activity.get("type"))
             return _answer(start_response, "500 Internal Server Error")
+        if activity.get("type") == "invoke" and replay_guard is not None:
+            _keep(replay_guard, key, handled or {"status": 200})
         if isinstance(handled, dict):  # an invoke's response: Teams reads it from ours
             return _invoke_answer(start_response, handled)
         return _answer(start_response, "200 OK")

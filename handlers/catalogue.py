@@ -98,22 +98,27 @@ def escape_markdown(text: str) -> str:
 # reads CommonMark escapes; the mobile one (Adaptive Cards' shared C++ model) drops a
 # backslash before `[`, `]`, `)` (and, since a 2023 fix, `*`, `_`) but shows it before
 # anything else. So typed text is escaped where markup could start, not everywhere: inline
-# markup characters always; list and heading markers only at the start of a line; `&` only
-# where it begins an entity reference (`&lt;` would be decoded).
+# markup characters always; `&` only where it begins an entity reference (`&lt;` would be
+# decoded). A list or heading marker at the start of a line ("17. nov.", "- x", "# x",
+# "---") gets no backslash, which the mobile clients would show: a word joiner (U+2060,
+# invisible, no space to any parser) after the marker, so that the marker is no longer
+# followed by a space or the line's end — no list, heading, rule or underline in CommonMark
+# or the mobile parser. A word joiner typed after a marker character is doubled, so that
+# `teams_plain` (which drops one after each) gives back exactly what was typed.
 _TEAMS_INLINE_RE = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
 _TEAMS_LINE_START_RE = re.compile(
-    r"(?:^|(?<=\r))([ \t]*)(?:([-+#=])(?=[-#= \t\r\n]|$)|(\d+)([.)])(?=[ \t\r\n]|$))",
+    r"(?:^|(?<=\r))([ \t]*)([-+#=](?=[-#= \t\r\n]|$)|\d+[.)](?=[ \t\r\n]|$))",
     re.MULTILINE,
 )
+JOINER = "\u2060"  # WORD JOINER: keeps a line's "1." or "-" from starting a list
+_AFTER_MARKER_RE = re.compile(f"([-+#=.)]){JOINER}")
 _TEAMS_MARKUP_RE = re.compile(r"\*\*(.+?)\*\*|`([^`\n]*)`")
 _BOLD_MARK = "\ue000"  # stands for `**` while the template's own text is escaped
 _HELD = "\ue001"  # marks where a person goes in typed text while it is escaped
 
 
 def _teams_line_starts(text: str) -> str:
-    return _TEAMS_LINE_START_RE.sub(
-        lambda m: m[1] + (f"\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}"), text
-    )
+    return _TEAMS_LINE_START_RE.sub(lambda m: f"{m[1]}{m[2]}{JOINER}", text)
 
 
 # The catalogue's own "1. Forventninger" (a title, not a list): a no-break space after the
@@ -121,10 +126,35 @@ def _teams_line_starts(text: str) -> str:
 _TEAMS_MARKER_SPACE_RE = re.compile(r"(?:^|(?<=\r))([ \t]*(?:[-+#]|\d+[.)])) ", re.MULTILINE)
 
 
+# A person on Teams whom a card can mention: `teams_render` makes `<at>Name</at>` of this
+# token, with the mention entity (their Teams id) the card's msteams.entities must carry;
+# where a card shows plain text, and on every other surface, it is just the name. Typed
+# text cannot hold one: `escape_teams` drops these three characters (private use, so
+# nothing anyone means to type).
+_AT_OPEN, _AT_ID, _AT_CLOSE = "\ue002", "\ue003", "\ue004"
+MENTION_OPEN, MENTION_CLOSE = _AT_OPEN, _AT_CLOSE
+_AT_MARKS = f"{_AT_OPEN}-{_AT_CLOSE}"
+MENTION_RE = re.compile(f"{_AT_OPEN}([^{_AT_MARKS}]+){_AT_ID}([^{_AT_MARKS}]+){_AT_CLOSE}")
+_AT_MARKS_RE = re.compile(f"[{_AT_MARKS}]")
+
+
+def teams_mention(teams_id: str, name: str) -> Mrkdwn:
+    """A Teams mention of the person `teams_id` (a Teams user id or an Entra object id, both
+    of which Teams takes), shown as `name` — a name that needs no escaping."""
+    return Mrkdwn(f"{_AT_OPEN}{teams_id}{_AT_ID}{name}{_AT_CLOSE}")
+
+
+def mention_names(text: str) -> str:
+    """`text` with each Teams mention as the person's name (plain text)."""
+    return MENTION_RE.sub(r"\2", text)
+
+
 def escape_teams(text: str) -> str:
     """Typed text as a Teams card shows it, inert: no link, bold, italic, list, heading,
     code or `<at>` mention can start in it (see the rules above)."""
-    return _teams_line_starts(_TEAMS_INLINE_RE.sub(r"\\\1", text))
+    text = _AT_MARKS_RE.sub("", text)  # no mention token from typed text
+    doubled = _AFTER_MARKER_RE.sub(f"\\1{JOINER}{JOINER}", text)  # see `teams_plain`
+    return _teams_line_starts(_TEAMS_INLINE_RE.sub(r"\\\1", doubled))
 
 
 def teams_text(text: str) -> str:
@@ -146,9 +176,12 @@ _TEAMS_PLAIN_RE = re.compile(r"\\(.)|\*\*", re.DOTALL)
 
 def teams_plain(text: str) -> str:
     """What Teams text from `t()` reads as where a card shows plain text (a label, a
-    button, an option): escapes undone, bold marks dropped. Every backslash in such text
-    is an escape (a typed one was doubled), so this is exact."""
-    return _TEAMS_PLAIN_RE.sub(lambda m: m[1] or "", text)
+    button, an option): escapes undone, bold marks dropped, the word joiner after a marker
+    taken out. Every backslash in such text is an escape (a typed one was doubled), and so
+    is one word joiner after a marker character, so this is exact. A mention reads as the
+    person's name."""
+    unescaped = _TEAMS_PLAIN_RE.sub(lambda m: m[1] or "", text)
+    return mention_names(_AFTER_MARKER_RE.sub(r"\1", unescaped))
 
 
 @dataclass(frozen=True)
@@ -392,10 +425,17 @@ def person_mention(lang: str, slack_user_id: str | None) -> Mrkdwn:
     return mention(slack_user_id)
 
 
+def _mentionable(name: str, shown: str, teams_id: str) -> bool:
+    """Whether a Teams mention can show `name` (`shown` escaped) as it is: nothing in it is
+    escaped, it is one line, and the id holds no mention mark."""
+    return shown == name and "\n" not in name and not _AT_MARKS_RE.search(teams_id)
+
+
 def person(lang: str, who: Person) -> Mrkdwn:
     """A person a text names, as the surface in force shows them: on Slack a live mention
-    when they are on Slack, else (and on every other surface) their name in bold, escaped
-    (it is typed text); an erased person as the words "an erased member", everywhere."""
+    when they are on Slack, on Teams a Teams mention when they are on Teams (and their name
+    needs no escaping: the mention shows it as it is), else their name in bold, escaped (it
+    is typed text); an erased person as the words "an erased member", everywhere."""
     if who.erased:
         return t(lang, "network.forget.erased_person")
     name = _SURFACE.get()
@@ -404,6 +444,8 @@ def person(lang: str, who: Person) -> Mrkdwn:
     if not who.name:  # someone the bot does not know: no id shown, whatever was sent
         return t(lang, "people.unknown")
     shown = escape(who.name)
+    if name == "teams" and who.teams_id and _mentionable(who.name, shown, who.teams_id):
+        return teams_mention(who.teams_id, who.name)
     if name == "slack":  # mrkdwn has no escape for `*`: such a name is shown without bold
         return shown if "*" in who.name else Mrkdwn(f"*{shown}*")
     return Mrkdwn(f"**{shown}**")

@@ -19,6 +19,12 @@ What maps to what:
 - Note -> TextBlock, subtle and small. Divider -> `separator` on what follows it (any
   element can draw the line above itself; an empty Container may be dropped by a client).
 - `block` -> the first element's `id`.
+- A person on Teams (`catalogue.person`'s mention token) -> `<at>Name</at>` in a TextBlock
+  or a fact, with the mention entity in the card's `msteams.entities` (one per person and
+  card, so a message split into cards keeps each card's own); their name where a card shows
+  plain text; in a dialog's card their name in bold.
+- A message -> one activity (`message_activities`): the summary as the notification's plain
+  text, then the cards; past what Teams takes in one message, parts that say so.
 - TextInput -> Input.Text (label, isRequired, errorMessage, maxLength, isMultiline, value,
   placeholder); DateInput -> Input.Date (value "YYYY-MM-DD"); Choice -> Input.ChoiceSet
   (compact, or expanded for radio buttons / checkboxes; isMultiSelect with the chosen
@@ -43,7 +49,8 @@ search in Adaptive Cards", "Cards and dialogs"; the Adaptive Cards issue tracker
 renders Markdown in TextBlock and in Fact titles/values only — bold, italic, bullet and
 numbered lists, links; not headings, tables, images, preformatted text, blockquotes or HTML;
 one newline is not a break outside lists (use two); a card-based mention needs `<at>…</at>`
-plus a matching entity in the card's `msteams.entities` (we never add one for typed text);
+plus a matching entity in the card's `msteams.entities` with the person's Teams user id or
+Entra object id, in TextBlock and FactSet only (we never add one for typed text);
 a bot message is limited in size (28 KB for incoming webhooks, 40 KB for bots: we keep a
 card under 28,000 characters of ASCII-escaped JSON, whatever the serializer); Teams shows at
 most six actions in a row and folds the rest into an overflow menu (we start a new row
@@ -67,11 +74,23 @@ from datetime import date
 from typing import Any
 
 from handlers import conversation as c
-from handlers.catalogue import Mrkdwn, t, teams_plain
+from handlers.catalogue import (
+    MENTION_CLOSE,
+    MENTION_OPEN,
+    MENTION_RE,
+    Mrkdwn,
+    mention_names,
+    surface,
+    t,
+    teams_plain,
+)
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 VERSION = "1.5"
 MAX_CARD_SIZE = 28_000  # characters of the card as ASCII-escaped JSON (Teams: ~28 KB)
+# Characters of a whole message activity as ASCII-escaped JSON (Teams takes 40 KB from a bot;
+# the rest is room for the envelope the caller adds: replyToId, channelData).
+MAX_ACTIVITY_SIZE = 38_000
 MAX_DATA_SIZE = 3_000  # one Action.Submit's data as JSON (what fits Slack's metadata fits)
 MAX_ACTIONS = 6  # Teams shows six actions in a row; more go to an overflow menu
 MAX_TEXT = 2_000  # characters of one TextBlock (at most 12 each as escaped JSON); more go on
@@ -86,8 +105,8 @@ FieldValue = str | bool | date | list[str] | None
 
 
 def plain(text: str) -> str:
-    """Catalogue text where a card shows plain text."""
-    return teams_plain(text) if isinstance(text, Mrkdwn) else text
+    """Catalogue text where a card shows plain text (a person by name)."""
+    return teams_plain(text) if isinstance(text, Mrkdwn) else mention_names(text)
 
 
 def markdown(text: str) -> str:
@@ -139,12 +158,21 @@ def _escapes_open(head: str) -> bool:
     return (len(head) - len(head.rstrip("\\"))) % 2 == 1
 
 
+def _off_mention(text: str, at: int) -> int:
+    """`at` moved before a person's mention token it would cut (or after it, when the token
+    starts the text): a token must stay whole to become a mention."""
+    start = text.rfind(MENTION_OPEN, 0, at)
+    if start < 0 or text.rfind(MENTION_CLOSE, 0, at) > start:
+        return at
+    return start if start > 0 else text.find(MENTION_CLOSE, at) + 1 or at
+
+
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """`text` in pieces of at most `limit` characters (plus a closing `**`), all of it: a
     bold span cut in two is closed and opened again."""
     pieces: list[str] = []
     while len(text) > limit:
-        at = _cut_at(text, limit - 2)
+        at = _off_mention(text, _cut_at(text, limit - 2))
         head, text = text[:at].rstrip(), text[at:].lstrip()
         if _open_bold(head):
             head, text = head + "**", "**" + text
@@ -287,14 +315,69 @@ def elements(parts: list[c.Part]) -> list[Element]:
     return _separated(out)
 
 
+# --- people ------------------------------------------------------------------------------------
+
+Mentions = dict[tuple[str, str], Element]  # (Teams id, name) -> the card's mention entity
+
+
+def _at(mentions: Mentions | None) -> Callable[[re.Match[str]], str]:
+    """How a person's mention token (catalogue.person on Teams) reads in a TextBlock or a
+    fact: `<at>Name</at>`, its entity kept in `mentions`; without `mentions` (a dialog)
+    their name in bold, as for a person not on Teams."""
+
+    def at(m: re.Match[str]) -> str:
+        teams_id, name = m[1], m[2]
+        if mentions is None:
+            return f"**{name}**"
+        text = f"<at>{name}</at>"
+        mentions.setdefault(
+            (teams_id, name),
+            {"type": "mention", "text": text, "mentioned": {"id": teams_id, "name": name}},
+        )
+        return text
+
+    return at
+
+
+def _people(node: Any, at: Callable[[re.Match[str]], str], markdown: bool = False) -> Any:
+    """`node` (card JSON) with every person's mention token resolved: by `at` where Teams
+    renders Markdown (a TextBlock's text, a fact's title and value: the only places a
+    mention works), as the name everywhere else (buttons, labels, options)."""
+    if isinstance(node, str):
+        return MENTION_RE.sub(at, node) if markdown else mention_names(node)
+    if isinstance(node, list):
+        return [_people(item, at, markdown) for item in node]
+    if not isinstance(node, dict):
+        return node
+    kind = node.get("type")
+    return {
+        key: value
+        if key == "data"  # an action's data is the bot's own, read back as it was
+        else _people(
+            value,
+            at,
+            (kind == "TextBlock" and key == "text")
+            or (kind == "FactSet" and key == "facts")
+            or (markdown and kind is None and key in ("title", "value")),
+        )
+        for key, value in node.items()
+    }
+
+
 # --- cards ------------------------------------------------------------------------------------
 
 
-def _card(body: list[Element], fallback: str | None = None) -> Card:
+def _card(body: list[Element], fallback: str | None = None, *, mentions: bool = True) -> Card:
+    """A card of `body`; the people it names are Teams mentions (`mentions`; a dialog's card
+    names them in bold), each with its entity in the card's `msteams.entities`, as Teams
+    needs for a mention in a card."""
     card: Card = {"type": "AdaptiveCard", "version": VERSION}  # no "$schema": hosts ignore it
     if fallback:
         card["fallbackText"] = plain(fallback)
-    card["body"] = body
+    entities: Mentions | None = {} if mentions else None
+    card["body"] = _people(body, _at(entities))
+    if entities:
+        card["msteams"] = {"entities": list(entities.values())}
     return card
 
 
@@ -334,11 +417,19 @@ def message_cards(view: c.Message | c.Overview) -> list[Card]:
     return cards
 
 
+def _packed_size(element: Element) -> int:
+    """What `element` takes in a card: its JSON with its people as mentions, and their
+    entities."""
+    entities: Mentions = {}
+    resolved = _people(element, _at(entities))
+    return _size(resolved) + sum(_size(e) + 2 for e in entities.values())
+
+
 def _packed(body: list[Element], room: int) -> Iterator[list[Element]]:
     chunk: list[Element] = []
     used = 0
     for element in body:
-        size = _size(element) + 2
+        size = _packed_size(element) + 2
         if chunk and used + size > room:
             yield chunk
             chunk, used = [], 0
@@ -352,14 +443,48 @@ def attachment(card: Card) -> dict[str, Any]:
     return {"contentType": CONTENT_TYPE, "content": card}
 
 
+def message_activities(view: c.Message | c.Form, lang: str | None = None) -> list[dict[str, Any]]:
+    """A message (or a form, as its card) as Teams activities: one — its summary as the
+    notification's plain text, then its card(s) in order (more than one only when it
+    outgrows a card) — unless its cards outgrow what Teams takes in one message. Then as
+    many as it takes, never cut: each one's summary says which part it is ("(1/2)"), and
+    each but the last ends with a line in `lang` saying the message goes on in the next."""
+    if isinstance(view, c.Form):
+        cards, summary = [form_card(lang or "da", view)], plain(view.title)
+    else:
+        cards, summary = message_cards(view), plain(view.summary)
+    room = MAX_ACTIVITY_SIZE - _size(_activity(summary + " (99/99)", [_continued(lang, 99, 99)]))
+    groups = list(_packed([attachment(card) for card in cards], room))
+    if len(groups) == 1:
+        return [_activity(summary, groups[0])]
+    parts = len(groups)
+    return [
+        _activity(
+            f"{summary} ({part}/{parts})",
+            group if part == parts else [*group, _continued(lang, part, parts)],
+        )
+        for part, group in enumerate(groups, 1)
+    ]
+
+
+def _activity(summary: str, attachments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "message", "summary": summary, "attachments": attachments}
+
+
+def _continued(lang: str | None, part: int, parts: int) -> dict[str, Any]:
+    """The line that ends one part of a message sent in several."""
+    with surface("teams"):
+        text = t(lang, "teams.message.continued", part=part, parts=parts)
+    return attachment(_card([text_block(text, isSubtle=True, size="Small")]))
+
+
 def message_activity(view: c.Message) -> dict[str, Any]:
-    """A message as one Teams activity: its summary as the notification's plain text and its
-    card(s), in order (more than one only when it outgrows a card)."""
-    return {
-        "type": "message",
-        "summary": plain(view.summary),
-        "attachments": [attachment(card) for card in message_cards(view)],
-    }
+    """A message as one Teams activity (see `message_activities`): for a message that fits
+    one (the outbox splits a bundle before it would not); ValueError otherwise."""
+    activities = message_activities(view)
+    if len(activities) > 1:
+        raise ValueError(f"a message in {len(activities)} Teams activities, not one")
+    return activities[0]
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -508,8 +633,8 @@ def form_card(
             "associatedInputs": "none",
         }
     )
-    card_ = _card(form_body(lang, form, errors, values))
-    card_["actions"] = actions
+    card_ = _card(form_body(lang, form, errors, values), mentions=False)
+    card_["actions"] = _people(actions, _at(None))
     return _checked(card_)
 
 

@@ -19,6 +19,7 @@ from models.network import FORGOTTEN_PREFIX, Meeting, Member, Platform, reached_
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.people import ERASED_NAME
 from models.prep import Preparation, PrepExample, PrepQuestion
+from models.replay import forget_responses
 from models.sparring import SparringEntry, SparringReceiver
 from models.spread import SpreadAction
 
@@ -410,6 +411,7 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
     _erase_what_they_wrote(session, mid)
     session.flush()
     redact_everywhere(session, identifiers, slack_user_id)
+    forget_responses(session)  # Teams invoke answers kept for a retry (minutes)
     session.add(
         ChangeRecord(
             member_id=by.id,

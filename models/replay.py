@@ -5,6 +5,11 @@ second instance or a second thread inserting the same key loses the race and kno
 repeat. Keys expire after Slack's five-minute signature window (older requests are refused
 by their timestamp anyway).
 
+A Teams invoke (a dialog's next step, a search's results) wants its answer in the HTTP
+response, also when Teams sends it again: its answer is kept with its key
+(`keep_response`), so that the repeat — on this instance or another — gets the same answer
+(`stored_response`) while the work is still done once.
+
 A request's keys go in with the request's own first commit (`remember_on_commit`): what the
 handler wrote and the keys are stored together or not at all, so a handler that fails
 leaves no key behind and Slack's retry is handled, and a request whose write is stored is
@@ -13,10 +18,25 @@ never handled again.
 
 from __future__ import annotations
 
+import json
+import time
 from contextlib import nullcontext
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import String, bindparam, delete, event, exists, insert, select
+from sqlalchemy import (
+    String,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    event,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -26,6 +46,10 @@ from models.network import Member, Platform, people_of_rows, people_reached_on, 
 
 # Slack refuses to sign requests older than five minutes; keep keys a little longer.
 SEEN_REQUEST_TTL = timedelta(minutes=10)
+# A key for something answered once for good (a Teams file consent card), not a request:
+# kept longer, as the thing can be answered again long after (from a card not yet updated).
+KEPT_PREFIX = "kept:"
+KEPT_TTL = timedelta(days=30)
 
 
 class SeenRequest(Base):
@@ -33,6 +57,9 @@ class SeenRequest(Base):
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(index=True)
+    # A Teams invoke's answer as JSON ({"status", "body"}), for Teams' retry of it; the
+    # erasure of a member empties every one (an answer can name people).
+    response: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class AlreadyHandledError(Exception):
@@ -67,6 +94,64 @@ def first_time_seen(session_factory: sessionmaker[Session], keys: list[str], now
     except IntegrityError:
         return False
     return True
+
+
+def keep_response(
+    session_factory: sessionmaker[Session], key: str, response: dict[str, Any]
+) -> None:
+    """Keep `response` (an invoke's answer) with the key recorded for its request."""
+    engine = session_factory.kw["bind"]
+    statement = update(SeenRequest).where(SeenRequest.key == key)
+    with sqlite_write_lock(engine) or nullcontext(), engine.begin() as connection:
+        connection.execute(statement.values(response=json.dumps(response)))
+
+
+RESPONSE_POLL_S = 0.1
+
+
+def stored_response(
+    session_factory: sessionmaker[Session], key: str, *, wait: float = 0.0
+) -> dict[str, Any] | None:
+    """The answer kept for `key`; while the first request is still being handled (its key
+    stored, no answer yet), waited for up to `wait` seconds. None: no answer (yet)."""
+    engine = session_factory.kw["bind"]
+    query = select(SeenRequest.response).where(SeenRequest.key == key)
+    deadline = time.monotonic() + wait
+    while True:
+        with engine.connect() as connection:
+            kept = connection.scalar(query)
+        if kept is not None:
+            answer = json.loads(kept)
+            return answer if isinstance(answer, dict) else None
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(RESPONSE_POLL_S)
+
+
+def forget_responses(session: Session) -> None:
+    """Empty every kept answer (they may name someone who is being erased); the keys stay,
+    so nothing is handled twice."""
+    session.execute(
+        update(SeenRequest).where(SeenRequest.response.is_not(None)).values(response=None)
+    )
+
+
+def claim_once(session: Session, key: str, now: datetime) -> bool:
+    """Record `key` (committed with the session's transaction, which this commits); False
+    when it was recorded before — by this instance or another: the thing was answered."""
+    try:
+        with session.begin_nested():
+            session.add(SeenRequest(key=key, seen_at=now))
+    except IntegrityError:
+        return False
+    session.commit()
+    return True
+
+
+def release(session: Session, key: str) -> None:
+    """Forget `key` (what it claimed did not happen after all), and commit."""
+    session.execute(delete(SeenRequest).where(SeenRequest.key == key))
+    session.commit()
 
 
 def seen_before(session: Session, keys: list[str]) -> bool:
@@ -152,8 +237,15 @@ def store_remembered_keys(session: Session) -> None:
 
 
 def forget_seen_requests(session: Session, now: datetime) -> int:
-    """Delete keys older than the window; returns how many."""
+    """Delete keys older than the window (`KEPT_PREFIX` keys: older than `KEPT_TTL`);
+    returns how many."""
+    kept = SeenRequest.key.startswith(KEPT_PREFIX, autoescape=True)
     result = session.execute(
-        delete(SeenRequest).where(SeenRequest.seen_at < now - SEEN_REQUEST_TTL)
+        delete(SeenRequest).where(
+            or_(
+                and_(SeenRequest.seen_at < now - SEEN_REQUEST_TTL, ~kept),
+                SeenRequest.seen_at < now - KEPT_TTL,
+            )
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)

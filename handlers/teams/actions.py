@@ -144,5 +144,5 @@ def handle(
         value = data.get("value")
         message = press(turn, str(data["action"]), value if isinstance(value, str) else None)
         if message is not None:
-            reply(connector, activity, message)
+            reply(connector, activity, message, turn.lang)
     return None

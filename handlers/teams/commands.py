@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers import teams_render
-from handlers.catalogue import MESSAGES, surface, t, teams_plain
+from handlers.catalogue import MESSAGES, Mrkdwn, surface, t
 from handlers.context import RequestScope
 from handlers.errors import error_text
 from handlers.followup import followup_command
@@ -181,7 +181,8 @@ def split_command(text: str) -> tuple[str, str]:
 
 
 def _message(text: str) -> c.Message:
-    return c.Message(text.split("\n", 1)[0], [c.Paragraph(text)])
+    """A text answer (Teams text, built under the Teams surface) as a message."""
+    return c.Message(Mrkdwn(text.split("\n", 1)[0]), [c.Paragraph(text)])
 
 
 def commands_message(lang: str, intro_key: str) -> c.Message:
@@ -194,20 +195,12 @@ def commands_message(lang: str, intro_key: str) -> c.Message:
     return c.Message(intro, [c.Paragraph(intro), c.Facts(pairs)])
 
 
-def reply_activity(lang: str, reply: CommandReply) -> dict[str, Any]:
-    """A command's answer as a Teams message (built under the Teams surface)."""
-    if isinstance(reply, c.Form):
-        cards = [teams_render.form_card(lang, reply)]
-        summary = reply.title
-    else:
-        message = reply if isinstance(reply, c.Message) else _message(reply)
-        cards = teams_render.message_cards(message)
-        summary = message.summary
-    return {
-        "type": "message",
-        "summary": teams_plain(summary),  # Teams text of the catalogue's: exact
-        "attachments": [teams_render.attachment(card) for card in cards],
-    }
+def reply_activities(lang: str, reply: CommandReply) -> list[dict[str, Any]]:
+    """A command's answer as a Teams message (built under the Teams surface): one activity
+    with its summary and card(s), more only past Teams' size
+    (`teams_render.message_activities`)."""
+    view = reply if isinstance(reply, c.Message | c.Form) else _message(reply)
+    return teams_render.message_activities(view, lang)
 
 
 def error_reply(error: Exception, lang: str, typed: str) -> str:
@@ -272,8 +265,9 @@ def answer(
             reply = commands_message(lang, "teams.welcome")
         else:
             reply = _message(t(lang, key))
-        outgoing = reply_activity(lang, reply)
-    if activity.get("type") == "message" and isinstance(activity.get("id"), str):
-        outgoing["replyToId"] = activity["id"]
-    connector.send(str(activity["serviceUrl"]), str(activity["conversation"]["id"]), outgoing)
+        outgoing = reply_activities(lang, reply)
+    for answer in outgoing:
+        if activity.get("type") == "message" and isinstance(activity.get("id"), str):
+            answer["replyToId"] = activity["id"]
+        connector.send(str(activity["serviceUrl"]), str(activity["conversation"]["id"]), answer)
     return key

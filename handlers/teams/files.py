@@ -6,10 +6,18 @@ their OneDrive — the bot PUTs the bytes there and shows the file with a file i
 decline, nothing is sent. The file is not kept meanwhile: the card's context says which file
 and for whom, and on accept it is built again from the database, after the same check as the
 command's (only a facilitator gets the export, each person only their own data).
+
+A consent card is answered once: the first accept or decline claims the card (its activity
+id, the invoke's `replyToId`, as a kept key in `seen_request`, for any instance to see), and
+the card is then replaced (`updateActivity`) by "Sendt: <file>" or "Afvist: <file>", so its
+buttons are gone; a second answer to the same card (pressed again before the update showed,
+or from another device) does nothing. An upload that fails gives the claim back, so the
+person can accept again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -28,6 +36,7 @@ from handlers.teams.connector import Connector, ConnectorError
 from models.export import export_tables, to_csv_zip, to_xlsx
 from models.network import Member, Platform
 from models.privacy import people_on_record, personal_data
+from models.replay import KEPT_PREFIX, claim_once, release
 
 log = logging.getLogger(__name__)
 
@@ -119,21 +128,24 @@ def _send(connector: Connector, activity: Activity, **message: Any) -> None:
     )
 
 
-def reply_with(connector: Connector, activity: Activity, message: c.Message) -> None:
-    """`message` (built for the Teams surface) as cards in reply to `activity`."""
+def reply_with(
+    connector: Connector, activity: Activity, message: c.Message, lang: str | None = None
+) -> None:
+    """`message` (built for the Teams surface) in reply to `activity`: one message with its
+    summary and cards (`teams_render.message_activities`; more only past Teams' size)."""
     extra = (
         {"replyToId": activity["id"]}
         if activity.get("type") == "message" and activity.get("id")
         else {}
     )
-    for card in teams_render.message_cards(message):
-        _send(connector, activity, attachments=[teams_render.attachment(card)], **extra)
+    for answer in teams_render.message_activities(message, lang):
+        _send(connector, activity, **{**answer, **extra})
 
 
 def _tell(connector: Connector, activity: Activity, lang: str, key: str, **params: Any) -> None:
     with surface("teams"):
         text = t(lang, key, **params)
-    reply_with(connector, activity, c.Message(text))
+    reply_with(connector, activity, c.Message(text), lang)
 
 
 def offer_files(
@@ -172,19 +184,58 @@ def handle_file_consent(
     The invoke's answer (an HTTP 200 for Teams)."""
     value = _dict(activity.get("value"))
     context, action = _dict(value.get("context")), value.get("action")
-    if action == "decline":
-        name = str(context.get("name", ""))
+    info = _dict(value.get("uploadInfo"))
+    accepted = action == "accept" and bool(info.get("uploadUrl"))
+    if action != "decline" and not accepted:
+        return {"status": 400}
+    claim = _card_key(activity)
+    if claim is not None and not claim_once(session, claim, now):
+        log.info("a file consent card answered again; nothing done")
+        return {"status": 200}
+    name = str(context.get("name", ""))
+    if not accepted:
+        _update_card(connector, activity, lang, "teams.file.card_declined", name)
         _tell(connector, activity, lang, "teams.file.declined", filename=name)
         return {"status": 200}
-    info = value.get("uploadInfo")
-    if action != "accept" or not isinstance(info, dict) or not info.get("uploadUrl"):
-        return {"status": 400}
     file = build_file(session, people, sender_ids(activity), context, now)
     if file is None:
         _tell(connector, activity, lang, "network.not_allowed")
         return {"status": 200}
-    _upload_and_show(connector, activity, file, info, lang)
+    if _upload_and_show(connector, activity, file, info, lang):
+        _update_card(connector, activity, lang, "teams.file.card_sent", file.name)
+    elif claim is not None:
+        release(session, claim)  # not sent: the card may be accepted again
     return {"status": 200}
+
+
+def _card_key(activity: Activity) -> str | None:
+    """The key that claims the consent card `activity` answers (None: the invoke does not
+    say which card)."""
+    card = activity.get("replyToId")
+    if not isinstance(card, str) or not card:
+        return None
+    raw = f"{activity['conversation']['id']}\n{card}"
+    return f"{KEPT_PREFIX}teams-consent:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def _update_card(
+    connector: Connector, activity: Activity, lang: str, key: str, filename: str
+) -> None:
+    """Replace the consent card (the invoke's `replyToId`) with what became of it."""
+    card = activity.get("replyToId")
+    if not isinstance(card, str) or not card:
+        return
+    with surface("teams"):
+        text = t(lang, key, filename=filename)
+    try:
+        connector.update(
+            str(activity["serviceUrl"]),
+            str(activity["conversation"]["id"]),
+            card,
+            teams_render.message_activity(c.Message(text)),
+        )
+    except (ConnectorError, httpx.HTTPError) as error:  # the claim still holds
+        log.warning("could not update a file consent card (%s)", type(error).__name__)
 
 
 def _dict(data: Any) -> dict[str, Any]:
@@ -193,13 +244,14 @@ def _dict(data: Any) -> dict[str, Any]:
 
 def _upload_and_show(
     connector: Connector, activity: Activity, file: File, info: dict[str, Any], lang: str
-) -> None:
+) -> bool:
+    """Upload `file` and show it; whether it was uploaded."""
     try:
         connector.upload(str(info["uploadUrl"]), file.content)
     except (ConnectorError, httpx.HTTPError) as error:
         log.warning("upload of a file to OneDrive failed (%s)", type(error).__name__)
         _tell(connector, activity, lang, "teams.file.failed", filename=file.name)
-        return
+        return False
     shown = {
         "contentType": INFO_TYPE,
         "contentUrl": info.get("contentUrl"),
@@ -207,3 +259,4 @@ def _upload_and_show(
         "content": {"uniqueId": info.get("uniqueId"), "fileType": info.get("fileType")},
     }
     _send(connector, activity, attachments=[shown])
+    return True

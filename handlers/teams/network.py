@@ -81,7 +81,7 @@ def send_overview(
     with surface("teams"):
         view = home_view_for(session, people, now, lang)
         title = t(lang, "home.title")
-    reply_with(connector, activity, c.Message(title, view.parts))
+    reply_with(connector, activity, c.Message(title, view.parts), lang)
 
 
 def _network(
@@ -106,7 +106,7 @@ def _network(
             message = c.Message(reply) if isinstance(reply, str) else reply_message(reply)
         except InputError as error:
             message = c.Message(error_message(lang, error))
-    reply_with(connector, activity, message)
+    reply_with(connector, activity, message, lang)
     if export is not None:
         kinds = [FileKind.EXPORT_XLSX, FileKind.EXPORT_CSV]
         offer_files(connector, activity, session, people, kinds, now)
@@ -116,7 +116,7 @@ def _network(
 def _say(connector: Connector, activity: Activity, lang: str, key: str) -> None:
     with surface("teams"):
         text = t(lang, key)
-    reply_with(connector, activity, c.Message(text))
+    reply_with(connector, activity, c.Message(text), lang)
 
 
 def handle_command(

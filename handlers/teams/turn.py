@@ -41,9 +41,12 @@ class Turn:
         return next((p for p in self.people if p.role is Role.FACILITATOR), None)
 
 
-def reply(connector: Connector, activity: Activity, message: c.Message) -> None:
-    """Answer `activity` in its conversation with `message` as card(s)."""
-    answer = teams_render.message_activity(message)
-    if activity.get("id"):
-        answer["replyToId"] = activity["id"]
-    connector.send(str(activity["serviceUrl"]), str(activity["conversation"]["id"]), answer)
+def reply(
+    connector: Connector, activity: Activity, message: c.Message, lang: str | None = None
+) -> None:
+    """Answer `activity` in its conversation with `message`: one activity with its summary
+    and card(s), more only past Teams' size (`teams_render.message_activities`)."""
+    for answer in teams_render.message_activities(message, lang):
+        if activity.get("id"):
+            answer["replyToId"] = activity["id"]
+        connector.send(str(activity["serviceUrl"]), str(activity["conversation"]["id"]), answer)

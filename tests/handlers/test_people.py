@@ -117,9 +117,25 @@ def test_a_person_on_each_surface() -> None:
             "<@U0ANNA0001>, *Bo &amp; co* and an erased member"
         )
     with catalogue.surface("teams"):
-        assert t("da", "sparring.logged.receivers", **line).endswith(
-            "**Anna \\<b\\>**, **Bo & co** og et slettet medlem"
-        )
+        text = t("da", "sparring.logged.receivers", **line)
+    # Bo is on Teams: a real mention there (the card carries its entity), his name elsewhere.
+    assert text.endswith(
+        "**Anna \\<b\\>**, "
+        + catalogue.teams_mention(BO_TEAMS, "Bo & co")
+        + " og et slettet medlem"
+    )
+    card = teams_render.card(c.Message(text, [c.Paragraph(text)]))
+    assert card["body"][0]["text"].endswith(
+        "**Anna \\<b\\>**, <at>Bo & co</at> og et slettet medlem"
+    )
+    assert card["msteams"]["entities"] == [
+        {
+            "type": "mention",
+            "text": "<at>Bo & co</at>",
+            "mentioned": {"id": BO_TEAMS, "name": "Bo & co"},
+        }
+    ]
+    assert card["fallbackText"].endswith("Anna <b>, Bo & co og et slettet medlem")
     with catalogue.surface("markdown"):
         assert catalogue.person("en", on_teams) == "**Bo \\& co**"
 
@@ -286,7 +302,7 @@ def test_a_note_names_the_receivers_it_mentions() -> None:
     with catalogue.surface("teams"):
         # Anna by name; markup starts only where the note's own lines start, as typed.
         assert catalogue.escape_naming("en", note, [anna]) == (
-            "**Anna \\*A\\*** - 1. ok \\<@U0OTHER001\\>\n\\- \\<!here\\>"
+            "**Anna \\*A\\*** - 1. ok \\<@U0OTHER001\\>\n-\u2060 \\<!here\\>"
         )
         held = "\ue001" + "0" + "\ue001"  # typed text cannot pose as a held place
         assert catalogue.escape_naming("en", held, [anna]) == "0"

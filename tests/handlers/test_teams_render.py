@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from handlers import conversation as c
 from handlers import teams_render as tr
 from handlers.catalogue import Mrkdwn, escape, escape_teams, surface, t, teams_plain, teams_text
+from models.people import Person
 
 # --- checking a card with Microsoft's models and Teams' limits -------------------------------
 
@@ -32,6 +33,7 @@ MODELS: dict[str, type[BaseModel]] = {
 TEAMS_1_5 = {
     "AdaptiveCard", "TextBlock", "FactSet", "ColumnSet", "Column", "Container", "ActionSet",
     "Action.Submit", "Input.Text", "Input.Date", "Input.ChoiceSet", "Data.Query",
+    "mention",  # not an element: an entity of msteams.entities
 }  # fmt: skip
 
 
@@ -80,9 +82,29 @@ def check_card(card: dict[str, Any]) -> list[str]:
             problems.append("action data too long")
         if element.get("type") == "TextBlock" and element.get("wrap") is not True:
             problems.append("a TextBlock that does not wrap")
+        if element.get("type") in ("TextBlock", "FactSet"):
+            problems += _unmatched_mentions(element, card)
     if len(ids) != len(set(ids)):
         problems.append(f"ids not unique: {ids}")
     return problems
+
+
+_AT_RE = re.compile(r"<at>.*?</at>")
+
+
+def _unmatched_mentions(element: dict[str, Any], card: dict[str, Any]) -> list[str]:
+    """A mention in a card's text needs an entity with exactly its text (and one with no
+    `<at>` left in the card is useless)."""
+    texts = [element.get("text", "")] + [
+        f"{f['title']} {f['value']}" for f in element.get("facts", [])
+    ]
+    known = {e["text"] for e in card.get("msteams", {}).get("entities", [])}
+    return [
+        f"mention {m} without its entity"
+        for t in texts
+        for m in _AT_RE.findall(t)
+        if m not in known
+    ]
 
 
 def _walk(obj: Any) -> list[dict[str, Any]]:
@@ -281,12 +303,36 @@ def test_ordinary_typed_text_is_not_littered_with_backslashes() -> None:
     # The mobile clients show a backslash before most characters: escape only what matters.
     for text in ["kl. 9.00 - 10.00 (ca.)", "R&D, Q&A og 3+4=7", "#tag, -5 grader, 50%!", "2.5 t"]:
         assert escape_teams(text) == text
-    assert escape_teams("1. møde") == "1\\. møde" and escape_teams("- x") == "\\- x"
-    assert escape_teams("---\n## x\n=\n+") == "\\---\n\\## x\n\\=\n\\+"
+    assert escape_teams("1. møde") == f"1.{J} møde" and escape_teams("- x") == f"-{J} x"
+    assert escape_teams("---\n## x\n=\n+") == f"-{J}--\n#{J}# x\n={J}\n+{J}"
+
+
+J = "\u2060"  # the word joiner that keeps a line's marker from starting a list
 
 
 @pytest.mark.parametrize(
-    "typed", [HOSTILE, "\\", "\\\\*", "a\\", "**", "x\r\ny", "", "1) 2. - + # > |", "&#42; &amp;"]
+    "typed",
+    ["17. nov.", "17. nov. kl. 9", "3) tre", "- punkt", "+ plus", "# nr", "---", "1.", "==="],
+)
+def test_a_date_or_marker_at_a_line_start_is_inert_without_a_backslash(typed: str) -> None:
+    # Teams mobile shows a backslash before "." or "-": a date that starts a line
+    # ("17. nov.: møde") must not read "17\\. nov.", nor become list item 17.
+    with surface("teams"):
+        for text in (escape(typed), t("da", "home.network", network=typed)):
+            card = tr.card(c.Message(text, [c.Paragraph(text), c.Facts([(text, text)])]))
+            assert check_card(card) == []
+            for shown in _texts(card):
+                assert "\\" not in shown
+                html = _html(shown)
+                assert MARKUP_TAGS.findall(html.replace("<p><strong>", "<p>", 1)) == [], html
+                assert html.replace(J, "").startswith(("<p>" + typed, "<p><strong>" + typed))
+            assert teams_plain(text).replace("**", "") == typed
+    assert teams_plain(escape_teams(f"1.{J}{J} x\n-{J}")) == f"1.{J}{J} x\n-{J}"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [HOSTILE, "\\", "\\\\*", "a\\", "**", "x\r\ny", "", "1) 2. - + # > |", "&#42; &amp;", f"-{J}"],
 )
 def test_plain_text_is_exactly_what_was_typed(typed: str) -> None:
     assert teams_plain(escape_teams(typed)) == typed
@@ -312,6 +358,61 @@ def test_catalogue_markup_becomes_teams_markdown() -> None:
         assert text == "I don't know prep \\*\\*x\\*\\*."  # Teams' command word
         assert t("da", "home.network", network="a_b") == "**a\\_b**"
     assert "<code>" not in _html(teams_text("Brug `/prep`."))
+
+
+def test_a_person_on_teams_is_a_real_mention_with_its_entity_in_every_card() -> None:
+    anna = Person(name="Anna Lund", teams_id="29:1anna")
+    bo = Person(name="Bo Berg", teams_id="bbbbbbbb-0000-4000-8000-00000000b002")  # Entra id
+    slack_only = Person(name="Camilla", slack_id="U0CAMILLA1")
+    odd = Person(name="Dan *D*", teams_id="29:1dan")  # a name a mention cannot show as is
+    erased = Person(name="", erased=True)
+    with surface("teams"):
+        line = t("da", "sparring.logged.receivers", users=[anna, bo, slack_only, odd, erased])
+        named = t("en", "home.network", network=anna)
+        msg = c.Message(
+            named,
+            [
+                c.Paragraph(line, button=c.Button(named, "act")),
+                c.Facts([(named, line)]),
+                *[c.Paragraph(line + " " + "x" * 1900) for _ in range(30)],  # several cards
+            ],
+        )
+    cards = tr.message_cards(msg)
+    assert len(cards) > 1
+    for card in cards:
+        assert check_card(card) == []
+        assert {(e["text"], e["mentioned"]["id"]) for e in card["msteams"]["entities"]} == {
+            ("<at>Anna Lund</at>", "29:1anna"),
+            ("<at>Bo Berg</at>", "bbbbbbbb-0000-4000-8000-00000000b002"),
+        }
+        assert card["fallbackText"] == "Anna Lund"  # plain text: the name
+        for text in _texts(card):
+            assert "\ue002" not in text and "<at>Camilla" not in text and "<at>Dan" not in text
+    first = cards[0]["body"][0]["columns"]
+    assert first[0]["items"][0]["text"] == (
+        " med <at>Anna Lund</at>, <at>Bo Berg</at>, **Camilla**, **Dan \\*D\\***"
+        " og et slettet medlem"
+    )
+    assert first[1]["items"][0]["actions"][0]["title"] == "Anna Lund"  # a button: the name
+    # One activity: its summary (the notification) names her plainly.
+    assert tr.message_activities(c.Message(named, [c.Paragraph(line)]))[0]["summary"] == "Anna Lund"
+    # A dialog names people in bold, with no entity (a dialog is no message).
+    form = c.Form(
+        "k", named, [c.Paragraph(line), c.TextInput("n", named, max_length=5)], submit="ok"
+    )
+    dialog = tr.form_card("da", form)
+    assert "msteams" not in dialog and "**Anna Lund**" in dialog["body"][0]["text"]
+    assert dialog["body"][1]["label"] == "Anna Lund"
+
+
+def test_typed_text_cannot_pose_as_a_mention() -> None:
+    forged = "\ue00229:1boss\ue003Direktøren\ue004 <at>Direktøren</at>"
+    with surface("teams"):
+        card = tr.card(
+            c.Message(escape(forged), [c.Paragraph(t("da", "home.network", network=forged))])
+        )
+    assert "msteams" not in card and check_card(card) == []
+    assert card["body"][0]["text"] == "**29:1bossDirektøren \\<at\\>Direktøren\\</at\\>**"
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -517,3 +618,81 @@ def test_a_submission_without_a_field_reads_it_as_empty() -> None:
         "note": "", "title": "", "day": None, "until": None, "radio": None, "boxes": [],
         "agree": False, "pick": None, "many": None, "multi": [], "who": [],
     }  # fmt: skip
+
+
+# --- one message, one activity ------------------------------------------------------------------
+
+
+class _Recorder:
+    """A connector that records what the bot sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send(self, service_url: str, conversation_id: str, activity: dict[str, Any]) -> str:
+        self.sent.append(activity)
+        return str(len(self.sent))
+
+
+def _incoming() -> dict[str, Any]:
+    return {
+        "type": "message",
+        "id": "1000",
+        "serviceUrl": "https://smba.example/teams/",
+        "conversation": {"id": "a:1"},
+    }
+
+
+def test_a_reply_is_one_activity_with_its_summary_and_cards_in_order() -> None:
+    from handlers.teams.files import reply_with
+    from handlers.teams.turn import reply
+
+    with surface("teams"):
+        msg = c.Message(
+            t("da", "home.title"), [c.Paragraph(f"p{i} " + "x" * 1500) for i in range(20)]
+        )
+    assert len(tr.message_cards(msg)) == 2  # over one card, within one message
+    for send in (reply_with, reply):
+        connector = _Recorder()
+        send(connector, _incoming(), msg)  # type: ignore[operator]
+        (answer,) = connector.sent
+        assert answer["summary"] == teams_plain(msg.summary) and answer["replyToId"] == "1000"
+        assert [a["content"] for a in answer["attachments"]] == tr.message_cards(msg)
+
+
+def test_a_message_past_teams_size_goes_in_parts_that_say_so() -> None:
+    from handlers.teams.commands import reply_activities
+
+    with surface("teams"):
+        msg = c.Message(
+            escape("Medlemmer"), [c.Paragraph(f"p{i} " + "x" * 1900) for i in range(60)]
+        )
+    activities = reply_activities("da", msg)
+    assert len(activities) > 1
+    shown = []
+    for part, activity in enumerate(activities, 1):
+        assert len(json.dumps(activity)) <= tr.MAX_ACTIVITY_SIZE
+        assert activity["summary"] == f"Medlemmer ({part}/{len(activities)})"
+        texts = [x for a in activity["attachments"] for x in _texts(a["content"])]
+        if part < len(activities):
+            assert texts.pop() == f"Fortsættes i næste besked ({part} af {len(activities)})."
+        shown += texts
+    assert [s.split()[0] for s in shown] == [f"p{i}" for i in range(60)]  # all, in order
+    with surface("teams"):
+        form = c.Form("k", "Titel", [c.TextInput("n", "Navn", max_length=9)], submit="Gem")
+    (as_card,) = reply_activities("da", form)
+    assert as_card["summary"] == "Titel"
+    assert as_card["attachments"] == [tr.attachment(tr.form_card("da", form))]
+
+
+def test_long_text_is_never_cut_inside_a_mention() -> None:
+    with surface("teams"):
+        anna = t("da", "home.network", network=Person(name="Anna Marie Lund", teams_id="29:1a"))
+    for pad in range(0, 40):
+        text = "x" * pad + " ".join([anna] * 300)
+        pieces = tr.split_text(text, 500)
+        assert all(p.count("\ue002") == p.count("\ue004") for p in pieces)
+        assert "".join(re.sub(r"[ *]", "", p) for p in pieces) == re.sub(r"[ *]", "", text)
+        card = tr.card(c.Message("m", [c.Paragraph(text)]))
+        assert check_card(card) == [] and "\ue002" not in json.dumps(card)
+        assert "\\ue002" not in json.dumps(card)

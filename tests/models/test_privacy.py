@@ -23,6 +23,7 @@ from models.prep import (
     save_questions,
 )
 from models.privacy import forget_member, people_on_record, personal_data
+from models.replay import SeenRequest
 from models.sparring import SparringEntry, log_sparring
 from models.spread import SpreadInput, log_spread
 from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
@@ -152,6 +153,12 @@ def busy_anna(s: Session) -> None:
                 status=NudgeStatus.SENT,
                 channel_id="D0ANNA0001",
                 detail="ok for U0ANNA0001",
+            ),
+            # A Teams invoke's answer kept for a retry: a dialog naming her.
+            SeenRequest(
+                key="teams:dialog",
+                seen_at=now,
+                response='{"status": 200, "body": {"text": "Sparring med Anna Lund"}}',
             ),
         ]
     )

@@ -12,17 +12,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.network import Network, Platform, find_people
 from models.replay import (
+    KEPT_PREFIX,
+    KEPT_TTL,
     SEEN_REQUEST_TTL,
     AlreadyHandledError,
     SeenRequest,
+    claim_once,
     first_time_seen,
     forget_seen_requests,
+    keep_response,
     record_keys_on_commit,
+    release,
     remember_on_commit,
     remembered,
     seen_and_people,
     seen_before,
     store_remembered_keys,
+    stored_response,
 )
 from tests.conftest import ANNA
 
@@ -48,6 +54,32 @@ def test_old_keys_are_forgotten(session_factory: sessionmaker[Session]) -> None:
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(SeenRequest)) == 1
     assert first_time_seen(session_factory, ["old"], NOW)
+
+
+def test_a_claim_holds_once_is_kept_longer_and_can_be_given_back(
+    session_factory: sessionmaker[Session],
+) -> None:
+    key = f"{KEPT_PREFIX}teams-consent:x"
+    with session_factory() as s:
+        assert claim_once(s, key, NOW)
+    with session_factory() as s:  # another session (or instance): already claimed
+        assert not claim_once(s, key, NOW)
+        release(s, key)
+        assert claim_once(s, key, NOW)
+    with session_factory.begin() as s:  # a request's window is long past: still kept
+        assert forget_seen_requests(s, NOW + SEEN_REQUEST_TTL * 10) == 0
+    with session_factory.begin() as s:
+        assert forget_seen_requests(s, NOW + KEPT_TTL + timedelta(seconds=1)) == 1
+
+
+def test_an_answer_is_kept_with_its_key(session_factory: sessionmaker[Session]) -> None:
+    assert first_time_seen(session_factory, ["teams:1"], NOW)
+    assert stored_response(session_factory, "teams:1") is None  # not answered yet
+    keep_response(session_factory, "teams:1", {"status": 200, "body": {"x": "æ"}})
+    assert stored_response(session_factory, "teams:1", wait=5) == {
+        "status": 200,
+        "body": {"x": "æ"},
+    }
 
 
 def test_a_statement_through_a_session_takes_the_sqlite_write_lock(tmp_path: object) -> None:

@@ -14,6 +14,7 @@ from microsoft_teams.api.models.task_module import TaskModuleResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.teams_server import activity_key
 from handlers import teams_render
 from handlers.catalogue import surface
 from handlers.ids import Action, Callback, Field
@@ -24,6 +25,7 @@ from models.nudges import Nudge, NudgeKind
 from models.people import member_ref
 from models.prep import Preparation, PrepQuestion, prep_status, question_field
 from models.prep import QuestionField as Q
+from models.replay import SeenRequest
 from models.sparring import SparringEntry, SparringReceiver, log_sparring_with_total
 from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
 from tests.handlers.test_teams_render import check_card
@@ -439,3 +441,25 @@ def test_a_stranger_pressing_a_button_is_told_whom_to_ask(teams_bot: TeamsBot) -
     assert (
         answer["task"]["type"] == "message" and "Jeg kan ikke finde dig" in answer["task"]["value"]
     )
+
+
+def test_a_retried_invoke_gets_the_same_answer_and_is_handled_once(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    """Teams sends an invoke again when our answer is slow: the repeat (same activity id) gets
+    the very answer the first one got — the dialog's next step — and the form is saved once,
+    with one seen-request row holding that answer."""
+    data = {"action": Action.OPEN_SPARRING, "value": "", "msteams": {"type": "task/fetch"}}
+    card = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/fetch", {"data": data}))
+    good = _submit_data(card, {"sparring_duration": "1t30m", "sparring_receivers": BO})
+    submit = teams_bot.activity(ANNA_TEAMS, type="invoke", name="task/submit", value={"data": good})
+    first, again = teams_bot.send(submit), teams_bot.send(submit)
+    assert (first.status, again.status) == (200, 200)
+    assert again.body == first.body and _errors(_dialog_card(again.json())) == []
+    with session_factory() as s:
+        (entry,) = s.scalars(select(SparringEntry)).all()  # saved once
+        assert entry.minutes == 90
+        (kept,) = s.scalars(
+            select(SeenRequest).where(SeenRequest.key == activity_key(submit))
+        ).all()
+        assert kept.response is not None and json.loads(kept.response)["body"] == first.json()

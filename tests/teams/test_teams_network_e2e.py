@@ -158,11 +158,24 @@ def _consents(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def consent_card_id(teams_bot: TeamsBot, consent: dict[str, Any]) -> str:
+    """The activity id the stand-in gave the message that carried the consent card."""
+    (sent,) = [s for s in teams_bot.teams.sent if consent in s.body.get("attachments", [])]
+    assert sent.activity_id is not None
+    return sent.activity_id
+
+
 def consent_answer(
-    teams_bot: TeamsBot, user: str, consent: dict[str, Any], action: str = "accept"
+    teams_bot: TeamsBot,
+    user: str,
+    consent: dict[str, Any],
+    action: str = "accept",
+    saved_as: str | None = None,
 ) -> Any:
-    """Teams' invoke when `user` accepted (or declined) the consent card `consent`."""
-    name = consent["name"]
+    """Teams' invoke when `user` accepted (or declined) the consent card `consent` (replying
+    to the card's message, as Teams' invoke does); the file is saved as `saved_as` (Teams
+    names a second copy "name (1).xlsx")."""
+    name = saved_as or consent["name"]
     value: dict[str, Any] = {"type": "fileUpload", "action": action}
     if action == "accept":
         value["context"] = consent["content"]["acceptContext"]
@@ -175,7 +188,13 @@ def consent_answer(
         }
     else:
         value["context"] = consent["content"]["declineContext"]
-    activity = teams_bot.activity(user, type="invoke", name="fileConsent/invoke", value=value)
+    activity = teams_bot.activity(
+        user,
+        type="invoke",
+        name="fileConsent/invoke",
+        value=value,
+        replyToId=consent_card_id(teams_bot, consent),
+    )
     return teams_bot.send(activity)
 
 
@@ -379,3 +398,39 @@ def test_an_invoke_is_answered_in_the_http_response(mixed: TeamsBot) -> None:
     reply = mixed.send(odd)  # an accept without an upload URL: nothing to do
     assert (reply.status, reply.body) == (400, "")
     assert mixed.teams.messages() == [] and mixed.teams.uploads == {}
+
+
+def _updates(teams_bot: TeamsBot, activity_id: str) -> list[str]:
+    """What the bot replaced the activity `activity_id` with (updateActivity), as text."""
+    return [
+        card_text(s.body)
+        for s in teams_bot.teams.sent
+        if s.method == "PUT" and s.activity_id == activity_id
+    ]
+
+
+def test_a_consent_card_says_what_became_of_it_and_uploads_once(mixed: TeamsBot) -> None:
+    xlsx, zipped = _consents(say(mixed, FACIL_TEAMS, "netværk eksport"))
+    assert consent_answer(mixed, FACIL_TEAMS, xlsx).status == 200
+    card = consent_card_id(mixed, xlsx)
+    assert _updates(mixed, card) == [f"Sendt: {xlsx['name']}"]  # the buttons are gone
+    # Accepted again (another device, before the update showed): no second upload.
+    again = f"{xlsx['name'][:-5]} (1).xlsx"
+    assert consent_answer(mixed, FACIL_TEAMS, xlsx, saved_as=again).status == 200
+    assert list(mixed.teams.uploads) == [xlsx["name"]]
+    assert _updates(mixed, card) == [f"Sendt: {xlsx['name']}"]
+    # Declined, then accepted: the card says so, and nothing is sent.
+    assert consent_answer(mixed, FACIL_TEAMS, zipped, "decline").status == 200
+    assert _updates(mixed, consent_card_id(mixed, zipped)) == [f"Afvist: {zipped['name']}"]
+    assert consent_answer(mixed, FACIL_TEAMS, zipped).status == 200
+    assert zipped["name"] not in mixed.teams.uploads
+
+
+def test_a_failed_upload_leaves_the_card_to_be_accepted_again(mixed: TeamsBot) -> None:
+    xlsx, _ = _consents(say(mixed, FACIL_TEAMS, "netværk eksport"))
+    mixed.teams.fail_next("upload", Fault(503))
+    assert consent_answer(mixed, FACIL_TEAMS, xlsx).status == 200
+    assert _updates(mixed, consent_card_id(mixed, xlsx)) == []
+    assert consent_answer(mixed, FACIL_TEAMS, xlsx).status == 200  # tried again: sent
+    assert list(mixed.teams.uploads) == [xlsx["name"]]
+    assert _updates(mixed, consent_card_id(mixed, xlsx)) == [f"Sendt: {xlsx['name']}"]

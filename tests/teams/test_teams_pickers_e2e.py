@@ -16,6 +16,7 @@ from models.prep import PrepQuestion, question_field
 from models.prep import QuestionField as Q
 from models.sparring import SparringEntry
 from tests.conftest import ANNA, BO, CAMILLA, person
+from tests.teams.cards import mentions
 from tests.teams.conftest import ANNA_TEAMS, TeamsBot
 from tests.teams.test_teams_actions_e2e import (
     TUESDAY,
@@ -114,4 +115,6 @@ def test_a_facilitator_adding_a_member_again_is_told_her_name(mixed: TeamsBot) -
         'netværk tilføj <at>Camilla</at> org=Lejre leder="Mette Unik"',
         entities=[_mention(CAMILLA_TEAMS, "Camilla")],
     )
-    assert card_text(again).startswith(f"**{name}** er allerede medlem."), card_text(again)
+    # Camilla is on Teams: named by a real mention, its entity in the card.
+    assert card_text(again).startswith(f"<at>{name}</at> er allerede medlem."), card_text(again)
+    assert mentions(again) == [(f"<at>{name}</at>", CAMILLA_TEAMS)]
