@@ -1,6 +1,6 @@
 """an invoke's answer kept with its seen-request record (Teams' retries get the same answer)
 
-Revision ID: 0017
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-30 05:20:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
