@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from models.attendance import Attendance
 from models.base import Base
+from models.exchange import SisterShare, erase_shares
 from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
 from models.network import FORGOTTEN_PREFIX, Meeting, Member, Platform, reached_as
@@ -72,6 +73,8 @@ def _profile(session: Session, member: Member, meeting_no: _MeetingNumbers) -> d
         "timezone": member.timezone,
         "slack_timezone": member.slack_timezone,
         "away_until": _iso(member.away_until),
+        "competencies": list(member.competencies or []),
+        "contributes": member.contributes,
         "network": member.network.name,
         "role": member.role.value,
         "active": member.active,
@@ -256,6 +259,20 @@ def _my_changes(
     ]
 
 
+def _shared_with_sister(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    rows = session.scalars(select(SisterShare).where(SisterShare.member_id == member.id))
+    return [
+        {
+            "example_id": r.example_id,
+            "question_id": r.question_id,
+            "shared_at": _iso(r.shared_at),
+        }
+        for r in rows
+    ]
+
+
 # The sections of a member's own data, in the order they are given; a new kind of record about
 # a person adds its section here.
 _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
@@ -272,6 +289,7 @@ _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
     "attendance": _attendance,
     "messages_sent_to_me": _messages_sent_to_me,
     "my_changes": _my_changes,
+    "shared_with_sister": _shared_with_sister,
 }
 
 
@@ -408,6 +426,7 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
     cancel_outbox_for(session, mid, now)
     _blank_profile(member, now)
     _erase_what_they_wrote(session, mid)
+    erase_shares(session, mid)  # what they shared vanishes from the sister network's view
     session.flush()
     redact_everywhere(session, identifiers, slack_user_id)
     session.add(
@@ -446,6 +465,8 @@ def _blank_profile(member: Member, now: datetime) -> None:
         identity.conversation = None
     for attr in _PROFILE_ERASED:
         setattr(member, attr, None)
+    member.competencies = []
+    member.contributes = None
     member.active = False
     member.updated_at = now
 
