@@ -167,9 +167,10 @@ def member_answer(scope: Asking, people: list[Member], lang: str, args: list[str
         if rest and rest[0].lower() in WHO_WORDS.values():
             rest = rest[1:]
         command = f"/network {word} {WHO_WORDS[word]}"
+        words = [unescape_slack(w) for w in rest]  # as typed: t() escapes what it shows
         return NetworkAnswer(
             competencies.who_knows_parts(
-                session=scope.db, member=member, lang=lang, words=rest, command=command
+                session=scope.db, member=member, lang=lang, words=words, command=command
             )
         )
     if word in SHARE_WORDS:

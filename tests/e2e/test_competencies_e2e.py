@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers.ids import Action, Callback
 from models.competencies import CompetenciesField
 from models.exchange import SisterShare
+from models.network import Member, Role
 from models.prep import PrepExample
 from tests.blockkit import check_view
-from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, person
+from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
 from tests.e2e.test_between_e2e import told
 from tests.e2e.test_network_e2e import text_of, text_of_blocks
 from tests.e2e.test_prep_e2e import opened_view, text
@@ -140,3 +141,33 @@ def test_sharing_with_the_sister_network_and_reading_what_it_shared(
     assert "har ikke delt noget endnu" in nothing
     with session_factory() as s:
         assert s.scalars(select(PrepExample)).one().id == example_id  # the example stays hers
+
+
+def test_a_long_answer_pages_on_and_typed_text_stays_text(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        link_sister(s)
+        vest = s.query(Member).filter_by(name="Vera Vest").one().network
+        for i in range(40):
+            vest.people.append(
+                Member(
+                    slack_user_id=f"U0VESTX{i:03d}",
+                    role=Role.MEMBER,
+                    name=f"Vest {i:02d}",
+                    organisation="Aarhus",
+                    competencies=["jura"],
+                    created_at=SEASON_NOW,
+                    updated_at=SEASON_NOW,
+                )
+            )
+        s.commit()
+    first = text_of(bot.command("/network", "hvem kan jura", user=ANNA))
+    assert first.startswith("*Hvem kan “jura”* — 40 personer:")
+    assert "søsternetværket: Netværk Vest" in first
+    assert "… og 16 flere. Se dem med `/network hvem kan jura 2`" in first
+    second = text_of(bot.command("/network", "hvem kan jura 2", user=ANNA))
+    assert "U0VESTX039" in second and "U0VESTX000" not in second
+    hostile = bot.command("/network", "hvem kan &lt;!channel&gt;", user=ANNA).json()
+    shown = hostile["text"] + text_of_blocks(hostile.get("blocks", []))
+    assert "&lt;!channel&gt;" in shown and "<!channel>" not in shown
