@@ -375,6 +375,19 @@ def redact_everywhere(session: Session, identifiers: list[str], slack_user_id: s
     return changed
 
 
+def _redact_contributions(
+    session: Session, identifiers: list[str], slack_user_id: str | None
+) -> None:
+    """Other members' "what I can contribute" (on the member rows, which the sweep above
+    leaves alone) may name the person too."""
+    if not identifiers:
+        return
+    pattern = redactor(identifiers, slack_user_id)
+    for other in session.scalars(select(Member).where(Member.contributes.is_not(None))):
+        if other.contributes and pattern.search(other.contributes):
+            other.contributes = pattern.sub(REDACTED, other.contributes)
+
+
 def cancel_outbox_for(session: Session, member_id: int, now: datetime) -> None:
     """Nothing queued goes out to or about an erased person: their own pending nudges and
     snoozed reminders, and notices to others naming them (sparring they logged, an example
@@ -429,6 +442,7 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
     erase_shares(session, mid)  # what they shared vanishes from the sister network's view
     session.flush()
     redact_everywhere(session, identifiers, slack_user_id)
+    _redact_contributions(session, identifiers, slack_user_id)
     session.add(
         ChangeRecord(
             member_id=by.id,

@@ -132,6 +132,7 @@ def busy_anna(s: Session) -> None:
     # Her competencies, and her example shared with a sister network.
     anna.competencies = ["Annas særkompetence"]
     anna.contributes = "Annas bidrag til netværket"
+    bo.contributes = "Sparring sammen med Anna Lund om borgerpaneler"
     s.flush()
     example = s.scalars(select(PrepExample).where(PrepExample.member_id == anna.id)).one()
     s.add(SisterShare(member_id=anna.id, example_id=example.id, shared_at=now))
@@ -198,6 +199,8 @@ def test_forget_leaves_no_trace_in_any_table(
         # Others' text stays, with the mention of her taken out.
         notes = {e.note for e in s.scalars(select(SparringEntry))}
         assert notes == {"", "Sparring med [—] — [—] kender [—]"}
+        # Bo's contribution stays, without her name.
+        assert person(s, BO).contributes == "Sparring sammen med [—] om borgerpaneler"
         # Anonymous counts remain.
         assert sorted(e.minutes for e in s.scalars(select(SparringEntry))) == [60, 120]
         assert s.scalars(select(PrepExample).where(PrepExample.member_id == anna_id)).one()
