@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from handlers import (
     attendance,
+    competencies,
     errors,
+    exchange,
     followup,
     home,
     network,
@@ -138,4 +140,6 @@ def create_app(
     followup.register(app)
     spread.register(app)
     attendance.register(app)
+    competencies.register(app)
+    exchange.register(app)
     return app

@@ -142,6 +142,7 @@ def _between_actions(lang: str) -> c.Buttons:
             (Action.OPEN_SPARRING, "between.button.sparring"),
             (Action.OPEN_FOLLOWUP, "between.button.followup"),
             (Action.OPEN_SPREAD, "between.button.spread"),
+            (Action.OPEN_COMPETENCIES, "competencies.button.edit"),
         )
     ]
     return c.Buttons(buttons, block=HomeBlock.BETWEEN_ACTIONS)

@@ -28,6 +28,9 @@ class Action(StrEnum):
     SPREAD_NOTICES_OFF = "spread_notices_off"
     FORGET_CONFIRM = "network_forget_confirm"
     SPREAD_UPDATE = "spread_update"
+    OPEN_COMPETENCIES = "competencies_open"
+    SISTER_SHARE = "sister_share"
+    SISTER_WITHDRAW = "sister_withdraw"
 
 
 class Callback(StrEnum):
@@ -38,6 +41,7 @@ class Callback(StrEnum):
     SPREAD_UPDATE_MODAL = "spread_update_modal"
     SUBSTITUTE_MODAL = "substitute_modal"
     SPARRING_MODAL = "sparring_modal"
+    COMPETENCIES_MODAL = "competencies_modal"
 
 
 class Field(StrEnum):
@@ -47,6 +51,8 @@ class Field(StrEnum):
     # Past Slack's 100 options a picker searches as the member types (an options request).
     MEMBER_SEARCH = "member_search"
     EXAMPLE_SEARCH = "example_search"
+    # The preparation form's question pickers: members with their competencies.
+    PERSON_SEARCH = "person_search"
 
 
 class Block(StrEnum):

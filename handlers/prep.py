@@ -105,6 +105,19 @@ def member_label(member: Member) -> str:
     return f"{member.name} ({member.organisation})" if member.organisation else member.name
 
 
+def person_label(member: Member) -> str:
+    """A member in the question pickers: who they are and what they know about ("Anna Holm
+    (Roskilde Kommune) — jura, GDPR"), so typing a keyword finds the people who know it."""
+    label = member_label(member)
+    keywords = ", ".join(member.competencies or [])
+    return f"{label} — {keywords}" if keywords else label
+
+
+def person_options(members: list[Member]) -> list[Option]:
+    """The question pickers' options (also what their type-ahead searches)."""
+    return [person_option(m, person_label(m)) for m in members]
+
+
 def person_option(member: Member, label: str) -> Option:
     """A member in a picker, by the value that names them on every platform; a form opened
     before pickers did so sends their Slack id, which picks them too."""
@@ -115,7 +128,7 @@ def _person_input(
     lang: str, name: str, label: str, members: list[Member], chosen: Member | None
 ) -> Choice:
     # Only members of the network are offered; past a platform's cap on a drop-down, searched.
-    options = [person_option(m, member_label(m)) for m in members]
+    options = person_options(members)
     return Choice(
         name,
         label,
@@ -123,7 +136,7 @@ def _person_input(
         chosen=[member_ref(chosen)] if chosen in members else [],
         optional=True,
         placeholder=t(lang, "prep.p2.pick"),
-        search_action=Field.MEMBER_SEARCH,
+        search_action=Field.PERSON_SEARCH,
     )
 
 

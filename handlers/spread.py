@@ -21,7 +21,7 @@ from handlers.conversation import Choice, Form, FormPart, Option, Paragraph, Tex
 from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
-from handlers.prep import person_option
+from handlers.prep import person_option, person_options
 from handlers.replies import answer_command, open_form, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
 from models.network import Meeting, Member
@@ -254,6 +254,8 @@ def searched_options(
     members, `Field.EXAMPLE_SEARCH`: the examples shared); None for another dataset."""
     if dataset == Field.MEMBER_SEARCH:
         return member_options(network_members(session, member))
+    if dataset == Field.PERSON_SEARCH:
+        return person_options(network_members(session, member))
     if dataset == Field.EXAMPLE_SEARCH:
         examples = shared_examples(session=session, member=member, now=now)
         return example_options(examples, network_members(session, member))
@@ -272,6 +274,16 @@ def handle_member_options(ack: Ack, body: dict[str, Any], context: dict[str, Any
     member = scope.require_member()
     options = searched_options(
         session=scope.db, member=member, now=scope.now, dataset=Field.MEMBER_SEARCH
+    )
+    ack(**_search(member.lang, options or [], body))
+
+
+def handle_person_options(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """Type-ahead over the other members and their competencies (the question pickers)."""
+    scope = scope_of(context)
+    member = scope.require_member()
+    options = searched_options(
+        session=scope.db, member=member, now=scope.now, dataset=Field.PERSON_SEARCH
     )
     ack(**_search(member.lang, options or [], body))
 
@@ -411,4 +423,5 @@ def register(app: App) -> None:
     app.action(Action.OPEN_SPREAD)(ack=handle_open_spread_button, lazy=[open_view])
     app.action(Action.SPREAD_NOTICES_OFF)(ack=handle_spread_notices_off, lazy=[reply_ephemeral])
     app.options(Field.MEMBER_SEARCH)(handle_member_options)
+    app.options(Field.PERSON_SEARCH)(handle_person_options)
     app.options(Field.EXAMPLE_SEARCH)(handle_example_options)

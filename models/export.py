@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.attendance import Attendance
+from models.competencies import competency_spread
 from models.followup import ManagerFollowUp
 from models.network import Member, Network, Role
 from models.prep import Preparation, PrepExample, PrepQuestion
@@ -228,6 +229,24 @@ def _attendance(s: _Source) -> Table:
     ]
 
 
+def _competencies(s: _Source) -> Table:
+    return [["name", "organisation", "competencies", "contributes"]] + [
+        [p.name, p.organisation, ", ".join(p.competencies or []), p.contributes or ""]
+        for p in sorted(s.people.values(), key=lambda p: p.name)
+        if p.role is Role.MEMBER and p.active
+    ]
+
+
+def _competency_spread(s: _Source) -> Table:
+    """Each keyword and how many active members have it; last, how many have none."""
+    spread = competency_spread(session=s.session, network=s.network)
+    return [
+        ["competency", "members"],
+        *([k, n] for k, n in spread.keywords),
+        ["(none)", len(spread.without)],
+    ]
+
+
 # The export's tables, in the order they are written; a new kind of record adds its table here.
 _TABLES: dict[str, Callable[[_Source], Table]] = {
     "summary": _summary,
@@ -240,6 +259,8 @@ _TABLES: dict[str, Callable[[_Source], Table]] = {
     "followups": _followups,
     "spreading": _spreading,
     "attendance": _attendance,
+    "competencies": _competencies,
+    "competency_spread": _competency_spread,
 }
 
 

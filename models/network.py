@@ -181,6 +181,10 @@ class Member(Base):
     away_until: Mapped[date | None]
     # Tell this member when someone takes up their example (they can turn it off).
     notify_spread: Mapped[bool] = mapped_column(default=True)
+    # What the person knows about, as keywords ("jura", "GDPR"), and what they can contribute
+    # to the network (models/competencies.py keeps both tidy).
+    competencies: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    contributes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)

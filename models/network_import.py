@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.base import utc_now
+from models.competencies import contributes_of, keywords_of
+from models.errors import InputError
 from models.network import (
     LANGUAGES,
     Meeting,
@@ -69,6 +71,10 @@ class PersonSpec:
     language: str | None
     timezone: str | None
     teams_user_id: str | None = None  # for the Teams surface to come; stored, not used yet
+    # A member's keywords and what they can contribute; None: not in the file (what the member
+    # wrote in chat stays).
+    competencies: tuple[str, ...] | None = None
+    contributes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,11 @@ NETWORK_FIELDS = {
 }
 MEETING_FIELDS = {"number", "theme", "starts", "ends", "host", "place", "host_contact"}
 FACILITATOR_FIELDS = {"slack_id", "teams_id", "name", "email", "language", "timezone"}
-MEMBER_FIELDS = FACILITATOR_FIELDS | {"organisation", "manager"}
+# Competencies and contribution, in either language (one of each pair).
+COMPETENCY_FIELDS = {"competencies", "kompetencer"}
+CONTRIBUTES_FIELDS = {"contributes", "bidrag"}
+MEMBER_FIELDS = FACILITATOR_FIELDS | {"organisation", "manager"} | COMPETENCY_FIELDS
+MEMBER_FIELDS |= CONTRIBUTES_FIELDS
 TOP_LEVEL = {"network", "meetings", "facilitators", "members", "hosts"}
 
 
@@ -445,6 +455,7 @@ def _person(
         c.problem(where, f'"email" is not an e-mail address: "{email}"')
     person_language = c.choice(where, p, "language", LANGUAGES)
     person_zone = c.zone(where, p, "timezone")
+    keywords, contributes = _competencies(c, where, p)
     if not (slack_id and person_name):
         return None
     return PersonSpec(
@@ -457,7 +468,53 @@ def _person(
         person_language,
         person_zone,
         teams_id,
+        keywords,
+        contributes,
     )
+
+
+def _one_of(c: _Checker, where: str, p: dict[str, Any], names: set[str]) -> tuple[str, Any]:
+    """The one field of `names` (a pair of spellings) the entry gives: (name, value)."""
+    given = sorted(n for n in names if n in p)
+    if len(given) > 1:
+        c.problem(where, f'give "{given[0]}" or "{given[1]}", not both')
+    return (given[0], p[given[0]]) if given else ("", None)
+
+
+def _competencies(
+    c: _Checker, where: str, p: dict[str, Any]
+) -> tuple[tuple[str, ...] | None, str | None]:
+    """A member's `competencies` / `kompetencer` (a list of keywords, or one text separated by
+    commas) and `contributes` / `bidrag`, tidied as the chat form tidies them."""
+    keywords: tuple[str, ...] | None = None
+    name, raw = _one_of(c, where, p, COMPETENCY_FIELDS)
+    if raw is not None:
+        if isinstance(raw, str) or (isinstance(raw, list) and all(isinstance(k, str) for k in raw)):
+            try:
+                keywords = tuple(keywords_of(raw))
+            except InputError as error:
+                c.problem(where, f'"{name}": {_competency_problem(error)}')
+        else:
+            c.problem(where, f'"{name}" must be a list of texts, e.g. ["jura", "GDPR"]')
+    name, raw = _one_of(c, where, p, CONTRIBUTES_FIELDS)
+    contributes = None
+    if raw is not None and not isinstance(raw, str):
+        c.problem(where, f'"{name}" must be a text')
+    elif raw is not None:
+        try:
+            contributes = contributes_of(raw) or ""
+        except InputError as error:
+            c.problem(where, f'"{name}": {_competency_problem(error)}')
+    return keywords, contributes
+
+
+def _competency_problem(error: InputError) -> str:
+    params = error.params
+    if error.key == "competencies.error.too_many":
+        return f"at most {params['limit']} keywords, got {params['count']}"
+    if error.key == "competencies.error.keyword_too_long":
+        return f'the keyword "{params["keyword"]}" is longer than {params["limit"]} characters'
+    return f"at most {params['limit']} characters, got {params['length']}"
 
 
 def _unique_id(
@@ -538,7 +595,7 @@ def _meeting_values(ms: MeetingSpec) -> dict[str, Any]:
 
 
 def _person_values(ps: PersonSpec) -> dict[str, Any]:
-    return {
+    values: dict[str, Any] = {
         "role": ps.role,
         "name": ps.name,
         "organisation": ps.organisation,
@@ -549,6 +606,11 @@ def _person_values(ps: PersonSpec) -> dict[str, Any]:
         "teams_user_id": ps.teams_user_id,
         "active": True,
     }
+    if ps.competencies is not None:
+        values["competencies"] = list(ps.competencies)
+    if ps.contributes is not None:
+        values["contributes"] = ps.contributes or None
+    return values
 
 
 @dataclass(frozen=True)

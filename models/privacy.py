@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from models.attendance import Attendance
 from models.base import Base
+from models.exchange import SisterShare, erase_shares
 from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
 from models.network import FORGOTTEN_PREFIX, Meeting, Member, Platform, reached_as
@@ -73,6 +74,8 @@ def _profile(session: Session, member: Member, meeting_no: _MeetingNumbers) -> d
         "timezone": member.timezone,
         "slack_timezone": member.slack_timezone,
         "away_until": _iso(member.away_until),
+        "competencies": list(member.competencies or []),
+        "contributes": member.contributes,
         "network": member.network.name,
         "role": member.role.value,
         "active": member.active,
@@ -257,6 +260,20 @@ def _my_changes(
     ]
 
 
+def _shared_with_sister(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    rows = session.scalars(select(SisterShare).where(SisterShare.member_id == member.id))
+    return [
+        {
+            "example_id": r.example_id,
+            "question_id": r.question_id,
+            "shared_at": _iso(r.shared_at),
+        }
+        for r in rows
+    ]
+
+
 # The sections of a member's own data, in the order they are given; a new kind of record about
 # a person adds its section here.
 _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
@@ -273,6 +290,7 @@ _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
     "attendance": _attendance,
     "messages_sent_to_me": _messages_sent_to_me,
     "my_changes": _my_changes,
+    "shared_with_sister": _shared_with_sister,
 }
 
 
@@ -358,6 +376,19 @@ def redact_everywhere(session: Session, identifiers: list[str], slack_user_id: s
     return changed
 
 
+def _redact_contributions(
+    session: Session, identifiers: list[str], slack_user_id: str | None
+) -> None:
+    """Other members' "what I can contribute" (on the member rows, which the sweep above
+    leaves alone) may name the person too."""
+    if not identifiers:
+        return
+    pattern = redactor(identifiers, slack_user_id)
+    for other in session.scalars(select(Member).where(Member.contributes.is_not(None))):
+        if other.contributes and pattern.search(other.contributes):
+            other.contributes = pattern.sub(REDACTED, other.contributes)
+
+
 def cancel_outbox_for(session: Session, member_id: int, now: datetime) -> None:
     """Nothing queued goes out to or about an erased person: their own pending nudges and
     snoozed reminders, and notices to others naming them (sparring they logged, an example
@@ -409,9 +440,11 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
     cancel_outbox_for(session, mid, now)
     _blank_profile(member, now)
     _erase_what_they_wrote(session, mid)
+    erase_shares(session, mid)  # what they shared vanishes from the sister network's view
     session.flush()
     redact_everywhere(session, identifiers, slack_user_id)
     forget_responses(session)  # Teams invoke answers kept for a retry (minutes)
+    _redact_contributions(session, identifiers, slack_user_id)
     session.add(
         ChangeRecord(
             member_id=by.id,
@@ -448,6 +481,8 @@ def _blank_profile(member: Member, now: datetime) -> None:
         identity.conversation = None
     for attr in _PROFILE_ERASED:
         setattr(member, attr, None)
+    member.competencies = []
+    member.contributes = None
     member.active = False
     member.updated_at = now
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from handlers import competencies, exchange, slack_render
 from handlers import conversation as c
-from handlers import slack_render
 from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import t
 from handlers.context import scope_of
@@ -37,9 +37,9 @@ from handlers.network.summary import (
     summary_parts,
 )
 from handlers.parsing import unescape_slack
-from handlers.replies import reply_ephemeral
+from handlers.replies import answer_command, open_view_lazy, reply_ephemeral
 from models.errors import InputError
-from models.network import Member, Network, find_people
+from models.network import Member, Network, find_people, pick_member
 from models.sparring import open_disputes
 from models.summary import fees
 
@@ -77,6 +77,9 @@ class NetworkAnswer:
 
     reply: Reply
     export: Network | None = None
+    # A form Slack opens instead of the reply (the member's competencies); on Teams the reply
+    # holds a button that opens it as a dialog.
+    form: c.Form | None = None
 
 
 def _help(r: NetworkRequest) -> Reply:
@@ -137,16 +140,70 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
 
 
 MYDATA_WORDS = frozenset({"mydata", "minedata"})
+# What every member may ask (about the network's people and the sister network), besides
+# `mydata`; the facilitators' subcommands follow the role check.
+WHO_WORDS = {"hvem": "kan", "who": "knows"}
+COMPETENCY_WORDS = frozenset({"kompetencer", "competencies"})
+SPREAD_WORDS = frozenset({"oversigt", "overview", "alle", "all"})
+SHARE_WORDS = frozenset({"del", "share"})
+SISTER_WORDS = frozenset({"søster", "soester", "soster", "sister"})
+MEMBER_WORDS = frozenset(WHO_WORDS) | COMPETENCY_WORDS | SHARE_WORDS | SISTER_WORDS
+
+
+def member_answer(scope: Asking, people: list[Member], lang: str, args: list[str]) -> NetworkAnswer:
+    """`/network hvem kan …`, `kompetencer`, `del`, `søster`: any member's, about their own
+    network (and its sister); an InputError for a command they cannot use."""
+    word, rest = args[0].lower(), args[1:]
+    if word in COMPETENCY_WORDS and rest and rest[0].lower() in SPREAD_WORDS:
+        return _competency_spread(scope, people, lang)
+    member = pick_member(people, scope.now)
+    if member is None:
+        return NetworkAnswer(t(lang, "network.members_only"))
+    if word in COMPETENCY_WORDS:
+        return NetworkAnswer(
+            competencies.current_parts(member), form=competencies.competencies_form(member)
+        )
+    if word in WHO_WORDS:
+        if rest and rest[0].lower() in WHO_WORDS.values():
+            rest = rest[1:]
+        command = f"/network {word} {WHO_WORDS[word]}"
+        words = [unescape_slack(w) for w in rest]  # as typed: t() escapes what it shows
+        return NetworkAnswer(
+            competencies.who_knows_parts(
+                session=scope.db, member=member, lang=lang, words=words, command=command
+            )
+        )
+    if word in SHARE_WORDS:
+        return NetworkAnswer(exchange.share_list_parts(session=scope.db, member=member, lang=lang))
+    return NetworkAnswer(
+        exchange.sister_parts(
+            session=scope.db,
+            member=member,
+            lang=lang,
+            page=page_of(rest),
+            command=f"/network {word}",
+        )
+    )
+
+
+def _competency_spread(scope: Asking, people: list[Member], lang: str) -> NetworkAnswer:
+    """The facilitator's spread of competencies across their network (role checked)."""
+    facilitator = facilitator_role(people)
+    if facilitator is None:
+        return NetworkAnswer(t(lang, "network.not_allowed"))
+    return NetworkAnswer(competencies.facilitator_spread_parts(scope.db, lang, facilitator.network))
 
 
 def network_answer(scope: Asking, people: list[Member], lang: str, text: str) -> NetworkAnswer:
     """`/network <text>` from the person whose roles are `people`, on any platform: the
     facilitators' role check, the subcommand's parsing and its answer (an InputError for a
     command it cannot use). `mydata` is each platform's own: it sends a file."""
+    args = re.split(r"\s+", text) if text else []
+    if args and args[0].lower() in MEMBER_WORDS:
+        return member_answer(scope, people, lang, args)
     facilitator = facilitator_role(people)
     if facilitator is None:
         return NetworkAnswer(t(lang, "network.not_allowed"))
-    args = re.split(r"\s+", text) if text else []
     word = args[0].lower() if args else "help"
     answer = SUBCOMMANDS.get(word)
     if answer is None:
@@ -166,6 +223,9 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
         return
     people = find_people(scope.db, scope.user_id) if scope.user_id else []
     answer = network_answer(scope, people, scope.lang, text)
+    if answer.form is not None:
+        answer_command(ack, context, scope.lang, answer.form)
+        return
     if answer.export is not None:
         context["export_network_id"] = answer.export.id  # built and sent after the ack
     if isinstance(answer.reply, str):
@@ -181,7 +241,7 @@ def reply_message(parts: list[c.Part]) -> c.Message:
 
 
 def register(app: App) -> None:
-    app.command("/network")(ack=handle_network_command, lazy=[send_files])
+    app.command("/network")(ack=handle_network_command, lazy=[send_files, open_view_lazy])
     app.action(Action.FORGET_CONFIRM)(ack=handle_forget_confirm, lazy=[reply_ephemeral])
     for action in (Action.DISPUTE_KEEP, Action.DISPUTE_REMOVE):
         app.action(action)(ack=handle_dispute_decision, lazy=[reply_ephemeral])

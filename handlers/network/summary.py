@@ -29,9 +29,10 @@ from handlers.network.common import (
     member_by_mention,
     sections,
 )
-from handlers.parsing import escape_slack
+from handlers.parsing import escape_slack, excerpt
 from handlers.render import dispute_parts, render_period
 from models.errors import InputError
+from models.exchange import Shared, WeekExchange, week_exchange
 from models.network import Meeting, Member, Network, sister_of
 from models.nudges import unreached_members
 from models.people import person_of
@@ -272,6 +273,7 @@ class Digest:
     summary: Summary
     unreached: list[tuple[Member, int]]  # and how many messages did not reach them
     sister: Summary | None  # the sister network's next meeting: its totals only
+    exchange: WeekExchange | None = None  # what was shared each way this week
 
 
 def digest_facts(
@@ -294,7 +296,10 @@ def digest_facts(
             shared = meeting_summary(session=session, network=sister, meeting=sister_meeting)
     since = now - UNREACHED_SINCE
     unreached = unreached_members(session=session, network_id=network.id, since=since)
-    return Digest(key, network, summary, unreached, shared)
+    exchange = None
+    if sister is not None:
+        exchange = week_exchange(session=session, network=network, since=now - EXCHANGE_WEEK)
+    return Digest(key, network, summary, unreached, shared, exchange)
 
 
 def build_digest(
@@ -306,6 +311,40 @@ def build_digest(
     return render_digest(member.lang, digest) if digest is not None else None
 
 
+EXCHANGE_WEEK = timedelta(days=7)
+EXCHANGE_LINES = 5  # items named each way; the rest counted
+
+
+def _exchange_lines(lang: str, key: str, items: list[Shared]) -> list[str]:
+    lines: list[str] = [
+        t(
+            lang,
+            key,
+            kind=t(lang, f"exchange.kind.{item.kind}"),
+            person=person_of(item.author),
+            title=excerpt(item.title, 120),
+        )
+        for item in items[:EXCHANGE_LINES]
+    ]
+    if len(items) > EXCHANGE_LINES:
+        lines.append(t(lang, "network.digest.exchange.more", count=len(items) - EXCHANGE_LINES))
+    return lines
+
+
+def render_exchange(lang: str, week: WeekExchange) -> c.Paragraph:
+    """The week's exchange with the sister network: how much each way, and what."""
+    head = t(
+        lang,
+        "network.digest.exchange",
+        network=week.sister.name,
+        given=len(week.given),
+        received=len(week.received),
+    )
+    lines = _exchange_lines(lang, "network.digest.exchange.given", week.given)
+    lines += _exchange_lines(lang, "network.digest.exchange.received", week.received)
+    return c.Paragraph("\n".join([head, *lines]))
+
+
 def render_digest(lang: str, digest: Digest) -> c.Message:
     key, network = digest.key, digest.network
     tail: list[c.Part] = []
@@ -315,6 +354,8 @@ def render_digest(lang: str, digest: Digest) -> c.Message:
             c.Paragraph(t(lang, "network.digest.sister", network=escape_slack(sister.name))),
             *render_summary(lang, digest.sister)[:2],
         ]
+    if digest.exchange is not None:
+        tail.append(render_exchange(lang, digest.exchange))
     # Within 50 parts: what does not fit in the overview says so (never cut silently); the
     # notification's text is plain: no markup asterisks, and at most 300 characters.
     head = [

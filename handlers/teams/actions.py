@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers.attendance import answer_attendance
 from handlers.catalogue import surface, t
+from handlers.exchange import press_share
 from handlers.ids import Action
 from handlers.network.privacy import forget_confirmed
 from handlers.network.summary import settle_dispute
@@ -72,6 +73,11 @@ def _forget(turn: Turn, by: Member, action: str, value: str | None) -> str | Non
     return forget_confirmed(session=turn.session, by=by, value=value, now=turn.now, lang=turn.lang)
 
 
+def _share(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
+    share = action == Action.SISTER_SHARE
+    return press_share(session=turn.session, member=member, value=value, share=share, now=turn.now)
+
+
 Press = Callable[[Turn, Member, str, str | None], str | None]
 
 # A member's buttons that act at once, and what they do.
@@ -82,6 +88,8 @@ MEMBER_ACTIONS: dict[str, Press] = {
     Action.ATTEND_YES: _attend,
     Action.ATTEND_NO: _attend,
     Action.SPREAD_NOTICES_OFF: _notices_off,
+    Action.SISTER_SHARE: _share,
+    Action.SISTER_WITHDRAW: _share,
 }
 # A facilitator's (checked again by the domain call: the entry or member is in their network).
 FACILITATOR_ACTIONS: dict[str, Press] = {

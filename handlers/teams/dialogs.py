@@ -25,6 +25,7 @@ from typing import Any
 from handlers import teams_render
 from handlers.attendance import submit_substitute, substitute_form
 from handlers.catalogue import t
+from handlers.competencies import competencies_form, submit_competencies
 from handlers.conversation import Form
 from handlers.followup import followup_form, submit_followup
 from handlers.forms import Submitted, field_errors, problems_of
@@ -40,6 +41,7 @@ from handlers.spread import (
     submit_spread_update,
 )
 from handlers.teams.turn import Activity, Turn
+from models.competencies import CompetenciesField
 from models.errors import FieldErrors, InputError
 from models.followup import FollowupField
 from models.network import Member
@@ -98,6 +100,7 @@ OPENERS: dict[str, Open] = {
     Action.OPEN_SPREAD: _spread,
     Action.SPREAD_UPDATE: _spread_update,
     Action.ATTEND_SUBSTITUTE: _substitute,
+    Action.OPEN_COMPETENCIES: lambda turn, member, action, value: competencies_form(member),
 }
 
 
@@ -189,6 +192,13 @@ KINDS: dict[str, Kind] = {
         _spread_update_again, _save_spread_update, SpreadField.SOLUTION
     ),
     Callback.SUBSTITUTE_MODAL: Kind(_substitute_again, _save_substitute),
+    Callback.COMPETENCIES_MODAL: Kind(
+        lambda turn, m, _: competencies_form(m),
+        lambda turn, m, _, form: submit_competencies(
+            session=turn.session, member=m, now=turn.now, form=form
+        ),
+        CompetenciesField.KEYWORDS,
+    ),
 }
 
 

@@ -41,6 +41,7 @@ def test_member_sees_next_meeting_and_sparring(bot: BotUnderTest) -> None:
         "sparring_open",
         "followup_open",
         "spread_open",
+        "competencies_open",  # the member's own competencies
     ]
 
 

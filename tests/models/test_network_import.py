@@ -111,8 +111,33 @@ def test_unknown_field_names_entry_and_field() -> None:
     data["members"][2]["manger"] = "typo"
     assert _problems(data) == [
         'members[3] (slack_id "U0CAMILLA3", "Camilla Østergaard"): unknown field "manger" '
-        "(allowed: email, language, manager, name, organisation, slack_id, teams_id, timezone)"
+        "(allowed: bidrag, competencies, contributes, email, kompetencer, language, manager, "
+        "name, organisation, slack_id, teams_id, timezone)"
     ]
+
+
+def test_competencies_in_the_file_are_tidied_and_checked() -> None:
+    data = example()
+    data["members"][0]["kompetencer"] = [" jura ", "GDPR", "gdpr", "Service  design"]
+    data["members"][0]["bidrag"] = "  Sparring om persondata  "
+    data["members"][1]["competencies"] = "jura, økonomi"
+    spec = parse_network(data, "net.toml")
+    by_id = {p.slack_user_id: p for p in spec.people}
+    anna, bo, camilla = by_id["U0ANNA0001"], by_id["U0BO000002"], by_id["U0CAMILLA3"]
+    assert anna.competencies == ("jura", "GDPR", "Service design")
+    assert anna.contributes == "Sparring om persondata"
+    assert bo.competencies == ("jura", "økonomi")
+    assert camilla.competencies is None and camilla.contributes is None  # not in the file
+    data["members"][1]["kompetencer"] = ["x"]  # both spellings
+    data["members"][2]["kompetencer"] = [f"ord{i}" for i in range(16)]
+    data["members"][3]["kompetencer"] = ["a" * 41]
+    data["members"][4]["bidrag"] = 3
+    problems = _problems(data)
+    assert len(problems) == 4
+    assert 'give "competencies" or "kompetencer", not both' in problems[0]
+    assert '"kompetencer": at most 15 keywords, got 16' in problems[1]
+    assert "longer than 40 characters" in problems[2]
+    assert '"bidrag" must be a text' in problems[3]
 
 
 def test_missing_date_is_named() -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.attendance import AttendanceStatus, set_attendance
+from models.exchange import SisterShare
 from models.followup import log_followup
 from models.history import ChangeRecord
 from models.network import Meeting, Member, Platform
@@ -129,6 +130,13 @@ def busy_anna(s: Session) -> None:
         substitute_email="ib@example.org",
         now=now,
     )
+    # Her competencies, and her example shared with a sister network.
+    anna.competencies = ["Annas særkompetence"]
+    anna.contributes = "Annas bidrag til netværket"
+    bo.contributes = "Sparring sammen med Anna Lund om borgerpaneler"
+    s.flush()
+    example = s.scalars(select(PrepExample).where(PrepExample.member_id == anna.id)).one()
+    s.add(SisterShare(member_id=anna.id, example_id=example.id, shared_at=now))
     # Reachable on Teams too, with the conversation Teams needs stored to write first.
     anna.set_identity(Platform.TEAMS, "29:1AnnaTeams")
     teams = anna.identity(Platform.TEAMS)
@@ -179,11 +187,18 @@ def test_forget_leaves_no_trace_in_any_table(
         assert bo_queue == {NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE}
         anna = person(s, ANNA)
         anna_id = anna.id
+        mine = personal_data(session=s, member=anna)  # her own data names all of it
+        assert mine["profile"]["competencies"] == ["Annas særkompetence"]
+        assert mine["profile"]["contributes"] == "Annas bidrag til netværket"
+        assert [x["example_id"] is not None for x in mine["shared_with_sister"]] == [True]
         forget_member(session=s, member=anna, by=person(s, FACILITATOR), now=SEASON_NOW)
         s.commit()
 
     leaks = [(t, v) for t, v in dump_database(engine) for x in ANNA_IDS if x.lower() in v.lower()]
     assert leaks == []
+    # Her competencies and contribution are gone; what she shared with the sister network too.
+    assert [v for _, v in dump_database(engine) if "Annas sær" in v or "Annas bidrag" in v] == []
+    assert "sister_share" not in {t for t, _ in dump_database(engine)}
     with session_factory() as s:
         # Nothing queued goes out to her, or to Bo about her.
         open_rows = s.scalars(select(Nudge).where(Nudge.status == NudgeStatus.PENDING)).all()
@@ -191,6 +206,8 @@ def test_forget_leaves_no_trace_in_any_table(
         # Others' text stays, with the mention of her taken out.
         notes = {e.note for e in s.scalars(select(SparringEntry))}
         assert notes == {"", "Sparring med [—] — [—] kender [—]"}
+        # Bo's contribution stays, without her name.
+        assert person(s, BO).contributes == "Sparring sammen med [—] om borgerpaneler"
         # Anonymous counts remain.
         assert sorted(e.minutes for e in s.scalars(select(SparringEntry))) == [60, 120]
         assert s.scalars(select(PrepExample).where(PrepExample.member_id == anna_id)).one()

@@ -13,6 +13,7 @@ from handlers import conversation as c
 from handlers import teams_render
 from handlers.attendance import build_attendance_nudge
 from handlers.between import _buttons as between_buttons
+from handlers.exchange import _item_paragraph
 from handlers.followup import render_followups
 from handlers.home import _between_actions, _prep_actions
 from handlers.ids import Action
@@ -23,6 +24,7 @@ from handlers.sparring import build_sparring_received
 from handlers.spread import build_spread_notice, render_spread_list
 from handlers.teams.actions import FACILITATOR_ACTIONS, MEMBER_ACTIONS
 from handlers.teams.dialogs import OPENERS
+from models.exchange import Item, ItemKind
 from models.followup import ManagerFollowUp
 from models.network import Network
 from models.nudges import NudgeKind
@@ -64,6 +66,10 @@ def _every_button(session: Session) -> list[c.Button]:
         *dispute_parts("da", receiver),
         *build_sparring_received("da", receiver=receiver, nudge_id=1).parts,
         *forget_parts("da", anna),
+        *(  # the share list: one item to share, one to withdraw
+            _item_paragraph("da", Item(ItemKind.EXAMPLE, 5, "x", 2, shared))
+            for shared in (False, True)
+        ),
     ]
     session.expunge_all()
     return list(_buttons(parts))
