@@ -8,7 +8,7 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -302,12 +302,17 @@ def _write_cell(sheet: Any, r: int, c: int, value: Any, fmt: Any) -> None:
         sheet.write_string(r, c, str(value), fmt)
 
 
-def to_xlsx(tables: dict[str, Table]) -> bytes:
-    """One worksheet per table, header row in bold, frozen. Member text is written as text."""
+def to_xlsx(tables: dict[str, Table], day: date | None = None) -> bytes:
+    """One worksheet per table, header row in bold, frozen. Member text is written as text.
+    The workbook's creation time is the start of `day` (the export's date, as its file name
+    says), so the same export built twice — Teams' file consent offers it, then builds it
+    again once accepted — is the same file, byte for byte."""
     buffer = io.BytesIO()
     import xlsxwriter  # here, not at the top: only an export needs it
 
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_urls": False})
+    if day is not None:
+        workbook.set_properties({"created": datetime.combine(day, time())})
     bold = workbook.add_format({"bold": True})
     for kind, rows in tables.items():
         sheet = workbook.add_worksheet(kind[:31])

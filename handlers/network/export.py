@@ -61,10 +61,11 @@ def send_files(
         network = session.get(Network, network_id)
         assert network is not None
         tables = export_tables(session=session, network=network)
-        stamp = scope.now.astimezone(network.zone).strftime("%Y-%m-%d")
+        day = scope.now.astimezone(network.zone).date()
+        stamp = day.isoformat()
         lang = scope.lang
         for filename, content in (
-            (f"{network.key}-{stamp}.xlsx", to_xlsx(tables)),
+            (f"{network.key}-{stamp}.xlsx", to_xlsx(tables, day)),
             (f"{network.key}-{stamp}-csv.zip", to_csv_zip(tables)),
         ):
             _upload_or_tell(

@@ -69,12 +69,13 @@ def sender_ids(activity: Activity) -> list[str]:
 def _export(network_member: Member, kind: FileKind, now: datetime, session: Session) -> File:
     network = network_member.network
     tables = export_tables(session=session, network=network)
-    stamp = now.astimezone(network.zone).strftime("%Y-%m-%d")
+    day = now.astimezone(network.zone).date()
+    stamp = day.isoformat()
     description = plain_text(
         t(network_member.lang, "network.export.comment", network=network.name)
     )  # a consent card shows plain text
     if kind is FileKind.EXPORT_XLSX:
-        return File(f"{network.key}-{stamp}.xlsx", to_xlsx(tables), description)
+        return File(f"{network.key}-{stamp}.xlsx", to_xlsx(tables, day), description)
     return File(f"{network.key}-{stamp}-csv.zip", to_csv_zip(tables), description)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
+from datetime import date
 
 import openpyxl
 
@@ -48,3 +50,12 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run() -> None:
     assert got == [("'" + t if t[0] in "=+-@\t\r" else t) for t in HOSTILE]
     assert got[-1] == "Almindelig note, æøå"  # ordinary text untouched
     assert [r[4] for r in rows[1:]] == ["90"] * len(HOSTILE)  # numbers are not quoted
+
+
+def test_the_same_export_built_twice_is_the_same_file() -> None:
+    # Teams' file consent offers the file (with its size), then builds it again on accept.
+    first = to_xlsx(TABLES, date(2015, 10, 5))
+    time.sleep(1.1)  # the workbook's own clock moves on; its stamped date does not
+    assert to_xlsx(TABLES, date(2015, 10, 5)) == first
+    created = openpyxl.load_workbook(io.BytesIO(first)).properties.created
+    assert created is not None and created.date() == date(2015, 10, 5)
