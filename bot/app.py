@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from handlers import (
     attendance,
+    calendar,
     errors,
     followup,
     home,
@@ -132,6 +133,7 @@ def create_app(
     errors.register(app)
     sparring.register(app)
     network.register(app)
+    calendar.register(app)
     home.register(app)
     prep.register(app)
     nudges.register(app)

@@ -28,6 +28,7 @@ class Action(StrEnum):
     SPREAD_NOTICES_OFF = "spread_notices_off"
     FORGET_CONFIRM = "network_forget_confirm"
     SPREAD_UPDATE = "spread_update"
+    ADD_TO_CALENDAR = "calendar_add"
 
 
 class Callback(StrEnum):

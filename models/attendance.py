@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import STABLE_IDS, Base, enum_column, utc_now
@@ -43,6 +43,9 @@ class Attendance(Base):
     status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, 16))
     substitute_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
     substitute_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    # What the substitute colleague brought back, as the member told it after the meeting.
+    substitute_report: Mapped[str | None] = mapped_column(Text)
+    substitute_reported_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 

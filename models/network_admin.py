@@ -202,8 +202,9 @@ def apply_meeting_change(
 
     A new time re-plans the reminders: scheduled nudges not yet sent for this meeting (and
     for the period before it) are planned again, and reminders a member snoozed for the old
-    date are cancelled. A new time or place is told to the members (and the host contact) in
-    a notice, old → new, unless the meeting has begun. With `by`, each change is recorded
+    date are cancelled. A new time or place raises the meeting's calendar sequence and is
+    told to the members (and the host contact) in a notice, old → new, with the updated
+    calendar invitation, unless the meeting has begun. With `by`, each change is recorded
     in the history."""
     old_starts, old_ends, old_place = meeting.starts_at, meeting.ends_at, meeting.place
     if by is not None:
@@ -214,6 +215,8 @@ def apply_meeting_change(
         changed = [name for name, value in values.items() if getattr(meeting, name) != value]
         for name in changed:
             setattr(meeting, name, values[name])
+    if any(name in changed for name in NOTIFIED_FIELDS):
+        meeting.calendar_sequence += 1  # the invitation sent with the notice replaces the old
     if "starts_at" in changed:
         before = session.scalars(
             select(Meeting).where(

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
+from handlers.calendar import CALENDAR_WORDS, season_file
 from handlers.catalogue import surface, t
 from handlers.errors import error_message
 from handlers.home import home_view_for
@@ -98,6 +99,14 @@ def _network(
         if not offer_files(connector, activity, session, people, [FileKind.MYDATA], now):
             _say(connector, activity, lang, "network.mydata.nothing")
         return "mydata"
+    if rest.split()[:1] and rest.split()[0].lower() in CALENDAR_WORDS:  # anyone in a network
+        with surface("teams"):
+            file = season_file(people, now)
+        if file is None:
+            _say(connector, activity, lang, "calendar.nothing")
+        else:
+            files.offer(connector, activity, file)
+        return "calendar"
     export = None
     with surface("teams"):
         try:
