@@ -23,6 +23,7 @@ from handlers import conversation as c
 from handlers.catalogue import format_list, plain_text, surface, t
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action
+from handlers.parsing import escape_slack
 from models.invitation import EventText, file_name, invitation
 from models.network import Meeting, Member, Network, find_people, pick_member
 
@@ -92,6 +93,17 @@ def season_file(people: list[Member], now: datetime) -> c.File | None:
     if member is None:
         return None
     return calendar_for(people, {"network": member.network_id}, now)
+
+
+def meeting_details(lang: str, meeting: Meeting) -> list[str]:
+    """A meeting's speakers and description, as lines for a message (none when it has none)."""
+    lines: list[str] = []
+    if meeting.speaker_list:
+        speakers = format_list(lang, [escape_slack(s) for s in meeting.speaker_list])
+        lines.append(t(lang, "meeting.speakers", speakers=speakers))
+    if meeting.description:
+        lines.append(t(lang, "meeting.description", description=meeting.description))
+    return lines
 
 
 def meeting_button(lang: str, meeting: Meeting) -> c.Button:

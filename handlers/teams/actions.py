@@ -92,6 +92,10 @@ FACILITATOR_ACTIONS: dict[str, Press] = {
 }
 
 
+# Buttons that send a file (offered with a consent card).
+FILE_ACTIONS = frozenset({Action.ADD_TO_CALENDAR})
+
+
 def button_data(activity: Activity) -> dict[str, Any] | None:
     """The data of the card button a `message` activity reports pressed (None: typed text)."""
     value = activity.get("value")
@@ -153,7 +157,7 @@ def handle(
             return dialogs.handle_invoke(activity, turn)
         data = button_data(activity) or {}
         value = data.get("value")
-        if data.get("action") == Action.ADD_TO_CALENDAR:
+        if data.get("action") in FILE_ACTIONS:
             _offer_calendar(connector, activity, people, value, now)
             return None
         message = press(turn, str(data["action"]), value if isinstance(value, str) else None)

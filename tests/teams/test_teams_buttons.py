@@ -13,6 +13,7 @@ from handlers import conversation as c
 from handlers import teams_render
 from handlers.attendance import build_attendance_nudge
 from handlers.between import _buttons as between_buttons
+from handlers.calendar import meeting_button
 from handlers.followup import render_followups
 from handlers.home import _between_actions, _prep_actions
 from handlers.ids import Action
@@ -21,7 +22,7 @@ from handlers.nudges import build_prep_nudge
 from handlers.render import dispute_parts
 from handlers.sparring import build_sparring_received
 from handlers.spread import build_spread_notice, render_spread_list
-from handlers.teams.actions import FACILITATOR_ACTIONS, MEMBER_ACTIONS
+from handlers.teams.actions import FACILITATOR_ACTIONS, FILE_ACTIONS, MEMBER_ACTIONS
 from handlers.teams.dialogs import OPENERS
 from models.followup import ManagerFollowUp
 from models.network import Network
@@ -64,6 +65,7 @@ def _every_button(session: Session) -> list[c.Button]:
         *dispute_parts("da", receiver),
         *build_sparring_received("da", receiver=receiver, nudge_id=1).parts,
         *forget_parts("da", anna),
+        c.Buttons([meeting_button("da", meeting)]),
     ]
     session.expunge_all()
     return list(_buttons(parts))
@@ -74,7 +76,7 @@ def test_a_button_opens_a_dialog_on_teams_exactly_when_it_opens_a_form(
 ) -> None:
     buttons = _every_button(session)
     seen = {b.action for b in buttons}
-    handled = set(OPENERS) | set(MEMBER_ACTIONS) | set(FACILITATOR_ACTIONS)
+    handled = set(OPENERS) | set(MEMBER_ACTIONS) | set(FACILITATOR_ACTIONS) | FILE_ACTIONS
     assert handled == set(Action)  # every button has its way on Teams
     assert seen >= set(Action) - {Action.OPEN_PREP_P1, Action.OPEN_PREP_P2}  # kickoff shows
     for button in buttons:
