@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from handlers import (
     attendance,
+    briefs,
     calendar,
     errors,
     followup,
@@ -134,6 +135,7 @@ def create_app(
     sparring.register(app)
     network.register(app)
     calendar.register(app)
+    briefs.register(app)
     home.register(app)
     prep.register(app)
     nudges.register(app)

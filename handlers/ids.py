@@ -29,6 +29,7 @@ class Action(StrEnum):
     FORGET_CONFIRM = "network_forget_confirm"
     SPREAD_UPDATE = "spread_update"
     ADD_TO_CALENDAR = "calendar_add"
+    OPEN_COLLEAGUE_REPORT = "colleague_report_open"
 
 
 class Callback(StrEnum):
@@ -39,6 +40,7 @@ class Callback(StrEnum):
     SPREAD_UPDATE_MODAL = "spread_update_modal"
     SUBSTITUTE_MODAL = "substitute_modal"
     SPARRING_MODAL = "sparring_modal"
+    COLLEAGUE_REPORT_MODAL = "colleague_report_modal"
 
 
 class Field(StrEnum):
@@ -73,6 +75,7 @@ class Block(StrEnum):
     FOLLOWUP_ROW = "followup"
     SPREAD_ROW = "spread"
     DISPUTE = "dispute"
+    COLLEAGUE_REPORT = "colleague_report"
 
 
 class SparringField(StrEnum):

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from handlers import conversation as c
 from handlers.attendance import build_attendance_nudge, build_head_count
 from handlers.between import build_between_nudge
+from handlers.briefs import with_colleague_prompt
 from handlers.calendar import with_invitation
 from handlers.catalogue import surface
 from handlers.network import build_digest
@@ -504,7 +505,7 @@ def _head_count(session: Session, nudge: Nudge, now: datetime) -> Built:
 
 
 def _between(session: Session, nudge: Nudge, now: datetime) -> Built:
-    return build_between_nudge(
+    message = build_between_nudge(
         session=session,
         kind=nudge.kind,
         member=nudge.member,
@@ -512,6 +513,9 @@ def _between(session: Session, nudge: Nudge, now: datetime) -> Built:
         nudge_id=nudge.id,
         now=now,
     )
+    if nudge.kind is NudgeKind.BETWEEN_START:  # and what did the colleague bring back?
+        return with_colleague_prompt(message, session, nudge.member, _meeting(nudge))
+    return message
 
 
 MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {

@@ -24,6 +24,7 @@ class SubstituteField(enum.StrEnum):
 
     NAME = "attendance_name"
     EMAIL = "attendance_email"
+    REPORT = "attendance_report"  # what the colleague brought back
 
 
 class AttendanceStatus(enum.StrEnum):
@@ -99,6 +100,36 @@ def set_attendance(
         session=session, obj=row, entity="attendance", member_id=member.id, values=values, now=now
     ):
         row.updated_at = now
+    session.flush()
+    return row
+
+
+REPORT_MAX = 3000
+
+
+def save_substitute_report(
+    *, session: Session, member: Member, meeting: Meeting, text: str, now: datetime
+) -> Attendance:
+    """What the colleague the member sent to `meeting` brought back, as the member tells it
+    (their follow-up input for that meeting); only after the meeting began, only where a
+    colleague went. An edit keeps the earlier text in the history."""
+    row = attendance_of(session, member, meeting)
+    if row is None or row.status is not AttendanceStatus.SUBSTITUTE:
+        raise InputError("brief.error.no_substitute", field=SubstituteField.REPORT)
+    if meeting.starts_at > now:
+        raise InputError("brief.error.not_yet", field=SubstituteField.REPORT)
+    text = text.strip()
+    if not text or len(text) > REPORT_MAX:
+        raise InputError("brief.error.report", field=SubstituteField.REPORT, limit=REPORT_MAX)
+    apply_changes(
+        session=session,
+        obj=row,
+        entity="attendance",
+        member_id=member.id,
+        values={"substitute_report": text, "substitute_reported_at": now},
+        now=now,
+    )
+    row.updated_at = now
     session.flush()
     return row
 

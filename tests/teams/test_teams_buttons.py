@@ -13,6 +13,7 @@ from handlers import conversation as c
 from handlers import teams_render
 from handlers.attendance import build_attendance_nudge
 from handlers.between import _buttons as between_buttons
+from handlers.briefs import colleague_prompt
 from handlers.calendar import meeting_button
 from handlers.followup import render_followups
 from handlers.home import _between_actions, _prep_actions
@@ -24,6 +25,7 @@ from handlers.sparring import build_sparring_received
 from handlers.spread import build_spread_notice, render_spread_list
 from handlers.teams.actions import FACILITATOR_ACTIONS, FILE_ACTIONS, MEMBER_ACTIONS
 from handlers.teams.dialogs import OPENERS
+from models.attendance import Attendance, AttendanceStatus
 from models.followup import ManagerFollowUp
 from models.network import Network
 from models.nudges import NudgeKind
@@ -66,6 +68,9 @@ def _every_button(session: Session) -> list[c.Button]:
         *build_sparring_received("da", receiver=receiver, nudge_id=1).parts,
         *forget_parts("da", anna),
         c.Buttons([meeting_button("da", meeting)]),
+        *colleague_prompt(
+            "da", Attendance(status=AttendanceStatus.SUBSTITUTE, substitute_name="Lise"), meeting
+        ),
     ]
     session.expunge_all()
     return list(_buttons(parts))
