@@ -256,6 +256,8 @@ def colleague_report_form(*, session: Session, member: Member, value: str | None
     if meeting is None:
         return None
     attendance = attendance_of(session, member, meeting)
+    if attendance is None or attendance.status is not AttendanceStatus.SUBSTITUTE:
+        return None  # nobody went in their place
     lang = member.lang
     return Form(
         kind=Callback.COLLEAGUE_REPORT_MODAL,
@@ -268,10 +270,10 @@ def colleague_report_form(*, session: Session, member: Member, value: str | None
                 t(
                     lang,
                     "brief.colleague.label",
-                    colleague=(attendance.substitute_name if attendance else "") or "",
+                    colleague=attendance.substitute_name or "",
                 ),
                 REPORT_MAX,
-                initial=(attendance.substitute_report if attendance else "") or "",
+                initial=attendance.substitute_report or "",
                 multiline=True,
             )
         ],

@@ -33,6 +33,10 @@ DAY_AFTER = datetime(2015, 11, 18, 8, 0, tzinfo=UTC)  # 09:00 the day after meet
 
 @pytest.fixture
 def prepared(session_factory: sessionmaker[Session], bot: Any) -> None:
+    prepare(session_factory)
+
+
+def prepare(session_factory: sessionmaker[Session]) -> None:
     """Anna prepared meeting 2 and sends her colleague Lise; Bo has a question for Anna."""
     now = SEASON_NOW
     with session_factory() as s:

@@ -34,6 +34,7 @@ ANNA_IDS = (
     "anna.lund@example.org",
     "Lejre Kommune",
     "Mette Unik",
+    "Ibs udbytte fra mødet",
 )
 
 
@@ -127,7 +128,7 @@ def busy_anna(s: Session) -> None:
         substitute_name="Ib Holm",
         substitute_email="ib@example.org",
         now=now,
-    )
+    ).substitute_report = "Ibs udbytte fra mødet"  # what the colleague brought back
     # Reachable on Teams too, with the conversation Teams needs stored to write first.
     anna.set_identity(Platform.TEAMS, "29:1AnnaTeams")
     teams = anna.identity(Platform.TEAMS)
