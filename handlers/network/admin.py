@@ -217,19 +217,18 @@ def meetings_parts(lang: str, network: Network) -> list[c.Part]:
     lines = []
     for m in network.meetings:
         start, end = m.starts_at.astimezone(network.zone), m.ends_at.astimezone(network.zone)
-        lines.append(
-            t(
-                lang,
-                "network.meetings.line",
-                number=m.number,
-                theme=escape_slack(m.theme),
-                date=format_date(lang, start.date()),
-                start=f"{start:%H:%M}",
-                end=f"{end:%H:%M}",
-                place=escape_slack(m.place),
-                host=escape_slack(m.host),
-            )
+        line = t(
+            lang,
+            "network.meetings.line",
+            number=m.number,
+            theme=escape_slack(m.theme),
+            date=format_date(lang, start.date()),
+            start=f"{start:%H:%M}",
+            end=f"{end:%H:%M}",
+            place=escape_slack(m.place),
+            host=escape_slack(m.host),
         )
+        lines.append(markup_join("\n", [line, *meeting_details(lang, m)]))
     header = t(lang, "network.meetings.header", network=escape_slack(network.name))
     return [c.Paragraph(header), *sections(lang, lines, MAX_BLOCKS)]
 
