@@ -100,12 +100,8 @@ def _network(
             _say(connector, activity, lang, "network.mydata.nothing")
         return "mydata"
     if rest.split()[:1] and rest.split()[0].lower() in CALENDAR_WORDS:  # anyone in a network
-        with surface("teams"):
-            file = season_file(people, now)
-        if file is None:
+        if not offer_calendar(connector, activity, people, now):
             _say(connector, activity, lang, "calendar.nothing")
-        else:
-            files.offer(connector, activity, file)
         return "calendar"
     export = None
     with surface("teams"):
@@ -120,6 +116,17 @@ def _network(
         kinds = [FileKind.EXPORT_XLSX, FileKind.EXPORT_CSV]
         offer_files(connector, activity, session, people, kinds, now)
     return "network"
+
+
+def offer_calendar(
+    connector: Connector, activity: Activity, people: list[Member], now: datetime
+) -> bool:
+    """The season's calendar file, offered with a consent card; False: in no network."""
+    with surface("teams"):
+        file = season_file(people, now)
+    if file is not None:
+        files.offer(connector, activity, file)
+    return file is not None
 
 
 def _say(connector: Connector, activity: Activity, lang: str, key: str) -> None:
