@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from handlers import (
     attendance,
+    briefs,
+    calendar,
     competencies,
     errors,
     exchange,
@@ -134,6 +136,8 @@ def create_app(
     errors.register(app)
     sparring.register(app)
     network.register(app)
+    calendar.register(app)
+    briefs.register(app)
     home.register(app)
     prep.register(app)
     nudges.register(app)

@@ -88,13 +88,27 @@ class Divider:
 Part = Heading | Paragraph | Facts | Buttons | Note | Divider
 
 
+@dataclass(frozen=True, slots=True)
+class File:
+    """A file sent with a message (a calendar invitation): its name, bytes and a one-line
+    description; `about` says which file it is (kept short, opaque), so a surface that asks
+    the person before sending a file (Teams' file consent) can build it again on their yes."""
+
+    name: str
+    content: bytes
+    description: str
+    about: Mapping[str, Any] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class Message:
     """Something the bot says: `summary` is the one-line text a notification (and a screen
-    reader, and Slack's fallback) shows; `parts` are what the message shows."""
+    reader, and Slack's fallback) shows; `parts` are what the message shows; `files` go
+    with it (Slack: in its thread; Teams: each offered with a consent card after it)."""
 
     summary: str
     parts: list[Part] = field(default_factory=list)
+    files: list[File] = field(default_factory=list)
 
 
 # --- forms ---------------------------------------------------------------------------------

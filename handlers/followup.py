@@ -10,12 +10,14 @@ from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
+from handlers.briefs import followup_brief
 from handlers.catalogue import format_date, t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import DateInput, Form, TextInput
 from handlers.forms import Submitted, info_form, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack, excerpt, unescape_slack
+from handlers.prep import BRIEF_WORDS
 from handlers.render import render_period
 from handlers.replies import answer_command, open_form
 from handlers.replies import open_view_lazy as open_view
@@ -112,6 +114,8 @@ def followup_command(scope: RequestScope, text: str) -> str | c.Message | Form:
     today = member.today(scope.now)
     if not text:
         return build_followup_modal(lang, today=today, row=None)
+    if text.lower() in BRIEF_WORDS:
+        return followup_brief(scope.db, member, scope.now)
     if word == "status":
         period = period_for(member.network, today)
         if period is None:

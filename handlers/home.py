@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers import slack_render
 from handlers.attendance import render_head_count
+from handlers.calendar import meeting_button, meeting_details
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
 from handlers.ids import Action
@@ -102,7 +103,7 @@ def build_home_view(
             _section(
                 HomeBlock.NETWORK, t(lang, "home.network", network=escape_slack(network.name))
             ),
-            _section(HomeBlock.NEXT_MEETING, _next_meeting_text(lang, member, now)),
+            _next_meeting(lang, member, now),
             *prep_parts,
             c.Divider(),
             _section(HomeBlock.SPARRING, sparring_text),
@@ -113,12 +114,14 @@ def build_home_view(
     )
 
 
-def _next_meeting_text(lang: str, member: Member, now: datetime) -> str:
+def _next_meeting(lang: str, member: Member, now: datetime) -> c.Paragraph:
+    """The next meeting (its speakers and description when it has them), with "Føj til
+    kalender" beside it."""
     network = member.network
     meeting = next_meeting(network, now)
     if meeting is None:
-        return t(lang, "home.no_next_meeting")
-    return t(
+        return _section(HomeBlock.NEXT_MEETING, t(lang, "home.no_next_meeting"))
+    text = t(
         lang,
         "home.next_meeting",
         number=meeting.number,
@@ -126,6 +129,12 @@ def _next_meeting_text(lang: str, member: Member, now: datetime) -> str:
         when=render_meeting_when(lang, meeting, member.zone, network.zone),
         place=escape_slack(meeting.place),
         host=escape_slack(meeting.host),
+    )
+    details = meeting_details(lang, meeting)
+    return c.Paragraph(
+        "\n".join([text, *details]),
+        button=meeting_button(lang, meeting),
+        block=HomeBlock.NEXT_MEETING,
     )
 
 

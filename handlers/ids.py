@@ -31,6 +31,8 @@ class Action(StrEnum):
     OPEN_COMPETENCIES = "competencies_open"
     SISTER_SHARE = "sister_share"
     SISTER_WITHDRAW = "sister_withdraw"
+    ADD_TO_CALENDAR = "calendar_add"
+    OPEN_COLLEAGUE_REPORT = "colleague_report_open"
 
 
 class Callback(StrEnum):
@@ -42,6 +44,7 @@ class Callback(StrEnum):
     SUBSTITUTE_MODAL = "substitute_modal"
     SPARRING_MODAL = "sparring_modal"
     COMPETENCIES_MODAL = "competencies_modal"
+    COLLEAGUE_REPORT_MODAL = "colleague_report_modal"
 
 
 class Field(StrEnum):
@@ -78,6 +81,7 @@ class Block(StrEnum):
     FOLLOWUP_ROW = "followup"
     SPREAD_ROW = "spread"
     DISPUTE = "dispute"
+    COLLEAGUE_REPORT = "colleague_report"
 
 
 class SparringField(StrEnum):

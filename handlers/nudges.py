@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
-from handlers.catalogue import format_weekday, name_of, relative_day, t
+from handlers.calendar import meeting_details
+from handlers.catalogue import format_weekday, markup_join, name_of, relative_day, t
 from handlers.context import scope_of
 from handlers.conversation import DateInput, Form
 from handlers.forms import Submitted, info_form, submit_form
@@ -102,6 +103,8 @@ def build_prep_nudge(
         host=escape_slack(meeting.host),
         relative=relative_day(lang, days, capital=True),
     )
+    if kind is NudgeKind.PREP_KICKOFF:  # who speaks, and what the meeting is about
+        intro = markup_join("\n", [intro, *meeting_details(lang, meeting)])
     parts = list(PrepPart) if kind is NudgeKind.PREP_KICKOFF else missing
     items = [t(lang, PART_BUTTONS[p][2], mark=mark(p not in missing)) for p in parts]
     value = {"nudge": nudge_id, "meeting": meeting.id}

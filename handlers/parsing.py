@@ -98,6 +98,9 @@ OPTION_WORDS = {
     "chef": "manager",
     "sprog": "lang",
     "language": "lang",
+    "oplægsholdere": "speakers",
+    "oplaegsholdere": "speakers",
+    "beskrivelse": "description",
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
+from handlers import conversation as c
 from handlers.catalogue import format_date, markup_join, t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import (
@@ -58,6 +59,9 @@ from models.prep import (
 )
 
 log = logging.getLogger(__name__)
+
+# `/prep brief`, `/followup brief`: the briefs to forward (handlers/briefs.py).
+BRIEF_WORDS = frozenset({"brief", "briefing"})
 
 MAX_EDITABLE_EXAMPLES = 8
 PART_ACTIONS = {
@@ -441,13 +445,14 @@ def submit_prep(
     return build_saved_view(member.lang, member, status, now)
 
 
-def prep_command(scope: RequestScope, text: str) -> str | Form:
-    """`/prep` (or `prep` on Teams): the preparation form; `status` and `help` answer in text."""
+def prep_command(scope: RequestScope, text: str) -> str | Form | c.Message:
+    """`/prep` (or `prep` on Teams): the preparation form; `status` and `help` answer in text,
+    `brief` with the briefs to forward (handlers/briefs.py)."""
     word = text.strip().split(maxsplit=1)[0:1]
     sub = word[0].lower() if word else ""
     if sub in {"help", "hjælp", "hjaelp", "?"}:
         return t(scope.lang, "prep.help")
-    if sub not in {"", "status", "open", "åbn"}:
+    if sub not in {"", "status", "open", "åbn", *BRIEF_WORDS}:
         return (
             t(scope.lang, "prep.error.unknown_subcommand", word=unescape_slack(sub))
             + "\n\n"
@@ -460,6 +465,10 @@ def prep_command(scope: RequestScope, text: str) -> str | Form:
     if sub == "status":
         status = prep_status(session=scope.db, member=member, meeting=meeting)
         return render_prep_status(member.lang, member, status, scope.now)
+    if sub in BRIEF_WORDS:
+        from handlers.briefs import prep_brief  # it builds on this module
+
+        return prep_brief(scope.db, member, meeting)
     return prep_modal_for(scope.db, scope.now, member, meeting, list(PrepPart))
 
 

@@ -38,6 +38,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from handlers import conversation as c
 from handlers.attendance import build_attendance_nudge, build_head_count
 from handlers.between import build_between_nudge
+from handlers.briefs import with_colleague_prompt
+from handlers.calendar import with_invitation
 from handlers.catalogue import surface
 from handlers.network import build_digest
 from handlers.nudges import build_agenda_nudge, build_meeting_changed, build_prep_nudge
@@ -456,7 +458,9 @@ def _readiness_report(session: Session, nudge: Nudge, now: datetime) -> Built:
 
 def _meeting_changed(session: Session, nudge: Nudge, now: datetime) -> Built:
     change = session.get(MeetingChange, nudge.seq)
-    return build_meeting_changed(nudge.member.lang, member=nudge.member, change=change, now=now)
+    lang = nudge.member.lang
+    message = build_meeting_changed(lang, member=nudge.member, change=change, now=now)
+    return with_invitation(message, lang, change.meeting, now) if change else None
 
 
 def _spread_notice(session: Session, nudge: Nudge, now: datetime) -> Built:
@@ -478,9 +482,12 @@ def _question_agenda(session: Session, nudge: Nudge, now: datetime) -> Built:
 def _prep(session: Session, nudge: Nudge, now: datetime) -> Built:
     member = nudge.member
     status = prep_status(session=session, member=member, meeting=_meeting(nudge))
-    return build_prep_nudge(
+    message = build_prep_nudge(
         member.lang, kind=nudge.kind, member=member, status=status, nudge_id=nudge.id, now=now
     )
+    if nudge.kind is NudgeKind.PREP_KICKOFF:  # the kick-off brings the meeting's invitation
+        return with_invitation(message, member.lang, status.meeting, now)
+    return message
 
 
 def _attendance(session: Session, nudge: Nudge, now: datetime) -> Built:
@@ -498,7 +505,7 @@ def _head_count(session: Session, nudge: Nudge, now: datetime) -> Built:
 
 
 def _between(session: Session, nudge: Nudge, now: datetime) -> Built:
-    return build_between_nudge(
+    message = build_between_nudge(
         session=session,
         kind=nudge.kind,
         member=nudge.member,
@@ -506,6 +513,9 @@ def _between(session: Session, nudge: Nudge, now: datetime) -> Built:
         nudge_id=nudge.id,
         now=now,
     )
+    if nudge.kind is NudgeKind.BETWEEN_START:  # and what did the colleague bring back?
+        return with_colleague_prompt(message, session, nudge.member, _meeting(nudge))
+    return message
 
 
 MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {
@@ -561,7 +571,9 @@ def bundle_messages(
                 current.ids.append(nudge_id)
                 current.message = joined
                 continue
-        out.append(Outgoing([nudge_id], Message(message.summary, list(message.parts))))
+        out.append(
+            Outgoing([nudge_id], Message(message.summary, list(message.parts), list(message.files)))
+        )
     return out
 
 
@@ -574,6 +586,7 @@ def _joined(before: Message, topic: Message, n: int) -> Message:
             c.Divider(block=f"{BUNDLE_DIVIDER}{n}"),
             *_unique_block_ids(before.parts, topic.parts),
         ],
+        [*before.files, *(f for f in topic.files if f.name not in {b.name for b in before.files})],
     )
 
 

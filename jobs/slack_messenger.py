@@ -4,7 +4,8 @@ mean for the outbox. The only module of `jobs/` that knows Slack.
 - post: `chat.postMessage` of the neutral message rendered as Block Kit
   (`handlers.slack_render.message`), with metadata naming the outbox rows it carries;
 - find_posted: `conversations.history` with that metadata (the check before a resend);
-- open_conversation: `conversations.open` (the DM); time_zone: `users.info`.
+- open_conversation: `conversations.open` (the DM); time_zone: `users.info`;
+- a message's files (a calendar invitation) are uploaded right after it (files upload), once.
 
 Answers become typed outcomes: accepted (`Sent`), HTTP 429 (`RateLimited`, Slack took
 nothing), an error about this one person (`Refused`), anything else (`Ambiguous`: a timeout, a
@@ -103,7 +104,22 @@ class SlackMessenger:
                 log.warning("chat.postMessage %s: %r; will retry", tags, exc)
             return classify(exc)
         ts = response.get("ts")
+        self._attach(conversation, message, tags)
         return Sent(ref=str(ts) if ts is not None else None)
+
+    def _attach(self, conversation: Conversation, message: Message, tags: list[Tag]) -> None:
+        """The message's files, right after it (files upload). Once: the message is sent, so
+        a failed upload is not retried (the message says how to ask for the file again)."""
+        for file in message.files:
+            try:
+                self.client.files_upload_v2(
+                    channel=conversation,
+                    filename=file.name,
+                    content=file.content,
+                    title=file.name,
+                )
+            except Exception as exc:
+                log.warning("file %s of nudges %s not uploaded: %r", file.name, tags, exc)
 
     def find_posted(
         self, conversation: Conversation, tags: Collection[Tag], since: datetime

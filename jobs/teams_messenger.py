@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import teams_render
+from handlers.teams import files
 from handlers.teams.connector import Connector, ConnectorError, TokenError
 from jobs.messenger import (
     Ambiguous,
@@ -146,7 +147,23 @@ class TeamsMessenger:
             if isinstance(outcome, Ambiguous):
                 log.warning("Teams post %s: %s; it may have arrived", tags, outcome.reason)
             return outcome
+        self._offer_files(reference, message, tags)
         return Sent(ref=activity_id or None)
+
+    def _offer_files(self, reference: dict[str, Any], message: Message, tags: list[Tag]) -> None:
+        """Each of the message's files as a file consent card after it (the person's yes
+        builds it again: handlers/teams/files.py). Once: the message is sent."""
+        for file in message.files:
+            shown = files.File(file.name, file.content, file.description)
+            card = files.consent_card(shown, {**file.about, "name": file.name})
+            try:
+                self.connector.send(
+                    reference["service_url"],
+                    reference["conversation_id"],
+                    {"type": "message", "attachments": [card]},
+                )
+            except Exception as exc:
+                log.warning("file %s of nudges %s not offered: %r", file.name, tags, exc)
 
     def find_posted(
         self, conversation: Conversation, tags: Collection[Tag], since: datetime

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import STABLE_IDS, Base, enum_column, utc_now
@@ -24,6 +24,7 @@ class SubstituteField(enum.StrEnum):
 
     NAME = "attendance_name"
     EMAIL = "attendance_email"
+    REPORT = "attendance_report"  # what the colleague brought back
 
 
 class AttendanceStatus(enum.StrEnum):
@@ -43,6 +44,9 @@ class Attendance(Base):
     status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, 16))
     substitute_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
     substitute_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    # What the substitute colleague brought back, as the member told it after the meeting.
+    substitute_report: Mapped[str | None] = mapped_column(Text)
+    substitute_reported_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
@@ -96,6 +100,36 @@ def set_attendance(
         session=session, obj=row, entity="attendance", member_id=member.id, values=values, now=now
     ):
         row.updated_at = now
+    session.flush()
+    return row
+
+
+REPORT_MAX = 3000
+
+
+def save_substitute_report(
+    *, session: Session, member: Member, meeting: Meeting, text: str, now: datetime
+) -> Attendance:
+    """What the colleague the member sent to `meeting` brought back, as the member tells it
+    (their follow-up input for that meeting); only after the meeting began, only where a
+    colleague went. An edit keeps the earlier text in the history."""
+    row = attendance_of(session, member, meeting)
+    if row is None or row.status is not AttendanceStatus.SUBSTITUTE:
+        raise InputError("brief.error.no_substitute", field=SubstituteField.REPORT)
+    if meeting.starts_at > now:
+        raise InputError("brief.error.not_yet", field=SubstituteField.REPORT)
+    text = text.strip()
+    if not text or len(text) > REPORT_MAX:
+        raise InputError("brief.error.report", field=SubstituteField.REPORT, limit=REPORT_MAX)
+    apply_changes(
+        session=session,
+        obj=row,
+        entity="attendance",
+        member_id=member.id,
+        values={"substitute_report": text, "substitute_reported_at": now},
+        now=now,
+    )
+    row.updated_at = now
     session.flush()
     return row
 

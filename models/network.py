@@ -131,6 +131,12 @@ class Meeting(Base):
     host_contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("member.id", ondelete="SET NULL", use_alter=True)
     )
+    # Who speaks (one "name, title" per line) and a short description of the meeting.
+    speakers: Mapped[str] = mapped_column(Text, default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The calendar invitation's SEQUENCE: raised on every move, so a calendar updates its
+    # entry (same UID) instead of adding one.
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     network: Mapped[Network] = relationship(back_populates="meetings")
     host_contact: Mapped[Member | None] = relationship(foreign_keys=[host_contact_id])
@@ -140,6 +146,10 @@ class Meeting(Base):
         CheckConstraint("starts_at < ends_at", name="time_order"),
         STABLE_IDS,
     )
+
+    @property
+    def speaker_list(self) -> list[str]:
+        return [line for line in self.speakers.splitlines() if line.strip()]
 
 
 class MeetingChange(Base):

@@ -190,6 +190,45 @@ def move_meeting(
     return meeting
 
 
+MAX_SPEAKERS = 20
+MAX_DETAIL = 2000  # characters of a meeting's description
+
+
+def set_meeting_details(
+    *,
+    session: Session,
+    network: Network,
+    by: Member,
+    number: int,
+    speakers: list[str] | None,
+    description: str | None,
+    now: datetime,
+) -> Meeting:
+    """Set a meeting's speakers ("name, title" each) and/or its short description (None:
+    unchanged); the change is kept in the history. Members see them where the meeting is
+    shown, and in its calendar invitation from then on."""
+    meeting = next((m for m in network.meetings if m.number == number), None)
+    if meeting is None:
+        raise InputError(
+            "network.error.unknown_meeting", value=str(number), count=len(network.meetings)
+        )
+    values: dict[str, object] = {}
+    if speakers is not None:
+        cleaned = [s.strip() for s in speakers if s.strip()]
+        if len(cleaned) > MAX_SPEAKERS or any(len(s) > 200 for s in cleaned):
+            raise InputError("network.error.meeting_details")
+        values["speakers"] = "\n".join(cleaned)
+    if description is not None:
+        if len(description.strip()) > MAX_DETAIL:
+            raise InputError("network.error.meeting_details")
+        values["description"] = description.strip()
+    apply_changes(
+        session=session, obj=meeting, entity="meeting", member_id=by.id, values=values, now=now
+    )
+    session.flush()
+    return meeting
+
+
 def apply_meeting_change(
     *,
     session: Session,
@@ -202,8 +241,9 @@ def apply_meeting_change(
 
     A new time re-plans the reminders: scheduled nudges not yet sent for this meeting (and
     for the period before it) are planned again, and reminders a member snoozed for the old
-    date are cancelled. A new time or place is told to the members (and the host contact) in
-    a notice, old → new, unless the meeting has begun. With `by`, each change is recorded
+    date are cancelled. A new time or place raises the meeting's calendar sequence and is
+    told to the members (and the host contact) in a notice, old → new, with the updated
+    calendar invitation, unless the meeting has begun. With `by`, each change is recorded
     in the history."""
     old_starts, old_ends, old_place = meeting.starts_at, meeting.ends_at, meeting.place
     if by is not None:
@@ -214,6 +254,8 @@ def apply_meeting_change(
         changed = [name for name, value in values.items() if getattr(meeting, name) != value]
         for name in changed:
             setattr(meeting, name, values[name])
+    if any(name in changed for name in NOTIFIED_FIELDS):
+        meeting.calendar_sequence += 1  # the invitation sent with the notice replaces the old
     if "starts_at" in changed:
         before = session.scalars(
             select(Meeting).where(

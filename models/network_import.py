@@ -58,6 +58,9 @@ class MeetingSpec:
     host: str
     place: str
     host_contact: str | None = None  # Slack id of a person in the file
+    # None: the file does not say (what `/network meeting` set stays)
+    speakers: tuple[str, ...] | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,17 @@ NETWORK_FIELDS = {
     "season_end",
     "sparring_target_hours",
 }
-MEETING_FIELDS = {"number", "theme", "starts", "ends", "host", "place", "host_contact"}
+MEETING_FIELDS = {
+    "number",
+    "theme",
+    "starts",
+    "ends",
+    "host",
+    "place",
+    "host_contact",
+    "speakers",
+    "description",
+}
 FACILITATOR_FIELDS = {"slack_id", "teams_id", "name", "email", "language", "timezone"}
 # Competencies and contribution, in either language (one of each pair).
 COMPETENCY_FIELDS = {"competencies", "kompetencer"}
@@ -387,9 +400,27 @@ def _meeting(c: _Checker, i: int, raw: Any, zone: ZoneInfo) -> MeetingSpec | Non
     contact = c.text(where, m, "host_contact", required=False)
     if starts and ends and starts >= ends:
         c.problem(where, '"ends" must be after "starts"')
+    speakers = _speakers(c, where, m)
+    description = m.get("description")
+    if description is not None and not isinstance(description, str):
+        c.problem(where, '"description" must be a text')
+        description = None
     if starts and ends and theme and host and place and isinstance(number, int):
-        return MeetingSpec(number, theme, starts, ends, host, place, contact)
+        return MeetingSpec(number, theme, starts, ends, host, place, contact, speakers, description)
     return None
+
+
+def _speakers(c: _Checker, where: str, m: dict[str, Any]) -> tuple[str, ...] | None:
+    """`speakers = ["Name, title", …]`: one line each."""
+    value = m.get("speakers")
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(s, str) and s.strip() and "\n" not in s for s in value
+    ):
+        c.problem(where, '"speakers" must be a list of texts, e.g. ["Name, title"]')
+        return None
+    return tuple(s.strip() for s in value)
 
 
 def _people(
@@ -591,6 +622,8 @@ def _meeting_values(ms: MeetingSpec) -> dict[str, Any]:
         "ends_at": ms.ends_at,
         "host": ms.host,
         "place": ms.place,
+        **({} if ms.speakers is None else {"speakers": "\n".join(ms.speakers)}),
+        **({} if ms.description is None else {"description": ms.description.strip()}),
     }
 
 

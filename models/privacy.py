@@ -226,6 +226,7 @@ def _attendance(
             "answer": a.status.value,
             "substitute_name": a.substitute_name,
             "substitute_email": a.substitute_email,
+            "substitute_report": a.substitute_report,
         }
         for a in session.scalars(select(Attendance).where(Attendance.member_id == member.id))
     ]
@@ -513,7 +514,12 @@ def _erase_what_they_wrote(session: Session, mid: int) -> None:
     session.execute(
         update(Attendance)
         .where(Attendance.member_id == mid)
-        .values(substitute_name=None, substitute_email=None)
+        .values(
+            substitute_name=None,
+            substitute_email=None,
+            substitute_report=None,
+            substitute_reported_at=None,
+        )
     )
     # What they changed, and what others changed on their profile (name, organisation, …).
     session.execute(

@@ -14,6 +14,7 @@ from slack_bolt import Ack, App
 from handlers import competencies, exchange, slack_render
 from handlers import conversation as c
 from handlers.blocks import cut_mrkdwn
+from handlers.calendar import CALENDAR_WORDS, handle_calendar_command
 from handlers.catalogue import t
 from handlers.context import scope_of
 from handlers.ids import Action
@@ -220,6 +221,9 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
     first = text.split(maxsplit=1)
     if first and first[0].lower() in MYDATA_WORDS:  # anyone, about themselves only
         ack(response_type="ephemeral", text=handle_mydata(scope, context))
+        return
+    if first and first[0].lower() in CALENDAR_WORDS:  # anyone in the network
+        ack(response_type="ephemeral", text=handle_calendar_command(scope, context))
         return
     people = find_people(scope.db, scope.user_id) if scope.user_id else []
     answer = network_answer(scope, people, scope.lang, text)

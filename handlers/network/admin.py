@@ -7,17 +7,24 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from handlers import conversation as c
+from handlers.calendar import meeting_details
 from handlers.catalogue import (
     format_date,
     format_money,
     format_number,
+    markup_join,
     t,
 )
 from handlers.network.common import MAX_BLOCKS, Asking, member_by_mention, sections, teams_ref
 from handlers.parsing import MENTION_RE, escape_slack, option_name, unescape_slack
 from models.errors import InputError
 from models.network import Member, Network, Platform, Role
-from models.network_admin import add_member, move_meeting, remove_member
+from models.network_admin import (
+    add_member,
+    move_meeting,
+    remove_member,
+    set_meeting_details,
+)
 from models.people import person_of
 from models.summary import MAX_PER_WORKPLACE, FeeLine
 
@@ -125,6 +132,8 @@ def _move_meeting(scope: Asking, lang: str, network: Network, by: Member, text: 
     parts = text.split()
     if len(parts) < 2 or not parts[1].isdigit() or not options:
         raise InputError("network.error.meeting_form", today=today)
+    if set(options) <= DETAIL_OPTIONS:
+        return _meeting_details(scope, lang, network, by, int(parts[1]), options)
     try:
         day = date.fromisoformat(options["date"]) if "date" in options else None
         start = end = None
@@ -158,6 +167,29 @@ def _move_meeting(scope: Asking, lang: str, network: Network, by: Member, text: 
     )
 
 
+DETAIL_OPTIONS = {"speakers", "description"}
+
+
+def _meeting_details(
+    scope: Asking, lang: str, network: Network, by: Member, number: int, options: dict[str, str]
+) -> str:
+    """`meeting N speakers="Name, title; Name, title" description="…"`"""
+    speakers = options.get("speakers")
+    meeting = set_meeting_details(
+        session=scope.db,
+        network=network,
+        by=by,
+        number=number,
+        speakers=speakers.split(";") if speakers is not None else None,
+        description=options.get("description"),
+        now=scope.now,
+    )
+    scope.db.commit()
+    details = meeting_details(lang, meeting) or [t(lang, "network.meeting_details.none")]
+    header = t(lang, "network.meeting_details", number=meeting.number)
+    return markup_join("\n", [header, *details])
+
+
 def members_parts(lang: str, network: Network, page: int = 1) -> list[c.Part]:
     people = [p for p in network.people if p.role is Role.MEMBER and p.active]
     people.sort(key=lambda p: p.name)
@@ -185,19 +217,18 @@ def meetings_parts(lang: str, network: Network) -> list[c.Part]:
     lines = []
     for m in network.meetings:
         start, end = m.starts_at.astimezone(network.zone), m.ends_at.astimezone(network.zone)
-        lines.append(
-            t(
-                lang,
-                "network.meetings.line",
-                number=m.number,
-                theme=escape_slack(m.theme),
-                date=format_date(lang, start.date()),
-                start=f"{start:%H:%M}",
-                end=f"{end:%H:%M}",
-                place=escape_slack(m.place),
-                host=escape_slack(m.host),
-            )
+        line = t(
+            lang,
+            "network.meetings.line",
+            number=m.number,
+            theme=escape_slack(m.theme),
+            date=format_date(lang, start.date()),
+            start=f"{start:%H:%M}",
+            end=f"{end:%H:%M}",
+            place=escape_slack(m.place),
+            host=escape_slack(m.host),
         )
+        lines.append(markup_join("\n", [line, *meeting_details(lang, m)]))
     header = t(lang, "network.meetings.header", network=escape_slack(network.name))
     return [c.Paragraph(header), *sections(lang, lines, MAX_BLOCKS)]
 

@@ -162,10 +162,11 @@ def handle_activity(
         return None
     if member is not None:  # a member's command, the help or the welcome: cards
         commands.answer(activity, key, member=member, session=session, connector=connector, now=now)
-        if key == "teams.welcome":  # and their overview below it
+        if key == "teams.welcome":  # and their overview below it, and the season's calendar
             network.send_overview(
                 connector, activity, session=session, people=people, lang=lang, now=now
             )
+            network.offer_calendar(connector, activity, people, now)
         return None
     text = template(lang, key, "markdown")
     reply: dict[str, Any] = {"type": "message", "text": text, "textFormat": "markdown"}

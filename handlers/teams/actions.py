@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers.attendance import answer_attendance
+from handlers.calendar import calendar_for, meeting_of_button
 from handlers.catalogue import surface, t
 from handlers.exchange import press_share
 from handlers.ids import Action
@@ -34,7 +35,7 @@ from handlers.network.summary import settle_dispute
 from handlers.nudges import SNOOZE_DAYS, own_nudge, snooze
 from handlers.sparring import dispute_received
 from handlers.spread import spread_notices_off
-from handlers.teams import dialogs
+from handlers.teams import dialogs, files
 from handlers.teams.connector import Connector
 from handlers.teams.turn import Activity, Turn, reply
 from models.network import Member
@@ -99,6 +100,10 @@ FACILITATOR_ACTIONS: dict[str, Press] = {
 }
 
 
+# Buttons that send a file (offered with a consent card).
+FILE_ACTIONS = frozenset({Action.ADD_TO_CALENDAR})
+
+
 def button_data(activity: Activity) -> dict[str, Any] | None:
     """The data of the card button a `message` activity reports pressed (None: typed text)."""
     value = activity.get("value")
@@ -135,6 +140,16 @@ def _text(text: str | None) -> c.Message | None:
     return c.Message(text, [c.Paragraph(text)]) if text else None
 
 
+def _offer_calendar(
+    connector: Connector, activity: Activity, people: list[Member], value: Any, now: datetime
+) -> None:
+    """ "Føj til kalender": the meeting's invitation, offered as a file."""
+    about = meeting_of_button(people, value if isinstance(value, str) else None)
+    file = calendar_for(people, about, now) if about else None
+    if file is not None:
+        files.offer(connector, activity, file)
+
+
 def handle(
     activity: Activity,
     *,
@@ -150,6 +165,9 @@ def handle(
             return dialogs.handle_invoke(activity, turn)
         data = button_data(activity) or {}
         value = data.get("value")
+        if data.get("action") in FILE_ACTIONS:
+            _offer_calendar(connector, activity, people, value, now)
+            return None
         message = press(turn, str(data["action"]), value if isinstance(value, str) else None)
         if message is not None:
             reply(connector, activity, message, turn.lang)

@@ -24,6 +24,7 @@ from typing import Any
 
 from handlers import teams_render
 from handlers.attendance import submit_substitute, substitute_form
+from handlers.briefs import colleague_report_form, submit_colleague_report
 from handlers.catalogue import t
 from handlers.competencies import competencies_form, submit_competencies
 from handlers.conversation import Form
@@ -41,6 +42,7 @@ from handlers.spread import (
     submit_spread_update,
 )
 from handlers.teams.turn import Activity, Turn
+from models.attendance import SubstituteField
 from models.competencies import CompetenciesField
 from models.errors import FieldErrors, InputError
 from models.followup import FollowupField
@@ -87,6 +89,21 @@ def _substitute(turn: Turn, member: Member, action: str, value: str | None) -> F
     return substitute_form(member=member, value=value)
 
 
+def _colleague(turn: Turn, member: Member, action: str, value: str | None) -> Form | None:
+    return colleague_report_form(session=turn.session, member=member, value=value)
+
+
+def _colleague_again(turn: Turn, member: Member, meta: Metadata) -> Form | None:
+    value = json.dumps(dict(meta))
+    return colleague_report_form(session=turn.session, member=member, value=value)
+
+
+def _save_colleague(turn: Turn, member: Member, meta: Metadata, form: Submitted) -> Form:
+    return submit_colleague_report(
+        session=turn.session, member=member, now=turn.now, metadata=meta, form=form
+    )
+
+
 # Every button that opens a form, and the form it opens (as on Slack).
 OPENERS: dict[str, Open] = {
     Action.OPEN_PREP_ALL: _prep,
@@ -101,6 +118,7 @@ OPENERS: dict[str, Open] = {
     Action.SPREAD_UPDATE: _spread_update,
     Action.ATTEND_SUBSTITUTE: _substitute,
     Action.OPEN_COMPETENCIES: lambda turn, member, action, value: competencies_form(member),
+    Action.OPEN_COLLEAGUE_REPORT: _colleague,
 }
 
 
@@ -198,6 +216,9 @@ KINDS: dict[str, Kind] = {
             session=turn.session, member=m, now=turn.now, form=form
         ),
         CompetenciesField.KEYWORDS,
+    ),
+    Callback.COLLEAGUE_REPORT_MODAL: Kind(
+        _colleague_again, _save_colleague, SubstituteField.REPORT
     ),
 }
 

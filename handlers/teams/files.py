@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers import teams_render
+from handlers.calendar import calendar_for
 from handlers.catalogue import plain_text, surface, t
 from handlers.network.common import facilitator_role
 from handlers.teams.connector import Connector, ConnectorError
@@ -51,6 +52,7 @@ class FileKind(StrEnum):
     EXPORT_XLSX = "export.xlsx"
     EXPORT_CSV = "export.csv"
     MYDATA = "mydata"
+    CALENDAR = "calendar"  # a calendar invitation (handlers/calendar.py)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ def build_file(
     kind = context.get("file")
     if kind == FileKind.MYDATA:
         return _mydata(session, ids)
+    if kind == FileKind.CALENDAR:
+        found = calendar_for(people, context, now)
+        return File(found.name, found.content, found.description) if found else None
     if kind not in (FileKind.EXPORT_XLSX, FileKind.EXPORT_CSV):
         return None
     facilitator = facilitator_role(people)
@@ -147,6 +152,13 @@ def _tell(connector: Connector, activity: Activity, lang: str, key: str, **param
     with surface("teams"):
         text = t(lang, key, **params)
     reply_with(connector, activity, c.Message(text), lang)
+
+
+def offer(connector: Connector, activity: Activity, file: c.File) -> None:
+    """A consent card for a file a message carries (built again from `file.about` on yes)."""
+    context = {**file.about, "name": file.name}
+    shown = File(file.name, file.content, file.description)
+    _send(connector, activity, attachments=[consent_card(shown, context)])
 
 
 def offer_files(

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
+from handlers.calendar import CALENDAR_WORDS, season_file
 from handlers.catalogue import surface, t
 from handlers.errors import error_message
 from handlers.home import home_view_for
@@ -98,6 +99,10 @@ def _network(
         if not offer_files(connector, activity, session, people, [FileKind.MYDATA], now):
             _say(connector, activity, lang, "network.mydata.nothing")
         return "mydata"
+    if rest.split()[:1] and rest.split()[0].lower() in CALENDAR_WORDS:  # anyone in a network
+        if not offer_calendar(connector, activity, people, now):
+            _say(connector, activity, lang, "calendar.nothing")
+        return "calendar"
     export = None
     with surface("teams"):
         try:
@@ -111,6 +116,17 @@ def _network(
         kinds = [FileKind.EXPORT_XLSX, FileKind.EXPORT_CSV]
         offer_files(connector, activity, session, people, kinds, now)
     return "network"
+
+
+def offer_calendar(
+    connector: Connector, activity: Activity, people: list[Member], now: datetime
+) -> bool:
+    """The season's calendar file, offered with a consent card; False: in no network."""
+    with surface("teams"):
+        file = season_file(people, now)
+    if file is not None:
+        files.offer(connector, activity, file)
+    return file is not None
 
 
 def _say(connector: Connector, activity: Activity, lang: str, key: str) -> None:

@@ -210,7 +210,13 @@ def test_mydata_sends_everything_about_me_as_a_file(bot: Any, season: None) -> N
     assert [q["asked_by"] for q in data["questions_for_me"]] == ["Anna Lund"] * 3
     assert data["sparring_received"][0]["from"] == "Anna Lund"
     assert data["attendance"] == [
-        {"meeting": 2, "answer": "no", "substitute_name": None, "substitute_email": None}
+        {
+            "meeting": 2,
+            "answer": "no",
+            "substitute_name": None,
+            "substitute_email": None,
+            "substitute_report": None,
+        }
     ]
     stranger = bot.command("/network", "mydata", user="U0OUTSIDER").json()
     assert stranger["text"] == "Der er ikke gemt noget om dig i Tovholder."

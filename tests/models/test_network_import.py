@@ -344,3 +344,31 @@ def test_a_new_key_with_the_same_members_is_refused_unless_intended(
         apply_network(s, parse_network(data), now=SEASON_NOW, allow_shared_members=True)
     with session_factory() as s:
         assert len(s.scalars(select(Network)).all()) == 2
+
+
+def test_meeting_speakers_and_description_load_and_stay_when_a_file_omits_them(
+    session_factory: sessionmaker[Session],
+) -> None:
+    data = example()
+    data["meetings"][1]["speakers"] = ["Mette Holm, innovationsleder", "Ole Berg, KL"]
+    data["meetings"][1]["description"] = "  Sådan bliver klager til idéer  "
+    with session_factory() as s:
+        apply_network(s, parse_network(data), SEASON_NOW)
+        s.commit()
+        m2 = s.scalars(select(Meeting).where(Meeting.number == 2)).one()
+        assert m2.speaker_list == ["Mette Holm, innovationsleder", "Ole Berg, KL"]
+        assert m2.description == "Sådan bliver klager til idéer"
+        assert m2.calendar_sequence == 0  # details are no move
+        apply_network(s, parse_network(example()), SEASON_NOW)  # a file without them
+        s.commit()
+        assert m2.speaker_list and m2.description  # what was set stays
+
+
+def test_bad_speakers_are_named() -> None:
+    data = example()
+    data["meetings"][0]["speakers"] = "Mette Holm"
+    data["meetings"][1]["description"] = 42
+    assert _problems(data) == [
+        'meetings[1] (number 1): "speakers" must be a list of texts, e.g. ["Name, title"]',
+        'meetings[2] (number 2): "description" must be a text',
+    ]

@@ -36,6 +36,7 @@ ANNA_IDS = (
     "anna.lund@example.org",
     "Lejre Kommune",
     "Mette Unik",
+    "Ibs udbytte fra mødet",
 )
 
 
@@ -129,7 +130,7 @@ def busy_anna(s: Session) -> None:
         substitute_name="Ib Holm",
         substitute_email="ib@example.org",
         now=now,
-    )
+    ).substitute_report = "Ibs udbytte fra mødet"  # what the colleague brought back
     # Her competencies, and her example shared with a sister network.
     anna.competencies = ["Annas særkompetence"]
     anna.contributes = "Annas bidrag til netværket"

@@ -13,6 +13,8 @@ from handlers import conversation as c
 from handlers import teams_render
 from handlers.attendance import build_attendance_nudge
 from handlers.between import _buttons as between_buttons
+from handlers.briefs import colleague_prompt
+from handlers.calendar import meeting_button
 from handlers.exchange import _item_paragraph
 from handlers.followup import render_followups
 from handlers.home import _between_actions, _prep_actions
@@ -22,8 +24,9 @@ from handlers.nudges import build_prep_nudge
 from handlers.render import dispute_parts
 from handlers.sparring import build_sparring_received
 from handlers.spread import build_spread_notice, render_spread_list
-from handlers.teams.actions import FACILITATOR_ACTIONS, MEMBER_ACTIONS
+from handlers.teams.actions import FACILITATOR_ACTIONS, FILE_ACTIONS, MEMBER_ACTIONS
 from handlers.teams.dialogs import OPENERS
+from models.attendance import Attendance, AttendanceStatus
 from models.exchange import Item, ItemKind
 from models.followup import ManagerFollowUp
 from models.network import Network
@@ -70,6 +73,10 @@ def _every_button(session: Session) -> list[c.Button]:
             _item_paragraph("da", Item(ItemKind.EXAMPLE, 5, "x", 2, shared))
             for shared in (False, True)
         ),
+        c.Buttons([meeting_button("da", meeting)]),
+        *colleague_prompt(
+            "da", Attendance(status=AttendanceStatus.SUBSTITUTE, substitute_name="Lise"), meeting
+        ),
     ]
     session.expunge_all()
     return list(_buttons(parts))
@@ -80,7 +87,7 @@ def test_a_button_opens_a_dialog_on_teams_exactly_when_it_opens_a_form(
 ) -> None:
     buttons = _every_button(session)
     seen = {b.action for b in buttons}
-    handled = set(OPENERS) | set(MEMBER_ACTIONS) | set(FACILITATOR_ACTIONS)
+    handled = set(OPENERS) | set(MEMBER_ACTIONS) | set(FACILITATOR_ACTIONS) | FILE_ACTIONS
     assert handled == set(Action)  # every button has its way on Teams
     assert seen >= set(Action) - {Action.OPEN_PREP_P1, Action.OPEN_PREP_P2}  # kickoff shows
     for button in buttons:

@@ -244,7 +244,7 @@ def test_help_and_welcome_list_the_commands(teams_bot: TeamsBot) -> None:
     for word in ("sparring:", "prep:", "opfølgning:", "spredning:"):
         assert word in text
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="add"))
-    welcome, overview = teams_bot.teams.messages()  # her overview comes below the welcome
+    welcome, overview, _calendar = teams_bot.teams.messages()  # overview, calendar below it
     assert card_text(welcome).startswith("Hej! Jeg er Tovholder")
     assert card_text(overview) and card_text(overview) != card_text(welcome)
     assert "opfølgning:" in card_text(welcome)

@@ -37,7 +37,10 @@ def test_installing_the_app_stores_the_conversation_and_welcomes(teams_bot: Team
         teams_bot.activity(ANNA_TEAMS, ANNA_AAD, type="installationUpdate", action="add")
     )
     assert reply.status == 200
-    welcome, overview = teams_bot.teams.messages(personal_conversation(ANNA_TEAMS))
+    welcome, overview, calendar = teams_bot.teams.messages(personal_conversation(ANNA_TEAMS))
+    (consent,) = calendar["attachments"]  # the season's meetings, for her calendar
+    assert consent["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
+    assert consent["name"] == "coi-spredning-2015-16.ics"
     assert card_text(welcome)[: len(WELCOME_DA)] == WELCOME_DA
     (card,) = overview["attachments"]  # her overview below it (Slack's App Home)
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
@@ -246,7 +249,7 @@ def test_one_install_is_one_welcome(teams_bot: TeamsBot) -> None:
     assert teams_bot.teams.messages() == []
     assert teams_bot.conversation_of("U0ANNA0001") is not None
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="add"))
-    assert len(teams_bot.teams.messages()) == 2  # the welcome, her overview below it
+    assert len(teams_bot.teams.messages()) == 3  # the welcome, her overview, the calendar
 
 
 def test_removing_the_app_forgets_where_to_write(teams_bot: TeamsBot) -> None:
@@ -254,4 +257,4 @@ def test_removing_the_app_forgets_where_to_write(teams_bot: TeamsBot) -> None:
     assert teams_bot.conversation_of("U0ANNA0001") is not None
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="remove"))
     assert teams_bot.conversation_of("U0ANNA0001") is None
-    assert len(teams_bot.teams.messages()) == 2  # the welcome and overview; no goodbye
+    assert len(teams_bot.teams.messages()) == 3  # welcome, overview, calendar; no goodbye

@@ -1,0 +1,77 @@
+"""Calendar invitations: the network's meetings as an iCalendar file (RFC 5545, METHOD:REQUEST).
+
+Each meeting is one event with a stable UID (`meeting-<id>@<network key>.tovholder`) and the
+meeting's `calendar_sequence` as its SEQUENCE, raised on every move (models/network_admin.py:
+`apply_meeting_change`), so Outlook and Google update the entry they have instead of adding a
+second one. Times are in the network's zone (Europe/Copenhagen) with its VTIMEZONE definition,
+so a calendar shows the right hour on either side of a change to or from summer time.
+
+The texts (the event's title and description) come from the caller, in the member's language:
+`models/` knows no catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import icalendar
+
+from models.network import Meeting, Network
+
+PRODUCT_ID = "-//Tovholder//Calendar invitations//DA"
+ICS_TYPE = "text/calendar"
+
+
+@dataclass(frozen=True)
+class EventText:
+    """What an event says, in the member's language."""
+
+    summary: str
+    description: str
+
+
+def meeting_uid(network: Network, meeting: Meeting) -> str:
+    return f"meeting-{meeting.id}@{network.key}.tovholder"
+
+
+def _event(network: Network, meeting: Meeting, text: EventText, now: datetime) -> icalendar.Event:
+    zone = network.zone
+    event = icalendar.Event()
+    event.add("uid", meeting_uid(network, meeting))
+    event.add("sequence", meeting.calendar_sequence)
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstart", meeting.starts_at.astimezone(zone))
+    event.add("dtend", meeting.ends_at.astimezone(zone))
+    event.add("summary", text.summary)
+    event.add("location", meeting.place)
+    event.add("description", text.description)
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    return event
+
+
+def invitation(
+    network: Network,
+    meetings: Iterable[Meeting],
+    describe: Callable[[Meeting], EventText],
+    now: datetime,
+) -> bytes:
+    """`meetings` of `network` as one iCalendar file (UTF-8, CRLF lines)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "REQUEST")
+    calendar.add("x-wr-calname", network.name)
+    calendar.add("x-wr-timezone", network.timezone)
+    for meeting in meetings:
+        calendar.add_component(_event(network, meeting, describe(meeting), now))
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def file_name(network: Network, meeting: Meeting | None) -> str:
+    """`<key>.ics` for the season, `<key>-<n>.ics` for one meeting."""
+    return f"{network.key}.ics" if meeting is None else f"{network.key}-{meeting.number}.ics"

@@ -1,0 +1,90 @@
+"""Calendar invitations the clock sends: the kick-off carries its meeting's invitation, and a
+moved meeting's notice the updated one (same UID, SEQUENCE raised) — through the real
+SlackMessenger to the Slack stand-in, read back with the icalendar library, across the changes
+to and from summer time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.network_admin import move_meeting
+from tests.calendar_files import events, slack_files, vtimezone_offset
+from tests.conftest import ANNA, FACILITATOR, SEASON_NOW, person
+from tests.jobs.conftest import Runner
+from tests.slack_standin import SlackStandIn, dm_channel
+
+KICKOFF_M2 = datetime(2015, 11, 3, 8, 0, tzinfo=UTC)  # meeting 2 on 17 Nov
+
+
+def _move(s: Session, number: int, day: date, now: datetime) -> None:
+    facilitator = person(s, FACILITATOR)
+    move_meeting(
+        session=s,
+        network=facilitator.network,
+        by=facilitator,
+        number=number,
+        day=day,
+        start=time(10, 0),
+        end=time(13, 0),
+        place=None,
+        host=None,
+        now=now,
+    )
+    s.commit()
+
+
+def test_the_kickoff_carries_the_meetings_invitation(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    run_pass(KICKOFF_M2)
+    files = slack_files(slack, dm_channel(ANNA))
+    (event,) = events(files["coi-spredning-2015-16-2.ics"])
+    with session_factory() as s:
+        meeting = next(m for m in person(s, ANNA).network.meetings if m.number == 2)
+        assert str(event["UID"]) == f"meeting-{meeting.id}@coi-spredning-2015-16.tovholder"
+    assert event["SEQUENCE"] == 0
+    assert event.decoded("DTSTART") == datetime(2015, 11, 17, 9, 0, tzinfo=UTC)
+    assert str(event["SUMMARY"]).endswith("møde 2 – Klagedrevet innovation")
+    assert "Tema: Klagedrevet innovation" in str(event["DESCRIPTION"])
+    assert str(event["LOCATION"]).startswith("Roskilde Kommune")
+    posted = [c.params for c in slack.calls_to("chat.postMessage")]
+    anna = [p for p in posted if p["channel"] == dm_channel(ANNA)]
+    assert any("coi-spredning-2015-16-2.ics" in str(p["blocks"]) for p in anna)
+
+
+def test_a_move_sends_the_same_uid_with_a_higher_sequence_across_dst(
+    run_pass: Runner, slack: SlackStandIn, session_factory: sessionmaker[Session]
+) -> None:
+    """Meeting 2 moves to late October (just after summer time ends), meeting 3 to late
+    March (just after it begins): each notice's file has the meeting's UID, SEQUENCE 1 then 2,
+    and 10:00 local is 09:00 UTC in October and 08:00 UTC in March — by the zone and by the
+    file's own VTIMEZONE."""
+    now = SEASON_NOW
+    with session_factory() as s:
+        _move(s, 2, date(2015, 10, 27), now)
+    run_pass(now)
+    (first,) = events(slack_files(slack, dm_channel(ANNA))["coi-spredning-2015-16-2.ics"])
+    assert first["SEQUENCE"] == 1
+    assert first.decoded("DTSTART") == datetime(2015, 10, 27, 9, 0, tzinfo=UTC)
+    slack.reset()
+    later = now + timedelta(hours=1)
+    with session_factory() as s:
+        _move(s, 2, date(2015, 10, 28), later)
+        _move(s, 3, date(2016, 3, 29), later)
+    run_pass(later)
+    files = slack_files(slack, dm_channel(ANNA))
+    (second,) = events(files["coi-spredning-2015-16-2.ics"])
+    (march,) = events(files["coi-spredning-2015-16-3.ics"])
+    assert second["UID"] == first["UID"] and second["SEQUENCE"] == 2
+    assert second.decoded("DTSTART") == datetime(2015, 10, 28, 9, 0, tzinfo=UTC)
+    assert march["SEQUENCE"] == 1 and march["UID"] != first["UID"]
+    assert march.decoded("DTSTART") == datetime(2016, 3, 29, 8, 0, tzinfo=UTC)
+    assert march.decoded("DTEND") == datetime(2016, 3, 29, 11, 0, tzinfo=UTC)
+    content = files["coi-spredning-2015-16-3.ics"]
+    assert vtimezone_offset(content, datetime(2016, 3, 29, 10)) == timedelta(hours=2)
+    assert vtimezone_offset(content, datetime(2015, 10, 28, 10)) == timedelta(hours=1)
+    slack.reset()
+    run_pass(later + timedelta(minutes=1))
+    assert slack.shared_files == []  # exactly once
