@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from handlers import (
+    applications,
     attendance,
     errors,
     followup,
@@ -138,4 +139,5 @@ def create_app(
     followup.register(app)
     spread.register(app)
     attendance.register(app)
+    applications.register(app)
     return app

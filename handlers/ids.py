@@ -28,6 +28,10 @@ class Action(StrEnum):
     SPREAD_NOTICES_OFF = "spread_notices_off"
     FORGET_CONFIRM = "network_forget_confirm"
     SPREAD_UPDATE = "spread_update"
+    OPEN_APPLICATION = "application_open"
+    APPLICATION_ACCEPT = "application_accept"
+    APPLICATION_WAITLIST = "application_waitlist"
+    APPLICATION_DECLINE = "application_decline"
 
 
 class Callback(StrEnum):
@@ -38,6 +42,8 @@ class Callback(StrEnum):
     SPREAD_UPDATE_MODAL = "spread_update_modal"
     SUBSTITUTE_MODAL = "substitute_modal"
     SPARRING_MODAL = "sparring_modal"
+    APPLICATION_MODAL = "application_modal"
+    APPLICATION_DECISION_MODAL = "application_decision_modal"
 
 
 class Field(StrEnum):

@@ -13,6 +13,13 @@ from slack_bolt import Ack, App
 
 from handlers import conversation as c
 from handlers import slack_render
+from handlers.applications import (
+    APPLY_WORDS,
+    REVIEW_WORDS,
+    apply_command,
+    facilitated_reviews,
+    review_parts,
+)
 from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import t
 from handlers.context import scope_of
@@ -37,7 +44,8 @@ from handlers.network.summary import (
     summary_parts,
 )
 from handlers.parsing import unescape_slack
-from handlers.replies import reply_ephemeral
+from handlers.replies import answer_command, reply_ephemeral
+from handlers.replies import open_view_lazy as open_view
 from models.errors import InputError
 from models.network import Member, Network, find_people
 from models.sparring import open_disputes
@@ -64,6 +72,7 @@ class NetworkRequest:
     word: str
     text: str  # all of it, as typed
     lang: str
+    people: tuple[Member, ...] = ()  # every role of who asks (a facilitator of east and west)
 
 
 Reply = str | list[c.Part]
@@ -112,6 +121,11 @@ def _export(r: NetworkRequest) -> Reply:
     return t(r.lang, "network.export.sending")  # the files are built and sent after it
 
 
+def _applications(r: NetworkRequest) -> Reply:
+    reviews = facilitated_reviews(r.scope.db, list(r.people) or [r.facilitator])
+    return review_parts(r.lang, reviews, page_of(r.args))
+
+
 def _forget(r: NetworkRequest) -> Reply:
     target = member_by_mention(r.network, r.args[0]) if r.args else None
     if target is None:
@@ -131,6 +145,7 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
         (("add", "tilføj", "remove", "fjern", "meeting", "møde"), _admin),
         (("export", "eksport", "eksportér"), _export),
         (("forget", "glem"), _forget),
+        (REVIEW_WORDS, _applications),
     )
     for word in words
 }
@@ -153,7 +168,7 @@ def network_answer(scope: Asking, people: list[Member], lang: str, text: str) ->
         unknown = t(lang, "network.error.unknown_subcommand", word=unescape_slack(word))
         return NetworkAnswer(unknown + "\n\n" + t(lang, "network.help"))
     network = facilitator.network
-    request = NetworkRequest(scope, network, facilitator, args[1:], word, text, lang)
+    request = NetworkRequest(scope, network, facilitator, args[1:], word, text, lang, tuple(people))
     return NetworkAnswer(answer(request), network if answer is _export else None)
 
 
@@ -163,6 +178,9 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
     first = text.split(maxsplit=1)
     if first and first[0].lower() in MYDATA_WORDS:  # anyone, about themselves only
         ack(response_type="ephemeral", text=handle_mydata(scope, context))
+        return
+    if first and first[0].lower() in APPLY_WORDS:  # anyone in the workspace
+        answer_command(ack, context, scope.lang, apply_command(context))
         return
     people = find_people(scope.db, scope.user_id) if scope.user_id else []
     answer = network_answer(scope, people, scope.lang, text)
@@ -181,7 +199,7 @@ def reply_message(parts: list[c.Part]) -> c.Message:
 
 
 def register(app: App) -> None:
-    app.command("/network")(ack=handle_network_command, lazy=[send_files])
+    app.command("/network")(ack=handle_network_command, lazy=[send_files, open_view])
     app.action(Action.FORGET_CONFIRM)(ack=handle_forget_confirm, lazy=[reply_ephemeral])
     for action in (Action.DISPUTE_KEEP, Action.DISPUTE_REMOVE):
         app.action(action)(ack=handle_dispute_decision, lazy=[reply_ephemeral])
