@@ -136,7 +136,10 @@ def handle(
     now: datetime,
 ) -> dict[str, Any] | None:
     """Handle a card's button or an invoke; an invoke's answer (the HTTP response's body)."""
-    turn = Turn.of(session, people, now, str(activity.get("locale") or ""))
+    sender = activity.get("from")
+    user_id = sender.get("id") if isinstance(sender, dict) else None
+    locale = str(activity.get("locale") or "")
+    turn = Turn.of(session, people, now, locale, str(user_id) if user_id else None)
     with surface("teams"):
         if activity.get("type") == "invoke":
             return dialogs.handle_invoke(activity, turn)
