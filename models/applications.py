@@ -267,7 +267,7 @@ def _applicant_member(
     return member
 
 
-def _fill(row: Application, values: ApplicationInput) -> bool:
+def apply_values(row: Application, values: ApplicationInput) -> bool:
     """Write `values` onto `row`; whether anything changed."""
     fields = {
         "name": values.name.strip(),
@@ -328,7 +328,7 @@ def save_application(
         session.add(row)
     elif row.status is not ApplicationStatus.PENDING:
         raise InputError("applications.error.decided")
-    if _fill(row, values):
+    if apply_values(row, values):
         row.updated_at = now
     session.flush()
     return row
