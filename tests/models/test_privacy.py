@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.applications import Applicant, Application, ApplicationInput, save_application
 from models.attendance import AttendanceStatus, set_attendance
 from models.followup import log_followup
 from models.history import ChangeRecord
@@ -45,6 +46,12 @@ def dump_database(engine: Engine) -> list[tuple[str, str]]:
             for row in conn.execute(text(f'SELECT * FROM "{table}"')):
                 found += [(table, str(v)) for v in row if v is not None]
     return found
+
+
+def _application(name: str, email: str, about: str) -> ApplicationInput:
+    return ApplicationInput(
+        name, email, "Lejre Kommune", about, "Opgaver", "design", "Ideer", "Erfaring", True, True
+    )
 
 
 def busy_anna(s: Session) -> None:
@@ -128,6 +135,22 @@ def busy_anna(s: Session) -> None:
         substitute_email="ib@example.org",
         now=now,
     )
+    save_application(  # her application, and Bo's, which names her
+        session=s,
+        network=anna.network,
+        applicant=Applicant(Platform.SLACK, ANNA),
+        values=_application("Anna Lund", "anna.lund@example.org", "Min chef er Mette Unik"),
+        now=now,
+        check_deadline=False,
+    )
+    save_application(
+        session=s,
+        network=anna.network,
+        applicant=Applicant(Platform.SLACK, BO),
+        values=_application("Bo Kjær", "bo@example.org", "Kender Anna Lund"),
+        now=now,
+        check_deadline=False,
+    )
     # Reachable on Teams too, with the conversation Teams needs stored to write first.
     anna.set_identity(Platform.TEAMS, "29:1AnnaTeams")
     teams = anna.identity(Platform.TEAMS)
@@ -172,6 +195,8 @@ def test_forget_leaves_no_trace_in_any_table(
         assert bo_queue == {NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE}
         anna = person(s, ANNA)
         anna_id = anna.id
+        (mine,) = personal_data(session=s, member=anna)["applications"]
+        assert (mine["about"], mine["status"]) == ("Min chef er Mette Unik", "pending")
         forget_member(session=s, member=anna, by=person(s, FACILITATOR), now=SEASON_NOW)
         s.commit()
 
@@ -184,6 +209,8 @@ def test_forget_leaves_no_trace_in_any_table(
         # Others' text stays, with the mention of her taken out.
         notes = {e.note for e in s.scalars(select(SparringEntry))}
         assert notes == {"", "Sparring med [—] — [—] kender [—]"}
+        # Her application is gone; Bo's stays, without her name.
+        assert [a.about for a in s.scalars(select(Application))] == ["Kender [—]"]
         # Anonymous counts remain.
         assert sorted(e.minutes for e in s.scalars(select(SparringEntry))) == [60, 120]
         assert s.scalars(select(PrepExample).where(PrepExample.member_id == anna_id)).one()
