@@ -28,6 +28,7 @@ from models.applications import (
     save_application,
 )
 from models.errors import FieldErrors, InputError
+from models.export import export_tables
 from models.network import Member, Network, Platform, Role
 from models.network_import import NetworkFileError, import_network_file, parse_network
 from models.nudges import Nudge, NudgeKind
@@ -269,3 +270,22 @@ def test_the_network_file_sets_deadline_seats_and_open() -> None:
     problems = "\n".join(caught.value.problems)
     for name in ("applications_open", "seats", "application_deadline"):
         assert f'"{name}"' in problems
+
+
+def test_the_export_has_an_applications_sheet_with_fees(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    with session_factory() as s:
+        net = open_network(s)
+        apply(s, net, "U0IDA00001")
+        apply(s, net, "U0OLE00002", name="Ole", email="ole@aarhus.dk")
+        s.commit()
+        sheet = export_tables(session=s, network=net)["applications"]
+    header, *rows = sheet
+    column = {name: i for i, name in enumerate(header)}
+    assert [(r[column["name"]], r[column["fee"]], r[column["from_workplace"]]) for r in rows] == [
+        ("Ida Holm", 6000, 2),
+        ("Ole", 5500, 2),
+    ]
+    assert rows[0][column["competencies"]] == "design, borgerinddragelse, velfærdsteknologi"
+    assert rows[0][column["status"]] == "pending"
