@@ -39,6 +39,7 @@ from models.applications import (
     decide,
     fee_of,
     is_open,
+    move_on_wait_list,
     networks_taking_applications,
     own_application,
     review,
@@ -49,6 +50,7 @@ from models.network import Member, Network, Platform, Role, find_people
 
 APPLY_WORDS = frozenset({"ansøg", "ansog", "ansoeg", "apply"})
 REVIEW_WORDS = ("ansøgninger", "ansogninger", "ansoegninger", "applications")
+MOVE_WORDS = frozenset({"flyt", "move"})
 PER_PAGE_BLOCKS = 30  # of a review's message, the rest on the next page
 
 
@@ -353,6 +355,8 @@ def review_parts(lang: str, reviews: list[NetworkReview], page: int = 1) -> list
     first = (max(page, 1) - 1) * per_page
     for text, row in entries[first : first + per_page]:
         parts += [c.Paragraph(text), _decision_buttons(lang, row)]
+    if any(rv.count(ApplicationStatus.WAITLISTED) for rv in reviews):
+        parts.append(c.Note(t(lang, "applications.review.move_hint")))
     left = len(entries) - first - per_page
     if left > 0:
         command = f"{t(lang, 'applications.command.review')} {page + 1}"
@@ -364,6 +368,22 @@ def facilitated_reviews(session: Session, people: list[Member]) -> list[NetworkR
     """The review of every network these roles facilitate."""
     networks = [p.network for p in people if p.role is Role.FACILITATOR]
     return [review(session, n) for n in networks]
+
+
+def move_command(
+    session: Session, people: list[Member], lang: str, args: list[str], now: datetime
+) -> str:
+    """`/network ansøgninger flyt 12 1`: application 12 to place 1 of the wait list."""
+    if len(args) != 2 or not all(a.isdigit() and len(a) <= 9 for a in args):
+        raise InputError("applications.error.move")
+    by = facilitator_of(session, people, args[0])
+    if by is None:
+        raise InputError("applications.error.unknown", id=args[0])
+    row = move_on_wait_list(
+        session=session, by=by, application_id=args[0], position=int(args[1]), now=now
+    )
+    session.commit()
+    return t(lang, "applications.moved", name=escape_slack(row.name), position=row.position or 0)
 
 
 # --- a decision ------------------------------------------------------------------------------

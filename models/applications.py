@@ -531,6 +531,34 @@ def decide(
     return row
 
 
+def move_on_wait_list(
+    *, session: Session, by: Member, application_id: object, position: int, now: datetime
+) -> Application:
+    """Put a wait-listed application at `position` (1: the next free seat) of its network's
+    wait list, the others moving down; the facilitator sets the order."""
+    row = _facilitated(session, by, application_id)
+    if row.status is not ApplicationStatus.WAITLISTED:
+        raise InputError("applications.error.not_waitlisted", id=row.id)
+    waiting = [
+        a
+        for a in session.scalars(
+            select(Application)
+            .where(
+                Application.network_id == row.network_id,
+                Application.status == ApplicationStatus.WAITLISTED,
+            )
+            .order_by(Application.position, Application.id)
+        )
+        if a.id != row.id
+    ]
+    waiting.insert(min(max(position, 1), len(waiting) + 1) - 1, row)
+    for number, application in enumerate(waiting, start=1):
+        if application.position != number:
+            application.position, application.updated_at = number, now
+    session.flush()
+    return row
+
+
 def fill_free_seats(session: Session, network: Network, now: datetime) -> list[Application]:
     """Give each free seat of `network` to the next on its wait list, in order (each told
     once); the applications that got a seat. A network without a number of seats has no

@@ -15,9 +15,11 @@ from handlers import conversation as c
 from handlers import slack_render
 from handlers.applications import (
     APPLY_WORDS,
+    MOVE_WORDS,
     REVIEW_WORDS,
     apply_command,
     facilitated_reviews,
+    move_command,
     review_parts,
 )
 from handlers.blocks import cut_mrkdwn
@@ -122,6 +124,10 @@ def _export(r: NetworkRequest) -> Reply:
 
 
 def _applications(r: NetworkRequest) -> Reply:
+    if r.args and r.args[0].lower() in MOVE_WORDS:  # `flyt 12 1`: wait-list order
+        return move_command(
+            r.scope.db, list(r.people) or [r.facilitator], r.lang, r.args[1:], r.scope.now
+        )
     reviews = facilitated_reviews(r.scope.db, list(r.people) or [r.facilitator])
     return review_parts(r.lang, reviews, page_of(r.args))
 

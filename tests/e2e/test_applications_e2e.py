@@ -127,6 +127,14 @@ def test_the_facilitator_accepts_and_the_applicant_is_told_once(
         Action.APPLICATION_WAITLIST,
         Action.APPLICATION_DECLINE,
     ]
+    usage = bot.command("/network", "ansøgninger flyt 1", user=FACILITATOR).text
+    assert "/network ansøgninger flyt <ansøgning nr.> <plads>" in usage.replace(
+        "&lt;", "<"
+    ).replace("&gt;", ">")
+    not_waiting = bot.command(
+        "/network", f"ansøgninger flyt {buttons[0]['value']} 1", user=FACILITATOR
+    )
+    assert "er ikke på ventelisten" in not_waiting.text
     bot.click(ANNA, Action.APPLICATION_ACCEPT, buttons[0]["value"])  # not hers to decide
     bot.click(FACILITATOR, Action.APPLICATION_ACCEPT, buttons[0]["value"])
     decision = opened_view(bot, 2)

@@ -23,6 +23,7 @@ from models.applications import (
     fee_for_new,
     fee_of,
     fill_free_seats,
+    move_on_wait_list,
     outcome_of,
     review,
     save_application,
@@ -289,3 +290,38 @@ def test_the_export_has_an_applications_sheet_with_fees(
     ]
     assert rows[0][column["competencies"]] == "design, borgerinddragelse, velfærdsteknologi"
     assert rows[0][column["status"]] == "pending"
+
+
+def test_the_facilitator_sets_the_wait_lists_order(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    with session_factory() as s:
+        net = open_network(s, seats=1)
+        fac = person(s, FACILITATOR)
+        rows = [
+            apply(s, net, f"U0WAIT000{i}", name=f"Venter {i}", email=f"v{i}@x.dk") for i in range(4)
+        ]
+        for row in rows:
+            status = ApplicationStatus.ACCEPTED if row is rows[0] else ApplicationStatus.WAITLISTED
+            decide(
+                session=s, by=fac, application_id=row.id, status=status, message=None, now=DEADLINE
+            )
+        moved = move_on_wait_list(
+            session=s, by=fac, application_id=rows[3].id, position=1, now=DEADLINE
+        )
+        assert [r.position for r in rows[1:]] == [2, 3, 1] and moved is rows[3]
+        with pytest.raises(InputError) as caught:
+            move_on_wait_list(
+                session=s, by=fac, application_id=rows[0].id, position=1, now=DEADLINE
+            )
+        assert caught.value.key == "applications.error.not_waitlisted"
+        decide(
+            session=s,
+            by=fac,
+            application_id=rows[0].id,
+            status=ApplicationStatus.DECLINED,
+            message=None,
+            now=DEADLINE,
+        )
+        assert rows[3].status is ApplicationStatus.ACCEPTED  # first in the order set
+        assert [r.position for r in rows[1:3]] == [2, 3]
