@@ -458,9 +458,10 @@ def submit_decision(
 ) -> Form:
     """Save a facilitator's decision; the saved view says who will be told what."""
     by = facilitator_of(session, people, metadata.get("id"))
-    if by is None:
+    statuses = {s.value: s for s in DECISIONS.values()}
+    status = statuses.get(str(metadata.get("status")))
+    if by is None or status is None:  # not theirs to decide, or a form not of ours
         raise InputError("network.not_allowed")
-    status = ApplicationStatus(str(metadata.get("status")))
     row = decide(
         session=session,
         by=by,
