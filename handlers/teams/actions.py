@@ -116,7 +116,8 @@ def press(turn: Turn, action: str, value: str | None) -> c.Message | None:
         if turn.facilitator is None:
             return _text(t(turn.lang, "network.not_allowed"))
         return _text(facilitator_press(turn, turn.facilitator, action, value))
-    if action in dialogs.OPENERS:  # a button that opens a form, on a card sent before it said so
+    if action in dialogs.OPENERS or action in dialogs.ANYONE_OPENERS:  # on a card sent before
+        # it said so: a button that opens a form
         again = c.Button(t(turn.lang, "teams.form.open_button"), action, value or "", None, True)
         text = t(turn.lang, "teams.form.open")
         return c.Message(text, [c.Paragraph(text), c.Buttons([again])])
