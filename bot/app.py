@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from handlers import (
+    applications,
     attendance,
     briefs,
     calendar,
@@ -146,4 +147,5 @@ def create_app(
     attendance.register(app)
     competencies.register(app)
     exchange.register(app)
+    applications.register(app)
     return app

@@ -1,5 +1,5 @@
 """The command line: `python -m bot run | db upgrade|backup|reconcile | network import FILE |
-teams package | i18n extract|update|compile|check`."""
+applications import FILE | teams package | i18n extract|update|compile|check`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import applications_cli
 from bot.settings import ConfigError, Settings, database_url_from_env, settings_from_env
 from models.base import utc_now
 from models.db import make_engine, make_session_factory, upgrade_schema
@@ -510,6 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     absorb.add_argument("file", help="the old catalogue.py")
     absorb.set_defaults(func=cmd_i18n)
+    applications_cli.add_parser(sub)
     return parser
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers import slack_render
+from handlers.applications import apply_parts
 from handlers.attendance import render_head_count
 from handlers.calendar import meeting_button, meeting_details
 from handlers.catalogue import format_date, t
@@ -219,7 +220,15 @@ def publish_home(event: dict[str, Any], client: WebClient, context: dict[str, An
 
 def home_view_for(session: Session, people: list[Member], now: datetime, lang: str) -> c.Overview:
     """The Home tab of whoever `people` are: a member's own, else a facilitator's, a host
-    contact's, or the one for someone not (yet) in a network."""
+    contact's, or the one for someone not (yet) in a network; while a network takes
+    applications, with a button to apply (for anyone)."""
+    view = _home_view(session, people, now, lang)
+    shown_in = pick_member(people, now) or (people[0] if people else None)
+    view.parts += apply_parts(session, shown_in.lang if shown_in else lang, now)
+    return view
+
+
+def _home_view(session: Session, people: list[Member], now: datetime, lang: str) -> c.Overview:
     member = pick_member(people, now)
     if member is not None:
         return _member_home(session, member, now)

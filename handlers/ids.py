@@ -33,6 +33,10 @@ class Action(StrEnum):
     SISTER_WITHDRAW = "sister_withdraw"
     ADD_TO_CALENDAR = "calendar_add"
     OPEN_COLLEAGUE_REPORT = "colleague_report_open"
+    OPEN_APPLICATION = "application_open"
+    APPLICATION_ACCEPT = "application_accept"
+    APPLICATION_WAITLIST = "application_waitlist"
+    APPLICATION_DECLINE = "application_decline"
 
 
 class Callback(StrEnum):
@@ -45,6 +49,8 @@ class Callback(StrEnum):
     SPARRING_MODAL = "sparring_modal"
     COMPETENCIES_MODAL = "competencies_modal"
     COLLEAGUE_REPORT_MODAL = "colleague_report_modal"
+    APPLICATION_MODAL = "application_modal"
+    APPLICATION_DECISION_MODAL = "application_decision_modal"
 
 
 class Field(StrEnum):

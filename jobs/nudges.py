@@ -36,6 +36,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from handlers import conversation as c
+from handlers.applications import build_outcome
 from handlers.attendance import build_attendance_nudge, build_head_count
 from handlers.between import build_between_nudge
 from handlers.briefs import with_colleague_prompt
@@ -61,6 +62,7 @@ from jobs.messenger import (
     Refused,
     Sent,
 )
+from models.applications import fee_of, outcome_of
 from models.attendance import attendance_of, head_count
 from models.calendar import local_moment, next_working_day
 from models.network import Meeting, MeetingChange, Member, Network, Role
@@ -518,6 +520,13 @@ def _between(session: Session, nudge: Nudge, now: datetime) -> Built:
     return message
 
 
+def _application_outcome(session: Session, nudge: Nudge, now: datetime) -> Built:
+    row = outcome_of(session, nudge.seq)
+    if row is None:  # decided otherwise before it went out: the later outcome is told
+        return None
+    return build_outcome(nudge.member.lang, row=row, fee=fee_of(session, row))
+
+
 MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {
     **dict.fromkeys(PREP_SEQUENCE, _prep),
     NudgeKind.QUESTION_AGENDA: _question_agenda,
@@ -530,6 +539,7 @@ MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {
     NudgeKind.SPREAD_NOTICE: _spread_notice,
     NudgeKind.MEETING_CHANGED: _meeting_changed,
     NudgeKind.SPARRING_DISPUTE: _sparring_dispute,
+    NudgeKind.APPLICATION_OUTCOME: _application_outcome,
 }
 
 

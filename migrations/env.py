@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 
 # Every module with tables, so that Base.metadata knows them all.
 from models import (  # noqa: F401
+    applications,
     attendance,
     exchange,
     followup,

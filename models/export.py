@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.applications import Application, fee_of, workplace_key
 from models.attendance import Attendance
 from models.competencies import competency_spread
 from models.followup import ManagerFollowUp
@@ -247,6 +249,67 @@ def _competency_spread(s: _Source) -> Table:
     ]
 
 
+def _applications(s: _Source) -> Table:
+    """Every application, with the fee each applicant pays and their workplace's count."""
+    rows = list(
+        s.session.scalars(
+            select(Application)
+            .where(Application.network_id == s.network.id)
+            .order_by(Application.created_at, Application.id)
+        )
+    )
+    per_workplace = Counter(workplace_key(a.workplace) for a in rows)
+    header = [
+        "id",
+        "name",
+        "email",
+        "workplace",
+        "from_workplace",
+        "about",
+        "tasks",
+        "competencies",
+        "wants",
+        "contributes",
+        "confirmed_time",
+        "confirmed_binding",
+        "fee",
+        "status",
+        "wait_list_position",
+        "message",
+        "source",
+        "applied",
+        "changed",
+        "decided",
+        "told",
+    ]
+    return [header] + [
+        [
+            a.id,
+            a.name,
+            a.email,
+            a.workplace,
+            per_workplace[workplace_key(a.workplace)],
+            a.about,
+            a.tasks,
+            ", ".join(a.competencies),
+            a.wants,
+            a.contributes,
+            a.confirmed_time,
+            a.confirmed_binding,
+            fee_of(s.session, a),
+            a.status,
+            a.position,
+            a.outcome_message,
+            a.source,
+            a.created_at,
+            a.updated_at,
+            a.decided_at,
+            a.told_at,
+        ]
+        for a in rows
+    ]
+
+
 # The export's tables, in the order they are written; a new kind of record adds its table here.
 _TABLES: dict[str, Callable[[_Source], Table]] = {
     "summary": _summary,
@@ -261,6 +324,7 @@ _TABLES: dict[str, Callable[[_Source], Table]] = {
     "attendance": _attendance,
     "competencies": _competencies,
     "competency_spread": _competency_spread,
+    "applications": _applications,
 }
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     event,
+    false,
     func,
     select,
 )
@@ -76,6 +77,8 @@ class Role(enum.StrEnum):
     MEMBER = "member"
     FACILITATOR = "facilitator"
     HOST = "host"  # a meeting's host contact: gets the head count, nothing else
+    # Someone who applied for a seat (models/applications.py): told the outcome, nothing else.
+    APPLICANT = "applicant"
 
 
 class Network(Base):
@@ -96,6 +99,10 @@ class Network(Base):
     # The key of a sister network (east/west of Storebælt) to share the weekly digest with;
     # only when both name each other.
     sister_key: Mapped[str | None] = mapped_column(String(64))
+    # Applications (models/applications.py): open or not, until when (UTC), and how many seats.
+    applications_open: Mapped[bool] = mapped_column(default=False, server_default=false())
+    application_deadline: Mapped[datetime | None]
+    seats: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from models.applications import Application
 from models.base import utc_now
 from models.competencies import contributes_of, keywords_of
 from models.errors import InputError
@@ -95,6 +96,7 @@ class NetworkSpec:
     fee_per_member: int = 6000
     colleague_discount: int = 500
     sister_key: str | None = None
+    applications: ApplicationSettings = field(default_factory=lambda: ApplicationSettings())
 
 
 @dataclass
@@ -116,6 +118,9 @@ class ImportReport:
 
 
 NETWORK_FIELDS = {
+    "applications_open",
+    "application_deadline",
+    "seats",
     "sister",
     "fee_per_member_dkk",
     "colleague_discount_dkk",
@@ -253,10 +258,35 @@ class _NetworkTable:
     sister: str | None
     fee_per_member: int
     colleague_discount: int
+    applications: ApplicationSettings
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class ApplicationSettings:
+    """[network]'s application keys: open or not, the deadline (UTC), the seats."""
+
+    open: bool = False
+    deadline: datetime | None = None
+    seats: int | None = None
+
+
+def _application_settings(c: _Checker, net: dict[str, Any], zone: ZoneInfo) -> ApplicationSettings:
+    is_open = net.get("applications_open", False)
+    if not isinstance(is_open, bool):
+        c.problem("[network]", f'"applications_open" must be true or false, got {is_open!r}')
+        is_open = False
+    deadline = None
+    if "application_deadline" in net:
+        deadline = c.moment("[network]", net, "application_deadline", zone)
+    seats = net.get("seats")
+    if seats is not None and (isinstance(seats, bool) or not isinstance(seats, int) or seats < 1):
+        c.problem("[network]", f'"seats" must be a whole number above 0, got {seats!r}')
+        seats = None
+    return ApplicationSettings(is_open, deadline, seats)
 
 
 def parse_network(data: dict[str, Any], source: str = "network file") -> NetworkSpec:
@@ -292,6 +322,7 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         sister_key=net.sister,
         colleague_discount=net.colleague_discount,
         people=people,
+        applications=net.applications,
     )
 
 
@@ -328,6 +359,7 @@ def _network_table(c: _Checker, data: dict[str, Any], source: str) -> _NetworkTa
         sister=sister,
         fee_per_member=_amount(c, net, "fee_per_member_dkk", 6000),
         colleague_discount=_amount(c, net, "colleague_discount_dkk", 500),
+        applications=_application_settings(c, net, ZoneInfo(timezone)),
     )
 
 
@@ -612,6 +644,9 @@ def _network_values(spec: NetworkSpec) -> dict[str, Any]:
         "fee_per_member": spec.fee_per_member,
         "sister_key": spec.sister_key,
         "colleague_discount": spec.colleague_discount,
+        "applications_open": spec.applications.open,
+        "application_deadline": spec.applications.deadline,
+        "seats": spec.applications.seats,
     }
 
 
@@ -823,6 +858,18 @@ def _plan_meetings(
         )
 
 
+def _not_in_file(session: Session, network: Network | None, left: list[Member]) -> list[Member]:
+    """Of the people a file leaves out, those it deactivates: not the applicants, nor the
+    members who came in through an application (models/applications.py), whom a file need
+    not list."""
+    if network is None:
+        return left
+    applied = set(
+        session.scalars(select(Application.member_id).where(Application.network_id == network.id))
+    )
+    return [p for p in left if p.role is not Role.APPLICANT and p.id not in applied]
+
+
 def _plan_people(
     session: Session, plan: ImportPlan, spec: NetworkSpec, network: Network | None
 ) -> list[str]:
@@ -838,7 +885,7 @@ def _plan_people(
             plan.changed.append(PlannedChange(label, tuple(fields)))
         if ps.role is Role.MEMBER and (person is None or not person.active):
             joining.append(ps.slack_user_id)
-    for left in people.values():
+    for left in _not_in_file(session, network, list(people.values())):
         if left.active:
             plan.deactivated.append(
                 PlannedChange(
@@ -874,7 +921,7 @@ def apply_network(
     report = ImportReport(network_key=spec.key, plan=plan)
     network = _apply_network_settings(session, spec, now, report)
     _apply_meetings(session, network, spec, now, report)
-    _apply_people(network, spec, now, report)
+    _apply_people(session, network, spec, now, report)
     session.flush()
     _apply_host_contacts(network, spec, report)
     session.flush()
@@ -915,7 +962,9 @@ def _apply_meetings(
         report.removed["meeting"] += 1
 
 
-def _apply_people(network: Network, spec: NetworkSpec, now: datetime, report: ImportReport) -> None:
+def _apply_people(
+    session: Session, network: Network, spec: NetworkSpec, now: datetime, report: ImportReport
+) -> None:
     by_slack_id = {p.slack_user_id: p for p in network.people}
     for ps in spec.people:
         person_values = _person_values(ps)
@@ -930,7 +979,7 @@ def _apply_people(network: Network, spec: NetworkSpec, now: datetime, report: Im
         elif _assign(existing_person, person_values):
             existing_person.updated_at = now
             report.changed["person"] += 1
-    for gone in by_slack_id.values():
+    for gone in _not_in_file(session, network, list(by_slack_id.values())):
         if gone.active:
             gone.active = False
             gone.updated_at = now

@@ -49,6 +49,8 @@ class NudgeKind(enum.StrEnum):
     SPREAD_NOTICE = "spread_notice"
     MEETING_CHANGED = "meeting_changed"  # seq is the MeetingChange id
     SPARRING_DISPUTE = "sparring_dispute"  # to facilitators: a receiver said "not right"
+    # An applicant's outcome (seq: application id * 8 + the outcome; models/applications.py).
+    APPLICATION_OUTCOME = "application_outcome"
 
 
 # Days before the meeting (PRODUCT.md's defaults).
@@ -82,6 +84,7 @@ EVENT_KINDS = (
     NudgeKind.SPREAD_NOTICE,
     NudgeKind.MEETING_CHANGED,
     NudgeKind.SPARRING_DISPUTE,
+    NudgeKind.APPLICATION_OUTCOME,
 )
 
 
@@ -231,6 +234,8 @@ def schedule(
 def kinds_for(role: Role) -> tuple[NudgeKind, ...]:
     if role is Role.MEMBER:
         return MEMBER_KINDS
+    if role is Role.APPLICANT:
+        return ()  # told their application's outcome (an event notice), nothing scheduled
     return FACILITATOR_KINDS if role is Role.FACILITATOR else HOST_KINDS
 
 

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Enum, String, Table, Text, func, or_, select, update
+from sqlalchemy import Column, Enum, String, Table, Text, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from models.applications import Application
 from models.attendance import Attendance
 from models.base import Base
 from models.exchange import SisterShare, erase_shares
@@ -275,6 +276,32 @@ def _shared_with_sister(
     ]
 
 
+def _applications(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "network": a.network.name,
+            "name": a.name,
+            "email": a.email,
+            "workplace": a.workplace,
+            "about": a.about,
+            "tasks": a.tasks,
+            "competencies": list(a.competencies),
+            "wants": a.wants,
+            "contributes": a.contributes,
+            "confirmed_time": a.confirmed_time,
+            "confirmed_binding": a.confirmed_binding,
+            "status": a.status.value,
+            "wait_list_position": a.position,
+            "message": a.outcome_message,
+            "created_at": _iso(a.created_at),
+            "updated_at": _iso(a.updated_at),
+        }
+        for a in session.scalars(select(Application).where(Application.member_id == member.id))
+    ]
+
+
 # The sections of a member's own data, in the order they are given; a new kind of record about
 # a person adds its section here.
 _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
@@ -292,6 +319,7 @@ _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
     "messages_sent_to_me": _messages_sent_to_me,
     "my_changes": _my_changes,
     "shared_with_sister": _shared_with_sister,
+    "applications": _applications,
 }
 
 
@@ -489,7 +517,9 @@ def _blank_profile(member: Member, now: datetime) -> None:
 
 
 def _erase_what_they_wrote(session: Session, mid: int) -> None:
-    """Blank the text of every record the person entered (the rows stay, as counts)."""
+    """Blank the text of every record the person entered (the rows stay, as counts); their
+    applications go altogether."""
+    session.execute(delete(Application).where(Application.member_id == mid))
     session.execute(
         update(Meeting).where(Meeting.host_contact_id == mid).values(host_contact_id=None)
     )

@@ -226,6 +226,11 @@ DISCOUNTED_COLLEAGUES = (2, 3)  # the 2nd and 3rd member from the same workplace
 MAX_PER_WORKPLACE = 3
 
 
+def colleague_fee(fee: int, discount: int, position: int) -> int:
+    """What the `position`-th member (1, 2, …) from one workplace pays."""
+    return fee - discount if position in DISCOUNTED_COLLEAGUES else fee
+
+
 def fees(*, session: Session, network: Network) -> list[FeeLine]:
     """Per workplace: its members (in the order they joined), what each pays, the total."""
     members = session.scalars(
@@ -240,8 +245,6 @@ def fees(*, session: Session, network: Network) -> list[FeeLine]:
     for org in sorted(by_org):
         people = by_org[org]
         fee, discount = network.fee_per_member, network.colleague_discount
-        amounts = [
-            fee - discount if i + 1 in DISCOUNTED_COLLEAGUES else fee for i in range(len(people))
-        ]
+        amounts = [colleague_fee(fee, discount, i + 1) for i in range(len(people))]
         lines.append(FeeLine(org, people, amounts))
     return lines

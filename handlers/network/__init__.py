@@ -13,6 +13,15 @@ from slack_bolt import Ack, App
 
 from handlers import competencies, exchange, slack_render
 from handlers import conversation as c
+from handlers.applications import (
+    APPLY_WORDS,
+    MOVE_WORDS,
+    REVIEW_WORDS,
+    apply_command,
+    facilitated_reviews,
+    move_command,
+    review_parts,
+)
 from handlers.blocks import cut_mrkdwn
 from handlers.calendar import CALENDAR_WORDS, handle_calendar_command
 from handlers.catalogue import t
@@ -65,6 +74,7 @@ class NetworkRequest:
     word: str
     text: str  # all of it, as typed
     lang: str
+    people: tuple[Member, ...] = ()  # every role of who asks (a facilitator of east and west)
 
 
 Reply = str | list[c.Part]
@@ -116,6 +126,15 @@ def _export(r: NetworkRequest) -> Reply:
     return t(r.lang, "network.export.sending")  # the files are built and sent after it
 
 
+def _applications(r: NetworkRequest) -> Reply:
+    if r.args and r.args[0].lower() in MOVE_WORDS:  # `flyt 12 1`: wait-list order
+        return move_command(
+            r.scope.db, list(r.people) or [r.facilitator], r.lang, r.args[1:], r.scope.now
+        )
+    reviews = facilitated_reviews(r.scope.db, list(r.people) or [r.facilitator])
+    return review_parts(r.lang, reviews, page_of(r.args))
+
+
 def _forget(r: NetworkRequest) -> Reply:
     target = member_by_mention(r.network, r.args[0]) if r.args else None
     if target is None:
@@ -135,6 +154,7 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
         (("add", "tilføj", "remove", "fjern", "meeting", "møde"), _admin),
         (("export", "eksport", "eksportér"), _export),
         (("forget", "glem"), _forget),
+        (REVIEW_WORDS, _applications),
     )
     for word in words
 }
@@ -211,7 +231,7 @@ def network_answer(scope: Asking, people: list[Member], lang: str, text: str) ->
         unknown = t(lang, "network.error.unknown_subcommand", word=unescape_slack(word))
         return NetworkAnswer(unknown + "\n\n" + t(lang, "network.help"))
     network = facilitator.network
-    request = NetworkRequest(scope, network, facilitator, args[1:], word, text, lang)
+    request = NetworkRequest(scope, network, facilitator, args[1:], word, text, lang, tuple(people))
     return NetworkAnswer(answer(request), network if answer is _export else None)
 
 
@@ -224,6 +244,9 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
         return
     if first and first[0].lower() in CALENDAR_WORDS:  # anyone in the network
         ack(response_type="ephemeral", text=handle_calendar_command(scope, context))
+        return
+    if first and first[0].lower() in APPLY_WORDS:  # anyone in the workspace
+        answer_command(ack, context, scope.lang, apply_command(context))
         return
     people = find_people(scope.db, scope.user_id) if scope.user_id else []
     answer = network_answer(scope, people, scope.lang, text)

@@ -129,7 +129,8 @@ def press(turn: Turn, action: str, value: str | None) -> c.Message | None:
         if turn.facilitator is None:
             return _text(t(turn.lang, "network.not_allowed"))
         return _text(facilitator_press(turn, turn.facilitator, action, value))
-    if action in dialogs.OPENERS:  # a button that opens a form, on a card sent before it said so
+    if action in dialogs.OPENERS or action in dialogs.ANYONE_OPENERS:  # on a card sent before
+        # it said so: a button that opens a form
         again = c.Button(t(turn.lang, "teams.form.open_button"), action, value or "", None, True)
         text = t(turn.lang, "teams.form.open")
         return c.Message(text, [c.Paragraph(text), c.Buttons([again])])
@@ -159,7 +160,10 @@ def handle(
     now: datetime,
 ) -> dict[str, Any] | None:
     """Handle a card's button or an invoke; an invoke's answer (the HTTP response's body)."""
-    turn = Turn.of(session, people, now, str(activity.get("locale") or ""))
+    sender = activity.get("from")
+    user_id = sender.get("id") if isinstance(sender, dict) else None
+    locale = str(activity.get("locale") or "")
+    turn = Turn.of(session, people, now, locale, str(user_id) if user_id else None)
     with surface("teams"):
         if activity.get("type") == "invoke":
             return dialogs.handle_invoke(activity, turn)

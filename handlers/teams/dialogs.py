@@ -23,6 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers import teams_render
+from handlers.applications import (
+    DECISIONS,
+    MESSAGE_FIELD,
+    Asker,
+    application_form,
+    decision_form,
+    submit_application,
+    submit_decision,
+)
 from handlers.attendance import submit_substitute, substitute_form
 from handlers.briefs import colleague_report_form, submit_colleague_report
 from handlers.catalogue import t
@@ -42,11 +51,12 @@ from handlers.spread import (
     submit_spread_update,
 )
 from handlers.teams.turn import Activity, Turn
+from models.applications import ApplicationField
 from models.attendance import SubstituteField
 from models.competencies import CompetenciesField
 from models.errors import FieldErrors, InputError
 from models.followup import FollowupField
-from models.network import Member
+from models.network import Member, Platform
 from models.prep import PrepPart
 from models.spread import SpreadField
 
@@ -223,6 +233,78 @@ KINDS: dict[str, Kind] = {
 }
 
 
+# --- forms for anyone: the application form, and the facilitator's decision on one ----------
+
+
+def _asker(turn: Turn) -> Asker | None:
+    return Asker(Platform.TEAMS, turn.user_id, turn.lang) if turn.user_id else None
+
+
+def _open_application(turn: Turn, action: str, value: str | None) -> Form | str | None:
+    asker = _asker(turn)
+    return application_form(turn.session, asker, turn.now) if asker else None
+
+
+def _open_decision(turn: Turn, action: str, value: str | None) -> Form | str | None:
+    return decision_form(turn.session, turn.people, action, value)
+
+
+# Buttons that open a form for someone who need not be a member (each checks its own role).
+ANYONE_OPENERS: dict[str, Callable[[Turn, str, str | None], Form | str | None]] = {
+    Action.OPEN_APPLICATION: _open_application,
+    **dict.fromkeys(DECISIONS, _open_decision),
+}
+
+
+@dataclass(frozen=True)
+class AnyoneKind:
+    """A form for anyone: built again from its metadata (or a text: why not), saved."""
+
+    build: Callable[[Turn, Metadata], Form | str | None]
+    save: Callable[[Turn, Metadata, Submitted], Form]
+    default_field: str
+
+
+def _save_application(turn: Turn, meta: Metadata, form: Submitted) -> Form:
+    asker = _asker(turn)
+    if asker is None:
+        raise InputError("teams.form.gone")
+    return submit_application(
+        session=turn.session, asker=asker, now=turn.now, metadata=meta, form=form
+    )
+
+
+def _decision_again(turn: Turn, meta: Metadata) -> Form | str | None:
+    action = next((a for a, s in DECISIONS.items() if s.value == meta.get("status")), None)
+    if action is None:
+        return None
+    return decision_form(turn.session, turn.people, action, str(meta.get("id")))
+
+
+def _save_decision(turn: Turn, meta: Metadata, form: Submitted) -> Form:
+    return submit_decision(
+        session=turn.session, people=turn.people, now=turn.now, metadata=meta, form=form
+    )
+
+
+ANYONE_KINDS: dict[str, AnyoneKind] = {
+    Callback.APPLICATION_MODAL: AnyoneKind(
+        lambda turn, _: _open_application(turn, Action.OPEN_APPLICATION, None),
+        _save_application,
+        ApplicationField.ABOUT,
+    ),
+    Callback.APPLICATION_DECISION_MODAL: AnyoneKind(_decision_again, _save_decision, MESSAGE_FIELD),
+}
+
+
+def _shown(turn: Turn, form: Form | str | None) -> Body:
+    if isinstance(form, str):
+        return _message(form)
+    if form is None:  # not theirs, or gone
+        return _message(t(turn.lang, "teams.form.gone"))
+    return _continue(turn.lang, form)
+
+
 # --- the invokes ------------------------------------------------------------------------------
 
 
@@ -243,9 +325,11 @@ def _data(activity: Activity) -> dict[str, Any]:
 
 def fetch(turn: Turn, data: Mapping[str, Any]) -> Body:
     """`task/fetch`: the form the button opens, as a dialog."""
+    action, value = str(data.get("action")), data.get("value")
+    if action in ANYONE_OPENERS:  # the application form (anyone), a decision (checked)
+        return _shown(turn, ANYONE_OPENERS[action](turn, action, str(value) if value else None))
     if turn.member is None:
         return _message(t(turn.lang, "teams.stranger"))
-    action, value = str(data.get("action")), data.get("value")
     opener = OPENERS.get(action)
     form = opener(turn, turn.member, action, str(value) if value else None) if opener else None
     if form is None:  # not theirs, or gone
@@ -255,24 +339,51 @@ def fetch(turn: Turn, data: Mapping[str, Any]) -> Body:
 
 def submit(turn: Turn, data: Mapping[str, Any]) -> Body | None:
     """`task/submit`: save the dialog's form, or show it again with its errors."""
-    kind = KINDS.get(str(data.get("form")))
-    if teams_render.is_close(data) or kind is None:
+    kind_name = str(data.get("form"))
+    if teams_render.is_close(data) or (kind_name not in KINDS and kind_name not in ANYONE_KINDS):
         return None  # closes the dialog
-    if turn.member is None:
-        return _message(t(turn.lang, "teams.stranger"))
     meta = data.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
-    form = kind.build(turn, turn.member, meta)
+    if kind_name in ANYONE_KINDS:
+        anyone = ANYONE_KINDS[kind_name]
+        again = anyone.build(turn, meta)
+        if isinstance(again, str):
+            return _message(again)
+        return _save(turn, again, data, lambda f: anyone.save(turn, meta, f), anyone.default_field)
+    if turn.member is None:
+        return _message(t(turn.lang, "teams.stranger"))
+    kind, member = KINDS[kind_name], turn.member
+    form = kind.build(turn, member, meta)
+    return _save(
+        turn,
+        form,
+        data,
+        lambda f: kind.save(turn, member, meta, f),
+        kind.default_field,
+        kind.field_of_key,
+    )
+
+
+def _save(
+    turn: Turn,
+    form: Form | None,
+    data: Mapping[str, Any],
+    save: Callable[[Submitted], Form],
+    default_field: str | None,
+    field_of_key: Mapping[str, str] | None = None,
+) -> Body:
+    """Save `form` as submitted in `data`: its saved view, or the form again with each
+    error under its field and everything typed kept."""
     if form is None:
         return _message(t(turn.lang, "teams.form.gone"))
     values = teams_render.submitted_values(form, data)
     submitted = Submitted(values)
     try:
-        saved = kind.save(turn, turn.member, meta, submitted)
+        saved = save(submitted)
     except (InputError, FieldErrors) as error:
         turn.session.rollback()
-        default = kind.default_field or submitted.first_field("")
-        problems = problems_of(error, kind.field_of_key)
+        default = default_field or submitted.first_field("")
+        problems = problems_of(error, field_of_key or {})
         errors = field_errors(turn.lang, problems, submitted.fields, default, shown=str)
         return _continue(turn.lang, form, errors=errors, values=values)
     turn.session.commit()

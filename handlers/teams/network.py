@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
+from handlers.applications import APPLY_WORDS, Asker, application_form
 from handlers.calendar import CALENDAR_WORDS, season_file
 from handlers.catalogue import surface, t
 from handlers.errors import error_message
@@ -29,7 +30,7 @@ from handlers.teams import files
 from handlers.teams.connector import Connector
 from handlers.teams.files import FileKind, offer_files, reply_with
 from models.errors import InputError
-from models.network import Member
+from models.network import Member, Platform
 
 NETWORK_WORDS = frozenset({"netværk", "netvaerk", "network", "/network"})
 OVERVIEW_WORDS = frozenset({"oversigt", "overview", "hjem", "home"})
@@ -129,6 +130,25 @@ def offer_calendar(
     return file is not None
 
 
+def _apply(
+    connector: Connector, activity: Activity, *, session: Session, lang: str, now: datetime
+) -> None:
+    """`ansøg` (anyone): a button that opens the application form as a dialog, or why not."""
+    sender = activity.get("from")
+    user_id = str(sender.get("id") or "") if isinstance(sender, dict) else ""
+    with surface("teams"):
+        form = application_form(session, Asker(Platform.TEAMS, user_id, lang), now)
+        if isinstance(form, str):
+            message = c.Message(form)
+        else:
+            text = t(lang, "applications.teams.open")
+            button = c.Button(
+                t(lang, "applications.home.button"), Action.OPEN_APPLICATION, opens_form=True
+            )
+            message = c.Message(text, [c.Paragraph(text), c.Buttons([button])])
+    reply_with(connector, activity, message)
+
+
 def _say(connector: Connector, activity: Activity, lang: str, key: str) -> None:
     with surface("teams"):
         text = t(lang, key)
@@ -152,8 +172,13 @@ def handle_command(
     if first in OVERVIEW_WORDS and len(words) == 1:
         send_overview(connector, activity, session=session, people=people, lang=lang, now=now)
         return "overview"
+    rest = words[1] if len(words) > 1 else ""
+    if (first in APPLY_WORDS and not rest) or (
+        first in NETWORK_WORDS and rest.lower() in APPLY_WORDS
+    ):
+        _apply(connector, activity, session=session, lang=lang, now=now)
+        return "apply"
     if first in NETWORK_WORDS:
-        rest = words[1] if len(words) > 1 else ""
         return _network(
             activity, rest, session=session, connector=connector, people=people, lang=lang, now=now
         )

@@ -25,15 +25,25 @@ class Turn:
     member: Member | None
     now: datetime
     lang: str
+    user_id: str | None = None  # who pressed, their Teams user id (an applicant's identity)
 
     @classmethod
-    def of(cls, session: Session, people: list[Member], now: datetime, locale: str) -> Turn:
+    def of(
+        cls,
+        session: Session,
+        people: list[Member],
+        now: datetime,
+        locale: str,
+        user_id: str | None = None,
+    ) -> Turn:
         member = pick_member(people, now)
         if member is not None or people:
             lang = (member or people[0]).lang
         else:
             lang = "en" if locale.lower().startswith("en") else "da"
-        return cls(session=session, people=people, member=member, now=now, lang=lang)
+        return cls(
+            session=session, people=people, member=member, now=now, lang=lang, user_id=user_id
+        )
 
     @property
     def facilitator(self) -> Member | None:

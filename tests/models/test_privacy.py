@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.applications import Applicant, Application, ApplicationInput, save_application
 from models.attendance import AttendanceStatus, set_attendance
 from models.exchange import SisterShare
 from models.followup import log_followup
@@ -48,6 +49,12 @@ def dump_database(engine: Engine) -> list[tuple[str, str]]:
             for row in conn.execute(text(f'SELECT * FROM "{table}"')):
                 found += [(table, str(v)) for v in row if v is not None]
     return found
+
+
+def _application(name: str, email: str, about: str) -> ApplicationInput:
+    return ApplicationInput(
+        name, email, "Lejre Kommune", about, "Opgaver", "design", "Ideer", "Erfaring", True, True
+    )
 
 
 def busy_anna(s: Session) -> None:
@@ -138,6 +145,22 @@ def busy_anna(s: Session) -> None:
     s.flush()
     example = s.scalars(select(PrepExample).where(PrepExample.member_id == anna.id)).one()
     s.add(SisterShare(member_id=anna.id, example_id=example.id, shared_at=now))
+    save_application(  # her application, and Bo's, which names her
+        session=s,
+        network=anna.network,
+        applicant=Applicant(Platform.SLACK, ANNA),
+        values=_application("Anna Lund", "anna.lund@example.org", "Min chef er Mette Unik"),
+        now=now,
+        check_deadline=False,
+    )
+    save_application(
+        session=s,
+        network=anna.network,
+        applicant=Applicant(Platform.SLACK, BO),
+        values=_application("Bo Kjær", "bo@example.org", "Kender Anna Lund"),
+        now=now,
+        check_deadline=False,
+    )
     # Reachable on Teams too, with the conversation Teams needs stored to write first.
     anna.set_identity(Platform.TEAMS, "29:1AnnaTeams")
     teams = anna.identity(Platform.TEAMS)
@@ -192,6 +215,11 @@ def test_forget_leaves_no_trace_in_any_table(
         assert mine["profile"]["competencies"] == ["Annas særkompetence"]
         assert mine["profile"]["contributes"] == "Annas bidrag til netværket"
         assert [x["example_id"] is not None for x in mine["shared_with_sister"]] == [True]
+        (application,) = mine["applications"]
+        assert (application["about"], application["status"]) == (
+            "Min chef er Mette Unik",
+            "pending",
+        )
         forget_member(session=s, member=anna, by=person(s, FACILITATOR), now=SEASON_NOW)
         s.commit()
 
@@ -209,6 +237,8 @@ def test_forget_leaves_no_trace_in_any_table(
         assert notes == {"", "Sparring med [—] — [—] kender [—]"}
         # Bo's contribution stays, without her name.
         assert person(s, BO).contributes == "Sparring sammen med [—] om borgerpaneler"
+        # Her application is gone; Bo's stays, without her name.
+        assert [a.about for a in s.scalars(select(Application))] == ["Kender [—]"]
         # Anonymous counts remain.
         assert sorted(e.minutes for e in s.scalars(select(SparringEntry))) == [60, 120]
         assert s.scalars(select(PrepExample).where(PrepExample.member_id == anna_id)).one()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers import teams_render
+from handlers.applications import _decision_buttons, apply_parts
 from handlers.attendance import build_attendance_nudge
 from handlers.between import _buttons as between_buttons
 from handlers.briefs import colleague_prompt
@@ -25,7 +26,8 @@ from handlers.render import dispute_parts
 from handlers.sparring import build_sparring_received
 from handlers.spread import build_spread_notice, render_spread_list
 from handlers.teams.actions import FACILITATOR_ACTIONS, FILE_ACTIONS, MEMBER_ACTIONS
-from handlers.teams.dialogs import OPENERS
+from handlers.teams.dialogs import ANYONE_OPENERS, OPENERS
+from models.applications import Application, ApplicationStatus
 from models.attendance import Attendance, AttendanceStatus
 from models.exchange import Item, ItemKind
 from models.followup import ManagerFollowUp
@@ -57,6 +59,9 @@ def _every_button(session: Session) -> list[c.Button]:
     spread = SpreadAction(id=2, solution="x", status=SpreadStatus.PLANNED, effect="", member=bo)
     entry = SparringEntry(id=3, minutes=60, given_on=date(2015, 10, 1), note="", giver=bo)
     receiver = SparringReceiver(id=4, entry=entry, member=anna)
+    network = anna.network
+    network.applications_open = True  # the Home tab's Apply button shows
+    application = Application(id=5, status=ApplicationStatus.PENDING)
     parts = [
         *kickoff.parts,
         *build_attendance_nudge("da", member=anna, meeting=meeting, nudge_id=1).parts,
@@ -77,6 +82,8 @@ def _every_button(session: Session) -> list[c.Button]:
         *colleague_prompt(
             "da", Attendance(status=AttendanceStatus.SUBSTITUTE, substitute_name="Lise"), meeting
         ),
+        *apply_parts(session, "da", SEASON_NOW),
+        _decision_buttons("da", application),
     ]
     session.expunge_all()
     return list(_buttons(parts))
@@ -87,11 +94,12 @@ def test_a_button_opens_a_dialog_on_teams_exactly_when_it_opens_a_form(
 ) -> None:
     buttons = _every_button(session)
     seen = {b.action for b in buttons}
-    handled = set(OPENERS) | set(MEMBER_ACTIONS) | set(FACILITATOR_ACTIONS) | FILE_ACTIONS
+    openers = set(OPENERS) | set(ANYONE_OPENERS)
+    handled = openers | set(MEMBER_ACTIONS) | set(FACILITATOR_ACTIONS) | FILE_ACTIONS
     assert handled == set(Action)  # every button has its way on Teams
     assert seen >= set(Action) - {Action.OPEN_PREP_P1, Action.OPEN_PREP_P2}  # kickoff shows
     for button in buttons:
-        assert button.opens_form == (button.action in OPENERS), button.action
+        assert button.opens_form == (button.action in openers), button.action
         data = teams_render.submit(button)["data"]
         assert ("msteams" in data) == button.opens_form
         if button.opens_form:
