@@ -25,6 +25,7 @@ from handlers import (
     network,
     nudges,
     prep,
+    renewal,
     sparring,
     spread,
 )
@@ -138,4 +139,5 @@ def create_app(
     followup.register(app)
     spread.register(app)
     attendance.register(app)
+    renewal.register(app)
     return app

@@ -16,6 +16,7 @@ from models import (  # noqa: F401
     network,
     nudges,
     prep,
+    renewal,
     replay,
     sparring,
     spread,

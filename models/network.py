@@ -96,6 +96,17 @@ class Network(Base):
     # The key of a sister network (east/west of Storebælt) to share the weekly digest with;
     # only when both name each other.
     sister_key: Mapped[str | None] = mapped_column(String(64))
+    # The season before this one (the same network's previous year): its members had the
+    # first right to a seat here (models/renewal.py).
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("network.id", ondelete="SET NULL"), index=True
+    )
+    # Until when members may vote on continuing (after the last meeting), and until when last
+    # season's members may claim their seat in this one.
+    renewal_deadline: Mapped[datetime | None]
+    claim_deadline: Mapped[datetime | None]
+    # Set when the next season took over (its claims settled): this season sends nothing more.
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
@@ -105,6 +116,7 @@ class Network(Base):
     people: Mapped[list[Member]] = relationship(
         back_populates="network", cascade="all, delete-orphan", foreign_keys="Member.network_id"
     )
+    previous: Mapped[Network | None] = relationship(remote_side=[id], foreign_keys=[previous_id])
 
     __table_args__ = (
         CheckConstraint("season_start <= season_end", name="season_order"),
@@ -182,6 +194,11 @@ class Member(Base):
     # Tell this member when someone takes up their example (they can turn it off).
     notify_spread: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # The same person's row in the season before, when they came by claiming their seat: the
+    # history of both seasons stays each season's own, linked through this.
+    previous_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 

@@ -37,6 +37,7 @@ from handlers.network.summary import (
     summary_parts,
 )
 from handlers.parsing import unescape_slack
+from handlers.renewal import new_season_parts, renewal_parts
 from handlers.replies import reply_ephemeral
 from models.errors import InputError
 from models.network import Member, Network, find_people
@@ -119,6 +120,14 @@ def _forget(r: NetworkRequest) -> Reply:
     return forget_parts(r.lang, target)
 
 
+def _renewal(r: NetworkRequest) -> Reply:
+    return renewal_parts(r.scope.db, r.lang, r.network, r.args, r.scope.now)
+
+
+def _new_season(r: NetworkRequest) -> Reply:
+    return new_season_parts(r.scope.db, r.lang, r.network, r.text, r.scope.now)
+
+
 SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
     word: answer
     for words, answer in (
@@ -131,6 +140,8 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
         (("add", "tilføj", "remove", "fjern", "meeting", "møde"), _admin),
         (("export", "eksport", "eksportér"), _export),
         (("forget", "glem"), _forget),
+        (("renewal", "fornyelse"), _renewal),
+        (("new-season", "ny-sæson", "ny-saeson"), _new_season),
     )
     for word in words
 }

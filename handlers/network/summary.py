@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from handlers.network.common import (
 )
 from handlers.parsing import escape_slack
 from handlers.render import dispute_parts, render_period
+from handlers.renewal import digest_lines
 from models.errors import InputError
 from models.network import Meeting, Member, Network, sister_of
 from models.nudges import unreached_members
@@ -272,6 +273,7 @@ class Digest:
     summary: Summary
     unreached: list[tuple[Member, int]]  # and how many messages did not reach them
     sister: Summary | None  # the sister network's next meeting: its totals only
+    renewal: list[str] = field(default_factory=list)  # the vote and claims, when running
 
 
 def digest_facts(
@@ -294,7 +296,8 @@ def digest_facts(
             shared = meeting_summary(session=session, network=sister, meeting=sister_meeting)
     since = now - UNREACHED_SINCE
     unreached = unreached_members(session=session, network_id=network.id, since=since)
-    return Digest(key, network, summary, unreached, shared)
+    renewal = digest_lines(session, member.lang, network, now)
+    return Digest(key, network, summary, unreached, shared, renewal)
 
 
 def build_digest(
@@ -320,6 +323,7 @@ def render_digest(lang: str, digest: Digest) -> c.Message:
     head = [
         c.Paragraph(t(lang, key, network=escape_slack(network.name))),
         *render_unreached(lang, digest.unreached),
+        *(c.Paragraph(text) for text in digest.renewal),
     ]
     parts = [
         *head,
