@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -66,9 +67,9 @@ class SeatClaim(Base):
     __table_args__ = (UniqueConstraint("network_id", "member_id"), STABLE_IDS)
 
 
-def end_of_day(day: date, network: Network) -> datetime:
+def end_of_day(day: date, zone: ZoneInfo) -> datetime:
     """The moment a deadline "on `day`" passes: midnight after it, in the network's zone."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=network.zone)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
 
 def last_meeting(network: Network) -> Meeting | None:
@@ -135,10 +136,19 @@ def set_renewal_deadline(
         raise InputError("renewal.error.deadline_before_last")
     if day > network.season_end:
         raise InputError("renewal.error.deadline_after_season")
-    closes = end_of_day(day, network)
+    closes = end_of_day(day, network.zone)
     if closes <= now:
         raise InputError("renewal.error.deadline_past")
     network.renewal_deadline = closes
+    follow_renewal_deadline(session, network)
+    return closes
+
+
+def follow_renewal_deadline(session: Session, network: Network) -> None:
+    """The vote and its reminder not sent yet go stale at the (new) deadline."""
+    last = last_meeting(network)
+    if last is None:
+        return
     session.execute(
         update(Nudge)
         .where(
@@ -146,10 +156,9 @@ def set_renewal_deadline(
             Nudge.kind.in_(RENEWAL_KINDS),
             Nudge.status == NudgeStatus.PENDING,
         )
-        .values(stale_at=closes)
+        .values(stale_at=vote_closes(network))
     )
     session.flush()
-    return closes
 
 
 @dataclass(frozen=True)
@@ -219,7 +228,7 @@ def _check_plan(session: Session, previous: Network, plan: SeasonPlan, now: date
     if days[0] < plan.season_start or days[-1] > plan.season_end:
         raise InputError("season.error.meetings")
     if (
-        not now < end_of_day(plan.claim_deadline, previous)
+        not now < end_of_day(plan.claim_deadline, previous.zone)
         or plan.claim_deadline >= plan.season_start
     ):
         raise InputError("season.error.claim_deadline")
@@ -247,7 +256,7 @@ def open_next_season(
         created_at=now,
         updated_at=now,
     )
-    new.claim_deadline = end_of_day(plan.claim_deadline, new)
+    new.claim_deadline = end_of_day(plan.claim_deadline, new.zone)
     for number, day in enumerate(plan.meeting_days, start=1):
         new.meetings.append(
             Meeting(
@@ -273,6 +282,8 @@ def invite_claims(*, session: Session, new: Network, now: datetime) -> int:
     their seat in `new`; how many were asked."""
     previous = new.previous
     if previous is None or new.claim_deadline is None or previous.closed_at is not None:
+        return 0
+    if new.claim_deadline <= now:
         return 0
     members = active_members(session, previous)
     for member in members:

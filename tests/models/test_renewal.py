@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.errors import InputError
 from models.network import Member, Network, Platform, Role, find_people, pick_member
+from models.network_import import NetworkFileError, apply_network, parse_network
 from models.nudges import Nudge, NudgeKind, plan_member, schedule
 from models.privacy import personal_data
 from models.renewal import (
     RenewalChoice,
     SeasonPlan,
+    active_members,
     cast_vote,
     claim_seat,
     claim_status,
@@ -252,3 +254,83 @@ def test_a_person_listed_in_the_new_file_is_linked_not_doubled(
     assert rollover is not None and rollover.claimed == [listed]
     assert listed.previous_member_id == anna.id
     assert len([p for p in new.people if p.slack_user_id == ANNA]) == 1
+
+
+NEXT_FILE = {
+    "network": {
+        "key": "coi-spredning-2016-17",
+        "name": "Spredningsnetværk 2016–17",
+        "season_start": date(2016, 9, 1),
+        "season_end": date(2017, 5, 31),
+        "previous": "coi-spredning-2015-16",
+        "claim_deadline": date(2016, 6, 15),
+    },
+    "meetings": [
+        {
+            "number": 1,
+            "theme": "Opstart",
+            "starts": datetime(2016, 9, 20, 10, 0),
+            "ends": datetime(2016, 9, 20, 13, 0),
+            "host": "COI",
+            "place": "København",
+        }
+    ],
+    "facilitators": [{"slack_id": FACILITATOR, "name": "Tovholder"}],
+    "members": [
+        {"slack_id": "U0NEWBIE01", "name": "Nina Ny", "organisation": "Vejle", "manager": "Lone"}
+    ],
+}
+
+
+def test_the_next_season_from_a_network_file(session: Session, network: Network) -> None:
+    spec = parse_network(NEXT_FILE)
+    apply_network(session, spec, AFTER_LAST)
+    new = session.scalars(select(Network).where(Network.key == spec.key)).one()
+    assert new.previous_id == network.id
+    assert new.claim_deadline == datetime(2016, 6, 16, 0, 0, tzinfo=CPH)
+    asked = session.scalars(select(Nudge).where(Nudge.kind == NudgeKind.SEAT_CLAIM)).all()
+    assert len(asked) == len(active_members(session, session.get(Network, network.id)))  # type: ignore[arg-type]
+    apply_network(session, parse_network(NEXT_FILE), AFTER_LAST)  # again: asked once each
+    again = session.scalars(select(Nudge).where(Nudge.kind == NudgeKind.SEAT_CLAIM)).all()
+    assert len(again) == len(asked)
+    # After the rollover, a claimant missing from the file stays (the file lists newcomers).
+    anna = person(session, ANNA)
+    claim_seat(session=session, member=anna, new=new, takes_seat=True, now=AFTER_LAST)
+    settle_claims(session=session, new=new, now=datetime(2016, 6, 16, 8, tzinfo=UTC))
+    report = apply_network(session, parse_network(NEXT_FILE), datetime(2016, 6, 17, tzinfo=UTC))
+    assert report.removed["person"] == 0
+    assert sorted((m.previous_member_id or 0) for m in active_members(session, new)) == [
+        0,
+        anna.id,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"previous": None}, 'claim_deadline needs "previous"'),
+        ({"claim_deadline": date(2016, 9, 1)}, "claim_deadline must be before season_start"),
+        ({"previous": "Coi!"}, '"previous" must be the key of another network'),
+        ({"renewal_deadline": date(2017, 6, 1)}, "renewal_deadline must be within the season"),
+    ],
+)
+def test_a_bad_season_link_in_a_file_is_named(change: dict[str, object], problem: str) -> None:
+    net = {k: v for k, v in {**NEXT_FILE["network"], **change}.items() if v is not None}  # type: ignore[dict-item]
+    with pytest.raises(NetworkFileError) as error:
+        parse_network({**NEXT_FILE, "network": net})
+    assert any(problem in p for p in error.value.problems)
+
+
+def test_a_previous_season_that_is_not_loaded_stores_nothing(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    data = {**NEXT_FILE, "network": {**NEXT_FILE["network"], "previous": "no-such-season"}}  # type: ignore[dict-item]
+    with session_factory() as s:
+        with pytest.raises(NetworkFileError) as error:
+            apply_network(s, parse_network(data), AFTER_LAST)
+        assert error.value.problems == [
+            '[network]: "previous" names no network loaded: "no-such-season"'
+        ]
+        s.rollback()
+    with session_factory() as s:
+        assert len(s.scalars(select(Network)).all()) == 1
