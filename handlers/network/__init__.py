@@ -148,6 +148,19 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
 
 
 MYDATA_WORDS = frozenset({"mydata", "minedata"})
+PREVIOUS_WORDS = frozenset({"previous", "forrige"})
+# What a facilitator may see of the season before theirs (it is closed: nothing changes).
+READ_ONLY = frozenset({_help, _summary, _members, _meetings, _fees, _export, _renewal})
+
+
+def _previous_season(network: Network, args: list[str]) -> tuple[Network, list[str]]:
+    """`/network forrige <subcommand> …`: the season before `network` and the words after."""
+    if network.previous is None:
+        raise InputError("network.error.no_previous")
+    rest = args[1:] or ["summary"]
+    if SUBCOMMANDS.get(rest[0].lower()) not in READ_ONLY:
+        raise InputError("network.error.previous_read_only")
+    return network.previous, rest
 
 
 def network_answer(scope: Asking, people: list[Member], lang: str, text: str) -> NetworkAnswer:
@@ -160,10 +173,15 @@ def network_answer(scope: Asking, people: list[Member], lang: str, text: str) ->
     args = re.split(r"\s+", text) if text else []
     word = args[0].lower() if args else "help"
     answer = SUBCOMMANDS.get(word)
-    if answer is None:
+    if answer is None and word not in PREVIOUS_WORDS:
         unknown = t(lang, "network.error.unknown_subcommand", word=unescape_slack(word))
         return NetworkAnswer(unknown + "\n\n" + t(lang, "network.help"))
     network = facilitator.network
+    if word in PREVIOUS_WORDS:
+        network, args = _previous_season(network, args)
+        word, text = args[0].lower(), " ".join(args)
+        answer = SUBCOMMANDS[word]
+    assert answer is not None
     request = NetworkRequest(scope, network, facilitator, args[1:], word, text, lang)
     return NetworkAnswer(answer(request), network if answer is _export else None)
 

@@ -123,3 +123,30 @@ def test_open_the_next_season_and_claim_a_seat(
     assert "Tager deres plads: 1 · Fortsætter ikke: 1 · Har ikke svaret: 8" in report
     again = reply_text(bot.command("/network", NEW_SEASON, user=FACILITATOR))
     assert again.startswith("Der er allerede et netværk med nøglen")
+
+
+def test_the_previous_season_stays_readable(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    bot.clock.now = AFTER_LAST
+    none = reply_text(bot.command("/network", "forrige medlemmer", user=FACILITATOR))
+    assert none.startswith("Netværket har ingen forrige sæson.")
+    bot.command("/network", NEW_SEASON, user=FACILITATOR)
+    # The facilitator now acts in the new season; the old one is read with `forrige`.
+    members = reply_text(bot.command("/network", "medlemmer", user=FACILITATOR))
+    assert members.startswith("*Medlemmer af Spredning 2016–17* (0)")
+    old = reply_text(bot.command("/network", "forrige medlemmer", user=FACILITATOR))
+    assert old.startswith("*Medlemmer af Spredningsnetværk for offentlig innovation 2015–16* (10)")
+    summary = reply_text(bot.command("/network", "forrige overblik sæson", user=FACILITATOR))
+    assert "Møde 4" in summary
+    change = reply_text(bot.command("/network", f"forrige fjern <@{BO}>", user=FACILITATOR))
+    assert change.startswith("Den forrige sæson kan kun læses")
+    with session_factory() as s:
+        assert person(s, BO).active  # nothing changed
+    bot.command("/network", "forrige eksport", user=FACILITATOR)
+    bot.slack.wait_for("files.completeUploadExternal", 2)
+    asked = [c.params["filename"] for c in bot.slack.calls_to("files.getUploadURLExternal")]
+    assert sorted(asked) == [
+        "coi-spredning-2015-16-2016-05-02-csv.zip",
+        "coi-spredning-2015-16-2016-05-02.xlsx",
+    ]

@@ -15,6 +15,7 @@ from handlers import teams_render
 from handlers.catalogue import surface
 from handlers.ids import Action
 from handlers.renewal import claim_message, renewal_message
+from handlers.teams.files import CONSENT_TYPE
 from models.network import Network
 from models.nudges import Nudge, NudgeKind
 from models.renewal import RenewalChoice, RenewalVote, SeatClaim
@@ -104,3 +105,23 @@ def test_the_facilitator_opens_the_next_season_and_a_member_claims_a_seat(
     text = card_text(report)
     assert "Ja: 0 · Nej: 0 · Ved ikke: 0" in text
     assert "Tager deres plads: 1 · Fortsætter ikke: 0 · Har ikke svaret: 9" in text
+
+
+def test_the_previous_season_is_exported_on_teams(teams_bot: TeamsBot) -> None:
+    teams_bot.clock.now = AFTER_LAST
+    with teams_bot.session_factory.begin() as s:
+        person(s, FACILITATOR).teams_user_id = FACIL_TEAMS
+    say(teams_bot, FACIL_TEAMS, NEW_SEASON)
+    answers = say(teams_bot, FACIL_TEAMS, "netværk forrige eksport")
+    offered = [
+        a["name"]
+        for message in answers
+        for a in message.get("attachments", [])
+        if a["contentType"] == CONSENT_TYPE
+    ]
+    assert sorted(offered) == [
+        "coi-spredning-2015-16-2016-05-02-csv.zip",
+        "coi-spredning-2015-16-2016-05-02.xlsx",
+    ]
+    (members,) = say(teams_bot, FACIL_TEAMS, "netværk forrige medlemmer")
+    assert card_text(members).startswith("**Medlemmer af Spredningsnetværk for offentlig")
