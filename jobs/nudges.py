@@ -152,7 +152,7 @@ def _live_meetings(
     live: dict[int, list[tuple[Meeting, Meeting | None]]] = {}
     for network in networks:
         meetings = list(network.meetings)
-        pairs = zip(meetings, [*meetings[1:], None], strict=True)
+        pairs = zip(meetings, [*meetings[1:], None][: len(meetings)], strict=True)
         live[network.id] = [
             (m, nxt)
             for m, nxt in pairs
