@@ -24,6 +24,30 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _member_sequence() -> int | None:
+    """SQLite's counter of member ids (above every id ever given out), None elsewhere."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return None
+    return bind.execute(sa.text("SELECT seq FROM sqlite_sequence WHERE name = 'member'")).scalar()
+
+
+def _restore_member_sequence(seq: int | None) -> None:
+    """A rebuilt table counts on from its highest row; an id given out before (to a row since
+    deleted, still named in the history) must not be given out again."""
+    if seq is None:
+        return
+    bind = op.get_bind()
+    bind.execute(sa.text("DELETE FROM sqlite_sequence WHERE name = 'member'"))
+    bind.execute(
+        sa.text(
+            "INSERT INTO sqlite_sequence (name, seq) "
+            "SELECT 'member', max(:seq, coalesce(max(id), 0)) FROM member"
+        ),
+        {"seq": seq},
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "renewal_vote",
@@ -87,6 +111,7 @@ def upgrade() -> None:
     with op.batch_alter_table("seat_claim", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_seat_claim_member_id"), ["member_id"], unique=False)
 
+    seq = _member_sequence()
     with op.batch_alter_table("member", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.add_column(sa.Column("previous_member_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -96,6 +121,7 @@ def upgrade() -> None:
             ["id"],
             ondelete="SET NULL",
         )
+    _restore_member_sequence(seq)
 
     with op.batch_alter_table("network", schema=None) as batch_op:
         batch_op.add_column(sa.Column("previous_id", sa.Integer(), nullable=True))
@@ -121,11 +147,13 @@ def downgrade() -> None:
         batch_op.drop_column("renewal_deadline")
         batch_op.drop_column("previous_id")
 
+    seq = _member_sequence()
     with op.batch_alter_table("member", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_member_previous_member_id_member"), type_="foreignkey"
         )
         batch_op.drop_column("previous_member_id")
+    _restore_member_sequence(seq)
 
     with op.batch_alter_table("seat_claim", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_seat_claim_member_id"))
