@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers import conversation as c
 from handlers.ids import Action
+from handlers.network import build_digest
 from models.network import Network
 from models.nudges import Nudge, NudgeKind
 from models.renewal import RenewalChoice, RenewalVote, SeatClaim
-from tests.conftest import ANNA, BO, FACILITATOR, person
+from tests.conftest import ANNA, BO, FACILITATOR, SEASON_NOW, person
 from tests.e2e.test_network_e2e import text_of
 
 AFTER_LAST = datetime(2016, 5, 2, 8, 0, tzinfo=UTC)  # the last meeting was 28 April
@@ -150,3 +152,24 @@ def test_the_previous_season_stays_readable(
         "coi-spredning-2015-16-2016-05-02-csv.zip",
         "coi-spredning-2015-16-2016-05-02.xlsx",
     ]
+
+
+def test_the_weekly_digest_shows_the_vote_while_it_runs(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        facilitator = person(s, FACILITATOR)
+        before = build_digest(session=s, member=facilitator, meeting=None, now=SEASON_NOW)
+        assert before is not None and "fortsætte?" not in str(before.parts)
+    bot.clock.now = AFTER_LAST
+    bot.click(ANNA, Action.RENEWAL_YES, network_value(session_factory))
+    bot.slack.wait_for("/response/action")
+    with session_factory() as s:
+        digest = build_digest(
+            session=s, member=person(s, FACILITATOR), meeting=None, now=AFTER_LAST
+        )
+        assert digest is not None
+        texts = [p.text for p in digest.parts if isinstance(p, c.Paragraph)]
+        vote = next(t for t in texts if t.startswith("*Skal Spredningsnetværk"))
+        assert "Ja: 1 · Nej: 0 · Ved ikke: 0" in vote
+        assert "9 medlemmer har ikke stemt:" in vote
