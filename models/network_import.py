@@ -256,6 +256,9 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         c.problem(source, f'unknown table "{table_name}" (allowed: {", ".join(sorted(TOP_LEVEL))})')
     net = _network_table(c, data, source)
     meetings = _meetings(c, data, source, net)
+    last_day = max((m.starts_at.astimezone(net.zone).date() for m in meetings), default=None)
+    if net.renewal_deadline and last_day and net.renewal_deadline <= last_day:
+        c.problem("[network]", "renewal_deadline must be after the day of the last meeting")
     people, slack_ids = _people(c, data, source)
     for mt in meetings:
         if mt.host_contact is not None and mt.host_contact not in slack_ids:

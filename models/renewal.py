@@ -129,10 +129,11 @@ def vote_of(session: Session, member: Member) -> RenewalVote | None:
 def set_renewal_deadline(
     *, session: Session, network: Network, day: date, now: datetime
 ) -> datetime:
-    """The vote closes at the end of `day` (network's zone): on or after the last meeting, in
-    the season, not past. Reminders not yet sent follow the new deadline."""
+    """The vote closes at the end of `day` (network's zone): after the last meeting's day (the
+    vote goes out the working day after it), in the season, not past. Reminders not yet sent
+    follow the new deadline."""
     last = last_meeting(network)
-    if last is None or day < last.starts_at.astimezone(network.zone).date():
+    if last is None or day <= last.starts_at.astimezone(network.zone).date():
         raise InputError("renewal.error.deadline_before_last")
     if day > network.season_end:
         raise InputError("renewal.error.deadline_after_season")

@@ -99,7 +99,7 @@ def test_one_vote_each_changeable_until_the_deadline(session: Session, network: 
 @pytest.mark.parametrize(
     ("day", "key"),
     [
-        (date(2016, 4, 27), "renewal.error.deadline_before_last"),
+        (date(2016, 4, 28), "renewal.error.deadline_before_last"),
         (date(2016, 6, 1), "renewal.error.deadline_after_season"),
         (date(2016, 5, 1), "renewal.error.deadline_past"),
     ],
@@ -312,6 +312,7 @@ def test_the_next_season_from_a_network_file(session: Session, network: Network)
         ({"claim_deadline": date(2016, 9, 1)}, "claim_deadline must be before season_start"),
         ({"previous": "Coi!"}, '"previous" must be the key of another network'),
         ({"renewal_deadline": date(2017, 6, 1)}, "renewal_deadline must be within the season"),
+        ({"renewal_deadline": date(2016, 9, 20)}, "renewal_deadline must be after the day of"),
     ],
 )
 def test_a_bad_season_link_in_a_file_is_named(change: dict[str, object], problem: str) -> None:
