@@ -487,12 +487,12 @@ def reached_as(platform: Platform, external_ids: Collection[str]) -> ColumnEleme
 
 
 def pick_member(people: list[Member], now: datetime) -> Member | None:
-    """Of a user's roles, the member row they act as: in a season running now, else the
-    newest season; None when they are no member."""
+    """Of a user's roles, the member row they act as: in a season running now (and not taken
+    over by the next), else the newest season; None when they are no member."""
     candidates = [p for p in people if p.role is Role.MEMBER]
     for person in candidates:
-        today = person.today(now)
-        if person.network.season_start <= today <= person.network.season_end:
+        today, network = person.today(now), person.network
+        if network.closed_at is None and network.season_start <= today <= network.season_end:
             return person
     return candidates[0] if candidates else None
 

@@ -10,8 +10,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.db import core_connection
 from models.errors import InputError
-from models.network import Member, Network, Platform, Role, find_people, pick_member
+from models.hot_path import person_of_row, pick_person
+from models.network import (
+    _PEOPLE_ROWS,
+    Member,
+    Network,
+    Platform,
+    Role,
+    find_people,
+    pick_member,
+)
 from models.network_import import NetworkFileError, apply_network, parse_network
 from models.nudges import Nudge, NudgeKind, plan_member, schedule
 from models.privacy import personal_data
@@ -335,3 +345,24 @@ def test_a_previous_season_that_is_not_loaded_stores_nothing(
         s.rollback()
     with session_factory() as s:
         assert len(s.scalars(select(Network)).all()) == 1
+
+
+def test_after_a_rollover_within_the_old_season_commands_act_on_the_new_one(
+    session: Session, network: Network
+) -> None:
+    early = SeasonPlan(**{**PLAN.__dict__, "claim_deadline": date(2016, 5, 20)})  # type: ignore[arg-type]
+    previous = session.get(Network, network.id)
+    assert previous is not None
+    new = open_next_season(session=session, previous=previous, plan=early, now=AFTER_LAST)
+    anna = person(session, ANNA)
+    claim_seat(session=session, member=anna, new=new, takes_seat=True, now=AFTER_LAST)
+    settle_claims(session=session, new=new, now=datetime(2016, 5, 21, 8, tzinfo=UTC))
+    session.commit()
+    may = datetime(2016, 5, 25, 8, tzinfo=UTC)  # the old season still runs, but is closed
+    acting = pick_member(find_people(session, ANNA), may)
+    assert acting is not None and acting.network_id == new.id
+    rows = core_connection(session).execute(
+        _PEOPLE_ROWS, {"platform": Platform.SLACK, "external_id": ANNA}
+    )
+    fast = pick_person([person_of_row(row) for row in rows], may)
+    assert fast is not None and fast.network_id == new.id  # the hot path agrees
