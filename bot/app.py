@@ -30,6 +30,7 @@ from handlers import (
     network,
     nudges,
     prep,
+    renewal,
     sparring,
     spread,
 )
@@ -148,4 +149,5 @@ def create_app(
     competencies.register(app)
     exchange.register(app)
     applications.register(app)
+    renewal.register(app)
     return app

@@ -37,6 +37,11 @@ class Action(StrEnum):
     APPLICATION_ACCEPT = "application_accept"
     APPLICATION_WAITLIST = "application_waitlist"
     APPLICATION_DECLINE = "application_decline"
+    RENEWAL_YES = "renewal_yes"
+    RENEWAL_NO = "renewal_no"
+    RENEWAL_UNSURE = "renewal_unsure"
+    CLAIM_SEAT = "seat_claim_yes"
+    CLAIM_DECLINE = "seat_claim_no"
 
 
 class Callback(StrEnum):
@@ -80,6 +85,10 @@ class Block(StrEnum):
     SPREAD_NOTICE_ACTIONS = "spread_notice_actions"
     ATTENDANCE_ANSWERS = "attendance_answers"
     HEAD_COUNT = "head_count"
+    RENEWAL_ASK = "renewal_ask"
+    RENEWAL_VOTE = "renewal_vote"
+    SEAT_CLAIM_ASK = "seat_claim_ask"
+    SEAT_CLAIM = "seat_claim"
     FORGET = "forget"
     PREP_MEETING = "prep_meeting"
     AWAY_UNTIL = "away_until"

@@ -44,6 +44,7 @@ from handlers.calendar import with_invitation
 from handlers.catalogue import surface
 from handlers.network import build_digest
 from handlers.nudges import build_agenda_nudge, build_meeting_changed, build_prep_nudge
+from handlers.renewal import claim_message, renewal_message
 from handlers.sparring import (
     build_dispute_notice,
     build_sparring_received,
@@ -84,6 +85,7 @@ from models.nudges import (
     weekly_digest_window,
 )
 from models.prep import is_away, prep_status, question_agenda
+from models.renewal import settle_due_claims
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +156,7 @@ def _live_meetings(
     live: dict[int, list[tuple[Meeting, Meeting | None]]] = {}
     for network in networks:
         meetings = list(network.meetings)
-        pairs = zip(meetings, [*meetings[1:], None], strict=True)
+        pairs = zip(meetings, [*meetings[1:], None][: len(meetings)], strict=True)
         live[network.id] = [
             (m, nxt)
             for m, nxt in pairs
@@ -293,7 +295,11 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
     Of several due preparation nudges for one meeting only the latest is sent; earlier ones
     are recorded as superseded. A constant number of statements, whatever the number of
     members."""
-    networks = session.scalars(_NETWORKS).all()
+    everything = session.scalars(_NETWORKS).all()
+    if settle_due_claims(session=session, networks=everything, now=now):
+        session.commit()  # a season rolled over: its previous season plans nothing more
+    # A season the next one has taken over is closed: nothing more is planned for it.
+    networks = [n for n in everything if n.closed_at is None]
     live = _live_meetings(networks, now)
     meeting_ids = [m.id for pairs in live.values() for m, _ in pairs]
     in_season = [
@@ -499,6 +505,14 @@ def _attendance(session: Session, nudge: Nudge, now: datetime) -> Built:
     return build_attendance_nudge(member.lang, member=member, meeting=meeting, nudge_id=nudge.id)
 
 
+def _renewal(session: Session, nudge: Nudge, now: datetime) -> Built:
+    return renewal_message(session=session, nudge=nudge, now=now)
+
+
+def _seat_claim(session: Session, nudge: Nudge, now: datetime) -> Built:
+    return claim_message(session=session, nudge=nudge, now=now)
+
+
 def _head_count(session: Session, nudge: Nudge, now: datetime) -> Built:
     meeting = _meeting(nudge)
     return build_head_count(
@@ -540,6 +554,9 @@ MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {
     NudgeKind.MEETING_CHANGED: _meeting_changed,
     NudgeKind.SPARRING_DISPUTE: _sparring_dispute,
     NudgeKind.APPLICATION_OUTCOME: _application_outcome,
+    NudgeKind.RENEWAL_VOTE: _renewal,
+    NudgeKind.RENEWAL_REMINDER: _renewal,
+    NudgeKind.SEAT_CLAIM: _seat_claim,
 }
 
 
@@ -684,6 +701,8 @@ def _hold_back(session: Session, member: Member, nudge: Nudge, now: datetime) ->
         return _settle(session, nudge, NudgeStatus.STALE, detail)
     if not member.active:
         return _settle(session, nudge, NudgeStatus.SKIPPED, "inactive")
+    if member.network.closed_at is not None:  # the next season took over: nothing more
+        return _settle(session, nudge, NudgeStatus.SKIPPED, "season closed")
     if is_away(member, member.today(now)):
         return _settle(session, nudge, NudgeStatus.SKIPPED, "away")
     if nudge.kind is NudgeKind.HEAD_COUNT and (wait := _head_count_wait(session, nudge, now)):

@@ -479,18 +479,28 @@ def _next_position(session: Session, network_id: int) -> int:
     return (last or 0) + 1
 
 
-def _accepted_count(session: Session, network_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Application)
-            .where(
-                Application.network_id == network_id,
-                Application.status == ApplicationStatus.ACCEPTED,
-            )
+def seats_taken(session: Session, network_id: int) -> int:
+    """The seats given: accepted applications, and the members who claimed their seat from
+    the season before (models/renewal.py: they have the first right to one)."""
+    accepted = session.scalar(
+        select(func.count())
+        .select_from(Application)
+        .where(
+            Application.network_id == network_id,
+            Application.status == ApplicationStatus.ACCEPTED,
         )
-        or 0
     )
+    claimed = session.scalar(
+        select(func.count())
+        .select_from(Member)
+        .where(
+            Member.network_id == network_id,
+            Member.previous_member_id.is_not(None),
+            Member.role == Role.MEMBER,
+            Member.active,
+        )
+    )
+    return int(accepted or 0) + int(claimed or 0)
 
 
 def decide(
@@ -512,7 +522,7 @@ def decide(
     if was is status:
         raise InputError("applications.error.same", status=status.value)
     seats = network.seats
-    full = seats is not None and _accepted_count(session, network.id) >= seats
+    full = seats is not None and seats_taken(session, network.id) >= seats
     if status is ApplicationStatus.ACCEPTED and full:
         raise InputError("applications.error.full", seats=seats)
     row.status, row.decided_at, row.updated_at = status, now, now
@@ -565,7 +575,7 @@ def fill_free_seats(session: Session, network: Network, now: datetime) -> list[A
     wait list to move."""
     if network.seats is None:
         return []
-    free = network.seats - _accepted_count(session, network.id)
+    free = network.seats - seats_taken(session, network.id)
     waiting = session.scalars(
         select(Application)
         .where(

@@ -251,6 +251,7 @@ class Person:
     season_start: date
     season_end: date
     target_minutes: int
+    closed: bool = False  # the next season took over
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.zone).date()
@@ -275,6 +276,7 @@ def person_of_row(row: Row) -> Person:
         season_start=row[_N["season_start"]],
         season_end=row[_N["season_end"]],
         target_minutes=row[_N["sparring_target_minutes"]],
+        closed=row[_N["closed_at"]] is not None,
     )
 
 
@@ -283,7 +285,7 @@ def pick_person(people: list[Person], now: datetime) -> Person | None:
     else the newest season's; None when they are no member."""
     candidates = [p for p in people if p.role is Role.MEMBER]
     for person in candidates:
-        if person.season_start <= person.today(now) <= person.season_end:
+        if not person.closed and person.season_start <= person.today(now) <= person.season_end:
             return person
     return candidates[0] if candidates else None
 

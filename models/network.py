@@ -103,6 +103,17 @@ class Network(Base):
     applications_open: Mapped[bool] = mapped_column(default=False, server_default=false())
     application_deadline: Mapped[datetime | None]
     seats: Mapped[int | None]
+    # The season before this one (the same network's previous year): its members had the
+    # first right to a seat here (models/renewal.py).
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("network.id", ondelete="SET NULL"), index=True
+    )
+    # Until when members may vote on continuing (after the last meeting), and until when last
+    # season's members may claim their seat in this one.
+    renewal_deadline: Mapped[datetime | None]
+    claim_deadline: Mapped[datetime | None]
+    # Set when the next season took over (its claims settled): this season sends nothing more.
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
@@ -112,6 +123,7 @@ class Network(Base):
     people: Mapped[list[Member]] = relationship(
         back_populates="network", cascade="all, delete-orphan", foreign_keys="Member.network_id"
     )
+    previous: Mapped[Network | None] = relationship(remote_side=[id], foreign_keys=[previous_id])
 
     __table_args__ = (
         CheckConstraint("season_start <= season_end", name="season_order"),
@@ -203,6 +215,11 @@ class Member(Base):
     competencies: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     contributes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
+    # The same person's row in the season before, when they came by claiming their seat: the
+    # history of both seasons stays each season's own, linked through this.
+    previous_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
@@ -504,12 +521,12 @@ def reached_as(platform: Platform, external_ids: Collection[str]) -> ColumnEleme
 
 
 def pick_member(people: list[Member], now: datetime) -> Member | None:
-    """Of a user's roles, the member row they act as: in a season running now, else the
-    newest season; None when they are no member."""
+    """Of a user's roles, the member row they act as: in a season running now (and not taken
+    over by the next), else the newest season; None when they are no member."""
     candidates = [p for p in people if p.role is Role.MEMBER]
     for person in candidates:
-        today = person.today(now)
-        if person.network.season_start <= today <= person.network.season_end:
+        today, network = person.today(now), person.network
+        if network.closed_at is None and network.season_start <= today <= network.season_end:
             return person
     return candidates[0] if candidates else None
 

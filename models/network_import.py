@@ -29,6 +29,7 @@ from models.network import (
     members_elsewhere,
 )
 from models.network_admin import apply_meeting_change
+from models.renewal import end_of_day, follow_renewal_deadline, invite_claims
 
 SLACK_USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # A Teams user id as the Bot Framework gives it ("29:1…"), or an Entra (AAD) object id.
@@ -97,6 +98,11 @@ class NetworkSpec:
     colleague_discount: int = 500
     sister_key: str | None = None
     applications: ApplicationSettings = field(default_factory=lambda: ApplicationSettings())
+    # The season before this one (its key), the renewal vote's deadline and, for a new
+    # season, until when last season's members may claim their seat (local dates).
+    previous_key: str | None = None
+    renewal_deadline: date | None = None
+    claim_deadline: date | None = None
 
 
 @dataclass
@@ -122,6 +128,9 @@ NETWORK_FIELDS = {
     "application_deadline",
     "seats",
     "sister",
+    "previous",
+    "renewal_deadline",
+    "claim_deadline",
     "fee_per_member_dkk",
     "colleague_discount_dkk",
     "key",
@@ -259,6 +268,9 @@ class _NetworkTable:
     fee_per_member: int
     colleague_discount: int
     applications: ApplicationSettings
+    previous: str | None = None
+    renewal_deadline: date | None = None
+    claim_deadline: date | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -297,6 +309,9 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         c.problem(source, f'unknown table "{table_name}" (allowed: {", ".join(sorted(TOP_LEVEL))})')
     net = _network_table(c, data, source)
     meetings = _meetings(c, data, source, net)
+    last_day = max((m.starts_at.astimezone(net.zone).date() for m in meetings), default=None)
+    if net.renewal_deadline and last_day and net.renewal_deadline <= last_day:
+        c.problem("[network]", "renewal_deadline must be after the day of the last meeting")
     people, slack_ids = _people(c, data, source)
     for mt in meetings:
         if mt.host_contact is not None and mt.host_contact not in slack_ids:
@@ -323,6 +338,9 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         colleague_discount=net.colleague_discount,
         people=people,
         applications=net.applications,
+        previous_key=net.previous,
+        renewal_deadline=net.renewal_deadline,
+        claim_deadline=net.claim_deadline,
     )
 
 
@@ -347,6 +365,7 @@ def _network_table(c: _Checker, data: dict[str, Any], source: str) -> _NetworkTa
     sister = c.text("[network]", net, "sister", required=False)
     if sister is not None and (not KEY_RE.match(sister) or sister == key):
         c.problem("[network]", f'"sister" must be the key of another network, got "{sister}"')
+    previous, renewal_deadline, claim_deadline = _seasons(c, net, key, season_start, season_end)
     return _NetworkTable(
         key=key,
         name=name,
@@ -360,7 +379,33 @@ def _network_table(c: _Checker, data: dict[str, Any], source: str) -> _NetworkTa
         fee_per_member=_amount(c, net, "fee_per_member_dkk", 6000),
         colleague_discount=_amount(c, net, "colleague_discount_dkk", 500),
         applications=_application_settings(c, net, ZoneInfo(timezone)),
+        previous=previous,
+        renewal_deadline=renewal_deadline,
+        claim_deadline=claim_deadline,
     )
+
+
+def _seasons(
+    c: _Checker,
+    net: dict[str, Any],
+    key: str | None,
+    season_start: date | None,
+    season_end: date | None,
+) -> tuple[str | None, date | None, date | None]:
+    """`previous` (the season before's key), `renewal_deadline` (in the season) and
+    `claim_deadline` (before the season starts; only with `previous`)."""
+    previous = c.text("[network]", net, "previous", required=False)
+    if previous is not None and (not KEY_RE.match(previous) or previous == key):
+        c.problem("[network]", f'"previous" must be the key of another network, got "{previous}"')
+    renewal = c.day("[network]", net, "renewal_deadline") if "renewal_deadline" in net else None
+    if renewal and season_start and season_end and not season_start <= renewal <= season_end:
+        c.problem("[network]", "renewal_deadline must be within the season")
+    claim = c.day("[network]", net, "claim_deadline") if "claim_deadline" in net else None
+    if claim is not None and previous is None:
+        c.problem("[network]", 'claim_deadline needs "previous", the season whose members claim')
+    if claim and season_start and claim >= season_start:
+        c.problem("[network]", "claim_deadline must be before season_start")
+    return previous, renewal, claim
 
 
 def _target_hours(c: _Checker, net: dict[str, Any]) -> int | float:
@@ -633,7 +678,12 @@ def _differing(obj: Any, values: dict[str, Any]) -> list[str]:
 
 
 def _network_values(spec: NetworkSpec) -> dict[str, Any]:
+    zone = ZoneInfo(spec.timezone)
     return {
+        "renewal_deadline": end_of_day(spec.renewal_deadline, zone)
+        if spec.renewal_deadline
+        else None,
+        "claim_deadline": end_of_day(spec.claim_deadline, zone) if spec.claim_deadline else None,
         "name": spec.name,
         "timezone": spec.timezone,
         "country": spec.country,
@@ -886,7 +936,7 @@ def _plan_people(
         if ps.role is Role.MEMBER and (person is None or not person.active):
             joining.append(ps.slack_user_id)
     for left in _not_in_file(session, network, list(people.values())):
-        if left.active:
+        if left.active and not _came_by_claim(left):
             plan.deactivated.append(
                 PlannedChange(
                     _person_label(left.slack_user_id, left.name, left.role),
@@ -925,6 +975,9 @@ def apply_network(
     session.flush()
     _apply_host_contacts(network, spec, report)
     session.flush()
+    follow_renewal_deadline(session, network)
+    if network.previous_id is not None:
+        invite_claims(session=session, new=network, now=now)  # once each; until the deadline
     return report
 
 
@@ -933,6 +986,7 @@ def _apply_network_settings(
 ) -> Network:
     network = _load(session, spec.key)
     values = _network_values(spec)
+    values["previous_id"] = _previous_id(session, spec)
     if network is None:
         network = Network(key=spec.key, created_at=now, updated_at=now, **values)
         session.add(network)
@@ -941,6 +995,16 @@ def _apply_network_settings(
         network.updated_at = now
         report.changed["network"] += 1
     return network
+
+
+def _previous_id(session: Session, spec: NetworkSpec) -> int | None:
+    if spec.previous_key is None:
+        return None
+    found = session.scalars(select(Network.id).where(Network.key == spec.previous_key)).first()
+    if found is None:
+        problem = f'[network]: "previous" names no network loaded: "{spec.previous_key}"'
+        raise NetworkFileError("network file", [problem])
+    return found
 
 
 def _apply_meetings(
@@ -980,10 +1044,15 @@ def _apply_people(
             existing_person.updated_at = now
             report.changed["person"] += 1
     for gone in _not_in_file(session, network, list(by_slack_id.values())):
-        if gone.active:
+        if gone.active and not _came_by_claim(gone):
             gone.active = False
             gone.updated_at = now
             report.removed["person"] += 1
+
+
+def _came_by_claim(person: Member) -> bool:
+    """A member who took their seat from last season: theirs until they leave, file or not."""
+    return person.role is Role.MEMBER and person.previous_member_id is not None
 
 
 def _apply_host_contacts(network: Network, spec: NetworkSpec, report: ImportReport) -> None:

@@ -51,6 +51,10 @@ class NudgeKind(enum.StrEnum):
     SPARRING_DISPUTE = "sparring_dispute"  # to facilitators: a receiver said "not right"
     # An applicant's outcome (seq: application id * 8 + the outcome; models/applications.py).
     APPLICATION_OUTCOME = "application_outcome"
+    # After the season's last meeting: should the network continue? (meeting: the last one)
+    RENEWAL_VOTE = "renewal_vote"
+    RENEWAL_REMINDER = "renewal_reminder"  # before the vote's deadline, to who has not voted
+    SEAT_CLAIM = "seat_claim"  # the next season opened: take your seat? (seq: its network id)
 
 
 # Days before the meeting (PRODUCT.md's defaults).
@@ -76,7 +80,8 @@ BETWEEN_KINDS = (
     NudgeKind.PERIOD_CLOSING,
 )
 CLOSING_DAYS_BEFORE = 7
-MEMBER_KINDS = (*DAYS_BEFORE, NudgeKind.ATTENDANCE, *BETWEEN_KINDS)
+RENEWAL_KINDS = (NudgeKind.RENEWAL_VOTE, NudgeKind.RENEWAL_REMINDER)
+MEMBER_KINDS = (*DAYS_BEFORE, NudgeKind.ATTENDANCE, *BETWEEN_KINDS, *RENEWAL_KINDS)
 FACILITATOR_KINDS = (NudgeKind.HEAD_COUNT, NudgeKind.READINESS_REPORT)
 HOST_KINDS = (NudgeKind.HEAD_COUNT,)  # a meeting's host contact, for their meeting only
 EVENT_KINDS = (
@@ -85,6 +90,7 @@ EVENT_KINDS = (
     NudgeKind.MEETING_CHANGED,
     NudgeKind.SPARRING_DISPUTE,
     NudgeKind.APPLICATION_OUTCOME,
+    NudgeKind.SEAT_CLAIM,
 )
 
 
@@ -200,6 +206,8 @@ def schedule(
 ) -> Window | None:
     """When a scheduled nudge about `meeting` is due (09:00 in `zone`, on a working day) and
     when it goes stale; None when it does not fit (say, a period too short for a halfway)."""
+    if kind in RENEWAL_KINDS:
+        return renewal_window(kind, meeting, next_meeting, network, zone)
     country = network.country
     meeting_day = meeting.starts_at.astimezone(zone).date()
     if kind in DAYS_BEFORE:
@@ -229,6 +237,42 @@ def schedule(
     if due >= stale or (after is not None and due <= after):
         return None
     return Window(due, stale)
+
+
+def vote_closes(network: Network) -> datetime:
+    """Until when the renewal vote is open: its deadline, else the season's end."""
+    if network.renewal_deadline is not None:
+        return network.renewal_deadline
+    return datetime.combine(network.season_end + timedelta(days=1), time(0), tzinfo=network.zone)
+
+
+def renewal_window(
+    kind: NudgeKind,
+    meeting: Meeting,
+    next_meeting: Meeting | None,
+    network: Network,
+    zone: ZoneInfo,
+) -> Window | None:
+    """The renewal vote: 09:00 on the working day after the season's last meeting; its
+    reminder: 09:00 the working day before the deadline's day (when a deadline is set). Both
+    stale at the deadline."""
+    if next_meeting is not None:
+        return None  # only after the last meeting
+    closes = vote_closes(network)
+    after = next_working_day(
+        meeting.starts_at.astimezone(zone).date() + timedelta(1), network.country
+    )
+    asked = local_moment(after, zone)
+    if kind is NudgeKind.RENEWAL_VOTE:
+        due = asked
+    elif network.renewal_deadline is None:
+        return None
+    else:
+        last_day = (closes - timedelta(microseconds=1)).astimezone(zone).date()
+        due = local_moment(working_days_before(last_day, 1, network.country), zone)
+        if due <= asked:
+            return None
+    return Window(due, closes) if due < closes else None
 
 
 def kinds_for(role: Role) -> tuple[NudgeKind, ...]:

@@ -17,10 +17,11 @@ from models.base import Base
 from models.exchange import SisterShare, erase_shares
 from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
-from models.network import FORGOTTEN_PREFIX, Meeting, Member, Platform, reached_as
+from models.network import FORGOTTEN_PREFIX, Meeting, Member, Network, Platform, reached_as
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.people import ERASED_NAME
 from models.prep import Preparation, PrepExample, PrepQuestion
+from models.renewal import RenewalVote, SeatClaim
 from models.replay import forget_responses
 from models.sparring import SparringEntry, SparringReceiver
 from models.spread import SpreadAction
@@ -80,6 +81,8 @@ def _profile(session: Session, member: Member, meeting_no: _MeetingNumbers) -> d
         "network": member.network.name,
         "role": member.role.value,
         "active": member.active,
+        # Their row in the season before, when they came by claiming their seat.
+        "previous_season_member_id": member.previous_member_id,
         "created_at": _iso(member.created_at),
     }
 
@@ -304,8 +307,34 @@ def _applications(
 
 # The sections of a member's own data, in the order they are given; a new kind of record about
 # a person adds its section here.
+def _renewal_vote(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> dict[str, Any] | None:
+    vote = session.scalars(select(RenewalVote).where(RenewalVote.member_id == member.id)).first()
+    if vote is None:
+        return None
+    return {"choice": vote.choice.value, "updated_at": _iso(vote.updated_at)}
+
+
+def _seat_claims(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    """Their answers on a seat in the next season (and which season's row they came from)."""
+    rows = session.execute(
+        select(SeatClaim, Network.name)
+        .join(Network, Network.id == SeatClaim.network_id)
+        .where(SeatClaim.member_id == member.id)
+    ).all()
+    return [
+        {"season": name, "takes_seat": claim.takes_seat, "updated_at": _iso(claim.updated_at)}
+        for claim, name in rows
+    ]
+
+
 _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
     "profile": _profile,
+    "renewal_vote": _renewal_vote,
+    "seat_claims": _seat_claims,
     "manager_alignment": _manager_alignment,
     "my_questions": _my_questions,
     "questions_for_me": _questions_for_me,

@@ -47,6 +47,7 @@ from handlers.network.summary import (
     summary_parts,
 )
 from handlers.parsing import unescape_slack
+from handlers.renewal import new_season_parts, renewal_parts
 from handlers.replies import answer_command, open_view_lazy, reply_ephemeral
 from models.errors import InputError
 from models.network import Member, Network, find_people, pick_member
@@ -142,6 +143,14 @@ def _forget(r: NetworkRequest) -> Reply:
     return forget_parts(r.lang, target)
 
 
+def _renewal(r: NetworkRequest) -> Reply:
+    return renewal_parts(r.scope.db, r.lang, r.network, r.args, r.scope.now)
+
+
+def _new_season(r: NetworkRequest) -> Reply:
+    return new_season_parts(r.scope.db, r.lang, r.network, r.text, r.scope.now)
+
+
 SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
     word: answer
     for words, answer in (
@@ -155,6 +164,8 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
         (("export", "eksport", "eksportér"), _export),
         (("forget", "glem"), _forget),
         (REVIEW_WORDS, _applications),
+        (("renewal", "fornyelse"), _renewal),
+        (("new-season", "ny-sæson", "ny-saeson"), _new_season),
     )
     for word in words
 }
@@ -215,6 +226,21 @@ def _competency_spread(scope: Asking, people: list[Member], lang: str) -> Networ
     return NetworkAnswer(competencies.facilitator_spread_parts(scope.db, lang, facilitator.network))
 
 
+PREVIOUS_WORDS = frozenset({"previous", "forrige"})
+# What a facilitator may see of the season before theirs (it is closed: nothing changes).
+READ_ONLY = frozenset({_help, _summary, _members, _meetings, _fees, _export, _renewal})
+
+
+def _previous_season(network: Network, args: list[str]) -> tuple[Network, list[str]]:
+    """`/network forrige <subcommand> …`: the season before `network` and the words after."""
+    if network.previous is None:
+        raise InputError("network.error.no_previous")
+    rest = args[1:] or ["summary"]
+    if SUBCOMMANDS.get(rest[0].lower()) not in READ_ONLY:
+        raise InputError("network.error.previous_read_only")
+    return network.previous, rest
+
+
 def network_answer(scope: Asking, people: list[Member], lang: str, text: str) -> NetworkAnswer:
     """`/network <text>` from the person whose roles are `people`, on any platform: the
     facilitators' role check, the subcommand's parsing and its answer (an InputError for a
@@ -227,10 +253,15 @@ def network_answer(scope: Asking, people: list[Member], lang: str, text: str) ->
         return NetworkAnswer(t(lang, "network.not_allowed"))
     word = args[0].lower() if args else "help"
     answer = SUBCOMMANDS.get(word)
-    if answer is None:
+    if answer is None and word not in PREVIOUS_WORDS:
         unknown = t(lang, "network.error.unknown_subcommand", word=unescape_slack(word))
         return NetworkAnswer(unknown + "\n\n" + t(lang, "network.help"))
     network = facilitator.network
+    if word in PREVIOUS_WORDS:
+        network, args = _previous_season(network, args)
+        word, text = args[0].lower(), " ".join(args)
+        answer = SUBCOMMANDS[word]
+    assert answer is not None
     request = NetworkRequest(scope, network, facilitator, args[1:], word, text, lang, tuple(people))
     return NetworkAnswer(answer(request), network if answer is _export else None)
 

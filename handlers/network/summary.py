@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from handlers.network.common import (
 )
 from handlers.parsing import escape_slack, excerpt
 from handlers.render import dispute_parts, render_period
+from handlers.renewal import digest_lines
 from models.errors import InputError
 from models.exchange import Shared, WeekExchange, week_exchange
 from models.network import Meeting, Member, Network, sister_of
@@ -274,6 +275,7 @@ class Digest:
     unreached: list[tuple[Member, int]]  # and how many messages did not reach them
     sister: Summary | None  # the sister network's next meeting: its totals only
     exchange: WeekExchange | None = None  # what was shared each way this week
+    renewal: list[str] = field(default_factory=list)  # the vote and claims, when running
 
 
 def digest_facts(
@@ -299,7 +301,8 @@ def digest_facts(
     exchange = None
     if sister is not None:
         exchange = week_exchange(session=session, network=network, since=now - EXCHANGE_WEEK)
-    return Digest(key, network, summary, unreached, shared, exchange)
+    renewal = digest_lines(session, member.lang, network, now)
+    return Digest(key, network, summary, unreached, shared, exchange, renewal)
 
 
 def build_digest(
@@ -361,6 +364,7 @@ def render_digest(lang: str, digest: Digest) -> c.Message:
     head = [
         c.Paragraph(t(lang, key, network=escape_slack(network.name))),
         *render_unreached(lang, digest.unreached),
+        *(c.Paragraph(text) for text in digest.renewal),
     ]
     parts = [
         *head,

@@ -33,6 +33,7 @@ from handlers.ids import Action
 from handlers.network.privacy import forget_confirmed
 from handlers.network.summary import settle_dispute
 from handlers.nudges import SNOOZE_DAYS, own_nudge, snooze
+from handlers.renewal import CHOICES, CLAIMS, answer_claim, answer_vote
 from handlers.sparring import dispute_received
 from handlers.spread import spread_notices_off
 from handlers.teams import dialogs, files
@@ -56,6 +57,13 @@ def _dispute(turn: Turn, member: Member, action: str, value: str | None) -> str 
 def _attend(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
     return answer_attendance(
         session=turn.session, member=member, action=action, value=value, now=turn.now
+    )
+
+
+def _renewal(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
+    answer = answer_vote if action in CHOICES else answer_claim
+    return answer(
+        session=turn.session, people=turn.people, action=action, value=value, now=turn.now
     )
 
 
@@ -91,6 +99,7 @@ MEMBER_ACTIONS: dict[str, Press] = {
     Action.SPREAD_NOTICES_OFF: _notices_off,
     Action.SISTER_SHARE: _share,
     Action.SISTER_WITHDRAW: _share,
+    **dict.fromkeys((*CHOICES, *CLAIMS), _renewal),
 }
 # A facilitator's (checked again by the domain call: the entry or member is in their network).
 FACILITATOR_ACTIONS: dict[str, Press] = {

@@ -35,7 +35,7 @@ from handlers.catalogue import plain_text, surface, t
 from handlers.network.common import facilitator_role
 from handlers.teams.connector import Connector, ConnectorError
 from models.export import export_tables, to_csv_zip, to_xlsx
-from models.network import Member, Platform
+from models.network import Member, Network, Platform
 from models.privacy import people_on_record, personal_data
 from models.replay import KEPT_PREFIX, claim_once, release
 
@@ -68,8 +68,9 @@ def sender_ids(activity: Activity) -> list[str]:
     return [str(v) for v in (sender.get("id"), sender.get("aadObjectId")) if v]
 
 
-def _export(network_member: Member, kind: FileKind, now: datetime, session: Session) -> File:
-    network = network_member.network
+def _export(
+    network_member: Member, network: Network, kind: FileKind, now: datetime, session: Session
+) -> File:
     tables = export_tables(session=session, network=network)
     day = now.astimezone(network.zone).date()
     stamp = day.isoformat()
@@ -107,9 +108,15 @@ def build_file(
     if kind not in (FileKind.EXPORT_XLSX, FileKind.EXPORT_CSV):
         return None
     facilitator = facilitator_role(people)
-    if facilitator is None or facilitator.network_id != context.get("network"):
+    if facilitator is None:
         return None
-    return _export(facilitator, FileKind(kind), now, session)
+    # Their own season's, or the season before it (`netværk forrige eksport`).
+    network: Network | None = facilitator.network
+    if network is not None and network.id != context.get("network"):
+        network = network.previous if network.previous_id == context.get("network") else None
+    if network is None:
+        return None
+    return _export(facilitator, network, FileKind(kind), now, session)
 
 
 def consent_card(file: File, context: dict[str, Any]) -> dict[str, Any]:
@@ -168,13 +175,16 @@ def offer_files(
     people: list[Member],
     kinds: list[FileKind],
     now: datetime,
+    network_id: int | None = None,
 ) -> int:
-    """A consent card for each file of `kinds` the sender may have; how many were offered."""
+    """A consent card for each file of `kinds` the sender may have (an export: of the
+    network `network_id`, by default their own); how many were offered."""
     ids = sender_ids(activity)
     facilitator = facilitator_role(people)
     offered = 0
     for kind in kinds:
-        context = {"file": kind.value, "network": facilitator.network_id if facilitator else None}
+        own = facilitator.network_id if facilitator else None
+        context = {"file": kind.value, "network": network_id or own}
         file = build_file(session, people, ids, context, now)
         if file is None:
             continue

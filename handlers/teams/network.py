@@ -115,7 +115,7 @@ def _network(
     reply_with(connector, activity, message, lang)
     if export is not None:
         kinds = [FileKind.EXPORT_XLSX, FileKind.EXPORT_CSV]
-        offer_files(connector, activity, session, people, kinds, now)
+        offer_files(connector, activity, session, people, kinds, now, export.id)
     return "network"
 
 

@@ -66,7 +66,12 @@ def test_walk_the_season(
         assert {(r.member_id, r.meeting_id, r.kind) for r in rows} == set(planned)
         assert len([r for r in rows if r.kind is NudgeKind.HEAD_COUNT]) == 2 * 4 + 1
         assert len([r for r in rows if r.kind is NudgeKind.READINESS_REPORT]) == 2 * 4
-        assert len([r for r in rows if r.member_id == anna.id]) == 4 * 9
+        # 9 kinds a meeting, and the renewal vote after the last one (no deadline was set, so
+        # no reminder).
+        assert len([r for r in rows if r.member_id == anna.id]) == 4 * 9 + 1
+        assert {r.kind for r in rows if r.meeting is not None and r.meeting.number < 4}.isdisjoint(
+            {NudgeKind.RENEWAL_VOTE, NudgeKind.RENEWAL_REMINDER}
+        )
         for row in rows:
             assert row.seq == 0
             due = planned[(row.member_id, row.meeting_id, row.kind)]

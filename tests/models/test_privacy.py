@@ -13,7 +13,7 @@ from models.attendance import AttendanceStatus, set_attendance
 from models.exchange import SisterShare
 from models.followup import log_followup
 from models.history import ChangeRecord
-from models.network import Meeting, Member, Platform
+from models.network import Meeting, Member, Network, Platform
 from models.network_admin import add_member, remove_member
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.prep import (
@@ -25,6 +25,7 @@ from models.prep import (
     save_questions,
 )
 from models.privacy import forget_member, people_on_record, personal_data
+from models.renewal import RenewalChoice, RenewalVote, SeatClaim, cast_vote, claim_seat
 from models.replay import SeenRequest
 from models.sparring import SparringEntry, log_sparring
 from models.spread import SpreadInput, log_spread
@@ -161,6 +162,24 @@ def busy_anna(s: Session) -> None:
         now=now,
         check_deadline=False,
     )
+    # Her vote on continuing, and her seat claimed in the next season (no text: both stay as
+    # anonymous counts after an erasure).
+    cast_vote(session=s, member=anna, choice=RenewalChoice.YES, now=now + timedelta(days=210))
+    nxt = Network(
+        key="coi-naeste",
+        name="Næste sæson",
+        timezone="Europe/Copenhagen",
+        country="DK",
+        language="da",
+        season_start=date(2016, 9, 1),
+        season_end=date(2017, 5, 31),
+        sparring_target_minutes=120,
+        previous_id=anna.network_id,
+        claim_deadline=now + timedelta(days=300),
+    )
+    s.add(nxt)
+    s.flush()
+    claim_seat(session=s, member=anna, new=nxt, takes_seat=True, now=now)
     # Reachable on Teams too, with the conversation Teams needs stored to write first.
     anna.set_identity(Platform.TEAMS, "29:1AnnaTeams")
     teams = anna.identity(Platform.TEAMS)
@@ -242,6 +261,9 @@ def test_forget_leaves_no_trace_in_any_table(
         # Anonymous counts remain.
         assert sorted(e.minutes for e in s.scalars(select(SparringEntry))) == [60, 120]
         assert s.scalars(select(PrepExample).where(PrepExample.member_id == anna_id)).one()
+        vote = s.scalars(select(RenewalVote).where(RenewalVote.member_id == anna_id)).one()
+        assert vote.choice is RenewalChoice.YES  # counted, named by nobody
+        assert s.scalars(select(SeatClaim).where(SeatClaim.member_id == anna_id)).one()
         erased = s.get(Member, anna_id)
         assert erased is not None and not erased.active
         assert [(i.platform, i.external_id, i.conversation) for i in erased.identities] == [

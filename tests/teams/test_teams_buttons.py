@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from handlers.ids import Action
 from handlers.network.privacy import forget_parts
 from handlers.nudges import build_prep_nudge
 from handlers.render import dispute_parts
+from handlers.renewal import build_claim, build_renewal_vote
 from handlers.sparring import build_sparring_received
 from handlers.spread import build_spread_notice, render_spread_list
 from handlers.teams.actions import FACILITATOR_ACTIONS, FILE_ACTIONS, MEMBER_ACTIONS
@@ -45,6 +46,17 @@ def _buttons(parts: list[c.Part]) -> Iterator[c.Button]:
             yield from part.buttons
         elif isinstance(part, c.Paragraph) and part.button is not None:
             yield part.button
+
+
+def _next_season(previous: Network) -> Network:
+    return Network(
+        id=99,
+        key="next",
+        name="Næste sæson",
+        timezone=previous.timezone,
+        season_start=date(2016, 9, 1),
+        claim_deadline=datetime(2016, 6, 16, tzinfo=UTC),
+    )
 
 
 def _every_button(session: Session) -> list[c.Button]:
@@ -84,6 +96,10 @@ def _every_button(session: Session) -> list[c.Button]:
         ),
         *apply_parts(session, "da", SEASON_NOW),
         _decision_buttons("da", application),
+        *build_renewal_vote(
+            "da", network=anna.network, reminder=False, closes=anna.network.meetings[-1].ends_at
+        ).parts,
+        *build_claim("da", new=_next_season(anna.network)).parts,
     ]
     session.expunge_all()
     return list(_buttons(parts))
