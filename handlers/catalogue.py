@@ -247,6 +247,11 @@ def format_number(lang: str, number: int | float) -> str:
     return format_decimal(number, locale=locale_of(lang))
 
 
+def format_decimal_for(lang: str, number: float) -> str:
+    """A figure with at most one decimal: "1,5" / "1.5", "12" / "12"."""
+    return format_decimal(round(number, 1), format="#,##0.#", locale=locale_of(lang))
+
+
 def format_money(lang: str, kroner: int) -> str:
     """Danish kroner without øre: "2.460.000 kr." / "DKK 2,460,000"."""
     pattern = "#,##0 ¤" if language(lang) == "da" else "¤ #,##0"

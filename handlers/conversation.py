@@ -88,13 +88,31 @@ class Divider:
 Part = Heading | Paragraph | Facts | Buttons | Note | Divider
 
 
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """An image that goes with a message (a chart): `png` its bytes, `alt` the text that says
+    what it shows (with its numbers, for a screen reader and for whoever cannot see it),
+    `title` and `filename` what it is called. `plotted` is what was drawn, read back from the
+    drawing (series label -> values), so a test can hold it to the text beside it. Slack
+    uploads it into the conversation after the message; Teams shows it inline in the same
+    message."""
+
+    png: bytes
+    alt: str
+    title: str
+    filename: str
+    plotted: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class Message:
     """Something the bot says: `summary` is the one-line text a notification (and a screen
-    reader, and Slack's fallback) shows; `parts` are what the message shows."""
+    reader, and Slack's fallback) shows; `parts` are what the message shows; `pictures` go
+    with it (charts)."""
 
     summary: str
     parts: list[Part] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)
 
 
 # --- forms ---------------------------------------------------------------------------------

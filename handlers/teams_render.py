@@ -59,6 +59,7 @@ know no "$schema" property: cards carry none (hosts ignore it).
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -358,8 +359,25 @@ def message_activity(view: c.Message) -> dict[str, Any]:
     return {
         "type": "message",
         "summary": plain(view.summary),
-        "attachments": [attachment(card) for card in message_cards(view)],
+        "attachments": [attachment(card) for card in message_cards(view)]
+        + [picture_attachment(p) for p in view.pictures],
     }
+
+
+def picture_attachment(picture: c.Picture) -> dict[str, Any]:
+    """An image shown inline in the message: Teams takes its bytes as a data URI (nothing is
+    stored in anyone's OneDrive) and its name. (Its numbers are the message's own text.)"""
+    data = base64.b64encode(picture.png).decode("ascii")
+    return {
+        "contentType": "image/png",
+        "contentUrl": f"data:image/png;base64,{data}",
+        "name": picture.filename,
+    }
+
+
+def pictures_size(view: c.Message) -> int:
+    """How many bytes the message's pictures add to its activity (base64)."""
+    return sum(len(picture_attachment(p)["contentUrl"]) for p in view.pictures)
 
 
 # --- forms ------------------------------------------------------------------------------------

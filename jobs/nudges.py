@@ -561,7 +561,11 @@ def bundle_messages(
                 current.ids.append(nudge_id)
                 current.message = joined
                 continue
-        out.append(Outgoing([nudge_id], Message(message.summary, list(message.parts))))
+        out.append(
+            Outgoing(
+                [nudge_id], Message(message.summary, list(message.parts), list(message.pictures))
+            )
+        )
     return out
 
 
@@ -574,6 +578,7 @@ def _joined(before: Message, topic: Message, n: int) -> Message:
             c.Divider(block=f"{BUNDLE_DIVIDER}{n}"),
             *_unique_block_ids(before.parts, topic.parts),
         ],
+        [*before.pictures, *topic.pictures],
     )
 
 

@@ -58,6 +58,7 @@ PERMANENT_ERRORS = frozenset(
 HISTORY_LIMIT = 200  # messages read back from a DM; nudges are a few a day at most
 MAX_MESSAGE_BLOCKS = 50  # Block Kit, in one message
 MAX_FALLBACK_TEXT = 3000  # characters of a message's notification text
+MAX_ALT_TEXT = 1000  # characters of an image's alt text
 
 
 def fits(message: Message) -> bool:
@@ -103,7 +104,27 @@ class SlackMessenger:
                 log.warning("chat.postMessage %s: %r; will retry", tags, exc)
             return classify(exc)
         ts = response.get("ts")
+        self._upload_pictures(conversation, message, tags)
         return Sent(ref=str(ts) if ts is not None else None)
+
+    def _upload_pictures(
+        self, conversation: Conversation, message: Message, tags: list[Tag]
+    ) -> None:
+        """The message's pictures, uploaded into the conversation right after it — only after
+        Slack took the message, so never twice: a message whose post is retried was either
+        not posted (nothing uploaded yet) or is found posted and not sent again. A failed
+        upload loses the picture, not the message (its numbers are in the text)."""
+        for picture in message.pictures:
+            try:
+                self.client.files_upload_v2(
+                    channel=conversation,
+                    content=picture.png,
+                    filename=picture.filename,
+                    title=picture.title,
+                    alt_txt=picture.alt[:MAX_ALT_TEXT],
+                )
+            except Exception as exc:
+                log.warning("picture %s for %s not uploaded: %r", picture.filename, tags, exc)
 
     def find_posted(
         self, conversation: Conversation, tags: Collection[Tag], since: datetime

@@ -66,8 +66,9 @@ class NetworkRequest:
     lang: str
 
 
-Reply = str | list[c.Part]
-"""A subcommand's answer: a text, or the parts of a message (its first paragraph its summary)."""
+Reply = str | list[c.Part] | c.Message
+"""A subcommand's answer: a text, the parts of a message (its first paragraph its summary), or
+a whole message (one with pictures)."""
 
 
 @dataclass(frozen=True)
@@ -171,11 +172,27 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
     if isinstance(answer.reply, str):
         ack(response_type="ephemeral", text=answer.reply)
         return
-    ack(response_type="ephemeral", **slack_render.message(reply_message(answer.reply)))
+    message = reply_message(answer.reply)
+    context["uploads"] = [picture_upload(p) for p in message.pictures]  # after the ack
+    ack(response_type="ephemeral", **slack_render.message(message))
 
 
-def reply_message(parts: list[c.Part]) -> c.Message:
+def picture_upload(picture: c.Picture) -> dict[str, Any]:
+    """A picture as a file for Slack's upload into the person's DM (its alt text the file's
+    description, so it travels with it)."""
+    return {
+        "filename": picture.filename,
+        "content": picture.png,
+        "title": picture.title,
+        "comment": picture.title,
+        "alt": picture.alt,
+    }
+
+
+def reply_message(parts: list[c.Part] | c.Message) -> c.Message:
     """A reply's parts as a message whose summary is its first paragraph, cut short."""
+    if isinstance(parts, c.Message):
+        return parts
     first = next((p.text for p in parts if isinstance(p, c.Paragraph)), "")
     return c.Message(cut_mrkdwn(first, 300), parts)
 

@@ -126,8 +126,11 @@ def reply_with(connector: Connector, activity: Activity, message: c.Message) -> 
         if activity.get("type") == "message" and activity.get("id")
         else {}
     )
-    for card in teams_render.message_cards(message):
-        _send(connector, activity, attachments=[teams_render.attachment(card)], **extra)
+    cards = teams_render.message_cards(message)
+    pictures = [teams_render.picture_attachment(p) for p in message.pictures]
+    for n, card in enumerate(cards, 1):
+        shown = [teams_render.attachment(card), *(pictures if n == len(cards) else [])]
+        _send(connector, activity, attachments=shown, **extra)  # pictures inline, at the end
 
 
 def _tell(connector: Connector, activity: Activity, lang: str, key: str, **params: Any) -> None:
