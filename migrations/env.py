@@ -16,6 +16,7 @@ from models import (  # noqa: F401
     network,
     nudges,
     prep,
+    reflection,
     replay,
     sparring,
     spread,
