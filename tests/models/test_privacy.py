@@ -130,12 +130,12 @@ def busy_anna(s: Session) -> None:
         now=now,
     )
     # Her reflection on meeting 1 (named, shared), and Bo's, which names her.
-    for who, text in ((anna, "Lejre Kommune gør det anderledes"), (bo, "Som Anna Lund sagde")):
+    for who, said in ((anna, "Lejre Kommune gør det anderledes"), (bo, "Som Anna Lund sagde")):
         save_reflection(
             session=s,
             member=who,
             meeting=m1,
-            data=ReflectionInput(text, "", text, named=True, share_with_sister=True),
+            data=ReflectionInput(said, "", said, named=True, share_with_sister=True),
             now=now,
         )
     # Reachable on Teams too, with the conversation Teams needs stored to write first.
