@@ -25,6 +25,7 @@ from handlers import (
     network,
     nudges,
     prep,
+    reflection,
     sparring,
     spread,
 )
@@ -138,4 +139,5 @@ def create_app(
     followup.register(app)
     spread.register(app)
     attendance.register(app)
+    reflection.register(app)
     return app

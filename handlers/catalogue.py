@@ -193,7 +193,7 @@ def render_text(text: str, surface: str = "slack") -> str:
 
 # The slash commands the texts name, and each one's key for the word that starts the same
 # command on a surface where commands are typed words (Teams: `sparring 2t`, `opfølgning`).
-SLASH_COMMANDS = ("sparring", "prep", "followup", "spread", "network")
+SLASH_COMMANDS = ("sparring", "prep", "followup", "spread", "reflection", "network")
 _SLASH_COMMAND_RE = re.compile(r"(?<![\w/])/(" + "|".join(SLASH_COMMANDS) + r")(?![\w-])")
 # Surfaces whose people type a command as a word (key "<surface>.command.<command>").
 COMMAND_WORD_SURFACES = frozenset({"teams"})

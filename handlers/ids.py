@@ -28,6 +28,7 @@ class Action(StrEnum):
     SPREAD_NOTICES_OFF = "spread_notices_off"
     FORGET_CONFIRM = "network_forget_confirm"
     SPREAD_UPDATE = "spread_update"
+    OPEN_REFLECTION = "reflection_open"
 
 
 class Callback(StrEnum):
@@ -38,6 +39,7 @@ class Callback(StrEnum):
     SPREAD_UPDATE_MODAL = "spread_update_modal"
     SUBSTITUTE_MODAL = "substitute_modal"
     SPARRING_MODAL = "sparring_modal"
+    REFLECTION_MODAL = "reflection_modal"
 
 
 class Field(StrEnum):
@@ -60,6 +62,7 @@ class Block(StrEnum):
     BETWEEN_INTRO = "between_intro"
     BETWEEN_OPEN = "between_open"
     BETWEEN_ACTIONS = "between_actions"
+    BETWEEN_REFLECTION = "between_reflection"
     SPARRING_NOTICE = "sparring_notice"
     SPREAD_NOTICE = "spread_notice"
     SPREAD_NOTICE_ACTIONS = "spread_notice_actions"

@@ -18,6 +18,7 @@ from models.attendance import Attendance
 from models.followup import ManagerFollowUp
 from models.network import Member, Network, Role
 from models.prep import Preparation, PrepExample, PrepQuestion
+from models.reflection import Reflection
 from models.sparring import SparringEntry, SparringReceiver
 from models.spread import SpreadAction, SpreadStatus
 from models.summary import meeting_summary
@@ -251,6 +252,27 @@ def _attendance(s: _Source) -> Table:
     ]
 
 
+def _reflections(s: _Source) -> Table:
+    """Each member's reflection per meeting; the name only where the member agreed to it."""
+    return [
+        ["meeting", "member", "common_to_all", "common_to_some", "particular", "shared_with_sister"]
+    ] + [
+        [
+            s.number.get(r.meeting_id),
+            s.name(r.member_id) if r.named else "",
+            r.common,
+            r.some,
+            r.particular,
+            r.share_with_sister,
+        ]
+        for r in s.session.scalars(
+            select(Reflection)
+            .where(Reflection.member_id.in_(s.ids))
+            .order_by(Reflection.meeting_id, Reflection.created_at, Reflection.id)
+        )
+    ]
+
+
 # The export's tables, in the order they are written; a new kind of record adds its table here.
 _TABLES: dict[str, Callable[[_Source], Table]] = {
     "summary": _summary,
@@ -265,6 +287,7 @@ _TABLES: dict[str, Callable[[_Source], Table]] = {
     "followups": _followups,
     "spreading": _spreading,
     "attendance": _attendance,
+    "reflections": _reflections,
 }
 
 

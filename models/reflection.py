@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import STABLE_IDS, Base, utc_now
 from models.errors import InputError
@@ -48,6 +48,8 @@ class Reflection(Base):
     share_with_sister: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    member: Mapped[Member] = relationship()
 
     __table_args__ = (
         UniqueConstraint("member_id", "meeting_id", name="uq_reflection_member_meeting"),

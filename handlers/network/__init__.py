@@ -37,6 +37,7 @@ from handlers.network.summary import (
     summary_parts,
 )
 from handlers.parsing import unescape_slack
+from handlers.reflection import reflections_parts
 from handlers.replies import reply_ephemeral
 from models.errors import InputError
 from models.network import Member, Network, find_people
@@ -113,6 +114,10 @@ def _export(r: NetworkRequest) -> Reply:
     return t(r.lang, "network.export.sending")  # the files are built and sent after it
 
 
+def _reflections(r: NetworkRequest) -> Reply:
+    return reflections_parts(r.scope.db, r.lang, r.network, r.args, r.scope.now)
+
+
 def _forget(r: NetworkRequest) -> Reply:
     target = member_by_mention(r.network, r.args[0]) if r.args else None
     if target is None:
@@ -132,6 +137,7 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
         (("add", "tilføj", "remove", "fjern", "meeting", "møde"), _admin),
         (("export", "eksport", "eksportér"), _export),
         (("forget", "glem"), _forget),
+        (("reflections", "refleksioner", "refleksion"), _reflections),
     )
     for word in words
 }

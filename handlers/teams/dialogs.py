@@ -31,6 +31,7 @@ from handlers.forms import Submitted, field_errors, problems_of
 from handlers.ids import Action, Block, Callback
 from handlers.nudges import away_form, save_away
 from handlers.prep import form_of_button, prep_form, submit_prep
+from handlers.reflection import meeting_of_button, reflection_form, submit_reflection
 from handlers.sparring import SPARRING_FIELDS, sparring_form, submit_sparring
 from handlers.spread import (
     open_spread_form,
@@ -44,6 +45,7 @@ from models.errors import FieldErrors, InputError
 from models.followup import FollowupField
 from models.network import Member
 from models.prep import PrepPart
+from models.reflection import ReflectionField
 from models.spread import SpreadField
 
 SEARCH_RESPONSE = "application/vnd.microsoft.search.searchResponse"
@@ -81,6 +83,17 @@ def _spread_update(turn: Turn, member: Member, action: str, value: str | None) -
     return spread_update_form(session=turn.session, member=member, action_id=value)
 
 
+def _reflection(turn: Turn, member: Member, action: str, value: str | None) -> Form | None:
+    meeting = meeting_of_button(value)
+    return reflection_form(session=turn.session, member=member, now=turn.now, meeting_id=meeting)
+
+
+def _save_reflection(turn: Turn, member: Member, meta: Metadata, form: Submitted) -> Form:
+    return submit_reflection(
+        session=turn.session, member=member, now=turn.now, metadata=meta, form=form
+    )
+
+
 def _substitute(turn: Turn, member: Member, action: str, value: str | None) -> Form | None:
     return substitute_form(member=member, value=value)
 
@@ -98,6 +111,7 @@ OPENERS: dict[str, Open] = {
     Action.OPEN_SPREAD: _spread,
     Action.SPREAD_UPDATE: _spread_update,
     Action.ATTEND_SUBSTITUTE: _substitute,
+    Action.OPEN_REFLECTION: _reflection,
 }
 
 
@@ -189,6 +203,13 @@ KINDS: dict[str, Kind] = {
         _spread_update_again, _save_spread_update, SpreadField.SOLUTION
     ),
     Callback.SUBSTITUTE_MODAL: Kind(_substitute_again, _save_substitute),
+    Callback.REFLECTION_MODAL: Kind(
+        lambda turn, m, meta: reflection_form(
+            session=turn.session, member=m, now=turn.now, meeting_id=meta.get("meeting")
+        ),
+        _save_reflection,
+        ReflectionField.COMMON,
+    ),
 }
 
 

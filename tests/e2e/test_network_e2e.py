@@ -354,6 +354,7 @@ def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
         "followups",
         "spreading",
         "attendance",
+        "reflections",
     ]
     members = list(workbook["members"].iter_rows(values_only=True))
     assert members[0][:3] == ("name", "slack_id", "organisation")
