@@ -38,6 +38,7 @@ from models.reflection import (
 )
 
 HELP_WORDS = {"help", "hjælp", "hjaelp", "?"}
+SHARED_WORDS = {"shared", "delt", "delte"}
 PAGE = 10  # reflections per page of `/network refleksioner`
 EXCERPT = 500  # characters of each answer shown in the collection (all of it in the export)
 
@@ -105,19 +106,41 @@ def meeting_of_button(value: str | None) -> object:
     return data.get("meeting") if isinstance(data, dict) else None
 
 
-def reflection_command(scope: RequestScope, text: str) -> str | c.Form:
-    """`/reflection [N]`: the form for meeting N (else the latest held); `help` explains."""
-    word = text.strip().split(maxsplit=1)[0].lower() if text.strip() else ""
+def reflection_command(scope: RequestScope, text: str) -> str | c.Form | c.Message:
+    """`/reflection [N]`: the form for meeting N (else the latest held); `shared [N]` what
+    the sister network shared about its meeting N; `help` explains."""
+    words = text.lower().split()
+    word = words[0] if words else ""
     if word in HELP_WORDS:
         return t(scope.lang, "reflection.help")
     member = scope.require_member()
-    number = None
-    if word:
-        if not word.isdigit():
-            raise InputError("reflection.error.not_a_number", value=word)
-        number = int(word)
-    meeting = held_meeting(member.network, scope.now, number)
+    if word in SHARED_WORDS:
+        return _shared_with_me(scope.db, member, words[1:], scope.now)
+    meeting = held_meeting(member.network, scope.now, _number(word))
     return build_reflection_form(member.lang, meeting, own_reflection(scope.db, member, meeting))
+
+
+def _number(word: str) -> int | None:
+    if not word:
+        return None
+    if not word.isdigit():
+        raise InputError("reflection.error.not_a_number", value=word)
+    return int(word)
+
+
+def _shared_with_me(session: Session, member: Member, args: list[str], now: datetime) -> c.Message:
+    """What the sister network's members shared about their meeting N (else the number of
+    the latest meeting held here)."""
+    number = _number(args[0]) if args else None
+    if number is None:
+        number = held_meeting(member.network, now).number
+    parts = _sister_parts(session, member.lang, member.network, number)
+    if not parts:
+        text = t(member.lang, "reflection.shared.none", number=number)
+        return c.Message(text, [c.Paragraph(text)])
+    heading = parts[1]
+    assert isinstance(heading, c.Paragraph)
+    return c.Message(heading.text, parts[1:])
 
 
 def submit_reflection(

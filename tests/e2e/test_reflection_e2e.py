@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.ids import Action
+from models.export import export_tables
 from models.network import Role
 from models.reflection import Reflection, ReflectionInput, save_reflection
 from tests.blockkit import check_view
@@ -94,6 +95,12 @@ def test_the_facilitator_collects_them_anonymous_unless_agreed(
     assert "Særligt for deres organisation: Roskilde er lille" in shown
     refused = bot.command("/network", "refleksioner", user=ANNA).json()["text"]
     assert refused == "Kun netværkets tovholdere kan bruge `/network`."
+    with session_factory() as s:  # the export's sheet: the name only where agreed
+        tables = export_tables(session=s, network=person(s, ANNA).network)
+    assert tables["reflections"][1:] == [
+        [1, "Anna Lund", "Fælles *tid*", "", "", False],
+        [1, "", "", "Nogle har budget", "Roskilde er lille", False],
+    ]
 
 
 def test_the_sister_network_sees_only_what_was_shared(
@@ -127,3 +134,9 @@ def test_the_sister_network_sees_only_what_was_shared(
     assert "*Delt af søsternetværket Netværk Vest* (1 refleksion)" in shown
     assert "Fra U0VESTMEM1" in shown and "Fra U0VESTMEM2" not in shown
     assert "Vera Vest" not in shown  # shared, but not with her name
+    # East's members see it too; West's see nothing of East, which shared nothing.
+    mine = text_of(bot.command("/reflection", "delt 1", user=ANNA))
+    assert mine.startswith("*Delt af søsternetværket Netværk Vest* (1 refleksion)")
+    assert "Fra U0VESTMEM1" in mine and "Fra U0VESTMEM2" not in mine
+    theirs = bot.command("/reflection", "delt 1", user="U0VESTMEM2").json()
+    assert theirs["text"] == ("Søsternetværket har ikke delt nogen refleksioner over sit møde 1.")
