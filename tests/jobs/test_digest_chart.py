@@ -65,3 +65,28 @@ def test_a_digest_whose_answer_was_lost_is_not_uploaded_again(
     assert len(digests(slack)) == 1  # found posted, not posted again
     assert [f for f in slack.shared_files if f["channel_id"] == mine] == uploaded
     assert len(uploaded) <= 1
+
+
+def test_a_post_whose_answer_was_lost_uploads_no_picture(slack: SlackStandIn) -> None:
+    """The messenger uploads a picture only after Slack took its message: when the answer to
+    chat.postMessage is lost, nothing is uploaded, and the look before a retry finds the
+    message posted (so the retry sends neither again)."""
+    from handlers import conversation as c
+    from jobs.messenger import Ambiguous, Sent
+    from jobs.slack_messenger import SlackMessenger
+    from tests.jobs.conftest import standin_client
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), "#0072B2").save(buffer, format="PNG")
+    picture = c.Picture(png=buffer.getvalue(), alt="Mål: 2 t", title="T", filename="t.png")
+    message = c.Message("Ugens overblik", [c.Paragraph("Ugens overblik")], [picture])
+    messenger = SlackMessenger(standin_client(slack))
+    dm = dm_channel(FACILITATOR)
+    slack.script("chat.postMessage", Reply(accept=True, drop=True))
+    assert isinstance(messenger.post(dm, message, [7]), Ambiguous)
+    assert slack.calls_to("files.getUploadURLExternal") == [] and slack.shared_files == []
+    assert list(messenger.find_posted(dm, [7], MONDAY - timedelta(days=1))) == [7]
+    assert isinstance(messenger.post(dm, message, [8]), Sent)  # a message Slack answers for
+    (shared,) = slack.shared_files
+    assert shared["channel_id"] == dm
+    assert list(slack.uploads.values()) == [picture.png]
