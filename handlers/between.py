@@ -170,7 +170,7 @@ def _start(facts: BetweenFacts, until: str) -> c.Message | None:
         t(lang, "between.start.text", number=number),
         [
             c.Paragraph(intro, block=Block.BETWEEN_INTRO),
-            _reflection(lang, facts),
+            reflection_prompt(lang, facts.nudge_id, facts.meeting),
             _sparring_hint(lang),
             _buttons(lang, facts.nudge_id, facts.meeting),
             _later(facts),
@@ -178,12 +178,12 @@ def _start(facts: BetweenFacts, until: str) -> c.Message | None:
     )
 
 
-def _reflection(lang: str, facts: BetweenFacts) -> c.Paragraph:
+def reflection_prompt(lang: str, nudge_id: int, meeting: Meeting) -> c.Paragraph:
     """The meeting's three questions, and the button that opens the short form."""
-    value = json.dumps({"nudge": facts.nudge_id, "meeting": facts.meeting.id})
+    value = json.dumps({"nudge": nudge_id, "meeting": meeting.id})
     button = c.Button(t(lang, "reflection.button"), Action.OPEN_REFLECTION, value, opens_form=True)
     return c.Paragraph(
-        t(lang, "reflection.ask", number=facts.meeting.number),
+        t(lang, "reflection.ask", number=meeting.number),
         button=button,
         block=Block.BETWEEN_REFLECTION,
     )

@@ -13,6 +13,7 @@ from handlers import conversation as c
 from handlers import teams_render
 from handlers.attendance import build_attendance_nudge
 from handlers.between import _buttons as between_buttons
+from handlers.between import reflection_prompt
 from handlers.followup import render_followups
 from handlers.home import _between_actions, _prep_actions
 from handlers.ids import Action
@@ -56,6 +57,7 @@ def _every_button(session: Session) -> list[c.Button]:
         *kickoff.parts,
         *build_attendance_nudge("da", member=anna, meeting=meeting, nudge_id=1).parts,
         between_buttons("da", 1, meeting),
+        reflection_prompt("da", 1, meeting),
         _prep_actions("da", status),
         _between_actions("da"),
         *render_followups("da", anna, [followup], "efterår").parts,
