@@ -30,6 +30,7 @@ from handlers import (
     network,
     nudges,
     prep,
+    reflection,
     renewal,
     sparring,
     spread,
@@ -150,4 +151,5 @@ def create_app(
     exchange.register(app)
     applications.register(app)
     renewal.register(app)
+    reflection.register(app)
     return app

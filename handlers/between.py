@@ -170,10 +170,22 @@ def _start(facts: BetweenFacts, until: str) -> c.Message | None:
         t(lang, "between.start.text", number=number),
         [
             c.Paragraph(intro, block=Block.BETWEEN_INTRO),
+            reflection_prompt(lang, facts.nudge_id, facts.meeting),
             _sparring_hint(lang),
             _buttons(lang, facts.nudge_id, facts.meeting),
             _later(facts),
         ],
+    )
+
+
+def reflection_prompt(lang: str, nudge_id: int, meeting: Meeting) -> c.Paragraph:
+    """The meeting's three questions, and the button that opens the short form."""
+    value = json.dumps({"nudge": nudge_id, "meeting": meeting.id})
+    button = c.Button(t(lang, "reflection.button"), Action.OPEN_REFLECTION, value, opens_form=True)
+    return c.Paragraph(
+        t(lang, "reflection.ask", number=meeting.number),
+        button=button,
+        block=Block.BETWEEN_REFLECTION,
     )
 
 

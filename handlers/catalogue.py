@@ -226,7 +226,7 @@ def render_text(text: str, surface: str = "slack") -> str:
 
 # The slash commands the texts name, and each one's key for the word that starts the same
 # command on a surface where commands are typed words (Teams: `sparring 2t`, `opfølgning`).
-SLASH_COMMANDS = ("sparring", "prep", "followup", "spread", "network")
+SLASH_COMMANDS = ("sparring", "prep", "followup", "spread", "reflection", "network")
 _SLASH_COMMAND_RE = re.compile(r"(?<![\w/])/(" + "|".join(SLASH_COMMANDS) + r")(?![\w-])")
 # Surfaces whose people type a command as a word (key "<surface>.command.<command>").
 COMMAND_WORD_SURFACES = frozenset({"teams"})
@@ -278,6 +278,11 @@ def format_number(lang: str, number: int | float) -> str:
     if isinstance(number, int) and -1000 < number < 1000:
         return str(number)  # no separators to place: spare Babel the work (it adds up)
     return format_decimal(number, locale=locale_of(lang))
+
+
+def format_decimal_for(lang: str, number: float) -> str:
+    """A figure with at most one decimal: "1,5" / "1.5", "12" / "12"."""
+    return format_decimal(round(number, 1), format="#,##0.#", locale=locale_of(lang))
 
 
 def format_money(lang: str, kroner: int) -> str:

@@ -100,15 +100,33 @@ class File:
     about: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Picture:
+    """An image that goes with a message (a chart): `png` its bytes, `alt` the text that says
+    what it shows (with its numbers, for a screen reader and for whoever cannot see it),
+    `title` and `filename` what it is called. `plotted` is what was drawn, read back from the
+    drawing (series label -> values), so a test can hold it to the text beside it. Slack
+    uploads it into the conversation after the message; Teams shows it inline in the same
+    message."""
+
+    png: bytes
+    alt: str
+    title: str
+    filename: str
+    plotted: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class Message:
     """Something the bot says: `summary` is the one-line text a notification (and a screen
     reader, and Slack's fallback) shows; `parts` are what the message shows; `files` go
-    with it (Slack: in its thread; Teams: each offered with a consent card after it)."""
+    with it (Slack: in its thread; Teams: each offered with a consent card after it), and so
+    do `pictures` (charts: Slack uploads them after it; Teams shows them inline)."""
 
     summary: str
     parts: list[Part] = field(default_factory=list)
     files: list[File] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)
 
 
 # --- forms ---------------------------------------------------------------------------------

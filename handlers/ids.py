@@ -42,6 +42,7 @@ class Action(StrEnum):
     RENEWAL_UNSURE = "renewal_unsure"
     CLAIM_SEAT = "seat_claim_yes"
     CLAIM_DECLINE = "seat_claim_no"
+    OPEN_REFLECTION = "reflection_open"
 
 
 class Callback(StrEnum):
@@ -56,6 +57,7 @@ class Callback(StrEnum):
     COLLEAGUE_REPORT_MODAL = "colleague_report_modal"
     APPLICATION_MODAL = "application_modal"
     APPLICATION_DECISION_MODAL = "application_decision_modal"
+    REFLECTION_MODAL = "reflection_modal"
 
 
 class Field(StrEnum):
@@ -80,6 +82,7 @@ class Block(StrEnum):
     BETWEEN_INTRO = "between_intro"
     BETWEEN_OPEN = "between_open"
     BETWEEN_ACTIONS = "between_actions"
+    BETWEEN_REFLECTION = "between_reflection"
     SPARRING_NOTICE = "sparring_notice"
     SPREAD_NOTICE = "spread_notice"
     SPREAD_NOTICE_ACTIONS = "spread_notice_actions"

@@ -66,6 +66,7 @@ know no "$schema" property: cards carry none (hosts ignore it).
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -449,19 +450,22 @@ def message_activities(view: c.Message | c.Form, lang: str | None = None) -> lis
     outgrows a card) — unless its cards outgrow what Teams takes in one message. Then as
     many as it takes, never cut: each one's summary says which part it is ("(1/2)"), and
     each but the last ends with a line in `lang` saying the message goes on in the next."""
+    pictures: list[dict[str, Any]] = []
     if isinstance(view, c.Form):
         cards, summary = [form_card(lang or "da", view)], plain(view.title)
     else:
         cards, summary = message_cards(view), plain(view.summary)
+        pictures = [picture_attachment(p) for p in view.pictures]  # inline, after the cards
     room = MAX_ACTIVITY_SIZE - _size(_activity(summary + " (99/99)", [_continued(lang, 99, 99)]))
+    room -= _size(pictures) if pictures else 0
     groups = list(_packed([attachment(card) for card in cards], room))
     if len(groups) == 1:
-        return [_activity(summary, groups[0])]
+        return [_activity(summary, [*groups[0], *pictures])]
     parts = len(groups)
     return [
         _activity(
             f"{summary} ({part}/{parts})",
-            group if part == parts else [*group, _continued(lang, part, parts)],
+            [*group, *pictures] if part == parts else [*group, _continued(lang, part, parts)],
         )
         for part, group in enumerate(groups, 1)
     ]
@@ -485,6 +489,22 @@ def message_activity(view: c.Message) -> dict[str, Any]:
     if len(activities) > 1:
         raise ValueError(f"a message in {len(activities)} Teams activities, not one")
     return activities[0]
+
+
+def picture_attachment(picture: c.Picture) -> dict[str, Any]:
+    """An image shown inline in the message: Teams takes its bytes as a data URI (nothing is
+    stored in anyone's OneDrive) and its name. (Its numbers are the message's own text.)"""
+    data = base64.b64encode(picture.png).decode("ascii")
+    return {
+        "contentType": "image/png",
+        "contentUrl": f"data:image/png;base64,{data}",
+        "name": picture.filename,
+    }
+
+
+def pictures_size(view: c.Message) -> int:
+    """How many bytes the message's pictures add to its activity (base64)."""
+    return sum(len(picture_attachment(p)["contentUrl"]) for p in view.pictures)
 
 
 # --- forms ------------------------------------------------------------------------------------

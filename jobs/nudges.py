@@ -599,7 +599,15 @@ def bundle_messages(
                 current.message = joined
                 continue
         out.append(
-            Outgoing([nudge_id], Message(message.summary, list(message.parts), list(message.files)))
+            Outgoing(
+                [nudge_id],
+                Message(
+                    message.summary,
+                    list(message.parts),
+                    list(message.files),
+                    list(message.pictures),
+                ),
+            )
         )
     return out
 
@@ -614,6 +622,7 @@ def _joined(before: Message, topic: Message, n: int) -> Message:
             *_unique_block_ids(before.parts, topic.parts),
         ],
         [*before.files, *(f for f in topic.files if f.name not in {b.name for b in before.files})],
+        [*before.pictures, *topic.pictures],
     )
 
 

@@ -59,6 +59,7 @@ PERMANENT_ERRORS = frozenset(
 HISTORY_LIMIT = 200  # messages read back from a DM; nudges are a few a day at most
 MAX_MESSAGE_BLOCKS = 50  # Block Kit, in one message
 MAX_FALLBACK_TEXT = 3000  # characters of a message's notification text
+MAX_ALT_TEXT = 1000  # characters of an image's alt text
 
 
 def fits(message: Message) -> bool:
@@ -105,6 +106,7 @@ class SlackMessenger:
             return classify(exc)
         ts = response.get("ts")
         self._attach(conversation, message, tags)
+        self._upload_pictures(conversation, message, tags)
         return Sent(ref=str(ts) if ts is not None else None)
 
     def _attach(self, conversation: Conversation, message: Message, tags: list[Tag]) -> None:
@@ -120,6 +122,25 @@ class SlackMessenger:
                 )
             except Exception as exc:
                 log.warning("file %s of nudges %s not uploaded: %r", file.name, tags, exc)
+
+    def _upload_pictures(
+        self, conversation: Conversation, message: Message, tags: list[Tag]
+    ) -> None:
+        """The message's pictures, uploaded into the conversation right after it — only after
+        Slack took the message, so never twice: a message whose post is retried was either
+        not posted (nothing uploaded yet) or is found posted and not sent again. A failed
+        upload loses the picture, not the message (its numbers are in the text)."""
+        for picture in message.pictures:
+            try:
+                self.client.files_upload_v2(
+                    channel=conversation,
+                    content=picture.png,
+                    filename=picture.filename,
+                    title=picture.title,
+                    alt_txt=picture.alt[:MAX_ALT_TEXT],
+                )
+            except Exception as exc:
+                log.warning("picture %s for %s not uploaded: %r", picture.filename, tags, exc)
 
     def find_posted(
         self, conversation: Conversation, tags: Collection[Tag], since: datetime

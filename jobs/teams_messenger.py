@@ -57,6 +57,8 @@ NOT_TAKEN_PAUSE_S = 60.0
 # The login endpoint refused the bot's credentials: a setting to fix, not a passing fault.
 TOKEN_REFUSED_PAUSE_S = 300.0
 NOT_TAKEN_STATUSES = frozenset({429, 503})
+# Teams takes about 40 KB in one message: its pictures (base64) get at most this much of it.
+MAX_PICTURE_BYTES = 24_000
 REFUSED_STATUSES = frozenset({403, 404})
 # No request left this machine (httpx raises these before sending anything).
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -97,8 +99,12 @@ class TeamsMessenger:
         return self
 
     def fits(self, message: Message) -> bool:
-        """One card: a bundle is split between topics before a card would have to be."""
-        return len(teams_render.message_cards(message)) == 1
+        """One card, and its pictures within what one activity may carry: a bundle is split
+        between topics before a card would have to be."""
+        return (
+            len(teams_render.message_cards(message)) == 1
+            and teams_render.pictures_size(message) <= MAX_PICTURE_BYTES
+        )
 
     def open_conversation(self, person: Member) -> Conversation:
         identity = person.identity(Platform.TEAMS)

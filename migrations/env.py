@@ -18,6 +18,7 @@ from models import (  # noqa: F401
     network,
     nudges,
     prep,
+    reflection,
     renewal,
     replay,
     sparring,

@@ -21,8 +21,9 @@ from models.competencies import competency_spread
 from models.followup import ManagerFollowUp
 from models.network import Member, Network, Role
 from models.prep import Preparation, PrepExample, PrepQuestion
+from models.reflection import Reflection
 from models.sparring import SparringEntry, SparringReceiver
-from models.spread import SpreadAction
+from models.spread import SpreadAction, SpreadStatus
 from models.summary import meeting_summary
 
 Table = list[list[Any]]
@@ -105,6 +106,29 @@ def _summary(s: _Source) -> Table:
                 ]
             )
     return summary
+
+
+def _season(s: _Source) -> Table:
+    """Per meeting: members, how many were prepared, sparring given per member (hours, on
+    average, in the period before it) and the target — what the summary sheet's charts show."""
+    target = round(s.network.sparring_target_minutes / 60, 1)
+    rows: Table = [["meeting", "members", "prepared", "sparring_hours_per_member", "target_hours"]]
+    for meeting in s.network.meetings:
+        summary = meeting_summary(session=s.session, network=s.network, meeting=meeting)
+        prepared = sum(1 for line in summary.lines if line.prepared)
+        hours = summary.hours_per_member
+        rows.append([meeting.number, len(summary.lines), prepared, hours, target])
+    return rows
+
+
+def _spreading_status(s: _Source) -> Table:
+    """How many spreading actions are at each status."""
+    counts = dict.fromkeys(SpreadStatus, 0)
+    for status in s.session.scalars(
+        select(SpreadAction.status).where(SpreadAction.member_id.in_(s.ids))
+    ):
+        counts[status] += 1
+    return [["status", "actions"], *([status.value, n] for status, n in counts.items())]
 
 
 def _members(s: _Source) -> Table:
@@ -310,9 +334,32 @@ def _applications(s: _Source) -> Table:
     ]
 
 
+def _reflections(s: _Source) -> Table:
+    """Each member's reflection per meeting; the name only where the member agreed to it."""
+    return [
+        ["meeting", "member", "common_to_all", "common_to_some", "particular", "shared_with_sister"]
+    ] + [
+        [
+            s.number.get(r.meeting_id),
+            s.name(r.member_id) if r.named else "",
+            r.common,
+            r.some,
+            r.particular,
+            r.share_with_sister,
+        ]
+        for r in s.session.scalars(
+            select(Reflection)
+            .where(Reflection.member_id.in_(s.ids))
+            .order_by(Reflection.meeting_id, Reflection.created_at, Reflection.id)
+        )
+    ]
+
+
 # The export's tables, in the order they are written; a new kind of record adds its table here.
 _TABLES: dict[str, Callable[[_Source], Table]] = {
     "summary": _summary,
+    "season": _season,
+    "spreading_status": _spreading_status,
     "members": _members,
     "meetings": _meetings,
     "manager_alignment": _manager_alignment,
@@ -325,6 +372,7 @@ _TABLES: dict[str, Callable[[_Source], Table]] = {
     "competencies": _competencies,
     "competency_spread": _competency_spread,
     "applications": _applications,
+    "reflections": _reflections,
 }
 
 
@@ -384,5 +432,55 @@ def to_xlsx(tables: dict[str, Table], day: date | None = None) -> bytes:
             for c, value in enumerate(row):
                 _write_cell(sheet, r, c, value, bold if r == 0 else None)
         sheet.freeze_panes(1, 0)
+    _add_charts(workbook, tables)
     workbook.close()
     return buffer.getvalue()
+
+
+# Okabe–Ito colours (safe for colour-blind readers), as in the chat's charts.
+BLUE, ORANGE, GREEN, BLACK = "#0072B2", "#E69F00", "#009E73", "#000000"
+
+
+def _add_charts(workbook: Any, tables: dict[str, Table]) -> None:
+    """Native Excel charts on the summary sheet, drawn from the season and spreading sheets:
+    prepared members per meeting, sparring per member against the target, spreading actions
+    by status. Excel redraws them from the cells."""
+    if "summary" not in tables or "season" not in tables:
+        return
+    summary = workbook.get_worksheet_by_name("summary")
+    last = len(tables["season"]) - 1  # the season's rows under its header
+    if last < 1:
+        return
+    column = len(tables["summary"][0]) + 1  # one column right of the summary's table
+    prepared = workbook.add_chart({"type": "column"})
+    prepared.add_series(_series("season", "C", last, "Prepared", BLUE))
+    prepared.add_series(_series("season", "B", last, "Members", ORANGE))
+    prepared.set_title({"name": "Prepared members per meeting"})
+    summary.insert_chart(1, column, prepared)
+    sparring = workbook.add_chart({"type": "column"})
+    sparring.add_series(_series("season", "D", last, "Sparring hours per member", GREEN))
+    target = workbook.add_chart({"type": "line"})
+    dashed = {"line": {"color": BLACK, "dash_type": "dash"}, "marker": {"type": "none"}}
+    target.add_series({**_series("season", "E", last, "Target", BLACK), **dashed})
+    sparring.combine(target)
+    sparring.set_title({"name": "Sparring given per member before each meeting"})
+    summary.insert_chart(17, column, sparring)
+    if "spreading_status" in tables:
+        rows = len(tables["spreading_status"]) - 1
+        spread = workbook.add_chart({"type": "bar"})
+        spread.add_series(_series("spreading_status", "B", rows, "Actions", BLUE, labels="A"))
+        spread.set_title({"name": "Spreading actions by status"})
+        summary.insert_chart(33, column, spread)
+
+
+def _series(
+    sheet: str, col: str, last: int, name: str, colour: str, labels: str = "A"
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "categories": f"='{sheet}'!${labels}$2:${labels}${last + 1}",
+        "values": f"='{sheet}'!${col}$2:${col}${last + 1}",
+        "fill": {"color": colour},
+        "line": {"color": colour},
+        "data_labels": {"value": True},
+    }

@@ -21,6 +21,7 @@ from models.network import FORGOTTEN_PREFIX, Meeting, Member, Network, Platform,
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.people import ERASED_NAME
 from models.prep import Preparation, PrepExample, PrepQuestion
+from models.reflection import Reflection
 from models.renewal import RenewalVote, SeatClaim
 from models.replay import forget_responses
 from models.sparring import SparringEntry, SparringReceiver
@@ -236,6 +237,23 @@ def _attendance(
     ]
 
 
+def _reflections(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting": meeting_no.get(r.meeting_id),
+            "common_to_all": r.common,
+            "common_to_some": r.some,
+            "particular_to_my_organisation": r.particular,
+            "shown_with_my_name": r.named,
+            "shared_with_sister_network": r.share_with_sister,
+            "updated_at": _iso(r.updated_at),
+        }
+        for r in session.scalars(select(Reflection).where(Reflection.member_id == member.id))
+    ]
+
+
 def _messages_sent_to_me(
     session: Session, member: Member, meeting_no: _MeetingNumbers
 ) -> list[dict[str, Any]]:
@@ -345,6 +363,7 @@ _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
     "spreading": _spreading,
     "my_solutions_spread": _my_solutions_spread,
     "attendance": _attendance,
+    "reflections": _reflections,
     "messages_sent_to_me": _messages_sent_to_me,
     "my_changes": _my_changes,
     "shared_with_sister": _shared_with_sister,
@@ -569,6 +588,11 @@ def _erase_what_they_wrote(session: Session, mid: int) -> None:
     )
     session.execute(
         update(SpreadAction).where(SpreadAction.member_id == mid).values(solution=ERASED, effect="")
+    )
+    session.execute(  # kept as a count of who reflected, never with a name or shared
+        update(Reflection)
+        .where(Reflection.member_id == mid)
+        .values(common=ERASED, some="", particular="", named=False, share_with_sister=False)
     )
     session.execute(
         update(Attendance)

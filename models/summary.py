@@ -63,6 +63,13 @@ class Summary:
         return sum(1 for line in self.lines if line.given_minutes >= target)
 
     @property
+    def hours_per_member(self) -> float:
+        """Sparring given in the period, in hours per member on average (one decimal)."""
+        if not self.lines:
+            return 0.0
+        return round(sum(line.given_minutes for line in self.lines) / len(self.lines) / 60, 1)
+
+    @property
     def behind(self) -> list[MemberLine]:
         """Members missing any preparation, or under the sparring target: who to nudge."""
         target = self.network.sparring_target_minutes

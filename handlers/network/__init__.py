@@ -47,6 +47,7 @@ from handlers.network.summary import (
     summary_parts,
 )
 from handlers.parsing import unescape_slack
+from handlers.reflection import reflections_parts
 from handlers.renewal import new_season_parts, renewal_parts
 from handlers.replies import answer_command, open_view_lazy, reply_ephemeral
 from models.errors import InputError
@@ -78,8 +79,9 @@ class NetworkRequest:
     people: tuple[Member, ...] = ()  # every role of who asks (a facilitator of east and west)
 
 
-Reply = str | list[c.Part]
-"""A subcommand's answer: a text, or the parts of a message (its first paragraph its summary)."""
+Reply = str | list[c.Part] | c.Message
+"""A subcommand's answer: a text, the parts of a message (its first paragraph its summary), or
+a whole message (one with pictures)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,10 @@ def _applications(r: NetworkRequest) -> Reply:
     return review_parts(r.lang, reviews, page_of(r.args))
 
 
+def _reflections(r: NetworkRequest) -> Reply:
+    return reflections_parts(r.scope.db, r.lang, r.network, r.args, r.scope.now)
+
+
 def _forget(r: NetworkRequest) -> Reply:
     target = member_by_mention(r.network, r.args[0]) if r.args else None
     if target is None:
@@ -166,6 +172,7 @@ SUBCOMMANDS: dict[str, Callable[[NetworkRequest], Reply]] = {
         (REVIEW_WORDS, _applications),
         (("renewal", "fornyelse"), _renewal),
         (("new-season", "ny-sæson", "ny-saeson"), _new_season),
+        (("reflections", "refleksioner", "refleksion"), _reflections),
     )
     for word in words
 }
@@ -289,11 +296,27 @@ def handle_network_command(ack: Ack, body: dict[str, Any], context: dict[str, An
     if isinstance(answer.reply, str):
         ack(response_type="ephemeral", text=answer.reply)
         return
-    ack(response_type="ephemeral", **slack_render.message(reply_message(answer.reply)))
+    message = reply_message(answer.reply)
+    context["uploads"] = [picture_upload(p) for p in message.pictures]  # after the ack
+    ack(response_type="ephemeral", **slack_render.message(message))
 
 
-def reply_message(parts: list[c.Part]) -> c.Message:
+def picture_upload(picture: c.Picture) -> dict[str, Any]:
+    """A picture as a file for Slack's upload into the person's DM (its alt text the file's
+    description, so it travels with it)."""
+    return {
+        "filename": picture.filename,
+        "content": picture.png,
+        "title": picture.title,
+        "comment": picture.title,
+        "alt": picture.alt,
+    }
+
+
+def reply_message(parts: list[c.Part] | c.Message) -> c.Message:
     """A reply's parts as a message whose summary is its first paragraph, cut short."""
+    if isinstance(parts, c.Message):
+        return parts
     first = next((p.text for p in parts if isinstance(p, c.Paragraph)), "")
     return c.Message(cut_mrkdwn(first, 300), parts)
 

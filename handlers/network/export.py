@@ -17,6 +17,8 @@ from models.network import Network
 
 log = logging.getLogger(__name__)
 
+MAX_ALT_TEXT = 1000  # characters of an image's alt text that Slack keeps
+
 
 def upload_to_dm(
     client: WebClient,
@@ -26,11 +28,18 @@ def upload_to_dm(
     content: bytes | str,
     title: str,
     comment: str,
+    alt: str | None = None,
 ) -> None:
-    """Put a file in the bot's direct message with the user (Slack's current upload API)."""
+    """Put a file in the bot's direct message with the user (Slack's current upload API); an
+    image with its `alt` text."""
     channel = client.conversations_open(users=user_id)["channel"]["id"]
     client.files_upload_v2(
-        channel=channel, filename=filename, content=content, title=title, initial_comment=comment
+        channel=channel,
+        filename=filename,
+        content=content,
+        title=title,
+        initial_comment=comment,
+        alt_txt=alt[:MAX_ALT_TEXT] if alt else None,
     )
 
 

@@ -15,12 +15,14 @@ from handlers.blocks import cut_mrkdwn
 from handlers.catalogue import (
     Mrkdwn,
     format_date,
+    format_decimal_for,
     markup_join,
     person,
     t,
 )
 from handlers.context import scope_of
 from handlers.ids import Action
+from handlers.network.charts import preparation_picture, season_picture
 from handlers.network.common import (
     MAX_BLOCKS,
     Asking,
@@ -195,9 +197,11 @@ def _meeting_by_number(network: Network, text: str) -> Any:
     return meeting
 
 
-def summary_parts(scope: Asking, lang: str, network: Network, args: list[str]) -> list[c.Part]:
+def summary_parts(
+    scope: Asking, lang: str, network: Network, args: list[str]
+) -> list[c.Part] | c.Message:
     """`/network summary [meeting N | season | @member]`: fetch the summaries asked for, then
-    render them."""
+    render them (the season with its chart)."""
 
     def summary_of(meeting: Meeting) -> Summary:
         return meeting_summary(session=scope.db, network=network, meeting=meeting)
@@ -217,8 +221,9 @@ def summary_parts(scope: Asking, lang: str, network: Network, args: list[str]) -
     return render_member_season(lang, member, [summary_of(m) for m in network.meetings])
 
 
-def render_season(lang: str, network: Network, summaries: list[Summary]) -> list[c.Part]:
-    """The season at a glance: one line per meeting."""
+def render_season(lang: str, network: Network, summaries: list[Summary]) -> c.Message:
+    """The season at a glance: one line per meeting, and the chart of sparring per member
+    before each meeting against the target."""
     lines: list[str] = []
     for s in summaries:
         answers = [ln.attendance.value if ln.attendance else None for ln in s.lines]
@@ -233,10 +238,13 @@ def render_season(lang: str, network: Network, summaries: list[Summary]) -> list
                 target_met=s.sparring_target_met,
                 followups=sum(1 for ln in s.lines if ln.followups),
                 yes=answers.count("yes"),
+                hours=format_decimal_for(lang, s.hours_per_member),
             )
         )
     title = t(lang, "network.season.header", network=escape_slack(network.name))
-    return [c.Paragraph(title), *sections(lang, lines, MAX_BLOCKS)]
+    parts: list[c.Part] = [c.Paragraph(title), *sections(lang, lines, MAX_BLOCKS)]
+    picture = season_picture(lang, network, summaries)
+    return c.Message(cut_mrkdwn(title, 300), parts, pictures=[picture])
 
 
 def render_member_season(lang: str, member: Member, summaries: list[Summary]) -> list[c.Part]:
@@ -371,4 +379,8 @@ def render_digest(lang: str, digest: Digest) -> c.Message:
         *render_summary(lang, digest.summary, budget=MAX_BLOCKS - len(head) + 1 - len(tail)),
         *tail,
     ]
-    return c.Message(cut_mrkdwn(t(lang, f"{key}.text", network=network.name), 300), parts)
+    return c.Message(
+        cut_mrkdwn(t(lang, f"{key}.text", network=network.name), 300),
+        parts,
+        pictures=[preparation_picture(lang, digest.summary)],
+    )

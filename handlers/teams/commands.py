@@ -36,6 +36,7 @@ from handlers.errors import error_text
 from handlers.followup import followup_command
 from handlers.parsing import clean_typed, member_reference, unescape_slack
 from handlers.prep import prep_command
+from handlers.reflection import reflection_command
 from handlers.replies import CommandReply
 from handlers.sparring import run_sparring_command
 from handlers.spread import spread_command
@@ -67,10 +68,11 @@ COMMANDS: dict[str, Core] = {
     **dict.fromkeys(_words("prep"), prep_command),
     **dict.fromkeys(_words("followup", "opfoelgning", "opfolgning"), followup_command),
     **dict.fromkeys(_words("spread"), spread_command),
+    **dict.fromkeys(_words("reflection"), reflection_command),
 }
 HELP_WORDS = _words("help", "hjaelp", "?")
 # The commands in the help and the welcome, each with its description (key prefix).
-LISTED = ("sparring", "prep", "followup", "spread")
+LISTED = ("sparring", "prep", "followup", "spread", "reflection")
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from handlers.forms import Submitted, field_errors, problems_of
 from handlers.ids import Action, Block, Callback
 from handlers.nudges import away_form, save_away
 from handlers.prep import form_of_button, prep_form, submit_prep
+from handlers.reflection import meeting_of_button, reflection_form, submit_reflection
 from handlers.sparring import SPARRING_FIELDS, sparring_form, submit_sparring
 from handlers.spread import (
     open_spread_form,
@@ -58,6 +59,7 @@ from models.errors import FieldErrors, InputError
 from models.followup import FollowupField
 from models.network import Member, Platform
 from models.prep import PrepPart
+from models.reflection import ReflectionField
 from models.spread import SpreadField
 
 SEARCH_RESPONSE = "application/vnd.microsoft.search.searchResponse"
@@ -95,6 +97,17 @@ def _spread_update(turn: Turn, member: Member, action: str, value: str | None) -
     return spread_update_form(session=turn.session, member=member, action_id=value)
 
 
+def _reflection(turn: Turn, member: Member, action: str, value: str | None) -> Form | None:
+    meeting = meeting_of_button(value)
+    return reflection_form(session=turn.session, member=member, now=turn.now, meeting_id=meeting)
+
+
+def _save_reflection(turn: Turn, member: Member, meta: Metadata, form: Submitted) -> Form:
+    return submit_reflection(
+        session=turn.session, member=member, now=turn.now, metadata=meta, form=form
+    )
+
+
 def _substitute(turn: Turn, member: Member, action: str, value: str | None) -> Form | None:
     return substitute_form(member=member, value=value)
 
@@ -129,6 +142,7 @@ OPENERS: dict[str, Open] = {
     Action.ATTEND_SUBSTITUTE: _substitute,
     Action.OPEN_COMPETENCIES: lambda turn, member, action, value: competencies_form(member),
     Action.OPEN_COLLEAGUE_REPORT: _colleague,
+    Action.OPEN_REFLECTION: _reflection,
 }
 
 
@@ -229,6 +243,13 @@ KINDS: dict[str, Kind] = {
     ),
     Callback.COLLEAGUE_REPORT_MODAL: Kind(
         _colleague_again, _save_colleague, SubstituteField.REPORT
+    ),
+    Callback.REFLECTION_MODAL: Kind(
+        lambda turn, m, meta: reflection_form(
+            session=turn.session, member=m, now=turn.now, meeting_id=meta.get("meeting")
+        ),
+        _save_reflection,
+        ReflectionField.COMMON,
     ),
 }
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.settings import settings_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMANDS = ["/sparring", "/prep", "/followup", "/spread", "/network"]
+COMMANDS = ["/sparring", "/prep", "/followup", "/spread", "/reflection", "/network"]
 
 
 def manifest() -> dict:  # type: ignore[type-arg]

@@ -194,6 +194,32 @@ def test_another_networks_facilitator_sees_only_their_own(
     assert who.startswith("Nævn et medlem af netværket")
 
 
+def test_the_season_summary_comes_with_its_chart_in_the_dm(bot: Any, season: None) -> None:
+    """`/network resumé sæson`: the text, then the chart of sparring per member uploaded into
+    the facilitator's DM; its bars are the text's hours."""
+    import io
+    import re
+
+    from PIL import Image
+
+    from handlers.charts import HEIGHT_PX, WIDTH_PX
+
+    season_text = text_of(bot.command("/network", "resumé sæson", user=FACILITATOR))
+    hours = re.findall(r"\(([\d,]+) t pr\. medlem\)", season_text)
+    assert hours == ["0", "0,2", "0", "0"]  # Anna's 2 h among 10 members, before meeting 2
+    (shared,) = bot.slack.wait_for("files.completeUploadExternal")
+    assert shared.params["channel_id"] == "D" + FACILITATOR[1:]
+    (ask,) = bot.slack.calls_to("files.getUploadURLExternal")
+    assert ask.params["alt_txt"] == (
+        "Sparring givet pr. medlem før hvert møde\n"
+        "Sparring givet — Møde 1: 0 t, Møde 2: 0,2 t, Møde 3: 0 t, Møde 4: 0 t\n"
+        "Mål: 2 t"
+    )
+    (png,) = bot.slack.uploads.values()
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG" and image.size == (WIDTH_PX, HEIGHT_PX)
+
+
 def test_mydata_sends_everything_about_me_as_a_file(bot: Any, season: None) -> None:
     import json as _json
 
@@ -323,6 +349,8 @@ def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
     assert workbook.sheetnames == [
         "summary",
+        "season",
+        "spreading_status",
         "members",
         "meetings",
         "manager_alignment",
@@ -335,6 +363,7 @@ def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
         "competencies",
         "competency_spread",
         "applications",
+        "reflections",
     ]
     members = list(workbook["members"].iter_rows(values_only=True))
     assert members[0][:3] == ("name", "slack_id", "organisation")
@@ -343,6 +372,27 @@ def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
     assert sparring[1][:4] == ("2015-10-02", "Anna Lund", 120, "Bo Kjær")
     summary = list(workbook["summary"].iter_rows(values_only=True))
     assert len(summary) == 1 + 4 * 10  # a line per meeting and member
+    season_rows = list(workbook["season"].iter_rows(values_only=True))
+    assert season_rows[2] == (2, 10, 1, 0.2, 2)  # meeting 2: Anna prepared, her 2 h among 10
+    charts = openpyxl.load_workbook(io.BytesIO(xlsx))["summary"]._charts
+    drawn = [
+        (
+            chart.tagname,
+            [(s.tx.v, (s.cat.numRef or s.cat.strRef).f, s.val.numRef.f) for s in chart.series],
+        )
+        for chart in charts
+    ]
+    assert drawn == [
+        (
+            "barChart",
+            [
+                ("Prepared", "'season'!$A$2:$A$5", "'season'!$C$2:$C$5"),
+                ("Members", "'season'!$A$2:$A$5", "'season'!$B$2:$B$5"),
+            ],
+        ),
+        ("barChart", [("Sparring hours per member", "'season'!$A$2:$A$5", "'season'!$D$2:$D$5")]),
+        ("barChart", [("Actions", "'spreading_status'!$A$2:$A$5", "'spreading_status'!$B$2:$B$5")]),
+    ]
     with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
         assert "members.csv" in archive.namelist()
         raw = archive.read("members.csv")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -114,6 +115,12 @@ def test_between_start_halfway_and_closing(
     run_pass(AFTER_2)
     (start,) = messages(slack, ANNA, "Tak for møde 2")
     assert start["text"] == "Tak for møde 2 — her er dine aftaler indtil næste gang."
+    # The day after, the meeting's three questions, and the button to the short form.
+    (ask,) = [b for b in start["blocks"] if b.get("block_id") == "between_reflection"]
+    assert ask["text"]["text"].startswith("*Reflektér over møde 2:* hvad var fælles for alle")
+    assert ask["accessory"]["action_id"] == "reflection_open"
+    with session_factory() as s:
+        assert json.loads(ask["accessory"]["value"])["meeting"] == meeting(s, 2).id
     with session_factory() as s:
         anna, bo = person(s, ANNA), person(s, BO)
         # Bo gives enough sparring and follows up; Anna does neither.

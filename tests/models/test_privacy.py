@@ -25,6 +25,7 @@ from models.prep import (
     save_questions,
 )
 from models.privacy import forget_member, people_on_record, personal_data
+from models.reflection import Reflection, ReflectionInput, save_reflection
 from models.renewal import RenewalChoice, RenewalVote, SeatClaim, cast_vote, claim_seat
 from models.replay import SeenRequest
 from models.sparring import SparringEntry, log_sparring
@@ -180,6 +181,15 @@ def busy_anna(s: Session) -> None:
     s.add(nxt)
     s.flush()
     claim_seat(session=s, member=anna, new=nxt, takes_seat=True, now=now)
+    # Her reflection on meeting 1 (named, shared), and Bo's, which names her.
+    for who, said in ((anna, "Lejre Kommune gør det anderledes"), (bo, "Som Anna Lund sagde")):
+        save_reflection(
+            session=s,
+            member=who,
+            meeting=m1,
+            data=ReflectionInput(said, "", said, named=True, share_with_sister=True),
+            now=now,
+        )
     # Reachable on Teams too, with the conversation Teams needs stored to write first.
     anna.set_identity(Platform.TEAMS, "29:1AnnaTeams")
     teams = anna.identity(Platform.TEAMS)
@@ -271,6 +281,16 @@ def test_forget_leaves_no_trace_in_any_table(
             (Platform.TEAMS, f"FORGOTTEN{anna_id}", None),
         ]
         assert erased.name == f"Slettet medlem {anna_id}"
+        # Her reflection is a count only: no text, never named or shared.
+        mine = s.scalars(select(Reflection).where(Reflection.member_id == anna_id)).one()
+        assert (mine.common, mine.particular, mine.named, mine.share_with_sister) == (
+            "—",
+            "",
+            False,
+            False,
+        )
+        bos = s.scalars(select(Reflection).where(Reflection.member_id != anna_id)).one()
+        assert bos.common == "Som [—] sagde"
         (log,) = s.scalars(select(ChangeRecord).where(ChangeRecord.field == "forgotten"))
         assert log.entity_id == anna_id
         # `mydata` tells the truth: nothing is stored under her Slack id.
@@ -287,8 +307,16 @@ def test_mydata_covers_a_removed_member_until_erased(
         anna, fac = person(s, ANNA), person(s, FACILITATOR)
         remove_member(session=s, network=anna.network, by=fac, external_id=ANNA, now=SEASON_NOW)
         s.commit()
+        m1 = next(m for m in anna.network.meetings if m.number == 1)
+        save_reflection(
+            session=s, member=anna, meeting=m1, data=ReflectionInput("A", "", "C"), now=SEASON_NOW
+        )
         (row,) = people_on_record(s, ANNA)  # removed, but her data is still stored
-        assert personal_data(session=s, member=row)["profile"]["name"] == "Anna Lund"
+        data = personal_data(session=s, member=row)
+        assert data["profile"]["name"] == "Anna Lund"
+        (reflection,) = data["reflections"]
+        assert reflection["meeting"] == 1 and reflection["common_to_all"] == "A"
+        assert reflection["shown_with_my_name"] is False
         forget_member(session=s, member=row, by=fac, now=SEASON_NOW)
         s.commit()
         assert people_on_record(s, ANNA) == []

@@ -25,6 +25,7 @@ from models.nudges import Nudge, NudgeKind
 from models.people import member_ref
 from models.prep import Preparation, PrepQuestion, prep_status, question_field
 from models.prep import QuestionField as Q
+from models.reflection import Reflection
 from models.replay import SeenRequest
 from models.sparring import SparringEntry, SparringReceiver, log_sparring_with_total
 from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, SEASON_NOW, person
@@ -262,10 +263,47 @@ def test_a_dialog_for_every_form_button_is_one_teams_accepts(
         Action.OPEN_FOLLOWUP,
         Action.OPEN_SPREAD,
         Action.ATTEND_SUBSTITUTE,
+        Action.OPEN_REFLECTION,
     ):
         data = {"action": action, "value": value, "msteams": {"type": "task/fetch"}}
         card = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/fetch", {"data": data}))
         assert _inputs(card), action
+
+
+def test_the_reflection_dialog_keeps_what_was_typed_and_saves_as_slack_does(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        meeting = next(m for m in person(s, ANNA).network.meetings if m.number == 1)
+        value = json.dumps({"nudge": 0, "meeting": meeting.id})
+    data = {"action": Action.OPEN_REFLECTION, "value": value, "msteams": {"type": "task/fetch"}}
+    card = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/fetch", {"data": data}))
+    assert {"reflection_common", "reflection_some", "reflection_particular"} <= set(_inputs(card))
+    assert _inputs(card)["reflection_consent"]["isMultiSelect"] is True
+    empty = _submit_data(card, {"reflection_common": "  ", "reflection_consent": "named"})
+    again = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": empty}))
+    assert _under(again, "reflection_common") == ["Skriv et svar på mindst ét af de tre spørgsmål."]
+    typed = "Alle mangler **tid** <at>alle</at>"
+    good = _submit_data(
+        again,
+        {"reflection_some": typed, "reflection_consent": "named,sister"},
+    )
+    done = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": good}))
+    assert _errors(done) == []
+    with session_factory() as s:
+        (row,) = s.scalars(select(Reflection)).all()
+        assert (row.some, row.named, row.share_with_sister) == (typed, True, True)
+        assert row.member.slack_user_id == ANNA and row.meeting_id == meeting.id
+    sent = _say_reflection(teams_bot)  # the command opens the same form, filled in
+    assert _inputs(sent)["reflection_some"]["value"] == typed
+
+
+def _say_reflection(teams_bot: TeamsBot) -> dict[str, Any]:
+    before = len(teams_bot.teams.messages(personal_conversation(ANNA_TEAMS)))
+    assert teams_bot.send(teams_bot.activity(ANNA_TEAMS, text="refleksion 1")).status == 200
+    (reply,) = teams_bot.teams.messages(personal_conversation(ANNA_TEAMS))[before:]
+    card: dict[str, Any] = reply["attachments"][0]["content"]
+    return card
 
 
 def test_the_sparring_dialog_logs_as_slack_does(

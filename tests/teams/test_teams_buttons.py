@@ -14,6 +14,7 @@ from handlers import teams_render
 from handlers.applications import _decision_buttons, apply_parts
 from handlers.attendance import build_attendance_nudge
 from handlers.between import _buttons as between_buttons
+from handlers.between import reflection_prompt
 from handlers.briefs import colleague_prompt
 from handlers.calendar import meeting_button
 from handlers.exchange import _item_paragraph
@@ -78,6 +79,7 @@ def _every_button(session: Session) -> list[c.Button]:
         *kickoff.parts,
         *build_attendance_nudge("da", member=anna, meeting=meeting, nudge_id=1).parts,
         between_buttons("da", 1, meeting),
+        reflection_prompt("da", 1, meeting),
         _prep_actions("da", status),
         _between_actions("da"),
         *render_followups("da", anna, [followup], "efterår").parts,

@@ -72,7 +72,7 @@ def test_the_manifest_has_what_teams_requires(package: zipfile.ZipFile) -> None:
     assert bot["botId"] == APP_ID and bot["scopes"] == ["personal"]
     (commands,) = bot["commandLists"]
     titles = [c["title"] for c in commands["commands"]]
-    assert titles == ["hjælp", "sparring", "prep", "opfølgning", "spredning"]
+    assert titles == ["hjælp", "sparring", "prep", "opfølgning", "spredning", "refleksion"]
     assert manifest["validDomains"] == ["tovholder.example.org"]
     english = json.loads(package.read("en.json"))
     assert english["bots[0].commandLists[0].commands[0].title"] == "help"
