@@ -32,7 +32,9 @@ What maps to what:
   a required field does not hold it back). Teams has no `response_action: errors`: the bot
   answers a submit with `form_card(..., errors=..., values=submitted_values(...))`, the
   same card with what was typed kept and each error under its field. `dialog()` wraps it
-  as a dialog's task info, the title on the dialog's frame.
+  as a dialog's task info, the title on the dialog's frame. A form sent in the chat (a
+  command typed for it, `in_chat`) has no close: Teams sends its submit as a `message`
+  activity, and the bot puts the next card in its place (handlers/teams/actions.py).
 - A long text goes on in the next TextBlock (or fact), cut at a line break or a space,
   never inside an escape, never where the next piece would begin a list or heading, a bold
   span closed and reopened; a message too big for one card becomes several
@@ -484,11 +486,13 @@ def form_card(
     errors: Mapping[str, str] | None = None,
     *,
     values: Mapping[str, FieldValue] | None = None,
+    in_chat: bool = False,
 ) -> Card:
     """A form as a card for a dialog: its fields showing `values` where given (what was
     submitted, when the bot answers with errors), each of `errors` (field -> catalogue text)
     under its field — an error for no field of the form at the top — then send and close
-    (a read-only form has only close)."""
+    (a read-only form has only close). `in_chat`: a card in the chat itself (a form typed
+    for), which has no dialog to close: send only."""
     actions: list[Element] = []
     if form.submit is not None:
         data = {"form": form.kind, "metadata": dict(form.metadata or {})}
@@ -500,16 +504,18 @@ def form_card(
                 "data": _data(data),
             }
         )
-    actions.append(
-        {
-            "type": "Action.Submit",
-            "title": plain(form.close or t(lang, "prep.modal.close")),
-            "data": _data({"form": form.kind, "close": True}),
-            "associatedInputs": "none",
-        }
-    )
+    if not in_chat:
+        actions.append(
+            {
+                "type": "Action.Submit",
+                "title": plain(form.close or t(lang, "prep.modal.close")),
+                "data": _data({"form": form.kind, "close": True}),
+                "associatedInputs": "none",
+            }
+        )
     card_ = _card(form_body(lang, form, errors, values))
-    card_["actions"] = actions
+    if actions:
+        card_["actions"] = actions
     return _checked(card_)
 
 

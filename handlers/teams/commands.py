@@ -197,7 +197,7 @@ def commands_message(lang: str, intro_key: str) -> c.Message:
 def reply_activity(lang: str, reply: CommandReply) -> dict[str, Any]:
     """A command's answer as a Teams message (built under the Teams surface)."""
     if isinstance(reply, c.Form):
-        cards = [teams_render.form_card(lang, reply)]
+        cards = [teams_render.form_card(lang, reply, in_chat=True)]
         summary = reply.title
     else:
         message = reply if isinstance(reply, c.Message) else _message(reply)

@@ -222,30 +222,46 @@ def fetch(turn: Turn, data: Mapping[str, Any]) -> Body:
     return _continue(turn.lang, form)
 
 
-def submit(turn: Turn, data: Mapping[str, Any]) -> Body | None:
-    """`task/submit`: save the dialog's form, or show it again with its errors."""
+Shown = tuple[Form, Mapping[str, str] | None, Mapping[str, teams_render.FieldValue] | None]
+
+
+def submitted(turn: Turn, data: Mapping[str, Any]) -> Shown | str | None:
+    """A form's submission saved: the saved form, or the form again with its errors (field
+    -> text) and everything typed (field -> value); a text to show instead (not theirs, or
+    gone); None for the close button (nothing to save)."""
     kind = KINDS.get(str(data.get("form")))
     if teams_render.is_close(data) or kind is None:
-        return None  # closes the dialog
+        return None
     if turn.member is None:
-        return _message(t(turn.lang, "teams.stranger"))
+        return t(turn.lang, "teams.stranger")
     meta = data.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
     form = kind.build(turn, turn.member, meta)
     if form is None:
-        return _message(t(turn.lang, "teams.form.gone"))
+        return t(turn.lang, "teams.form.gone")
     values = teams_render.submitted_values(form, data)
-    submitted = Submitted(values)
+    submitted_form = Submitted(values)
     try:
-        saved = kind.save(turn, turn.member, meta, submitted)
+        saved = kind.save(turn, turn.member, meta, submitted_form)
     except (InputError, FieldErrors) as error:
         turn.session.rollback()
-        default = kind.default_field or submitted.first_field("")
+        default = kind.default_field or submitted_form.first_field("")
         problems = problems_of(error, kind.field_of_key)
-        errors = field_errors(turn.lang, problems, submitted.fields, default, shown=str)
-        return _continue(turn.lang, form, errors=errors, values=values)
+        errors = field_errors(turn.lang, problems, submitted_form.fields, default, shown=str)
+        return form, errors, values
     turn.session.commit()
-    return _continue(turn.lang, saved)
+    return saved, None, None
+
+
+def submit(turn: Turn, data: Mapping[str, Any]) -> Body | None:
+    """`task/submit`: save the dialog's form, or show it again with its errors."""
+    shown = submitted(turn, data)
+    if shown is None:
+        return None  # closes the dialog
+    if isinstance(shown, str):
+        return _message(shown)
+    form, errors, values = shown
+    return _continue(turn.lang, form, errors=errors, values=values)
 
 
 def search(turn: Turn, query: Mapping[str, Any]) -> Body:
