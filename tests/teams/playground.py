@@ -31,7 +31,7 @@ PLAYGROUND_CLI = (
 PLAYGROUND_USER = "29:1playground-anna-lund"  # currentUser in examples/playground.yml
 PLAYGROUND_BOT = "00000000-0000-0000-0000-00000000000011"
 PERSONAL_CHAT = "__PERSONAL_CHAT_ID__"  # the playground's own id for the personal chat
-STARTUP_S = 30.0
+STARTUP_S = 60.0  # each process's start, on a busy machine
 
 
 def _playground_cli() -> Path:
@@ -148,7 +148,6 @@ def running_playground(tmp_path: Path) -> Iterator[Playground]:
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "INFO",
     }
-    bot = _run_bot(tmp_path, bot_env, bot_port)
     playground_env = env | {
         "TEAMSAPPTESTER_BROWSER": "none",  # no desktop: do not open a browser
         "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(ROOT / "examples" / "playground.yml"),
@@ -156,6 +155,8 @@ def running_playground(tmp_path: Path) -> Iterator[Playground]:
     }
     command = ["node", str(cli), "-e", f"http://127.0.0.1:{bot_port}/api/messages"]
     command += ["-c", "msteams", "-p", str(playground_port), "--disable-telemetry"]
+    # The playground starts while the bot's network is imported (it needs the bot only when
+    # a page connects).
     tool = subprocess.Popen(
         command,
         cwd=tmp_path,
@@ -164,9 +165,11 @@ def running_playground(tmp_path: Path) -> Iterator[Playground]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    bot: subprocess.Popen[str] | None = None
     try:
+        bot = _run_bot(tmp_path, bot_env, bot_port)
         _wait_until(lambda: _answers(f"{base}/_debug/ping"), tool, "the playground")
         yield Playground(base, database_url)
     finally:
-        tool_log, bot_log = _stop(tool), _stop(bot)
+        tool_log, bot_log = _stop(tool), _stop(bot) if bot is not None else ""
         print("--- playground ---\n" + tool_log[-4000:] + "\n--- bot ---\n" + bot_log[-4000:])

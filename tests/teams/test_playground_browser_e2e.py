@@ -45,8 +45,10 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 TYPED = "Fokus på onboarding <b>og</b> *ledelse*"  # markup typed is data: shown as typed
 
 
-def _chromium() -> str:
-    """The system's Chromium (TOVHOLDER_CHROMIUM or on PATH), or skip saying how to get it."""
+@pytest.fixture
+def chromium() -> str:
+    """The system's Chromium (TOVHOLDER_CHROMIUM or on PATH), or skip saying how to get it
+    (before the bot and the playground are started for nothing)."""
     given = os.environ.get("TOVHOLDER_CHROMIUM")
     found = given or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
     if not found or not Path(found).exists():
@@ -70,14 +72,13 @@ def _pattern(key: str, **numbers: object) -> re.Pattern[str]:
 
 
 @pytest.fixture
-def page(playground: Playground, tmp_path: Path) -> Iterator[Page]:
+def page(chromium: str, playground: Playground, tmp_path: Path) -> Iterator[Page]:
     """The playground's page in headless Chromium, loaded; a screenshot of it is kept in
     tmp_path when the test fails (its path printed), or where TOVHOLDER_SCREENSHOT says."""
-    executable = _chromium()
     with sync_api.sync_playwright() as playwright:
         # --no-sandbox: Chromium's sandbox refuses to start as root (CI's containers).
         browser = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
+            executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"]
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="da-DK")
         page.set_default_timeout(WAIT_MS)
@@ -110,7 +111,7 @@ def _anna(session: Session) -> Member:
 
 
 def test_a_member_logs_sparring_and_saves_her_preparation_in_the_playgrounds_page(
-    playground: Playground, page: Page
+    page: Page, playground: Playground
 ) -> None:
     cards = page.locator(".ac-adaptiveCard")
     welcome = _text("teams.welcome").split(",")[0]  # "Hej! Jeg er Tovholder"
