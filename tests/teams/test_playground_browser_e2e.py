@@ -5,9 +5,11 @@ cards (Microsoft's Adaptive Cards renderer).
 The `playground` fixture (tests/teams/playground.py) starts `python -m bot run` with
 TEAMS_PLAYGROUND=1 and the example network, and the playground pointed at it; Chromium opens
 the playground's page, which installs the app in Anna's personal chat (the welcome comes).
-Anna then writes `sparring 1t i går` and `prep` in the chat box, ticks a box and types in
-the preparation card the bot answers with, presses its save button, and the test reads what
-the page shows (the card replaced by the saved preparation) and what the database holds.
+Anna then writes `sparring 1t i går` and `prep` in the chat box; in the preparation card the
+bot answers with she writes a question without saying whom to ask and saves (the page shows
+the error on that field, her question kept), then ticks a box and types what she agreed with
+her manager instead, and saves; the test reads what the page shows (the card replaced by the
+saved preparation) and what the database holds.
 
 Driven with Playwright for Python on the system's Chromium (Debian's `chromium` package;
 Playwright's own browser downloads are not used). Skips, saying why, without Playwright,
@@ -43,6 +45,7 @@ ANNA_SLACK = "U0ANNA0001"  # the README's step 1 gives her the playground's Team
 WAIT_MS = 20_000  # for one answer on a busy machine (each is about a second on a quiet one)
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 TYPED = "Fokus på onboarding <b>og</b> *ledelse*"  # markup typed is data: shown as typed
+QUESTION = "Hvordan får vi alle med?"
 
 
 @pytest.fixture
@@ -123,11 +126,18 @@ def test_a_member_logs_sparring_and_saves_her_preparation_in_the_playgrounds_pag
     expect(cards.last).to_contain_text(re.compile(r"\b1 t\b"))
 
     _write(page, "prep")
-    agreed = page.get_by_role("textbox", name=_text("prep.p1.agreed"))
-    expect(agreed).to_be_visible()
+    save = page.get_by_role("button", name=_text("prep.modal.submit"), exact=True)
+    question = page.get_by_role("textbox", name=_text("prep.p2.question", position=1))
+    question.fill(QUESTION)  # without the person to ask: an error on that field
+    save.click()
+    expect(page.get_by_text(_text("prep.error.primary_missing"))).to_be_visible()
+    expect(question).to_have_value(QUESTION)  # the same card again, what was typed kept
+
+    question.fill("")  # then part 1 instead
     page.locator("label", has_text=_text("prep.p1.aligned")).click()  # tick the box
+    agreed = page.get_by_role("textbox", name=_text("prep.p1.agreed"))
     agreed.fill(TYPED)
-    page.get_by_role("button", name=_text("prep.modal.submit"), exact=True).click()
+    save.click()
 
     saved = cards.filter(has_text=_pattern("prep.saved.body", number=3))
     expect(saved).to_have_count(1)
