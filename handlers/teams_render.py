@@ -38,7 +38,9 @@ What maps to what:
   a required field does not hold it back). Teams has no `response_action: errors`: the bot
   answers a submit with `form_card(..., errors=..., values=submitted_values(...))`, the
   same card with what was typed kept and each error under its field. `dialog()` wraps it
-  as a dialog's task info, the title on the dialog's frame.
+  as a dialog's task info, the title on the dialog's frame. A form sent in the chat (a
+  command typed for it, `in_chat`) has no close: Teams sends its submit as a `message`
+  activity, and the bot puts the next card in its place (handlers/teams/actions.py).
 - A long text goes on in the next TextBlock (or fact), cut at a line break or a space,
   never inside an escape, never where the next piece would begin a list or heading, a bold
   span closed and reopened; a message too big for one card becomes several
@@ -452,7 +454,8 @@ def message_activities(view: c.Message | c.Form, lang: str | None = None) -> lis
     each but the last ends with a line in `lang` saying the message goes on in the next."""
     pictures: list[dict[str, Any]] = []
     if isinstance(view, c.Form):
-        cards, summary = [form_card(lang or "da", view)], plain(view.title)
+        # A form sent as a message is a card in the chat (a dialog's is `form_card`'s own).
+        cards, summary = [form_card(lang or "da", view, in_chat=True)], plain(view.title)
     else:
         cards, summary = message_cards(view), plain(view.summary)
         pictures = [picture_attachment(p) for p in view.pictures]  # inline, after the cards
@@ -629,11 +632,13 @@ def form_card(
     errors: Mapping[str, str] | None = None,
     *,
     values: Mapping[str, FieldValue] | None = None,
+    in_chat: bool = False,
 ) -> Card:
     """A form as a card for a dialog: its fields showing `values` where given (what was
     submitted, when the bot answers with errors), each of `errors` (field -> catalogue text)
     under its field — an error for no field of the form at the top — then send and close
-    (a read-only form has only close)."""
+    (a read-only form has only close). `in_chat`: a card in the chat itself (a form typed
+    for), which has no dialog to close: send only."""
     actions: list[Element] = []
     if form.submit is not None:
         data = {"form": form.kind, "metadata": dict(form.metadata or {})}
@@ -645,16 +650,18 @@ def form_card(
                 "data": _data(data),
             }
         )
-    actions.append(
-        {
-            "type": "Action.Submit",
-            "title": plain(form.close or t(lang, "prep.modal.close")),
-            "data": _data({"form": form.kind, "close": True}),
-            "associatedInputs": "none",
-        }
-    )
+    if not in_chat:
+        actions.append(
+            {
+                "type": "Action.Submit",
+                "title": plain(form.close or t(lang, "prep.modal.close")),
+                "data": _data({"form": form.kind, "close": True}),
+                "associatedInputs": "none",
+            }
+        )
     card_ = _card(form_body(lang, form, errors, values), mentions=False)
-    card_["actions"] = _people(actions, _at(None))
+    if actions:
+        card_["actions"] = _people(actions, _at(None))
     return _checked(card_)
 
 

@@ -12,11 +12,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
 from bot.settings import Settings
+from tests.standin_http import Answer, Faults, Request, StandInServer
 
 BOT_USER_ID = "UBOT000001"
 TEAM_ID = "T0TEST0001"
@@ -141,46 +141,36 @@ class SlackStandIn:
         self.shared_files: list[dict[str, Any]] = []  # files.completeUploadExternal calls
         self.faults_served = 0
         self._every: dict[str, tuple[int, Reply]] = {}
-        self._counts: dict[str, int] = {}
+        self._faults: Faults[Reply] = Faults()  # scripted replies, plans; calls counted
         self._slow: dict[str, float] = {}
-        self._plans: dict[str, FaultPlan] = {}
         # The stand-in's clock (seconds); a test can share its own fake clock with the sender.
         self.clock: Callable[[], float] = time.time
         self.history_lag = 0.0  # conversations.history shows a post only this long after it
         self.unreachable: set[str] = set()  # channels whose posts fail (HTTP 500, not posted)
         self._lock = threading.Lock()
-        self._scripted: dict[str, list[Reply]] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._server = StandInServer(self._handle)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/"
+        return f"{self._server.url}/api/"
 
     def response_url(self, name: str = "cmd") -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/response/{name}"
+        return f"{self._server.url}/response/{name}"
 
     def start(self) -> SlackStandIn:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
             self.posted.clear()
-            self._scripted.clear()
+            self._faults.reset()
             self._every.clear()
-            self._counts.clear()
             self._slow.clear()
-            self._plans.clear()
             self.history_lag = 0.0
             self.unreachable.clear()
             self.uploads.clear()
@@ -189,8 +179,7 @@ class SlackStandIn:
 
     def script(self, method: str, *replies: Reply) -> None:
         """Answer the next calls of `method` with `replies`, in order, then as usual."""
-        with self._lock:
-            self._scripted.setdefault(method, []).extend(replies)
+        self._faults.queue(method, *replies)
 
     def slow_down(self, method: str, seconds: float) -> None:
         """Do the next call of `method` as usual, but answer only after `seconds` (a timeout
@@ -205,8 +194,7 @@ class SlackStandIn:
 
     def plan(self, method: str, plan: FaultPlan) -> None:
         """Answer the calls of `method` as `plan(call number)` says (None: as usual)."""
-        with self._lock:
-            self._plans[method] = plan
+        self._faults.plan(method, plan)
 
     def accepted(self) -> list[dict[str, Any]]:
         """Every message Slack took (whatever the client was told), oldest first."""
@@ -232,33 +220,27 @@ class SlackStandIn:
     ) -> Reply:
         with self._lock:
             self.calls.append(Call(method, params, headers or {}))
-            self._counts[method] = self._counts.get(method, 0) + 1
+            number = self._faults.count(method)
             if method == "chat.postMessage" and params.get("channel") in self.unreachable:
                 self.faults_served += 1
                 return Reply(500, {"ok": False, "error": "internal_error"})
-            queue = self._scripted.get(method)
-            if queue:
-                self.faults_served += 1
-                return self._accepting(method, params, queue.pop(0))
-            plan = self._plans.get(method)
-            planned = plan(self._counts[method]) if plan is not None else None
+            planned = self._faults.take(method, number)  # scripted first, then the plan
             if planned is not None:
                 self.faults_served += 1
                 return self._accepting(method, params, planned)
             if method in self._every:
                 n, reply = self._every[method]
-                if self._counts[method] % n == 0:
+                if number % n == 0:
                     self.faults_served += 1
                     return self._accepting(method, params, reply)
             delay = self._slow.pop(method, 0.0)
             if method == "files.getUploadURLExternal":
-                host, port = self._server.server_address[:2]
-                file_id = f"F{self._counts[method]:08d}"
+                file_id = f"F{number:08d}"
                 return Reply(
                     body={
                         "ok": True,
                         "file_id": file_id,
-                        "upload_url": f"http://{host}:{port}/upload/{file_id}",
+                        "upload_url": f"{self._server.url}/upload/{file_id}",
                     }
                 )
             if method == "files.completeUploadExternal":
@@ -277,54 +259,24 @@ class SlackStandIn:
             self._do(method, params)
         return reply
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                data = self.rfile.read(length)
-                if self.path.startswith("/upload/"):  # a file's bytes, to its upload URL
-                    with standin._lock:
-                        standin.uploads[self.path[len("/upload/") :]] = data
-                    self.send_response(200)
-                    self.send_header("Content-Length", "2")
-                    self.end_headers()
-                    self.wfile.write(b"OK")
-                    return
-                raw = data.decode("utf-8")
-                if "json" in (self.headers.get("Content-Type") or ""):
-                    params = json.loads(raw or "{}")
-                else:
-                    params = dict(parse_qsl(raw))
-                if self.path.startswith("/api/"):
-                    method = self.path[len("/api/") :].split("?")[0]
-                else:
-                    method = self.path
-                reply = standin._next_reply(method, params, dict(self.headers))
-                if reply.delay:
-                    time.sleep(reply.delay)
-                if reply.drop:  # no answer at all: the client sees the connection close
-                    self.close_connection = True
-                    return
-                payload = json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                try:
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting (a timeout): as with Slack, it is done
-
-            do_GET = do_POST
-
-        return Handler
+    def _handle(self, request: Request) -> Answer:
+        """Every request: a file's bytes to its upload URL, or a Web API method (or a
+        response URL), its parameters as JSON or a form."""
+        if request.path.startswith("/upload/"):
+            with self._lock:
+                self.uploads[request.path[len("/upload/") :]] = request.body
+            return Answer(body=b"OK")
+        raw = request.text()
+        if "json" in request.header("Content-Type"):
+            params = json.loads(raw or "{}")
+        else:
+            params = dict(parse_qsl(raw))
+        if request.path.startswith("/api/"):
+            method = request.path[len("/api/") :].split("?")[0]
+        else:
+            method = request.path
+        reply = self._next_reply(method, params, request.headers)
+        return Answer(reply.status, reply.body, reply.headers, reply.delay, reply.drop)
 
 
 def standin_settings(slack_url: str, **overrides: Any) -> Settings:

@@ -20,7 +20,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -29,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from bot.settings import TeamsSettings
+from tests.standin_http import Answer, Faults, Request, StandInServer
 
 APP_ID = "00000000-0000-4000-8000-0000000a11d0"
 APP_PASSWORD = "test-client-secret"
@@ -49,14 +49,6 @@ class Sent:
     path: str
     body: dict[str, Any]
     activity_id: str | None = None  # the id the stand-in gave (or updated)
-
-
-@dataclass
-class Answer:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-    hang: float = 0.0
 
 
 @dataclass
@@ -82,23 +74,16 @@ class TeamsStandIn:
         self.uploads: dict[str, bytes] = {}  # file name -> the bytes the bot PUT
         self.upload_headers: dict[str, dict[str, str]] = {}
         self.bot_token = ""
-        self._faults: dict[str, list[Fault]] = {}
-        self._plans: dict[str, FaultPlan] = {}
-        self._calls: dict[str, int] = {}
+        self._faults: Faults[Fault] = Faults()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.standin = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._server = StandInServer(self._handle)
 
     # --- the test's side -----------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.url
 
     @property
     def service_url(self) -> str:
@@ -118,19 +103,16 @@ class TeamsStandIn:
         return TeamsSettings(**values)
 
     def start(self) -> TeamsStandIn:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def reset(self) -> None:
         with self._lock:
             self.sent.clear()
-            self._faults.clear()
-            self._plans.clear()
-            self._calls.clear()
+            self._faults.reset()
             self.uploads.clear()
             self.upload_headers.clear()
             self.token_requests.clear()
@@ -138,14 +120,12 @@ class TeamsStandIn:
     def fail_next(self, kind: str, *faults: Fault) -> None:
         """The next requests of `kind` ("send", "create", "update", "token", "upload") get
         these."""
-        with self._lock:
-            self._faults.setdefault(kind, []).extend(faults)
+        self._faults.queue(kind, *faults)
 
     def plan(self, kind: str, plan: FaultPlan) -> None:
         """Answer the requests of `kind` as `plan(request number)` says (None: as usual) once
         no fault from `fail_next` is waiting; e.g. a share of them at random, for a bench."""
-        with self._lock:
-            self._plans[kind] = plan
+        self._faults.plan(kind, plan)
 
     def upload_url(self, name: str) -> str:
         """Where Teams would let the bot put the file `name` (a OneDrive upload session)."""
@@ -187,19 +167,27 @@ class TeamsStandIn:
 
     # --- the service's side ----------------------------------------------------------------
 
+    def _handle(self, request: Request) -> Answer:
+        """Every request to the stand-in: Microsoft's metadata and keys (GET), the login, a
+        file's upload, or the Bot Connector."""
+        if request.method == "GET":
+            return Answer(*self._get(request.path))
+        if request.method == "POST" and request.path.endswith("/oauth2/v2.0/token"):
+            return Answer(*self._login(request.text()))
+        if request.path.startswith("/upload/"):
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            return self._upload(unquote(request.path), headers, request.body)
+        body = json.loads(request.text() or "{}")
+        auth = request.header("Authorization")
+        return self._call(request.method, unquote(request.path), auth, body)
+
     def _jwks(self) -> dict[str, Any]:
         jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
         jwk.update(kid=KEY_ID, use="sig", alg="RS256", endorsements=["msteams"])
         return {"keys": [jwk]}
 
     def _fault(self, kind: str) -> Fault | None:
-        with self._lock:
-            self._calls[kind] = self._calls.get(kind, 0) + 1
-            queue = self._faults.get(kind)
-            if queue:
-                return queue.pop(0)
-            plan = self._plans.get(kind)
-            return plan(self._calls[kind]) if plan is not None else None
+        return self._faults.next(kind)
 
     def _token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.token_requests.append(form)
@@ -270,55 +258,6 @@ class TeamsStandIn:
         status, answer = self._connector(command, path, body)
         if fault is None:
             return Answer(status, answer)
-        return Answer(fault.status, {"error": {"code": "Fault"}}, fault.headers, fault.hang)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Hands each request to the stand-in that owns the server."""
-
-    @property
-    def standin(self) -> TeamsStandIn:
-        owner: TeamsStandIn = self.server.standin  # type: ignore[attr-defined]
-        return owner
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _reply(self, answer: Answer) -> None:
-        if answer.hang:  # taken, but the answer never comes in time
-            time.sleep(answer.hang)
-            self.close_connection = True
-            return
-        payload = json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        try:
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the bot gave up waiting
-
-    def _body(self) -> str:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-
-    def do_GET(self) -> None:
-        self._reply(Answer(*self.standin._get(self.path)))
-
-    def do_POST(self) -> None:
-        if self.path.endswith("/oauth2/v2.0/token"):
-            self._reply(Answer(*self.standin._login(self._body())))
-        else:
-            self.do_PUT()
-
-    def do_PUT(self) -> None:
-        if self.path.startswith("/upload/"):
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            self._reply(self.standin._upload(unquote(self.path), headers, raw))
-            return
-        body = json.loads(self._body() or "{}")
-        auth = self.headers.get("Authorization", "")
-        self._reply(self.standin._call(self.command, unquote(self.path), auth, body))
+        # Taken; the answer never comes in time when the fault hangs.
+        error = {"error": {"code": "Fault"}}
+        return Answer(fault.status, error, fault.headers, delay=fault.hang, drop=bool(fault.hang))

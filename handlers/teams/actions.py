@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
+from handlers import teams_render
 from handlers.attendance import answer_attendance
 from handlers.calendar import calendar_for, meeting_of_button
 from handlers.catalogue import surface, t
@@ -121,9 +122,23 @@ def button_data(activity: Activity) -> dict[str, Any] | None:
     return value if isinstance(value.get("action"), str) else None
 
 
+def form_data(activity: Activity) -> dict[str, Any] | None:
+    """The data of a form card sent in the chat (`prep`, `opfølgning`, `spredning` typed) that
+    a `message` activity reports submitted: {"form": kind, ...} and the inputs (None: not)."""
+    value = activity.get("value")
+    if activity.get("type") != "message" or not isinstance(value, dict):
+        return None
+    return value if isinstance(value.get("form"), str) else None
+
+
 def is_card_activity(activity: Activity) -> bool:
-    """A button pressed on a card, or a dialog or picker of ours asking (an invoke)."""
-    return button_data(activity) is not None or activity.get("type") == "invoke"
+    """A button pressed on a card, a form card sent, or a dialog or picker of ours asking (an
+    invoke)."""
+    return (
+        button_data(activity) is not None
+        or form_data(activity) is not None
+        or activity.get("type") == "invoke"
+    )
 
 
 def press(turn: Turn, action: str, value: str | None) -> c.Message | None:
@@ -160,6 +175,32 @@ def _offer_calendar(
         files.offer(connector, activity, file)
 
 
+def submit_form(turn: Turn, connector: Connector, activity: Activity, data: Activity) -> None:
+    """A form card sent in the chat: saved as a dialog's is, and the card replaced by what a
+    dialog would show next (the saved form, or the same form with each error under its field
+    and everything typed kept); a new message when Teams did not say which card it was. The
+    close button leaves the card as it is."""
+    shown = dialogs.submitted(turn, data)
+    if shown is None:
+        return
+    if isinstance(shown, str):
+        reply(connector, activity, c.Message(shown, [c.Paragraph(shown)]))
+        return
+    form, errors, values = shown
+    card = teams_render.form_card(turn.lang, form, errors, values=values, in_chat=True)
+    answer = {
+        "type": "message",
+        "summary": teams_render.plain(form.title),
+        "attachments": [teams_render.attachment(card)],
+    }
+    service, conversation = str(activity["serviceUrl"]), str(activity["conversation"]["id"])
+    card_id = activity.get("replyToId")
+    if isinstance(card_id, str) and card_id:
+        connector.update(service, conversation, card_id, answer)
+    else:
+        connector.send(service, conversation, answer)
+
+
 def handle(
     activity: Activity,
     *,
@@ -176,6 +217,10 @@ def handle(
     with surface("teams"):
         if activity.get("type") == "invoke":
             return dialogs.handle_invoke(activity, turn)
+        form = form_data(activity)
+        if form is not None:
+            submit_form(turn, connector, activity, form)
+            return None
         data = button_data(activity) or {}
         value = data.get("value")
         if data.get("action") in FILE_ACTIONS:

@@ -358,21 +358,27 @@ def fetch(turn: Turn, data: Mapping[str, Any]) -> Body:
     return _continue(turn.lang, form)
 
 
-def submit(turn: Turn, data: Mapping[str, Any]) -> Body | None:
-    """`task/submit`: save the dialog's form, or show it again with its errors."""
+Shown = tuple[Form, Mapping[str, str] | None, Mapping[str, teams_render.FieldValue] | None]
+
+
+def submitted(turn: Turn, data: Mapping[str, Any]) -> Shown | str | None:
+    """A form's submission (a dialog's, or a form card's sent in the chat) saved: the saved
+    form, or the form again with its errors (field -> text) and everything typed (field ->
+    value); a text to show instead (not theirs, or gone); None for the close button or a
+    form that is not one of ours (nothing to save)."""
     kind_name = str(data.get("form"))
     if teams_render.is_close(data) or (kind_name not in KINDS and kind_name not in ANYONE_KINDS):
-        return None  # closes the dialog
+        return None
     meta = data.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
     if kind_name in ANYONE_KINDS:
         anyone = ANYONE_KINDS[kind_name]
         again = anyone.build(turn, meta)
         if isinstance(again, str):
-            return _message(again)
+            return again
         return _save(turn, again, data, lambda f: anyone.save(turn, meta, f), anyone.default_field)
     if turn.member is None:
-        return _message(t(turn.lang, "teams.stranger"))
+        return t(turn.lang, "teams.stranger")
     kind, member = KINDS[kind_name], turn.member
     form = kind.build(turn, member, meta)
     return _save(
@@ -392,23 +398,34 @@ def _save(
     save: Callable[[Submitted], Form],
     default_field: str | None,
     field_of_key: Mapping[str, str] | None = None,
-) -> Body:
+) -> Shown | str:
     """Save `form` as submitted in `data`: its saved view, or the form again with each
     error under its field and everything typed kept."""
     if form is None:
-        return _message(t(turn.lang, "teams.form.gone"))
+        return t(turn.lang, "teams.form.gone")
     values = teams_render.submitted_values(form, data)
-    submitted = Submitted(values)
+    submitted_form = Submitted(values)
     try:
-        saved = save(submitted)
+        saved = save(submitted_form)
     except (InputError, FieldErrors) as error:
         turn.session.rollback()
-        default = default_field or submitted.first_field("")
+        default = default_field or submitted_form.first_field("")
         problems = problems_of(error, field_of_key or {})
-        errors = field_errors(turn.lang, problems, submitted.fields, default, shown=str)
-        return _continue(turn.lang, form, errors=errors, values=values)
+        errors = field_errors(turn.lang, problems, submitted_form.fields, default, shown=str)
+        return form, errors, values
     turn.session.commit()
-    return _continue(turn.lang, saved)
+    return saved, None, None
+
+
+def submit(turn: Turn, data: Mapping[str, Any]) -> Body | None:
+    """`task/submit`: save the dialog's form, or show it again with its errors."""
+    shown = submitted(turn, data)
+    if shown is None:
+        return None  # closes the dialog
+    if isinstance(shown, str):
+        return _message(shown)
+    form, errors, values = shown
+    return _continue(turn.lang, form, errors=errors, values=values)
 
 
 def search(turn: Turn, query: Mapping[str, Any]) -> Body:

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from models.network import Member, Network, Platform
 from tests.conftest import ANNA, BO, SEASON_NOW
 from tests.e2e.conftest import SIGNING_SECRET, Clock, HttpReply
 from tests.slack_standin import SlackStandIn, standin_settings
+from tests.teams.playground import Playground, running_playground
 from tests.teams_standin import TENANT_ID, TeamsStandIn
 
 ANNA_TEAMS = "29:1anna-teams-user-id"
@@ -153,3 +155,10 @@ def teams_bot(teams_server: RunningTeams, network: Network) -> TeamsBot:
     return TeamsBot(
         teams_server.url, teams_server.teams, teams_server.clock, teams_server.session_factory
     )
+
+
+@pytest.fixture
+def playground(tmp_path: Path) -> Iterator[Playground]:
+    """Tovholder in playground mode and Microsoft 365 Agents Playground talking to each other
+    (skips, saying why, without node or the playground): tests/teams/playground.py."""
+    yield from running_playground(tmp_path)

@@ -1,11 +1,12 @@
 """Tovholder with a Teams client nobody here wrote: Microsoft 365 Agents Playground.
 
 `python -m bot run` with TEAMS_PLAYGROUND=1 and the example network, the real playground
-(its npm package, pinned below) pointed at it, and this test in the place of the playground's
-web page: it writes `hjælp` as Anna (examples/playground.yml) through the HTTP API the page
-uses, and reads what the page would show from the playground's conversation stream (the
-WebSocket the page listens on). Skips, saying why, when node or the playground is not
-installed: .ci/run installs it into .cache/playground (git-ignored).
+(its npm package, pinned in playground.py) pointed at it, and this test in the place of the
+playground's web page: it writes `hjælp` as Anna (examples/playground.yml) through the HTTP
+API the page uses, and reads what the page would show from the playground's conversation
+stream (the WebSocket the page listens on); test_playground_browser_e2e.py drives the page
+itself. Skips, saying why, when node or the playground is not installed: .ci/run installs
+it into .cache/playground (git-ignored).
 """
 
 from __future__ import annotations
@@ -14,160 +15,13 @@ import base64
 import json
 import os
 import re
-import shutil
 import socket
 import struct
-import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from handlers.catalogue import template
-
-ROOT = Path(__file__).resolve().parents[2]
-PLAYGROUND_VERSION = "0.2.28"  # .ci/run installs this one
-PLAYGROUND_CLI = (
-    ROOT / ".cache" / "playground" / "node_modules" / "@microsoft" / "m365agentsplayground"
-)
-PLAYGROUND_USER = "29:1playground-anna-lund"  # currentUser in examples/playground.yml
-PLAYGROUND_BOT = "00000000-0000-0000-0000-00000000000011"
-PERSONAL_CHAT = "__PERSONAL_CHAT_ID__"  # the playground's own id for the personal chat
-STARTUP_S = 30.0
-
-
-def _playground_cli() -> Path:
-    """The playground's cli.js, or skip saying what is missing."""
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed (the Agents Playground is a Node.js program)")
-    given = os.environ.get("TOVHOLDER_PLAYGROUND_DIR")
-    package = Path(given) if given else PLAYGROUND_CLI
-    if not (package / "cli.js").is_file():
-        pytest.skip(
-            f"Microsoft 365 Agents Playground is not installed in {package}; install it with "
-            f"`npm install --prefix .cache/playground "
-            f"@microsoft/m365agentsplayground@{PLAYGROUND_VERSION}` (.ci/run does)"
-        )
-    return package / "cli.js"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_until(ready: Any, process: subprocess.Popen[str], what: str) -> Any:
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{what} exited with {process.returncode}")
-        result = ready()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not start within {STARTUP_S:.0f} s")
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def _stop(process: subprocess.Popen[str]) -> str:
-    process.terminate()
-    try:
-        out, _ = process.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, _ = process.communicate()
-    return out or ""
-
-
-def _readme_awk() -> str:
-    """The README's step that gives Anna and Mette the Teams ids of examples/playground.yml."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"--season current \| awk '(.*?)'", readme, re.DOTALL)
-    assert match, "the README's playground section no longer adds the Teams ids with awk"
-    return match.group(1)
-
-
-def _run_bot(tmp: Path, env: dict[str, str], port: int) -> subprocess.Popen[str]:
-    """`python -m bot run` with the example network moved to this season, as the README's
-    playground section has it."""
-    if shutil.which("awk") is None:
-        pytest.skip("awk is not installed (the README's step 1 uses it)")
-    bot = [sys.executable, "-m", "bot"]
-    network = subprocess.run(
-        [*bot, "network", "example", "--season", "current"],
-        cwd=tmp,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    network = subprocess.run(
-        ["awk", _readme_awk()], input=network, capture_output=True, text=True, check=True
-    ).stdout
-    assert f'teams_id = "{PLAYGROUND_USER}"' in network
-    (tmp / "network.toml").write_text(network, encoding="utf-8")
-    subprocess.run(
-        [*bot, "network", "import", "network.toml"], cwd=tmp, env=env, check=True, timeout=60
-    )
-    process = subprocess.Popen(
-        [*bot, "run"], cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    _wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), process, "the bot")
-    return process
-
-
-@pytest.fixture
-def playground(tmp_path: Path) -> Iterator[str]:
-    """The bot and the playground talking to each other; the playground's base URL."""
-    cli = _playground_cli()
-    bot_port, playground_port = _free_port(), _free_port()
-    base = f"http://localhost:{playground_port}"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "TEAMS_", "DATABASE_URL", "HOST", "PORT"))
-    }
-    bot_env = env | {
-        "TEAMS_PLAYGROUND": "1",
-        "TEAMS_SERVICE_URL": f"{base}/_connector/",
-        "PORT": str(bot_port),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'trial.db'}",
-        "LOG_LEVEL": "INFO",
-    }
-    bot = _run_bot(tmp_path, bot_env, bot_port)
-    playground_env = env | {
-        "TEAMSAPPTESTER_BROWSER": "none",  # no desktop: do not open a browser
-        "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(ROOT / "examples" / "playground.yml"),
-        "M365_AGENTS_PLAYGROUND_LOGFILE": str(tmp_path / "playground.log"),
-    }
-    command = ["node", str(cli), "-e", f"http://127.0.0.1:{bot_port}/api/messages"]
-    command += ["-c", "msteams", "-p", str(playground_port), "--disable-telemetry"]
-    tool = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        env=playground_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait_until(lambda: _answers(f"{base}/_debug/ping"), tool, "the playground")
-        yield base
-    finally:
-        tool_log, bot_log = _stop(tool), _stop(bot)
-        print("--- playground ---\n" + tool_log[-4000:] + "\n--- bot ---\n" + bot_log[-4000:])
+from tests.teams.playground import PERSONAL_CHAT, PLAYGROUND_BOT, PLAYGROUND_USER, Playground
 
 
 class ConversationStream:
@@ -268,12 +122,12 @@ def _bot_message(stream: ConversationStream) -> dict[str, Any]:
             return dict(message)
 
 
-def test_help_and_welcome_in_the_agents_playground(playground: str) -> None:
-    stream = ConversationStream(playground)
+def test_help_and_welcome_in_the_agents_playground(playground: Playground) -> None:
+    stream = ConversationStream(playground.url)
     try:
-        _write(playground, "hjælp")
+        _write(playground.url, "hjælp")
         answer = _shown(_bot_message(stream))
-        _install(playground)
+        _install(playground.url)
         welcome = _shown(_bot_message(stream))
     finally:
         stream.close()

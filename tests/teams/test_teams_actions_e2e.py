@@ -229,6 +229,47 @@ def test_the_prep_dialog_keeps_what_was_typed_with_the_error_and_saves_as_slack_
     assert (closed.status, closed.body) == (200, "")  # no answer: the dialog closes
 
 
+def _sent_in_chat(teams_bot: TeamsBot, user: str, value: dict[str, Any], card_id: str) -> Any:
+    """A form card in the chat sent as Teams reports it (a message with the card's data and
+    inputs, replying to the card); the card the bot put in its place (checked)."""
+    teams_bot.teams.reset()
+    activity = teams_bot.activity(user, value=value, replyToId=card_id)
+    assert teams_bot.send(activity).status == 200
+    assert teams_bot.teams.messages() == []  # no new message: the card itself changes
+    (update,) = [s for s in teams_bot.teams.sent if s.method == "PUT"]
+    assert update.path.endswith(f"/{personal_conversation(user)}/activities/{card_id}")
+    (attachment,) = update.body["attachments"]
+    assert check_card(attachment["content"]) == []
+    return attachment["content"]
+
+
+def test_a_form_typed_for_in_the_chat_keeps_what_was_typed_and_saves_in_its_card(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    """`prep` typed: the form comes as a card in the chat, not a dialog. Sent, it is saved as
+    the dialog is (it was answered "not understood", and what was typed lost)."""
+    teams_bot.clock.now = TUESDAY
+    asked = teams_bot.activity(ANNA_TEAMS, text="prep")
+    assert teams_bot.send(asked).status == 200
+    (posted,) = teams_bot.teams.sent
+    card, card_id = posted.body["attachments"][0]["content"], str(posted.activity_id)
+    assert [a["data"].get("close") for a in card["actions"]] == [None]  # nothing to close
+    text, primary = question_field(1, Q.TEXT), question_field(1, Q.PRIMARY)
+    secondary = question_field(1, Q.SECONDARY)
+    typed = "Hvordan får vi <at>alle</at> med?"
+    again = _sent_in_chat(teams_bot, ANNA_TEAMS, _submit_data(card, {text: typed}), card_id)
+    assert _inputs(again)[text]["value"] == typed
+    assert _under(again, primary) == ["Vælg, hvem du helst vil spørge."]
+    with session_factory() as s:
+        assert s.scalars(select(PrepQuestion)).all() == []
+    chosen = {text: typed, primary: BO, secondary: CAMILLA}
+    saved = _sent_in_chat(teams_bot, ANNA_TEAMS, _submit_data(again, chosen), card_id)
+    assert "actions" not in saved and _errors(saved) == []
+    with session_factory() as s:
+        (question,) = s.scalars(select(PrepQuestion)).all()
+        assert (question.text, question.primary.slack_user_id) == (typed, BO)
+
+
 def test_attendance_yes_on_a_card_is_saved_and_answered(
     teams_bot: TeamsBot, session_factory: sessionmaker[Session]
 ) -> None:
