@@ -682,7 +682,8 @@ def test_a_message_past_teams_size_goes_in_parts_that_say_so() -> None:
         form = c.Form("k", "Titel", [c.TextInput("n", "Navn", max_length=9)], submit="Gem")
     (as_card,) = reply_activities("da", form)
     assert as_card["summary"] == "Titel"
-    assert as_card["attachments"] == [tr.attachment(tr.form_card("da", form))]
+    # a form sent as a reply is a card in the chat: no close button (there is no dialog)
+    assert as_card["attachments"] == [tr.attachment(tr.form_card("da", form, in_chat=True))]
 
 
 def test_long_text_is_never_cut_inside_a_mention() -> None:

@@ -79,7 +79,7 @@ def test_a_post_whose_answer_was_lost_uploads_no_picture(slack: SlackStandIn) ->
     buffer = io.BytesIO()
     Image.new("RGB", (4, 3), "#0072B2").save(buffer, format="PNG")
     picture = c.Picture(png=buffer.getvalue(), alt="Mål: 2 t", title="T", filename="t.png")
-    message = c.Message("Ugens overblik", [c.Paragraph("Ugens overblik")], [picture])
+    message = c.Message("Ugens overblik", [c.Paragraph("Ugens overblik")], pictures=[picture])
     messenger = SlackMessenger(standin_client(slack))
     dm = dm_channel(FACILITATOR)
     slack.script("chat.postMessage", Reply(accept=True, drop=True))
