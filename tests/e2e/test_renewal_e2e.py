@@ -146,11 +146,12 @@ def test_the_previous_season_stays_readable(
     with session_factory() as s:
         assert person(s, BO).active  # nothing changed
     bot.command("/network", "forrige eksport", user=FACILITATOR)
-    bot.slack.wait_for("files.completeUploadExternal", 2)
+    bot.slack.wait_for("files.completeUploadExternal", 3)  # the season summary's chart too
     asked = [c.params["filename"] for c in bot.slack.calls_to("files.getUploadURLExternal")]
     assert sorted(asked) == [
         "coi-spredning-2015-16-2016-05-02-csv.zip",
         "coi-spredning-2015-16-2016-05-02.xlsx",
+        "sparring-coi-spredning-2015-16.png",
     ]
 
 
