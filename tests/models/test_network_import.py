@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import Base
@@ -17,7 +17,7 @@ from models.network_import import (
     import_network_file,
     parse_network,
 )
-from tests.conftest import EXAMPLE_NETWORK, SEASON_NOW
+from tests.conftest import EXAMPLE_NETWORK, SEASON_NOW, Rows, insert_rows, table_rows
 
 
 def example() -> dict[str, Any]:
@@ -39,6 +39,61 @@ def snapshot(session: Session) -> list[tuple[Any, ...]]:
                 )
             )
     return rows
+
+
+def _clear(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(delete(table))
+
+
+# Filled from the wall clock, not the import's `now` (nothing reads it): left out below.
+WALL_CLOCK = {("identity", "created_at")}
+
+
+def _renumbered(rows: Rows) -> dict[str, list[str]]:
+    """`rows` with each table's ids counted from 0 in their order (references too), sorted."""
+    ids = {
+        name: {old: new for new, old in enumerate(sorted(r["id"] for r in table))}
+        for name, table in rows.items()
+        if table and "id" in table[0]
+    }
+    out: dict[str, list[str]] = {}
+    for table in Base.metadata.sorted_tables:
+        refs = {fk.parent.name: fk.column.table.name for fk in table.foreign_keys}
+        renamed = []
+        for row in rows[table.name]:
+            new = {k: v for k, v in row.items() if (table.name, k) not in WALL_CLOCK}
+            if "id" in new:
+                new["id"] = ids[table.name][new["id"]]
+            for column, target in refs.items():
+                if new[column] is not None:
+                    new[column] = ids[target][new[column]]
+            renamed.append(repr(sorted(new.items())))
+        out[table.name] = sorted(renamed)
+    return out
+
+
+def test_the_network_fixture_puts_back_what_a_fresh_import_makes(
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    network: Network,
+    imported_rows: dict[str, Rows],
+) -> None:
+    """The `network` fixture imports once per test database and then inserts the rows that
+    import made: they are the rows a fresh import makes, every column (ids renumbered) but the
+    identities' wall-clock creation time."""
+    copied = imported_rows[engine.url.render_as_string(hide_password=True)]
+    _clear(engine)
+    insert_rows(engine, copied)
+    put_back = table_rows(engine)
+    _clear(engine)
+    with session_factory.begin() as s:
+        import_network_file(s, EXAMPLE_NETWORK, now=SEASON_NOW)
+    fresh = table_rows(engine)
+    assert sum(len(table) for table in fresh.values()) > 20
+    assert _renumbered(put_back) == _renumbered(fresh)
+    assert put_back == copied
 
 
 def test_example_network_has_the_seed_season() -> None:
