@@ -207,8 +207,6 @@ class Statements:
         self.seen_people_and_meetings = Prepared(
             _with_meeting_starts(_SEEN_AND_PEOPLE, dialect), dialect
         )
-        # PostgreSQL: the entry's statements and the commit go in one round trip (a pipeline).
-        self.pipeline = dialect.name == "postgresql"
         self.people = Prepared(_PEOPLE_ROWS, dialect)
         self.meeting_starts = Prepared(_MEETING_STARTS, dialect)
         self.period_sum = Prepared(_PERIOD_SUM, dialect)
@@ -425,11 +423,8 @@ class HotConnection:
             "created_at": now,
             "removed_at": None,
         }
-        if self.statements.pipeline and len(keys) in self.statements.insert_entry_with_keys:
-            before, entry_id = self._sum_insert_and_commit_at_once(bounds, values, keys)
-        else:
-            ((before,),) = self.statements.period_sum.rows(self.cursor, bounds)
-            entry_id = self._insert_and_commit(values, keys)
+        ((before,),) = self.statements.period_sum.rows(self.cursor, bounds)
+        entry_id = self._insert_and_commit(values, keys)
         total = PeriodTotal(period, int(before or 0) + minutes, person.target_minutes)
         return _plain_entry({"id": entry_id, **values, "receivers": []}), total
 
@@ -448,37 +443,6 @@ class HotConnection:
             if lock is not None:
                 lock.release()
         return int(entry_id)
-
-    def _sum_insert_and_commit_at_once(
-        self, bounds: dict[str, Any], values: dict[str, Any], keys: Sequence[dict[str, Any]]
-    ) -> tuple[int | None, int]:
-        """PostgreSQL: the period's sum so far, the entry with its replay keys, and the commit
-        sent together in psycopg's pipeline mode — one round trip instead of three, each still
-        run in order in the one transaction (the sum sees the rows before the entry)."""
-        statements, driver = self.statements, self.driver
-        period_sum, insert_entry = (
-            statements.period_sum,
-            statements.insert_entry_with_keys[len(keys)],
-        )
-        try:
-            with driver.pipeline():
-                summed, inserted = driver.cursor(), driver.cursor()
-                summed.execute(statements.period_sum.sql, statements.period_sum.parameters(bounds))
-                inserted.execute(
-                    insert_entry.sql, insert_entry.parameters(values | _numbered(keys))
-                )
-                driver.commit()
-            ((before,),) = period_sum.fetched(summed)
-            ((entry_id,),) = insert_entry.fetched(inserted)
-        except statements.integrity_error as error:
-            driver.rollback()
-            if _is_a_seen_key(error):
-                raise AlreadyHandledError(_named(keys)) from error
-            raise
-        except BaseException:
-            driver.rollback()
-            raise
-        return before, int(entry_id)
 
     def _insert(self, values: dict[str, Any], keys: Sequence[dict[str, Any]]) -> int:
         """Insert the entry and the keys; AlreadyHandledError when a key was stored before."""
