@@ -26,6 +26,7 @@ from handlers import (
     exchange,
     followup,
     home,
+    library,
     network,
     nudges,
     prep,
@@ -146,4 +147,5 @@ def create_app(
     attendance.register(app)
     competencies.register(app)
     exchange.register(app)
+    library.register(app)
     return app

@@ -33,6 +33,9 @@ class Action(StrEnum):
     SISTER_WITHDRAW = "sister_withdraw"
     ADD_TO_CALENDAR = "calendar_add"
     OPEN_COLLEAGUE_REPORT = "colleague_report_open"
+    LIBRARY_OPEN = "library_open"
+    LIBRARY_SPARRING = "library_sparring"
+    LIBRARY_TAKE_HOME = "library_take_home"
 
 
 class Callback(StrEnum):
@@ -82,6 +85,8 @@ class Block(StrEnum):
     SPREAD_ROW = "spread"
     DISPUTE = "dispute"
     COLLEAGUE_REPORT = "colleague_report"
+    LIBRARY_EXAMPLE = "library_example"
+    LIBRARY_NOTICE = "library_notice"
 
 
 class SparringField(StrEnum):

@@ -41,6 +41,7 @@ from handlers.between import build_between_nudge
 from handlers.briefs import with_colleague_prompt
 from handlers.calendar import with_invitation
 from handlers.catalogue import surface
+from handlers.library import build_sparring_ask
 from handlers.network import build_digest
 from handlers.nudges import build_agenda_nudge, build_meeting_changed, build_prep_nudge
 from handlers.sparring import (
@@ -63,6 +64,7 @@ from jobs.messenger import (
 )
 from models.attendance import attendance_of, head_count
 from models.calendar import local_moment, next_working_day
+from models.library import sparring_ask_facts
 from models.network import Meeting, MeetingChange, Member, Network, Role
 from models.nudges import (
     BETWEEN_KINDS,
@@ -471,6 +473,14 @@ def _spread_notice(session: Session, nudge: Nudge, now: datetime) -> Built:
     return build_spread_notice(member.lang, row=row, nudge_id=nudge.id)
 
 
+def _example_sparring(session: Session, nudge: Nudge, now: datetime) -> Built:
+    member = nudge.member
+    ask = sparring_ask_facts(session=session, member=member, ask_id=nudge.seq)
+    if ask is None:  # the asker was erased, or the example is no longer theirs
+        return None
+    return build_sparring_ask(member.lang, ask=ask)
+
+
 def _question_agenda(session: Session, nudge: Nudge, now: datetime) -> Built:
     member, meeting = nudge.member, _meeting(nudge)
     items = question_agenda(session=session, member=member, meeting=meeting)
@@ -530,6 +540,7 @@ MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {
     NudgeKind.SPREAD_NOTICE: _spread_notice,
     NudgeKind.MEETING_CHANGED: _meeting_changed,
     NudgeKind.SPARRING_DISPUTE: _sparring_dispute,
+    NudgeKind.EXAMPLE_SPARRING: _example_sparring,
 }
 
 

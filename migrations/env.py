@@ -14,6 +14,7 @@ from models import (  # noqa: F401
     exchange,
     followup,
     history,
+    library,
     network,
     nudges,
     prep,

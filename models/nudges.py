@@ -49,6 +49,7 @@ class NudgeKind(enum.StrEnum):
     SPREAD_NOTICE = "spread_notice"
     MEETING_CHANGED = "meeting_changed"  # seq is the MeetingChange id
     SPARRING_DISPUTE = "sparring_dispute"  # to facilitators: a receiver said "not right"
+    EXAMPLE_SPARRING = "example_sparring"  # seq is the ExampleSparringAsk id (the library)
 
 
 # Days before the meeting (PRODUCT.md's defaults).
@@ -82,6 +83,7 @@ EVENT_KINDS = (
     NudgeKind.SPREAD_NOTICE,
     NudgeKind.MEETING_CHANGED,
     NudgeKind.SPARRING_DISPUTE,
+    NudgeKind.EXAMPLE_SPARRING,
 )
 
 

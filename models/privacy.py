@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Enum, String, Table, Text, func, or_, select, update
+from sqlalchemy import Column, Enum, String, Table, Text, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.attendance import Attendance
@@ -16,6 +16,7 @@ from models.base import Base
 from models.exchange import SisterShare, erase_shares
 from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
+from models.library import ExampleSparringAsk
 from models.network import FORGOTTEN_PREFIX, Meeting, Member, Platform, reached_as
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.people import ERASED_NAME
@@ -143,6 +144,7 @@ def _examples(
             "learning": e.learning,
             "source": e.source.value,
             "did_not_work": e.did_not_work,
+            "kind": e.kind.value if e.kind else None,
         }
         for e in session.scalars(select(PrepExample).where(PrepExample.member_id == member.id))
     ]
@@ -275,6 +277,19 @@ def _shared_with_sister(
     ]
 
 
+def _sparring_asked(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    """The examples the member asked their owners for sparring about (the library)."""
+    rows = session.scalars(
+        select(ExampleSparringAsk).where(ExampleSparringAsk.member_id == member.id)
+    )
+    return [
+        {"example_id": r.example_id, "example": r.example.title, "asked_at": _iso(r.created_at)}
+        for r in rows
+    ]
+
+
 # The sections of a member's own data, in the order they are given; a new kind of record about
 # a person adds its section here.
 _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
@@ -292,6 +307,7 @@ _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
     "messages_sent_to_me": _messages_sent_to_me,
     "my_changes": _my_changes,
     "shared_with_sister": _shared_with_sister,
+    "sparring_asked": _sparring_asked,
 }
 
 
@@ -406,6 +422,10 @@ def cancel_outbox_for(session: Session, member_id: int, now: datetime) -> None:
         ),
         (Nudge.kind == NudgeKind.SPREAD_NOTICE)
         & Nudge.seq.in_(select(SpreadAction.id).where(SpreadAction.member_id == member_id)),
+        (Nudge.kind == NudgeKind.EXAMPLE_SPARRING)
+        & Nudge.seq.in_(
+            select(ExampleSparringAsk.id).where(ExampleSparringAsk.member_id == member_id)
+        ),
         # A dispute names both the receiver who disputed and the giver of the entry.
         (Nudge.kind == NudgeKind.SPARRING_DISPUTE)
         & Nudge.seq.in_(
@@ -442,6 +462,7 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
     _blank_profile(member, now)
     _erase_what_they_wrote(session, mid)
     erase_shares(session, mid)  # what they shared vanishes from the sister network's view
+    session.execute(delete(ExampleSparringAsk).where(ExampleSparringAsk.member_id == mid))
     session.flush()
     redact_everywhere(session, identifiers, slack_user_id)
     forget_responses(session)  # Teams invoke answers kept for a retry (minutes)

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers import competencies, exchange, slack_render
+from handlers import competencies, exchange, library, slack_render
 from handlers import conversation as c
 from handlers.blocks import cut_mrkdwn
 from handlers.calendar import CALENDAR_WORDS, handle_calendar_command
@@ -148,7 +148,8 @@ COMPETENCY_WORDS = frozenset({"kompetencer", "competencies"})
 SPREAD_WORDS = frozenset({"oversigt", "overview", "alle", "all"})
 SHARE_WORDS = frozenset({"del", "share"})
 SISTER_WORDS = frozenset({"søster", "soester", "soster", "sister"})
-MEMBER_WORDS = frozenset(WHO_WORDS) | COMPETENCY_WORDS | SHARE_WORDS | SISTER_WORDS
+LIBRARY_WORDS = frozenset({"eksempler", "examples"})
+MEMBER_WORDS = frozenset(WHO_WORDS) | COMPETENCY_WORDS | SHARE_WORDS | SISTER_WORDS | LIBRARY_WORDS
 
 
 def member_answer(scope: Asking, people: list[Member], lang: str, args: list[str]) -> NetworkAnswer:
@@ -176,6 +177,18 @@ def member_answer(scope: Asking, people: list[Member], lang: str, args: list[str
         )
     if word in SHARE_WORDS:
         return NetworkAnswer(exchange.share_list_parts(session=scope.db, member=member, lang=lang))
+    if word in LIBRARY_WORDS:
+        words = [unescape_slack(w) for w in rest]  # as typed: t() escapes what it shows
+        return NetworkAnswer(
+            library.library_parts(
+                session=scope.db,
+                member=member,
+                lang=lang,
+                words=words,
+                command=f"/network {word}",
+                now=scope.now,
+            )
+        )
     return NetworkAnswer(
         exchange.sister_parts(
             session=scope.db,

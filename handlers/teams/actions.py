@@ -30,6 +30,7 @@ from handlers.calendar import calendar_for, meeting_of_button
 from handlers.catalogue import surface, t
 from handlers.exchange import press_share
 from handlers.ids import Action
+from handlers.library import open_example, press_sparring, press_take_home
 from handlers.network.privacy import forget_confirmed
 from handlers.network.summary import settle_dispute
 from handlers.nudges import SNOOZE_DAYS, own_nudge, snooze
@@ -79,6 +80,11 @@ def _share(turn: Turn, member: Member, action: str, value: str | None) -> str | 
     return press_share(session=turn.session, member=member, value=value, share=share, now=turn.now)
 
 
+def _library(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
+    press = press_sparring if action == Action.LIBRARY_SPARRING else press_take_home
+    return press(session=turn.session, member=member, value=value, now=turn.now)
+
+
 Press = Callable[[Turn, Member, str, str | None], str | None]
 
 # A member's buttons that act at once, and what they do.
@@ -91,6 +97,8 @@ MEMBER_ACTIONS: dict[str, Press] = {
     Action.SPREAD_NOTICES_OFF: _notices_off,
     Action.SISTER_SHARE: _share,
     Action.SISTER_WITHDRAW: _share,
+    Action.LIBRARY_SPARRING: _library,
+    Action.LIBRARY_TAKE_HOME: _library,
 }
 # A facilitator's (checked again by the domain call: the entry or member is in their network).
 FACILITATOR_ACTIONS: dict[str, Press] = {
@@ -119,6 +127,10 @@ def is_card_activity(activity: Activity) -> bool:
 
 def press(turn: Turn, action: str, value: str | None) -> c.Message | None:
     """What pressing `action` (about `value`) says back; None: nothing (not theirs)."""
+    if action == Action.LIBRARY_OPEN:  # an example of the library, in full, with its buttons
+        if turn.member is None:
+            return _text(t(turn.lang, "teams.stranger"))
+        return open_example(session=turn.session, member=turn.member, value=value, now=turn.now)
     member_press = MEMBER_ACTIONS.get(action)
     if member_press is not None:
         if turn.member is None:

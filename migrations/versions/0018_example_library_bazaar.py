@@ -1,0 +1,74 @@
+"""the example library: an example's kind of experience, and asking an example's owner for
+sparring
+
+Revision ID: 0018
+Revises: 0013
+Create Date: 2026-11-30 06:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from models.base import UTCDateTime
+
+revision: str = "0018"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("prep_example") as batch:
+        batch.add_column(
+            sa.Column(
+                "kind",
+                sa.Enum(
+                    "challenge",
+                    "insight",
+                    "idea",
+                    "concept",
+                    "recipe",
+                    "measurement",
+                    "failure",
+                    name="examplekind",
+                    native_enum=False,
+                    length=16,
+                ),
+                nullable=True,
+            )
+        )
+    op.create_table(
+        "example_sparring_ask",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("example_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["example_id"],
+            ["prep_example.id"],
+            name=op.f("fk_example_sparring_ask_example_id_prep_example"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            name=op.f("fk_example_sparring_ask_member_id_member"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_example_sparring_ask")),
+        sa.UniqueConstraint(
+            "example_id", "member_id", name=op.f("uq_example_sparring_ask_example_id_member_id")
+        ),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("example_sparring_ask") as batch:
+        batch.create_index(batch.f("ix_example_sparring_ask_example_id"), ["example_id"])
+        batch.create_index(batch.f("ix_example_sparring_ask_member_id"), ["member_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("example_sparring_ask")
+    with op.batch_alter_table("prep_example") as batch:
+        batch.drop_column("kind")
