@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from handlers import (
     attendance,
+    bazaar,
     briefs,
     calendar,
     competencies,
@@ -148,4 +149,5 @@ def create_app(
     competencies.register(app)
     exchange.register(app)
     library.register(app)
+    bazaar.register(app)
     return app

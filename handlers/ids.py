@@ -36,6 +36,8 @@ class Action(StrEnum):
     LIBRARY_OPEN = "library_open"
     LIBRARY_SPARRING = "library_sparring"
     LIBRARY_TAKE_HOME = "library_take_home"
+    BAZAAR_ADD = "bazaar_add"
+    BAZAAR_CLAIM = "bazaar_claim"
 
 
 class Callback(StrEnum):
@@ -48,6 +50,7 @@ class Callback(StrEnum):
     SPARRING_MODAL = "sparring_modal"
     COMPETENCIES_MODAL = "competencies_modal"
     COLLEAGUE_REPORT_MODAL = "colleague_report_modal"
+    BAZAAR_MODAL = "bazaar_modal"
 
 
 class Field(StrEnum):
@@ -87,6 +90,8 @@ class Block(StrEnum):
     COLLEAGUE_REPORT = "colleague_report"
     LIBRARY_EXAMPLE = "library_example"
     LIBRARY_NOTICE = "library_notice"
+    BAZAAR_ACTIONS = "bazaar_actions"
+    BAZAAR_FOLLOW_UP = "bazaar_follow_up"
 
 
 class SparringField(StrEnum):

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from handlers import conversation as c
 from handlers.attendance import build_attendance_nudge, build_head_count
+from handlers.bazaar import build_follow_up
 from handlers.between import build_between_nudge
 from handlers.briefs import with_colleague_prompt
 from handlers.calendar import with_invitation
@@ -63,6 +64,7 @@ from jobs.messenger import (
     Sent,
 )
 from models.attendance import attendance_of, head_count
+from models.bazaar import follow_up_facts
 from models.calendar import local_moment, next_working_day
 from models.library import sparring_ask_facts
 from models.network import Meeting, MeetingChange, Member, Network, Role
@@ -481,6 +483,14 @@ def _example_sparring(session: Session, nudge: Nudge, now: datetime) -> Built:
     return build_sparring_ask(member.lang, ask=ask)
 
 
+def _bazaar_follow_up(session: Session, nudge: Nudge, now: datetime) -> Built:
+    member = nudge.member
+    claim = follow_up_facts(session=session, member=member, claim_id=nudge.seq)
+    if claim is None:  # gone, or someone in it was erased
+        return None
+    return build_follow_up(member.lang, member=member, claim=claim, kind=nudge.kind)
+
+
 def _question_agenda(session: Session, nudge: Nudge, now: datetime) -> Built:
     member, meeting = nudge.member, _meeting(nudge)
     items = question_agenda(session=session, member=member, meeting=meeting)
@@ -541,6 +551,8 @@ MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {
     NudgeKind.MEETING_CHANGED: _meeting_changed,
     NudgeKind.SPARRING_DISPUTE: _sparring_dispute,
     NudgeKind.EXAMPLE_SPARRING: _example_sparring,
+    NudgeKind.BAZAAR_FOLLOWUP_30: _bazaar_follow_up,
+    NudgeKind.BAZAAR_FOLLOWUP_90: _bazaar_follow_up,
 }
 
 

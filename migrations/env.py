@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 # Every module with tables, so that Base.metadata knows them all.
 from models import (  # noqa: F401
     attendance,
+    bazaar,
     exchange,
     followup,
     history,

@@ -96,6 +96,8 @@ class Network(Base):
     # The key of a sister network (east/west of Storebælt) to share the weekly digest with;
     # only when both name each other.
     sister_key: Mapped[str | None] = mapped_column(String(64))
+    # The number of the meeting that holds the idea bazaar (None: no bazaar this season).
+    bazaar_meeting: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 

@@ -95,6 +95,7 @@ class NetworkSpec:
     fee_per_member: int = 6000
     colleague_discount: int = 500
     sister_key: str | None = None
+    bazaar_meeting: int | None = None
 
 
 @dataclass
@@ -117,6 +118,7 @@ class ImportReport:
 
 NETWORK_FIELDS = {
     "sister",
+    "bazaar_meeting",
     "fee_per_member_dkk",
     "colleague_discount_dkk",
     "key",
@@ -290,6 +292,7 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         meetings=meetings,
         fee_per_member=net.fee_per_member,
         sister_key=net.sister,
+        bazaar_meeting=_bazaar_meeting(c, data, len(meetings)),
         colleague_discount=net.colleague_discount,
         people=people,
     )
@@ -329,6 +332,18 @@ def _network_table(c: _Checker, data: dict[str, Any], source: str) -> _NetworkTa
         fee_per_member=_amount(c, net, "fee_per_member_dkk", 6000),
         colleague_discount=_amount(c, net, "colleague_discount_dkk", 500),
     )
+
+
+def _bazaar_meeting(c: _Checker, data: dict[str, Any], meetings: int) -> int | None:
+    """`bazaar_meeting = 4`: the number of one of the season's meetings (or none)."""
+    net = data.get("network", {})
+    number = net.get("bazaar_meeting") if isinstance(net, dict) else None
+    if number is None:
+        return None
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= meetings:
+        c.problem("[network]", f'"bazaar_meeting" must be a meeting number, got {number!r}')
+        return None
+    return number
 
 
 def _target_hours(c: _Checker, net: dict[str, Any]) -> int | float:
@@ -611,6 +626,7 @@ def _network_values(spec: NetworkSpec) -> dict[str, Any]:
         "sparring_target_minutes": spec.sparring_target_minutes,
         "fee_per_member": spec.fee_per_member,
         "sister_key": spec.sister_key,
+        "bazaar_meeting": spec.bazaar_meeting,
         "colleague_discount": spec.colleague_discount,
     }
 

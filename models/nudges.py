@@ -50,6 +50,9 @@ class NudgeKind(enum.StrEnum):
     MEETING_CHANGED = "meeting_changed"  # seq is the MeetingChange id
     SPARRING_DISPUTE = "sparring_dispute"  # to facilitators: a receiver said "not right"
     EXAMPLE_SPARRING = "example_sparring"  # seq is the ExampleSparringAsk id (the library)
+    # The bazaar: claimer and giver asked how a claim went (seq is the BazaarClaim id).
+    BAZAAR_FOLLOWUP_30 = "bazaar_followup_30"
+    BAZAAR_FOLLOWUP_90 = "bazaar_followup_90"
 
 
 # Days before the meeting (PRODUCT.md's defaults).

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers.attendance import answer_attendance
+from handlers.bazaar import press_claim
 from handlers.calendar import calendar_for, meeting_of_button
 from handlers.catalogue import surface, t
 from handlers.exchange import press_share
@@ -85,6 +86,10 @@ def _library(turn: Turn, member: Member, action: str, value: str | None) -> str 
     return press(session=turn.session, member=member, value=value, now=turn.now)
 
 
+def _claim(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
+    return press_claim(session=turn.session, member=member, value=value, now=turn.now)
+
+
 Press = Callable[[Turn, Member, str, str | None], str | None]
 
 # A member's buttons that act at once, and what they do.
@@ -99,6 +104,7 @@ MEMBER_ACTIONS: dict[str, Press] = {
     Action.SISTER_WITHDRAW: _share,
     Action.LIBRARY_SPARRING: _library,
     Action.LIBRARY_TAKE_HOME: _library,
+    Action.BAZAAR_CLAIM: _claim,
 }
 # A facilitator's (checked again by the domain call: the entry or member is in their network).
 FACILITATOR_ACTIONS: dict[str, Press] = {

@@ -24,6 +24,7 @@ from typing import Any
 
 from handlers import teams_render
 from handlers.attendance import submit_substitute, substitute_form
+from handlers.bazaar import bazaar_form, submit_bazaar
 from handlers.briefs import colleague_report_form, submit_colleague_report
 from handlers.catalogue import t
 from handlers.competencies import competencies_form, submit_competencies
@@ -43,6 +44,7 @@ from handlers.spread import (
 )
 from handlers.teams.turn import Activity, Turn
 from models.attendance import SubstituteField
+from models.bazaar import BazaarField
 from models.competencies import CompetenciesField
 from models.errors import FieldErrors, InputError
 from models.followup import FollowupField
@@ -119,6 +121,7 @@ OPENERS: dict[str, Open] = {
     Action.ATTEND_SUBSTITUTE: _substitute,
     Action.OPEN_COMPETENCIES: lambda turn, member, action, value: competencies_form(member),
     Action.OPEN_COLLEAGUE_REPORT: _colleague,
+    Action.BAZAAR_ADD: lambda turn, member, action, value: bazaar_form(turn.session, member),
 }
 
 
@@ -219,6 +222,13 @@ KINDS: dict[str, Kind] = {
     ),
     Callback.COLLEAGUE_REPORT_MODAL: Kind(
         _colleague_again, _save_colleague, SubstituteField.REPORT
+    ),
+    Callback.BAZAAR_MODAL: Kind(
+        lambda turn, m, _: bazaar_form(turn.session, m),
+        lambda turn, m, _, form: submit_bazaar(
+            session=turn.session, member=m, now=turn.now, form=form
+        ),
+        BazaarField.TITLE,
     ),
 }
 
