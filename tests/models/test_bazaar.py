@@ -5,6 +5,7 @@ in each one's zone; the facilitator's results; erasure."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -169,3 +170,28 @@ def test_erasure_takes_the_bazaar_items_claims_and_follow_ups(
             )
         ).all()
         assert pending == []
+
+
+def test_the_follow_ups_and_the_sparring_ask_are_cards_teams_accepts(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    from handlers import teams_render
+    from models.library import ask_for_sparring
+    from tests.handlers.test_teams_render import check_card
+    from tests.models.test_library import AFTER_M2
+
+    with session_factory() as s:
+        example_id = bring(s, ANNA, 2, "Borgerpanel", "Klager <b>som</b> kilde", None)
+        ask_for_sparring(session=s, member=person(s, BO), example_id=example_id, now=AFTER_M2)
+        item = anna_offers(s)
+        claim_item(session=s, member=person(s, BO), item_id=item.id, now=BEFORE)
+        s.commit()
+        rows = s.scalars(select(Nudge).where(Nudge.kind != NudgeKind.SPREAD_NOTICE)).all()
+        assert len(rows) == 5  # the ask, and 2 × 2 follow-ups
+        for nudge in rows:
+            with surface("teams"):
+                message = MESSAGE_BUILDERS[nudge.kind](s, nudge, BEFORE)
+            assert message is not None
+            for card in teams_render.message_cards(message):
+                assert check_card(card) == [], nudge.kind
+                assert "<@" not in json.dumps(card)  # no Slack markup on Teams
