@@ -117,7 +117,7 @@ def parse_query(words: list[str]) -> LibraryQuery:
         else:
             filters[name] = fold(value)
     text = " ".join(plain)
-    found = query_words(text) if text.strip() else []
+    found = query_words(text) if any(len(w) >= 2 for w in plain) else []
     return LibraryQuery(found, page=page, **filters)  # type: ignore[arg-type]
 
 

@@ -90,7 +90,11 @@ def _claim(turn: Turn, member: Member, action: str, value: str | None) -> str | 
     return press_claim(session=turn.session, member=member, value=value, now=turn.now)
 
 
-Press = Callable[[Turn, Member, str, str | None], str | None]
+def _open_example(turn: Turn, member: Member, action: str, value: str | None) -> c.Message:
+    return open_example(session=turn.session, member=member, value=value, now=turn.now)
+
+
+Press = Callable[[Turn, Member, str, str | None], str | c.Message | None]
 
 # A member's buttons that act at once, and what they do.
 MEMBER_ACTIONS: dict[str, Press] = {
@@ -105,6 +109,7 @@ MEMBER_ACTIONS: dict[str, Press] = {
     Action.LIBRARY_SPARRING: _library,
     Action.LIBRARY_TAKE_HOME: _library,
     Action.BAZAAR_CLAIM: _claim,
+    Action.LIBRARY_OPEN: _open_example,  # the example in full, with its buttons
 }
 # A facilitator's (checked again by the domain call: the entry or member is in their network).
 FACILITATOR_ACTIONS: dict[str, Press] = {
@@ -133,10 +138,6 @@ def is_card_activity(activity: Activity) -> bool:
 
 def press(turn: Turn, action: str, value: str | None) -> c.Message | None:
     """What pressing `action` (about `value`) says back; None: nothing (not theirs)."""
-    if action == Action.LIBRARY_OPEN:  # an example of the library, in full, with its buttons
-        if turn.member is None:
-            return _text(t(turn.lang, "teams.stranger"))
-        return open_example(session=turn.session, member=turn.member, value=value, now=turn.now)
     member_press = MEMBER_ACTIONS.get(action)
     if member_press is not None:
         if turn.member is None:
@@ -154,7 +155,9 @@ def press(turn: Turn, action: str, value: str | None) -> c.Message | None:
     return None
 
 
-def _text(text: str | None) -> c.Message | None:
+def _text(text: str | c.Message | None) -> c.Message | None:
+    if isinstance(text, c.Message):
+        return text
     return c.Message(text, [c.Paragraph(text)]) if text else None
 
 

@@ -84,6 +84,7 @@ def test_search_by_words_and_filters(
         assert len(titles(s, CAMILLA, ["arbejdsplads=roskilde"])) == 2  # Anna and Bo
         assert titles(s, ANNA, ["org=gribskov"]) == []
         assert parse_query(["panel", "2"]) == LibraryQuery(["panel"], page=2)
+        assert parse_query(["a"]) == LibraryQuery([])  # too short to search on: everything
 
 
 @pytest.mark.parametrize(
