@@ -5,6 +5,7 @@ once)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,6 +74,15 @@ KIND_WORDS: dict[str, ExampleKind] = {
 }
 
 
+# A filter's value may hold spaces in quotes (Slack may send curly ones):
+# `arbejdsplads="Roskilde Kommune"`; anything else is split on spaces.
+_TOKEN = re.compile(r'(\w+=)["“”]([^"“”]*)["“”]|(\S+)')
+
+
+def _tokens(words: list[str]) -> list[str]:
+    return [m[3] or f"{m[1]}{m[2]}" for m in _TOKEN.finditer(" ".join(words))]
+
+
 @dataclass(frozen=True)
 class LibraryQuery:
     """What a member asked the library for: words (all must match), and filters."""
@@ -98,6 +108,7 @@ def parse_query(words: list[str]) -> LibraryQuery:
     plain: list[str] = []
     filters: dict[str, object] = {}
     page = 1
+    words = _tokens(words)
     if words and words[-1].isdigit() and len(words[-1]) < 4:
         page, words = max(int(words[-1]), 1), words[:-1]
     for word in words:

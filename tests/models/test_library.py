@@ -83,6 +83,8 @@ def test_search_by_words_and_filters(
         assert titles(s, CAMILLA, ["medlem=anna"]) == ["Borgerpanel"]
         assert len(titles(s, CAMILLA, ["arbejdsplads=roskilde"])) == 2  # Anna and Bo
         assert titles(s, ANNA, ["org=gribskov"]) == []
+        assert len(titles(s, ANNA, ['arbejdsplads="Roskilde', 'Kommune"'])) == 2
+        assert titles(s, ANNA, ["arbejdsplads=“Roskilde", "Kommune”", "panel"]) == ["Borgerpanel"]
         assert parse_query(["panel", "2"]) == LibraryQuery(["panel"], page=2)
         assert parse_query(["a"]) == LibraryQuery([])  # too short to search on: everything
 
