@@ -20,6 +20,7 @@ from bot.settings import Settings
 from handlers import (
     applications,
     attendance,
+    bazaar,
     briefs,
     calendar,
     competencies,
@@ -27,6 +28,7 @@ from handlers import (
     exchange,
     followup,
     home,
+    library,
     network,
     nudges,
     prep,
@@ -152,4 +154,6 @@ def create_app(
     applications.register(app)
     renewal.register(app)
     reflection.register(app)
+    library.register(app)
+    bazaar.register(app)
     return app

@@ -43,6 +43,11 @@ class Action(StrEnum):
     CLAIM_SEAT = "seat_claim_yes"
     CLAIM_DECLINE = "seat_claim_no"
     OPEN_REFLECTION = "reflection_open"
+    LIBRARY_OPEN = "library_open"
+    LIBRARY_SPARRING = "library_sparring"
+    LIBRARY_TAKE_HOME = "library_take_home"
+    BAZAAR_ADD = "bazaar_add"
+    BAZAAR_CLAIM = "bazaar_claim"
 
 
 class Callback(StrEnum):
@@ -58,6 +63,7 @@ class Callback(StrEnum):
     APPLICATION_MODAL = "application_modal"
     APPLICATION_DECISION_MODAL = "application_decision_modal"
     REFLECTION_MODAL = "reflection_modal"
+    BAZAAR_MODAL = "bazaar_modal"
 
 
 class Field(StrEnum):
@@ -100,6 +106,10 @@ class Block(StrEnum):
     SPREAD_ROW = "spread"
     DISPUTE = "dispute"
     COLLEAGUE_REPORT = "colleague_report"
+    LIBRARY_EXAMPLE = "library_example"
+    LIBRARY_NOTICE = "library_notice"
+    BAZAAR_ACTIONS = "bazaar_actions"
+    BAZAAR_FOLLOW_UP = "bazaar_follow_up"
 
 
 class SparringField(StrEnum):

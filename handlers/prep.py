@@ -38,6 +38,7 @@ from models.prep import (
     QUESTIONS_PER_MEETING,
     ExampleField,
     ExampleInput,
+    ExampleKind,
     ExampleSource,
     PrepExample,
     PrepField,
@@ -49,6 +50,7 @@ from models.prep import (
     ensure_editable,
     example_field,
     example_keys,
+    example_kind,
     network_members,
     prep_status,
     question_field,
@@ -218,7 +220,16 @@ def _example_texts(lang: str, key: str, example: PrepExample | None) -> list[For
 
 def _example_choices(lang: str, key: str, example: PrepExample | None) -> list[FormPart]:
     source = example.source if example else ExampleSource.OWN
+    kind = example.kind if example else None
     return [
+        Choice(
+            example_field(key, ExampleField.KIND),
+            t(lang, "prep.p3.kind"),
+            [Option(k, t(lang, f"library.kind.{k.value}")) for k in ExampleKind],
+            chosen=[kind] if kind else [],
+            optional=True,
+            placeholder=t(lang, "prep.p3.kind_placeholder"),
+        ),
         Choice(
             example_field(key, ExampleField.SOURCE),
             t(lang, "prep.p3.source"),
@@ -384,6 +395,7 @@ def read_examples(form: Submitted) -> list[ExampleInput]:
                 form.choice(example_field(key, ExampleField.SOURCE)) or ExampleSource.OWN
             ),
             did_not_work=form.checked(example_field(key, ExampleField.FLAGS)),
+            kind=example_kind(form.choice(example_field(key, ExampleField.KIND))),
         )
         for key in example_keys(form.fields)
     ]

@@ -38,10 +38,12 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from handlers import conversation as c
 from handlers.applications import build_outcome
 from handlers.attendance import build_attendance_nudge, build_head_count
+from handlers.bazaar import build_follow_up
 from handlers.between import build_between_nudge
 from handlers.briefs import with_colleague_prompt
 from handlers.calendar import with_invitation
 from handlers.catalogue import surface
+from handlers.library import build_sparring_ask
 from handlers.network import build_digest
 from handlers.nudges import build_agenda_nudge, build_meeting_changed, build_prep_nudge
 from handlers.renewal import claim_message, renewal_message
@@ -65,7 +67,9 @@ from jobs.messenger import (
 )
 from models.applications import fee_of, outcome_of
 from models.attendance import attendance_of, head_count
+from models.bazaar import follow_up_facts
 from models.calendar import local_moment, next_working_day
+from models.library import sparring_ask_facts
 from models.network import Meeting, MeetingChange, Member, Network, Role
 from models.nudges import (
     BETWEEN_KINDS,
@@ -479,6 +483,22 @@ def _spread_notice(session: Session, nudge: Nudge, now: datetime) -> Built:
     return build_spread_notice(member.lang, row=row, nudge_id=nudge.id)
 
 
+def _example_sparring(session: Session, nudge: Nudge, now: datetime) -> Built:
+    member = nudge.member
+    ask = sparring_ask_facts(session=session, member=member, ask_id=nudge.seq)
+    if ask is None:  # the asker was erased, or the example is no longer theirs
+        return None
+    return build_sparring_ask(member.lang, ask=ask)
+
+
+def _bazaar_follow_up(session: Session, nudge: Nudge, now: datetime) -> Built:
+    member = nudge.member
+    claim = follow_up_facts(session=session, member=member, claim_id=nudge.seq)
+    if claim is None:  # gone, or someone in it was erased
+        return None
+    return build_follow_up(member.lang, member=member, claim=claim, kind=nudge.kind)
+
+
 def _question_agenda(session: Session, nudge: Nudge, now: datetime) -> Built:
     member, meeting = nudge.member, _meeting(nudge)
     items = question_agenda(session=session, member=member, meeting=meeting)
@@ -557,6 +577,9 @@ MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {
     NudgeKind.RENEWAL_VOTE: _renewal,
     NudgeKind.RENEWAL_REMINDER: _renewal,
     NudgeKind.SEAT_CLAIM: _seat_claim,
+    NudgeKind.EXAMPLE_SPARRING: _example_sparring,
+    NudgeKind.BAZAAR_FOLLOWUP_30: _bazaar_follow_up,
+    NudgeKind.BAZAAR_FOLLOWUP_90: _bazaar_follow_up,
 }
 
 

@@ -12,9 +12,11 @@ from sqlalchemy import Engine, text
 from models import (  # noqa: F401
     applications,
     attendance,
+    bazaar,
     exchange,
     followup,
     history,
+    library,
     network,
     nudges,
     prep,

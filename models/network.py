@@ -114,6 +114,8 @@ class Network(Base):
     claim_deadline: Mapped[datetime | None]
     # Set when the next season took over (its claims settled): this season sends nothing more.
     closed_at: Mapped[datetime | None]
+    # The number of the meeting that holds the idea bazaar (None: no bazaar this season).
+    bazaar_meeting: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 

@@ -103,6 +103,7 @@ class NetworkSpec:
     previous_key: str | None = None
     renewal_deadline: date | None = None
     claim_deadline: date | None = None
+    bazaar_meeting: int | None = None
 
 
 @dataclass
@@ -131,6 +132,7 @@ NETWORK_FIELDS = {
     "previous",
     "renewal_deadline",
     "claim_deadline",
+    "bazaar_meeting",
     "fee_per_member_dkk",
     "colleague_discount_dkk",
     "key",
@@ -335,6 +337,7 @@ def parse_network(data: dict[str, Any], source: str = "network file") -> Network
         meetings=meetings,
         fee_per_member=net.fee_per_member,
         sister_key=net.sister,
+        bazaar_meeting=_bazaar_meeting(c, data, len(meetings)),
         colleague_discount=net.colleague_discount,
         people=people,
         applications=net.applications,
@@ -406,6 +409,18 @@ def _seasons(
     if claim and season_start and claim >= season_start:
         c.problem("[network]", "claim_deadline must be before season_start")
     return previous, renewal, claim
+
+
+def _bazaar_meeting(c: _Checker, data: dict[str, Any], meetings: int) -> int | None:
+    """`bazaar_meeting = 4`: the number of one of the season's meetings (or none)."""
+    net = data.get("network", {})
+    number = net.get("bazaar_meeting") if isinstance(net, dict) else None
+    if number is None:
+        return None
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= meetings:
+        c.problem("[network]", f'"bazaar_meeting" must be a meeting number, got {number!r}')
+        return None
+    return number
 
 
 def _target_hours(c: _Checker, net: dict[str, Any]) -> int | float:
@@ -693,6 +708,7 @@ def _network_values(spec: NetworkSpec) -> dict[str, Any]:
         "sparring_target_minutes": spec.sparring_target_minutes,
         "fee_per_member": spec.fee_per_member,
         "sister_key": spec.sister_key,
+        "bazaar_meeting": spec.bazaar_meeting,
         "colleague_discount": spec.colleague_discount,
         "applications_open": spec.applications.open,
         "application_deadline": spec.applications.deadline,

@@ -55,6 +55,10 @@ class NudgeKind(enum.StrEnum):
     RENEWAL_VOTE = "renewal_vote"
     RENEWAL_REMINDER = "renewal_reminder"  # before the vote's deadline, to who has not voted
     SEAT_CLAIM = "seat_claim"  # the next season opened: take your seat? (seq: its network id)
+    EXAMPLE_SPARRING = "example_sparring"  # seq is the ExampleSparringAsk id (the library)
+    # The bazaar: claimer and giver asked how a claim went (seq is the BazaarClaim id).
+    BAZAAR_FOLLOWUP_30 = "bazaar_followup_30"
+    BAZAAR_FOLLOWUP_90 = "bazaar_followup_90"
 
 
 # Days before the meeting (PRODUCT.md's defaults).
@@ -91,6 +95,7 @@ EVENT_KINDS = (
     NudgeKind.SPARRING_DISPUTE,
     NudgeKind.APPLICATION_OUTCOME,
     NudgeKind.SEAT_CLAIM,
+    NudgeKind.EXAMPLE_SPARRING,
 )
 
 

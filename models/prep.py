@@ -27,7 +27,7 @@ from models.people import person_named, refs_of
 
 QUESTIONS_PER_MEETING = 3
 QUESTION_FIELDS = ["text", "primary_id", "secondary_id"]
-EXAMPLE_FIELDS = ["title", "idea", "effect", "learning", "source", "did_not_work"]
+EXAMPLE_FIELDS = ["title", "idea", "effect", "learning", "source", "did_not_work", "kind"]
 MAX_TEXT = 2000
 MAX_TITLE = 150
 
@@ -35,6 +35,26 @@ MAX_TITLE = 150
 class ExampleSource(enum.StrEnum):
     OWN = "own"
     COLLEAGUE = "colleague"
+
+
+class ExampleKind(enum.StrEnum):
+    """The kind of experience an example is (the invitation's list); optional."""
+
+    CHALLENGE = "challenge"  # a challenge or innovation question
+    INSIGHT = "insight"  # insights from user research
+    IDEA = "idea"
+    CONCEPT = "concept"
+    RECIPE = "recipe"  # a recipe for a concrete solution
+    MEASUREMENT = "measurement"  # an effect measurement
+    FAILURE = "failure"  # a failure and its lesson
+
+
+def example_kind(value: str | None) -> ExampleKind | None:
+    """The kind chosen in a form (none, or one no longer offered: None)."""
+    try:
+        return ExampleKind(value) if value else None
+    except ValueError:
+        return None
 
 
 class Preparation(Base):
@@ -95,8 +115,12 @@ class PrepExample(Base):
     learning: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[ExampleSource] = mapped_column(enum_column(ExampleSource, 16))
     did_not_work: Mapped[bool] = mapped_column(default=False)
+    kind: Mapped[ExampleKind | None] = mapped_column(enum_column(ExampleKind, 16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id], viewonly=True)
+    meeting: Mapped[Meeting] = relationship(foreign_keys=[meeting_id], viewonly=True)
 
     __table_args__ = (STABLE_IDS,)
 
@@ -131,6 +155,7 @@ class ExampleField(enum.StrEnum):
     LEARNING = "learning"
     SOURCE = "source"
     FLAGS = "flags"
+    KIND = "kind"
 
 
 def question_field(position: int, part: QuestionField) -> str:
@@ -191,6 +216,7 @@ class ExampleInput:
     learning: str
     source: ExampleSource
     did_not_work: bool
+    kind: ExampleKind | None = None
 
 
 def upcoming_meeting(member: Member, now: datetime) -> Meeting | None:
@@ -538,6 +564,7 @@ def _store_example(
         "learning": learning,
         "source": ex.source,
         "did_not_work": ex.did_not_work,
+        "kind": ex.kind,
     }
     if row is None:
         session.add(

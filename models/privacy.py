@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from models.applications import Application
 from models.attendance import Attendance
 from models.base import Base
+from models.bazaar import BazaarClaim, BazaarItem
 from models.exchange import SisterShare, erase_shares
 from models.followup import ManagerFollowUp
 from models.history import ChangeRecord
+from models.library import ExampleSparringAsk
 from models.network import FORGOTTEN_PREFIX, Meeting, Member, Network, Platform, reached_as
 from models.nudges import Nudge, NudgeKind, NudgeStatus
 from models.people import ERASED_NAME
@@ -148,6 +150,7 @@ def _examples(
             "learning": e.learning,
             "source": e.source.value,
             "did_not_work": e.did_not_work,
+            "kind": e.kind.value if e.kind else None,
         }
         for e in session.scalars(select(PrepExample).where(PrepExample.member_id == member.id))
     ]
@@ -323,6 +326,39 @@ def _applications(
     ]
 
 
+def _sparring_asked(
+    session: Session, member: Member, meeting_no: _MeetingNumbers
+) -> list[dict[str, Any]]:
+    """The examples the member asked their owners for sparring about (the library)."""
+    rows = session.scalars(
+        select(ExampleSparringAsk).where(ExampleSparringAsk.member_id == member.id)
+    )
+    return [
+        {"example_id": r.example_id, "example": r.example.title, "asked_at": _iso(r.created_at)}
+        for r in rows
+    ]
+
+
+def _bazaar(session: Session, member: Member, meeting_no: _MeetingNumbers) -> dict[str, Any]:
+    """What the member put on the idea bazaar, and what they claimed there."""
+    items = session.scalars(select(BazaarItem).where(BazaarItem.member_id == member.id))
+    claims = session.scalars(select(BazaarClaim).where(BazaarClaim.member_id == member.id))
+    return {
+        "items": [
+            {
+                "meeting": meeting_no.get(i.meeting_id),
+                "kind": i.kind.value,
+                "title": i.title,
+                "text": i.text,
+                "claimed_by": len(i.claims),
+                "created_at": _iso(i.created_at),
+            }
+            for i in items
+        ],
+        "claimed": [{"item": c.item.title, "claimed_at": _iso(c.created_at)} for c in claims],
+    }
+
+
 # The sections of a member's own data, in the order they are given; a new kind of record about
 # a person adds its section here.
 def _renewal_vote(
@@ -368,6 +404,8 @@ _SECTIONS: dict[str, Callable[[Session, Member, _MeetingNumbers], Any]] = {
     "my_changes": _my_changes,
     "shared_with_sister": _shared_with_sister,
     "applications": _applications,
+    "sparring_asked": _sparring_asked,
+    "bazaar": _bazaar,
 }
 
 
@@ -482,6 +520,16 @@ def cancel_outbox_for(session: Session, member_id: int, now: datetime) -> None:
         ),
         (Nudge.kind == NudgeKind.SPREAD_NOTICE)
         & Nudge.seq.in_(select(SpreadAction.id).where(SpreadAction.member_id == member_id)),
+        Nudge.kind.in_([NudgeKind.BAZAAR_FOLLOWUP_30, NudgeKind.BAZAAR_FOLLOWUP_90])
+        & Nudge.seq.in_(
+            select(BazaarClaim.id)
+            .join(BazaarItem, BazaarItem.id == BazaarClaim.item_id)
+            .where(or_(BazaarClaim.member_id == member_id, BazaarItem.member_id == member_id))
+        ),
+        (Nudge.kind == NudgeKind.EXAMPLE_SPARRING)
+        & Nudge.seq.in_(
+            select(ExampleSparringAsk.id).where(ExampleSparringAsk.member_id == member_id)
+        ),
         # A dispute names both the receiver who disputed and the giver of the entry.
         (Nudge.kind == NudgeKind.SPARRING_DISPUTE)
         & Nudge.seq.in_(
@@ -518,6 +566,15 @@ def forget_member(*, session: Session, member: Member, by: Member, now: datetime
     _blank_profile(member, now)
     _erase_what_they_wrote(session, mid)
     erase_shares(session, mid)  # what they shared vanishes from the sister network's view
+    session.execute(delete(ExampleSparringAsk).where(ExampleSparringAsk.member_id == mid))
+    # What they put on the bazaar (and the claims on it), and what they claimed there.
+    theirs = select(BazaarItem.id).where(BazaarItem.member_id == mid)
+    session.execute(
+        delete(BazaarClaim).where(
+            or_(BazaarClaim.member_id == mid, BazaarClaim.item_id.in_(theirs))
+        )
+    )
+    session.execute(delete(BazaarItem).where(BazaarItem.member_id == mid))
     session.flush()
     redact_everywhere(session, identifiers, slack_user_id)
     forget_responses(session)  # Teams invoke answers kept for a retry (minutes)

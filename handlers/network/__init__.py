@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers import competencies, exchange, slack_render
+from handlers import bazaar, competencies, exchange, library, slack_render
 from handlers import conversation as c
 from handlers.applications import (
     APPLY_WORDS,
@@ -186,7 +186,17 @@ COMPETENCY_WORDS = frozenset({"kompetencer", "competencies"})
 SPREAD_WORDS = frozenset({"oversigt", "overview", "alle", "all"})
 SHARE_WORDS = frozenset({"del", "share"})
 SISTER_WORDS = frozenset({"søster", "soester", "soster", "sister"})
-MEMBER_WORDS = frozenset(WHO_WORDS) | COMPETENCY_WORDS | SHARE_WORDS | SISTER_WORDS
+LIBRARY_WORDS = frozenset({"eksempler", "examples"})
+BAZAAR_WORDS = frozenset({"basar", "bazaar"})
+RESULT_WORDS = frozenset({"resultat", "resultater", "results", "result"})
+MEMBER_WORDS = (
+    frozenset(WHO_WORDS)
+    | COMPETENCY_WORDS
+    | SHARE_WORDS
+    | SISTER_WORDS
+    | LIBRARY_WORDS
+    | BAZAAR_WORDS
+)
 
 
 def member_answer(scope: Asking, people: list[Member], lang: str, args: list[str]) -> NetworkAnswer:
@@ -195,6 +205,8 @@ def member_answer(scope: Asking, people: list[Member], lang: str, args: list[str
     word, rest = args[0].lower(), args[1:]
     if word in COMPETENCY_WORDS and rest and rest[0].lower() in SPREAD_WORDS:
         return _competency_spread(scope, people, lang)
+    if word in BAZAAR_WORDS and rest and rest[0].lower() in RESULT_WORDS:
+        return _bazaar_results(scope, people, lang)
     member = pick_member(people, scope.now)
     if member is None:
         return NetworkAnswer(t(lang, "network.members_only"))
@@ -214,6 +226,29 @@ def member_answer(scope: Asking, people: list[Member], lang: str, args: list[str
         )
     if word in SHARE_WORDS:
         return NetworkAnswer(exchange.share_list_parts(session=scope.db, member=member, lang=lang))
+    if word in BAZAAR_WORDS:
+        return NetworkAnswer(
+            bazaar.bazaar_parts(
+                session=scope.db,
+                member=member,
+                lang=lang,
+                page=page_of(rest),
+                command=f"/network {word}",
+                now=scope.now,
+            )
+        )
+    if word in LIBRARY_WORDS:
+        words = [unescape_slack(w) for w in rest]  # as typed: t() escapes what it shows
+        return NetworkAnswer(
+            library.library_parts(
+                session=scope.db,
+                member=member,
+                lang=lang,
+                words=words,
+                command=f"/network {word}",
+                now=scope.now,
+            )
+        )
     return NetworkAnswer(
         exchange.sister_parts(
             session=scope.db,
@@ -246,6 +281,14 @@ def _previous_season(network: Network, args: list[str]) -> tuple[Network, list[s
     if SUBCOMMANDS.get(rest[0].lower()) not in READ_ONLY:
         raise InputError("network.error.previous_read_only")
     return network.previous, rest
+
+
+def _bazaar_results(scope: Asking, people: list[Member], lang: str) -> NetworkAnswer:
+    """The facilitator's results of the bazaar (role checked)."""
+    facilitator = facilitator_role(people)
+    if facilitator is None:
+        return NetworkAnswer(t(lang, "network.not_allowed"))
+    return NetworkAnswer(bazaar.results_parts(scope.db, lang, facilitator.network))
 
 
 def network_answer(scope: Asking, people: list[Member], lang: str, text: str) -> NetworkAnswer:

@@ -27,10 +27,12 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers import teams_render
 from handlers.attendance import answer_attendance
+from handlers.bazaar import press_claim
 from handlers.calendar import calendar_for, meeting_of_button
 from handlers.catalogue import surface, t
 from handlers.exchange import press_share
 from handlers.ids import Action
+from handlers.library import open_example, press_sparring, press_take_home
 from handlers.network.privacy import forget_confirmed
 from handlers.network.summary import settle_dispute
 from handlers.nudges import SNOOZE_DAYS, own_nudge, snooze
@@ -88,7 +90,20 @@ def _share(turn: Turn, member: Member, action: str, value: str | None) -> str | 
     return press_share(session=turn.session, member=member, value=value, share=share, now=turn.now)
 
 
-Press = Callable[[Turn, Member, str, str | None], str | None]
+def _library(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
+    press = press_sparring if action == Action.LIBRARY_SPARRING else press_take_home
+    return press(session=turn.session, member=member, value=value, now=turn.now)
+
+
+def _claim(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
+    return press_claim(session=turn.session, member=member, value=value, now=turn.now)
+
+
+def _open_example(turn: Turn, member: Member, action: str, value: str | None) -> c.Message:
+    return open_example(session=turn.session, member=member, value=value, now=turn.now)
+
+
+Press = Callable[[Turn, Member, str, str | None], str | c.Message | None]
 
 # A member's buttons that act at once, and what they do.
 MEMBER_ACTIONS: dict[str, Press] = {
@@ -101,6 +116,10 @@ MEMBER_ACTIONS: dict[str, Press] = {
     Action.SISTER_SHARE: _share,
     Action.SISTER_WITHDRAW: _share,
     **dict.fromkeys((*CHOICES, *CLAIMS), _renewal),
+    Action.LIBRARY_SPARRING: _library,
+    Action.LIBRARY_TAKE_HOME: _library,
+    Action.BAZAAR_CLAIM: _claim,
+    Action.LIBRARY_OPEN: _open_example,  # the example in full, with its buttons
 }
 # A facilitator's (checked again by the domain call: the entry or member is in their network).
 FACILITATOR_ACTIONS: dict[str, Press] = {
@@ -161,7 +180,9 @@ def press(turn: Turn, action: str, value: str | None) -> c.Message | None:
     return None
 
 
-def _text(text: str | None) -> c.Message | None:
+def _text(text: str | c.Message | None) -> c.Message | None:
+    if isinstance(text, c.Message):
+        return text
     return c.Message(text, [c.Paragraph(text)]) if text else None
 
 

@@ -33,6 +33,7 @@ from handlers.applications import (
     submit_decision,
 )
 from handlers.attendance import submit_substitute, substitute_form
+from handlers.bazaar import bazaar_form, submit_bazaar
 from handlers.briefs import colleague_report_form, submit_colleague_report
 from handlers.catalogue import t
 from handlers.competencies import competencies_form, submit_competencies
@@ -54,6 +55,7 @@ from handlers.spread import (
 from handlers.teams.turn import Activity, Turn
 from models.applications import ApplicationField
 from models.attendance import SubstituteField
+from models.bazaar import BazaarField
 from models.competencies import CompetenciesField
 from models.errors import FieldErrors, InputError
 from models.followup import FollowupField
@@ -143,6 +145,7 @@ OPENERS: dict[str, Open] = {
     Action.OPEN_COMPETENCIES: lambda turn, member, action, value: competencies_form(member),
     Action.OPEN_COLLEAGUE_REPORT: _colleague,
     Action.OPEN_REFLECTION: _reflection,
+    Action.BAZAAR_ADD: lambda turn, member, action, value: bazaar_form(turn.session, member),
 }
 
 
@@ -250,6 +253,13 @@ KINDS: dict[str, Kind] = {
         ),
         _save_reflection,
         ReflectionField.COMMON,
+    ),
+    Callback.BAZAAR_MODAL: Kind(
+        lambda turn, m, _: bazaar_form(turn.session, m),
+        lambda turn, m, _, form: submit_bazaar(
+            session=turn.session, member=m, now=turn.now, form=form
+        ),
+        BazaarField.TITLE,
     ),
 }
 

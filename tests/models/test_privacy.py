@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.applications import Applicant, Application, ApplicationInput, save_application
 from models.attendance import AttendanceStatus, set_attendance
+from models.bazaar import BazaarInput, add_item, claim_item
 from models.exchange import SisterShare
 from models.followup import log_followup
 from models.history import ChangeRecord
@@ -190,6 +191,14 @@ def busy_anna(s: Session) -> None:
             data=ReflectionInput(said, "", said, named=True, share_with_sister=True),
             now=now,
         )
+    # On the idea bazaar, claimed by Bo (follow-ups queued to both).
+    item = add_item(
+        session=s,
+        member=anna,
+        data=BazaarInput("idea", None, "Basar fra Lejre Kommune", "Spørg Anna Lund"),
+        now=now,
+    )
+    claim_item(session=s, member=bo, item_id=item.id, now=now)
     # Reachable on Teams too, with the conversation Teams needs stored to write first.
     anna.set_identity(Platform.TEAMS, "29:1AnnaTeams")
     teams = anna.identity(Platform.TEAMS)
@@ -237,7 +246,12 @@ def test_forget_leaves_no_trace_in_any_table(
         bo_queue = {
             n.kind for n in s.scalars(select(Nudge).where(Nudge.member_id == person(s, BO).id))
         }
-        assert bo_queue == {NudgeKind.SPARRING_RECEIVED, NudgeKind.SPREAD_NOTICE}
+        assert bo_queue == {
+            NudgeKind.SPARRING_RECEIVED,
+            NudgeKind.SPREAD_NOTICE,
+            NudgeKind.BAZAAR_FOLLOWUP_30,
+            NudgeKind.BAZAAR_FOLLOWUP_90,
+        }
         anna = person(s, ANNA)
         anna_id = anna.id
         mine = personal_data(session=s, member=anna)  # her own data names all of it

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from handlers import bazaar, library, teams_render
 from handlers import conversation as c
-from handlers import teams_render
 from handlers.applications import _decision_buttons, apply_parts
 from handlers.attendance import build_attendance_nudge
 from handlers.between import _buttons as between_buttons
@@ -35,10 +35,12 @@ from models.exchange import Item, ItemKind
 from models.followup import ManagerFollowUp
 from models.network import Network
 from models.nudges import NudgeKind
-from models.prep import prep_status
+from models.prep import PrepExample, prep_status
 from models.sparring import SparringEntry, SparringReceiver
 from models.spread import SpreadAction, SpreadStatus
 from tests.conftest import ANNA, BO, SEASON_NOW, person
+from tests.models.test_bazaar import BEFORE, anna_offers
+from tests.models.test_library import bring
 
 
 def _buttons(parts: list[c.Part]) -> Iterator[c.Button]:
@@ -103,8 +105,25 @@ def _every_button(session: Session) -> list[c.Button]:
         ).parts,
         *build_claim("da", new=_next_season(anna.network)).parts,
     ]
+    parts += _library_and_bazaar(session)
     session.expunge_all()
     return list(_buttons(parts))
+
+
+def _library_and_bazaar(session: Session) -> list[c.Part]:
+    """An example of the library (listed and opened) and the bazaar (an item, the add button)."""
+    anna, bo = person(session, ANNA), person(session, BO)
+    example = session.get(PrepExample, bring(session, ANNA, 2, "Panel", "Idé", None))
+    assert example is not None
+    item = anna_offers(session)
+    return [
+        library._line("da", example),
+        *library.example_message("da", example).parts,
+        bazaar._item_paragraph("da", bo, item),
+        *bazaar.bazaar_parts(
+            session=session, member=anna, lang="da", page=1, command="/network basar", now=BEFORE
+        ),
+    ]
 
 
 def test_a_button_opens_a_dialog_on_teams_exactly_when_it_opens_a_form(

@@ -1,0 +1,58 @@
+"""The idea bazaar on Teams, through the real server: `netværk basar` as a card with the add
+button (a dialog: its error on the field, then saved) and the claim buttons — the same cores
+as Slack's."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.ids import Action
+from models.bazaar import BazaarClaim, BazaarField, BazaarItem
+from tests.e2e.test_bazaar_e2e import BEFORE
+from tests.teams.cards import card_text, cards
+from tests.teams.conftest import ANNA_TEAMS, BO_AAD, BO_TEAMS, TeamsBot, personal_conversation
+from tests.teams.test_teams_actions_e2e import (
+    _button,
+    _dialog_card,
+    _errors,
+    _inputs,
+    _invoke,
+    _press,
+    _replies,
+    _submit_data,
+)
+from tests.teams.test_teams_commands_e2e import say
+
+
+def test_put_on_the_bazaar_in_a_dialog_and_claim_by_a_button(teams_bot: TeamsBot) -> None:
+    teams_bot.clock.now = BEFORE
+    answer = say(teams_bot, ANNA_TEAMS, "netværk basar")
+    assert "Idébasaren på møde 4" in card_text(answer)
+    (card,) = cards(answer)
+    opener = _button(card, Action.BAZAAR_ADD)
+    assert opener["msteams"] == {"type": "task/fetch"}
+    dialog = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/fetch", {"data": opener}))
+    assert BazaarField.TITLE in _inputs(dialog)
+    bad = _submit_data(dialog, {BazaarField.KIND: "idea"})
+    again = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": bad}))
+    assert _errors(again) == ["Giv den en titel, eller vælg et af dine eksempler."]
+    good = _submit_data(again, {BazaarField.KIND: "idea", BazaarField.TITLE: "Borgerpanel"})
+    done = _dialog_card(_invoke(teams_bot, ANNA_TEAMS, "task/submit", {"data": good}))
+    assert _errors(done) == []
+    with teams_bot.session_factory() as s:
+        item = s.scalars(select(BazaarItem)).one()
+        assert (item.title, item.kind.value) == ("Borgerpanel", "idea")
+    mine = {"action": Action.BAZAAR_CLAIM, "value": str(item.id)}
+    _press(teams_bot, ANNA_TEAMS, mine)
+    assert _replies(teams_bot, ANNA_TEAMS)[-1] == "Det er din egen ting."
+    activity = teams_bot.activity(BO_TEAMS, BO_AAD, text="network bazaar")
+    assert teams_bot.send(activity).status == 200
+    sent = teams_bot.teams.messages(personal_conversation(BO_TEAMS))
+    listed = sent[-1]["attachments"][0]["content"]  # (his first contact also brings a welcome)
+    claim = _button(listed, Action.BAZAAR_CLAIM)
+    assert claim["value"] == str(item.id)
+    _press(teams_bot, BO_TEAMS, claim, aad=BO_AAD)
+    assert _replies(teams_bot, BO_TEAMS)[-1].startswith("Du har gjort krav på “Borgerpanel” fra")
+    with teams_bot.session_factory() as s:
+        (row,) = s.scalars(select(BazaarClaim)).all()
+        assert row.item_id == item.id
