@@ -18,6 +18,9 @@ facilitator role of that network.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -43,6 +46,9 @@ from handlers.teams import dialogs, files
 from handlers.teams.connector import Connector
 from handlers.teams.turn import Activity, Turn, reply
 from models.network import Member
+from models.replay import KEPT_PREFIX, claim_once, release, seen_before
+
+log = logging.getLogger(__name__)
 
 
 def _snooze(turn: Turn, member: Member, action: str, value: str | None) -> str | None:
@@ -196,11 +202,51 @@ def _offer_calendar(
         files.offer(connector, activity, file)
 
 
+def form_card_keys(activity: Activity, data: Activity) -> tuple[str, str] | None:
+    """The keys guarding a form card sent in the chat: the card's (claimed while a submission
+    of it is handled) and the card's with the values sent (kept once they were saved); None
+    when Teams did not say which card it was."""
+    card = activity.get("replyToId")
+    if not isinstance(card, str) or not card:
+        return None
+    raw = f"{activity['conversation']['id']}\n{card}"
+    sent = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    busy = hashlib.sha256(raw.encode()).hexdigest()
+    saved = hashlib.sha256(f"{raw}\n{sent}".encode()).hexdigest()
+    return f"teams-form-busy:{busy}", f"{KEPT_PREFIX}teams-form-saved:{saved}"
+
+
 def submit_form(turn: Turn, connector: Connector, activity: Activity, data: Activity) -> None:
-    """A form card sent in the chat: saved as a dialog's is, and the card replaced by what a
-    dialog would show next (the saved form, or the same form with each error under its field
-    and everything typed kept); a new message when Teams did not say which card it was. The
-    close button leaves the card as it is."""
+    """A form card sent in the chat, once: while a submission of the same card is handled
+    (pressed twice before the card changed), or when the same values were saved from it
+    already, another does nothing. The claim on the card is given back when the submission
+    only showed errors, so the corrected form saves."""
+    keys = form_card_keys(activity, data)
+    if keys is None:
+        _submit_form(turn, connector, activity, data)
+        return
+    busy, saved = keys
+    session = turn.session
+    if not claim_once(session, busy, turn.now):
+        log.info("a form card sent again while it was handled; nothing done")
+        return
+    try:
+        if seen_before(session, [saved]):
+            log.info("a form card sent again with what was saved from it; nothing done")
+        else:
+            _submit_form(turn, connector, activity, data, saved)
+    finally:
+        session.rollback()
+        release(session, busy)
+
+
+def _submit_form(
+    turn: Turn, connector: Connector, activity: Activity, data: Activity, saved: str | None = None
+) -> None:
+    """A form card sent in the chat: saved as a dialog's is (and the key `saved` kept when it
+    was), and the card replaced by what a dialog would show next (the saved form, or the same
+    form with each error under its field and everything typed kept); a new message when Teams
+    did not say which card it was. The close button leaves the card as it is."""
     shown = dialogs.submitted(turn, data)
     if shown is None:
         return
@@ -208,6 +254,8 @@ def submit_form(turn: Turn, connector: Connector, activity: Activity, data: Acti
         reply(connector, activity, c.Message(shown, [c.Paragraph(shown)]))
         return
     form, errors, values = shown
+    if errors is None and saved is not None:
+        claim_once(turn.session, saved, turn.now)
     card = teams_render.form_card(turn.lang, form, errors, values=values, in_chat=True)
     answer = {
         "type": "message",
