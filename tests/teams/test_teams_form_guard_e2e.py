@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.teams.actions import form_card_keys
+from models.followup import FollowupField, ManagerFollowUp
 from models.prep import PrepQuestion, question_field
 from models.prep import QuestionField as Q
 from models.replay import SeenRequest
 from tests.conftest import BO, CAMILLA
 from tests.teams.conftest import ANNA_TEAMS, TeamsBot, personal_conversation
-from tests.teams.test_teams_actions_e2e import TUESDAY, _submit_data, _under
+from tests.teams.test_teams_actions_e2e import TUESDAY, _inputs, _submit_data, _under
 
 TEXT, PRIMARY = question_field(1, Q.TEXT), question_field(1, Q.PRIMARY)
 SECONDARY = question_field(1, Q.SECONDARY)
@@ -94,3 +95,20 @@ def test_a_form_card_sent_while_it_is_handled_saves_nothing(
         s.commit()
     assert len(_send(teams_bot, value, card_id)) == 1
     assert _questions(session_factory) == [(TYPED, BO)]
+
+
+def test_a_followup_card_sent_twice_saves_one_followup(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    """The double press that was seen: two follow-up rows from one card."""
+    teams_bot.clock.now = TUESDAY
+    assert teams_bot.send(teams_bot.activity(ANNA_TEAMS, text="opfølgning")).status == 200
+    (posted,) = teams_bot.teams.sent
+    card, card_id = posted.body["attachments"][0]["content"], str(posted.activity_id)
+    assert FollowupField.AGREED in _inputs(card)
+    value = _submit_data(card, {FollowupField.AGREED: "Vi aftalte at prøve portalen"})
+    assert len(_send(teams_bot, value, card_id)) == 1
+    assert _send(teams_bot, value, card_id) == []
+    with session_factory() as s:
+        (followup,) = s.scalars(select(ManagerFollowUp)).all()
+        assert followup.agreed == "Vi aftalte at prøve portalen"
