@@ -4,6 +4,7 @@ one that only showed errors gives the card back, so the corrected form saves."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import select
@@ -112,3 +113,20 @@ def test_a_followup_card_sent_twice_saves_one_followup(
     with session_factory() as s:
         (followup,) = s.scalars(select(ManagerFollowUp)).all()
         assert followup.agreed == "Vi aftalte at prøve portalen"
+
+
+def test_a_followup_card_sent_twice_at_once_saves_one_followup(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    """Both presses in flight together: whichever claims the card first saves."""
+    teams_bot.clock.now = TUESDAY
+    assert teams_bot.send(teams_bot.activity(ANNA_TEAMS, text="opfølgning")).status == 200
+    (posted,) = teams_bot.teams.sent
+    card, card_id = posted.body["attachments"][0]["content"], str(posted.activity_id)
+    value = _submit_data(card, {FollowupField.AGREED: "Vi aftalte at prøve portalen"})
+    presses = [teams_bot.activity(ANNA_TEAMS, value=value, replyToId=card_id) for _ in "ab"]
+    with ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(teams_bot.send, presses))
+    assert [r.status for r in replies] == [200, 200]
+    with session_factory() as s:
+        assert len(s.scalars(select(ManagerFollowUp)).all()) == 1
