@@ -36,7 +36,12 @@ from handlers.network.admin import (
 )
 from handlers.network.common import Asking, facilitator_role, member_by_mention, page_of
 from handlers.network.export import send_files
-from handlers.network.privacy import forget_parts, handle_forget_confirm, handle_mydata
+from handlers.network.privacy import (
+    FORGETTABLE,
+    forget_parts,
+    handle_forget_confirm,
+    handle_mydata,
+)
 from handlers.network.summary import (
     DISPUTES_IN_SUMMARY,
     build_digest,
@@ -143,7 +148,7 @@ def _reflections(r: NetworkRequest) -> Reply:
 
 
 def _forget(r: NetworkRequest) -> Reply:
-    target = member_by_mention(r.network, r.args[0]) if r.args else None
+    target = member_by_mention(r.network, r.args[0], FORGETTABLE) if r.args else None
     if target is None:
         raise InputError("network.error.unknown_member")
     return forget_parts(r.lang, target)

@@ -23,6 +23,9 @@ from models.privacy import forget_member, people_on_record, personal_data
 
 log = logging.getLogger(__name__)
 
+# Whom `/network forget` erases: a member, and someone who applied and was never accepted.
+FORGETTABLE = frozenset({Role.MEMBER, Role.APPLICANT})
+
 
 def handle_mydata(scope: RequestScope, context: dict[str, Any]) -> str:
     people = people_on_record(scope.db, scope.user_id) if scope.user_id else []
@@ -58,7 +61,7 @@ def forget_confirmed(
     """A facilitator (`by`) confirmed: erase the personal data of the member a button
     (`value`) names, checked again here; what to tell them."""
     target = session.get(Member, int(value or 0))
-    if target is None or target.network_id != by.network_id or target.role is not Role.MEMBER:
+    if target is None or target.network_id != by.network_id or target.role not in FORGETTABLE:
         return t(lang, "network.error.unknown_member")
     name = target.name
     forget_member(session=session, member=target, by=by, now=now)

@@ -248,6 +248,56 @@ def test_mydata_sends_everything_about_me_as_a_file(bot: Any, season: None) -> N
     assert stranger["text"] == "Der er ikke gemt noget om dig i Tovholder."
 
 
+def test_forget_erases_an_applicant_never_accepted(
+    bot: Any, season: None, session_factory: sessionmaker[Session]
+) -> None:
+    from sqlalchemy import select
+
+    from handlers.ids import Action
+    from models.applications import Applicant, Application, ApplicationInput, save_application
+    from models.network import Platform
+    from tests.models.test_privacy import dump_database
+
+    applicant = "U0APPLY001"
+    traces = (applicant, "Ida Ansøger", "ida@example.org", "Idas særlige opgave")
+    with session_factory() as s:
+        save_application(
+            session=s,
+            network=person(s, ANNA).network,
+            applicant=Applicant(Platform.SLACK, applicant),
+            values=ApplicationInput(
+                "Ida Ansøger",
+                "ida@example.org",
+                "Ringsted Kommune",
+                "Om mig",
+                "Idas særlige opgave",
+                "design",
+                "Ideer",
+                "Erfaring",
+                True,
+                True,
+            ),
+            now=SEASON_NOW,
+            check_deadline=False,
+        )
+        s.commit()
+        engine = s.get_bind()
+    assert all(any(x in v for _, v in dump_database(engine)) for x in traces)  # type: ignore[arg-type]
+    reply = bot.command("/network", f"glem <@{applicant}|ida>", user=FACILITATOR).json()
+    assert reply["blocks"][0]["text"]["text"].startswith(
+        "Slet alle personoplysninger om *Ida Ansøger*?"
+    )
+    bot.click(FACILITATOR, Action.FORGET_CONFIRM, reply["blocks"][1]["elements"][0]["value"])
+    assert bot.slack.wait_for("/response/action")[0].params["text"] == (
+        "Personoplysningerne om Ida Ansøger er slettet."
+    )
+    # The every-table check: nothing of her is left anywhere, and her application is gone.
+    leaks = [(t, v) for t, v in dump_database(engine) for x in traces if x in v]  # type: ignore[arg-type]
+    assert leaks == []
+    with session_factory() as s:
+        assert s.scalars(select(Application)).all() == []
+
+
 def test_forget_after_confirmation_keeps_only_numbers(
     bot: Any, season: None, session_factory: sessionmaker[Session]
 ) -> None:

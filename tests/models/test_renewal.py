@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers import conversation as c
+from handlers.renewal import rollover_report
 from models.applications import (
     Applicant,
     ApplicationInput,
@@ -307,6 +309,23 @@ def test_seats_nobody_claimed_go_to_the_wait_list_in_order(
     assert seats_taken(session, new.id) == 3
     told = session.scalars(select(Nudge).where(Nudge.kind == NudgeKind.APPLICATION_OUTCOME)).all()
     assert sorted(n.member_id for n in told).count(waiting[0].member_id) == 2  # wait-listed, seated
+    # The facilitator hears once how the seats were settled; each claimant that theirs is
+    # confirmed (the outbox, built when sent).
+    notices = session.scalars(
+        select(Nudge).where(Nudge.kind.in_([NudgeKind.ROLLOVER_REPORT, NudgeKind.SEAT_CONFIRMED]))
+    ).all()
+    assert sorted((n.kind.value, n.member_id, n.seq) for n in notices) == sorted(
+        [("rollover_report", p.id, new.id) for p in new.people if p.role is Role.FACILITATOR]
+        + [("seat_confirmed", m.id, new.id) for m in rollover.claimed]
+    )
+    to_facilitator = next(n for n in notices if n.kind is NudgeKind.ROLLOVER_REPORT)
+    report = rollover_report(session=session, nudge=to_facilitator, now=after)
+    assert report is not None
+    text = "\n".join(p.text for p in report.parts if isinstance(p, c.Paragraph))
+    assert "2 medlemmer tog sin plads" in text and f"<@{ANNA}>" in text
+    assert "0 pladser er ledige" in text
+    assert "Fra ventelisten fik 1 ansøger en plads: <@U0APPLY001>." in text
+    assert "U0APPLY002" not in text
 
 
 def test_free_seats() -> None:
