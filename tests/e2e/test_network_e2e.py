@@ -298,6 +298,52 @@ def test_forget_erases_an_applicant_never_accepted(
         assert s.scalars(select(Application)).all() == []
 
 
+def test_forget_an_applicant_who_applied_by_email_by_the_application_number(
+    bot: Any, season: None, session_factory: sessionmaker[Session]
+) -> None:
+    from sqlalchemy import select
+
+    from handlers.ids import Action
+    from models.applications import Applicant, Application, ApplicationInput, save_application
+    from tests.models.test_privacy import dump_database
+
+    with session_factory() as s:
+        row = save_application(  # from a file: no chat account to mention
+            session=s,
+            network=person(s, ANNA).network,
+            applicant=Applicant(None, None),
+            values=ApplicationInput(
+                "Per Postansøger",
+                "per@example.org",
+                "Holbæk Kommune",
+                "Om mig",
+                "Opgaver",
+                "design",
+                "Ideer",
+                "Erfaring",
+                True,
+                True,
+            ),
+            now=SEASON_NOW,
+            check_deadline=False,
+            source="file",
+        )
+        s.commit()
+        number, engine = row.id, s.get_bind()
+    bad = bot.command("/network", "glem ansøgning 999", user=FACILITATOR).json()
+    assert bad["text"].startswith("Der er ingen ansøgning 999")
+    reply = bot.command("/network", f"glem ansøgning {number}", user=FACILITATOR).json()
+    assert "*Per Postansøger*" in reply["blocks"][0]["text"]["text"]
+    bot.click(FACILITATOR, Action.FORGET_CONFIRM, reply["blocks"][1]["elements"][0]["value"])
+    assert bot.slack.wait_for("/response/action")[0].params["text"] == (
+        "Personoplysningerne om Per Postansøger er slettet."
+    )
+    leaks = [v for _, v in dump_database(engine) if "Postansøger" in v or "per@example" in v]  # type: ignore[arg-type]
+    assert leaks == []
+    with session_factory() as s:
+        assert s.scalars(select(Application)).all() == []
+
+
 def test_forget_after_confirmation_keeps_only_numbers(
     bot: Any, season: None, session_factory: sessionmaker[Session]
 ) -> None:
