@@ -595,6 +595,60 @@ def test_another_facilitator_cannot_touch_this_network(
         assert s.query(M).filter_by(slack_user_id=ANNA).one().active  # untouched
 
 
+def test_a_facilitator_of_east_and_west_forgets_an_applicant_of_either(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    from handlers.ids import Action
+    from models.applications import Applicant, ApplicationInput, save_application
+    from models.network import Platform
+
+    with session_factory() as s:
+        west = add_second_network(
+            s,
+            key="vest",
+            name="Netværk Vest",
+            theme="Vest 1",
+            people=[(FACILITATOR, Role.FACILITATOR, "Tovholder Vest")],
+        )
+        east = person(s, ANNA).network
+        for network, user, name in (
+            (east, "U0APPLYEAS", "Eva Øst"),
+            (west, "U0APPLYWES", "Vera Vest"),
+        ):
+            save_application(
+                session=s,
+                network=network,
+                applicant=Applicant(Platform.SLACK, user),
+                values=ApplicationInput(
+                    name,
+                    f"{user.lower()}@example.org",
+                    "Køge Kommune",
+                    "Om mig",
+                    "Opgaver",
+                    "design",
+                    "Ideer",
+                    "Erfaring",
+                    True,
+                    True,
+                ),
+                now=SEASON_NOW,
+                check_deadline=False,
+            )
+        s.commit()
+    for user, name in (("U0APPLYEAS", "Eva Øst"), ("U0APPLYWES", "Vera Vest")):
+        reply = bot.command("/network", f"glem <@{user}>", user=FACILITATOR).json()
+        assert f"*{name}*" in reply["blocks"][0]["text"]["text"], name
+        value = reply["blocks"][1]["elements"][0]["value"]
+        bot.click(OTHER_FACILITATOR, Action.FORGET_CONFIRM, value)  # in no network of theirs
+        bot.click(FACILITATOR, Action.FORGET_CONFIRM, value)
+        told = [c.params["text"] for c in bot.slack.wait_for("/response/action", 2)][-2:]
+        assert told == [
+            "Kun netværkets tovholdere kan bruge `/network`.",
+            f"Personoplysningerne om {name} er slettet.",
+        ]
+        bot.slack.reset()
+
+
 def test_a_facilitator_cannot_pull_in_another_networks_member(
     bot: Any, session_factory: sessionmaker[Session]
 ) -> None:
