@@ -31,7 +31,7 @@ PACKAGE_VERSION = "1.0.0"
 
 # The commands in the app's command menu, in this order (Teams: at most 10 per list, a title
 # of at most 32 characters, a description of at most 128; the tests hold the texts to it).
-MENU_COMMANDS = ("help", "sparring", "prep", "followup", "spread", "reflection")
+MENU_COMMANDS = ("help", "sparring", "prep", "followup", "spread", "reflection", "apply")
 MAX_COMMANDS, MAX_COMMAND_TITLE, MAX_COMMAND_DESCRIPTION = 10, 32, 128
 
 Pixel = tuple[int, int, int, int]

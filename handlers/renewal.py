@@ -19,6 +19,7 @@ from handlers.errors import error_message
 from handlers.ids import Action, Block
 from handlers.parsing import unescape_slack
 from handlers.replies import reply_ephemeral
+from models.applications import seats_taken
 from models.errors import InputError
 from models.network import Member, Network, Role, find_people
 from models.nudges import Nudge, NudgeKind
@@ -33,10 +34,12 @@ from models.renewal import (
     claim_seat,
     claim_status,
     claims_open,
+    free_seats,
     next_season,
     open_next_season,
     renewal_tally,
     set_renewal_deadline,
+    settled_seats,
     vote_is_open,
     vote_of,
 )
@@ -125,13 +128,12 @@ def answer_vote(
 def build_claim(lang: str, *, new: Network) -> c.Message:
     value = json.dumps({"network": new.id})
     assert new.claim_deadline is not None
-    first = new.meetings[0].starts_at.astimezone(new.zone).date() if new.meetings else None
     text = t(
         lang,
         "season.claim.ask",
         network=new.name,
         start=new.season_start,
-        first=first or new.season_start,
+        first=_first_meeting(new),
         deadline=last_day(new.claim_deadline, new),
     )
     buttons = [
@@ -151,6 +153,52 @@ def claim_message(*, session: Session, nudge: Nudge, now: datetime) -> c.Message
     if new is None or not claims_open(new, now) or claim_of(session, nudge.member, new):
         return None
     return build_claim(nudge.member.lang, new=new)
+
+
+def _first_meeting(new: Network) -> date:
+    return (
+        new.meetings[0].starts_at.astimezone(new.zone).date() if new.meetings else new.season_start
+    )
+
+
+def rollover_report(*, session: Session, nudge: Nudge, now: datetime) -> c.Message | None:
+    """To a facilitator of the new season (the nudge's seq): who took their seat, how many
+    seats are free and who got one from the wait list, as it stands when sent."""
+    new = session.get(Network, nudge.seq)
+    if new is None:
+        return None
+    lang = nudge.member.lang
+    claimed, seated = settled_seats(session, new)
+    names = sorted((person_of(m) for m in claimed), key=lambda p: p.name)
+    lines = [
+        t(lang, "season.rollover.claimed", network=new.name, count=len(names), names=names)
+        if names
+        else t(lang, "season.rollover.claimed_none", network=new.name)
+    ]
+    free = free_seats(new.seats, seats_taken(session, new.id))
+    if free is not None:
+        lines.append(t(lang, "season.rollover.free", count=free))
+    if seated:
+        waiting = [person_of(a.member) for a in seated]
+        lines.append(t(lang, "season.rollover.seated", count=len(waiting), names=waiting))
+    summary = t(lang, "season.rollover.text", network=new.name)
+    return c.Message(summary, [c.Paragraph(line) for line in lines])
+
+
+def seat_confirmed(*, session: Session, nudge: Nudge, now: datetime) -> c.Message | None:
+    """To a member who took their seat: it is confirmed in the new season (the nudge's seq)."""
+    new = session.get(Network, nudge.seq)
+    if new is None or not nudge.member.active:
+        return None
+    lang = nudge.member.lang
+    text = t(
+        lang,
+        "season.seat.confirmed",
+        network=new.name,
+        start=new.season_start,
+        first=_first_meeting(new),
+    )
+    return c.Message(t(lang, "season.seat.confirmed_text", network=new.name), [c.Paragraph(text)])
 
 
 def answer_claim(

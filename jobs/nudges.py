@@ -46,7 +46,7 @@ from handlers.catalogue import surface
 from handlers.library import build_sparring_ask
 from handlers.network import build_digest
 from handlers.nudges import build_agenda_nudge, build_meeting_changed, build_prep_nudge
-from handlers.renewal import claim_message, renewal_message
+from handlers.renewal import claim_message, renewal_message, rollover_report, seat_confirmed
 from handlers.sparring import (
     build_dispute_notice,
     build_sparring_received,
@@ -533,6 +533,14 @@ def _seat_claim(session: Session, nudge: Nudge, now: datetime) -> Built:
     return claim_message(session=session, nudge=nudge, now=now)
 
 
+def _rollover_report(session: Session, nudge: Nudge, now: datetime) -> Built:
+    return rollover_report(session=session, nudge=nudge, now=now)
+
+
+def _seat_confirmed(session: Session, nudge: Nudge, now: datetime) -> Built:
+    return seat_confirmed(session=session, nudge=nudge, now=now)
+
+
 def _head_count(session: Session, nudge: Nudge, now: datetime) -> Built:
     meeting = _meeting(nudge)
     return build_head_count(
@@ -577,6 +585,8 @@ MESSAGE_BUILDERS: dict[NudgeKind, Builder] = {
     NudgeKind.RENEWAL_VOTE: _renewal,
     NudgeKind.RENEWAL_REMINDER: _renewal,
     NudgeKind.SEAT_CLAIM: _seat_claim,
+    NudgeKind.ROLLOVER_REPORT: _rollover_report,
+    NudgeKind.SEAT_CONFIRMED: _seat_confirmed,
     NudgeKind.EXAMPLE_SPARRING: _example_sparring,
     NudgeKind.BAZAAR_FOLLOWUP_30: _bazaar_follow_up,
     NudgeKind.BAZAAR_FOLLOWUP_90: _bazaar_follow_up,

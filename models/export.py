@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 
 from models.applications import Application, fee_of, workplace_key
 from models.attendance import Attendance
+from models.base import utc_now
 from models.competencies import competency_spread
 from models.followup import ManagerFollowUp
 from models.network import Member, Network, Role
 from models.prep import Preparation, PrepExample, PrepQuestion
 from models.reflection import Reflection
+from models.renewal import SeatClaim, renewal_tally
 from models.sparring import SparringEntry, SparringReceiver
 from models.spread import SpreadAction, SpreadStatus
 from models.summary import meeting_summary
@@ -355,6 +357,42 @@ def _reflections(s: _Source) -> Table:
     ]
 
 
+def _renewal(s: _Source) -> Table:
+    """The vote on continuing, as counts only: who voted what is each member's own."""
+    tally = renewal_tally(s.session, s.network, utc_now())
+    return [
+        ["answer", "members"],
+        ["yes", tally.yes],
+        ["no", tally.no],
+        ["unsure", tally.unsure],
+        ["not_voted", len(tally.not_voted)],
+    ]
+
+
+def _seat_claims(s: _Source) -> Table:
+    """Who took or declined their seat, by name: this season's members for the next season,
+    and the previous season's members for this one."""
+    claims = s.session.scalars(
+        select(SeatClaim)
+        .join(Member, Member.id == SeatClaim.member_id)
+        .where((SeatClaim.network_id == s.network.id) | (Member.network_id == s.network.id))
+        .order_by(SeatClaim.network_id, Member.name, SeatClaim.id)
+    ).all()
+    rows: Table = [["season", "member", "takes_seat", "answered"]]
+    for claim in claims:
+        season = s.session.get(Network, claim.network_id)
+        member = s.session.get(Member, claim.member_id)
+        rows.append(
+            [
+                season.name if season else "",
+                member.name if member else "",
+                claim.takes_seat,
+                claim.updated_at,
+            ]
+        )
+    return rows
+
+
 # The export's tables, in the order they are written; a new kind of record adds its table here.
 _TABLES: dict[str, Callable[[_Source], Table]] = {
     "summary": _summary,
@@ -373,6 +411,8 @@ _TABLES: dict[str, Callable[[_Source], Table]] = {
     "competency_spread": _competency_spread,
     "applications": _applications,
     "reflections": _reflections,
+    "renewal": _renewal,
+    "seat_claims": _seat_claims,
 }
 
 

@@ -55,6 +55,11 @@ class NudgeKind(enum.StrEnum):
     RENEWAL_VOTE = "renewal_vote"
     RENEWAL_REMINDER = "renewal_reminder"  # before the vote's deadline, to who has not voted
     SEAT_CLAIM = "seat_claim"  # the next season opened: take your seat? (seq: its network id)
+    # The claims are settled (seq: the new season's network id): to its facilitators, who took
+    # their seat, the free seats and who got one from the wait list; to each claimant, that
+    # their seat is confirmed.
+    ROLLOVER_REPORT = "rollover_report"
+    SEAT_CONFIRMED = "seat_confirmed"
     EXAMPLE_SPARRING = "example_sparring"  # seq is the ExampleSparringAsk id (the library)
     # The bazaar: claimer and giver asked how a claim went (seq is the BazaarClaim id).
     BAZAAR_FOLLOWUP_30 = "bazaar_followup_30"
@@ -95,6 +100,8 @@ EVENT_KINDS = (
     NudgeKind.SPARRING_DISPUTE,
     NudgeKind.APPLICATION_OUTCOME,
     NudgeKind.SEAT_CLAIM,
+    NudgeKind.ROLLOVER_REPORT,
+    NudgeKind.SEAT_CONFIRMED,
     NudgeKind.EXAMPLE_SPARRING,
 )
 

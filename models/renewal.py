@@ -15,7 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ForeignKey, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.applications import Application, fill_free_seats, seats_taken
+from models.applications import (
+    Application,
+    ApplicationStatus,
+    fill_free_seats,
+    seats_taken,
+)
 from models.base import STABLE_IDS, Base, enum_column, utc_now
 from models.calendar import local_moment
 from models.errors import InputError
@@ -452,4 +457,38 @@ def settle_due_claims(
                 # The seats nobody claimed go to the new round's wait list, in its order.
                 seated = fill_free_seats(session, network, now)
                 done.append(replace(rollover, seated=seated))
+                announce_rollover(session, rollover, now)
     return done
+
+
+def announce_rollover(session: Session, rollover: Rollover, now: datetime) -> None:
+    """Through the outbox, once each: the new season's facilitators hear how the seats were
+    settled, each claimant that their seat is confirmed (both built when sent)."""
+    new = rollover.new
+    facilitators = [p for p in new.people if p.role is Role.FACILITATOR and p.active]
+    for who, kind in [
+        *((p, NudgeKind.ROLLOVER_REPORT) for p in facilitators),
+        *((p, NudgeKind.SEAT_CONFIRMED) for p in rollover.claimed),
+    ]:
+        enqueue_notice(session=session, member_id=who.id, kind=kind, ref=new.id, now=now)
+
+
+def settled_seats(session: Session, new: Network) -> tuple[list[Member], list[Application]]:
+    """After the rollover: the new season's people who took their seat from the season
+    before, and the applications that got a free seat from the wait list at the rollover."""
+    claimed = [
+        p
+        for p in new.people
+        if p.role is Role.MEMBER and p.previous_member_id is not None and p.active
+    ]
+    closed = new.previous.closed_at if new.previous is not None else None
+    seated = session.scalars(
+        select(Application)
+        .where(
+            Application.network_id == new.id,
+            Application.status == ApplicationStatus.ACCEPTED,
+            Application.decided_at == closed,
+        )
+        .order_by(Application.id)
+    ).all()
+    return claimed, list(seated) if closed is not None else []

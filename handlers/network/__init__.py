@@ -34,9 +34,14 @@ from handlers.network.admin import (
     members_parts,
     options_of,
 )
-from handlers.network.common import Asking, facilitator_role, member_by_mention, page_of
+from handlers.network.common import Asking, facilitator_role, page_of
 from handlers.network.export import send_files
-from handlers.network.privacy import forget_parts, handle_forget_confirm, handle_mydata
+from handlers.network.privacy import (
+    forget_parts,
+    forget_target,
+    handle_forget_confirm,
+    handle_mydata,
+)
 from handlers.network.summary import (
     DISPUTES_IN_SUMMARY,
     build_digest,
@@ -143,7 +148,7 @@ def _reflections(r: NetworkRequest) -> Reply:
 
 
 def _forget(r: NetworkRequest) -> Reply:
-    target = member_by_mention(r.network, r.args[0]) if r.args else None
+    target = forget_target(r.scope.db, list(r.people) or [r.facilitator], r.network, r.args)
     if target is None:
         raise InputError("network.error.unknown_member")
     return forget_parts(r.lang, target)

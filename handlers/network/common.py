@@ -89,19 +89,20 @@ def teams_ref(text: str, *, search: bool = False) -> TeamsRef | None:
     return TeamsRef(user_id, aad, name)
 
 
-def member_by_mention(network: Network, mention: str) -> Member | None:
-    """The network's member a Slack mention (or a Teams reference) names."""
+def member_by_mention(
+    network: Network, mention: str, roles: frozenset[Role] = frozenset({Role.MEMBER})
+) -> Member | None:
+    """The network's member (or another of `roles`) a Slack mention (or a Teams reference)
+    names."""
     found = MENTION_RE.fullmatch(mention)
     if found:
         return next(
-            (m for m in network.people if m.slack_user_id == found["id"] and m.role is Role.MEMBER),
+            (m for m in network.people if m.slack_user_id == found["id"] and m.role in roles),
             None,
         )
     ref = teams_ref(mention)
     ids = ref.ids if ref else set()
-    return next(
-        (m for m in network.people if m.teams_user_id in ids and m.role is Role.MEMBER), None
-    )
+    return next((m for m in network.people if m.teams_user_id in ids and m.role in roles), None)
 
 
 def _pack(lines: Sequence[str]) -> list[list[str]]:

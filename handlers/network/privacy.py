@@ -16,12 +16,52 @@ from handlers.catalogue import (
 )
 from handlers.context import RequestScope, scope_of
 from handlers.ids import Action, Block
-from handlers.network.common import facilitated_network, facilitator_in
+from handlers.network.common import facilitated_network, facilitator_in, member_by_mention
 from handlers.parsing import escape_slack
-from models.network import Member, Role
+from models.applications import Application
+from models.errors import InputError
+from models.network import Member, Network, Role
 from models.privacy import forget_member, people_on_record, personal_data
 
 log = logging.getLogger(__name__)
+
+# Whom `/network forget` erases: a member, and someone who applied and was never accepted.
+FORGETTABLE = frozenset({Role.MEMBER, Role.APPLICANT})
+# `/network glem ansøgning 12`: the person of an application (one that came by e-mail has no
+# chat account to mention).
+APPLICATION_WORDS = frozenset({"ansøgning", "ansogning", "ansoegning", "application"})
+
+
+def forget_target(
+    session: Session, people: list[Member], network: Network, args: list[str]
+) -> Member | None:
+    """Whom `/network forget …` names: `@person`, a member or an applicant of a network these
+    roles facilitate (`network` first), or `ansøgning 12`, an application's person."""
+    facilitated = [network] + [
+        p.network for p in people if p.role is Role.FACILITATOR and p.network_id != network.id
+    ]
+    if len(args) == 2 and args[0].lower() in APPLICATION_WORDS:
+        number = args[1]
+        row = (
+            session.get(Application, int(number)) if number.isdigit() and len(number) < 10 else None
+        )
+        if row is None or row.network_id not in {n.id for n in facilitated}:
+            raise InputError("applications.error.unknown", id=args[1])
+        return row.member if row.member.role in FORGETTABLE else None
+    found = (member_by_mention(n, args[0], FORGETTABLE) for n in facilitated if args)
+    return next((m for m in found if m is not None), None)
+
+
+def _facilitates(by: Member, target: Member) -> bool:
+    """Whether the person whose role is `by` facilitates `target`'s network (the same
+    person's role there: by any of their ids)."""
+    if target.network_id == by.network_id:
+        return by.role is Role.FACILITATOR
+    ids = {(i.platform, i.external_id) for i in by.identities}
+    return any(
+        p.role is Role.FACILITATOR and any((i.platform, i.external_id) in ids for i in p.identities)
+        for p in target.network.people
+    )
 
 
 def handle_mydata(scope: RequestScope, context: dict[str, Any]) -> str:
@@ -58,7 +98,7 @@ def forget_confirmed(
     """A facilitator (`by`) confirmed: erase the personal data of the member a button
     (`value`) names, checked again here; what to tell them."""
     target = session.get(Member, int(value or 0))
-    if target is None or target.network_id != by.network_id or target.role is not Role.MEMBER:
+    if target is None or target.role not in FORGETTABLE or not _facilitates(by, target):
         return t(lang, "network.error.unknown_member")
     name = target.name
     forget_member(session=session, member=target, by=by, now=now)

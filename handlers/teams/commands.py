@@ -72,7 +72,7 @@ COMMANDS: dict[str, Core] = {
 }
 HELP_WORDS = _words("help", "hjaelp", "?")
 # The commands in the help and the welcome, each with its description (key prefix).
-LISTED = ("sparring", "prep", "followup", "spread", "reflection")
+LISTED = ("sparring", "prep", "followup", "spread", "reflection", "apply")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ def test_manifest_has_exactly_the_five_commands_escaped() -> None:
     assert [c["command"] for c in commands] == COMMANDS
     assert all(c["should_escape"] is True for c in commands)
     assert all(len(c["description"]) <= 2000 and c["usage_hint"] for c in commands)
+    # Anyone in the workspace may apply for a seat: the hint says how.
+    assert "apply" in commands[-1]["usage_hint"] and "ansøg" in commands[-1]["usage_hint"]
 
 
 def test_manifest_scopes_are_only_what_the_bot_uses() -> None:

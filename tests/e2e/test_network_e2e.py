@@ -248,6 +248,102 @@ def test_mydata_sends_everything_about_me_as_a_file(bot: Any, season: None) -> N
     assert stranger["text"] == "Der er ikke gemt noget om dig i Tovholder."
 
 
+def test_forget_erases_an_applicant_never_accepted(
+    bot: Any, season: None, session_factory: sessionmaker[Session]
+) -> None:
+    from sqlalchemy import select
+
+    from handlers.ids import Action
+    from models.applications import Applicant, Application, ApplicationInput, save_application
+    from models.network import Platform
+    from tests.models.test_privacy import dump_database
+
+    applicant = "U0APPLY001"
+    traces = (applicant, "Ida Ansøger", "ida@example.org", "Idas særlige opgave")
+    with session_factory() as s:
+        save_application(
+            session=s,
+            network=person(s, ANNA).network,
+            applicant=Applicant(Platform.SLACK, applicant),
+            values=ApplicationInput(
+                "Ida Ansøger",
+                "ida@example.org",
+                "Ringsted Kommune",
+                "Om mig",
+                "Idas særlige opgave",
+                "design",
+                "Ideer",
+                "Erfaring",
+                True,
+                True,
+            ),
+            now=SEASON_NOW,
+            check_deadline=False,
+        )
+        s.commit()
+        engine = s.get_bind()
+    assert all(any(x in v for _, v in dump_database(engine)) for x in traces)  # type: ignore[arg-type]
+    reply = bot.command("/network", f"glem <@{applicant}|ida>", user=FACILITATOR).json()
+    assert reply["blocks"][0]["text"]["text"].startswith(
+        "Slet alle personoplysninger om *Ida Ansøger*?"
+    )
+    bot.click(FACILITATOR, Action.FORGET_CONFIRM, reply["blocks"][1]["elements"][0]["value"])
+    assert bot.slack.wait_for("/response/action")[0].params["text"] == (
+        "Personoplysningerne om Ida Ansøger er slettet."
+    )
+    # The every-table check: nothing of her is left anywhere, and her application is gone.
+    leaks = [(t, v) for t, v in dump_database(engine) for x in traces if x in v]  # type: ignore[arg-type]
+    assert leaks == []
+    with session_factory() as s:
+        assert s.scalars(select(Application)).all() == []
+
+
+def test_forget_an_applicant_who_applied_by_email_by_the_application_number(
+    bot: Any, season: None, session_factory: sessionmaker[Session]
+) -> None:
+    from sqlalchemy import select
+
+    from handlers.ids import Action
+    from models.applications import Applicant, Application, ApplicationInput, save_application
+    from tests.models.test_privacy import dump_database
+
+    with session_factory() as s:
+        row = save_application(  # from a file: no chat account to mention
+            session=s,
+            network=person(s, ANNA).network,
+            applicant=Applicant(None, None),
+            values=ApplicationInput(
+                "Per Postansøger",
+                "per@example.org",
+                "Holbæk Kommune",
+                "Om mig",
+                "Opgaver",
+                "design",
+                "Ideer",
+                "Erfaring",
+                True,
+                True,
+            ),
+            now=SEASON_NOW,
+            check_deadline=False,
+            source="file",
+        )
+        s.commit()
+        number, engine = row.id, s.get_bind()
+    bad = bot.command("/network", "glem ansøgning 999", user=FACILITATOR).json()
+    assert bad["text"].startswith("Der er ingen ansøgning 999")
+    reply = bot.command("/network", f"glem ansøgning {number}", user=FACILITATOR).json()
+    assert "*Per Postansøger*" in reply["blocks"][0]["text"]["text"]
+    bot.click(FACILITATOR, Action.FORGET_CONFIRM, reply["blocks"][1]["elements"][0]["value"])
+    assert bot.slack.wait_for("/response/action")[0].params["text"] == (
+        "Personoplysningerne om Per Postansøger er slettet."
+    )
+    leaks = [v for _, v in dump_database(engine) if "Postansøger" in v or "per@example" in v]  # type: ignore[arg-type]
+    assert leaks == []
+    with session_factory() as s:
+        assert s.scalars(select(Application)).all() == []
+
+
 def test_forget_after_confirmation_keeps_only_numbers(
     bot: Any, season: None, session_factory: sessionmaker[Session]
 ) -> None:
@@ -364,6 +460,8 @@ def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
         "competency_spread",
         "applications",
         "reflections",
+        "renewal",
+        "seat_claims",
     ]
     members = list(workbook["members"].iter_rows(values_only=True))
     assert members[0][:3] == ("name", "slack_id", "organisation")
@@ -495,6 +593,60 @@ def test_another_facilitator_cannot_touch_this_network(
         from models.network import Member as M
 
         assert s.query(M).filter_by(slack_user_id=ANNA).one().active  # untouched
+
+
+def test_a_facilitator_of_east_and_west_forgets_an_applicant_of_either(
+    bot: Any, session_factory: sessionmaker[Session]
+) -> None:
+    from handlers.ids import Action
+    from models.applications import Applicant, ApplicationInput, save_application
+    from models.network import Platform
+
+    with session_factory() as s:
+        west = add_second_network(
+            s,
+            key="vest",
+            name="Netværk Vest",
+            theme="Vest 1",
+            people=[(FACILITATOR, Role.FACILITATOR, "Tovholder Vest")],
+        )
+        east = person(s, ANNA).network
+        for network, user, name in (
+            (east, "U0APPLYEAS", "Eva Øst"),
+            (west, "U0APPLYWES", "Vera Vest"),
+        ):
+            save_application(
+                session=s,
+                network=network,
+                applicant=Applicant(Platform.SLACK, user),
+                values=ApplicationInput(
+                    name,
+                    f"{user.lower()}@example.org",
+                    "Køge Kommune",
+                    "Om mig",
+                    "Opgaver",
+                    "design",
+                    "Ideer",
+                    "Erfaring",
+                    True,
+                    True,
+                ),
+                now=SEASON_NOW,
+                check_deadline=False,
+            )
+        s.commit()
+    for user, name in (("U0APPLYEAS", "Eva Øst"), ("U0APPLYWES", "Vera Vest")):
+        reply = bot.command("/network", f"glem <@{user}>", user=FACILITATOR).json()
+        assert f"*{name}*" in reply["blocks"][0]["text"]["text"], name
+        value = reply["blocks"][1]["elements"][0]["value"]
+        bot.click(OTHER_FACILITATOR, Action.FORGET_CONFIRM, value)  # in no network of theirs
+        bot.click(FACILITATOR, Action.FORGET_CONFIRM, value)
+        told = [c.params["text"] for c in bot.slack.wait_for("/response/action", 2)][-2:]
+        assert told == [
+            "Kun netværkets tovholdere kan bruge `/network`.",
+            f"Personoplysningerne om {name} er slettet.",
+        ]
+        bot.slack.reset()
 
 
 def test_a_facilitator_cannot_pull_in_another_networks_member(

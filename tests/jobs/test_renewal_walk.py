@@ -135,6 +135,17 @@ def test_from_the_last_meeting_to_the_next_season(
         assert old is not None and old.closed_at == datetime(2016, 6, 15, 22, tzinfo=UTC)
         new_people = old_members(s, new_id)
         assert sorted(m.slack_user_id or "" for m in new_people) == sorted([ANNA, CAMILLA])
+        # Told once each, through the outbox: the facilitators how the seats went, Anna and
+        # Camilla that their seat is confirmed.
+        report = sent(s, NudgeKind.ROLLOVER_REPORT)
+        facilitators = [p for p in s.get(Network, new_id).people if p.role is Role.FACILITATOR]  # type: ignore[union-attr]
+        assert sorted(n.member_id for n in report) == sorted(p.id for p in facilitators)
+        confirmed = sent(s, NudgeKind.SEAT_CONFIRMED)
+        assert sorted(n.member_id for n in confirmed) == sorted(m.id for m in new_people)
+        texts = [p.message.summary for p in fake.posted]
+        settled = (f"{PLAN.name}: pladserne er på plads", f"{PLAN.name}: the seats are settled")
+        assert sum(texts.count(x) for x in settled) == len(facilitators)
+        assert texts.count(f"Din plads i {PLAN.name} er bekræftet") == 2
         bo = next(m for m in old.people if m.slack_user_id == BO)
         # Something still queued for the old season is not sent.
         enqueue_notice(session=s, member_id=bo.id, kind=NudgeKind.SPARRING_RECEIVED, ref=1, now=now)

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers import conversation as c
+from handlers.renewal import rollover_report
 from models.applications import (
     Applicant,
     ApplicationInput,
@@ -20,6 +22,7 @@ from models.applications import (
 )
 from models.db import core_connection
 from models.errors import InputError
+from models.export import export_tables, to_xlsx
 from models.hot_path import person_of_row, pick_person
 from models.network import (
     _PEOPLE_ROWS,
@@ -307,6 +310,23 @@ def test_seats_nobody_claimed_go_to_the_wait_list_in_order(
     assert seats_taken(session, new.id) == 3
     told = session.scalars(select(Nudge).where(Nudge.kind == NudgeKind.APPLICATION_OUTCOME)).all()
     assert sorted(n.member_id for n in told).count(waiting[0].member_id) == 2  # wait-listed, seated
+    # The facilitator hears once how the seats were settled; each claimant that theirs is
+    # confirmed (the outbox, built when sent).
+    notices = session.scalars(
+        select(Nudge).where(Nudge.kind.in_([NudgeKind.ROLLOVER_REPORT, NudgeKind.SEAT_CONFIRMED]))
+    ).all()
+    assert sorted((n.kind.value, n.member_id, n.seq) for n in notices) == sorted(
+        [("rollover_report", p.id, new.id) for p in new.people if p.role is Role.FACILITATOR]
+        + [("seat_confirmed", m.id, new.id) for m in rollover.claimed]
+    )
+    to_facilitator = next(n for n in notices if n.kind is NudgeKind.ROLLOVER_REPORT)
+    report = rollover_report(session=session, nudge=to_facilitator, now=after)
+    assert report is not None
+    text = "\n".join(p.text for p in report.parts if isinstance(p, c.Paragraph))
+    assert "2 medlemmer tog sin plads" in text and f"<@{ANNA}>" in text
+    assert "0 pladser er ledige" in text
+    assert "Fra ventelisten fik 1 ansøger en plads: <@U0APPLY001>." in text
+    assert "U0APPLY002" not in text
 
 
 def test_free_seats() -> None:
@@ -432,3 +452,43 @@ def test_after_a_rollover_within_the_old_season_commands_act_on_the_new_one(
     )
     fast = pick_person([person_of_row(row) for row in rows], may)
     assert fast is not None and fast.network_id == new.id  # the hot path agrees
+
+
+def test_the_export_has_the_vote_as_counts_and_the_seat_claims_by_name(
+    session: Session, network: Network
+) -> None:
+    import io
+
+    import openpyxl
+
+    anna, bo, camilla = (person(session, x) for x in (ANNA, BO, CAMILLA))
+    cast_vote(session=session, member=anna, choice=RenewalChoice.YES, now=AFTER_LAST)
+    cast_vote(session=session, member=bo, choice=RenewalChoice.NO, now=AFTER_LAST)
+    cast_vote(session=session, member=camilla, choice=RenewalChoice.YES, now=AFTER_LAST)
+    new = open_season(session, network)
+    claim_seat(session=session, member=anna, new=new, takes_seat=True, now=AFTER_LAST)
+    claim_seat(session=session, member=bo, new=new, takes_seat=False, now=AFTER_LAST)
+    session.commit()
+    not_voted = len(renewal_tally(session, anna.network, AFTER_LAST).not_voted)
+    for season in (anna.network, new):  # the old season's export, and the new one's
+        book = openpyxl.load_workbook(
+            io.BytesIO(to_xlsx(export_tables(session=session, network=season))), read_only=True
+        )
+        assert book.sheetnames[-2:] == ["renewal", "seat_claims"]
+        claims = list(book["seat_claims"].iter_rows(values_only=True))
+        assert claims == [
+            ("season", "member", "takes_seat", "answered"),
+            (PLAN.name, "Anna Lund", True, "2016-05-02 10:00"),
+            (PLAN.name, "Bo Kjær", False, "2016-05-02 10:00"),
+        ]
+    book = openpyxl.load_workbook(
+        io.BytesIO(to_xlsx(export_tables(session=session, network=anna.network))), read_only=True
+    )
+    # Counts only: the vote is secret, so no name is in the sheet.
+    assert list(book["renewal"].iter_rows(values_only=True)) == [
+        ("answer", "members"),
+        ("yes", 2),
+        ("no", 1),
+        ("unsure", 0),
+        ("not_voted", not_voted),
+    ]

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers import teams_render
 from handlers.catalogue import surface
 from handlers.ids import Action
-from handlers.renewal import claim_message, renewal_message
+from handlers.renewal import claim_message, renewal_message, rollover_report, seat_confirmed
 from handlers.teams.files import CONSENT_TYPE
 from models.network import Network
 from models.nudges import Nudge, NudgeKind
-from models.renewal import RenewalChoice, RenewalVote, SeatClaim
+from models.renewal import RenewalChoice, RenewalVote, SeatClaim, claim_seat, settle_due_claims
 from tests.conftest import ANNA, FACILITATOR, person
 from tests.handlers.test_teams_render import check_card
 from tests.teams.conftest import ANNA_TEAMS, TeamsBot
@@ -125,3 +125,39 @@ def test_the_previous_season_is_exported_on_teams(teams_bot: TeamsBot) -> None:
     ]
     (members,) = say(teams_bot, FACIL_TEAMS, "netværk forrige medlemmer")
     assert card_text(members).startswith("**Medlemmer af Spredningsnetværk for offentlig")
+
+
+def test_the_rollover_is_told_on_teams(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    teams_bot.clock.now = AFTER_LAST
+    with teams_bot.session_factory.begin() as s:
+        person(s, FACILITATOR).teams_user_id = FACIL_TEAMS
+    say(teams_bot, FACIL_TEAMS, NEW_SEASON)
+    after = datetime(2016, 6, 15, 22, 0, tzinfo=UTC)
+    with session_factory() as s:
+        new = s.scalars(select(Network).where(Network.key == "coi-2016-17")).one()
+        claim_seat(session=s, member=person(s, ANNA), new=new, takes_seat=True, now=AFTER_LAST)
+        settle_due_claims(session=s, networks=[new], now=after)
+        s.commit()
+        notices = s.scalars(
+            select(Nudge).where(
+                Nudge.kind.in_([NudgeKind.ROLLOVER_REPORT, NudgeKind.SEAT_CONFIRMED])
+            )
+        ).all()
+        texts = {}
+        with surface("teams"):
+            for nudge in notices:
+                build = (
+                    rollover_report if nudge.kind is NudgeKind.ROLLOVER_REPORT else seat_confirmed
+                )
+                message = build(session=s, nudge=nudge, now=after)
+                assert message is not None
+                (card,) = teams_render.message_cards(message)
+                assert check_card(card) == []
+                texts[nudge.kind, nudge.member.teams_user_id] = str(card)
+    assert {k for k, _ in texts} == {NudgeKind.ROLLOVER_REPORT, NudgeKind.SEAT_CONFIRMED}
+    report = texts[NudgeKind.ROLLOVER_REPORT, FACIL_TEAMS]
+    assert "1 medlem tog sin plads" in report and "Anna Lund" in report
+    confirmed = texts[NudgeKind.SEAT_CONFIRMED, ANNA_TEAMS]
+    assert "Din plads i **Spredning 2016–17** er bekræftet" in confirmed

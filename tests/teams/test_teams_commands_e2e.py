@@ -241,7 +241,7 @@ def test_an_english_member_gets_english_texts_and_words(teams_bot: TeamsBot) -> 
 
 def test_help_and_welcome_list_the_commands(teams_bot: TeamsBot) -> None:
     text = card_text(say(teams_bot, ANNA_TEAMS, "hjælp"))
-    for word in ("sparring:", "prep:", "opfølgning:", "spredning:"):
+    for word in ("sparring:", "prep:", "opfølgning:", "spredning:", "ansøg:"):
         assert word in text
     teams_bot.send(teams_bot.activity(ANNA_TEAMS, type="installationUpdate", action="add"))
     welcome, overview, _calendar = teams_bot.teams.messages()  # overview, calendar below it

@@ -19,6 +19,7 @@ from bot.teams_package import (
     MAX_COMMANDS,
     localization,
 )
+from handlers.applications import APPLY_WORDS
 from handlers.teams import commands
 
 APP_ID = "8f0e2c1a-5b7d-4c3e-9a61-2d4f6b8e0c17"
@@ -72,7 +73,7 @@ def test_the_manifest_has_what_teams_requires(package: zipfile.ZipFile) -> None:
     assert bot["botId"] == APP_ID and bot["scopes"] == ["personal"]
     (commands,) = bot["commandLists"]
     titles = [c["title"] for c in commands["commands"]]
-    assert titles == ["hjælp", "sparring", "prep", "opfølgning", "spredning", "refleksion"]
+    assert titles == ["hjælp", "sparring", "prep", "opfølgning", "spredning", "refleksion", "ansøg"]
     assert manifest["validDomains"] == ["tovholder.example.org"]
     english = json.loads(package.read("en.json"))
     assert english["bots[0].commandLists[0].commands[0].title"] == "help"
@@ -113,4 +114,6 @@ def test_the_command_menu_keeps_teams_limits_and_the_words_the_bot_reads(lang: s
     assert all(0 < len(d) <= MAX_COMMAND_DESCRIPTION for d in descriptions)
     # Choosing a command from the menu types its title: each one is a word the bot reads.
     for title in titles:
-        assert title in commands.HELP_WORDS or title in commands.COMMANDS, title
+        assert title in commands.HELP_WORDS or title in commands.COMMANDS or title in APPLY_WORDS
+    # Anyone may apply for a seat, so `ansøg` (apply) is in the menu.
+    assert {"da": "ansøg", "en": "apply"}[lang] in titles
