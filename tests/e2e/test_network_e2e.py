@@ -364,6 +364,8 @@ def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
         "competency_spread",
         "applications",
         "reflections",
+        "library",
+        "bazaar",
     ]
     members = list(workbook["members"].iter_rows(values_only=True))
     assert members[0][:3] == ("name", "slack_id", "organisation")
