@@ -48,6 +48,7 @@ class Action(StrEnum):
     LIBRARY_TAKE_HOME = "library_take_home"
     BAZAAR_ADD = "bazaar_add"
     BAZAAR_CLAIM = "bazaar_claim"
+    BAZAAR_GIVER_VIEW = "bazaar_giver_view"
 
 
 class Callback(StrEnum):
@@ -64,6 +65,7 @@ class Callback(StrEnum):
     APPLICATION_DECISION_MODAL = "application_decision_modal"
     REFLECTION_MODAL = "reflection_modal"
     BAZAAR_MODAL = "bazaar_modal"
+    BAZAAR_GIVER_MODAL = "bazaar_giver_modal"
 
 
 class Field(StrEnum):
