@@ -31,6 +31,7 @@ from handlers.teams.actions import FACILITATOR_ACTIONS, FILE_ACTIONS, MEMBER_ACT
 from handlers.teams.dialogs import ANYONE_OPENERS, OPENERS
 from models.applications import Application, ApplicationStatus
 from models.attendance import Attendance, AttendanceStatus
+from models.bazaar import claim_item
 from models.exchange import Item, ItemKind
 from models.followup import ManagerFollowUp
 from models.network import Network
@@ -116,7 +117,12 @@ def _library_and_bazaar(session: Session) -> list[c.Part]:
     example = session.get(PrepExample, bring(session, ANNA, 2, "Panel", "Idé", None))
     assert example is not None
     item = anna_offers(session)
+    claim, _ = claim_item(session=session, member=bo, item_id=item.id, now=BEFORE)
+    giver = bazaar.build_follow_up(
+        "da", member=anna, claim=claim, kind=NudgeKind.BAZAAR_FOLLOWUP_30
+    )
     return [
+        *giver.parts,
         library._line("da", example),
         *library.example_message("da", example).parts,
         bazaar._item_paragraph("da", bo, item),
