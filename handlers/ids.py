@@ -49,6 +49,8 @@ class Action(StrEnum):
     BAZAAR_ADD = "bazaar_add"
     BAZAAR_CLAIM = "bazaar_claim"
     BAZAAR_GIVER_VIEW = "bazaar_giver_view"
+    HOME_LIBRARY = "home_library"
+    HOME_BAZAAR = "home_bazaar"
 
 
 class Callback(StrEnum):

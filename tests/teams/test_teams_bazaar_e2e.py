@@ -13,8 +13,10 @@ from handlers.ids import Action
 from models.bazaar import BazaarClaim, BazaarField, BazaarItem
 from models.nudges import NudgeKind
 from models.spread import SpreadField, SpreadStatus
-from tests.conftest import ANNA, person
+from tests.conftest import ANNA, BO, person
 from tests.e2e.test_bazaar_e2e import BEFORE, DAY_30, _claimed
+from tests.models.test_bazaar import anna_offers
+from tests.models.test_library import bring
 from tests.teams.cards import card_text, cards
 from tests.teams.conftest import ANNA_TEAMS, BO_AAD, BO_TEAMS, TeamsBot, personal_conversation
 from tests.teams.test_teams_actions_e2e import (
@@ -89,3 +91,22 @@ def test_the_giver_answers_the_follow_up_in_a_dialog(teams_bot: TeamsBot) -> Non
         row = s.get(BazaarClaim, claim_id)
         assert row is not None
         assert (row.giver_status, row.giver_effect) == (SpreadStatus.IN_USE, "Godt brugt")
+
+
+def test_the_overview_card_opens_the_bazaar_and_the_library(teams_bot: TeamsBot) -> None:
+    """The overview's "Idébasar" and "Eksempelbibliotek" answer as `netværk basar` and
+    `netværk eksempler` do, in the chat."""
+    teams_bot.clock.now = BEFORE
+    with teams_bot.session_factory() as s:
+        anna_offers(s)
+        bring(s, BO, 2, "Klageportal", "Online klager", None)
+    overview = say(teams_bot, ANNA_TEAMS, "oversigt")
+    (card,) = cards(overview)
+    to_bazaar = _button(card, Action.HOME_BAZAAR)
+    to_library = _button(card, Action.HOME_LIBRARY)
+    assert "msteams" not in to_bazaar  # answers at once, no dialog
+    _press(teams_bot, ANNA_TEAMS, to_bazaar)
+    assert any("Idébasaren på møde 4" in r for r in _replies(teams_bot, ANNA_TEAMS))
+    _press(teams_bot, ANNA_TEAMS, to_library)
+    last = teams_bot.teams.messages(personal_conversation(ANNA_TEAMS))[-1]
+    assert "Klageportal" in card_text(last)

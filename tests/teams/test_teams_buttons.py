@@ -19,7 +19,7 @@ from handlers.briefs import colleague_prompt
 from handlers.calendar import meeting_button
 from handlers.exchange import _item_paragraph
 from handlers.followup import render_followups
-from handlers.home import _between_actions, _prep_actions
+from handlers.home import _between_actions, _browse_actions, _prep_actions
 from handlers.ids import Action
 from handlers.network.privacy import forget_parts
 from handlers.nudges import build_prep_nudge
@@ -122,6 +122,7 @@ def _library_and_bazaar(session: Session) -> list[c.Part]:
         "da", member=anna, claim=claim, kind=NudgeKind.BAZAAR_FOLLOWUP_30
     )
     return [
+        _browse_actions("da", anna, BEFORE),  # the overview's library and bazaar
         *giver.parts,
         library._line("da", example),
         *library.example_message("da", example).parts,
