@@ -4,6 +4,7 @@ follow-ups 30 and 90 days after a claim; `/network basar resultat` for the facil
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,11 +15,12 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
-from handlers.forms import Submitted, submit_form
+from handlers.forms import Submitted, metadata_of, submit_form
 from handlers.ids import Action, Block, Callback
 from handlers.network.common import sections
 from handlers.parsing import excerpt
 from handlers.replies import open_form, open_view_lazy, reply_ephemeral
+from handlers.spread import effect_input, status_input
 from models.bazaar import (
     MAX_TEXT,
     MAX_TITLE,
@@ -27,16 +29,20 @@ from models.bazaar import (
     BazaarInput,
     BazaarItem,
     BazaarKind,
+    GiverInput,
     add_item,
     bazaar_items,
     bazaar_meeting,
     claim_item,
+    follow_up_facts,
+    record_giver_view,
 )
 from models.errors import InputError
 from models.network import Member, Network
 from models.nudges import NudgeKind
 from models.people import person_of
 from models.prep import PrepExample
+from models.spread import SpreadField
 
 PAGE_SIZE = 8
 RESULT_SECTIONS = 6
@@ -195,9 +201,65 @@ def build_follow_up(lang: str, *, member: Member, claim: BazaarClaim, kind: Nudg
         status=status,
         effect=(action.effect if action and action.effect else "—"),
     )
+    answer = c.Button(
+        t(lang, "bazaar.button.giver_view"), Action.BAZAAR_GIVER_VIEW, str(claim.id), None, True
+    )
     return c.Message(
         t(lang, "bazaar.follow_up.summary", title=item.title),
-        [c.Paragraph(text, block=Block.BAZAAR_FOLLOW_UP)],
+        [c.Paragraph(text, block=Block.BAZAAR_FOLLOW_UP), c.Buttons([answer])],
+    )
+
+
+# --- the giver's own view of a claim --------------------------------------------------------------
+
+
+def giver_form(*, session: Session, member: Member, claim_id: str | int | None) -> c.Form | None:
+    """The giver's form for a claim of their item: a status and an effect note (None: not
+    their item's claim, or someone erased)."""
+    ref = str(claim_id or "")
+    claim = (
+        follow_up_facts(session=session, member=member, claim_id=int(ref))
+        if ref.isdigit() and len(ref) < 10
+        else None
+    )
+    if claim is None or claim.item.member_id != member.id:
+        return None
+    lang = member.lang
+    intro = t(
+        lang, "bazaar.giver_form.intro", title=claim.item.title, person=person_of(claim.member)
+    )
+    return c.Form(
+        kind=Callback.BAZAAR_GIVER_MODAL,
+        title=t(lang, "bazaar.form.title_bar"),
+        submit=t(lang, "bazaar.giver_form.submit"),
+        metadata={"id": claim.id},
+        parts=[
+            c.Paragraph(intro),
+            status_input(lang, claim.giver_status),
+            effect_input(lang, claim.giver_effect or ""),
+        ],
+    )
+
+
+def submit_giver_view(
+    *,
+    session: Session,
+    member: Member,
+    now: datetime,
+    metadata: Mapping[str, Any],
+    form: Submitted,
+) -> c.Form:
+    """Save the giver's status and effect note for the claim `metadata` names; the saved view."""
+    data = GiverInput(status=form.choice(SpreadField.STATUS), effect=form.text(SpreadField.EFFECT))
+    claim = record_giver_view(
+        session=session, member=member, claim_id=metadata.get("id"), data=data, now=now
+    )
+    lang = member.lang
+    saved = t(lang, "bazaar.giver_saved", title=claim.item.title, person=person_of(claim.member))
+    return c.Form(
+        kind=Callback.BAZAAR_GIVER_MODAL,
+        title=t(lang, "bazaar.form.title_bar"),
+        parts=[c.Paragraph(saved)],
     )
 
 
@@ -226,7 +288,20 @@ def _result_lines(lang: str, item: BazaarItem) -> list[str]:
                 effect=action.effect if action and action.effect else "—",
             )
         )
+        if claim.giver_answered_at is not None:
+            lines.append(_giver_line(lang, item, claim))
     return lines
+
+
+def _giver_line(lang: str, item: BazaarItem, claim: BazaarClaim) -> str:
+    status = claim.giver_status
+    return t(
+        lang,
+        "bazaar.result.giver",
+        person=person_of(item.member),
+        status=t(lang, f"spread.status.{status.value}") if status else "—",
+        effect=claim.giver_effect or "—",
+    )
 
 
 def results_parts(session: Session, lang: str, network: Network) -> list[c.Part]:
@@ -274,7 +349,37 @@ def handle_claim(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> Non
     ack()
 
 
+def handle_giver_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    value = body["actions"][0].get("value")
+    form = giver_form(session=scope.db, member=member, claim_id=value)
+    if form is not None:
+        open_form(context, member.lang, form)
+    ack()
+
+
+def handle_giver_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    scope = scope_of(context)
+    member = scope.require_member()
+    form = Submitted.of(body)
+    meta = metadata_of(body)
+    submit_form(
+        ack,
+        scope,
+        member.lang,
+        form,
+        default_field=SpreadField.STATUS,
+        save=lambda: submit_giver_view(
+            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
+        ),
+        saved_view=lambda saved: saved,
+    )
+
+
 def register(app: App) -> None:
     app.action(Action.BAZAAR_ADD)(ack=handle_add_button, lazy=[open_view_lazy])
     app.view(Callback.BAZAAR_MODAL)(handle_submission)
     app.action(Action.BAZAAR_CLAIM)(ack=handle_claim, lazy=[reply_ephemeral])
+    app.action(Action.BAZAAR_GIVER_VIEW)(ack=handle_giver_button, lazy=[open_view_lazy])
+    app.view(Callback.BAZAAR_GIVER_MODAL)(handle_giver_submission)

@@ -14,8 +14,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from handlers import bazaar, library, slack_render
 from handlers import conversation as c
-from handlers import slack_render
 from handlers.applications import apply_parts
 from handlers.attendance import render_head_count
 from handlers.calendar import meeting_button, meeting_details
@@ -27,6 +27,7 @@ from handlers.parsing import escape_slack
 from handlers.prep import mark, render_prep_status
 from handlers.render import render_status
 from models.attendance import HeadCount, head_count
+from models.bazaar import bazaar_meeting
 from models.errors import NotAMemberError
 from models.followup import followups_in_period
 from models.network import (
@@ -57,6 +58,7 @@ class HomeBlock(StrEnum):
     SPARRING = "home_sparring"
     BETWEEN = "home_between"
     BETWEEN_ACTIONS = "home_between_actions"
+    BROWSE_ACTIONS = "home_browse_actions"
     HELP = "home_help"
     HOSTED = "home_hosted"  # one per meeting the host contact has
 
@@ -110,6 +112,7 @@ def build_home_view(
             _section(HomeBlock.SPARRING, sparring_text),
             _section(HomeBlock.BETWEEN, between),
             _between_actions(lang),
+            _browse_actions(lang, member, now),
             c.Note(t(lang, "home.help"), block=HomeBlock.HELP),
         ]
     )
@@ -156,6 +159,55 @@ def _between_actions(lang: str) -> c.Buttons:
         )
     ]
     return c.Buttons(buttons, block=HomeBlock.BETWEEN_ACTIONS)
+
+
+def _browse_actions(lang: str, member: Member, now: datetime) -> c.Buttons:
+    """ "Eksempelbibliotek", and "Idébasar" while the network's bazaar meeting is still to come
+    or under way: each answers as `/network eksempler` and `/network basar` do."""
+    buttons = [c.Button(t(lang, "home.button.library"), Action.HOME_LIBRARY, "")]
+    meeting = bazaar_meeting(member.network)
+    if meeting is not None and meeting.ends_at > now:
+        buttons.append(c.Button(t(lang, "home.button.bazaar"), Action.HOME_BAZAAR, ""))
+    return c.Buttons(buttons, block=HomeBlock.BROWSE_ACTIONS)
+
+
+def browse_message(*, session: Session, member: Member, action: str, now: datetime) -> c.Message:
+    """What a Home button "Eksempelbibliotek" or "Idébasar" answers: the first page of the
+    library or the bazaar, as the command gives it (its next pages via the command)."""
+    lang = member.lang
+    danish = lang == "da"
+    if action == Action.HOME_BAZAAR:
+        command = "/network basar" if danish else "/network bazaar"
+        parts = bazaar.bazaar_parts(
+            session=session, member=member, lang=lang, page=1, command=command, now=now
+        )
+        summary = t(lang, "home.button.bazaar")
+    else:
+        command = "/network eksempler" if danish else "/network examples"
+        parts = library.library_parts(
+            session=session, member=member, lang=lang, words=[], command=command, now=now
+        )
+        summary = t(lang, "home.button.library")
+    return c.Message(summary, parts)
+
+
+def handle_browse(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """A Home button that answers with a message: built here, posted after the ack."""
+    scope = scope_of(context)
+    member = scope.require_member()
+    action = str(body["actions"][0]["action_id"])
+    message = browse_message(session=scope.db, member=member, action=action, now=scope.now)
+    context["browse_message"] = slack_render.message(message)
+    ack()
+
+
+def post_browse(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+    """Lazy listener: the answer in the member's direct message with the bot (the Home tab
+    has no thread to answer in)."""
+    rendered = context.get("browse_message")
+    if rendered:
+        channel = client.conversations_open(users=body["user"]["id"])["channel"]["id"]
+        client.chat_postMessage(channel=channel, **rendered)
 
 
 def build_stranger_home_view(lang: str, contacts: list[Person]) -> c.Overview:
@@ -274,3 +326,5 @@ def _member_home(session: Session, member: Member, now: datetime) -> c.Overview:
 
 def register(app: App) -> None:
     app.event("app_home_opened")(ack=ack_home_opened, lazy=[publish_home])
+    for action in (Action.HOME_LIBRARY, Action.HOME_BAZAAR):
+        app.action(action)(ack=handle_browse, lazy=[post_browse])

@@ -48,6 +48,9 @@ class Action(StrEnum):
     LIBRARY_TAKE_HOME = "library_take_home"
     BAZAAR_ADD = "bazaar_add"
     BAZAAR_CLAIM = "bazaar_claim"
+    BAZAAR_GIVER_VIEW = "bazaar_giver_view"
+    HOME_LIBRARY = "home_library"
+    HOME_BAZAAR = "home_bazaar"
 
 
 class Callback(StrEnum):
@@ -64,6 +67,7 @@ class Callback(StrEnum):
     APPLICATION_DECISION_MODAL = "application_decision_modal"
     REFLECTION_MODAL = "reflection_modal"
     BAZAAR_MODAL = "bazaar_modal"
+    BAZAAR_GIVER_MODAL = "bazaar_giver_modal"
 
 
 class Field(StrEnum):

@@ -43,7 +43,7 @@ HELP_WORDS = {"help", "hjælp", "hjaelp", "?"}
 MAX_LISTED = 20
 
 
-def _status_input(lang: str, current: SpreadStatus | None) -> Choice:
+def status_input(lang: str, current: SpreadStatus | None) -> Choice:
     return Choice(
         SpreadField.STATUS,
         t(lang, "spread.modal.status"),
@@ -53,7 +53,7 @@ def _status_input(lang: str, current: SpreadStatus | None) -> Choice:
     )
 
 
-def _effect_input(lang: str, effect: str) -> TextInput:
+def effect_input(lang: str, effect: str) -> TextInput:
     return TextInput(
         SpreadField.EFFECT,
         t(lang, "spread.modal.effect"),
@@ -134,8 +134,8 @@ def build_spread_modal(
         parts=[
             solution,
             *_where_from(lang, examples, members, held),
-            _status_input(lang, None),
-            _effect_input(lang, ""),
+            status_input(lang, None),
+            effect_input(lang, ""),
         ],
     )
 
@@ -148,8 +148,8 @@ def build_spread_update_modal(lang: str, row: SpreadAction) -> Form:
         metadata={"id": row.id},
         parts=[
             Paragraph(t(lang, "spread.modal.solution_shown", solution=excerpt(row.solution, 300))),
-            _status_input(lang, row.status),
-            _effect_input(lang, row.effect),
+            status_input(lang, row.status),
+            effect_input(lang, row.effect),
         ],
     )
 

@@ -20,7 +20,7 @@ from models.network import Meeting, Member, Network
 from models.nudges import NudgeKind, NudgeStatus, insert_ignoring_duplicates
 from models.people import is_erased, member_ref
 from models.prep import PrepExample
-from models.spread import SpreadAction, SpreadInput, SpreadStatus, log_spread
+from models.spread import SpreadAction, SpreadField, SpreadInput, SpreadStatus, log_spread
 
 MAX_TITLE = 150
 MAX_TEXT = 2000
@@ -83,6 +83,12 @@ class BazaarClaim(Base):
         ForeignKey("spread_action.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # How the giver sees it (asked with the 30- and 90-day follow-ups): a status and a note.
+    giver_status: Mapped[SpreadStatus | None] = mapped_column(
+        enum_column(SpreadStatus, 16), nullable=True
+    )
+    giver_effect: Mapped[str | None] = mapped_column(Text)
+    giver_answered_at: Mapped[datetime | None]
 
     item: Mapped[BazaarItem] = relationship(back_populates="claims")
     member: Mapped[Member] = relationship()
@@ -246,4 +252,41 @@ def follow_up_facts(*, session: Session, member: Member, claim_id: int) -> Bazaa
         return None
     if is_erased(claim.member) or is_erased(claim.item.member):
         return None
+    return claim
+
+
+@dataclass(frozen=True)
+class GiverInput:
+    status: str | None
+    effect: str
+
+
+def record_giver_view(
+    *, session: Session, member: Member, claim_id: str | int | None, data: GiverInput, now: datetime
+) -> BazaarClaim:
+    """The giver's own view of a claim of their item: a status and an effect note (answering
+    again replaces it). Only the item's giver; FieldErrors: nothing kept."""
+    ref = str(claim_id or "")
+    claim = (
+        follow_up_facts(session=session, member=member, claim_id=int(ref))
+        if (ref.isdigit() and len(ref) < 10)
+        else None
+    )
+    if claim is None or claim.item.member_id != member.id:
+        raise InputError("bazaar.error.unknown_claim")
+    errors = FieldErrors()
+    status = SpreadStatus.PLANNED
+    try:
+        status = SpreadStatus(data.status or "")
+    except ValueError:
+        errors.add(SpreadField.STATUS, "bazaar.error.giver_status")
+    effect = data.effect.strip()
+    if len(effect) > MAX_TEXT:
+        errors.add(SpreadField.EFFECT, "bazaar.error.too_long", limit=MAX_TEXT)
+    if errors.errors:
+        raise errors
+    claim.giver_status = status
+    claim.giver_effect = effect
+    claim.giver_answered_at = now
+    session.flush()
     return claim

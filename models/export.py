@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models.applications import Application, fee_of, workplace_key
 from models.attendance import Attendance
 from models.base import utc_now
+from models.bazaar import BazaarItem, bazaar_items
 from models.competencies import competency_spread
 from models.followup import ManagerFollowUp
 from models.network import Member, Network, Role
@@ -393,6 +394,67 @@ def _seat_claims(s: _Source) -> Table:
     return rows
 
 
+def _library(s: _Source) -> Table:
+    """The example library: every member's example with its kind, meeting, owner and workplace."""
+    header = ["meeting", "kind", "title", "owner", "workplace", "idea", "effect", "learning"]
+    return [header] + [
+        [
+            s.number.get(e.meeting_id),
+            e.kind,
+            e.title,
+            s.name(e.member_id),
+            s.people[e.member_id].organisation if e.member_id in s.people else "",
+            e.idea,
+            e.effect,
+            e.learning,
+        ]
+        for e in s.session.scalars(
+            select(PrepExample)
+            .where(PrepExample.member_id.in_(s.ids))
+            .order_by(PrepExample.meeting_id, PrepExample.id)
+        )
+    ]
+
+
+BAZAAR_HEADER = [
+    "item",
+    "kind",
+    "title",
+    "giver",
+    "claimed_by",
+    "claimed",
+    "claimer_status",
+    "claimer_effect",
+    "giver_status",
+    "giver_effect",
+]
+
+
+def _bazaar_rows(s: _Source, item: BazaarItem) -> Table:
+    """One row per claim of `item` (both sides' answers), or one row when nobody claimed it."""
+    first = [item.id, item.kind, item.title, s.name(item.member_id)]
+    if not item.claims:
+        return [first + [""] * (len(BAZAAR_HEADER) - len(first))]
+    return [
+        [
+            *first,
+            s.name(claim.member_id),
+            claim.created_at,
+            claim.action.status if claim.action else "",
+            claim.action.effect if claim.action else "",
+            claim.giver_status or "",
+            claim.giver_effect or "",
+        ]
+        for claim in item.claims
+    ]
+
+
+def _bazaar(s: _Source) -> Table:
+    """The idea bazaar: its items, the giver, each claim and how claimer and giver see it."""
+    items = bazaar_items(session=s.session, network=s.network)
+    return [BAZAAR_HEADER] + [row for item in items for row in _bazaar_rows(s, item)]
+
+
 # The export's tables, in the order they are written; a new kind of record adds its table here.
 _TABLES: dict[str, Callable[[_Source], Table]] = {
     "summary": _summary,
@@ -413,6 +475,8 @@ _TABLES: dict[str, Callable[[_Source], Table]] = {
     "reflections": _reflections,
     "renewal": _renewal,
     "seat_claims": _seat_claims,
+    "library": _library,
+    "bazaar": _bazaar,
 }
 
 

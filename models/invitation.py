@@ -4,7 +4,9 @@ Each meeting is one event with a stable UID (`meeting-<id>@<network key>.tovhold
 meeting's `calendar_sequence` as its SEQUENCE, raised on every move (models/network_admin.py:
 `apply_meeting_change`), so Outlook and Google update the entry they have instead of adding a
 second one. Times are in the network's zone (Europe/Copenhagen) with its VTIMEZONE definition,
-so a calendar shows the right hour on either side of a change to or from summer time.
+so a calendar shows the right hour on either side of a change to or from summer time. The
+ORGANIZER is the network's first facilitator (`mailto:` their e-mail, CN their name), left out
+when no facilitator has an e-mail address.
 
 The texts (the event's title and description) come from the caller, in the member's language:
 `models/` knows no catalogue.
@@ -18,7 +20,7 @@ from datetime import UTC, datetime
 
 import icalendar
 
-from models.network import Meeting, Network
+from models.network import Meeting, Member, Network, Role
 
 PRODUCT_ID = "-//Tovholder//Calendar invitations//DA"
 ICS_TYPE = "text/calendar"
@@ -36,7 +38,28 @@ def meeting_uid(network: Network, meeting: Meeting) -> str:
     return f"meeting-{meeting.id}@{network.key}.tovholder"
 
 
-def _event(network: Network, meeting: Meeting, text: EventText, now: datetime) -> icalendar.Event:
+def organizer(network: Network) -> icalendar.vCalAddress | None:
+    """The network's first facilitator (the earliest added, active, with an e-mail address) as
+    the events' ORGANIZER (`mailto:` with their name as CN); None when no such address is known."""
+    people: list[Member] = sorted(network.people, key=lambda person: person.id)
+    first = next(
+        (p for p in people if p.role is Role.FACILITATOR and p.active and p.email),
+        None,
+    )
+    if first is None or first.email is None:
+        return None
+    address = icalendar.vCalAddress(f"mailto:{first.email.strip()}")
+    address.params["cn"] = icalendar.vText(first.name)
+    return address
+
+
+def _event(
+    network: Network,
+    meeting: Meeting,
+    text: EventText,
+    now: datetime,
+    by: icalendar.vCalAddress | None,
+) -> icalendar.Event:
     zone = network.zone
     event = icalendar.Event()
     event.add("uid", meeting_uid(network, meeting))
@@ -49,6 +72,8 @@ def _event(network: Network, meeting: Meeting, text: EventText, now: datetime) -
     event.add("description", text.description)
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
+    if by is not None:
+        event.add("organizer", by)
     return event
 
 
@@ -66,8 +91,9 @@ def invitation(
     calendar.add("method", "REQUEST")
     calendar.add("x-wr-calname", network.name)
     calendar.add("x-wr-timezone", network.timezone)
+    by = organizer(network)
     for meeting in meetings:
-        calendar.add_component(_event(network, meeting, describe(meeting), now))
+        calendar.add_component(_event(network, meeting, describe(meeting), now, by))
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 

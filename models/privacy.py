@@ -352,6 +352,16 @@ def _bazaar(session: Session, member: Member, meeting_no: _MeetingNumbers) -> di
                 "text": i.text,
                 "claimed_by": len(i.claims),
                 "created_at": _iso(i.created_at),
+                # The giver's own view of each claim (status, effect note), not the claimer's.
+                "your_view_of_claims": [
+                    {
+                        "status": c.giver_status.value if c.giver_status else None,
+                        "effect": c.giver_effect,
+                        "answered_at": _iso(c.giver_answered_at),
+                    }
+                    for c in i.claims
+                    if c.giver_answered_at is not None
+                ],
             }
             for i in items
         ],

@@ -34,6 +34,7 @@ from handlers.bazaar import press_claim
 from handlers.calendar import calendar_for, meeting_of_button
 from handlers.catalogue import surface, t
 from handlers.exchange import press_share
+from handlers.home import browse_message
 from handlers.ids import Action
 from handlers.library import open_example, press_sparring, press_take_home
 from handlers.network.privacy import forget_confirmed
@@ -109,6 +110,10 @@ def _open_example(turn: Turn, member: Member, action: str, value: str | None) ->
     return open_example(session=turn.session, member=member, value=value, now=turn.now)
 
 
+def _browse(turn: Turn, member: Member, action: str, value: str | None) -> c.Message:
+    return browse_message(session=turn.session, member=member, action=action, now=turn.now)
+
+
 Press = Callable[[Turn, Member, str, str | None], str | c.Message | None]
 
 # A member's buttons that act at once, and what they do.
@@ -126,6 +131,8 @@ MEMBER_ACTIONS: dict[str, Press] = {
     Action.LIBRARY_TAKE_HOME: _library,
     Action.BAZAAR_CLAIM: _claim,
     Action.LIBRARY_OPEN: _open_example,  # the example in full, with its buttons
+    Action.HOME_LIBRARY: _browse,  # the overview's "Eksempelbibliotek" and "Idébasar"
+    Action.HOME_BAZAAR: _browse,
 }
 # A facilitator's (checked again by the domain call: the entry or member is in their network).
 FACILITATOR_ACTIONS: dict[str, Press] = {

@@ -33,7 +33,7 @@ from handlers.applications import (
     submit_decision,
 )
 from handlers.attendance import submit_substitute, substitute_form
-from handlers.bazaar import bazaar_form, submit_bazaar
+from handlers.bazaar import bazaar_form, giver_form, submit_bazaar, submit_giver_view
 from handlers.briefs import colleague_report_form, submit_colleague_report
 from handlers.catalogue import t
 from handlers.competencies import competencies_form, submit_competencies
@@ -146,6 +146,9 @@ OPENERS: dict[str, Open] = {
     Action.OPEN_COLLEAGUE_REPORT: _colleague,
     Action.OPEN_REFLECTION: _reflection,
     Action.BAZAAR_ADD: lambda turn, member, action, value: bazaar_form(turn.session, member),
+    Action.BAZAAR_GIVER_VIEW: lambda turn, member, action, value: giver_form(
+        session=turn.session, member=member, claim_id=value
+    ),
 }
 
 
@@ -260,6 +263,13 @@ KINDS: dict[str, Kind] = {
             session=turn.session, member=m, now=turn.now, form=form
         ),
         BazaarField.TITLE,
+    ),
+    Callback.BAZAAR_GIVER_MODAL: Kind(
+        lambda turn, m, meta: giver_form(session=turn.session, member=m, claim_id=meta.get("id")),
+        lambda turn, m, meta, form: submit_giver_view(
+            session=turn.session, member=m, now=turn.now, metadata=meta, form=form
+        ),
+        SpreadField.STATUS,
     ),
 }
 

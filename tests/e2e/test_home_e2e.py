@@ -1,5 +1,6 @@
 """App Home end to end: the event is acked, then the view is published through the stand-in."""
 
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,6 +43,12 @@ def test_member_sees_next_meeting_and_sparring(bot: BotUnderTest) -> None:
         "followup_open",
         "spread_open",
         "competencies_open",  # the member's own competencies
+    ]
+    browse = next(b for b in view["blocks"] if b.get("block_id") == "home_browse_actions")
+    # the bazaar (meeting 4) is still to come: both buttons
+    assert [(e["action_id"], e["text"]["text"]) for e in browse["elements"]] == [
+        ("home_library", "Eksempelbibliotek"),
+        ("home_bazaar", "Idébasar"),
     ]
 
 
@@ -135,3 +142,39 @@ def test_host_contact_sees_their_meeting_and_who_is_coming(
     assert _home_text(calls[1].params["view"]).endswith(
         "Dine møder er afholdt. Tak for værtskabet!"
     )
+
+
+def test_library_and_bazaar_buttons_answer_in_the_dm(
+    bot: BotUnderTest, session_factory: sessionmaker[Session]
+) -> None:
+    """The Home buttons answer as `/network eksempler` and `/network basar` do, in the
+    member's direct message (the Home tab has no thread); after the bazaar only the library."""
+    from handlers.ids import Action
+    from tests.models.test_bazaar import anna_offers
+    from tests.models.test_library import bring
+    from tests.slack_standin import dm_channel, explode
+
+    with session_factory() as s:
+        anna_offers(s)
+        bring(s, ANNA, 2, "Klageportal", "Online klager", None)
+    bot.clock.now = datetime(2016, 4, 1, 12, 0, tzinfo=UTC)  # meeting 2 held, 4 to come
+    bot.click(BO, Action.HOME_BAZAAR, "")
+    bot.click(BO, Action.HOME_LIBRARY, "")
+    posted = bot.slack.wait_for("chat.postMessage", 2)
+    assert {c.params["channel"] for c in posted} == {dm_channel(BO)}
+    texts = [json.dumps(explode(c.params), ensure_ascii=False) for c in posted]
+    bazaar = next(t for t in texts if "Idébasaren på møde 4" in t)
+    assert "Borgerpanel på en uge" in bazaar and "bazaar_claim" in bazaar
+    (found,) = [t for t in texts if t != bazaar]
+    assert "Klageportal" in found and "library_open" in found
+
+    bot.clock.now = datetime(2016, 4, 28, 10, 30, tzinfo=UTC)  # meeting 4 ends 13:00 (11 UTC)
+    bot.event({"type": "app_home_opened", "user": BO, "channel": "D1", "tab": "home"})
+    during = bot.slack.wait_for("views.publish")[-1].params["view"]
+    browse = next(b for b in during["blocks"] if b.get("block_id") == "home_browse_actions")
+    assert [e["action_id"] for e in browse["elements"]] == ["home_library", "home_bazaar"]
+    bot.clock.now = datetime(2016, 4, 28, 11, 30, tzinfo=UTC)  # it has ended
+    bot.event({"type": "app_home_opened", "user": BO, "channel": "D1", "tab": "home"})
+    after = bot.slack.wait_for("views.publish", 2)[-1].params["view"]
+    browse = next(b for b in after["blocks"] if b.get("block_id") == "home_browse_actions")
+    assert [e["action_id"] for e in browse["elements"]] == ["home_library"]

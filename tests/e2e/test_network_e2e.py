@@ -462,6 +462,8 @@ def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
         "reflections",
         "renewal",
         "seat_claims",
+        "library",
+        "bazaar",
     ]
     members = list(workbook["members"].iter_rows(values_only=True))
     assert members[0][:3] == ("name", "slack_id", "organisation")

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.invitation import EventText, invitation
+from models.network import Role
 from models.network_admin import move_meeting
 from tests.calendar_files import events, slack_files, vtimezone_offset
 from tests.conftest import ANNA, FACILITATOR, SEASON_NOW, person
@@ -49,6 +51,9 @@ def test_the_kickoff_carries_the_meetings_invitation(
     assert str(event["SUMMARY"]).endswith("møde 2 – Klagedrevet innovation")
     assert "Tema: Klagedrevet innovation" in str(event["DESCRIPTION"])
     assert str(event["LOCATION"]).startswith("Roskilde Kommune")
+    # The network's first facilitator organises: mailto: their address, their name as CN.
+    assert str(event["ORGANIZER"]) == "mailto:mette.holm@example.org"
+    assert event["ORGANIZER"].params["CN"] == "Mette Holm"
     posted = [c.params for c in slack.calls_to("chat.postMessage")]
     anna = [p for p in posted if p["channel"] == dm_channel(ANNA)]
     assert any("coi-spredning-2015-16-2.ics" in str(p["blocks"]) for p in anna)
@@ -88,3 +93,20 @@ def test_a_move_sends_the_same_uid_with_a_higher_sequence_across_dst(
     slack.reset()
     run_pass(later + timedelta(minutes=1))
     assert slack.shared_files == []  # exactly once
+
+
+def test_no_organizer_when_no_facilitator_has_an_address(
+    session_factory: sessionmaker[Session], network: object
+) -> None:
+    """Without a facilitator's e-mail the events have no ORGANIZER, and the file still parses."""
+    with session_factory() as s:
+        network = person(s, ANNA).network
+        for somebody in network.people:
+            if somebody.role is Role.FACILITATOR:
+                somebody.email = None
+        meeting = network.meetings[0]
+        content = invitation(network, [meeting], lambda m: EventText("Møde", "Tekst"), SEASON_NOW)
+        (event,) = events(content)
+        assert "ORGANIZER" not in event
+        assert str(event["SUMMARY"]) == "Møde"
+        s.rollback()

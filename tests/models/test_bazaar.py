@@ -21,10 +21,12 @@ from models.bazaar import (
     BazaarField,
     BazaarInput,
     BazaarItem,
+    GiverInput,
     add_item,
     bazaar_items,
     bazaar_meeting,
     claim_item,
+    record_giver_view,
 )
 from models.errors import FieldErrors, InputError
 from models.network import Network
@@ -195,3 +197,130 @@ def test_the_follow_ups_and_the_sparring_ask_are_cards_teams_accepts(
             for card in teams_render.message_cards(message):
                 assert check_card(card) == [], nudge.kind
                 assert "<@" not in json.dumps(card)  # no Slack markup on Teams
+
+
+LATER = datetime(2016, 5, 31, 9, 0, tzinfo=UTC)  # after the 30-day follow-up
+
+
+def test_the_giver_records_how_they_see_a_claim_beside_the_claimers_answer(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    """The giver's status and note are kept on the claim (only the giver may), shown in the
+    facilitator's results beside the claimer's, in the giver's `mydata`, and gone with erasure."""
+    with session_factory() as s:
+        item = anna_offers(s)
+        claim, _ = claim_item(session=s, member=person(s, BO), item_id=item.id, now=BEFORE)
+        s.commit()
+        with pytest.raises(InputError) as not_giver:
+            record_giver_view(
+                session=s,
+                member=person(s, BO),
+                claim_id=claim.id,
+                data=GiverInput("in_use", ""),
+                now=LATER,
+            )
+        assert not_giver.value.key == "bazaar.error.unknown_claim"
+        with pytest.raises(FieldErrors) as wrong:
+            record_giver_view(
+                session=s,
+                member=person(s, ANNA),
+                claim_id=str(claim.id),
+                data=GiverInput("cake", "x" * 2001),
+                now=LATER,
+            )
+        assert set(wrong.value.errors) == {"spread_status", "spread_effect"}
+        record_giver_view(
+            session=s,
+            member=person(s, ANNA),
+            claim_id=str(claim.id),
+            data=GiverInput("adapting", "  Bo har kortet den til tre dage  "),
+            now=LATER,
+        )
+        s.commit()
+        kept = s.get(BazaarClaim, claim.id)
+        assert kept is not None
+        assert (kept.giver_status, kept.giver_effect, kept.giver_answered_at) == (
+            SpreadStatus.ADAPTING,
+            "Bo har kortet den til tre dage",
+            LATER,
+        )
+        with surface("slack"):
+            results = str(results_parts(s, "da", person(s, FACILITATOR).network))
+        assert "(giver): Tilpasses — effekt: Bo har kortet den til tre dage" in results
+        assert "Planlagt — effekt: —" in results  # the claimer's own answer, beside it
+        mine = personal_data(session=s, member=person(s, ANNA))["bazaar"]["items"][0]
+        assert mine["your_view_of_claims"] == [
+            {
+                "status": "adapting",
+                "effect": "Bo har kortet den til tre dage",
+                "answered_at": LATER.isoformat(),
+            }
+        ]
+        forget_member(session=s, member=person(s, ANNA), by=person(s, FACILITATOR), now=LATER)
+        s.commit()
+        assert s.scalars(select(BazaarClaim)).all() == []
+
+
+def test_the_export_has_the_library_and_the_bazaar_read_back_with_openpyxl(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    import io
+
+    import openpyxl
+
+    from models.export import export_tables, to_xlsx
+    from models.prep import ExampleKind
+
+    with session_factory() as s:
+        bring(s, CAMILLA, 2, "Klageportal", "Online klager", ExampleKind.FAILURE)
+        item = anna_offers(s)
+        claim, _ = claim_item(session=s, member=person(s, BO), item_id=item.id, now=BEFORE)
+        add_item(
+            session=s,
+            member=person(s, BO),
+            data=BazaarInput("idea", None, "=Ingen har taget den", ""),
+            now=BEFORE,
+        )
+        update_spread(
+            session=s,
+            member=person(s, BO),
+            action_id=claim.spread_action_id or 0,
+            status=SpreadStatus.IN_USE,
+            effect="Halv tid",
+            now=LATER,
+        )
+        record_giver_view(
+            session=s,
+            member=person(s, ANNA),
+            claim_id=claim.id,
+            data=GiverInput("in_use", "Godt brugt"),
+            now=LATER,
+        )
+        s.commit()
+        network_ = person(s, FACILITATOR).network
+        content = to_xlsx(export_tables(session=s, network=network_))
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    assert workbook.sheetnames[-2:] == ["library", "bazaar"]
+    library = list(workbook["library"].iter_rows(values_only=True))
+    assert library[0][:5] == ("meeting", "kind", "title", "owner", "workplace")
+    assert (2, "failure", "Klageportal", "Camilla Østergaard", "Gribskov Kommune") in [
+        r[:5] for r in library
+    ]
+    bazaar = list(workbook["bazaar"].iter_rows(values_only=True))
+    assert bazaar[0] == (
+        "item",
+        "kind",
+        "title",
+        "giver",
+        "claimed_by",
+        "claimed",
+        "claimer_status",
+        "claimer_effect",
+        "giver_status",
+        "giver_effect",
+    )
+    claimed, unclaimed = bazaar[1:]
+    assert claimed[1:5] == ("solution", "Borgerpanel på en uge", "Anna Lund", "Bo Kjær")
+    assert claimed[6:] == ("in_use", "Halv tid", "in_use", "Godt brugt")
+    # typed text stays text, never a formula
+    assert unclaimed[1:5] == ("idea", "=Ingen har taget den", "Bo Kjær", None)

@@ -19,7 +19,7 @@ from handlers.briefs import colleague_prompt
 from handlers.calendar import meeting_button
 from handlers.exchange import _item_paragraph
 from handlers.followup import render_followups
-from handlers.home import _between_actions, _prep_actions
+from handlers.home import _between_actions, _browse_actions, _prep_actions
 from handlers.ids import Action
 from handlers.network.privacy import forget_parts
 from handlers.nudges import build_prep_nudge
@@ -31,6 +31,7 @@ from handlers.teams.actions import FACILITATOR_ACTIONS, FILE_ACTIONS, MEMBER_ACT
 from handlers.teams.dialogs import ANYONE_OPENERS, OPENERS
 from models.applications import Application, ApplicationStatus
 from models.attendance import Attendance, AttendanceStatus
+from models.bazaar import claim_item
 from models.exchange import Item, ItemKind
 from models.followup import ManagerFollowUp
 from models.network import Network
@@ -116,7 +117,13 @@ def _library_and_bazaar(session: Session) -> list[c.Part]:
     example = session.get(PrepExample, bring(session, ANNA, 2, "Panel", "Idé", None))
     assert example is not None
     item = anna_offers(session)
+    claim, _ = claim_item(session=session, member=bo, item_id=item.id, now=BEFORE)
+    giver = bazaar.build_follow_up(
+        "da", member=anna, claim=claim, kind=NudgeKind.BAZAAR_FOLLOWUP_30
+    )
     return [
+        _browse_actions("da", anna, BEFORE),  # the overview's library and bazaar
+        *giver.parts,
         library._line("da", example),
         *library.example_message("da", example).parts,
         bazaar._item_paragraph("da", bo, item),
