@@ -474,7 +474,7 @@ def test_the_export_has_the_vote_as_counts_and_the_seat_claims_by_name(
         book = openpyxl.load_workbook(
             io.BytesIO(to_xlsx(export_tables(session=session, network=season))), read_only=True
         )
-        assert book.sheetnames[-2:] == ["renewal", "seat_claims"]
+        assert {"renewal", "seat_claims"} <= set(book.sheetnames)
         claims = list(book["seat_claims"].iter_rows(values_only=True))
         assert claims == [
             ("season", "member", "takes_seat", "answered"),
