@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
-from handlers.forms import Submitted, metadata_of, submit_form
+from handlers.forms import Submitted, saving_listener
 from handlers.ids import Action, Block, Callback
 from handlers.network.common import sections
 from handlers.parsing import excerpt
@@ -326,19 +326,7 @@ def handle_add_button(ack: Ack, context: dict[str, Any]) -> None:
     ack()
 
 
-def handle_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    form = Submitted.of(body)
-    submit_form(
-        ack,
-        scope,
-        member.lang,
-        form,
-        default_field=BazaarField.TITLE,
-        save=lambda: submit_bazaar(session=scope.db, member=member, now=scope.now, form=form),
-        saved_view=lambda saved: saved,
-    )
+handle_submission = saving_listener(BazaarField.TITLE, submit_bazaar)
 
 
 def handle_claim(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -359,22 +347,7 @@ def handle_giver_button(ack: Ack, body: dict[str, Any], context: dict[str, Any])
     ack()
 
 
-def handle_giver_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    form = Submitted.of(body)
-    meta = metadata_of(body)
-    submit_form(
-        ack,
-        scope,
-        member.lang,
-        form,
-        default_field=SpreadField.STATUS,
-        save=lambda: submit_giver_view(
-            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
-        ),
-        saved_view=lambda saved: saved,
-    )
+handle_giver_submission = saving_listener(SpreadField.STATUS, submit_giver_view, with_metadata=True)
 
 
 def register(app: App) -> None:

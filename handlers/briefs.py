@@ -28,7 +28,7 @@ from handlers.calendar import meeting_details
 from handlers.catalogue import format_date, markup_join, name_of, t
 from handlers.context import scope_of
 from handlers.conversation import Form, TextInput
-from handlers.forms import Submitted, info_form, metadata_of, submit_form
+from handlers.forms import Submitted, info_form, saving_listener
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack
 from handlers.prep import BRIEF_WORDS, render_when
@@ -312,22 +312,9 @@ def handle_colleague_button(ack: Ack, body: dict[str, Any], context: dict[str, A
     ack()
 
 
-def handle_colleague_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    form = Submitted.of(body)
-    meta = metadata_of(body)
-    submit_form(
-        ack,
-        scope,
-        member.lang,
-        form,
-        default_field=SubstituteField.REPORT,
-        save=lambda: submit_colleague_report(
-            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
-        ),
-        saved_view=lambda saved: saved,
-    )
+handle_colleague_submission = saving_listener(
+    SubstituteField.REPORT, submit_colleague_report, with_metadata=True
+)
 
 
 def register(app: App) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers.catalogue import t
 from handlers.context import scope_of
-from handlers.forms import Submitted, submit_form
+from handlers.forms import Submitted, saving_listener
 from handlers.ids import Action, Callback
 from handlers.network.common import sections
 from handlers.replies import open_form, open_view_lazy
@@ -194,19 +194,7 @@ def handle_open_competencies_button(ack: Ack, context: dict[str, Any]) -> None:
     ack()
 
 
-def handle_competencies_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    form = Submitted.of(body)
-    submit_form(
-        ack,
-        scope,
-        member.lang,
-        form,
-        default_field=CompetenciesField.KEYWORDS,
-        save=lambda: submit_competencies(session=scope.db, member=member, now=scope.now, form=form),
-        saved_view=lambda saved: saved,
-    )
+handle_competencies_submission = saving_listener(CompetenciesField.KEYWORDS, submit_competencies)
 
 
 def register(app: App) -> None:

@@ -14,7 +14,7 @@ from handlers.briefs import followup_brief
 from handlers.catalogue import format_date, t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import DateInput, Form, TextInput
-from handlers.forms import Submitted, info_form, metadata_of, submit_form
+from handlers.forms import Submitted, info_form, saving_listener
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.prep import BRIEF_WORDS
@@ -204,22 +204,9 @@ def handle_followup_edit(ack: Ack, body: dict[str, Any], context: dict[str, Any]
     ack()
 
 
-def handle_followup_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    form = Submitted.of(body)
-    meta = metadata_of(body)
-    submit_form(
-        ack,
-        scope,
-        member.lang,
-        form,
-        default_field=FollowupField.AGREED,
-        save=lambda: submit_followup(
-            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
-        ),
-        saved_view=lambda saved: saved,
-    )
+handle_followup_submission = saving_listener(
+    FollowupField.AGREED, submit_followup, with_metadata=True
+)
 
 
 def handle_open_followup_button(ack: Ack, context: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from slack_bolt import Ack
 from handlers import slack_render
 from handlers.blocks import element_state
 from handlers.catalogue import format_list, name_of, plain_text, t
-from handlers.context import RequestScope
+from handlers.context import RequestScope, scope_of
 from handlers.conversation import Choice, DateInput, Form, Input, Paragraph
 from models.errors import FieldErrors, InputError
 from models.people import Person
@@ -237,3 +237,31 @@ def submit_form(
     scope.db.commit()
     view = saved_view(saved) if callable(saved_view) else saved_view
     ack(response_action="update", view=slack_render.form(lang, view))
+
+
+SaveForm = Callable[..., Form]  # a neutral submit_*(session=, member=, now=, form=[, metadata=])
+
+
+def saving_listener(
+    default_field: str, submit: SaveForm, *, with_metadata: bool = False
+) -> Callable[[Ack, dict[str, Any], dict[str, Any]], None]:
+    """The Slack `view_submission` listener of a member's form saved by a neutral `submit_*`
+    (which Teams' dialogs call too): errors back onto the fields, or the saved form shown.
+    `with_metadata`: the form's private metadata (which row or meeting) goes to `submit`."""
+
+    def listener(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+        scope = scope_of(context)
+        member = scope.require_member()
+        form = Submitted.of(body)
+        extra = {"metadata": metadata_of(body)} if with_metadata else {}
+        submit_form(
+            ack,
+            scope,
+            member.lang,
+            form,
+            default_field=default_field,
+            save=lambda: submit(session=scope.db, member=member, now=scope.now, form=form, **extra),
+            saved_view=lambda saved: saved,
+        )
+
+    return listener

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers.catalogue import Mrkdwn, person, t
 from handlers.context import RequestScope, scope_of
-from handlers.forms import Submitted, info_form, metadata_of, submit_form
+from handlers.forms import Submitted, info_form, saving_listener
 from handlers.ids import Action, Callback
 from handlers.parsing import escape_slack, excerpt
 from handlers.replies import answer_command, open_form
@@ -267,22 +267,9 @@ def handle_open_reflection_button(ack: Ack, body: dict[str, Any], context: dict[
     ack()
 
 
-def handle_reflection_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    form = Submitted.of(body)
-    meta = metadata_of(body)
-    submit_form(
-        ack,
-        scope,
-        member.lang,
-        form,
-        default_field=ReflectionField.COMMON,
-        save=lambda: submit_reflection(
-            session=scope.db, member=member, now=scope.now, metadata=meta, form=form
-        ),
-        saved_view=lambda saved: saved,
-    )
+handle_reflection_submission = saving_listener(
+    ReflectionField.COMMON, submit_reflection, with_metadata=True
+)
 
 
 def register(app: App) -> None:
