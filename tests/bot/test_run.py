@@ -202,13 +202,13 @@ def test_socket_mode_that_cannot_connect_is_unhealthy_then_exits(
 
 
 def test_no_network_to_slack_is_one_line_and_exit_5(tmp_path: Path) -> None:
-    proc = start_bot(
-        tmp_path,
-        bot_env(
-            tmp_path, f"http://127.0.0.1:{free_port()}/api/", free_port(), SLACK_APP_TOKEN="xapp-1"
-        ),
-    )
-    code, err = finish(proc, timeout=60)
+    # A port bound but never listening refuses every connection, and, held, no other test's
+    # server (the suite runs on several workers) can take it meanwhile, as a free port could.
+    with socket.socket() as refusing:
+        refusing.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{refusing.getsockname()[1]}/api/"
+        proc = start_bot(tmp_path, bot_env(tmp_path, url, free_port(), SLACK_APP_TOKEN="xapp-1"))
+        code, err = finish(proc, timeout=60)
     assert code == EXIT_UNREACHABLE, err
     assert "Traceback" not in err
     assert "Cannot reach Slack at http://127.0.0.1:" in err
