@@ -148,11 +148,6 @@ def parse_request(body: str, content_type: str) -> tuple[str | None, dict[str, A
     return None, form
 
 
-def request_shape_problem(body: str, content_type: str) -> str | None:
-    """Why a signed body is not a request Slack sends (None when it is one)."""
-    return parse_request(body, content_type)[0]
-
-
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
     """The request's headers by their lower-case names (as Bolt's WSGI adapter reads them)."""
     headers = {}

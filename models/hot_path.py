@@ -203,7 +203,6 @@ class Statements:
     """The hot path's statements, compiled for one dialect."""
 
     def __init__(self, dialect: Dialect) -> None:
-        self.seen_and_people = Prepared(_SEEN_AND_PEOPLE, dialect)
         self.seen_people_and_meetings = Prepared(
             _with_meeting_starts(_SEEN_AND_PEOPLE, dialect), dialect
         )
