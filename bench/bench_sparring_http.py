@@ -69,7 +69,7 @@ def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int)
 
     from bot.app import create_app
     from bot.server import ReplayGuard, make_server, make_wsgi_app
-    from models.db import make_engine, make_session_factory
+    from models.db import make_engine, make_session_factory, start_wal_checkpoints
     from tests.slack_standin import standin_settings
 
     if kind == "ours":
@@ -85,6 +85,7 @@ def serve(kind: str, port: int, database_url: str, slack_url: str, threads: int)
             log_level="WARNING",
         )
         engine = make_engine(database_url)
+        start_wal_checkpoints(engine)  # as `python -m bot run` does
         session_factory = make_session_factory(engine)
         app: App = create_app(settings, session_factory, clock=lambda: NOW)
         guard: ReplayGuard | None = ReplayGuard(session_factory)

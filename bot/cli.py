@@ -14,14 +14,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import applications_cli
 from bot.settings import ConfigError, Settings, database_url_from_env, settings_from_env
 from models.base import utc_now
-from models.db import make_engine, make_session_factory, upgrade_schema
+from models.db import make_engine, make_session_factory, start_wal_checkpoints, upgrade_schema
 from models.network_import import (
     ImportNotApplied,
     ImportPlan,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from slack_bolt import App
     from sqlalchemy.orm import Session, sessionmaker
 
+    from bot.run import StopSignal
     from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -73,15 +74,7 @@ def _teams_routes(settings: Settings, session_factory: sessionmaker[Session]) ->
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import make_messenger
-    from bot.run import (
-        SlackRefused,
-        SlackUnreachable,
-        StopSignal,
-        limit_malloc_arenas,
-        serve_http,
-        serve_socket_mode,
-    )
+    from bot.run import StopSignal, limit_malloc_arenas
 
     limit_malloc_arenas()  # before any thread starts
 
@@ -93,6 +86,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     stop.install()  # from here a SIGTERM is a graceful stop
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
+    checkpoints = start_wal_checkpoints(engine)  # SQLite: off the request path
+    try:
+        return _serve(settings, engine, stop)
+    finally:
+        if checkpoints is not None:
+            checkpoints.stop()
+
+
+def _serve(settings: Settings, engine: Engine, stop: StopSignal) -> int:
+    from bot.app import make_messenger
+    from bot.run import SlackRefused, SlackUnreachable, serve_http, serve_socket_mode
+
     session_factory = make_session_factory(engine)
     app = _create_slack_app(settings, session_factory) if settings.slack else None
     if isinstance(app, int):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -33,7 +34,14 @@ SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("TOVHOLDER_SQLITE_BUSY_MS", "5000"))
 # with no plateau in sight (bench/bench_soak.py). Reads come from the OS's file cache anyway.
 SQLITE_CACHE_KIB = 256
 
+# SQLite, in a long-running process (start_wal_checkpoints): how often the write-ahead log is
+# checkpointed off the request path, and the log's size in pages at which a commit does it
+# after all (SQLite's own default is 1,000; reached only when that thread falls behind).
+WAL_CHECKPOINT_INTERVAL_S = 0.5
+WAL_BACKSTOP_PAGES = 20_000
+
 E = TypeVar("E")
+log = logging.getLogger(__name__)
 
 # PostgreSQL: a pooled connection idle this long is pinged before it is used again, and none
 # is kept longer than POOL_RECYCLE_S (see _ping_after_idle).
@@ -80,6 +88,8 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            if engine in _WAL_CHECKPOINTERS:
+                cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")
             cursor.close()
 
         return engine
@@ -114,6 +124,64 @@ def _ping_after_idle(engine: Engine) -> None:
             raise exc.DisconnectionError(f"stale pooled connection: {error!r}") from error
 
 
+class WalCheckpointer:
+    """Moves a SQLite file's write-ahead log into the database in a thread of its own, so that
+    no request's commit does.
+
+    By SQLite's default the commit that takes the log past 1,000 pages copies them into the
+    database file itself: a few milliseconds in which that request, and every writer queued
+    behind it, waits (the tail latency of `/sparring logged` under load), all of it holding
+    Python's GIL between the copy's steps. Here the engine's connections only checkpoint
+    when the log passes `WAL_BACKSTOP_PAGES` (this thread has fallen behind), and the thread
+    runs a PASSIVE checkpoint every `interval` seconds: it blocks neither readers nor
+    writers, and SQLite does the copying with the GIL released, on another core. At the stop
+    a last TRUNCATE checkpoint empties the log.
+    """
+
+    def __init__(self, engine: Engine, interval: float = WAL_CHECKPOINT_INTERVAL_S) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.checkpoints = 0  # how many ran: for the tests and the health of the thread
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+
+    def start(self) -> WalCheckpointer:
+        _WAL_CHECKPOINTERS[self.engine] = self
+        # Connections made before now still checkpoint by SQLite's default: make them anew.
+        self.engine.dispose()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        _WAL_CHECKPOINTERS.pop(self.engine, None)
+        self._checkpoint("TRUNCATE")
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._checkpoint("PASSIVE")
+
+    def _checkpoint(self, mode: str) -> None:
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})").all()
+            self.checkpoints += 1
+        except Exception:  # housekeeping: the next one tries again, the backstop holds
+            log.warning("could not checkpoint the SQLite log", exc_info=True)
+
+
+def start_wal_checkpoints(engine: Engine) -> WalCheckpointer | None:
+    """For a long-running process on a SQLite file: its log is checkpointed off the request
+    path (`WalCheckpointer`); `stop` it at the end. None on PostgreSQL or in-memory SQLite."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return WalCheckpointer(engine).start()
+
+
+_WAL_CHECKPOINTERS: WeakKeyDictionary[Engine, WalCheckpointer] = WeakKeyDictionary()
 _SQLITE_WRITE_LOCKS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
 
 
