@@ -22,15 +22,28 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ClauseElement, Insert, Select, Text, bindparam, cast, func, insert, select
+from sqlalchemy import (
+    ClauseElement,
+    Insert,
+    Select,
+    String,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.sqltypes import NullType
 
 from models.base import Base, clean_text
 from models.db import PING_AFTER_IDLE_S, sqlite_write_lock
@@ -79,12 +92,14 @@ class Prepared:
             # psycopg: positional %s, as the driver takes them with the least work.
             self.names = _PYFORMAT.findall(self.sql)
             self.sql, self.named = _PYFORMAT.sub("%s", self.sql), False
-        # Per parameter: its name, its value when none is given, its type's processor.
-        self.binds: list[tuple[str, Any, _Processor]] = [
+        # Per parameter: its name, its value when none is given, its type's processor, and
+        # whether it is text (the only values that can hold what a person typed).
+        self.binds: list[tuple[str, Any, _Processor, bool]] = [
             (
                 name,
                 compiled.binds[name].effective_value,
                 compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
+                isinstance(compiled.binds[name].type, String | NullType),
             )
             for name in self.names
         ]
@@ -97,11 +112,12 @@ class Prepared:
     def parameters(self, values: dict[str, Any]) -> Any:
         """The driver's parameters: processed by type, text cleaned (as `models.db` does)."""
         out = []
-        for name, default, processor in self.binds:
-            value = values.get(name, default)
+        get = values.get
+        for name, default, processor, text in self.binds:
+            value = get(name, default)
             if processor is not None:
                 value = processor(value)
-            out.append(clean_text(value) if isinstance(value, str) else value)
+            out.append(clean_text(value) if text and value.__class__ is str else value)
         return dict(zip(self.names, out, strict=True)) if self.named else tuple(out)
 
     def rows(self, cursor: Any, values: dict[str, Any]) -> list[Row]:
@@ -189,14 +205,27 @@ def _with_meeting_starts(people: Select[Any], dialect: Dialect) -> Select[Any]:
     return people.add_columns(column.label("meeting_starts"))
 
 
-def _meeting_starts_of(value: Any) -> list[datetime]:
+def _meeting_starts_of(value: Any) -> tuple[datetime, ...]:
     """The meeting start times, in meeting order, from `_with_meeting_starts`' column."""
     if value is None:
-        return []
+        return ()
     if isinstance(value, list):  # PostgreSQL: an array, in order, processed
-        return value
+        return tuple(value)
+    return _parsed_meeting_starts(value)
+
+
+# Memoised: every request of a network reads the same text (until a meeting moves).
+@lru_cache(maxsize=256)
+def _parsed_meeting_starts(value: str) -> tuple[datetime, ...]:
+    """SQLite's "number start;…" text as start times in meeting order."""
     pairs = sorted((int(n), start) for n, _, start in (p.partition(" ") for p in value.split(";")))
-    return [datetime.fromisoformat(start).replace(tzinfo=UTC) for _n, start in pairs]
+    return tuple(datetime.fromisoformat(start).replace(tzinfo=UTC) for _n, start in pairs)
+
+
+@lru_cache(maxsize=256)
+def _local_days(starts: tuple[datetime, ...], zone: ZoneInfo) -> list[date]:
+    """The local dates of meeting `starts` in the network's `zone` (memoised as above)."""
+    return [start.astimezone(zone).date() for start in starts]
 
 
 class Statements:
@@ -308,7 +337,7 @@ class HotConnection:
         self.in_use = False
         self.idle_since = time.monotonic()
         # Meeting times read with who is asking, by network id: for this request only.
-        self.meeting_starts: dict[int, list[datetime]] = {}
+        self.meeting_starts: dict[int, tuple[datetime, ...]] = {}
         if resident:
             weakref.finalize(self, _close_quietly, driver)
 
@@ -386,10 +415,10 @@ class HotConnection:
         starts = self.meeting_starts.get(person.network_id)
         if starts is None:
             params = {"network_id": person.network_id}
-            starts = [
+            starts = tuple(
                 start for (start,) in self.statements.meeting_starts.rows(self.cursor, params)
-            ]
-        days = [start.astimezone(person.network_zone).date() for start in starts]
+            )
+        days = _local_days(starts, person.network_zone)
         return period_containing(person.season_start, person.season_end, days, day)
 
     def log_plain_entry(

@@ -179,7 +179,7 @@ def test_the_meeting_times_come_with_who_is_asking_and_give_the_same_period(
         _seen, rows = hot.seen_and_people(KEYS, Platform.SLACK, ANNA)
         anna = pick_person([person_of_row(r) for r in rows], SEASON_NOW)
         assert anna is not None
-        assert hot.meeting_starts[anna.network_id] == expected  # in order, as UTC datetimes
+        assert hot.meeting_starts[anna.network_id] == tuple(expected)  # in order, in UTC
         folded = [hot.period_of(anna, date(2015, 9, 1) + timedelta(days=d)) for d in range(280)]
         hot.meeting_starts.clear()  # the statement of its own, as without them
         queried = [hot.period_of(anna, date(2015, 9, 1) + timedelta(days=d)) for d in range(280)]
@@ -187,3 +187,26 @@ def test_the_meeting_times_come_with_who_is_asking_and_give_the_same_period(
     with _hot(session_factory) as hot:  # nobody asking: nothing kept
         hot.seen_and_people(KEYS, Platform.SLACK, "U0NOBODY99")
         assert hot.meeting_starts == {}
+
+
+def test_a_moved_meeting_moves_the_period_on_the_hot_path_at_once(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    """The meeting times are memoised by what was read, so a move is seen by the next request."""
+    day = date(2015, 11, 18)  # the day after meeting 2
+    with _hot(session_factory) as hot:
+        _seen, rows = hot.seen_and_people(KEYS, Platform.SLACK, ANNA)
+        anna = pick_person([person_of_row(r) for r in rows], SEASON_NOW)
+        assert anna is not None
+        before = hot.period_of(anna, day)
+    assert before is not None and before.index == 2
+    with session_factory() as s:
+        meeting = s.get(Network, network.id).meetings[1]  # type: ignore[union-attr]
+        meeting.ends_at += timedelta(days=7)
+        s.flush()
+        meeting.starts_at += timedelta(days=7)
+        s.commit()
+    with _hot(session_factory) as hot:
+        _seen, rows = hot.seen_and_people(KEYS, Platform.SLACK, ANNA)
+        after = hot.period_of(anna, day)
+    assert after is not None and after.index == 1  # meeting 2 is now a week later
