@@ -213,13 +213,26 @@ def _signed_lines(path: Path, label: str, count: int) -> None:
             out.write(f"{ts}\tv0={sig}\t{body}\n")
 
 
-def _wrk(port: int, seconds: float, args: argparse.Namespace, label: str) -> list[int]:
-    """One wrk run of `seconds` against the server; its RESULT line's numbers."""
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk(
+    port: int, seconds: float, args: argparse.Namespace, label: str, pid: int
+) -> tuple[list[int], float]:
+    """One wrk run of `seconds` against the server: its RESULT line's numbers, and the CPU
+    time the server process used meanwhile."""
     threads = args.workers
     with tempfile.TemporaryDirectory() as tmp:
         lines = Path(tmp) / "requests.tsv"
         # More than any of the three servers can take in that time, so none is sent twice.
         _signed_lines(lines, label, int(WRK_MAX_RPS * seconds) + 1000)
+        cpu_before = _cpu_seconds(pid)
         done = subprocess.run(
             [
                 "wrk",
@@ -239,20 +252,21 @@ def _wrk(port: int, seconds: float, args: argparse.Namespace, label: str) -> lis
             text=True,
             check=True,
         )
+        cpu = _cpu_seconds(pid) - cpu_before
     result = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if not result:
         raise SystemExit(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
-    return [int(x) for x in result[0].split()[1:]]
+    return [int(x) for x in result[0].split()[1:]], cpu
 
 
-def _measure_with_wrk(port: int, kind: str, args: argparse.Namespace) -> dict[str, float]:
+def _measure_with_wrk(port: int, kind: str, args: argparse.Namespace, pid: int) -> dict[str, float]:
     if args.warmup > 0:
-        _wrk(port, args.warmup, args, f"w.{kind}")
-    requests, status_errors, socket_errors, duration_us, p50_us, p99_us = _wrk(
-        port, args.seconds, args, f"m.{kind}"
-    )
+        _wrk(port, args.warmup, args, f"w.{kind}", pid)
+    figures, cpu = _wrk(port, args.seconds, args, f"m.{kind}", pid)
+    requests, status_errors, socket_errors, duration_us, p50_us, p99_us = figures
     ok = requests - status_errors
     return {
+        "cpu_ms": cpu * 1000 / max(ok, 1),
         "requests": ok,
         "errors": status_errors + socket_errors,
         "rps": ok / (duration_us / 1e6),
@@ -294,7 +308,7 @@ def measure(
         if proc.stdout.readline().strip() != "READY":
             raise SystemExit(f"{kind} server did not start")
         if args.load == "wrk":
-            return _measure_with_wrk(port, kind, args)
+            return _measure_with_wrk(port, kind, args, proc.pid)
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         shares = [args.connections // args.workers] * args.workers
         shares[0] += args.connections - sum(shares)
@@ -402,7 +416,7 @@ def main() -> None:
 def _report(rounds: list[dict[str, dict[str, float]]]) -> None:
     print(
         f"{'round':<6}{'app':<10}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}"
-        f"{'p99 ms':>9}{'x same-work':>13}{'x ack-only':>12}"
+        f"{'p99 ms':>9}{'CPU ms/req':>12}{'x same-work':>13}{'x ack-only':>12}"
     )
     for number, results in enumerate(rounds, 1):
         for kind, r in results.items():
@@ -412,7 +426,8 @@ def _report(rounds: list[dict[str, dict[str, float]]]) -> None:
             )
             print(
                 f"{number:<6}{kind:<10}{r['requests']:>10.0f}{r['errors']:>8.0f}{r['rps']:>10.1f}"
-                f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{columns}"
+                f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r.get('cpu_ms', float('nan')):>12.2f}"
+                f"{columns}"
             )
     if "ours" not in rounds[0] or "same-work" not in rounds[0]:
         return

@@ -1,6 +1,7 @@
 """The hot path on the driver (models/hot_path.py) gives what the ORM way gives: the same
 people, the same stored rows and totals, nothing for bad input, the same replay semantics."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.hot_path import HotConnection, Person, person_of_row, pick_person
+from models.hot_path import HotConnection, Person, hot_connection, person_of_row, pick_person
 from models.network import Member, Network, Platform, people_of_rows, people_reached_on, pick_member
 from models.replay import AlreadyHandledError, SeenRequest
 from models.sparring import MAX_NOTE_LENGTH, SparringEntry, log_sparring_with_total
@@ -210,3 +211,73 @@ def test_a_moved_meeting_moves_the_period_on_the_hot_path_at_once(
         _seen, rows = hot.seen_and_people(KEYS, Platform.SLACK, ANNA)
         after = hot.period_of(anna, day)
     assert after is not None and after.index == 1  # meeting 2 is now a week later
+
+
+def test_server_threads_log_at_once_on_the_hot_path_and_lose_nothing(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    """Eight threads, as the server's, each on its own hot connection, logging with its own
+    replay key while a repeat of one key races from every thread: every entry is stored
+    once, each thread sees its own totals grow, and the raced key is handled exactly once."""
+    engine = session_factory.kw["bind"]
+    people = {}
+    with session_factory() as s:
+        for slack_id in (ANNA, BO):
+            found = pick_member(people_reached_on(s, Platform.SLACK, slack_id), SEASON_NOW)
+            assert found is not None
+            people[slack_id] = found.id
+    per_thread, threads = 20, 8
+    totals: dict[int, list[int]] = {}
+    repeats: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads)
+
+    def serve(index: int) -> None:
+        try:
+            start.wait()
+            for i in range(per_thread):
+                hot = hot_connection(engine)
+                try:
+                    who = _anna(hot) if index % 2 else _person(hot, BO)
+                    key = {"key": f"sig:{index}:{i}", "seen_at": SEASON_NOW}
+                    logged = hot.log_plain_entry(who, 1, date(2015, 10, 2), "", SEASON_NOW, [key])
+                    assert logged is not None
+                    totals.setdefault(index, []).append(logged[1].given_minutes)
+                    raced = {"key": "sig:the-same-request", "seen_at": SEASON_NOW}
+                    try:
+                        hot.log_plain_entry(who, 1, date(2015, 10, 2), "", SEASON_NOW, [raced])
+                    except AlreadyHandledError:
+                        repeats.append("refused")
+                finally:
+                    hot.release()
+        except BaseException as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=serve, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert _count(session_factory) == threads * per_thread + 1  # the raced key: once
+    assert len(repeats) == threads * per_thread - 1
+    for seen in totals.values():
+        assert seen == sorted(seen) and len(set(seen)) == per_thread  # each saw its own grow
+    with session_factory() as s:
+        given = dict(
+            s.execute(
+                select(SparringEntry.giver_id, func.sum(SparringEntry.minutes)).group_by(
+                    SparringEntry.giver_id
+                )
+            ).all()
+        )
+    assert sum(given.values()) == threads * per_thread + 1
+    assert set(given) == set(people.values())
+
+
+def _person(hot: HotConnection, slack_id: str) -> Person:
+    found = pick_person(
+        [person_of_row(r) for r in hot.people(Platform.SLACK, slack_id)], SEASON_NOW
+    )
+    assert found is not None
+    return found
