@@ -80,7 +80,7 @@ _PYFORMAT = re.compile(r"%\((\w+)\)s")
 class Prepared:
     """One Core statement compiled once for a dialect, run on a driver cursor."""
 
-    __slots__ = ("binds", "named", "names", "results", "sql")
+    __slots__ = ("binds", "named", "names", "processors", "results", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -108,6 +108,7 @@ class Prepared:
             processor = column[3].dialect_impl(dialect).result_processor(dialect, None)
             if processor is not None:
                 self.results.append((index, processor))
+        self.processors = dict(self.results)
 
     def parameters(self, values: dict[str, Any]) -> Any:
         """The driver's parameters: processed by type, text cleaned (as `models.db` does)."""
@@ -129,19 +130,55 @@ class Prepared:
         rows = cursor.fetchall()
         if not self.results:
             return [tuple(row) for row in rows]
-        processed = []
-        for row in rows:
-            values_ = list(row)
-            for index, processor in self.results:
-                values_[index] = processor(values_[index])
-            processed.append(tuple(values_))
-        return processed
+        return [self.processed(row) for row in rows]
+
+    def processed_value(self, index: int, value: Any) -> Any:
+        """One column's value as the driver gave it, processed by type."""
+        processor = self.processors.get(index)
+        return value if processor is None else processor(value)
+
+    def processed(self, row: Row) -> Row:
+        """One row as the driver gave it, processed by type."""
+        values_ = list(row)
+        for index, processor in self.results:
+            values_[index] = processor(values_[index])
+        return tuple(values_)
 
     def run(self, cursor: Any, values: dict[str, Any]) -> None:
         cursor.execute(self.sql, self.parameters(values))
 
     def run_many(self, cursor: Any, rows: Sequence[dict[str, Any]]) -> None:
         cursor.executemany(self.sql, [self.parameters(r) for r in rows])
+
+
+class PeopleRows(Sequence[Row]):
+    """The people rows (member, then network columns) of the seen-and-people statement, as
+    the driver gave them, processed by type only when read: who is asking needs a few
+    columns, which `person_of_row` reads as they come (`raw`); the ORM way needs them all,
+    processed, and reads the rows themselves. On SQLite processing a row costs some 40 µs
+    (its dates and times are text parsed in Python), so a `/sparring logged` skips it."""
+
+    __slots__ = ("_full", "_processed", "_statement")
+
+    def __init__(self, full: list[Row], statement: Prepared) -> None:
+        self._full = full  # whole rows: the seen flag first, the meeting times last
+        self._statement = statement
+        self._processed: list[Row] | None = None
+
+    @property
+    def raw(self) -> list[Row]:
+        return [row[1:-1] for row in self._full]
+
+    def _rows(self) -> list[Row]:
+        if self._processed is None:
+            self._processed = [self._statement.processed(row)[1:-1] for row in self._full]
+        return self._processed
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._rows()[index]
+
+    def __len__(self) -> int:
+        return len(self._full)
 
 
 _ENTRY = Base.metadata.tables[SparringEntry.__tablename__]
@@ -289,21 +326,26 @@ _NETWORK_ID_AT = 1 + _N["id"]  # in a row of the seen-and-people statement
 
 
 def person_of_row(row: Row) -> Person:
-    """The plain facts of a people row (member columns, then the network's)."""
+    """The plain facts of a people row (member columns, then the network's), processed by
+    type or as the driver gave it (`PeopleRows.raw`: SQLite gives dates as text)."""
     network_zone = ZoneInfo(row[_N["timezone"]])
     own_zone = row[_M["timezone"]] or row[_M["slack_timezone"]]
     return Person(
         member_id=row[_M["id"]],
-        role=row[_M["role"]],
+        role=Role(row[_M["role"]]),
         language=row[_M["language"]] or row[_N["language"]],
         zone=ZoneInfo(own_zone) if own_zone else network_zone,
         network_id=row[_N["id"]],
         network_zone=network_zone,
-        season_start=row[_N["season_start"]],
-        season_end=row[_N["season_end"]],
+        season_start=_as_date(row[_N["season_start"]]),
+        season_end=_as_date(row[_N["season_end"]]),
         target_minutes=row[_N["sparring_target_minutes"]],
         closed=row[_N["closed_at"]] is not None,
     )
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def pick_person(people: list[Person], now: datetime) -> Person | None:
@@ -394,18 +436,23 @@ class HotConnection:
 
     def seen_and_people(
         self, keys: list[str], platform: Platform, external_id: str | None
-    ) -> tuple[bool, list[Row]]:
+    ) -> tuple[bool, PeopleRows]:
         """Whether one of (one or two) `keys` was stored before, and the people rows (member
-        then network columns, processed) of `external_id` on `platform`. Their networks'
-        meeting times come along, kept for `period_of` until `release`."""
+        then network columns, processed when read) of `external_id` on `platform`. Their
+        networks' meeting times come along, kept for `period_of` until `release`."""
         params = {"a": keys[0], "b": keys[-1], "platform": platform, "external_id": external_id}
-        rows = self.statements.seen_people_and_meetings.rows(self.cursor, params)
+        statement = self.statements.seen_people_and_meetings
+        self.cursor.execute(statement.sql, statement.parameters(params))
+        rows = self.cursor.fetchall()
         people = []
         for row in rows:
             if row[1] is not None:
-                people.append(row[1:-1])
-                self.meeting_starts[row[_NETWORK_ID_AT]] = _meeting_starts_of(row[-1])
-        return bool(rows[0][0]), people
+                people.append(row)
+                starts = row[-1]
+                if isinstance(starts, list):  # PostgreSQL: an array, processed by its type
+                    starts = statement.processed_value(len(row) - 1, starts)
+                self.meeting_starts[row[_NETWORK_ID_AT]] = _meeting_starts_of(starts)
+        return bool(rows[0][0]), PeopleRows(people, statement)
 
     def people(self, platform: Platform, external_id: str) -> list[Row]:
         params = {"platform": platform, "external_id": external_id}
