@@ -207,8 +207,30 @@ def _insert_keys(count: int) -> Insert:
     )
 
 
+_ENTRY_BEFORE = _ENTRY.alias("before")
+# The period's sum as it was before the entry: PostgreSQL runs a statement's subqueries on
+# the snapshot it started with, which does not hold the row the statement inserts.
+_SUM_BEFORE = (
+    select(func.coalesce(func.sum(_ENTRY_BEFORE.c.minutes), 0))
+    .where(
+        _ENTRY_BEFORE.c.giver_id == bindparam("giver_id", type_=_ENTRY.c.giver_id.type),
+        _ENTRY_BEFORE.c.removed_at.is_(None),
+        _ENTRY_BEFORE.c.given_on >= bindparam("start", type_=_ENTRY.c.given_on.type),
+        _ENTRY_BEFORE.c.given_on <= bindparam("end", type_=_ENTRY.c.given_on.type),
+    )
+    .scalar_subquery()
+)
+
+
 def _entry_with_keys(count: int) -> Insert:
-    return _INSERT_ENTRY.add_cte(_insert_keys(count).cte("seen_keys"))
+    """PostgreSQL: the entry and `count` replay keys in one statement (a data-modifying CTE),
+    returning the entry's id and the period's sum before it: one round trip for all three."""
+    return (
+        insert(_ENTRY)
+        .values({name: bindparam(name, type_=_ENTRY.c[name].type) for name in _ENTRY_COLUMNS})
+        .returning(_ENTRY.c.id, _SUM_BEFORE)
+        .add_cte(_insert_keys(count).cte("seen_keys"))
+    )
 
 
 def _numbered(keys: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -498,18 +520,30 @@ class HotConnection:
             "created_at": now,
             "removed_at": None,
         }
-        ((before,),) = self.statements.period_sum.rows(self.cursor, bounds)
-        entry_id = self._insert_and_commit(values, keys)
+        if len(keys) not in self.statements.insert_entry_with_keys:
+            with_sum = None
+            ((before,),) = self.statements.period_sum.rows(self.cursor, bounds)
+        else:
+            with_sum = bounds  # the insert returns the sum before it
+        entry_id, summed = self._insert_and_commit(values, keys, with_sum)
+        if summed is not None:
+            before = summed
         total = PeriodTotal(period, int(before or 0) + minutes, person.target_minutes)
         return _plain_entry({"id": entry_id, **values, "receivers": []}), total
 
-    def _insert_and_commit(self, values: dict[str, Any], keys: Sequence[dict[str, Any]]) -> int:
-        """Insert the entry and the replay keys, commit: together or not at all."""
+    def _insert_and_commit(
+        self,
+        values: dict[str, Any],
+        keys: Sequence[dict[str, Any]],
+        bounds: dict[str, Any] | None,
+    ) -> tuple[int, int | None]:
+        """Insert the entry and the replay keys, commit: together or not at all. The entry's
+        id, and the period's sum before it where the insert could say (PostgreSQL)."""
         lock = self.write_lock
         if lock is not None:
             lock.acquire()
         try:
-            entry_id = self._insert(values, keys)
+            inserted = self._insert(values, keys, bounds)
             self.driver.commit()
         except BaseException:
             self.driver.rollback()
@@ -517,16 +551,19 @@ class HotConnection:
         finally:
             if lock is not None:
                 lock.release()
-        return int(entry_id)
+        return inserted
 
-    def _insert(self, values: dict[str, Any], keys: Sequence[dict[str, Any]]) -> int:
+    def _insert(
+        self, values: dict[str, Any], keys: Sequence[dict[str, Any]], bounds: dict[str, Any] | None
+    ) -> tuple[int, int | None]:
         """Insert the entry and the keys; AlreadyHandledError when a key was stored before."""
         statements = self.statements
         combined = statements.insert_entry_with_keys.get(len(keys))
         try:
-            if combined is not None:
-                ((entry_id,),) = combined.rows(self.cursor, {**values, **_numbered(keys)})
-                return int(entry_id)
+            if combined is not None and bounds is not None:
+                parameters = {**values, **bounds, **_numbered(keys)}
+                ((entry_id, before),) = combined.rows(self.cursor, parameters)
+                return int(entry_id), int(before)
             ((entry_id,),) = statements.insert_entry.rows(self.cursor, values)
         except statements.integrity_error as error:
             if _is_a_seen_key(error):
@@ -541,7 +578,7 @@ class HotConnection:
                     statements.insert_seen.run_many(self.cursor, keys)
             except statements.integrity_error as error:
                 raise AlreadyHandledError(_named(keys)) from error
-        return int(entry_id)
+        return int(entry_id), None
 
 
 def _named(keys: Sequence[dict[str, Any]]) -> str:
