@@ -52,6 +52,12 @@ def main() -> None:
     parser.add_argument("--kind", choices=["ours", "same-work"], default="ours")
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--time-only", action="store_true", help="no profiler: ms per request")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="run under valgrind's callgrind with --instr-atstart=no: count the requests only "
+        "(bench/count_sparring.py starts it so)",
+    )
     args = parser.parse_args()
 
     from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -100,6 +106,9 @@ def main() -> None:
         for i in range(50):
             b"".join(wsgi(_environ(i), start_response))
         environs = [_environ(i) for i in range(args.requests)]
+        if args.callgrind:
+            _count_instructions(wsgi, environs, start_response)
+            return
         if args.time_only:
             # The least CPU time of batches of 100: on a busy machine, the closest to a quiet one.
             batches = []
@@ -125,6 +134,22 @@ def main() -> None:
         stats = pstats.Stats(profiler).strip_dirs()
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
+
+
+def _count_instructions(wsgi: Any, environs: list[dict[str, Any]], start_response: Any) -> None:
+    """The requests alone under callgrind's instrumentation (switched on and off around them)."""
+    import os
+    import subprocess
+
+    def instrument(state: str) -> None:
+        subprocess.run(
+            ["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True
+        )
+
+    instrument("on")
+    for environ in environs:
+        b"".join(wsgi(environ, start_response))
+    instrument("off")
 
 
 if __name__ == "__main__":
