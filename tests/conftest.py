@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers import charts
 from models.base import Base
 from models.db import make_engine, make_session_factory, upgrade_schema
 from models.network import Meeting, Member, Network, Role
@@ -156,6 +158,20 @@ def network(
 
 def person(session: Session, slack_user_id: str) -> Member:
     return session.query(Member).filter_by(slack_user_id=slack_user_id).one()
+
+
+@pytest.fixture
+def each_chart_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the season walks: every distinct chart is drawn through matplotlib, once; the same
+    chart again (the two facilitators' digest, a week whose numbers did not move) gets that
+    drawing back. Drawing is deterministic (tests/handlers/test_charts.py holds it to that)."""
+    drawn = cache(charts.draw)
+
+    def draw(chart: charts.Chart) -> tuple[bytes, dict[str, tuple[float, ...]]]:
+        png, plotted = drawn(chart)
+        return png, dict(plotted)
+
+    monkeypatch.setattr(charts, "draw", draw)
 
 
 @pytest.fixture
