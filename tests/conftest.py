@@ -138,6 +138,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
     yield make_session_factory(engine)
+    delete_rows(engine)
+
+
+def delete_rows(engine: Engine) -> None:
+    """Every row of every table, deleted (children first)."""
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(delete(table))
