@@ -49,6 +49,7 @@ FACILITATOR = "U0FACIL001"
 # long test that starts last keeps one worker busy while the others have nothing left.
 LONGEST = {
     "test_walk_the_season": 64,
+    "test_two_processes_send_each_nudge_once": 55,  # PostgreSQL only
     "test_every_message_of_a_season_is_a_card_teams_accepts": 17,
     "test_a_bad_file_names_every_problem_and_imports_nothing": 16,
     "test_from_the_last_meeting_to_the_next_season": 15,
@@ -78,7 +79,9 @@ LONGEST = {
 
 
 def _seconds(item: pytest.Item) -> int:
-    if item.get_closest_marker("postgres") and not os.environ.get(POSTGRES_ENV):
+    fixtures = getattr(item, "fixturenames", ())
+    on_postgres = item.get_closest_marker("postgres") or "postgres_url" in fixtures
+    if on_postgres and not os.environ.get(POSTGRES_ENV):
         return 0  # skipped
     return LONGEST.get(getattr(item, "originalname", item.name), 0)
 
