@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers import charts
 from models.base import Base
 from models.db import make_engine, make_session_factory, upgrade_schema
 from models.network import Meeting, Member, Network, Role
@@ -39,6 +41,69 @@ ANNA, BO, CAMILLA, FREDERIK, JENS = (
     "U0JENS0010",
 )
 FACILITATOR = "U0FACIL001"
+
+
+# The longest tests (by name), with their seconds on SQLite on two shared cores
+# (`--durations`). They start first, dealt over the workers: pytest-xdist's worksteal hands
+# each worker a contiguous share of the collection and steals from the end of a queue, so a
+# long test that starts last keeps one worker busy while the others have nothing left.
+LONGEST = {
+    "test_walk_the_season": 64,
+    "test_two_processes_send_each_nudge_once": 55,  # PostgreSQL only
+    "test_every_message_of_a_season_is_a_card_teams_accepts": 17,
+    "test_a_bad_file_names_every_problem_and_imports_nothing": 16,
+    "test_from_the_last_meeting_to_the_next_season": 15,
+    "test_a_good_file_twice_then_as_xlsx": 13,
+    "test_teams_only_serves_api_messages_and_health": 13,
+    "test_kill_9_at_random_points_and_restart": 12,
+    "test_teams_beside_slack_in_socket_mode_answers_on_the_health_port": 12,
+    "test_network_import_shows_the_diff_and_applies_deletions_only_with_apply": 9,
+    "test_run_serves_http_with_the_sqlite_default": 9,
+    "test_no_network_to_slack_is_one_line_and_exit_5": 8,
+    "test_socket_mode_that_cannot_connect_is_unhealthy_then_exits": 8,
+    "test_a_second_process_waits_or_is_refused_clearly": 8,
+    "test_who_could_not_be_reached_is_named_in_the_digest": 8,
+    "test_hostile_text_reaches_no_one_as_markup": 8,
+    "test_nudges_preview_prints_the_plan": 8,
+    "test_each_message_once_whatever_slack_does": 7,
+    "test_run_reads_dotenv_and_reports_a_rejected_token": 7,
+    "test_online_backup_and_postgres_advice": 6,
+    "test_network_import_twice_then_a_bad_file": 6,
+    "test_network_import_refuses_a_second_key_for_the_same_people": 6,
+    "test_stable_ids_migration_keeps_every_row_on_sqlite": 6,
+    "test_network_example_for_this_season_imports_cleanly": 6,
+    "test_matplotlib_is_not_imported_until_a_chart_is_drawn": 6,
+    "test_sigterm_finishes_the_request_in_flight_and_exits_0": 5,
+    "test_run_without_credentials_says_what_to_set": 5,
+}
+
+
+def _seconds(item: pytest.Item) -> int:
+    fixtures = getattr(item, "fixturenames", ())
+    on_postgres = item.get_closest_marker("postgres") or "postgres_url" in fixtures
+    if on_postgres and not os.environ.get(POSTGRES_ENV):
+        return 0  # skipped
+    return LONGEST.get(getattr(item, "originalname", item.name), 0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each worker's share of the collection starts with its part of the longest tests, each
+    dealt to the share with the fewest seconds so far. The order is the same on every
+    worker, as pytest-xdist requires."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    long = sorted((item for item in items if _seconds(item)), key=_seconds, reverse=True)
+    rest = [item for item in items if not _seconds(item)]
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for item in long:
+        min(shares, key=lambda share: sum(map(_seconds, share))).append(item)
+    left = len(items)
+    for i, share in enumerate(shares):  # the sizes of worksteal's first distribution
+        size = left // (workers - i)
+        left -= size
+        take = max(0, size - len(share))
+        share += rest[:take]
+        del rest[:take]
+    items[:] = [item for share in shares for item in share] + rest
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +141,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
     yield make_session_factory(engine)
+    delete_rows(engine)
+
+
+def delete_rows(engine: Engine) -> None:
+    """Every row of every table, deleted (children first)."""
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(delete(table))
@@ -156,6 +226,20 @@ def network(
 
 def person(session: Session, slack_user_id: str) -> Member:
     return session.query(Member).filter_by(slack_user_id=slack_user_id).one()
+
+
+@pytest.fixture
+def each_chart_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the season walks: every distinct chart is drawn through matplotlib, once; the same
+    chart again (the two facilitators' digest, a week whose numbers did not move) gets that
+    drawing back. Drawing is deterministic (tests/handlers/test_charts.py holds it to that)."""
+    drawn = cache(charts.draw)
+
+    def draw(chart: charts.Chart) -> tuple[bytes, dict[str, tuple[float, ...]]]:
+        png, plotted = drawn(chart)
+        return png, dict(plotted)
+
+    monkeypatch.setattr(charts, "draw", draw)
 
 
 @pytest.fixture

@@ -5,12 +5,13 @@ column and importing nothing (exit code 4)."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 from tests.bot.test_cli import _count, run_cli
-from tests.conftest import EXAMPLE_NETWORK
 
 HEADER = [
     "network",
@@ -55,15 +56,13 @@ def _csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
     return path
 
 
-def _network(tmp_path: Path) -> dict[str, str]:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/apps.db"}
-    loaded = run_cli("network", "import", str(EXAMPLE_NETWORK), cwd=tmp_path, env=env)
-    assert loaded.returncode == 0, loaded.stderr
-    return env
+@pytest.fixture
+def env(example_db: Callable[[str], Path]) -> dict[str, str]:
+    """The example network, imported by `python -m bot network import` (tests/bot/conftest.py)."""
+    return {"DATABASE_URL": f"sqlite:///{example_db('apps.db')}"}
 
 
-def test_a_good_file_twice_then_as_xlsx(tmp_path: Path) -> None:
-    env = _network(tmp_path)
+def test_a_good_file_twice_then_as_xlsx(tmp_path: Path, env: dict[str, str]) -> None:
     rows = [
         _row("Ida Holm", "ida@aarhus.dk"),
         _row("Ole Berg", "Ole@Aarhus.dk", slack_id="U0OLE00002"),
@@ -90,8 +89,9 @@ def test_a_good_file_twice_then_as_xlsx(tmp_path: Path) -> None:
     assert _count(db, "application", "wants = 'Mange ideer.'") == 1
 
 
-def test_a_bad_file_names_every_problem_and_imports_nothing(tmp_path: Path) -> None:
-    env = _network(tmp_path)
+def test_a_bad_file_names_every_problem_and_imports_nothing(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
     rows = [
         _row("Ida Holm", "ida@aarhus.dk"),
         _row("", "ole@", confirmed_time="måske"),

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -150,11 +151,10 @@ def _count(db: Path, table: str, where: str = "1=1") -> int:
 
 
 def test_network_import_shows_the_diff_and_applies_deletions_only_with_apply(
-    tmp_path: Path,
+    tmp_path: Path, example_db: Callable[[str], Path]
 ) -> None:
-    db = tmp_path / "net.db"
+    db = example_db("net.db")  # `network import` of the example, as above
     env = {"DATABASE_URL": f"sqlite:///{db}"}
-    assert run_cli("network", "import", str(EXAMPLE_NETWORK), cwd=tmp_path, env=env).returncode == 0
     cut = tmp_path / "cut.toml"
     cut.write_text(
         _without(EXAMPLE_NETWORK.read_text(encoding="utf-8"), meetings_from=3, members_kept=3),
@@ -177,10 +177,11 @@ def test_network_import_shows_the_diff_and_applies_deletions_only_with_apply(
     assert "already up to date; nothing changed" in again.stdout  # idempotent
 
 
-def test_network_import_refuses_a_second_key_for_the_same_people(tmp_path: Path) -> None:
-    db = tmp_path / "net.db"
+def test_network_import_refuses_a_second_key_for_the_same_people(
+    tmp_path: Path, example_db: Callable[[str], Path]
+) -> None:
+    db = example_db("net.db")  # `network import` of the example
     env = {"DATABASE_URL": f"sqlite:///{db}"}
-    assert run_cli("network", "import", str(EXAMPLE_NETWORK), cwd=tmp_path, env=env).returncode == 0
     typo = tmp_path / "typo.toml"
     typo.write_text(
         EXAMPLE_NETWORK.read_text(encoding="utf-8").replace(
@@ -237,9 +238,8 @@ def test_db_upgrade(tmp_path: Path) -> None:
     assert run_cli("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
 
 
-def test_nudges_preview_prints_the_plan(tmp_path: Path) -> None:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/p.db"}
-    assert run_cli("network", "import", str(EXAMPLE_NETWORK), cwd=tmp_path, env=env).returncode == 0
+def test_nudges_preview_prints_the_plan(tmp_path: Path, example_db: Callable[[str], Path]) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{example_db('p.db')}"}  # `network import` of the example
     result = run_cli(
         "nudges", "preview", "--from", "2016-04-21", "--to", "2016-04-21", cwd=tmp_path, env=env
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -76,8 +77,10 @@ def test_a_second_process_waits_or_is_refused_clearly(tmp_path: Path) -> None:
     assert done == [True]
 
 
-def test_online_backup_and_postgres_advice(tmp_path: Path) -> None:
-    url = _imported(tmp_path / "bot.db")
+def test_online_backup_and_postgres_advice(
+    tmp_path: Path, example_db: Callable[[str], Path]
+) -> None:
+    url = f"sqlite:///{example_db('bot.db')}"  # `network import` of the example
     result = run_cli("db", "backup", str(tmp_path / "copy.db"), cwd=tmp_path, env=_env(url))
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(tmp_path / "copy.db") as copy:

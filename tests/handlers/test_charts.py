@@ -121,6 +121,23 @@ def test_numbers_are_formatted_the_readers_way() -> None:
     assert drawn.plotted == {"S": (1234.5, 2.0)} and drawn.filename == "x.png"
 
 
+def test_the_same_chart_drawn_twice_is_the_same_picture() -> None:
+    """What lets the season walks draw each distinct chart once (tests/conftest.py)."""
+    chart = Chart(
+        lang="da",
+        name="x",
+        title="T",
+        y_label="Y",
+        categories=("A", "B"),
+        series=(Series("S", (3.0, 1.5)), Series("R", (0.0, 2.0))),
+        target=2.0,
+        target_label="Mål",
+    )
+    first, again = picture(chart), picture(chart)
+    assert first.png == again.png and first.png.startswith(b"\x89PNG")
+    assert first.plotted == again.plotted == {"S": (3.0, 1.5), "R": (0.0, 2.0)}
+
+
 def test_the_palette_is_okabe_ito() -> None:
     assert OKABE_ITO[:3] == ("#0072B2", "#E69F00", "#009E73")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.nudges import LEASE, run_nudge_pass
@@ -21,7 +21,18 @@ from models.prep import (
     save_manager_alignment,
     save_questions,
 )
-from tests.conftest import ANNA, BO, CAMILLA, FACILITATOR, JENS, person
+from tests.conftest import (
+    ANNA,
+    BO,
+    CAMILLA,
+    FACILITATOR,
+    JENS,
+    Rows,
+    delete_rows,
+    insert_rows,
+    person,
+    table_rows,
+)
 from tests.jobs.conftest import Runner, standin_client
 from tests.slack_standin import Reply, SlackStandIn, dm_channel, explode
 
@@ -37,11 +48,27 @@ COPENHAGEN_MEMBERS = 9  # the tenth, Jens, is in New York
 PREP = (NudgeKind.PREP_KICKOFF, NudgeKind.PREP_REMINDER, NudgeKind.PREP_LAST_CALL)
 
 
+@pytest.fixture(scope="session")
+def since_november_rows() -> dict[str, Rows]:
+    """The rows the pass of 2 Nov left, per database (filled on first use)."""
+    return {}
+
+
 @pytest.fixture(autouse=True)
-def running_since_november(run_pass: Runner, slack: SlackStandIn) -> None:
+def running_since_november(
+    run_pass: Runner, slack: SlackStandIn, engine: Engine, since_november_rows: dict[str, Rows]
+) -> None:
     """The bot ran on 2 Nov: what was due by then (the halfway nudges after meeting 1) is sent,
-    so these tests see the preparation for meeting 2 on its own."""
-    run_pass(datetime(2015, 11, 2, 12, 0, tzinfo=UTC))
+    so these tests see the preparation for meeting 2 on its own. That pass runs in each test
+    database once; later tests get the rows it left put back, as the `network` fixture does
+    (what the stand-in saw of it is forgotten either way)."""
+    key = engine.url.render_as_string(hide_password=True)
+    if key in since_november_rows:
+        delete_rows(engine)
+        insert_rows(engine, since_november_rows[key])
+    else:
+        run_pass(datetime(2015, 11, 2, 12, 0, tzinfo=UTC))
+        since_november_rows[key] = table_rows(engine)
     slack.reset()
 
 
