@@ -161,10 +161,17 @@ Rows = dict[str, list[dict[str, Any]]]
 
 
 def table_rows(engine: Engine) -> Rows:
-    """Every row of every table, in insertion order (parents first)."""
+    """Every row of every table (parents first), each table's in the order of its primary
+    key: without an ORDER BY, PostgreSQL returns rows as they lie on disk, and a row updated
+    after it was inserted (a meeting's host, set once the members are in) moves."""
     with engine.connect() as conn:
         return {
-            table.name: [dict(row) for row in conn.execute(select(table)).mappings()]
+            table.name: [
+                dict(row)
+                for row in conn.execute(
+                    select(table).order_by(*table.primary_key.columns)
+                ).mappings()
+            ]
             for table in Base.metadata.sorted_tables
         }
 
