@@ -207,30 +207,16 @@ def _insert_keys(count: int) -> Insert:
     )
 
 
-_ENTRY_BEFORE = _ENTRY.alias("before")
-# The period's sum as it was before the entry: PostgreSQL runs a statement's subqueries on
-# the snapshot it started with, which does not hold the row the statement inserts.
-_SUM_BEFORE = (
-    select(func.coalesce(func.sum(_ENTRY_BEFORE.c.minutes), 0))
-    .where(
-        _ENTRY_BEFORE.c.giver_id == bindparam("giver_id", type_=_ENTRY.c.giver_id.type),
-        _ENTRY_BEFORE.c.removed_at.is_(None),
-        _ENTRY_BEFORE.c.given_on >= bindparam("start", type_=_ENTRY.c.given_on.type),
-        _ENTRY_BEFORE.c.given_on <= bindparam("end", type_=_ENTRY.c.given_on.type),
-    )
-    .scalar_subquery()
-)
+# The period's sum as it was before the entry, returned by the insert: PostgreSQL runs a
+# statement's subqueries on the snapshot it started with, which does not hold the row the
+# statement inserts. Not correlated: its sparring_entry is its own, not the insert's row.
+_SUM_BEFORE = _PERIOD_SUM.correlate(None).scalar_subquery()
 
 
 def _entry_with_keys(count: int) -> Insert:
     """PostgreSQL: the entry and `count` replay keys in one statement (a data-modifying CTE),
     returning the entry's id and the period's sum before it: one round trip for all three."""
-    return (
-        insert(_ENTRY)
-        .values({name: bindparam(name, type_=_ENTRY.c[name].type) for name in _ENTRY_COLUMNS})
-        .returning(_ENTRY.c.id, _SUM_BEFORE)
-        .add_cte(_insert_keys(count).cte("seen_keys"))
-    )
+    return _INSERT_ENTRY.returning(_SUM_BEFORE).add_cte(_insert_keys(count).cte("seen_keys"))
 
 
 def _numbered(keys: Sequence[dict[str, Any]]) -> dict[str, Any]:
