@@ -136,16 +136,7 @@ def serve_http(
         ", ".join(paths),
         settings.server_threads,
     )
-    while not stop.is_set:
-        wasyncore.loop(timeout=LOOP_TICK_S, map=server._map, count=1)
-    # Stop taking work: close the listening socket (keep the trigger that wakes the loop).
-    wasyncore.dispatcher.close(server)
-    deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    while _busy(server) and time.monotonic() < deadline:
-        wasyncore.loop(timeout=0.05, map=server._map, count=1)
-    unfinished = _busy(server)
-    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
-    wasyncore.close_all(server._map)
+    unfinished = serve_until(server, lambda: stop.is_set)
     finish_work_after_acks(app)
     stop_scheduler(scheduler)
     log.info(
@@ -156,6 +147,43 @@ def serve_http(
         else ": requests in flight and the nudge pass finished",
     )
     return 0
+
+
+def serve_until(server: Any, stopped: Callable[[], bool]) -> int:
+    """Run waitress' loop in this thread until `stopped()`, then drain: close the port, finish
+    the requests in flight (up to DRAIN_TIMEOUT_S) and close every socket — in this same thread,
+    so no socket is closed under a running select. Returns how many requests were unfinished."""
+    while not stopped():
+        wasyncore.loop(timeout=LOOP_TICK_S, map=server._map, count=1)
+    # Stop taking work: close the listening socket (keep the trigger that wakes the loop).
+    wasyncore.dispatcher.close(server)
+    deadline = time.monotonic() + DRAIN_TIMEOUT_S
+    while _busy(server) and time.monotonic() < deadline:
+        wasyncore.loop(timeout=0.05, map=server._map, count=1)
+    unfinished = _busy(server)
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+    wasyncore.close_all(server._map)
+    return unfinished
+
+
+class BackgroundServer:
+    """A waitress server run by `serve_until` in a thread of its own; `close()` asks that
+    thread to drain and close, and waits for it (closing the sockets from here would pull them
+    from under its select: `OSError: Bad file descriptor`)."""
+
+    def __init__(self, server: Any, name: str) -> None:
+        self.server = server
+        self.effective_port = server.effective_port
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=serve_until, args=(server, self._stop.is_set), name=name, daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.server.pull_trigger()  # wake the loop now, not at its next tick
+        self._thread.join(DRAIN_TIMEOUT_S + 2 * LOOP_TICK_S + 1)
 
 
 def _busy(server: Any) -> int:
@@ -194,7 +222,7 @@ def serve_health(
     check: HealthCheck,
     routes: dict[str, WSGIApp] | None = None,
     threads: int = 1,
-) -> Any:
+) -> BackgroundServer:
     """`GET /healthz` on host:port in a background thread (Socket Mode has no other port),
     with `routes` (Teams' endpoint) beside it."""
 
@@ -212,9 +240,7 @@ def serve_health(
         )
         return [(detail + "\n").encode()]
 
-    server = make_server(wsgi, host=host, port=port, threads=threads)
-    threading.Thread(target=server.run, name="healthz", daemon=True).start()
-    return server
+    return BackgroundServer(make_server(wsgi, host=host, port=port, threads=threads), "healthz")
 
 
 def _slack_error(exc: Exception) -> str | None:

@@ -249,3 +249,27 @@ def test_healthz_is_503_when_the_database_is_down() -> None:
     )
     assert answered == ["503 Service Unavailable"]
     assert body == b"database unreachable: OperationalError\n"
+
+
+def test_health_server_closes_in_its_own_thread_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Socket Mode's health server runs in a thread; closing it from the main thread while that
+    thread sat in select() raised `OSError: Bad file descriptor` there (a traceback in the log
+    at every stop, seen on CI). Now the serving thread drains and closes its own sockets."""
+    import threading
+
+    from bot.run import serve_health
+
+    crashed: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashed.append(args.exc_value))
+    for _ in range(20):
+        server = serve_health("127.0.0.1", 0, lambda: (True, "ok"))
+        url = f"http://127.0.0.1:{server.effective_port}/healthz"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert response.read() == b"ok\n"
+        server.close()
+        assert not server._thread.is_alive()
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(url, timeout=2)
+    assert crashed == []
