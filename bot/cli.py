@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import applications_cli
 from bot.settings import ConfigError, Settings, database_url_from_env, settings_from_env
 from models.base import utc_now
-from models.db import make_engine, make_session_factory, start_wal_checkpoints, upgrade_schema
+from models.db import (
+    make_engine,
+    make_session_factory,
+    start_wal_checkpoints,
+    upgrade_schema,
+    upgrade_schema_apart,
+)
 from models.network_import import (
     ImportNotApplied,
     ImportPlan,
@@ -85,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     stop = StopSignal()
     stop.install()  # from here a SIGTERM is a graceful stop
     engine = make_engine(settings.database_url)
-    upgrade_schema(engine)
+    upgrade_schema_apart(engine)  # the bot never holds Alembic in memory
     checkpoints = start_wal_checkpoints(engine)  # SQLite: off the request path
     try:
         return _serve(settings, engine, stop)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import sys
 import threading
 import time
@@ -282,3 +283,53 @@ def upgrade_schema(engine: Engine) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+
+
+def upgrade_schema_apart(engine: Engine) -> None:
+    """`upgrade_schema` in a forked child, so the long-running bot never imports Alembic (with
+    Mako, about 11 MB it would hold for its whole life to run its migrations once at start).
+    Call it before any thread starts. An error in the child is raised here, as itself when it
+    can be carried over (a locked database stays an OperationalError). Where there is no fork,
+    with an in-memory database, or when Alembic is loaded anyway, it runs here."""
+    database = engine.url.database
+    in_memory = engine.url.get_backend_name() == "sqlite" and database in (None, "", ":memory:")
+    if not hasattr(os, "fork") or in_memory or "alembic" in sys.modules:
+        upgrade_schema(engine)
+        return
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: its own pool, never the parent's connections
+        os.close(read_end)
+        _upgrade_in_child(engine, write_end)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        failure = reader.read()
+    _pid, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if failure:
+        raise pickle.loads(failure)
+    if code != 0:
+        raise RuntimeError(f"the schema upgrade stopped (exit status {code}); see the log above")
+
+
+def _upgrade_in_child(engine: Engine, write_end: int) -> None:
+    """The forked child's part: upgrade, hand an error to the parent, and leave at once (no
+    `atexit`, no finalizer touching what the parent still uses)."""
+    code = 0
+    try:
+        engine.dispose(close=False)
+        upgrade_schema(engine)
+    except BaseException as error:  # every error goes to the parent
+        code = 1
+        try:
+            carried = pickle.dumps(error)
+        except Exception:  # not picklable: its words, then
+            carried = pickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
+        with os.fdopen(write_end, "wb") as writer:
+            writer.write(carried)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)

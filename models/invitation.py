@@ -17,8 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import icalendar
+if TYPE_CHECKING:  # imported where a file is made: about 3 MB the idle bot does not hold
+    import icalendar
 
 from models.network import Meeting, Member, Network, Role
 
@@ -48,6 +50,8 @@ def organizer(network: Network) -> icalendar.vCalAddress | None:
     )
     if first is None or first.email is None:
         return None
+    import icalendar
+
     address = icalendar.vCalAddress(f"mailto:{first.email.strip()}")
     address.params["cn"] = icalendar.vText(first.name)
     return address
@@ -60,6 +64,8 @@ def _event(
     now: datetime,
     by: icalendar.vCalAddress | None,
 ) -> icalendar.Event:
+    import icalendar
+
     zone = network.zone
     event = icalendar.Event()
     event.add("uid", meeting_uid(network, meeting))
@@ -84,6 +90,8 @@ def invitation(
     now: datetime,
 ) -> bytes:
     """`meetings` of `network` as one iCalendar file (UTF-8, CRLF lines)."""
+    import icalendar
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")

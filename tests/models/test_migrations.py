@@ -90,3 +90,52 @@ def test_stable_ids_migration_keeps_every_row_on_sqlite(tmp_path: Path) -> None:
     command.downgrade(config, "0006")
     assert counts() == {**before, "prep_example": 1}
     engine.dispose()
+
+
+_APART = """
+import sys
+from models.db import make_engine, upgrade_schema_apart
+try:
+    upgrade_schema_apart(make_engine(sys.argv[1]))
+except Exception as error:
+    print("raised", type(error).__module__, type(error).__name__)
+print("alembic imported:", "alembic" in sys.modules)
+"""
+
+
+def _apart(url: str) -> str:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", _APART, url], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_bot_upgrades_its_schema_in_a_child_and_never_imports_alembic(tmp_path: Path) -> None:
+    """`bot run` migrates in a forked child: the schema is at head, and the process that goes
+    on to serve has not loaded Alembic (about 11 MB held for nothing)."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert _apart(url) == "alembic imported: False\n"
+    engine = make_engine(url)
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    command.check(alembic_config(engine))  # at head, no drift
+    assert _apart(url) == "alembic imported: False\n"  # a second start: nothing to do, no error
+
+
+def test_an_upgrade_that_fails_in_the_child_raises_its_own_error_in_the_bot(
+    tmp_path: Path,
+) -> None:
+    """The child's error crosses over as itself (a locked or unreachable database stays
+    SQLAlchemy's OperationalError, which `bot` turns into its one-line message)."""
+    import socket
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    out = _apart(f"postgresql+psycopg://nobody@127.0.0.1:{port}/none")
+    assert out == "raised sqlalchemy.exc OperationalError\nalembic imported: False\n"
