@@ -26,11 +26,13 @@ def _columns(obj: object) -> dict[str, object]:
 
 @contextmanager
 def _hot(session_factory: sessionmaker[Session]) -> Iterator[HotConnection]:
-    hot = HotConnection(session_factory.kw["bind"])
+    """A connection as a server thread has it (resident: on PostgreSQL, in autocommit)."""
+    hot = HotConnection(session_factory.kw["bind"], resident=True)
     try:
         yield hot
     finally:
         hot.release()
+        hot.close()
 
 
 def _anna(hot: HotConnection, now: datetime = SEASON_NOW) -> Person:
@@ -154,6 +156,56 @@ def test_a_repeat_stores_nothing_and_the_next_write_goes_through(
         assert member is not None
         member.name = member.name + "."
         s.commit()
+
+
+def test_a_write_of_several_statements_is_one_transaction(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    """More keys than the one-statement write takes (on PostgreSQL the server thread's
+    connection runs each statement as its own transaction): the entry and the keys still go
+    in together, so a repeat found at the third key leaves no entry behind."""
+    with session_factory.begin() as s:
+        s.add(SeenRequest(key="third", seen_at=SEASON_NOW))
+    keys = [{"key": key, "seen_at": SEASON_NOW} for key in [*KEYS, "third"]]
+    with _hot(session_factory) as hot, pytest.raises(AlreadyHandledError):
+        hot.log_plain_entry(_anna(hot), 60, date(2015, 10, 2), "", SEASON_NOW, keys)
+    assert _count(session_factory) == 0
+    with session_factory() as s:
+        assert set(s.scalars(select(SeenRequest.key))) == {"third"}
+    with _hot(session_factory) as hot:  # and without the repeat, all of it is stored
+        logged = hot.log_plain_entry(_anna(hot), 60, date(2015, 10, 2), "", SEASON_NOW, keys[:2])
+        assert logged is not None
+        hot.log_plain_entry(
+            _anna(hot),
+            30,
+            date(2015, 10, 3),
+            "",
+            SEASON_NOW,
+            [{"key": k, "seen_at": SEASON_NOW} for k in ("x", "y", "z")],
+        )
+    assert _count(session_factory) == 2
+    with session_factory() as s:
+        assert set(s.scalars(select(SeenRequest.key))) == {"third", *KEYS, "x", "y", "z"}
+
+
+def test_a_pooled_stand_in_goes_back_to_the_pool_as_it_came(
+    session_factory: sessionmaker[Session], network: Network
+) -> None:
+    """A request within a request borrows a pooled connection: it is never switched to
+    autocommit, so the sessions that get it next still run in transactions."""
+    engine = session_factory.kw["bind"]
+    hot = HotConnection(engine)
+    assert not hot.autocommit
+    hot.log_plain_entry(_anna(hot), 60, date(2015, 10, 2), "", SEASON_NOW, [])
+    hot.release()
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert getattr(driver, "autocommit", False) is False
+    resident = hot_connection(engine)
+    try:
+        assert resident.autocommit is (engine.dialect.name == "postgresql")
+    finally:
+        resident.release()
 
 
 def test_a_broken_entry_is_not_taken_for_a_repeat(
