@@ -221,11 +221,22 @@ def _rolled_back(session: Session) -> None:
 _HOOKS = (("before_commit", _store_keys), ("after_commit", _kept), ("after_rollback", _rolled_back))
 
 
+_RECORDING = "_tovholder_records_replay_keys"
+
+
 def record_keys_on_commit(factory: sessionmaker[Session]) -> None:
-    """Let sessions of `factory` carry replay keys into their next commit (idempotent)."""
+    """Let sessions of `factory` carry replay keys into their next commit (idempotent).
+
+    Marked on the factory's own Session class, not asked of `event.contains`: SQLAlchemy's
+    event registry knows a sessionmaker by its id, so a new factory at a freed one's address
+    was taken for already listening, and its sessions stored no keys (a test saw a repeat
+    go through, one run in ten)."""
+    session_class = factory.class_
+    if session_class.__dict__.get(_RECORDING):
+        return
     for name, hook in _HOOKS:
-        if not event.contains(factory, name, hook):
-            event.listen(factory, name, hook)
+        event.listen(session_class, name, hook)
+    setattr(session_class, _RECORDING, True)
 
 
 def store_remembered_keys(session: Session) -> None:

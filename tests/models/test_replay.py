@@ -6,10 +6,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.db import make_session_factory
 from models.network import Network, Platform, find_people
 from models.replay import (
     KEPT_PREFIX,
@@ -30,7 +31,7 @@ from models.replay import (
     store_remembered_keys,
     stored_response,
 )
-from tests.conftest import ANNA
+from tests.conftest import ANNA, delete_rows
 
 # Keys are stored as seen now, as the gate stores them: any purge of expired keys that runs
 # on this worker's database meanwhile (a server another test started) leaves them alone.
@@ -256,3 +257,29 @@ def test_seen_and_people_answer_both_questions_in_one_statement(
         assert seen_and_people(s, ["sig:new"], Platform.SLACK, None) == (False, [])
         many = ["sig:a", "sig:b", "sig:old"]  # more than two keys: asked the long way
         assert seen_and_people(s, many, Platform.SLACK, ANNA)[0]
+
+
+def test_a_new_factory_at_a_freed_ones_address_records_keys_too(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLAlchemy's event registry knows a sessionmaker by its id: a new factory at a freed
+    one's address was taken for one already listening, and its sessions stored no keys.
+    (CPython usually gives the freed address to the next factory; the registry's answer is
+    also forced to that stale "yes", so the case is tested whatever the allocator does.)"""
+    import models.replay
+
+    first = make_session_factory(engine)
+    record_keys_on_commit(first)
+    del first
+    factory = make_session_factory(engine)
+    monkeypatch.setattr(models.replay.event, "contains", lambda *_args: True)
+    record_keys_on_commit(factory)
+    record_keys_on_commit(factory)  # and still once
+    try:
+        with factory() as s:
+            remember_on_commit(s, ["sig:reused"], NOW)
+            s.commit()
+            assert remembered(s)
+        assert _keys_stored(factory) == {"sig:reused"}
+    finally:
+        delete_rows(engine)
