@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers.catalogue import format_date, t
 from handlers.context import scope_of
-from handlers.forms import Submitted, saving_listener
+from handlers.forms import Submitted, on_form_button, saving_listener
 from handlers.ids import Action, Block, Callback
 from handlers.network.common import sections
 from handlers.parsing import excerpt
-from handlers.replies import open_form, open_view_lazy, reply_ephemeral
+from handlers.replies import reply_ephemeral
 from handlers.spread import effect_input, status_input
 from models.bazaar import (
     MAX_TEXT,
@@ -319,13 +319,6 @@ def results_parts(session: Session, lang: str, network: Network) -> list[c.Part]
 # --- Slack listeners ------------------------------------------------------------------------------
 
 
-def handle_add_button(ack: Ack, context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    open_form(context, member.lang, bazaar_form(scope.db, member))
-    ack()
-
-
 handle_submission = saving_listener(BazaarField.TITLE, submit_bazaar)
 
 
@@ -337,22 +330,18 @@ def handle_claim(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> Non
     ack()
 
 
-def handle_giver_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    value = body["actions"][0].get("value")
-    form = giver_form(session=scope.db, member=member, claim_id=value)
-    if form is not None:
-        open_form(context, member.lang, form)
-    ack()
-
-
 handle_giver_submission = saving_listener(SpreadField.STATUS, submit_giver_view, with_metadata=True)
 
 
 def register(app: App) -> None:
-    app.action(Action.BAZAAR_ADD)(ack=handle_add_button, lazy=[open_view_lazy])
+    on_form_button(
+        app, Action.BAZAAR_ADD, lambda scope, member, _value: bazaar_form(scope.db, member)
+    )
     app.view(Callback.BAZAAR_MODAL)(handle_submission)
     app.action(Action.BAZAAR_CLAIM)(ack=handle_claim, lazy=[reply_ephemeral])
-    app.action(Action.BAZAAR_GIVER_VIEW)(ack=handle_giver_button, lazy=[open_view_lazy])
+    on_form_button(
+        app,
+        Action.BAZAAR_GIVER_VIEW,
+        lambda scope, member, value: giver_form(session=scope.db, member=member, claim_id=value),
+    )
     app.view(Callback.BAZAAR_GIVER_MODAL)(handle_giver_submission)

@@ -19,21 +19,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers.calendar import meeting_details
 from handlers.catalogue import format_date, markup_join, name_of, t
-from handlers.context import scope_of
 from handlers.conversation import Form, TextInput
-from handlers.forms import Submitted, info_form, saving_listener
+from handlers.forms import Submitted, info_form, on_form_button, saving_listener
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack
 from handlers.prep import BRIEF_WORDS, render_when
-from handlers.replies import open_form
-from handlers.replies import open_view_lazy as open_view
 from models.attendance import (
     REPORT_MAX,
     Attendance,
@@ -302,21 +299,17 @@ def submit_colleague_report(
     )
 
 
-def handle_colleague_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    value = body["actions"][0].get("value")
-    form = colleague_report_form(session=scope.db, member=member, value=value)
-    if form is not None:
-        open_form(context, member.lang, form)
-    ack()
-
-
 handle_colleague_submission = saving_listener(
     SubstituteField.REPORT, submit_colleague_report, with_metadata=True
 )
 
 
 def register(app: App) -> None:
-    app.action(Action.OPEN_COLLEAGUE_REPORT)(ack=handle_colleague_button, lazy=[open_view])
+    on_form_button(
+        app,
+        Action.OPEN_COLLEAGUE_REPORT,
+        lambda scope, member, value: colleague_report_form(
+            session=scope.db, member=member, value=value
+        ),
+    )
     app.view(Callback.COLLEAGUE_REPORT_MODAL)(handle_colleague_submission)

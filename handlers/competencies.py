@@ -5,18 +5,15 @@ of competencies across the network (`/network kompetencer oversigt`)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from sqlalchemy.orm import Session
 
 from handlers import conversation as c
 from handlers.catalogue import t
-from handlers.context import scope_of
-from handlers.forms import Submitted, saving_listener
+from handlers.forms import Submitted, on_form_button, saving_listener
 from handlers.ids import Action, Callback
 from handlers.network.common import sections
-from handlers.replies import open_form, open_view_lazy
 from models.competencies import (
     MAX_CONTRIBUTES,
     MAX_KEYWORD_LENGTH,
@@ -187,16 +184,11 @@ def facilitator_spread_parts(session: Session, lang: str, network: Network) -> l
 # --- Slack listeners ------------------------------------------------------------------------------
 
 
-def handle_open_competencies_button(ack: Ack, context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    open_form(context, member.lang, competencies_form(member))
-    ack()
-
-
 handle_competencies_submission = saving_listener(CompetenciesField.KEYWORDS, submit_competencies)
 
 
 def register(app: App) -> None:
-    app.action(Action.OPEN_COMPETENCIES)(ack=handle_open_competencies_button, lazy=[open_view_lazy])
+    on_form_button(
+        app, Action.OPEN_COMPETENCIES, lambda _scope, member, _value: competencies_form(member)
+    )
     app.view(Callback.COMPETENCIES_MODAL)(handle_competencies_submission)

@@ -14,12 +14,12 @@ from handlers.briefs import followup_brief
 from handlers.catalogue import format_date, t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import DateInput, Form, TextInput
-from handlers.forms import Submitted, info_form, saving_listener
+from handlers.forms import Submitted, info_form, on_form_button, saving_listener
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.prep import BRIEF_WORDS
 from handlers.render import render_period
-from handlers.replies import answer_command, open_form
+from handlers.replies import answer_command
 from handlers.replies import open_view_lazy as open_view
 from models.followup import (
     MAX_TEXT,
@@ -190,35 +190,25 @@ def submit_followup(
     )
 
 
-def handle_followup_edit(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    form = followup_form(
-        session=scope.db,
-        member=member,
-        now=scope.now,
-        followup_id=int(body["actions"][0]["value"]),
-    )
-    if form is not None:
-        open_form(context, member.lang, form)
-    ack()
-
-
 handle_followup_submission = saving_listener(
     FollowupField.AGREED, submit_followup, with_metadata=True
 )
 
 
-def handle_open_followup_button(ack: Ack, context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    form = build_followup_modal(member.lang, today=member.today(scope.now), row=None)
-    open_form(context, member.lang, form)
-    ack()
-
-
 def register(app: App) -> None:
     app.command("/followup")(ack=handle_followup_command, lazy=[open_view])
-    app.action(Action.OPEN_FOLLOWUP)(ack=handle_open_followup_button, lazy=[open_view])
-    app.action(Action.FOLLOWUP_EDIT)(ack=handle_followup_edit, lazy=[open_view])
+    on_form_button(
+        app,
+        Action.OPEN_FOLLOWUP,
+        lambda scope, member, _value: build_followup_modal(
+            member.lang, today=member.today(scope.now), row=None
+        ),
+    )
+    on_form_button(
+        app,
+        Action.FOLLOWUP_EDIT,
+        lambda scope, member, value: followup_form(
+            session=scope.db, member=member, now=scope.now, followup_id=int(str(value))
+        ),
+    )
     app.view(Callback.FOLLOWUP_MODAL)(handle_followup_submission)

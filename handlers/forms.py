@@ -14,14 +14,16 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
-from slack_bolt import Ack
+from slack_bolt import Ack, App
 
 from handlers import slack_render
 from handlers.blocks import element_state
 from handlers.catalogue import format_list, name_of, plain_text, t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import Choice, DateInput, Form, Input, Paragraph
+from handlers.replies import open_form, open_view_lazy
 from models.errors import FieldErrors, InputError
+from models.network import Member
 from models.people import Person
 
 T = TypeVar("T")
@@ -240,6 +242,31 @@ def submit_form(
 
 
 SaveForm = Callable[..., Form]  # a neutral submit_*(session=, member=, now=, form=[, metadata=])
+# A member's form from the request and the clicked button's value; None: nothing to open (the
+# row is gone, or not theirs).
+FormOfButton = Callable[[RequestScope, Member, str | None], Form | None]
+
+
+def opening_listener(build: FormOfButton) -> Callable[[Ack, dict[str, Any], dict[str, Any]], None]:
+    """The Slack ack listener of a button that opens a member's form: the form is built before
+    the ack and opened as a modal after it (`open_view_lazy`, see `on_form_button`)."""
+
+    def listener(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+        scope = scope_of(context)
+        member = scope.require_member()
+        actions = body.get("actions") or [{}]
+        value = actions[0].get("value")
+        form = build(scope, member, None if value is None else str(value))
+        if form is not None:
+            open_form(context, member.lang, form)
+        ack()
+
+    return listener
+
+
+def on_form_button(app: App, action: str, build: FormOfButton) -> None:
+    """Register the Slack button `action` to open the member's form made by `build`."""
+    app.action(action)(ack=opening_listener(build), lazy=[open_view_lazy])
 
 
 def saving_listener(

@@ -18,12 +18,11 @@ from handlers.calendar import meeting_details
 from handlers.catalogue import format_weekday, markup_join, name_of, relative_day, t
 from handlers.context import scope_of
 from handlers.conversation import DateInput, Form
-from handlers.forms import Submitted, info_form, submit_form
+from handlers.forms import Submitted, info_form, on_form_button, submit_form
 from handlers.ids import Action, Block, Callback
 from handlers.parsing import escape_slack
 from handlers.prep import mark, render_time_span, render_when
-from handlers.replies import open_form, reply_ephemeral
-from handlers.replies import open_view_lazy as open_view
+from handlers.replies import reply_ephemeral
 from models.errors import InputError
 from models.network import Meeting, MeetingChange, Member
 from models.nudges import Nudge, NudgeKind, snooze_until
@@ -337,13 +336,6 @@ def save_away(*, member: Member, day: date | None, now: datetime) -> Form:
     )
 
 
-def handle_away_button(ack: Ack, context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    open_form(context, member.lang, away_form(member, scope.now))
-    ack()
-
-
 def handle_away_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
@@ -363,5 +355,5 @@ def handle_away_submission(ack: Ack, body: dict[str, Any], context: dict[str, An
 def register(app: App) -> None:
     for action in SNOOZE_DAYS:
         app.action(action)(ack=handle_snooze, lazy=[reply_ephemeral])
-    app.action(Action.AWAY)(ack=handle_away_button, lazy=[open_view])
+    on_form_button(app, Action.AWAY, lambda scope, member, _value: away_form(member, scope.now))
     app.view(Callback.AWAY_MODAL)(handle_away_submission)

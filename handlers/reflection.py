@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from handlers import conversation as c
 from handlers.catalogue import Mrkdwn, person, t
 from handlers.context import RequestScope, scope_of
-from handlers.forms import Submitted, info_form, saving_listener
+from handlers.forms import Submitted, info_form, on_form_button, saving_listener
 from handlers.ids import Action, Callback
 from handlers.parsing import escape_slack, excerpt
-from handlers.replies import answer_command, open_form
+from handlers.replies import answer_command
 from handlers.replies import open_view_lazy as open_view
 from models.errors import InputError
 from models.network import Meeting, Member, Network, sister_of
@@ -258,15 +258,6 @@ def handle_reflection_command(ack: Ack, body: dict[str, Any], context: dict[str,
     answer_command(ack, context, scope.lang, reflection_command(scope, str(body.get("text", ""))))
 
 
-def handle_open_reflection_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    meeting_id = meeting_of_button(body["actions"][0].get("value"))
-    form = reflection_form(session=scope.db, member=member, now=scope.now, meeting_id=meeting_id)
-    open_form(context, member.lang, form)
-    ack()
-
-
 handle_reflection_submission = saving_listener(
     ReflectionField.COMMON, submit_reflection, with_metadata=True
 )
@@ -274,5 +265,11 @@ handle_reflection_submission = saving_listener(
 
 def register(app: App) -> None:
     app.command("/reflection")(ack=handle_reflection_command, lazy=[open_view])
-    app.action(Action.OPEN_REFLECTION)(ack=handle_open_reflection_button, lazy=[open_view])
+    on_form_button(
+        app,
+        Action.OPEN_REFLECTION,
+        lambda scope, member, value: reflection_form(
+            session=scope.db, member=member, now=scope.now, meeting_id=meeting_of_button(value)
+        ),
+    )
     app.view(Callback.REFLECTION_MODAL)(handle_reflection_submission)

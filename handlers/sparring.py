@@ -14,7 +14,7 @@ from handlers import conversation as c
 from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import Choice, DateInput, Form, FormPart, TextInput
-from handlers.forms import Submitted, info_form, submit_form
+from handlers.forms import Submitted, info_form, on_form_button, submit_form
 from handlers.ids import Action, Block, Callback, Field, SparringField
 from handlers.parsing import (
     ParsedSparring,
@@ -32,7 +32,7 @@ from handlers.render import (
     render_note,
     render_status,
 )
-from handlers.replies import open_form, open_view_lazy, reply_ephemeral
+from handlers.replies import reply_ephemeral
 from models.network import Member, Role
 from models.people import person_of
 from models.prep import network_members
@@ -288,13 +288,6 @@ def submit_sparring(*, session: Session, member: Member, now: datetime, form: Su
     )
 
 
-def handle_open_sparring_button(ack: Ack, context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    open_form(context, member.lang, sparring_form(session=scope.db, member=member, now=scope.now))
-    ack()
-
-
 def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
     scope = scope_of(context)
     member = scope.require_member()
@@ -313,6 +306,10 @@ def handle_sparring_submission(ack: Ack, body: dict[str, Any], context: dict[str
 
 def register(app: App) -> None:
     app.command("/sparring")(handle_sparring_command)
-    app.action(Action.OPEN_SPARRING)(ack=handle_open_sparring_button, lazy=[open_view_lazy])
+    on_form_button(
+        app,
+        Action.OPEN_SPARRING,
+        lambda scope, member, _value: sparring_form(session=scope.db, member=member, now=scope.now),
+    )
     app.view(Callback.SPARRING_MODAL)(handle_sparring_submission)
     app.action(Action.DISPUTE_SPARRING)(ack=handle_dispute, lazy=[reply_ephemeral])

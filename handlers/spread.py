@@ -18,11 +18,11 @@ from handlers.blocks import (
 from handlers.catalogue import t
 from handlers.context import RequestScope, scope_of
 from handlers.conversation import Choice, Form, FormPart, Option, Paragraph, TextInput
-from handlers.forms import Submitted, info_form, metadata_of, submit_form
+from handlers.forms import Submitted, info_form, metadata_of, on_form_button, submit_form
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parsing import escape_slack, excerpt, unescape_slack
 from handlers.prep import person_option, person_options
-from handlers.replies import answer_command, open_form, reply_ephemeral
+from handlers.replies import answer_command, reply_ephemeral
 from handlers.replies import open_view_lazy as open_view
 from models.network import Meeting, Member
 from models.people import person_of
@@ -298,15 +298,6 @@ def handle_example_options(ack: Ack, body: dict[str, Any], context: dict[str, An
     ack(**_search(member.lang, options or [], body))
 
 
-def handle_open_spread_button(ack: Ack, context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    open_form(
-        context, member.lang, open_spread_form(session=scope.db, member=member, now=scope.now)
-    )
-    ack()
-
-
 def spread_command(scope: RequestScope, text: str) -> str | c.Message | Form:
     """`/spread` (`spredning` on Teams): the form; `status` lists what was logged."""
     text = text.strip()
@@ -385,16 +376,6 @@ def handle_spread_submission(ack: Ack, body: dict[str, Any], context: dict[str, 
     )
 
 
-def handle_spread_update_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-    scope = scope_of(context)
-    member = scope.require_member()
-    action_id = int(body["actions"][0]["value"])
-    form = spread_update_form(session=scope.db, member=member, action_id=action_id)
-    if form is not None:
-        open_form(context, member.lang, form)
-    ack()
-
-
 def handle_spread_update_submission(
     ack: Ack, body: dict[str, Any], context: dict[str, Any]
 ) -> None:
@@ -417,10 +398,22 @@ def handle_spread_update_submission(
 
 def register(app: App) -> None:
     app.command("/spread")(ack=handle_spread_command, lazy=[open_view])
-    app.action(Action.SPREAD_UPDATE)(ack=handle_spread_update_button, lazy=[open_view])
+    on_form_button(
+        app,
+        Action.SPREAD_UPDATE,
+        lambda scope, member, value: spread_update_form(
+            session=scope.db, member=member, action_id=int(str(value))
+        ),
+    )
     app.view(Callback.SPREAD_MODAL)(handle_spread_submission)
     app.view(Callback.SPREAD_UPDATE_MODAL)(handle_spread_update_submission)
-    app.action(Action.OPEN_SPREAD)(ack=handle_open_spread_button, lazy=[open_view])
+    on_form_button(
+        app,
+        Action.OPEN_SPREAD,
+        lambda scope, member, _value: open_spread_form(
+            session=scope.db, member=member, now=scope.now
+        ),
+    )
     app.action(Action.SPREAD_NOTICES_OFF)(ack=handle_spread_notices_off, lazy=[reply_ephemeral])
     app.options(Field.MEMBER_SEARCH)(handle_member_options)
     app.options(Field.PERSON_SEARCH)(handle_person_options)
