@@ -234,7 +234,7 @@ def submit_form(turn: Turn, connector: Connector, activity: Activity, data: Acti
         return
     busy, saved = keys
     session = turn.session
-    if not claim_once(session, busy, turn.now):
+    if not claim_once(session, busy):
         log.info("a form card sent again while it was handled; nothing done")
         return
     try:
@@ -262,7 +262,7 @@ def _submit_form(
         return
     form, errors, values = shown
     if errors is None and saved is not None:
-        claim_once(turn.session, saved, turn.now)
+        claim_once(turn.session, saved)
     card = teams_render.form_card(turn.lang, form, errors, values=values, in_chat=True)
     answer = {
         "type": "message",

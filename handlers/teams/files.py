@@ -212,7 +212,7 @@ def handle_file_consent(
     if action != "decline" and not accepted:
         return {"status": 400}
     claim = _card_key(activity)
-    if claim is not None and not claim_once(session, claim, now):
+    if claim is not None and not claim_once(session, claim):
         log.info("a file consent card answered again; nothing done")
         return {"status": 200}
     name = str(context.get("name", ""))
