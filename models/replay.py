@@ -151,6 +151,12 @@ def claim_once(session: Session, key: str) -> bool:
     return True
 
 
+def claim_with_next_commit(session: Session, key: str) -> None:
+    """Add `key` to the session's transaction: stored by its next commit, with whatever that
+    commit stores, or taken out again by a rollback (wall-clock stamped, as `claim_once`)."""
+    session.add(SeenRequest(key=key, seen_at=utc_now()))
+
+
 def release(session: Session, key: str) -> None:
     """Forget `key` (what it claimed did not happen after all), and commit."""
     session.execute(delete(SeenRequest).where(SeenRequest.key == key))

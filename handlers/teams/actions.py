@@ -47,7 +47,7 @@ from handlers.teams import dialogs, files
 from handlers.teams.connector import Connector
 from handlers.teams.turn import Activity, Turn, reply
 from models.network import Member
-from models.replay import KEPT_PREFIX, claim_once, release, seen_before
+from models.replay import KEPT_PREFIX, claim_once, claim_with_next_commit, release, seen_before
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +253,13 @@ def _submit_form(
     """A form card sent in the chat: saved as a dialog's is (and the key `saved` kept when it
     was), and the card replaced by what a dialog would show next (the saved form, or the same
     form with each error under its field and everything typed kept); a new message when Teams
-    did not say which card it was. The close button leaves the card as it is."""
+    did not say which card it was. The close button leaves the card as it is.
+
+    The key `saved` goes into the save's own commit (a rollback, as for errors, takes it out):
+    there is no moment after the save in which a stop or crash would leave it unmarked, for
+    an identical resend to save again once the card's busy claim has expired."""
+    if saved is not None:
+        claim_with_next_commit(turn.session, saved)
     shown = dialogs.submitted(turn, data)
     if shown is None:
         return
@@ -261,8 +267,6 @@ def _submit_form(
         reply(connector, activity, c.Message(shown, [c.Paragraph(shown)]))
         return
     form, errors, values = shown
-    if errors is None and saved is not None:
-        claim_once(turn.session, saved)
     card = teams_render.form_card(turn.lang, form, errors, values=values, in_chat=True)
     answer = {
         "type": "message",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.teams.actions import form_card_keys
@@ -130,3 +130,33 @@ def test_a_followup_card_sent_twice_at_once_saves_one_followup(
     assert [r.status for r in replies] == [200, 200]
     with session_factory() as s:
         assert len(s.scalars(select(ManagerFollowUp)).all()) == 1
+
+
+def test_a_form_cards_save_and_its_saved_mark_go_in_with_one_commit(
+    teams_bot: TeamsBot, session_factory: sessionmaker[Session]
+) -> None:
+    """Saved and marked saved in one transaction: no moment after the save (a stop, a crash)
+    leaves it unmarked, for an identical resend to save again once the busy claim expired."""
+    card, card_id = _prep_card(teams_bot)
+    value = _submit_data(card, {TEXT: TYPED, PRIMARY: BO, SECONDARY: CAMILLA})
+    engine = session_factory.kw["bind"]
+    transactions: list[list[str]] = []
+
+    def began(_connection: Any) -> None:
+        transactions.append([])
+
+    def inserts(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        words = sql.split()
+        if transactions and words[0].upper() == "INSERT":
+            transactions[-1].append(words[2].strip('"'))
+
+    event.listen(engine, "begin", began)
+    event.listen(engine, "before_cursor_execute", inserts)
+    try:
+        assert len(_send(teams_bot, value, card_id)) == 1
+    finally:
+        event.remove(engine, "begin", began)
+        event.remove(engine, "before_cursor_execute", inserts)
+    saving = [t for t in transactions if PrepQuestion.__tablename__ in t]
+    assert len(saving) == 1 and SeenRequest.__tablename__ in saving[0], transactions
+    assert _questions(session_factory) == [(TYPED, BO)]
