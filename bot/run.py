@@ -181,8 +181,10 @@ class BackgroundServer:
         self._thread.start()
 
     def close(self) -> None:
+        """Stop taking work, drain, close (idempotent). The loop notices within one tick
+        (LOOP_TICK_S); it is not woken through waitress' trigger, which the serving thread
+        may have closed already."""
         self._stop.set()
-        self.server.pull_trigger()  # wake the loop now, not at its next tick
         self._thread.join(DRAIN_TIMEOUT_S + 2 * LOOP_TICK_S + 1)
 
 

@@ -8,6 +8,7 @@ import pickle
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -292,7 +293,9 @@ def upgrade_schema_apart(engine: Engine) -> None:
     can be carried over (a locked database stays an OperationalError). Where there is no fork,
     with an in-memory database, or when Alembic is loaded anyway, it runs here."""
     database = engine.url.database
-    in_memory = engine.url.get_backend_name() == "sqlite" and database in (None, "", ":memory:")
+    in_memory = engine.url.get_backend_name() == "sqlite" and (
+        database in (None, "", ":memory:") or "mode=memory" in str(engine.url)
+    )
     if not hasattr(os, "fork") or in_memory or "alembic" in sys.modules:
         upgrade_schema(engine)
         return
@@ -309,7 +312,11 @@ def upgrade_schema_apart(engine: Engine) -> None:
     _pid, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if failure:
-        raise pickle.loads(failure)
+        try:
+            error = pickle.loads(failure)
+        except Exception:  # it pickled but does not unpickle: say what it was
+            error = RuntimeError("the schema upgrade failed in its child process")
+        raise error
     if code != 0:
         raise RuntimeError(f"the schema upgrade stopped (exit status {code}); see the log above")
 
@@ -323,8 +330,11 @@ def _upgrade_in_child(engine: Engine, write_end: int) -> None:
         upgrade_schema(engine)
     except BaseException as error:  # every error goes to the parent
         code = 1
+        # Its traceback as a note (notes travel with the pickle): where in which migration.
+        error.add_note(f"In the schema upgrade's child process:\n{traceback.format_exc()}")
         try:
             carried = pickle.dumps(error)
+            pickle.loads(carried)  # and back: an error the parent cannot rebuild is told
         except Exception:  # not picklable: its words, then
             carried = pickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
         with os.fdopen(write_end, "wb") as writer:

@@ -388,9 +388,13 @@ class HotConnection:
         # reads gain nothing from one transaction (READ COMMITTED takes a snapshot per
         # statement anyway) and whose write is one statement; writes of several statements
         # run in an explicit transaction (`_insert_and_commit`).
-        self.autocommit = resident and engine.dialect.name == "postgresql"
+        self.autocommit = resident and engine.dialect.driver == "psycopg"
         if self.autocommit:
-            driver.autocommit = True
+            try:
+                driver.autocommit = True
+            except BaseException:
+                _close_quietly(driver)  # out of the pool already: nobody else would
+                raise
         self.cursor: Any = driver.cursor()
         self.in_use = False
         self.idle_since = time.monotonic()
@@ -538,7 +542,10 @@ class HotConnection:
             lock.acquire()
         try:
             if self.autocommit:
-                if bounds is not None and len(keys) in self.statements.insert_entry_with_keys:
+                combined = (
+                    bounds is not None and len(keys) in self.statements.insert_entry_with_keys
+                )
+                if combined or not keys:
                     return self._insert(values, keys, bounds)  # one statement: committed
                 with self.driver.transaction():
                     return self._insert(values, keys, bounds)

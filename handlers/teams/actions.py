@@ -47,7 +47,7 @@ from handlers.teams import dialogs, files
 from handlers.teams.connector import Connector
 from handlers.teams.turn import Activity, Turn, reply
 from models.network import Member
-from models.replay import KEPT_PREFIX, claim_once, claim_with_next_commit, release, seen_before
+from models.replay import KEPT_PREFIX, claim_once, release, seen_before
 
 log = logging.getLogger(__name__)
 
@@ -258,9 +258,7 @@ def _submit_form(
     The key `saved` goes into the save's own commit (a rollback, as for errors, takes it out):
     there is no moment after the save in which a stop or crash would leave it unmarked, for
     an identical resend to save again once the card's busy claim has expired."""
-    if saved is not None:
-        claim_with_next_commit(turn.session, saved)
-    shown = dialogs.submitted(turn, data)
+    shown = dialogs.submitted(turn, data, saved_key=saved)
     if shown is None:
         return
     if isinstance(shown, str):

@@ -62,6 +62,7 @@ from models.followup import FollowupField
 from models.network import Member, Platform
 from models.prep import PrepPart
 from models.reflection import ReflectionField
+from models.replay import claim_with_next_commit
 from models.spread import SpreadField
 
 SEARCH_RESPONSE = "application/vnd.microsoft.search.searchResponse"
@@ -381,11 +382,14 @@ def fetch(turn: Turn, data: Mapping[str, Any]) -> Body:
 Shown = tuple[Form, Mapping[str, str] | None, Mapping[str, teams_render.FieldValue] | None]
 
 
-def submitted(turn: Turn, data: Mapping[str, Any]) -> Shown | str | None:
+def submitted(
+    turn: Turn, data: Mapping[str, Any], *, saved_key: str | None = None
+) -> Shown | str | None:
     """A form's submission (a dialog's, or a form card's sent in the chat) saved: the saved
     form, or the form again with its errors (field -> text) and everything typed (field ->
     value); a text to show instead (not theirs, or gone); None for the close button or a
-    form that is not one of ours (nothing to save)."""
+    form that is not one of ours (nothing to save). `saved_key` (a form card's) is stored by
+    the save's own commit, and only by it."""
     kind_name = str(data.get("form"))
     if teams_render.is_close(data) or (kind_name not in KINDS and kind_name not in ANYONE_KINDS):
         return None
@@ -396,7 +400,14 @@ def submitted(turn: Turn, data: Mapping[str, Any]) -> Shown | str | None:
         again = anyone.build(turn, meta)
         if isinstance(again, str):
             return again
-        return _save(turn, again, data, lambda f: anyone.save(turn, meta, f), anyone.default_field)
+        return _save(
+            turn,
+            again,
+            data,
+            lambda f: anyone.save(turn, meta, f),
+            anyone.default_field,
+            saved_key=saved_key,
+        )
     if turn.member is None:
         return t(turn.lang, "teams.stranger")
     kind, member = KINDS[kind_name], turn.member
@@ -408,6 +419,7 @@ def submitted(turn: Turn, data: Mapping[str, Any]) -> Shown | str | None:
         lambda f: kind.save(turn, member, meta, f),
         kind.default_field,
         kind.field_of_key,
+        saved_key=saved_key,
     )
 
 
@@ -418,14 +430,20 @@ def _save(
     save: Callable[[Submitted], Form],
     default_field: str | None,
     field_of_key: Mapping[str, str] | None = None,
+    *,
+    saved_key: str | None = None,
 ) -> Shown | str:
     """Save `form` as submitted in `data`: its saved view, or the form again with each
-    error under its field and everything typed kept."""
+    error under its field and everything typed kept. `saved_key` goes into the save's
+    transaction (its commit stores it, the rollback of an error takes it out) — added only
+    now, after the form was built, so nothing is written before the save itself."""
     if form is None:
         return t(turn.lang, "teams.form.gone")
     values = teams_render.submitted_values(form, data)
     submitted_form = Submitted(values)
     try:
+        if saved_key is not None:
+            claim_with_next_commit(turn.session, saved_key)
         saved = save(submitted_form)
     except (InputError, FieldErrors) as error:
         turn.session.rollback()

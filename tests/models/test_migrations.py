@@ -125,6 +125,9 @@ def test_the_bot_upgrades_its_schema_in_a_child_and_never_imports_alembic(tmp_pa
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
     command.check(alembic_config(engine))  # at head, no drift
     assert _apart(url) == "alembic imported: False\n"  # a second start: nothing to do, no error
+    # An in-memory database is the process's own: upgraded here, not in a child.
+    memory = "sqlite:///file:apart?mode=memory&cache=shared&uri=true"
+    assert _apart(memory) == "alembic imported: True\n"
 
 
 def test_an_upgrade_that_fails_in_the_child_raises_its_own_error_in_the_bot(

@@ -275,7 +275,6 @@ def test_a_new_factory_at_a_freed_ones_address_records_keys_too(
     factory = make_session_factory(engine)
     monkeypatch.setattr(models.replay.event, "contains", lambda *_args: True)
     record_keys_on_commit(factory)
-    record_keys_on_commit(factory)  # and still once
     try:
         with factory() as s:
             remember_on_commit(s, ["sig:reused"], NOW)

@@ -140,15 +140,17 @@ def test_a_form_cards_save_and_its_saved_mark_go_in_with_one_commit(
     card, card_id = _prep_card(teams_bot)
     value = _submit_data(card, {TEXT: TYPED, PRIMARY: BO, SECONDARY: CAMILLA})
     engine = session_factory.kw["bind"]
-    transactions: list[list[str]] = []
+    transactions: list[list[str]] = []  # the tables each transaction inserted into
+    open_on: dict[int, list[str]] = {}  # a connection's current transaction
 
-    def began(_connection: Any) -> None:
+    def began(connection: Any) -> None:
         transactions.append([])
+        open_on[id(connection)] = transactions[-1]
 
-    def inserts(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+    def inserts(connection: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
         words = sql.split()
-        if transactions and words[0].upper() == "INSERT":
-            transactions[-1].append(words[2].strip('"'))
+        if id(connection) in open_on and words[0].upper() == "INSERT":
+            open_on[id(connection)].append(words[2].strip('"'))
 
     event.listen(engine, "begin", began)
     event.listen(engine, "before_cursor_execute", inserts)
