@@ -177,10 +177,18 @@ class WalCheckpointer:
 def start_wal_checkpoints(engine: Engine) -> WalCheckpointer | None:
     """For a long-running process on a SQLite file: its log is checkpointed off the request
     path (`WalCheckpointer`); `stop` it at the end. None on PostgreSQL or in-memory SQLite."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+    if engine.dialect.name != "sqlite" or in_memory_sqlite(engine):
         return None
     return WalCheckpointer(engine).start()
+
+
+def in_memory_sqlite(engine: Engine) -> bool:
+    """Whether `engine` is an in-memory SQLite database (`:memory:`, no file, or a `file:`
+    URI with `mode=memory`): the process's own, with no file another process could open."""
+    database = engine.url.database
+    return engine.url.get_backend_name() == "sqlite" and (
+        database in (None, "", ":memory:") or "mode=memory" in str(engine.url)
+    )
 
 
 _WAL_CHECKPOINTERS: WeakKeyDictionary[Engine, WalCheckpointer] = WeakKeyDictionary()
@@ -292,11 +300,7 @@ def upgrade_schema_apart(engine: Engine) -> None:
     Call it before any thread starts. An error in the child is raised here, as itself when it
     can be carried over (a locked database stays an OperationalError). Where there is no fork,
     with an in-memory database, or when Alembic is loaded anyway, it runs here."""
-    database = engine.url.database
-    in_memory = engine.url.get_backend_name() == "sqlite" and (
-        database in (None, "", ":memory:") or "mode=memory" in str(engine.url)
-    )
-    if not hasattr(os, "fork") or in_memory or "alembic" in sys.modules:
+    if not hasattr(os, "fork") or in_memory_sqlite(engine) or "alembic" in sys.modules:
         upgrade_schema(engine)
         return
     read_end, write_end = os.pipe()

@@ -536,16 +536,15 @@ class HotConnection:
         bounds: dict[str, Any] | None,
     ) -> tuple[int, int | None]:
         """Insert the entry and the replay keys, commit: together or not at all. The entry's
-        id, and the period's sum before it where the insert could say (PostgreSQL)."""
+        id, and the period's sum before it where the insert could say (PostgreSQL). `bounds`
+        (the period's) is given exactly when the entry and its keys go in as one statement
+        that returns that sum (`Statements.insert_entry_with_keys`)."""
         lock = self.write_lock
         if lock is not None:
             lock.acquire()
         try:
             if self.autocommit:
-                combined = (
-                    bounds is not None and len(keys) in self.statements.insert_entry_with_keys
-                )
-                if combined or not keys:
+                if bounds is not None or not keys:
                     return self._insert(values, keys, bounds)  # one statement: committed
                 with self.driver.transaction():
                     return self._insert(values, keys, bounds)
@@ -564,9 +563,9 @@ class HotConnection:
     ) -> tuple[int, int | None]:
         """Insert the entry and the keys; AlreadyHandledError when a key was stored before."""
         statements = self.statements
-        combined = statements.insert_entry_with_keys.get(len(keys))
         try:
-            if combined is not None and bounds is not None:
+            if bounds is not None:
+                combined = statements.insert_entry_with_keys[len(keys)]
                 parameters = {**values, **bounds, **_numbered(keys)}
                 ((entry_id, before),) = combined.rows(self.cursor, parameters)
                 return int(entry_id), int(before)

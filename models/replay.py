@@ -144,7 +144,7 @@ def claim_once(session: Session, key: str) -> bool:
     and the thing answered again."""
     try:
         with session.begin_nested():
-            session.add(SeenRequest(key=key, seen_at=utc_now()))
+            claim_with_next_commit(session, key)
     except IntegrityError:
         return False
     session.commit()
