@@ -135,10 +135,7 @@ def test_an_upgrade_that_fails_in_the_child_raises_its_own_error_in_the_bot(
 ) -> None:
     """The child's error crosses over as itself (a locked or unreachable database stays
     SQLAlchemy's OperationalError, which `bot` turns into its one-line message)."""
-    import socket
+    from tests.bot.test_run import free_port
 
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
-    out = _apart(f"postgresql+psycopg://nobody@127.0.0.1:{port}/none")
+    out = _apart(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none")
     assert out == "raised sqlalchemy.exc OperationalError\nalembic imported: False\n"
