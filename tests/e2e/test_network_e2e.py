@@ -427,6 +427,11 @@ def test_an_export_slack_refuses_is_reported_as_not_arrived(bot: Any, season: No
     bot.command("/network", "export", user=FACILITATOR)
     (told,) = [c.params for c in bot.slack.wait_for("/response/cmd")]
     assert told["text"].startswith("Slack tog ikke imod coi-spredning-2015-16-")
+    # The CSV zip after it still goes out; waited for here, or its upload, still under way,
+    # lands in the next test's call log (which once made that test see two files as one).
+    (shared,) = bot.slack.wait_for("files.completeUploadExternal")
+    (zipped,) = bot.slack.uploads.values()
+    assert zipped[:2] == b"PK" and shared.params["channel_id"] == "D" + FACILITATOR[1:]
 
 
 def test_export_as_xlsx_and_csv_read_back(bot: Any, season: None) -> None:
