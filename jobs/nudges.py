@@ -29,11 +29,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from handlers import conversation as c
 from handlers.applications import build_outcome
@@ -69,6 +69,7 @@ from models.applications import fee_of, outcome_of
 from models.attendance import attendance_of, head_count
 from models.bazaar import follow_up_facts
 from models.calendar import local_moment, next_working_day
+from models.db import core_connection
 from models.library import sparring_ask_facts
 from models.network import Meeting, MeetingChange, Member, Network, Role
 from models.nudges import (
@@ -143,13 +144,22 @@ def _zone(name: str | None, network: Network) -> ZoneInfo:
 
 
 # The planner's statements, built once: the pass runs every minute.
-_NETWORKS = select(Network).options(selectinload(Network.meetings))
+_NETWORKS = select(Network).options(joinedload(Network.meetings))
 _PEOPLE = select(
     Member.id, Member.network_id, Member.role, Member.timezone, Member.slack_timezone
 ).where(Member.network_id.in_(bindparam("networks", expanding=True)), Member.active.is_(True))
-_EXISTING = select(Nudge.member_id, Nudge.meeting_id, Nudge.kind).where(
-    Nudge.meeting_id.in_(bindparam("meetings", expanding=True)), Nudge.seq == 0
+# What is in the outbox already of what could be due: the live meetings' nudges, and this
+# week's digests (without them, every pass of a digest's day would write its rows again).
+_EXISTING = select(Nudge.member_id, Nudge.meeting_id, Nudge.kind, Nudge.seq).where(
+    or_(
+        and_(Nudge.meeting_id.in_(bindparam("meetings", expanding=True)), Nudge.seq == 0),
+        and_(
+            Nudge.kind == NudgeKind.WEEKLY_DIGEST,
+            Nudge.seq.in_(bindparam("weeks", expanding=True)),
+        ),
+    )
 )
+_Key = tuple[int, int | None, NudgeKind, int]  # member, meeting, kind, seq: the outbox's key
 
 
 def _live_meetings(
@@ -217,62 +227,44 @@ class _DueByGroup:
         ]
 
 
-def _outbox_row(
-    *,
-    member_id: int,
-    meeting_id: int | None,
-    kind: NudgeKind,
-    seq: int,
-    window: Window,
-    status: NudgeStatus,
-    now: datetime,
-) -> dict[str, Any]:
-    return {
-        "member_id": member_id,
-        "meeting_id": meeting_id,
-        "kind": kind,
-        "seq": seq,
-        "due_at": window.due,
-        "stale_at": window.stale_at,
-        "status": status,
-        "attempts": 0,
-        "created_at": now,
-    }
+class _Candidate(NamedTuple):
+    """A nudge that is due now, before the outbox is asked whether it has it already."""
+
+    key: _Key
+    window: Window
+    status: NudgeStatus
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        member_id, meeting_id, kind, seq = self.key
+        return {
+            "member_id": member_id,
+            "meeting_id": meeting_id,
+            "kind": kind,
+            "seq": seq,
+            "due_at": self.window.due,
+            "stale_at": self.window.stale_at,
+            "status": self.status,
+            "attempts": 0,
+            "created_at": now,
+        }
 
 
-def _meeting_rows(
-    people: list[_Planned],
-    due_for: _DueByGroup,
-    existing: set[tuple[int, int | None, NudgeKind]],
-    now: datetime,
-) -> list[dict[str, Any]]:
-    rows = []
+def _meeting_candidates(people: list[_Planned], due_for: _DueByGroup) -> list[_Candidate]:
+    due = []
     for person in people:
         for meeting, kind, w, superseded in due_for(person):
             if person.role is Role.HOST and meeting.host_contact_id != person.id:
                 continue  # a host contact hears only about their own meeting
-            if (person.id, meeting.id, kind) in existing:
-                continue
             status = NudgeStatus.SUPERSEDED if superseded else NudgeStatus.PENDING
-            rows.append(
-                _outbox_row(
-                    member_id=person.id,
-                    meeting_id=meeting.id,
-                    kind=kind,
-                    seq=0,
-                    window=w,
-                    status=status,
-                    now=now,
-                )
-            )
-    return rows
+            due.append(_Candidate((person.id, meeting.id, kind, 0), w, status))
+    return due
 
 
-def _digest_rows(
+def _digest_candidates(
     people: list[_Planned], networks_by_id: dict[int, Network], now: datetime
-) -> list[dict[str, Any]]:
+) -> list[_Candidate]:
     """The facilitators' weekly digest, when its window is open."""
-    rows = []
+    due = []
     for person in people:
         if person.role is not Role.FACILITATOR:
             continue
@@ -280,26 +272,17 @@ def _digest_rows(
             networks_by_id[person.network_id], person.zone, now.astimezone(person.zone).date()
         )
         if week is not None and week[1].due <= now < week[1].stale_at:
-            rows.append(
-                _outbox_row(
-                    member_id=person.id,
-                    meeting_id=None,
-                    kind=NudgeKind.WEEKLY_DIGEST,
-                    seq=week[0],
-                    window=week[1],
-                    status=NudgeStatus.PENDING,
-                    now=now,
-                )
-            )
-    return rows
+            key = (person.id, None, NudgeKind.WEEKLY_DIGEST, week[0])
+            due.append(_Candidate(key, week[1], NudgeStatus.PENDING))
+    return due
 
 
 def plan_due_nudges(*, session: Session, now: datetime) -> int:
     """Put every scheduled nudge that is due by `now` and not stale into the outbox (once).
     Of several due preparation nudges for one meeting only the latest is sent; earlier ones
     are recorded as superseded. A constant number of statements, whatever the number of
-    members."""
-    everything = session.scalars(_NETWORKS).all()
+    members, and no write (no transaction to commit) when everything due is in the outbox."""
+    everything = session.scalars(_NETWORKS).unique().all()
     if settle_due_claims(session=session, networks=everything, now=now):
         session.commit()  # a season rolled over: its previous season plans nothing more
     # A season the next one has taken over is closed: nothing more is planned for it.
@@ -317,16 +300,24 @@ def plan_due_nudges(*, session: Session, now: datetime) -> int:
     # Plain rows, not Member objects: a pass runs every minute and most find nothing new.
     people = [
         _Planned(member_id, network_id, role, _zone(own or slack, networks_by_id[network_id]))
-        for member_id, network_id, role, own, slack in session.execute(
+        for member_id, network_id, role, own, slack in core_connection(session).execute(
             _PEOPLE, {"networks": in_season}
         )
     ]
-    existing = {
-        (member_id, meeting_id, kind)
-        for member_id, meeting_id, kind in session.execute(_EXISTING, {"meetings": meeting_ids})
-    }
     due_for = _DueByGroup(live=live, networks_by_id=networks_by_id, now=now)
-    rows = _meeting_rows(people, due_for, existing, now) + _digest_rows(people, networks_by_id, now)
+    due = _meeting_candidates(people, due_for) + _digest_candidates(people, networks_by_id, now)
+    if not due:
+        return 0
+    weeks = sorted({c.key[3] for c in due if c.key[2] is NudgeKind.WEEKLY_DIGEST})
+    existing = {
+        tuple(row)
+        for row in core_connection(session).execute(
+            _EXISTING, {"meetings": meeting_ids, "weeks": weeks}
+        )
+    }
+    rows = [c.row(now) for c in due if c.key not in existing]
+    if not rows:
+        return 0  # the usual pass: everything due is in the outbox; nothing written
     insert_ignoring_duplicates(session, rows)
     session.commit()
     return len(rows)
@@ -375,7 +366,7 @@ def claim_due_nudges(*, session: Session, now: datetime, instance: str, limit: i
     members, the longest-waiting first; a member's due nudges are claimed together, to go out
     as one message. A row another instance claimed first is not returned (the UPDATE
     re-checks `status` under the row lock)."""
-    members = session.scalars(_DUE_MEMBERS, {"now": now, "limit": limit}).all()
+    members = core_connection(session).scalars(_DUE_MEMBERS, {"now": now, "limit": limit}).all()
     if not members:
         return []
     claimed = session.scalars(
@@ -1004,7 +995,7 @@ def _after_failure(
 def release_stuck_nudges(*, session: Session, now: datetime) -> int:
     """Claims older than the lease (an instance died or stalled mid-send) go back to pending;
     delivery then checks Slack before sending again, and the stalled instance's fence fails."""
-    if session.scalar(_STUCK, {"before": now - LEASE}) is None:
+    if core_connection(session).scalar(_STUCK, {"before": now - LEASE}) is None:
         return 0  # the usual case: no write, no transaction to commit
     result = session.execute(
         update(Nudge)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.nudges import LEASE, run_nudge_pass
@@ -479,3 +479,38 @@ def test_a_dropped_users_info_does_not_stop_the_pass(
     assert report.outcomes == {"sent": COPENHAGEN_MEMBERS}
     with session_factory() as s:  # nobody marked as checked: all asked again next time
         assert person(s, ANNA).slack_timezone_checked_at is None
+
+
+def test_a_pass_that_finds_everything_due_planned_writes_nothing(
+    session_factory: sessionmaker[Session], engine: Engine
+) -> None:
+    """The pass runs every minute: once what is due is in the outbox (here the weekly digest on
+    its Monday, and the between-meeting nudges still open), a pass plans nothing and neither
+    inserts nor commits, all day long."""
+    from jobs.nudges import plan_due_nudges
+
+    monday_nine = datetime(2015, 11, 9, 8, 0, tzinfo=UTC)  # 09:00 in Copenhagen
+    with session_factory() as s:
+        assert plan_due_nudges(session=s, now=monday_nine) > 0
+        this_week = (Nudge.kind == NudgeKind.WEEKLY_DIGEST) & (Nudge.seq == 201546)
+        assert s.scalar(select(func.count()).where(this_week)) == 2  # the two facilitators
+    seen: list[str] = []
+
+    def statement(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        seen.append(sql)
+
+    def commit(_conn: object) -> None:
+        seen.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        for hour in range(1, 20):  # until 03:00 the next day in Copenhagen, the digest's window
+            with session_factory() as s:
+                assert plan_due_nudges(session=s, now=monday_nine + timedelta(hours=hour)) == 0
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    assert seen and not [s for s in seen if s == "COMMIT" or s.lstrip().upper()[:6] != "SELECT"]
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).where(this_week)) == 2
