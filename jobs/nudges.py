@@ -1110,9 +1110,13 @@ def _wait_for_held(session: Session, now: datetime, clock: PassClock, deadline: 
 
 
 def _by_member(session: Session, claimed: list[int]) -> dict[int, list[int]]:
+    """The claimed rows per member, the members in the order they were claimed in (the one
+    whose nudge has waited longest first), so delivery goes in that order too."""
     by_member: dict[int, list[int]] = {}
     for nudge_id, member_id in session.execute(
-        select(Nudge.id, Nudge.member_id).where(Nudge.id.in_(claimed))
+        select(Nudge.id, Nudge.member_id)
+        .where(Nudge.id.in_(claimed))
+        .order_by(Nudge.due_at, Nudge.member_id, Nudge.id)
     ):
         by_member.setdefault(member_id, []).append(nudge_id)
     return by_member

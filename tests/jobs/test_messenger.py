@@ -165,3 +165,25 @@ def test_an_unreachable_platform_leaves_time_zones_for_later(
         assert refresh_time_zones(session=s, messenger=fake, now=KICKOFF_CPH) == 0
         assert person(s, ANNA).slack_timezone_checked_at is None
         assert refresh_time_zones(session=s, messenger=fake, now=KICKOFF_CPH) == 13
+
+
+@pytest.mark.usefixtures("since_november")
+def test_the_member_who_has_waited_longest_hears_first(
+    run_fake_pass: Runner, fake: FakeMessenger, session_factory: sessionmaker[Session]
+) -> None:
+    """A pass delivers in the order it claims: the member whose nudge has waited longest
+    first, then by member (not in whatever order the database returns the claimed rows)."""
+    from jobs.nudges import plan_due_nudges
+
+    with session_factory() as s:
+        plan_due_nudges(session=s, now=KICKOFF_CPH)
+        rows = s.scalars(select(Nudge).where(Nudge.kind == NudgeKind.PREP_KICKOFF)).all()
+        members = sorted(r.member_id for r in rows if r.due_at == KICKOFF_CPH)
+        waited = members[-1]  # the last member's kick-off has waited an hour
+        for row in rows:
+            if row.member_id == waited:
+                row.due_at = KICKOFF_CPH - timedelta(hours=1)
+        s.commit()
+    run_fake_pass(KICKOFF_CPH)
+    order = [int(p.conversation[1:]) for p in fake.posted]
+    assert order == [waited, *members[:-1]]
