@@ -11,7 +11,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +22,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import Engine
 
-from bot.app import create_app
+from bot.app import TovholderApp, create_app
 from bot.server import ReplayGuard, make_server, make_wsgi_app
 from bot.settings import Settings
 from models.db import make_session_factory
@@ -218,12 +220,52 @@ def make_settings(slack: SlackStandIn) -> Settings:
     return standin_settings(slack.url, slack_signing_secret=SIGNING_SECRET)
 
 
+class AfterAckWork:
+    """What the app's listeners hand to its executor to do after their ack (uploads, a Home
+    tab, an ephemeral reply): counted, so a test can wait until none is left. On the shared
+    server, work left running at a test's end would otherwise call the stand-in in the next
+    test, after its call log was reset."""
+
+    def __init__(self, app: TovholderApp) -> None:
+        self._pending: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+        executor = app.listener_executor
+        submit = executor.submit
+
+        def counted(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+            future = submit(fn, *args, **kwargs)
+            with self._lock:
+                self._pending.add(future)
+            future.add_done_callback(self._done)
+            return future
+
+        executor.submit = counted  # type: ignore[method-assign]
+
+    def _done(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def wait_until_idle(self, timeout: float = 15) -> None:
+        """Until nothing handed over is left (also what that work handed over in turn)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = list(self._pending)
+            if not pending:
+                return
+            left = deadline - time.monotonic()
+            done, _ = futures_wait(pending, timeout=max(0.0, left))
+            if len(done) < len(pending) and time.monotonic() >= deadline:
+                raise AssertionError(f"{len(pending) - len(done)} after-ack task(s) still running")
+
+
 @dataclass
 class RunningServer:
     url: str
     slack: SlackStandIn
     clock: Clock
     startup_calls: list[Call]
+    after_ack: AfterAckWork
 
 
 @pytest.fixture(scope="session")
@@ -236,6 +278,7 @@ def running_server(
     clock = Clock(SEASON_NOW)
     session_factory = make_session_factory(engine)
     app = create_app(make_settings(slack), session_factory, clock=clock)
+    after_ack = AfterAckWork(app)
     wsgi = make_wsgi_app(
         app, signing_secret=SIGNING_SECRET, replay_guard=ReplayGuard(session_factory)
     )
@@ -245,7 +288,7 @@ def running_server(
     startup_calls = list(slack.calls)
     try:
         yield RunningServer(
-            f"http://127.0.0.1:{server.effective_port}", slack, clock, startup_calls
+            f"http://127.0.0.1:{server.effective_port}", slack, clock, startup_calls, after_ack
         )
     finally:
         time.sleep(0.2)  # let worker threads finish their last responses
@@ -256,9 +299,11 @@ def running_server(
 
 
 @pytest.fixture
-def bot(running_server: RunningServer, network: object) -> BotUnderTest:
+def bot(running_server: RunningServer, network: object) -> Iterator[BotUnderTest]:
     running_server.clock.now = SEASON_NOW
     running_server.slack.reset()
-    return BotUnderTest(
+    yield BotUnderTest(
         running_server.url, running_server.slack, running_server.clock, running_server.startup_calls
     )
+    # What the test's requests still do after their acks ends in this test, not the next.
+    running_server.after_ack.wait_until_idle()
