@@ -235,15 +235,20 @@ def person(session: Session, slack_user_id: str) -> Member:
     return session.query(Member).filter_by(slack_user_id=slack_user_id).one()
 
 
+# Shared by every season walk of a test process: the Slack, Teams and renewal walks draw
+# many of the same charts.
+_DRAWN = cache(charts.draw)
+
+
 @pytest.fixture
 def each_chart_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """For the season walks: every distinct chart is drawn through matplotlib, once; the same
-    chart again (the two facilitators' digest, a week whose numbers did not move) gets that
-    drawing back. Drawing is deterministic (tests/handlers/test_charts.py holds it to that)."""
-    drawn = cache(charts.draw)
+    chart again (the two facilitators' digest, a week whose numbers did not move, the same
+    week in another walk) gets that drawing back. Drawing is deterministic
+    (tests/handlers/test_charts.py holds it to that)."""
 
     def draw(chart: charts.Chart) -> tuple[bytes, dict[str, tuple[float, ...]]]:
-        png, plotted = drawn(chart)
+        png, plotted = _DRAWN(chart)
         return png, dict(plotted)
 
     monkeypatch.setattr(charts, "draw", draw)
