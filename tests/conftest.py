@@ -235,17 +235,19 @@ def person(session: Session, slack_user_id: str) -> Member:
     return session.query(Member).filter_by(slack_user_id=slack_user_id).one()
 
 
-# Shared by every season walk of a test process: the Slack, Teams and renewal walks draw
-# many of the same charts.
+# One cache of drawn charts per test process, for every test but those of the drawing itself.
 _DRAWN = cache(charts.draw)
 
 
-@pytest.fixture
-def each_chart_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """For the season walks: every distinct chart is drawn through matplotlib, once; the same
-    chart again (the two facilitators' digest, a week whose numbers did not move, the same
-    week in another walk) gets that drawing back. Drawing is deterministic
-    (tests/handlers/test_charts.py holds it to that)."""
+@pytest.fixture(autouse=True)
+def each_chart_drawn_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every distinct chart is drawn through matplotlib once per test process; the same chart
+    again (the two facilitators' digest, a week whose numbers did not move, the same week in
+    another season walk or chaos run) gets that drawing back. Drawing is deterministic, and
+    the tests marked `real_drawing` (tests/handlers/test_charts.py) draw every time and hold
+    it to that."""
+    if request.node.get_closest_marker("real_drawing") is not None:
+        return
 
     def draw(chart: charts.Chart) -> tuple[bytes, dict[str, tuple[float, ...]]]:
         png, plotted = _DRAWN(chart)

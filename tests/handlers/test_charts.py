@@ -24,6 +24,8 @@ from models.sparring import log_sparring
 from models.summary import meeting_summary
 from tests.conftest import ANNA, BO, CAMILLA, SEASON_NOW, person
 
+pytestmark = pytest.mark.real_drawing  # drawn through matplotlib every time, uncached
+
 
 def _png_size(png: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(png)) as image:

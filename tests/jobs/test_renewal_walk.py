@@ -108,7 +108,6 @@ def vote_and_remind(run: Runner, fake: FakeMessenger, factory: sessionmaker[Sess
             )
 
 
-@pytest.mark.usefixtures("each_chart_drawn_once")
 def test_from_the_last_meeting_to_the_next_season(
     run_fake_pass: Runner, fake: FakeMessenger, session_factory: sessionmaker[Session]
 ) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,7 +24,6 @@ START = datetime(2015, 9, 1, 0, 0, tzinfo=UTC)
 END = datetime(2016, 6, 1, 0, 0, tzinfo=UTC)  # the season has ended
 
 
-@pytest.mark.usefixtures("each_chart_drawn_once")
 def test_walk_the_season(
     run_fake_pass: Runner, fake: FakeMessenger, session_factory: sessionmaker[Session]
 ) -> None:

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,7 +38,6 @@ class TeamsFake(FakeMessenger):
         return len(teams_render.message_cards(message)) == 1
 
 
-@pytest.mark.usefixtures("each_chart_drawn_once")
 def test_every_message_of_a_season_is_a_card_teams_accepts(
     session_factory: sessionmaker[Session], network: object
 ) -> None:
