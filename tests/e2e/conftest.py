@@ -76,6 +76,12 @@ class BotUnderTest:
     slack: SlackStandIn
     clock: Clock
     startup_calls: list[Call]
+    after_ack: AfterAckWork | None = None
+
+    def wait_for_after_ack(self) -> None:
+        """Until what the requests so far handed on after their acks has ended."""
+        assert self.after_ack is not None, "this bot does not count its after-ack work"
+        self.after_ack.wait_until_idle()
 
     def post(self, body: str, headers: dict[str, str]) -> HttpReply:
         request = urllib.request.Request(
@@ -303,7 +309,11 @@ def bot(running_server: RunningServer, network: object) -> Iterator[BotUnderTest
     running_server.clock.now = SEASON_NOW
     running_server.slack.reset()
     yield BotUnderTest(
-        running_server.url, running_server.slack, running_server.clock, running_server.startup_calls
+        running_server.url,
+        running_server.slack,
+        running_server.clock,
+        running_server.startup_calls,
+        running_server.after_ack,
     )
     # What the test's requests still do after their acks ends in this test, not the next.
     running_server.after_ack.wait_until_idle()

@@ -210,8 +210,7 @@ def test_slacks_retry_of_an_event_is_handled_once(bot: BotUnderTest) -> None:
         ),
     )
     assert (first.status, retry.status) == (200, 200)
-    bot.slack.wait_for("views.publish")  # published after the ack
-    time.sleep(0.3)
+    bot.wait_for_after_ack()  # the Home tab is published after the ack, once
     assert len(bot.slack.calls_to("views.publish")) == 1
 
 
@@ -285,7 +284,7 @@ def test_malformed_signed_payloads_get_a_polite_answer_and_one_log_line(
     payload = {**MALFORMED_PAYLOADS[kind], "response_url": bot.slack.response_url("action")}
     with caplog.at_level(logging.INFO):
         reply = bot.interaction(payload)
-        time.sleep(0.1)  # anything said after the ack
+        bot.wait_for_after_ack()  # anything said after the ack
     assert reply.status == 200
     assert not [r for r in caplog.records if r.exc_info], "no traceback"
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
