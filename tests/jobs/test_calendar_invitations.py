@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.invitation import EventText, invitation
@@ -109,4 +110,36 @@ def test_no_organizer_when_no_facilitator_has_an_address(
         (event,) = events(content)
         assert "ORGANIZER" not in event
         assert str(event["SUMMARY"]) == "Møde"
+        s.rollback()
+
+
+def test_the_organizer_is_the_first_active_facilitator_with_an_address_asked_for_alone(
+    session_factory: sessionmaker[Session], network: object
+) -> None:
+    """The earliest facilitator who is active and has an address (an empty one is none): one
+    row asked of the database, not the whole network loaded for every invitation."""
+    with session_factory() as s:
+        network = person(s, ANNA).network
+        facilitators = sorted(
+            (p for p in network.people if p.role is Role.FACILITATOR), key=lambda p: p.id
+        )
+        assert len(facilitators) >= 2
+        first, second = facilitators[0], facilitators[1]
+        first.email = ""  # no address
+        second.email = "second@example.org"
+        s.flush()
+        s.expire(network, ["people"])
+
+        def organizer_of() -> tuple[str, str]:
+            content = invitation(
+                network, network.meetings[:1], lambda m: EventText("M", "T"), SEASON_NOW
+            )
+            (event,) = events(content)
+            return str(event["ORGANIZER"]), str(event["ORGANIZER"].params["CN"])
+
+        assert organizer_of() == ("mailto:second@example.org", second.name)
+        assert "people" in inspect(network).unloaded  # the network's people were not loaded
+        second.active = False
+        first.email = " first@example.org "
+        assert organizer_of() == ("mailto:first@example.org", first.name)
         s.rollback()
