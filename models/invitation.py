@@ -58,14 +58,10 @@ def organizer(network: Network) -> icalendar.vCalAddress | None:
 
 
 def _first_facilitator_with_email(network: Network) -> Member | None:
-    """Asked of the database when the network is in a session (one row, not the whole network
-    loaded for every nudge that carries an invitation), else of its loaded people."""
+    """Asked of the network's session: one row, not the whole network loaded for every nudge
+    that carries an invitation."""
     session = object_session(network)
-    if session is None or network.id is None:
-        people: list[Member] = sorted(network.people, key=lambda person: person.id)
-        return next(
-            (p for p in people if p.role is Role.FACILITATOR and p.active and p.email), None
-        )
+    assert session is not None, "an invitation is made of a network in a session"
     return session.scalars(
         select(Member)
         .where(
