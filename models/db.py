@@ -318,7 +318,7 @@ def upgrade_schema_apart(engine: Engine) -> None:
     if failure:
         try:
             error = pickle.loads(failure)
-        except Exception:  # it pickled but does not unpickle: say what it was
+        except Exception:  # cut short: the child died while writing it (it checks the rest)
             error = RuntimeError("the schema upgrade failed in its child process")
         raise error
     if code != 0:
