@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Table, delete, insert, select, update
+from sqlalchemy import Engine, Table, delete, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import charts
@@ -230,6 +231,29 @@ def network(
         net = s.query(Network).one()
         s.expunge_all()
         return net
+
+
+@contextmanager
+def statements_on(engine: Engine, *, commits: bool = False) -> Iterator[list[str]]:
+    """The SQL statements run on `engine` inside the block, in order (with "COMMIT" for each
+    commit when `commits`)."""
+    seen: list[str] = []
+
+    def statement(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        seen.append(sql)
+
+    def commit(_conn: object) -> None:
+        seen.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    if commits:
+        event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        if commits:
+            event.remove(engine, "commit", commit)
 
 
 def person(session: Session, slack_user_id: str) -> Member:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import Engine, event, func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.nudges import LEASE, run_nudge_pass
@@ -31,6 +31,7 @@ from tests.conftest import (
     delete_rows,
     insert_rows,
     person,
+    statements_on,
     table_rows,
 )
 from tests.jobs.conftest import Runner, standin_client
@@ -494,23 +495,10 @@ def test_a_pass_that_finds_everything_due_planned_writes_nothing(
         assert plan_due_nudges(session=s, now=monday_nine) > 0
         this_week = (Nudge.kind == NudgeKind.WEEKLY_DIGEST) & (Nudge.seq == 201546)
         assert s.scalar(select(func.count()).where(this_week)) == 2  # the two facilitators
-    seen: list[str] = []
-
-    def statement(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
-        seen.append(sql)
-
-    def commit(_conn: object) -> None:
-        seen.append("COMMIT")
-
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", commit)
-    try:
+    with statements_on(engine, commits=True) as seen:
         for hour in range(1, 20):  # all within the digest's window (until Tuesday 09:00)
             with session_factory() as s:
                 assert plan_due_nudges(session=s, now=monday_nine + timedelta(hours=hour)) == 0
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", commit)
     assert not [s for s in seen if s == "COMMIT" or s.lstrip().upper()[:6] != "SELECT"]
     # Every pass had something due (the digests at least) and asked the outbox about it.
     assert len([s for s in seen if "FROM nudge" in s]) == 19, seen

@@ -5,12 +5,11 @@ migration 0010 moves the old column's data there and back."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, event, inspect, select, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +26,7 @@ from models.network import (
     people_reached_on,
 )
 from models.network_import import NetworkFileError, apply_network, parse_network
-from tests.conftest import ANNA, BO, SEASON_NOW, add_second_network, person
+from tests.conftest import ANNA, BO, SEASON_NOW, add_second_network, person, statements_on
 from tests.models.test_network_import import example
 from tests.pgtemp import temporary_database
 
@@ -262,21 +261,6 @@ def test_migration_moves_slack_ids_into_identities_and_back(empty_engine: Engine
     command.check(config)
 
 
-@contextmanager
-def _statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements run on `engine` inside the block."""
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_people_reached_on_are_find_people_on_from_one_plain_query(
     session_factory: sessionmaker[Session], network: Network
 ) -> None:
@@ -297,7 +281,7 @@ def test_people_reached_on_are_find_people_on_from_one_plain_query(
         assert {key for _, _, key, _ in expected} == {network.key, other.key}
     engine = session_factory.kw["bind"]
     with session_factory() as s:
-        with _statements(engine) as seen:
+        with statements_on(engine) as seen:
             people = people_reached_on(s, Platform.SLACK, ANNA)
             found = [(p.id, p.role, p.network.key, p.name) for p in people]
         assert len(seen) == 1  # the networks came with the people
