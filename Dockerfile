@@ -22,7 +22,12 @@ COPY models ./models
 COPY migrations ./migrations
 COPY examples ./examples
 
+# The image's Python never writes bytecode (PYTHONDONTWRITEBYTECODE), so the project's modules
+# are compiled here, once, and the message catalogues too: each start (and each `docker run …
+# python -m bot …`) then reads them instead of compiling them again (about 0.15 s).
 RUN pip install . \
+ && python -m compileall -q bot handlers jobs models migrations \
+ && python -m bot i18n compile \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tovholder \
  && mkdir -p /app/data \
  && chown tovholder /app/data
