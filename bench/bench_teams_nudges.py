@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -70,7 +71,7 @@ from models.network import Identity, Member, Platform  # noqa: E402
 from models.nudges import Nudge, NudgeStatus  # noqa: E402
 from tests.jobs.chaos import nudge_ids_of  # noqa: E402
 from tests.pgtemp import temporary_database  # noqa: E402
-from tests.slack_standin import Reply, SlackStandIn, standin_settings  # noqa: E402
+from tests.slack_standin import FaultPlan, Reply, SlackStandIn, standin_settings  # noqa: E402
 from tests.teams_standin import TENANT_ID, Fault, TeamsStandIn  # noqa: E402
 
 READ_TIMEOUT_S = 0.5  # the bot's read timeout here (production: longer); a hang outlasts it
@@ -152,7 +153,7 @@ class Timed:
 
     def post(self, conversation: str, message: Any, tags: list[int]) -> Receipt:
         start = time.perf_counter()
-        receipt = self.inner.post(conversation, message, tags)
+        receipt: Receipt = self.inner.post(conversation, message, tags)
         self.post_seconds.append(time.perf_counter() - start)
         self.outcomes[type(receipt).__name__] += 1
         return receipt
@@ -199,11 +200,8 @@ def drive(factory: sessionmaker[Session], messenger: Timed) -> Drive:
     result = Drive()
     now = FIRST_KICKOFF
     waits = SkippedWaits()
-    nudges_module.time = waits  # type: ignore[assignment]
-    try:
+    with patch.object(nudges_module, "time", waits):
         _passes(factory, messenger, result, now, waits)
-    finally:
-        nudges_module.time = time
     return result
 
 
@@ -284,10 +282,11 @@ def teams_run(factory: sessionmaker[Session], members: int, profile: Profile, se
         )
     )
     result = drive(factory, messenger)
-    carried = Counter(
-        i for m in teams.messages() for i in m["channelData"]["tovholder"]["nudge_ids"]
-    )
-    t = tally(factory, carried, len(teams.messages()))
+    # The nudges' messages: those that say which outbox rows they carry (a kick-off's
+    # calendar file follows its message as a file consent card of its own).
+    posted = [m for m in teams.messages() if "tovholder" in m.get("channelData", {})]
+    carried = Counter(i for m in posted for i in m["channelData"]["tovholder"]["nudge_ids"])
+    t = tally(factory, carried, len(posted))
     opened = sum(1 for s in teams.sent if s.path == "/teams/v3/conversations")
     teams.stop()
     return messenger, result, t, f"POST /v3/conversations taken {opened}"
@@ -302,13 +301,23 @@ def slack_reply(fault: Fault) -> Reply:
     return Reply(fault.status, {"ok": False, "error": "internal_error"}, fault.headers)
 
 
+def _replying(plan: Any) -> FaultPlan:
+    """The stand-in's plan of Slack replies for a plan of faults."""
+
+    def reply(call: int) -> Reply | None:
+        fault = plan(call)
+        return slack_reply(fault) if fault else None
+
+    return reply
+
+
 def slack_run(factory: sessionmaker[Session], members: int, profile: Profile, seed: int) -> Any:
     """The anchor: the same members on Slack, the same faults, against the Slack stand-in."""
     build(factory, max(1, members // MEMBERS_PER_NETWORK), members)
     slack = SlackStandIn().start()
     for method in ("chat.postMessage", "conversations.open"):
         plan = planned_faults(profile, seed)
-        slack.plan(method, lambda call, plan=plan: (f := plan(call)) and slack_reply(f))
+        slack.plan(method, _replying(plan))
     client = make_web_client(
         standin_settings(slack.url, log_level="WARNING"),
         retry_ambiguous=False,
