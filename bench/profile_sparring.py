@@ -16,6 +16,7 @@ import pstats
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    from slack_bolt import App
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     from bot.app import create_app
@@ -81,6 +83,7 @@ def main() -> None:
         factory = make_session_factory(engine)
         with factory.begin() as session:
             import_network_file(session, ROOT / "examples" / "network-2015-16.toml", now=NOW)
+        app: App
         if args.kind == "ours":
             settings = standin_settings(slack.url, slack_signing_secret=SECRET, database_url=url)
             app = create_app(settings, factory, clock=lambda: NOW)
@@ -98,8 +101,11 @@ def main() -> None:
         )
         statuses: list[str] = []
 
-        def start_response(status: str, _headers: Any) -> None:
+        def start_response(
+            status: str, _headers: list[tuple[str, str]], _exc_info: Any = None
+        ) -> Callable[[bytes], object]:
             statuses.append(status)
+            return lambda _data: None
 
         first = b"".join(wsgi(_environ(0), start_response))
         print(statuses[-1], first.decode()[:300])

@@ -71,6 +71,7 @@ class StandInServer:
     def url(self) -> str:
         """http://127.0.0.1:<port>, without a slash at the end."""
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an IPv4 address, as the server was bound
         return f"http://{host}:{port}"
 
     def start(self) -> None:

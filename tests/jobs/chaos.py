@@ -111,6 +111,7 @@ def add_members(session: Session, n: int, now: datetime) -> None:
     session.add_all(people)
     session.flush()
     for giver, receiver in zip(people[::3], people[1::3], strict=False):
+        assert receiver.slack_user_id is not None  # every member above has one
         log_sparring(
             session=session,
             member=giver,
@@ -186,7 +187,7 @@ class Tally:
     rows: int  # outbox rows that should have reached the member
     doubled: int  # rows that reached Slack more than once (extra copies)
     lost: int  # rows that should have reached the member and did not
-    by_member_kind: Counter[tuple[str, str]]  # (member, kind) -> extra copies
+    by_member_kind: Counter[tuple[str | None, str]]  # (member, kind) -> extra copies
 
     def line(self) -> str:
         return (
@@ -201,7 +202,7 @@ def tally(session_factory: sessionmaker[Session], slack: SlackStandIn) -> Tally:
     doubled = 0
     lost = 0
     rows = 0
-    per: Counter[tuple[str, str]] = Counter()
+    per: Counter[tuple[str | None, str]] = Counter()
     with session_factory() as s:
         for nudge in s.scalars(select(Nudge)):
             extra = max(0, copies[nudge.id] - 1)
