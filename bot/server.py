@@ -29,7 +29,7 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.context import REPLAY_KEYS_HEADER
+from handlers.context import REPLAY_KEYS
 from models.replay import first_time_seen, forget_seen_requests, keep_response, stored_response
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,6 @@ MAX_BODY_BYTES = 1024 * 1024
 SIGNATURE_MAX_AGE_S = 300
 # How often an instance deletes expired replay keys.
 REPLAY_PURGE_INTERVAL_S = 60
-
-# How the keys reach the app: as a header of the request Bolt is given.
-REPLAY_KEYS_ENVIRON = "HTTP_" + REPLAY_KEYS_HEADER.upper().replace("-", "_")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 JSON_HEADERS = [("Content-Type", "application/json; charset=utf-8")]
@@ -159,14 +156,16 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
-def _bolt_request(environ: dict[str, Any], body: dict[str, Any]) -> BoltRequest:
-    """A Bolt request of a body the gate verified and parsed. Bolt calls a request whose body
-    comes parsed "socket mode"; its only other effect is that a lazy listener's copy of the
-    request keeps the parsed body instead of parsing the text again."""
+def _bolt_request(environ: dict[str, Any], body: dict[str, Any], keys: list[str]) -> BoltRequest:
+    """A Bolt request of a body the gate verified and parsed, with its replay `keys` in its
+    context (handlers/context.py). Bolt calls a request whose body comes parsed "socket
+    mode"; its only other effect is that a lazy listener's copy of the request keeps the
+    parsed body instead of parsing the text again."""
     return BoltRequest(
         body=body,
         query=environ.get("QUERY_STRING", ""),
         headers=_headers(environ),  # type: ignore[arg-type]
+        context={REPLAY_KEYS: keys} if keys else None,
         mode="socket_mode",
     )
 
@@ -275,12 +274,12 @@ class SlackGate:
         if problem is not None:
             log.warning("acknowledged a signed request Slack would not send (%s)", problem)
             return _answer(start_response, "200 OK", None)
-        environ.pop(REPLAY_KEYS_ENVIRON, None)  # only the gate says which keys a request has
+        keys: list[str] = []
         if self.replay_guard is not None:
             self.replay_guard.purge_if_due()
             signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-            environ[REPLAY_KEYS_ENVIRON] = json.dumps(replay_keys(signature, body, content_type))
-        return _respond(self.app.dispatch(_bolt_request(environ, parsed)), start_response)
+            keys = replay_keys(signature, body, content_type)
+        return _respond(self.app.dispatch(_bolt_request(environ, parsed, keys)), start_response)
 
     def signed_body(self, environ: dict[str, Any]) -> tuple[bytes, tuple[str, str] | None]:
         """The body, or why it is refused (status, error): too large, not signed by Slack,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,9 +44,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
-# The keys that make a request the same as one handled before (a JSON list), set by the HTTP
-# gate (bot/server.py) from the signature and body it checked; never taken from the sender.
-REPLAY_KEYS_HEADER = "x-tovholder-replay-keys"
+# The request context's entry for the keys that make a request the same as one handled before
+# (a list): put there by the HTTP gate (bot/server.py) from the signature and body it checked
+# when it makes Bolt's request, so nothing a sender writes can set them.
+REPLAY_KEYS = "tovholder_replay_keys"
 
 
 @dataclass
@@ -173,8 +173,7 @@ def _user_id(body: dict[str, Any]) -> str | None:
 
 
 def _replay_keys(request: BoltRequest) -> list[str]:
-    values = request.headers.get(REPLAY_KEYS_HEADER)
-    return [str(key) for key in json.loads(values[0])] if values else []
+    return list(request.context.get(REPLAY_KEYS) or ())
 
 
 def _answer_repeat(request: BoltRequest) -> BoltResponse:

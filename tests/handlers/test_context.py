@@ -1,7 +1,6 @@
 """The request scope: who is asking and the replay check on the thread's driver connection,
 the session opened only when used (that connection released first), keys kept after."""
 
-import json
 import time
 from typing import Any
 
@@ -9,7 +8,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.context import (
-    REPLAY_KEYS_HEADER,
+    REPLAY_KEYS,
     close_request_scope,
     make_scope_middleware,
     scope_of,
@@ -27,7 +26,7 @@ def _ask(session_factory: sessionmaker[Session], key: str) -> tuple[BoltResponse
     middleware = make_scope_middleware(session_factory, lambda: SEASON_NOW)
     request = BoltRequest(
         body={"user_id": ANNA},
-        headers={REPLAY_KEYS_HEADER: json.dumps([key])},
+        context={REPLAY_KEYS: [key]},
         mode="socket_mode",  # the body as the gate hands it over: parsed
     )
     answer = middleware.process(req=request, resp=BoltResponse(status=200), next=lambda: None)
