@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.server import MAX_BODY_BYTES, replay_keys
+from handlers.context import REPLAY_KEYS
 from handlers.ids import Action, Callback
 from models.replay import SeenRequest
 from models.sparring import SparringEntry
@@ -177,12 +179,17 @@ def test_a_replayed_command_that_wrote_nothing_is_answered_empty(
 
 def test_replay_keys_sent_by_the_caller_are_ignored(bot: BotUnderTest) -> None:
     """Only the gate says which keys a request has: a caller cannot pass a new request off
-    as the repeat of an earlier one."""
+    as the repeat of an earlier one, by a header or by a field of the body named as the
+    request context's entry for the keys."""
     earlier = bot.command_body("/sparring", "help", user=ANNA)
     earlier_headers = signed_headers(earlier, int(time.time()))
     assert "/sparring" in bot.post(earlier, earlier_headers).text
     keys = replay_keys(earlier_headers["X-Slack-Signature"], earlier.encode(), "")
-    body = bot.command_body("/sparring", "help", user=ANNA)
+    body = (
+        bot.command_body("/sparring", "help", user=ANNA)
+        + "&"
+        + urlencode({REPLAY_KEYS: json.dumps(keys)})
+    )
     headers = {
         **signed_headers(body, int(time.time())),
         "X-Tovholder-Replay-Keys": json.dumps(keys),
