@@ -183,11 +183,10 @@ class PeopleRows(Sequence[Row]):
 
 _ENTRY = Base.metadata.tables[SparringEntry.__tablename__]
 _ENTRY_COLUMNS = ("giver_id", "given_on", "minutes", "note", "created_at", "removed_at")
-_INSERT_ENTRY = (
-    insert(_ENTRY)
-    .values({name: bindparam(name, type_=_ENTRY.c[name].type) for name in _ENTRY_COLUMNS})
-    .returning(_ENTRY.c.id)
+_INSERT_PLAIN_ENTRY = insert(_ENTRY).values(
+    {name: bindparam(name, type_=_ENTRY.c[name].type) for name in _ENTRY_COLUMNS}
 )
+_INSERT_ENTRY = _INSERT_PLAIN_ENTRY.returning(_ENTRY.c.id)
 _SEEN = Base.metadata.tables["seen_request"]
 _INSERT_SEEN = insert(_SEEN).values(
     {name: bindparam(name, type_=_SEEN.c[name].type) for name in ("key", "seen_at")}
@@ -283,7 +282,12 @@ class Statements:
         self.people = Prepared(_PEOPLE_ROWS, dialect)
         self.meeting_starts = Prepared(_MEETING_STARTS, dialect)
         self.period_sum = Prepared(_PERIOD_SUM, dialect)
-        self.insert_entry = Prepared(_INSERT_ENTRY, dialect)
+        # SQLite tells the new row's id itself (the cursor's lastrowid): a RETURNING costs
+        # more there; PostgreSQL returns it.
+        self.id_returned = dialect.name != "sqlite"
+        self.insert_entry = Prepared(
+            _INSERT_ENTRY if self.id_returned else _INSERT_PLAIN_ENTRY, dialect
+        )
         self.insert_seen = Prepared(_INSERT_SEEN, dialect)
         # The one or two keys a request has (the gate's), in one statement.
         self.insert_keys = {n: Prepared(_insert_keys(n), dialect) for n in (1, 2)}
@@ -569,7 +573,11 @@ class HotConnection:
                 parameters = {**values, **bounds, **_numbered(keys)}
                 ((entry_id, before),) = combined.rows(self.cursor, parameters)
                 return int(entry_id), int(before)
-            ((entry_id,),) = statements.insert_entry.rows(self.cursor, values)
+            if statements.id_returned:
+                ((entry_id,),) = statements.insert_entry.rows(self.cursor, values)
+            else:
+                statements.insert_entry.run(self.cursor, values)
+                entry_id = self.cursor.lastrowid
         except statements.integrity_error as error:
             if _is_a_seen_key(error):
                 raise AlreadyHandledError(_named(keys)) from error
