@@ -542,16 +542,25 @@ def t(lang: str | None, key: str, **params: Any) -> Mrkdwn:
     `example_*` dates of help texts and hints."""
     lang = language(lang)
     name = _SURFACE.get()
-    if all(type(v) in _PURE_TYPES for v in params.values()):
-        # The type is part of the key: Mrkdwn("a") equals "a" but is not escaped.
-        return _t_pure(lang, name, key, tuple((k, type(v), v) for k, v in params.items()))
+    values = tuple(params.values())
+    types = tuple(map(type, values))
+    if _PURE_TYPES.issuperset(types):
+        # The types are part of the key: Mrkdwn("a") equals "a" but is not escaped.
+        return _t_pure(lang, name, key, tuple(params), types, values)
     return _t(lang, name, key, params)
 
 
 @functools.lru_cache(maxsize=8192)
-def _t_pure(lang: str, name: str, key: str, params: tuple[tuple[str, type, Any], ...]) -> Mrkdwn:
+def _t_pure(
+    lang: str,
+    name: str,
+    key: str,
+    names: tuple[str, ...],
+    _types: tuple[type, ...],
+    values: tuple[Any, ...],
+) -> Mrkdwn:
     # Replies repeat the same few texts (a period, a total against the target) all day.
-    return _t(lang, name, key, {k: v for k, _type, v in params})
+    return _t(lang, name, key, dict(zip(names, values, strict=True)))
 
 
 def _t(lang: str, name: str, key: str, params: dict[str, Any]) -> Mrkdwn:
