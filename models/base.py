@@ -73,6 +73,8 @@ _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 def clean_text(value: str) -> str:
     """`value` without characters that are never text a person meant (see _UNSTORABLE)."""
+    if value.isascii() and value.isprintable():  # most text, and no such character
+        return value
     return _UNSTORABLE.sub("", value) if _UNSTORABLE.search(value) else value
 
 
