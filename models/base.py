@@ -71,11 +71,17 @@ def enum_column(enum_cls: type[enum.StrEnum], length: int) -> Enum:
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+def _has_unstorable(value: str) -> bool:
+    """Whether `value` holds a character of _UNSTORABLE; ASCII printable text (most of it)
+    cannot, and is answered without the regular expression."""
+    if value.isascii() and value.isprintable():
+        return False
+    return _UNSTORABLE.search(value) is not None
+
+
 def clean_text(value: str) -> str:
     """`value` without characters that are never text a person meant (see _UNSTORABLE)."""
-    if value.isascii() and value.isprintable():  # most text, and no such character
-        return value
-    return _UNSTORABLE.sub("", value) if _UNSTORABLE.search(value) else value
+    return _UNSTORABLE.sub("", value) if _has_unstorable(value) else value
 
 
 def clean_parameters(parameters: Any) -> Any:
@@ -84,7 +90,7 @@ def clean_parameters(parameters: Any) -> Any:
     if isinstance(parameters, str):
         return clean_text(parameters)
     if isinstance(parameters, dict):
-        if not any(isinstance(v, str) and _UNSTORABLE.search(v) for v in parameters.values()):
+        if not any(isinstance(v, str) and _has_unstorable(v) for v in parameters.values()):
             return parameters
         return {k: clean_text(v) if isinstance(v, str) else v for k, v in parameters.items()}
     if isinstance(parameters, list | tuple):
